@@ -1,0 +1,36 @@
+# Set-up is part of every target: a fresh clone needs only `make demo` or `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench text8 clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Train on the embedded demo corpus, then show some neighbours.
+demo: $(STAMP)
+	mkdir -p demo-out
+	$(BIN)/embedkit train-words corpora/demo.txt -o demo-out/model.ekm --dim 100
+	$(BIN)/embedkit neighbors great dog paris monday coffee -k 5 --model demo-out/model.ekm
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check embedkit tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_words.py
+
+# The standard text8 corpus (100 MB of cleaned Wikipedia, one line): corpora/text8
+text8:
+	curl -fL -o corpora/text8.zip http://mattmahoney.net/dc/text8.zip
+	$(BIN)/python -m embedkit.corpora corpora/text8.zip corpora/text8
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache

@@ -1,0 +1,487 @@
+"""The ``embedkit`` command line: parse, call one library function, render.
+
+Every stage reads a file or ``-`` (stdin) and writes ``-o FILE`` or stdout, so stages chain
+in shell pipelines; the one-shot ``train-words`` composes the same library functions.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .errors import EmbedkitError, InputError, ParameterError
+
+app = typer.Typer(
+    name="embedkit",
+    help="Count-based word and graph embeddings: co-occurrence → PMI → truncated SVD → vectors.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+#: Where ``train-words`` writes and ``neighbors`` looks when no path is given.
+DEFAULT_MODEL = "model.ekm"
+EXIT_INTERRUPTED = 130
+
+
+class Weighting(str, Enum):
+    uniform = "uniform"
+    harmonic = "harmonic"
+    linear = "linear"
+
+
+class Transform(str, Enum):
+    ppmi = "ppmi"
+    pmi = "pmi"
+    log = "log"
+    none = "none"
+
+
+class Solver(str, Enum):
+    randomized = "randomized"
+    arpack = "arpack"
+
+
+class VectorKind(str, Enum):
+    w = "w"
+    c = "c"
+    w_plus_c = "w+c"
+    concat = "concat"
+
+
+class ExportFormat(str, Enum):
+    word2vec = "word2vec"
+    word2vec_binary = "word2vec-binary"
+    glove = "glove"
+    npy = "npy"
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"embedkit: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def handles_errors(fn):
+    """Turn user errors into one stderr line and a distinct exit code; Ctrl-C into 130."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except EmbedkitError as exc:
+            raise _fail(str(exc), exc.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("embedkit: interrupted; no output was written", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except BrokenPipeError:
+            # the reader went away (e.g. `| head`): stop quietly
+            try:
+                sys.stdout = open(os.devnull, "w")
+            finally:
+                raise typer.Exit(0) from None
+        except MemoryError:
+            raise _fail("out of memory; try a larger --min-count or a smaller --dim", 7) from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"embedkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Count-based word and graph embeddings: co-occurrence → PMI → truncated SVD → vectors."""
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _binary_to(output: str) -> None:
+    if output == "-" and _stdout_is_terminal():
+        raise ParameterError("refusing to write a binary matrix to the terminal; give -o FILE or pipe it on")
+
+
+def _note(quiet: bool, message: str) -> None:
+    if not quiet:
+        typer.echo(message, err=True)
+
+
+# -- shared options -------------------------------------------------------------------
+InputArg = Annotated[str, typer.Argument(help="Input file ('-' for stdin); .gz/.bz2/.xz are read transparently.")]
+OutputOpt = Annotated[str, typer.Option("--output", "-o", help="Output file ('-' for stdout).")]
+PatternOpt = Annotated[
+    Optional[str], typer.Option("--pattern", help="Token regular expression (default: runs of Unicode letters).")
+]
+LowerOpt = Annotated[bool, typer.Option("--lowercase/--no-lowercase", help="Fold case before tokenizing.")]
+MinCountOpt = Annotated[int, typer.Option("--min-count", help="Keep words seen at least this often.")]
+MaxSizeOpt = Annotated[Optional[int], typer.Option("--max-size", help="Keep at most this many most frequent words.")]
+WindowOpt = Annotated[
+    int, typer.Option("--window", help="Pair each word with the words at distance 1..N on its line (each side).")
+]
+WeightingOpt = Annotated[
+    Weighting, typer.Option("--weighting", help="Weight of a pair at distance d: 1, 1/d, or (N-d+1)/N.")
+]
+SymmetricOpt = Annotated[
+    bool, typer.Option("--symmetric/--right-only", help="Count contexts on both sides, or only to the right.")
+]
+SubsampleOpt = Annotated[
+    float, typer.Option("--subsample", help="Drop frequent tokens with p = 1 - sqrt(t/f) before windowing (0 = off).")
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same bytes.")]
+TransformOpt = Annotated[Transform, typer.Option("--transform", help="ppmi, pmi, log(1+count) or none.")]
+ShiftOpt = Annotated[float, typer.Option("--shift", help="Shifted PMI: subtract log k.")]
+CdsOpt = Annotated[float, typer.Option("--cds", help="Context distribution smoothing exponent α.")]
+DimOpt = Annotated[int, typer.Option("--dim", help="Number of dimensions (singular vectors).")]
+SolverOpt = Annotated[Solver, typer.Option("--solver", help="randomized (fast) or arpack (exact, slower).")]
+NIterOpt = Annotated[int, typer.Option("--n-iter", help="Power iterations of the randomized solver.")]
+EigOpt = Annotated[float, typer.Option("--eig", help="Eigenvalue weighting p: vectors are U·Σ^p.")]
+VectorsOpt = Annotated[VectorKind, typer.Option("--vectors", help="w (U), c (V), w+c (their sum) or concat.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Print the time of each stage on stderr.")]
+
+
+def _options(**kw):
+    from .pipeline import WordOptions
+
+    for k, v in list(kw.items()):
+        if isinstance(v, Enum):
+            kw[k] = v.value
+    return WordOptions(**kw)
+
+
+# -- stages ---------------------------------------------------------------------------
+@app.command()
+@handles_errors
+def tokenize(
+    input: InputArg = "-",
+    output: OutputOpt = "-",
+    pattern: PatternOpt = None,
+    lowercase: LowerOpt = True,
+) -> None:
+    """Write one line of space-separated tokens per input line.
+
+    Example: [bold]embedkit tokenize corpus.txt.gz | head[/bold]
+    """
+    from .files import atomic_output
+    from .text import Tokenizer, read_blocks
+
+    tok = Tokenizer(pattern, lowercase)
+    with atomic_output(output, binary=False) as out:
+        for block in read_blocks(input):
+            out.write("".join(" ".join(tok.tokenize(line)) + "\n" for line in block.splitlines()))
+
+
+@app.command()
+@handles_errors
+def vocab(
+    input: InputArg = "-",
+    output: OutputOpt = "-",
+    min_count: MinCountOpt = 5,
+    max_size: MaxSizeOpt = None,
+    pattern: PatternOpt = None,
+    lowercase: LowerOpt = True,
+) -> None:
+    """Count words: 'word<TAB>count' lines, most frequent first.
+
+    Example: [bold]embedkit vocab corpus.txt --min-count 5 -o vocab.tsv[/bold]
+    """
+    from .files import atomic_output, display_name
+    from .pipeline import WordOptions, build_vocabulary
+    from .text import Tokenizer, count_words
+
+    counts = count_words(input, Tokenizer(pattern, lowercase))
+    v = build_vocabulary(counts, WordOptions(min_count=min_count, max_size=max_size), display_name(input))
+    with atomic_output(output, binary=False) as out:
+        v.write_tsv(out)
+
+
+@app.command()
+@handles_errors
+def cooccur(
+    input: InputArg = "-",
+    output: OutputOpt = "-",
+    vocab_file: Annotated[
+        Optional[str], typer.Option("--vocab", help="Vocabulary from 'embedkit vocab' (else built here).")
+    ] = None,
+    min_count: MinCountOpt = 5,
+    max_size: MaxSizeOpt = None,
+    window: WindowOpt = 5,
+    weighting: WeightingOpt = Weighting.uniform,
+    symmetric: SymmetricOpt = True,
+    subsample: SubsampleOpt = 0.0,
+    seed: SeedOpt = 0,
+    pattern: PatternOpt = None,
+    lowercase: LowerOpt = True,
+) -> None:
+    """Count co-occurrences within a window into a sparse matrix (.npz) with its vocabulary.
+
+    Example: [bold]embedkit cooccur corpus.txt --window 5 -o counts.npz[/bold]
+    """
+    from .files import display_name, save_matrix
+    from .pipeline import build_vocabulary, cooccurrence_counts
+    from .text import EncodedCorpus, Tokenizer, Vocabulary, encode_with_vocab
+
+    _binary_to(output)
+    opts = _options(
+        pattern=pattern,
+        lowercase=lowercase,
+        min_count=min_count,
+        max_size=max_size,
+        window=window,
+        weighting=weighting,
+        symmetric=symmetric,
+        subsample=subsample,
+        seed=seed,
+    )
+    tok = Tokenizer(pattern, lowercase)
+    if vocab_file is not None:
+        v = Vocabulary.read_tsv(vocab_file)
+        counts = cooccurrence_counts(encode_with_vocab(input, tok, v), v, opts)
+    else:
+        with EncodedCorpus(input, tok) as enc:
+            v = build_vocabulary(enc.word_counts(), opts, display_name(input))
+            counts = cooccurrence_counts(enc.id_blocks(v), v, opts)
+    params = {"stage": "cooccur", "corpus": display_name(input), **opts.params()}
+    save_matrix(output, counts, v.words, v.counts, params)
+
+
+@app.command("pmi")
+@handles_errors
+def pmi_cmd(
+    input: InputArg = "-",
+    output: OutputOpt = "-",
+    transform: TransformOpt = Transform.ppmi,
+    shift: ShiftOpt = 1.0,
+    cds: CdsOpt = 0.75,
+) -> None:
+    """Weight a co-occurrence matrix: PPMI (default), PMI, log(1+count) or none.
+
+    Example: [bold]embedkit pmi counts.npz --cds 0.75 -o ppmi.npz[/bold]
+    """
+    from .files import load_matrix, save_matrix
+    from .weighting import pmi
+
+    _binary_to(output)
+    counts, words, wcounts, params = load_matrix(input)
+    m = pmi(counts, transform.value, shift, cds)
+    params.update(stage="pmi", transform=transform.value, shift=shift, cds=cds)
+    save_matrix(output, m, words, wcounts, params)
+
+
+@app.command()
+@handles_errors
+def svd(
+    input: InputArg = "-",
+    output: OutputOpt = DEFAULT_MODEL,
+    dim: DimOpt = 300,
+    solver: SolverOpt = Solver.randomized,
+    n_iter: NIterOpt = 4,
+    eig: EigOpt = 0.5,
+    vectors: VectorsOpt = VectorKind.w_plus_c,
+    seed: SeedOpt = 0,
+) -> None:
+    """Factorise a weighted matrix by truncated SVD into a model of word vectors.
+
+    Example: [bold]embedkit svd ppmi.npz --dim 300 --eig 0.5 -o model.ekm[/bold]
+    """
+    from . import __version__
+    from .files import load_matrix
+    from .pipeline import WordOptions, factorize_to_embedding
+
+    m, words, wcounts, params = load_matrix(input)
+    params.pop("stage", None)
+    opts = WordOptions(**{k: v for k, v in params.items() if k in WordOptions.__dataclass_fields__})
+    opts.dim, opts.solver, opts.n_iter, opts.eig, opts.vectors, opts.seed = (
+        dim,
+        solver.value,
+        n_iter,
+        eig,
+        vectors.value,
+        seed,
+    )
+    corpus = params.get("corpus", "-")
+    meta = {
+        "kind": params.get("kind", "words"),
+        "corpus": corpus,
+        "tokens": params.get("tokens"),
+        "embedkit": __version__,
+        **opts.params(),
+    }
+    emb = factorize_to_embedding(m, words, wcounts, opts, meta)
+    emb.save(output)
+
+
+@app.command("train-words")
+@handles_errors
+def train_words_cmd(
+    corpus: Annotated[str, typer.Argument(help="Corpus file, one passage a line ('-' for stdin).")],
+    output: Annotated[str, typer.Option("--output", "-o", help="Model file to write.")] = DEFAULT_MODEL,
+    min_count: MinCountOpt = 5,
+    max_size: MaxSizeOpt = None,
+    window: WindowOpt = 5,
+    weighting: WeightingOpt = Weighting.uniform,
+    symmetric: SymmetricOpt = True,
+    subsample: SubsampleOpt = 0.0,
+    transform: TransformOpt = Transform.ppmi,
+    shift: ShiftOpt = 1.0,
+    cds: CdsOpt = 0.75,
+    dim: DimOpt = 300,
+    solver: SolverOpt = Solver.randomized,
+    n_iter: NIterOpt = 4,
+    eig: EigOpt = 0.5,
+    vectors: VectorsOpt = VectorKind.w_plus_c,
+    seed: SeedOpt = 0,
+    pattern: PatternOpt = None,
+    lowercase: LowerOpt = True,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Train word vectors: tokenize → vocab → cooccur → pmi → svd, in one command.
+
+    Example: [bold]embedkit train-words corpus.txt && embedkit neighbors great[/bold]
+    """
+    from .pipeline import train_words
+
+    opts = _options(
+        pattern=pattern,
+        lowercase=lowercase,
+        min_count=min_count,
+        max_size=max_size,
+        window=window,
+        weighting=weighting,
+        symmetric=symmetric,
+        subsample=subsample,
+        transform=transform,
+        shift=shift,
+        cds=cds,
+        dim=dim,
+        solver=solver,
+        n_iter=n_iter,
+        eig=eig,
+        vectors=vectors,
+        seed=seed,
+    )
+    t = time.perf_counter()
+    emb = train_words(corpus, opts)
+    t_save = time.perf_counter()
+    emb.save(output)
+    opts.timings["save"] = time.perf_counter() - t_save
+    if verbose:
+        for stage, sec in opts.timings.items():
+            typer.echo(f"  {stage:<10} {sec:7.2f} s", err=True)
+    _note(
+        quiet,
+        f"embedkit: {len(emb)} words × {emb.dim} dims from {emb.params.get('tokens', 0):,} tokens "
+        f"in {time.perf_counter() - t:.1f} s → {output}",
+    )
+
+
+# -- queries --------------------------------------------------------------------------
+def find_model(model: Optional[str]):
+    """Load ``model``, or $EMBEDKIT_MODEL, or ./model.ekm (what train-words writes)."""
+    from .vectors import Embedding
+
+    path = model or os.environ.get("EMBEDKIT_MODEL") or DEFAULT_MODEL
+    if model is None and not Path(path).exists():
+        raise InputError(
+            f"no model given and {path} not found; train one with 'embedkit train-words CORPUS' or pass --model"
+        )
+    return Embedding.load(path)
+
+
+ModelOpt = Annotated[
+    Optional[str],
+    typer.Option("--model", "-m", help=f"Model file (default: $EMBEDKIT_MODEL or ./{DEFAULT_MODEL})."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Write JSON instead of a table / TSV.")]
+
+
+@app.command()
+@handles_errors
+def neighbors(
+    words: Annotated[list[str], typer.Argument(help="One or more words (or node ids).")],
+    model: ModelOpt = None,
+    k: Annotated[int, typer.Option("-k", "--k", help="How many neighbours.")] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """Nearest words by cosine similarity.
+
+    Piped output is 'neighbor<TAB>score' lines ('word<TAB>neighbor<TAB>score' for several
+    query words); a terminal gets a table.
+
+    Example: [bold]embedkit neighbors great good -k 5[/bold]
+    """
+    if k < 1:
+        raise ParameterError(f"-k must be at least 1, got {k}")
+    emb = find_model(model)
+    results = {w: emb.most_similar(w, topn=k) for w in words}
+    if as_json:
+        typer.echo(json.dumps({w: [{"word": n, "score": round(s, 6)} for n, s in r] for w, r in results.items()}))
+    elif _stdout_is_terminal():
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console()
+        for w, r in results.items():
+            table = Table(title=f"neighbours of {w}", title_justify="left")
+            table.add_column("#", justify="right", style="dim")
+            table.add_column("word")
+            table.add_column("cosine", justify="right")
+            for i, (n, s) in enumerate(r, 1):
+                table.add_row(str(i), n, f"{s:.4f}")
+            console.print(table)
+    else:
+        lines = []
+        for w, r in results.items():
+            prefix = f"{w}\t" if len(words) > 1 else ""
+            lines.extend(f"{prefix}{n}\t{s:.4f}" for n, s in r)
+        sys.stdout.write("\n".join(lines) + "\n")
+
+
+@app.command()
+@handles_errors
+def export(
+    model: Annotated[str, typer.Argument(help="Model file written by train-words or svd.")],
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="word2vec, word2vec-binary, glove or npy.")
+    ] = ExportFormat.word2vec,
+    output: Annotated[str, typer.Option("--output", "-o", help="Output file ('-' for stdout, text formats).")] = "-",
+) -> None:
+    """Export vectors in word2vec (text or binary), GloVe or NumPy format.
+
+    Example: [bold]embedkit export model.ekm --format word2vec -o vectors.txt[/bold]
+    """
+    from .vectors import Embedding
+
+    if output == "-" and fmt in (ExportFormat.word2vec_binary, ExportFormat.npy):
+        _binary_to(output)
+        if fmt == ExportFormat.npy:
+            raise ParameterError("--format npy writes two files; give -o FILE.npy")
+    Embedding.load(model).export(output, fmt.value)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""Truncated SVD of a sparse association matrix, and word vectors from its factors.
+
+M ≈ U Σ Vᵀ with the top ``dim`` singular triplets.  Each word gets two embeddings:
+W = U Σ^p (as a target word) and C = V Σ^p (as a context); ``vectors`` picks W, C, their
+sum W + C (rows of each unit-normalised first), or the concatenation [W C].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg as la
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+from threadpoolctl import threadpool_limits
+
+from .errors import ParameterError
+
+SOLVERS = ("randomized", "arpack")
+VECTOR_KINDS = ("w", "c", "w+c", "concat")
+
+
+@dataclass
+class SVDResult:
+    """U (n × k), s (k,) descending, Vt (k × m)."""
+
+    U: np.ndarray
+    s: np.ndarray
+    Vt: np.ndarray
+
+
+def truncated_svd(
+    m: sp.spmatrix | np.ndarray,
+    dim: int = 300,
+    solver: str = "randomized",
+    n_iter: int = 4,
+    oversample: int = 20,
+    seed: int = 0,
+) -> SVDResult:
+    """Top-``dim`` singular triplets of ``m`` (n × m), in float32 for sparse input.
+
+    ``randomized`` is Halko, Martinsson & Tropp's range finder with ``n_iter`` power
+    iterations (QR-normalised) and ``oversample`` extra columns; ``arpack`` is
+    scipy's Lanczos solver (more accurate, slower).  Both are deterministic in ``seed``.
+    Signs are fixed so that the largest-magnitude entry of each column of U is positive.
+    """
+    if solver not in SOLVERS:
+        raise ParameterError(f"--solver must be one of {', '.join(SOLVERS)}, got {solver!r}")
+    n_rows, n_cols = m.shape
+    limit = min(n_rows, n_cols)
+    if dim < 1:
+        raise ParameterError(f"--dim must be at least 1, got {dim}")
+    if dim > limit or (solver == "arpack" and dim >= limit):
+        most = limit - 1 if solver == "arpack" else limit
+        raise ParameterError(
+            f"--dim {dim} is too large for a {n_rows} × {n_cols} matrix (at most {most} with {solver})"
+        )
+    if n_iter < 0:
+        raise ParameterError(f"n_iter must be non-negative, got {n_iter}")
+    dtype = np.float32 if m.dtype == np.float32 else np.float64
+    rng = np.random.default_rng(seed)
+    if solver == "arpack":
+        v0 = rng.uniform(-1, 1, size=limit).astype(dtype)
+        U, s, Vt = spla.svds(m.astype(dtype), k=dim, v0=v0, solver="arpack")
+        order = np.argsort(s)[::-1]
+        U, s, Vt = U[:, order], s[order], Vt[order]
+    else:
+        U, s, Vt = _randomized_svd(m, dim, n_iter, oversample, rng, dtype)
+    return _fix_signs(SVDResult(np.ascontiguousarray(U), s, np.ascontiguousarray(Vt)))
+
+
+def _randomized_svd(m, k: int, n_iter: int, oversample: int, rng, dtype):
+    n_rows, n_cols = m.shape
+    l = min(k + oversample, min(n_rows, n_cols))
+    mt = m.T.tocsr() if sp.issparse(m) else m.T
+    q = _orthonormalize(np.asarray(m @ rng.standard_normal((n_cols, l), dtype=np.float32).astype(dtype, copy=False)))
+    for _ in range(n_iter):
+        z = _orthonormalize(np.asarray(mt @ q))
+        q = _orthonormalize(np.asarray(m @ z))
+    b = np.asarray(mt @ q).T.astype(np.float64)  # (l × n_cols) = Qᵀ M
+    # SVD of the small factor through the l × l Gram matrix: B Bᵀ = W Σ² Wᵀ
+    gram = b @ b.T
+    with threadpool_limits(1):  # OpenBLAS threads only slow down l × l problems
+        evals, w = la.eigh(gram, check_finite=False)
+    order = np.argsort(evals)[::-1][:k]
+    s = np.sqrt(np.maximum(evals[order], 0.0))
+    w = w[:, order]
+    safe = np.where(s > s[0] * 1e-12, s, np.inf) if s.size and s[0] > 0 else np.full_like(s, np.inf)
+    vt = (w.T @ b) / safe[:, None]
+    u = q @ w.astype(q.dtype)
+    return u, s.astype(dtype), vt.astype(dtype)
+
+
+def _orthonormalize(y: np.ndarray) -> np.ndarray:
+    """Orthonormal basis of the columns of a tall matrix.
+
+    CholeskyQR2 (two rounds of Q = Y R⁻¹ with R from the Cholesky factor of YᵀY in float64):
+    a matrix product instead of a Householder QR, several times faster on tall-skinny
+    float32 blocks; falls back to QR when the Gram matrix is numerically singular.
+    """
+    try:
+        for _ in range(2):
+            g = (y.T @ y).astype(np.float64)
+            with threadpool_limits(1):  # OpenBLAS threads only slow down l × l problems
+                r = la.cholesky(g, lower=False, check_finite=True)
+                r_inv = la.solve_triangular(r, np.eye(len(r)), lower=False, check_finite=False)
+            y = y @ r_inv.astype(y.dtype)
+        return y
+    except (la.LinAlgError, ValueError):
+        q, _ = la.qr(y, mode="economic", check_finite=False)
+        return q
+
+
+def _fix_signs(r: SVDResult) -> SVDResult:
+    idx = np.argmax(np.abs(r.U), axis=0)
+    signs = np.sign(r.U[idx, np.arange(r.U.shape[1])])
+    signs[signs == 0] = 1
+    return SVDResult(r.U * signs, r.s, r.Vt * signs[:, None])
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return x / norms
+
+
+def svd_vectors(r: SVDResult, eig: float = 0.5, vectors: str = "w+c") -> np.ndarray:
+    """Word vectors from an SVD: W = U Σ^eig, C = V Σ^eig, then W, C, W+C or [W C].
+
+    Returns a float32 array of shape (n, k), or (n, 2k) for ``concat``.
+    """
+    if vectors not in VECTOR_KINDS:
+        raise ParameterError(f"--vectors must be one of {', '.join(VECTOR_KINDS)}, got {vectors!r}")
+    scale = r.s.astype(np.float64) ** eig
+    w = (r.U * scale).astype(np.float32)
+    if vectors == "w":
+        return w
+    c = (r.Vt.T * scale).astype(np.float32)
+    if vectors == "c":
+        return c
+    if vectors == "concat":
+        return np.hstack([w, c])
+    return _unit_rows(w) + _unit_rows(c)

@@ -1,0 +1,163 @@
+"""Opening inputs (paths, ``-`` for stdin, compressed files) and writing outputs atomically.
+
+Every file embedkit writes goes through :func:`atomic_output`: the data is written to a
+temporary file in the destination directory and renamed over the target only once it is
+complete, so an interrupted run never leaves a half-written model or matrix behind.
+"""
+
+from __future__ import annotations
+
+import bz2
+import contextlib
+import errno
+import gzip
+import io
+import json
+import lzma
+import os
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import scipy.sparse as sp
+
+from .errors import InputError, OutputError
+
+STDIO = "-"
+
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def check_readable(path: str | os.PathLike) -> Path:
+    """Return ``path`` as a Path after checking it names a readable regular file."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file")
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, expected a file")
+    if not os.access(p, os.R_OK):
+        raise InputError(f"{p}: permission denied")
+    return p
+
+
+def open_binary(path: str | os.PathLike) -> BinaryIO:
+    """Open ``path`` (or stdin for ``-``) for binary reading, decompressing .gz/.bz2/.xz."""
+    if str(path) == STDIO:
+        return sys.stdin.buffer
+    p = check_readable(path)
+    opener = _OPENERS.get(p.suffix.lower())
+    try:
+        if opener is not None:
+            return opener(p, "rb")  # type: ignore[return-value]
+        return open(p, "rb")
+    except OSError as exc:
+        raise InputError(f"{p}: {exc.strerror or exc}") from None
+
+
+def read_all_bytes(path: str | os.PathLike) -> bytes:
+    """Read a whole (possibly compressed) file or stdin into memory."""
+    f = open_binary(path)
+    try:
+        return f.read()
+    except (OSError, EOFError, lzma.LZMAError) as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
+    finally:
+        if f is not sys.stdin.buffer:
+            f.close()
+
+
+def display_name(path: str | os.PathLike) -> str:
+    return "<stdin>" if str(path) == STDIO else str(path)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike, binary: bool = True) -> Iterator[io.IOBase]:
+    """Yield a file object whose contents replace ``path`` only if the block completes.
+
+    ``-`` yields stdout (binary or text) and is never closed.
+    """
+    if str(path) == STDIO:
+        out = sys.stdout.buffer if binary else sys.stdout
+        yield out
+        out.flush()
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise OutputError(f"{target}: is a directory, expected a file name")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{target}: directory {parent} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=parent)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write in {parent} ({exc.strerror})") from None
+    ok = False
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+        ok = True
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise OutputError(f"{target}: no space left on device") from None
+        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        if not ok:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+# -- sparse matrices with their vocabulary (the counts → pmi → svd stage files) ------------
+
+_MATRIX_KIND = "embedkit-matrix"
+
+
+def save_matrix(path: str | os.PathLike, matrix, words: list[str], counts, params: dict) -> None:
+    """Write a CSR matrix, its row vocabulary and parameters as an uncompressed ``.npz``."""
+    m = matrix.tocsr()
+    blob = np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8)
+    with atomic_output(path) as f:
+        np.savez(
+            f,
+            kind=np.array(_MATRIX_KIND),
+            data=m.data,
+            indices=m.indices,
+            indptr=m.indptr,
+            shape=np.array(m.shape, dtype=np.int64),
+            words=blob,
+            counts=np.asarray(counts, dtype=np.int64),
+            params=np.array(json.dumps(params, sort_keys=True)),
+        )
+
+
+def load_matrix(path: str | os.PathLike):
+    """Read a file written by :func:`save_matrix`: (csr_matrix, words, counts, params)."""
+    name = display_name(path)
+    source = io.BytesIO(read_all_bytes(path)) if str(path) == STDIO else check_readable(path)
+    try:
+        with np.load(source, allow_pickle=False) as z:
+            if "kind" not in z.files or str(z["kind"]) != _MATRIX_KIND:
+                raise InputError(f"{name}: not an embedkit matrix file (expected the output of cooccur or pmi)")
+            shape = tuple(int(x) for x in z["shape"])
+            m = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
+            words = bytes(z["words"]).decode("utf-8").split("\n") if shape[0] else []
+            counts = z["counts"]
+            params = json.loads(str(z["params"]))
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+        raise InputError(f"{name}: not a readable embedkit matrix file ({exc})") from None
+    if len(words) != shape[0]:
+        raise InputError(f"{name}: matrix file is corrupt (vocabulary does not match the matrix)")
+    return m, words, counts, params

@@ -1,0 +1,103 @@
+"""The one-shot commands as compositions of the stages: corpus → vocabulary → counts →
+PMI → SVD → Embedding.  ``train-words`` on the command line is :func:`train_words`."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+from . import __version__
+from .cooccur import count_cooccurrences, subsample_keep_probability
+from .errors import DataError
+from .factorize import svd_vectors, truncated_svd
+from .files import display_name
+from .text import EncodedCorpus, Tokenizer, Vocabulary
+from .vectors import Embedding
+from .weighting import pmi
+
+
+@dataclass
+class WordOptions:
+    """Every parameter of ``train-words``; the defaults are the measured best (BENCHMARKS.md)."""
+
+    pattern: str | None = None
+    lowercase: bool = True
+    min_count: int = 5
+    max_size: int | None = None
+    window: int = 5
+    weighting: str = "uniform"
+    symmetric: bool = True
+    subsample: float = 0.0
+    transform: str = "ppmi"
+    shift: float = 1.0
+    cds: float = 0.75
+    dim: int = 300
+    solver: str = "randomized"
+    n_iter: int = 4
+    eig: float = 0.5
+    vectors: str = "w+c"
+    seed: int = 0
+    timings: dict = field(default_factory=dict, compare=False)
+
+    def params(self) -> dict:
+        p = asdict(self)
+        p.pop("timings")
+        return p
+
+
+def build_vocabulary(counts: dict[str, int], opts: WordOptions, source: str) -> Vocabulary:
+    vocab = Vocabulary.from_counts(counts, opts.min_count, opts.max_size)
+    if len(vocab) == 0:
+        if not counts:
+            raise DataError(f"{source}: the corpus has no tokens")
+        raise DataError(
+            f"{source}: no word occurs at least {opts.min_count} times "
+            f"({len(counts)} distinct words); lower --min-count"
+        )
+    return vocab
+
+
+def cooccurrence_counts(id_blocks, vocab: Vocabulary, opts: WordOptions):
+    keep = subsample_keep_probability(vocab.counts, opts.subsample) if opts.subsample > 0 else None
+    return count_cooccurrences(
+        id_blocks,
+        len(vocab),
+        window=opts.window,
+        weighting=opts.weighting,
+        symmetric=opts.symmetric,
+        keep_probability=keep,
+        seed=opts.seed,
+    )
+
+
+def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict) -> Embedding:
+    svd = truncated_svd(m, dim=opts.dim, solver=opts.solver, n_iter=opts.n_iter, seed=opts.seed)
+    vectors = svd_vectors(svd, eig=opts.eig, vectors=opts.vectors)
+    return Embedding(words, vectors, counts, params)
+
+
+def train_words(corpus: str, opts: WordOptions | None = None) -> Embedding:
+    """Train word vectors on a corpus file (``-`` for stdin) with the full pipeline."""
+    opts = opts or WordOptions()
+    tokenizer = Tokenizer(opts.pattern, opts.lowercase)
+    source = display_name(corpus)
+    t = time.perf_counter()
+    with EncodedCorpus(corpus, tokenizer) as enc:
+        vocab = build_vocabulary(enc.word_counts(), opts, source)
+        opts.timings["tokenize"] = time.perf_counter() - t
+        t = time.perf_counter()
+        counts = cooccurrence_counts(enc.id_blocks(vocab), vocab, opts)
+        n_tokens = enc.n_tokens
+    opts.timings["cooccur"] = time.perf_counter() - t
+    t = time.perf_counter()
+    m = pmi(counts, opts.transform, opts.shift, opts.cds)
+    del counts
+    opts.timings["pmi"] = time.perf_counter() - t
+    t = time.perf_counter()
+    params = {"kind": "words", "corpus": source, "tokens": n_tokens, "embedkit": __version__, **opts.params()}
+    emb = factorize_to_embedding(m, vocab.words, vocab.counts, opts, params)
+    opts.timings["svd"] = time.perf_counter() - t
+    return emb
+
+
+__all__ = ["WordOptions", "train_words"]

@@ -1,0 +1,281 @@
+"""Reading corpora, tokenizing, and building the vocabulary.
+
+A corpus is a text file (or stdin) with one passage per line; lines are boundaries that
+co-occurrence windows never cross.  ``.gz``, ``.bz2`` and ``.xz`` files are read
+transparently.  Text is read in newline-aligned blocks, so memory stays bounded whatever
+the corpus size.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import numpy as np
+
+from .errors import DataError, InputError, ParameterError
+from .files import display_name, open_binary
+
+#: Runs of Unicode letters (no digits, no underscore): "Café au lait" → café, au, lait.
+DEFAULT_PATTERN = r"[^\W\d_]+"
+
+#: Bytes of text handled per block while streaming a corpus.
+CHUNK_BYTES = 8 << 20
+
+#: Provisional id of a line break in an encoded token stream.
+LINE_BREAK = -1
+#: Id of a word outside the vocabulary in an encoded token stream.
+OUT_OF_VOCABULARY = -2
+
+
+def read_blocks(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[str]:
+    """Yield the text of ``path`` (or stdin for ``-``) in blocks that end at a newline.
+
+    Raises :class:`DataError` naming the file and byte offset on bytes that are not UTF-8.
+    """
+    name = display_name(path)
+    f: BinaryIO = open_binary(path)
+    offset = 0
+    carry = b""
+    try:
+        while True:
+            try:
+                block = f.read(chunk_bytes)
+            except (OSError, EOFError) as exc:
+                raise InputError(f"{name}: cannot read ({exc})") from None
+            if not block:
+                break
+            block = carry + block
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:
+                carry = block
+                continue
+            carry = block[cut:]
+            yield _decode(block[:cut], name, offset)
+            offset += cut
+        if carry:
+            yield _decode(carry + b"\n", name, offset)
+    finally:
+        if f is not sys.stdin.buffer:
+            f.close()
+
+
+def _decode(data: bytes, name: str, offset: int) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(
+            f"{name}: not UTF-8 text (bad byte at offset {offset + exc.start}, "
+            f"{line} lines into the block starting at byte {offset})"
+        ) from None
+
+
+class Tokenizer:
+    """Split text into tokens with a regular expression, lower-casing by default.
+
+    Parameters
+    ----------
+    pattern : str or None
+        Regular expression for one token; ``None`` uses :data:`DEFAULT_PATTERN`.
+    lowercase : bool
+        Fold case before matching.
+    """
+
+    def __init__(self, pattern: str | None = None, lowercase: bool = True) -> None:
+        self.pattern = DEFAULT_PATTERN if pattern is None else pattern
+        self.lowercase = lowercase
+        try:
+            self._token_re = re.compile(self.pattern)
+        except re.error as exc:
+            raise ParameterError(f"--pattern {self.pattern!r}: invalid regular expression ({exc})") from None
+        if self._token_re.match(""):
+            raise ParameterError(f"--pattern {self.pattern!r}: matches the empty string")
+        # The default pattern never matches a newline, so a whole block can be scanned
+        # in one call with the newline as a line-break sentinel token.
+        self._fast = self.pattern == DEFAULT_PATTERN
+        if self._fast:
+            self._block_re = re.compile(f"{self.pattern}|\n")
+
+    def tokenize(self, line: str) -> list[str]:
+        """Tokens of one line."""
+        if self.lowercase:
+            line = line.lower()
+        if self._token_re.groups:
+            return [m.group(0) for m in self._token_re.finditer(line)]
+        return [t for t in self._token_re.findall(line) if t]
+
+    def block_tokens(self, text: str) -> list[str]:
+        """Tokens of a block of whole lines, with ``"\\n"`` after each line."""
+        if self._fast:
+            return self._block_re.findall(text.lower() if self.lowercase else text)
+        out: list[str] = []
+        for line in text.splitlines():
+            out.extend(t for t in self.tokenize(line) if "\n" not in t)
+            out.append("\n")
+        return out
+
+    def iter_lines(self, path: str) -> Iterator[list[str]]:
+        """Yield the token list of each line of a corpus."""
+        for block in read_blocks(path):
+            for line in block.splitlines():
+                yield self.tokenize(line)
+
+
+@dataclass
+class Vocabulary:
+    """Words in id order (most frequent first) with their corpus counts."""
+
+    words: list[str]
+    counts: np.ndarray
+
+    def __post_init__(self) -> None:
+        self.counts = np.asarray(self.counts, dtype=np.int64)
+        if len(self.words) != len(self.counts):
+            raise ValueError("words and counts differ in length")
+        self._index: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @property
+    def index(self) -> dict[str, int]:
+        """Word → id."""
+        if self._index is None:
+            self._index = {w: i for i, w in enumerate(self.words)}
+        return self._index
+
+    @classmethod
+    def from_counts(
+        cls, counts: dict[str, int] | collections.Counter, min_count: int = 5, max_size: int | None = None
+    ) -> Vocabulary:
+        """Keep words seen at least ``min_count`` times, the ``max_size`` most frequent.
+
+        Ties in frequency are broken alphabetically, so the order is deterministic.
+        """
+        if min_count < 1:
+            raise ParameterError(f"--min-count must be at least 1, got {min_count}")
+        if max_size is not None and max_size < 1:
+            raise ParameterError(f"--max-size must be at least 1, got {max_size}")
+        items = [(w, c) for w, c in counts.items() if c >= min_count and w != "\n"]
+        items.sort(key=lambda wc: (-wc[1], wc[0]))
+        if max_size is not None:
+            items = items[:max_size]
+        return cls([w for w, _ in items], np.array([c for _, c in items], dtype=np.int64))
+
+    def write_tsv(self, f) -> None:
+        """Write ``word<TAB>count`` lines to a text file object."""
+        f.writelines(f"{w}\t{c}\n" for w, c in zip(self.words, self.counts.tolist()))
+
+    @classmethod
+    def read_tsv(cls, path: str) -> Vocabulary:
+        """Read ``word<TAB>count`` lines (as written by ``embedkit vocab``)."""
+        words: list[str] = []
+        counts: list[int] = []
+        name = display_name(path)
+        for block in read_blocks(path):
+            for line in block.splitlines():
+                if not line.strip():
+                    continue
+                parts = line.split("\t")
+                if len(parts) != 2:
+                    raise DataError(f"{name}, line {len(words) + 1}: expected 'word<TAB>count', got {line[:60]!r}")
+                try:
+                    counts.append(int(parts[1]))
+                except ValueError:
+                    raise DataError(f"{name}, line {len(words) + 1}: count {parts[1]!r} is not an integer") from None
+                words.append(parts[0])
+        if not words:
+            raise DataError(f"{name}: the vocabulary file is empty")
+        if len(set(words)) != len(words):
+            raise DataError(f"{name}: a word is listed twice")
+        return cls(words, np.array(counts, dtype=np.int64))
+
+
+def count_words(path: str, tokenizer: Tokenizer) -> collections.Counter:
+    """Count every token of a corpus (one pass, memory bounded by the vocabulary)."""
+    counts: collections.Counter = collections.Counter()
+    for block in read_blocks(path):
+        counts.update(tokenizer.block_tokens(block))
+    counts.pop("\n", None)
+    return counts
+
+
+class EncodedCorpus:
+    """A corpus tokenized once, kept as a stream of provisional ids in a temporary file.
+
+    The first pass assigns each new word a provisional id and counts it; once the
+    vocabulary is fixed, :meth:`id_blocks` replays the stream with final ids, so the
+    regular expression runs only once per corpus.  Memory holds one block and the
+    vocabulary; the stream itself (4 bytes a token) lives on disk.
+    """
+
+    def __init__(self, path: str, tokenizer: Tokenizer, chunk_bytes: int = CHUNK_BYTES) -> None:
+        self._ids = {"\n": 0}
+        self._counts: list[int] = [0]
+        self._file = tempfile.TemporaryFile(prefix="embedkit-ids-")
+        self.n_tokens = 0
+        self.n_lines = 0
+        for block in read_blocks(path, chunk_bytes):
+            tokens = tokenizer.block_tokens(block)
+            index = self._ids
+            counts = self._counts
+            for word, n in collections.Counter(tokens).items():
+                i = index.get(word)
+                if i is None:
+                    index[word] = len(counts)
+                    counts.append(n)
+                else:
+                    counts[i] += n
+            ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+            self._file.write(ids.tobytes())
+            self.n_tokens += len(tokens)
+        self.n_lines = self._counts[0]
+        self.n_tokens -= self.n_lines
+
+    def word_counts(self) -> dict[str, int]:
+        """Every distinct token with its count."""
+        counts = self._counts
+        return {w: counts[i] for w, i in self._ids.items() if i}
+
+    def id_blocks(self, vocab: Vocabulary, block_tokens: int = 1 << 22) -> Iterator[np.ndarray]:
+        """Yield int32 blocks of final ids: vocabulary ids, LINE_BREAK, OUT_OF_VOCABULARY."""
+        remap = np.full(len(self._counts), OUT_OF_VOCABULARY, dtype=np.int32)
+        remap[0] = LINE_BREAK
+        final = vocab.index
+        for word, i in self._ids.items():
+            j = final.get(word)
+            if j is not None:
+                remap[i] = j
+        self._file.seek(0)
+        while True:
+            raw = self._file.read(block_tokens * 4)
+            if not raw:
+                break
+            yield remap[np.frombuffer(raw, dtype=np.int32)]
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> EncodedCorpus:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def encode_with_vocab(path: str, tokenizer: Tokenizer, vocab: Vocabulary) -> Iterator[np.ndarray]:
+    """One pass over a corpus with a fixed vocabulary: yield int32 id blocks."""
+    index = dict(vocab.index)
+    index["\n"] = LINE_BREAK
+    for block in read_blocks(path):
+        tokens = tokenizer.block_tokens(block)
+        yield np.fromiter(
+            map(index.get, tokens, itertools.repeat(OUT_OF_VOCABULARY)), dtype=np.int32, count=len(tokens)
+        )

@@ -1,0 +1,240 @@
+"""The Embedding: a vocabulary and its vectors, with queries and file formats.
+
+The native model file (``.ekm``) is a single file laid out for memory-mapping::
+
+    bytes 0..63   b"EMBEDKIT", format version (uint32), header offset and length (uint64)
+    64..          vectors, float32, row-major (n × dim)
+    then          counts, int64 (n), and the words, UTF-8, one per line
+    last          a JSON header: shapes, offsets and every parameter that made the model
+
+Loading reads the header and words and maps the vectors without copying them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import struct
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DataError, InputError, ParameterError, UnknownWordError
+from .files import atomic_output, check_readable
+
+MAGIC = b"EMBEDKIT"
+FORMAT_VERSION = 1
+_PRELUDE = struct.Struct("<8sIIQQ")  # magic, version, reserved, header offset, header length
+_DATA_OFFSET = 64
+EXPORT_FORMATS = ("word2vec", "word2vec-binary", "glove", "npy")
+
+
+class Embedding:
+    """Vectors for a vocabulary of words (or graph nodes).
+
+    Parameters
+    ----------
+    words : sequence of str, length n
+    vectors : array of shape (n, dim)
+    counts : int array of shape (n,), optional — corpus frequency of each word
+    params : dict, optional — how the vectors were made (kept in the model file)
+    """
+
+    def __init__(
+        self,
+        words: Sequence[str],
+        vectors: np.ndarray,
+        counts: np.ndarray | None = None,
+        params: dict | None = None,
+    ) -> None:
+        self.words = list(words)
+        self.vectors = vectors
+        if vectors.ndim != 2 or vectors.shape[0] != len(self.words):
+            raise ValueError(f"vectors of shape {vectors.shape} do not match {len(self.words)} words")
+        self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
+        self.params = dict(params or {})
+        self._index: dict[str, int] | None = None
+        self._unit: np.ndarray | None = None
+
+    # -- basic access -------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    @property
+    def index(self) -> dict[str, int]:
+        if self._index is None:
+            self._index = {w: i for i, w in enumerate(self.words)}
+        return self._index
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.index
+
+    def id(self, word: str) -> int:
+        """Row of ``word``; raises :class:`UnknownWordError` with close spellings."""
+        i = self.index.get(word)
+        if i is None:
+            raise UnknownWordError(self._unknown_message(word))
+        return i
+
+    def __getitem__(self, word: str) -> np.ndarray:
+        return np.asarray(self.vectors[self.id(word)])
+
+    def _unknown_message(self, word: str) -> str:
+        close = difflib.get_close_matches(word, self.words, n=3, cutoff=0.75)
+        if not close and word.lower() != word and word.lower() in self.index:
+            close = [word.lower()]
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        return f"{word!r} is not in the vocabulary ({len(self)} words){hint}"
+
+    @property
+    def unit(self) -> np.ndarray:
+        """Rows scaled to unit length (float32; zero rows stay zero)."""
+        if self._unit is None:
+            v = np.asarray(self.vectors, dtype=np.float32)
+            norms = np.linalg.norm(v, axis=1, keepdims=True)
+            norms[norms == 0] = 1.0
+            self._unit = v / norms
+        return self._unit
+
+    # -- queries ------------------------------------------------------------------
+    def similarity(self, a: str, b: str) -> float:
+        """Cosine similarity of two words."""
+        u = self.unit
+        return float(u[self.id(a)] @ u[self.id(b)])
+
+    def most_similar(
+        self,
+        positive: str | Iterable[str] = (),
+        negative: str | Iterable[str] = (),
+        topn: int = 10,
+    ) -> list[tuple[str, float]]:
+        """Words closest by cosine to the mean of unit ``positive`` minus ``negative`` vectors.
+
+        The query words themselves are excluded (gensim's ``most_similar``).
+        """
+        pos = [positive] if isinstance(positive, str) else list(positive)
+        neg = [negative] if isinstance(negative, str) else list(negative)
+        if not pos and not neg:
+            raise ParameterError("give at least one word")
+        if topn < 1:
+            raise ParameterError(f"-k must be at least 1, got {topn}")
+        ids = [self.id(w) for w in pos + neg]
+        u = self.unit
+        query = u[ids[: len(pos)]].sum(axis=0) - u[ids[len(pos) :]].sum(axis=0)
+        norm = np.linalg.norm(query)
+        if norm > 0:
+            query = query / norm
+        return self._top(u @ query, topn, exclude=ids)
+
+    def _top(self, scores: np.ndarray, topn: int, exclude: Sequence[int] = ()) -> list[tuple[str, float]]:
+        scores = scores.astype(np.float64, copy=True)
+        scores[list(exclude)] = -np.inf
+        k = min(topn, len(scores) - len(set(exclude)))
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.lexsort((top, -scores[top]))]
+        return [(self.words[i], float(scores[i])) for i in top]
+
+    # -- native model file -------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the native model file atomically."""
+        vectors = np.ascontiguousarray(self.vectors, dtype=np.float32)
+        counts = self.counts if self.counts is not None else np.zeros(len(self), np.int64)
+        if any("\n" in w for w in self.words):
+            raise DataError("a word contains a newline; it cannot be stored")
+        blob = "\n".join(self.words).encode("utf-8")
+        counts_offset = _DATA_OFFSET + vectors.nbytes
+        words_offset = counts_offset + counts.nbytes
+        header_offset = words_offset + len(blob)
+        header = json.dumps(
+            {
+                "n": len(self),
+                "dim": self.dim,
+                "dtype": "float32",
+                "vectors_offset": _DATA_OFFSET,
+                "counts_offset": counts_offset,
+                "has_counts": self.counts is not None,
+                "words_offset": words_offset,
+                "words_nbytes": len(blob),
+                "params": self.params,
+            },
+            sort_keys=True,
+        ).encode("utf-8")
+        with atomic_output(path) as f:
+            f.write(_PRELUDE.pack(MAGIC, FORMAT_VERSION, 0, header_offset, len(header)).ljust(_DATA_OFFSET, b"\0"))
+            f.write(vectors.tobytes())
+            f.write(counts.astype("<i8").tobytes())
+            f.write(blob)
+            f.write(header)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, mmap: bool = True) -> Embedding:
+        """Read a native model file, memory-mapping the vectors."""
+        p = check_readable(path)
+        size = p.stat().st_size
+        with open(p, "rb") as f:
+            prelude = f.read(_DATA_OFFSET)
+            if len(prelude) < _PRELUDE.size or prelude[:8] != MAGIC:
+                raise InputError(f"{p}: not an embedkit model file")
+            _, version, _, header_offset, header_len = _PRELUDE.unpack(prelude[: _PRELUDE.size])
+            if version != FORMAT_VERSION:
+                raise InputError(f"{p}: model format version {version}, this embedkit reads version {FORMAT_VERSION}")
+            if header_offset + header_len != size:
+                raise InputError(f"{p}: model file is truncated or corrupt ({size} bytes)")
+            f.seek(header_offset)
+            try:
+                header = json.loads(f.read(header_len).decode("utf-8"))
+                n, dim = int(header["n"]), int(header["dim"])
+                f.seek(header["words_offset"])
+                words = f.read(header["words_nbytes"]).decode("utf-8").split("\n") if n else []
+                f.seek(header["counts_offset"])
+                counts = np.frombuffer(f.read(8 * n), dtype="<i8").astype(np.int64)
+            except (ValueError, KeyError, UnicodeDecodeError) as exc:
+                raise InputError(f"{p}: model file is corrupt ({exc})") from None
+        if len(words) != n or header["vectors_offset"] + 4 * n * dim > header["counts_offset"]:
+            raise InputError(f"{p}: model file is corrupt (header does not match contents)")
+        if mmap and n * dim:
+            vectors = np.memmap(p, dtype="<f4", mode="r", offset=header["vectors_offset"], shape=(n, dim))
+        else:
+            with open(p, "rb") as f:
+                f.seek(header["vectors_offset"])
+                vectors = np.frombuffer(f.read(4 * n * dim), dtype="<f4").reshape(n, dim).copy()
+        return cls(words, vectors, counts if header.get("has_counts", True) else None, header.get("params", {}))
+
+    # -- exports -----------------------------------------------------------------
+    def export(self, path: str | os.PathLike, fmt: str) -> None:
+        """Write the vectors as word2vec text/binary, GloVe text, or .npy (+ .words.txt)."""
+        if fmt not in EXPORT_FORMATS:
+            raise ParameterError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
+        if fmt != "npy":
+            bad = next((w for w in self.words if not w or any(ch.isspace() for ch in w)), None)
+            if bad is not None:
+                raise DataError(f"word {bad!r} contains white space; {fmt} files cannot hold it")
+        v = np.asarray(self.vectors, dtype=np.float32)
+        if fmt == "npy":
+            p = Path(path)
+            with atomic_output(p) as f:
+                np.save(f, v)
+            with atomic_output(p.with_suffix(".words.txt"), binary=False) as f:
+                f.writelines(w + "\n" for w in self.words)
+            return
+        if fmt == "word2vec-binary":
+            with atomic_output(path) as f:
+                f.write(f"{len(self)} {self.dim}\n".encode())
+                le = v.astype("<f4")
+                for w, row in zip(self.words, le):
+                    f.write(w.encode("utf-8") + b" " + row.tobytes() + b"\n")
+            return
+        row_fmt = " ".join(["%.6g"] * self.dim)
+        with atomic_output(path, binary=False) as f:
+            if fmt == "word2vec":
+                f.write(f"{len(self)} {self.dim}\n")
+            for w, row in zip(self.words, v.tolist()):
+                f.write(f"{w} {row_fmt % tuple(row)}\n")

@@ -1,0 +1,76 @@
+"""From co-occurrence counts to an association matrix: PMI, PPMI, shifted PMI, log.
+
+For a count matrix C (words × contexts), with context distribution smoothing α:
+
+    P(w, c) = C[w, c] / Σ C        P(w) = Σ_c C[w, c] / Σ C
+    P_α(c)  = (Σ_w C[w, c])^α / Σ_c' (Σ_w C[w, c'])^α
+    PMI(w, c) = log P(w, c) / (P(w) P_α(c))
+
+``shift = k`` subtracts log k (the shifted PMI that skip-gram with k negative samples
+factorises).  PPMI keeps max(PMI − log k, 0).  Only observed pairs are stored; the PMI of
+an unobserved pair (−∞) is left out of the sparse matrix, i.e. treated as 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .errors import DataError, ParameterError
+
+TRANSFORMS = ("ppmi", "pmi", "log", "none")
+
+
+def pmi(
+    counts: sp.spmatrix,
+    transform: str = "ppmi",
+    shift: float = 1.0,
+    cds: float = 0.75,
+    dtype: type = np.float32,
+) -> sp.csr_matrix:
+    """Weight a (V × V) co-occurrence count matrix; returns a CSR matrix of ``dtype``.
+
+    Parameters
+    ----------
+    counts : sparse matrix of shape (V, C), non-negative
+    transform : "ppmi", "pmi", "log" (log(1 + count)) or "none"
+    shift : float >= 1
+        k of shifted PMI: subtract log k (pmi and ppmi only).
+    cds : float in (0, 1]
+        Exponent α of context distribution smoothing (pmi and ppmi only).
+    """
+    if transform not in TRANSFORMS:
+        raise ParameterError(f"--transform must be one of {', '.join(TRANSFORMS)}, got {transform!r}")
+    if not shift >= 1.0:
+        raise ParameterError(f"--shift must be at least 1 (it subtracts log k), got {shift}")
+    if not 0.0 < cds <= 1.0:
+        raise ParameterError(f"--cds must be in (0, 1], got {cds}")
+    m = sp.csr_matrix(counts, dtype=np.float64, copy=True)
+    m.sum_duplicates()
+    if m.nnz == 0:
+        raise DataError("the co-occurrence matrix is empty: no two vocabulary words share a window")
+    if m.data.min() < 0:
+        raise DataError("co-occurrence counts must be non-negative")
+    if transform == "none":
+        return m.astype(dtype)
+    if transform == "log":
+        m.data = np.log1p(m.data)
+        return m.astype(dtype)
+    row_sum = np.asarray(m.sum(axis=1)).ravel()
+    col_sum = np.asarray(m.sum(axis=0)).ravel()
+    if cds != 1.0:
+        col_sum = col_sum**cds
+    total = col_sum.sum()
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    # log(C·Z / (r·c)) computed as log C + log Z − log r − log c, each term once per entry
+    log_row = np.log(np.where(row_sum > 0, row_sum, 1.0))
+    log_col = np.log(np.where(col_sum > 0, col_sum, 1.0))
+    data = np.log(m.data)
+    data += np.log(total) - np.log(shift)
+    data -= log_row[rows]
+    data -= log_col[m.indices]
+    m.data = data
+    if transform == "ppmi":
+        m.data[m.data < 0] = 0.0
+        m.eliminate_zeros()
+    return m.astype(dtype)

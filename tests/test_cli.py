@@ -1,0 +1,152 @@
+"""The real command line, through Typer's CliRunner and through a shell pipeline."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embedkit.vectors import Embedding
+
+from .conftest import DEMO
+
+EMBEDKIT = [sys.executable, "-m", "embedkit.cli"]
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory) -> Path:
+    """The first 1500 lines of the demo corpus."""
+    p = tmp_path_factory.mktemp("corpus") / "small.txt"
+    with open(DEMO) as f:
+        p.write_text("".join(next(f) for _ in range(1500)))
+    return p
+
+
+def test_tokenize_lowercases_and_keeps_lines(cli, tmp_path):
+    r = cli("tokenize", "-", input="The Dog, the CAT.\n\nÉté 2024!\n")
+    assert r.exit_code == 0
+    assert r.stdout == "the dog the cat\n\nété\n"
+
+
+def test_vocab_counts_with_min_count(cli, lecture_file):
+    r = cli("vocab", lecture_file, "--min-count", "2")
+    assert r.exit_code == 0
+    rows = [line.split("\t") for line in r.stdout.splitlines()]
+    # ties in frequency are ordered alphabetically
+    assert rows == [["park", "3"], ["the", "3"], ["to", "3"], ["dog", "2"]]
+
+
+def test_train_words_then_neighbors_as_typed(cli, small_corpus, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = cli("train-words", small_corpus, "--dim", "50", "-q")
+    assert r.exit_code == 0, r.stderr
+    assert (tmp_path / "model.ekm").exists()
+    r = cli("neighbors", "great", "-k", "5")
+    assert r.exit_code == 0
+    lines = [line.split("\t") for line in r.stdout.splitlines()]
+    assert len(lines) == 5 and all(len(x) == 2 for x in lines)
+    scores = [float(s) for _, s in lines]
+    assert scores == sorted(scores, reverse=True)
+    assert {"excellent", "wonderful", "superb", "brilliant", "fantastic"} & {w for w, _ in lines}
+    r = cli("neighbors", "great", "dog", "-k", "3", "--json")
+    assert r.exit_code == 0 and '"great"' in r.stdout and '"dog"' in r.stdout
+
+
+def test_stages_in_a_shell_pipeline_equal_train_words(small_corpus, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    opts = ["--window", "3", "--weighting", "harmonic"]
+
+    def run(cmd: str) -> None:
+        subprocess.run(cmd, shell=True, check=True, cwd=tmp_path, env=env)
+
+    ek = " ".join(EMBEDKIT)
+    run(f"{ek} tokenize {small_corpus} | {ek} vocab - -o vocab.tsv")
+    run(
+        f"{ek} cooccur {small_corpus} --vocab vocab.tsv {' '.join(opts)} | {ek} pmi - --cds 0.75 "
+        f"| {ek} svd - --dim 40 --seed 3 -o staged.ekm"
+    )
+    run(f"{ek} train-words {small_corpus} {' '.join(opts)} --dim 40 --seed 3 -q -o oneshot.ekm")
+    a, b = Embedding.load(tmp_path / "staged.ekm"), Embedding.load(tmp_path / "oneshot.ekm")
+    assert a.words == b.words
+    np.testing.assert_array_equal(np.asarray(a.vectors), np.asarray(b.vectors))
+    for key in ("window", "weighting", "dim", "seed", "cds", "transform"):
+        assert a.params[key] == b.params[key]
+
+
+def test_export_word2vec_through_the_cli_loads_in_gensim(cli, small_corpus, tmp_path):
+    gensim = pytest.importorskip("gensim")
+    cli("train-words", small_corpus, "--dim", "20", "-q", "-o", tmp_path / "m.ekm")
+    r = cli("export", tmp_path / "m.ekm", "--format", "word2vec-binary", "-o", tmp_path / "v.bin")
+    assert r.exit_code == 0
+    kv = gensim.models.KeyedVectors.load_word2vec_format(str(tmp_path / "v.bin"), binary=True)
+    emb = Embedding.load(tmp_path / "m.ekm")
+    assert kv.index_to_key == emb.words
+    np.testing.assert_array_equal(kv.vectors, emb.vectors)
+
+
+# -- bad input: one clear line on stderr, a non-zero exit, no output file ---------------
+def _one_line_error(r, *needles):
+    assert r.exit_code not in (0, None)
+    err = r.stderr.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("embedkit: error: ")
+    assert "Traceback" not in r.output
+    for n in needles:
+        assert n in err
+
+
+def test_missing_corpus(cli, tmp_path):
+    r = cli("train-words", tmp_path / "nope.txt", "-o", tmp_path / "m.ekm")
+    _one_line_error(r, "nope.txt", "no such file")
+    assert not (tmp_path / "m.ekm").exists()
+
+
+def test_directory_instead_of_corpus(cli, tmp_path):
+    r = cli("train-words", tmp_path, "-o", tmp_path / "m.ekm")
+    _one_line_error(r, "is a directory")
+
+
+def test_empty_corpus(cli, tmp_path):
+    (tmp_path / "empty.txt").write_text("")
+    r = cli("train-words", tmp_path / "empty.txt", "-o", tmp_path / "m.ekm")
+    _one_line_error(r, "empty.txt", "no tokens")
+    assert list(tmp_path.iterdir()) == [tmp_path / "empty.txt"]
+
+
+def test_no_word_above_min_count(cli, tmp_path):
+    (tmp_path / "c.txt").write_text("a b c\nd e f\n")
+    r = cli("train-words", tmp_path / "c.txt", "-o", tmp_path / "m.ekm")
+    _one_line_error(r, "no word occurs at least 5 times", "--min-count")
+    assert not (tmp_path / "m.ekm").exists()
+
+
+def test_dim_larger_than_vocabulary(cli, lecture_file, tmp_path):
+    r = cli("train-words", lecture_file, "--min-count", "1", "--dim", "500", "-o", tmp_path / "m.ekm")
+    _one_line_error(r, "--dim 500 is too large")
+    assert not (tmp_path / "m.ekm").exists()
+
+
+def test_unknown_word(cli, small_corpus, tmp_path):
+    cli("train-words", small_corpus, "--dim", "20", "-q", "-o", tmp_path / "m.ekm")
+    r = cli("neighbors", "grate", "--model", tmp_path / "m.ekm")
+    _one_line_error(r, "'grate' is not in the vocabulary", "did you mean")
+    r = cli("neighbors", "great", "-k", "0", "--model", tmp_path / "m.ekm")
+    _one_line_error(r, "-k must be at least 1")
+
+
+def test_no_model_found(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("EMBEDKIT_MODEL", raising=False)
+    r = cli("neighbors", "great")
+    _one_line_error(r, "model.ekm not found", "train-words")
+
+
+def test_existing_output_survives_a_failed_run(cli, tmp_path):
+    out = tmp_path / "m.ekm"
+    out.write_bytes(b"previous model")
+    (tmp_path / "c.txt").write_text("a b c\n")
+    r = cli("train-words", tmp_path / "c.txt", "-o", out)
+    assert r.exit_code != 0
+    assert out.read_bytes() == b"previous model"

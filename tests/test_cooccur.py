@@ -1,0 +1,117 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from embedkit.cooccur import count_cooccurrences, distance_weights
+from embedkit.errors import ParameterError
+from embedkit.text import EncodedCorpus, Tokenizer, Vocabulary, encode_with_vocab
+
+from .conftest import LECTURE
+
+
+def lecture_counts(tmp_path, window, **kw):
+    p = tmp_path / "lecture.txt"
+    p.write_text(LECTURE)
+    with EncodedCorpus(str(p), Tokenizer()) as enc:
+        v = Vocabulary.from_counts(enc.word_counts(), min_count=1)
+        c = count_cooccurrences(enc.id_blocks(v), len(v), window=window, **kw)
+    return v, c
+
+
+def test_lecture_window_of_four_consecutive_words(tmp_path):
+    """A window of 4 consecutive words = pairs at distance <= 3 = ``window=3``.
+
+    Counted by hand on the three sentences (one per line, case folded):
+    dog–park: "dog to the park" (d=3) + "dog park" (d=1)            = 2
+    dog–the:  "dog to the" (d=2) + "the dog" (d=1)                  = 2
+    park–the: "the park" (d=1) + "the dog park" (d=2)               = 2
+    park–crowded: "park is always crowded" (d=3)                    = 1
+    dog–crowded (d=4) and crowded–the (d=5) are outside the window  = 0
+    (The lecture's table prints dog–the as 3, which no consistent window rule gives.)
+    """
+    v, c = lecture_counts(tmp_path, window=3)
+    words = ["dog", "park", "crowded", "the"]
+    i = [v.index[w] for w in words]
+    table = c.toarray()[np.ix_(i, i)]
+    expected = np.array(
+        [
+            # dog park crowded the
+            [0, 2, 0, 2],  # dog
+            [2, 0, 1, 2],  # park
+            [0, 1, 0, 0],  # crowded
+            [2, 2, 0, 0],  # the
+        ]
+    )
+    np.testing.assert_array_equal(table, expected)
+    assert (c != c.T).nnz == 0
+
+
+def test_lines_are_never_crossed(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_text("a b\nc d\n")
+    v = Vocabulary(["a", "b", "c", "d"], np.ones(4))
+    c = count_cooccurrences(encode_with_vocab(str(p), Tokenizer(), v), 4, window=5).toarray()
+    assert c[1, 2] == 0 and c[0, 3] == 0
+    assert c[0, 1] == 1 and c[2, 3] == 1
+
+
+def test_out_of_vocabulary_words_are_removed_before_windowing():
+    # ids: a x b with x unknown: with window 1, a and b become neighbours
+    ids = np.array([0, -2, 1, -1], dtype=np.int32)
+    c = count_cooccurrences([ids], 2, window=1).toarray()
+    assert c[0, 1] == 1 and c[1, 0] == 1
+
+
+def test_weightings_follow_their_formulas():
+    ids = np.array([0, 1, 2, 3, -1], dtype=np.int32)  # a b c d on one line
+    for weighting, w in [("uniform", [1, 1, 1]), ("harmonic", [1, 1 / 2, 1 / 3]), ("linear", [1, 2 / 3, 1 / 3])]:
+        c = count_cooccurrences([ids], 4, window=3, weighting=weighting).toarray()
+        assert c[0, 1] == pytest.approx(w[0])
+        assert c[0, 2] == pytest.approx(w[1])
+        assert c[0, 3] == pytest.approx(w[2])
+        assert c[3, 0] == pytest.approx(w[2])
+    with pytest.raises(ParameterError, match="--weighting"):
+        distance_weights(3, "cubic")
+    with pytest.raises(ParameterError, match="--window"):
+        distance_weights(0, "uniform")
+
+
+def test_right_only_counts_the_following_words():
+    ids = np.array([0, 1, -1], dtype=np.int32)
+    c = count_cooccurrences([ids], 2, window=2, symmetric=False).toarray()
+    assert c[0, 1] == 1 and c[1, 0] == 0
+
+
+def test_chunking_does_not_change_counts():
+    rng = np.random.default_rng(1)
+    ids = rng.integers(0, 50, size=5000).astype(np.int32)
+    ids[rng.random(5000) < 0.05] = -1  # line breaks
+    ids[rng.random(5000) < 0.05] = -2  # unknown words
+    whole = count_cooccurrences([ids], 50, window=4, weighting="harmonic")
+    pieces = count_cooccurrences(np.array_split(ids, 37), 50, window=4, weighting="harmonic")
+    assert abs(whole - pieces).max() < 1e-9
+    # brute force
+    kept = [(t, line) for t, line in zip(ids, np.cumsum(ids == -1)) if t >= 0]
+    dense = np.zeros((50, 50))
+    for i in range(len(kept)):
+        for d in range(1, 5):
+            if i + d < len(kept) and kept[i][1] == kept[i + d][1]:
+                dense[kept[i][0], kept[i + d][0]] += 1 / d
+                dense[kept[i + d][0], kept[i][0]] += 1 / d
+    np.testing.assert_allclose(whole.toarray(), dense)
+
+
+def test_subsampling_is_seeded_and_independent_of_blocking():
+    rng = np.random.default_rng(2)
+    ids = rng.integers(0, 20, size=4000).astype(np.int32)
+    keep = np.full(20, 0.5)
+    a = count_cooccurrences([ids], 20, window=2, keep_probability=keep, seed=3)
+    b = count_cooccurrences(np.array_split(ids, 7), 20, window=2, keep_probability=keep, seed=3)
+    c = count_cooccurrences([ids], 20, window=2, keep_probability=keep, seed=4)
+    full = count_cooccurrences([ids], 20, window=2)
+    assert abs(a - b).max() == 0
+    assert abs(a - c).max() > 0
+    # tokens are dropped before windowing (word2vec's way), so windows close up over the gaps:
+    # half the tokens kept gives about half the pairs, not a quarter
+    assert 0.45 < a.sum() / full.sum() < 0.55
+    assert sp.isspmatrix_csr(a)

@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from embedkit.errors import ParameterError
+from embedkit.factorize import svd_vectors, truncated_svd
+
+
+def decaying_matrix(n=80, m=60, seed=0):
+    rng = np.random.default_rng(seed)
+    u, _ = np.linalg.qr(rng.standard_normal((n, m)))
+    v, _ = np.linalg.qr(rng.standard_normal((m, m)))
+    s = 2.0 ** -np.arange(m, dtype=float) * 100
+    return sp.csr_matrix((u * s) @ v.T)
+
+
+@pytest.mark.parametrize("solver", ["arpack", "randomized"])
+def test_reconstruction_error_is_the_sum_of_dropped_squared_singular_values(solver):
+    rng = np.random.default_rng(1)
+    x = sp.random(70, 50, density=0.3, random_state=rng, format="csr")
+    k = 10
+    r = truncated_svd(x, dim=k, solver=solver, n_iter=30, seed=0)
+    xk = (r.U * r.s) @ r.Vt
+    full = np.linalg.svd(x.toarray(), compute_uv=False)
+    err = np.linalg.norm(x.toarray() - xk, "fro") ** 2
+    assert err == pytest.approx(np.sum(full[k:] ** 2), rel=1e-6)
+    np.testing.assert_allclose(r.s, full[:k], rtol=1e-6)
+
+
+def test_randomized_and_arpack_agree_on_top_singular_values():
+    x = decaying_matrix()
+    a = truncated_svd(x, dim=8, solver="arpack")
+    b = truncated_svd(x.astype(np.float32), dim=8, solver="randomized", seed=3)
+    np.testing.assert_allclose(a.s, b.s, rtol=1e-4)
+    # the same subspace: |cos| of matched singular vectors is 1
+    np.testing.assert_allclose(np.abs(np.sum(a.U * b.U, axis=0)), 1, atol=1e-3)
+
+
+def test_same_seed_same_bytes_and_fixed_signs():
+    x = decaying_matrix().astype(np.float32)
+    a = truncated_svd(x, dim=5, seed=7)
+    b = truncated_svd(x, dim=5, seed=7)
+    assert a.U.tobytes() == b.U.tobytes() and a.s.tobytes() == b.s.tobytes()
+    biggest = a.U[np.argmax(np.abs(a.U), axis=0), np.arange(5)]
+    assert np.all(biggest > 0)
+
+
+def test_dim_is_validated():
+    x = decaying_matrix(10, 8)
+    with pytest.raises(ParameterError, match="--dim must be at least 1, got 0"):
+        truncated_svd(x, dim=0)
+    with pytest.raises(ParameterError, match="too large"):
+        truncated_svd(x, dim=9)
+    with pytest.raises(ParameterError, match="--solver"):
+        truncated_svd(x, dim=2, solver="lobpcg")
+
+
+def test_vector_kinds():
+    x = decaying_matrix(12, 12)
+    r = truncated_svd(x, dim=3, solver="arpack")
+    w = svd_vectors(r, eig=1.0, vectors="w")
+    np.testing.assert_allclose(w, r.U * r.s, rtol=1e-5)
+    c = svd_vectors(r, eig=0.0, vectors="c")
+    np.testing.assert_allclose(c, r.Vt.T, rtol=1e-5, atol=1e-6)
+    assert svd_vectors(r, vectors="concat").shape == (12, 6)
+    wc = svd_vectors(r, eig=0.5, vectors="w+c")
+    unit = lambda a: a / np.linalg.norm(a, axis=1, keepdims=True)  # noqa: E731
+    np.testing.assert_allclose(wc, unit(r.U * r.s**0.5) + unit(r.Vt.T * r.s**0.5), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ParameterError, match="--vectors"):
+        svd_vectors(r, vectors="both")

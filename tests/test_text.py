@@ -1,0 +1,106 @@
+import bz2
+import gzip
+import lzma
+
+import numpy as np
+import pytest
+
+from embedkit.errors import DataError, InputError, ParameterError
+from embedkit.text import EncodedCorpus, Tokenizer, Vocabulary, count_words, read_blocks
+
+
+def test_default_tokenizer_is_unicode_aware_and_lowercases():
+    tok = Tokenizer()
+    assert tok.tokenize("Café au lait, NAÏVE résumé 42 foo_bar Straße") == [
+        "café",
+        "au",
+        "lait",
+        "naïve",
+        "résumé",
+        "foo",
+        "bar",
+        "straße",
+    ]
+    assert Tokenizer(lowercase=False).tokenize("The Dog") == ["The", "Dog"]
+
+
+def test_custom_pattern_with_groups_returns_whole_matches():
+    tok = Tokenizer(pattern=r"(\w)+")
+    assert tok.tokenize("ab cd") == ["ab", "cd"]
+    with pytest.raises(ParameterError, match="--pattern"):
+        Tokenizer(pattern="(")
+    with pytest.raises(ParameterError, match="empty string"):
+        Tokenizer(pattern="a*")
+
+
+def test_block_tokens_marks_line_ends_for_both_paths():
+    text = "A b\n\nc D\n"
+    assert Tokenizer().block_tokens(text) == ["a", "b", "\n", "\n", "c", "d", "\n"]
+    assert Tokenizer(pattern=r"\S+").block_tokens(text) == ["a", "b", "\n", "\n", "c", "d", "\n"]
+
+
+@pytest.mark.parametrize("opener,suffix", [(gzip.open, ".gz"), (bz2.open, ".bz2"), (lzma.open, ".xz")])
+def test_compressed_corpora_read_transparently(tmp_path, opener, suffix):
+    p = tmp_path / f"c.txt{suffix}"
+    with opener(p, "wt") as f:
+        f.write("one two\nthree")
+    assert "".join(read_blocks(str(p))) == "one two\nthree\n"
+
+
+def test_blocks_end_at_newlines_and_keep_every_byte(tmp_path):
+    p = tmp_path / "c.txt"
+    lines = [f"line {i} " + "x" * (i % 17) for i in range(2000)]
+    p.write_text("\n".join(lines) + "\n")
+    blocks = list(read_blocks(str(p), chunk_bytes=1000))
+    assert len(blocks) > 10
+    assert all(b.endswith("\n") for b in blocks)
+    assert "".join(blocks).splitlines() == lines
+
+
+def test_non_utf8_input_names_file_and_offset(tmp_path):
+    p = tmp_path / "bad.txt"
+    p.write_bytes(b"fine line\nbad \xff byte\n")
+    with pytest.raises(DataError, match=r"bad.txt: not UTF-8 text \(bad byte at offset 14"):
+        list(read_blocks(str(p)))
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        list(read_blocks(str(tmp_path / "nope.txt")))
+    with pytest.raises(InputError, match="is a directory"):
+        list(read_blocks(str(tmp_path)))
+
+
+def test_vocabulary_min_count_max_size_and_deterministic_ties():
+    counts = {"b": 3, "a": 3, "c": 10, "d": 1}
+    v = Vocabulary.from_counts(counts, min_count=2)
+    assert v.words == ["c", "a", "b"]
+    assert v.counts.tolist() == [10, 3, 3]
+    assert Vocabulary.from_counts(counts, min_count=1, max_size=2).words == ["c", "a"]
+    with pytest.raises(ParameterError, match="--min-count"):
+        Vocabulary.from_counts(counts, min_count=0)
+
+
+def test_vocabulary_tsv_round_trip(tmp_path):
+    v = Vocabulary(["x", "y"], np.array([5, 2]))
+    p = tmp_path / "v.tsv"
+    with open(p, "w") as f:
+        v.write_tsv(f)
+    back = Vocabulary.read_tsv(str(p))
+    assert back.words == ["x", "y"] and back.counts.tolist() == [5, 2]
+    p.write_text("x\tfive\n")
+    with pytest.raises(DataError, match="line 1"):
+        Vocabulary.read_tsv(str(p))
+
+
+def test_encoded_corpus_replays_final_ids(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_text("a b a\nc a\n")
+    with EncodedCorpus(str(p), Tokenizer()) as enc:
+        assert enc.word_counts() == {"a": 3, "b": 1, "c": 1}
+        assert enc.n_tokens == 5 and enc.n_lines == 2
+        v = Vocabulary.from_counts(enc.word_counts(), min_count=2)
+        ids = np.concatenate(list(enc.id_blocks(v, block_tokens=3)))
+    # a → 0; b, c out of vocabulary (-2); line breaks -1
+    assert ids.tolist() == [0, -2, 0, -1, -2, 0, -1]
+    assert count_words(str(p), Tokenizer()) == {"a": 3, "b": 1, "c": 1}

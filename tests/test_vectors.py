@@ -1,0 +1,74 @@
+import numpy as np
+import pytest
+
+from embedkit.errors import InputError, UnknownWordError
+from embedkit.vectors import Embedding
+
+
+@pytest.fixture
+def tiny():
+    words = ["king", "queen", "man", "woman", "apple"]
+    v = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
+    return Embedding(words, v, np.array([50, 40, 30, 20, 10]), {"kind": "words", "dim": 3})
+
+
+def test_similarity_and_neighbours_by_hand(tiny):
+    # cos(king, man) = (0+1+0) / (sqrt 2 * sqrt 1.01)
+    assert tiny.similarity("king", "man") == pytest.approx(1 / (np.sqrt(2) * np.sqrt(1.01)), rel=1e-6)
+    top = tiny.most_similar("king", topn=2)
+    assert [w for w, _ in top] == ["man", "queen"]
+    assert top[1][1] == pytest.approx(0.0, abs=1e-7)
+    # positive / negative: king - man + woman points at queen
+    assert tiny.most_similar(positive=["king", "woman"], negative=["man"], topn=1)[0][0] == "queen"
+
+
+def test_unknown_word_suggests_close_spellings(tiny):
+    with pytest.raises(UnknownWordError, match=r"'kinq' is not in the vocabulary .*did you mean 'king'"):
+        tiny.most_similar("kinq")
+    with pytest.raises(UnknownWordError, match=r"did you mean 'queen'"):
+        tiny["Queen"]
+
+
+def test_save_load_round_trip_memory_maps(tmp_path, tiny):
+    p = tmp_path / "m.ekm"
+    tiny.save(p)
+    back = Embedding.load(p)
+    assert isinstance(back.vectors, np.memmap)
+    assert back.words == tiny.words
+    np.testing.assert_array_equal(back.vectors, tiny.vectors)
+    assert back.counts.tolist() == [50, 40, 30, 20, 10]
+    assert back.params == {"kind": "words", "dim": 3}
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_truncated_and_foreign_files_are_refused(tmp_path, tiny):
+    p = tmp_path / "m.ekm"
+    tiny.save(p)
+    data = p.read_bytes()
+    (tmp_path / "cut.ekm").write_bytes(data[:-10])
+    with pytest.raises(InputError, match="truncated or corrupt"):
+        Embedding.load(tmp_path / "cut.ekm")
+    (tmp_path / "other.ekm").write_text("3 2\na 1 2\n")
+    with pytest.raises(InputError, match="not an embedkit model"):
+        Embedding.load(tmp_path / "other.ekm")
+
+
+def test_word2vec_files_load_in_gensim(tmp_path, tiny):
+    gensim = pytest.importorskip("gensim")
+    for fmt, binary in [("word2vec", False), ("word2vec-binary", True)]:
+        p = tmp_path / f"v.{fmt}"
+        tiny.export(p, fmt)
+        kv = gensim.models.KeyedVectors.load_word2vec_format(str(p), binary=binary)
+        assert list(kv.index_to_key) == tiny.words
+        np.testing.assert_allclose(kv.vectors, tiny.vectors, rtol=1e-5)
+        assert kv.most_similar("king", topn=1)[0][0] == "man"
+
+
+def test_glove_and_npy_exports(tmp_path, tiny):
+    tiny.export(tmp_path / "g.txt", "glove")
+    lines = (tmp_path / "g.txt").read_text().splitlines()
+    assert len(lines) == 5 and lines[0].split()[0] == "king"
+    np.testing.assert_allclose([float(x) for x in lines[1].split()[1:]], [1, -1, 0])
+    tiny.export(tmp_path / "v.npy", "npy")
+    np.testing.assert_array_equal(np.load(tmp_path / "v.npy"), tiny.vectors)
+    assert (tmp_path / "v.words.txt").read_text().split() == tiny.words

@@ -1,0 +1,60 @@
+from math import log, sqrt
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from embedkit.errors import DataError, ParameterError
+from embedkit.weighting import pmi
+
+# total 14; row and column sums 6, 4, 4
+C = sp.csr_matrix(np.array([[0, 4, 2], [4, 0, 0], [2, 0, 2]], dtype=float))
+
+
+def dense(m):
+    return m.toarray().astype(float)
+
+
+def test_pmi_by_hand():
+    m = dense(pmi(C, "pmi", cds=1.0))
+    assert m[0, 1] == pytest.approx(log(4 * 14 / (6 * 4)), rel=1e-6)  # log 7/3
+    assert m[0, 2] == pytest.approx(log(2 * 14 / (6 * 4)), rel=1e-6)  # log 7/6
+    assert m[2, 2] == pytest.approx(log(2 * 14 / (4 * 4)), rel=1e-6)  # log 7/4
+    assert m[1, 0] == pytest.approx(log(7 / 3), rel=1e-6)
+    assert m[1, 1] == 0 and pmi(C, "pmi", cds=1.0).nnz == 5  # unobserved pairs stay out
+
+
+def test_shift_subtracts_log_k_and_ppmi_drops_negatives():
+    m = dense(pmi(C, "pmi", shift=2, cds=1.0))
+    assert m[0, 1] == pytest.approx(log(7 / 3) - log(2), rel=1e-6)
+    assert m[2, 2] == pytest.approx(log(7 / 8), rel=1e-6)  # negative, kept by pmi
+    p = pmi(C, "ppmi", shift=2, cds=1.0)
+    assert p.nnz == 2  # only (0,1) and (1,0) stay positive
+    assert dense(p)[0, 1] == pytest.approx(log(7 / 6), rel=1e-6)
+
+
+def test_context_distribution_smoothing():
+    z = sqrt(6) + 2 + 2  # sum of column counts ** 0.5
+    m = dense(pmi(C, "pmi", cds=0.5))
+    assert m[0, 1] == pytest.approx(log(4 * z / (6 * 2)), rel=1e-6)
+    assert m[1, 0] == pytest.approx(log(4 * z / (4 * sqrt(6))), rel=1e-6)
+    # smoothing raises a rare context's probability, so it lowers its PMI (the rare-context
+    # bias it corrects) and raises the PMI of the frequent context 0
+    assert m[0, 1] < dense(pmi(C, "pmi", cds=1.0))[0, 1]
+    assert m[1, 0] > dense(pmi(C, "pmi", cds=1.0))[1, 0]
+
+
+def test_log_and_none_transforms():
+    np.testing.assert_allclose(dense(pmi(C, "log")), np.log1p(C.toarray()), rtol=1e-6)
+    np.testing.assert_allclose(dense(pmi(C, "none")), C.toarray())
+
+
+def test_bad_parameters_and_empty_matrix():
+    with pytest.raises(ParameterError, match="--transform"):
+        pmi(C, "sppmi")
+    with pytest.raises(ParameterError, match="--shift"):
+        pmi(C, shift=0.5)
+    with pytest.raises(ParameterError, match="--cds"):
+        pmi(C, cds=0)
+    with pytest.raises(DataError, match="empty"):
+        pmi(sp.csr_matrix((3, 3)))
