@@ -479,6 +479,83 @@ def export(
     Embedding.load(model).export(output, fmt.value)
 
 
+# -- evaluation -----------------------------------------------------------------------
+evaluate_app = typer.Typer(
+    help="Evaluate a model against benchmarks: word similarity, analogies, classification.",
+    no_args_is_help=True,
+)
+app.add_typer(evaluate_app, name="evaluate")
+
+
+def _render_rows(rows: list[dict], title: str, as_json: bool) -> None:
+    """A rich table on a terminal, TSV with a header when piped, or JSON."""
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    columns = list(rows[0]) if rows else []
+    fmt = lambda v: f"{v:.4f}" if isinstance(v, float) else str(v)  # noqa: E731
+    if _stdout_is_terminal():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title, title_justify="left")
+        for c in columns:
+            table.add_column(c, justify="left" if c in ("file", "model") else "right")
+        for r in rows:
+            table.add_row(*(fmt(r[c]) for c in columns))
+        Console().print(table)
+    else:
+        lines = ["\t".join(columns)] + ["\t".join(fmt(r[c]) for c in columns) for r in rows]
+        sys.stdout.write("\n".join(lines) + "\n")
+
+
+@evaluate_app.command("similarity")
+@handles_errors
+def evaluate_similarity(
+    model: Annotated[str, typer.Argument(help="Model file.")],
+    files: Annotated[list[str], typer.Argument(help="Word-pair files: 'word1 word2 score' lines.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Spearman ρ between human similarity scores and cosine, on the pairs found.
+
+    Example: [bold]embedkit evaluate similarity model.ekm ws353.txt[/bold]
+    """
+    from . import evaluate as ev
+    from .vectors import Embedding
+
+    emb = Embedding.load(model)
+    rows = []
+    for f in files:
+        r = ev.word_similarity(emb, ev.read_similarity_pairs(f))
+        rows.append({"file": f, "spearman": r.spearman, "found": r.found, "total": r.total})
+    _render_rows(rows, "word similarity", as_json)
+
+
+@evaluate_app.command("analogy")
+@handles_errors
+def evaluate_analogy(
+    model: Annotated[str, typer.Argument(help="Model file.")],
+    files: Annotated[list[str], typer.Argument(help="Analogy files: 'a b c d' lines, ': section' headers.")],
+    restrict: Annotated[int, typer.Option("--restrict", help="Search among the N most frequent words.")] = 200_000,
+    as_json: JsonOpt = False,
+) -> None:
+    """3CosAdd and 3CosMul accuracy on a:b :: c:d questions whose words are all known.
+
+    Example: [bold]embedkit evaluate analogy model.ekm google_analogy.txt[/bold]
+    """
+    from . import evaluate as ev
+    from .vectors import Embedding
+
+    if restrict < 1:
+        raise ParameterError(f"--restrict must be at least 1, got {restrict}")
+    emb = Embedding.load(model)
+    rows = []
+    for f in files:
+        r = ev.analogy(emb, ev.read_analogies(f), restrict=restrict)
+        rows.append({"file": f, "3cosadd": r.add, "3cosmul": r.mul, "found": r.found, "total": r.total})
+    _render_rows(rows, "analogy", as_json)
+
+
 def main() -> None:
     app()
 

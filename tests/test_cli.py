@@ -150,3 +150,26 @@ def test_existing_output_survives_a_failed_run(cli, tmp_path):
     r = cli("train-words", tmp_path / "c.txt", "-o", out)
     assert r.exit_code != 0
     assert out.read_bytes() == b"previous model"
+
+
+def test_evaluate_similarity_and_analogy_match_a_hand_computation(cli, tmp_path):
+    words = ["king", "queen", "man", "woman", "apple"]
+    v = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
+    Embedding(words, v).save(tmp_path / "m.ekm")
+    # cosines: king–man .7036, king–apple 0, man–woman −.9802 → ranks of the three pairs
+    (tmp_path / "pairs.txt").write_text("King\tman\t9\nking\tapple\t5\nman\twoman\t1\nfoo\tbar\t3\n")
+    r = cli("evaluate", "similarity", tmp_path / "m.ekm", tmp_path / "pairs.txt")
+    assert r.exit_code == 0
+    header, row = r.stdout.splitlines()
+    assert header == "file\tspearman\tfound\ttotal"
+    assert row.split("\t")[1:] == ["1.0000", "3", "4"]
+    # king:queen :: man:?  By hand, with cos(woman, queen) = .7036, cos(woman, king) = -.7036,
+    # cos(woman, man) = -.9802, cos(apple, man) = .0995 and apple orthogonal to king and queen:
+    #   3CosAdd: woman .7036 + .7036 - .9802 = .427  >  apple .0995            → woman (right)
+    #   3CosMul: woman .8518 * .0099 / .1492 = .057  <  apple .5 * .5498 / .501 = .549 → apple
+    # The second question has an unknown word and is not counted.
+    (tmp_path / "an.txt").write_text(": family\nking queen man woman\nking queen man zebra\n")
+    r = cli("evaluate", "analogy", tmp_path / "m.ekm", tmp_path / "an.txt", "--json")
+    assert r.exit_code == 0
+    assert '"3cosadd": 1.0' in r.stdout and '"3cosmul": 0.0' in r.stdout
+    assert '"found": 1, "total": 2' in r.stdout
