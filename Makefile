@@ -28,9 +28,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_words.py
 
 # The standard text8 corpus (100 MB of cleaned Wikipedia, one line): corpora/text8
-text8:
+text8: $(STAMP)
 	curl -fL -o corpora/text8.zip http://mattmahoney.net/dc/text8.zip
-	$(BIN)/python -m embedkit.corpora corpora/text8.zip corpora/text8
+	$(BIN)/python -c "import sys; from embedkit.text import prepare_text8; prepare_text8(*sys.argv[1:])" corpora/text8.zip corpora/text8
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache

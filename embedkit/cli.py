@@ -360,6 +360,7 @@ def train_words_cmd(
     Example: [bold]embedkit train-words corpus.txt && embedkit neighbors great[/bold]
     """
     from .pipeline import train_words
+    from .progress import Reporter
 
     opts = _options(
         pattern=pattern,
@@ -380,14 +381,11 @@ def train_words_cmd(
         vectors=vectors,
         seed=seed,
     )
+    reporter = Reporter(quiet=quiet, verbose=verbose)
     t = time.perf_counter()
-    emb = train_words(corpus, opts)
-    t_save = time.perf_counter()
-    emb.save(output)
-    opts.timings["save"] = time.perf_counter() - t_save
-    if verbose:
-        for stage, sec in opts.timings.items():
-            typer.echo(f"  {stage:<10} {sec:7.2f} s", err=True)
+    emb = train_words(corpus, opts, reporter)
+    with reporter.stage("save"):
+        emb.save(output)
     _note(
         quiet,
         f"embedkit: {len(emb)} words × {emb.dim} dims from {emb.params.get('tokens', 0):,} tokens "

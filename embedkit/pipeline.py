@@ -3,14 +3,15 @@ PMI → SVD → Embedding.  ``train-words`` on the command line is :func:`train_
 
 from __future__ import annotations
 
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from . import __version__
 from .cooccur import count_cooccurrences, subsample_keep_probability
 from .errors import DataError
 from .factorize import svd_vectors, truncated_svd
 from .files import display_name
+from .progress import SILENT, Reporter
 from .text import EncodedCorpus, Tokenizer, Vocabulary
 from .vectors import Embedding
 from .weighting import pmi
@@ -37,12 +38,9 @@ class WordOptions:
     eig: float = 0.5
     vectors: str = "w+c"
     seed: int = 0
-    timings: dict = field(default_factory=dict, compare=False)
 
     def params(self) -> dict:
-        p = asdict(self)
-        p.pop("timings")
-        return p
+        return asdict(self)
 
 
 def build_vocabulary(counts: dict[str, int], opts: WordOptions, source: str) -> Vocabulary:
@@ -57,7 +55,7 @@ def build_vocabulary(counts: dict[str, int], opts: WordOptions, source: str) -> 
     return vocab
 
 
-def cooccurrence_counts(id_blocks, vocab: Vocabulary, opts: WordOptions):
+def cooccurrence_counts(id_blocks, vocab: Vocabulary, opts: WordOptions, progress=None):
     keep = subsample_keep_probability(vocab.counts, opts.subsample) if opts.subsample > 0 else None
     return count_cooccurrences(
         id_blocks,
@@ -67,6 +65,7 @@ def cooccurrence_counts(id_blocks, vocab: Vocabulary, opts: WordOptions):
         symmetric=opts.symmetric,
         keep_probability=keep,
         seed=opts.seed,
+        progress=progress,
     )
 
 
@@ -76,27 +75,37 @@ def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict) ->
     return Embedding(words, vectors, counts, params)
 
 
-def train_words(corpus: str, opts: WordOptions | None = None) -> Embedding:
-    """Train word vectors on a corpus file (``-`` for stdin) with the full pipeline."""
+def input_size(path: str) -> int | None:
+    """Bytes a progress bar can expect from ``path``: its size if plain, else unknown."""
+    if path == "-" or Path(path).suffix.lower() in (".gz", ".bz2", ".xz"):
+        return None
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return None
+
+
+def train_words(corpus: str, opts: WordOptions | None = None, reporter: Reporter = SILENT) -> Embedding:
+    """Train word vectors on a corpus file (``-`` for stdin) with the full pipeline.
+
+    Stage times are added to ``reporter.timings`` (tokenize, cooccur, pmi, svd).
+    """
     opts = opts or WordOptions()
     tokenizer = Tokenizer(opts.pattern, opts.lowercase)
     source = display_name(corpus)
-    t = time.perf_counter()
     with EncodedCorpus(corpus, tokenizer) as enc:
-        vocab = build_vocabulary(enc.word_counts(), opts, source)
-        opts.timings["tokenize"] = time.perf_counter() - t
-        t = time.perf_counter()
-        counts = cooccurrence_counts(enc.id_blocks(vocab), vocab, opts)
+        with reporter.stage("tokenize", total=input_size(corpus)) as advance:
+            enc.read(advance)
+            vocab = build_vocabulary(enc.word_counts(), opts, source)
+        with reporter.stage("cooccur", total=enc.n_tokens + enc.n_lines, unit="tokens") as advance:
+            counts = cooccurrence_counts(enc.id_blocks(vocab), vocab, opts, advance)
         n_tokens = enc.n_tokens
-    opts.timings["cooccur"] = time.perf_counter() - t
-    t = time.perf_counter()
-    m = pmi(counts, opts.transform, opts.shift, opts.cds)
-    del counts
-    opts.timings["pmi"] = time.perf_counter() - t
-    t = time.perf_counter()
-    params = {"kind": "words", "corpus": source, "tokens": n_tokens, "embedkit": __version__, **opts.params()}
-    emb = factorize_to_embedding(m, vocab.words, vocab.counts, opts, params)
-    opts.timings["svd"] = time.perf_counter() - t
+    with reporter.stage("pmi", total=None, unit="steps"):
+        m = pmi(counts, opts.transform, opts.shift, opts.cds)
+        del counts
+    with reporter.stage("svd", total=None, unit="steps"):
+        params = {"kind": "words", "corpus": source, "tokens": n_tokens, "embedkit": __version__, **opts.params()}
+        emb = factorize_to_embedding(m, vocab.words, vocab.counts, opts, params)
     return emb
 
 

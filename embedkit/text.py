@@ -13,7 +13,7 @@ import itertools
 import re
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -34,10 +34,16 @@ LINE_BREAK = -1
 OUT_OF_VOCABULARY = -2
 
 
-def read_blocks(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[str]:
+def read_blocks(
+    path: str, chunk_bytes: int = CHUNK_BYTES, progress: Callable[[int], None] | None = None
+) -> Iterator[str]:
     """Yield the text of ``path`` (or stdin for ``-``) in blocks that end at a newline.
 
+    A line longer than ``chunk_bytes`` is split at a space; the piece then does not end in
+    a newline, and the tokens of the next block continue the same line.
+
     Raises :class:`DataError` naming the file and byte offset on bytes that are not UTF-8.
+    ``progress(n)`` is called with the number of (uncompressed) bytes of each block.
     """
     name = display_name(path)
     f: BinaryIO = open_binary(path)
@@ -54,13 +60,23 @@ def read_blocks(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[str]:
             block = carry + block
             cut = block.rfind(b"\n") + 1
             if cut == 0:
-                carry = block
-                continue
+                if len(block) < chunk_bytes:
+                    carry = block
+                    continue
+                # a line longer than a block (text8 is one 100 MB line): cut at a space;
+                # the next block continues the same line, so windows still span the cut
+                cut = block.rfind(b" ") + 1
+                if cut == 0:
+                    raise DataError(f"{name}: a line of over {chunk_bytes} bytes has no space to split it at")
             carry = block[cut:]
             yield _decode(block[:cut], name, offset)
             offset += cut
+            if progress is not None:
+                progress(cut)
         if carry:
             yield _decode(carry + b"\n", name, offset)
+            if progress is not None:
+                progress(len(carry))
     finally:
         if f is not sys.stdin.buffer:
             f.close()
@@ -112,13 +128,14 @@ class Tokenizer:
         return [t for t in self._token_re.findall(line) if t]
 
     def block_tokens(self, text: str) -> list[str]:
-        """Tokens of a block of whole lines, with ``"\\n"`` after each line."""
+        """Tokens of a block of lines, with ``"\\n"`` after each line that ends in the block."""
         if self._fast:
             return self._block_re.findall(text.lower() if self.lowercase else text)
         out: list[str] = []
-        for line in text.splitlines():
+        for line in text.splitlines(keepends=True):
             out.extend(t for t in self.tokenize(line) if "\n" not in t)
-            out.append("\n")
+            if line.endswith(("\n", "\r")):
+                out.append("\n")
         return out
 
     def iter_lines(self, path: str) -> Iterator[list[str]]:
@@ -198,10 +215,10 @@ class Vocabulary:
         return cls(words, np.array(counts, dtype=np.int64))
 
 
-def count_words(path: str, tokenizer: Tokenizer) -> collections.Counter:
+def count_words(path: str, tokenizer: Tokenizer, progress: Callable[[int], None] | None = None) -> collections.Counter:
     """Count every token of a corpus (one pass, memory bounded by the vocabulary)."""
     counts: collections.Counter = collections.Counter()
-    for block in read_blocks(path):
+    for block in read_blocks(path, progress=progress):
         counts.update(tokenizer.block_tokens(block))
     counts.pop("\n", None)
     return counts
@@ -217,15 +234,24 @@ class EncodedCorpus:
     """
 
     def __init__(self, path: str, tokenizer: Tokenizer, chunk_bytes: int = CHUNK_BYTES) -> None:
+        self.path = path
+        self.tokenizer = tokenizer
+        self.chunk_bytes = chunk_bytes
         self._ids = {"\n": 0}
         self._counts: list[int] = [0]
         self._file = tempfile.TemporaryFile(prefix="embedkit-ids-")
+        self._read = False
         self.n_tokens = 0
         self.n_lines = 0
-        for block in read_blocks(path, chunk_bytes):
-            tokens = tokenizer.block_tokens(block)
-            index = self._ids
-            counts = self._counts
+
+    def read(self, progress: Callable[[int], None] | None = None) -> EncodedCorpus:
+        """The first pass: tokenize, count, and spill provisional ids (once)."""
+        if self._read:
+            return self
+        index = self._ids
+        counts = self._counts
+        for block in read_blocks(self.path, self.chunk_bytes, progress):
+            tokens = self.tokenizer.block_tokens(block)
             for word, n in collections.Counter(tokens).items():
                 i = index.get(word)
                 if i is None:
@@ -236,16 +262,20 @@ class EncodedCorpus:
             ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int32, count=len(tokens))
             self._file.write(ids.tobytes())
             self.n_tokens += len(tokens)
-        self.n_lines = self._counts[0]
+        self.n_lines = counts[0]
         self.n_tokens -= self.n_lines
+        self._read = True
+        return self
 
     def word_counts(self) -> dict[str, int]:
         """Every distinct token with its count."""
+        self.read()
         counts = self._counts
         return {w: counts[i] for w, i in self._ids.items() if i}
 
     def id_blocks(self, vocab: Vocabulary, block_tokens: int = 1 << 22) -> Iterator[np.ndarray]:
         """Yield int32 blocks of final ids: vocabulary ids, LINE_BREAK, OUT_OF_VOCABULARY."""
+        self.read()
         remap = np.full(len(self._counts), OUT_OF_VOCABULARY, dtype=np.int32)
         remap[0] = LINE_BREAK
         final = vocab.index
@@ -270,12 +300,56 @@ class EncodedCorpus:
         self.close()
 
 
-def encode_with_vocab(path: str, tokenizer: Tokenizer, vocab: Vocabulary) -> Iterator[np.ndarray]:
+def encode_with_vocab(
+    path: str, tokenizer: Tokenizer, vocab: Vocabulary, progress: Callable[[int], None] | None = None
+) -> Iterator[np.ndarray]:
     """One pass over a corpus with a fixed vocabulary: yield int32 id blocks."""
     index = dict(vocab.index)
     index["\n"] = LINE_BREAK
-    for block in read_blocks(path):
+    for block in read_blocks(path, progress=progress):
         tokens = tokenizer.block_tokens(block)
         yield np.fromiter(
             map(index.get, tokens, itertools.repeat(OUT_OF_VOCABULARY)), dtype=np.int32, count=len(tokens)
         )
+
+
+def prepare_text8(source: str, output: str, words_per_line: int = 1000) -> int:
+    """Turn the text8 corpus (``text8.zip`` or the unzipped ``text8``: one 100 MB line of
+    space-separated words) into a corpus file of ``words_per_line`` words a line.
+
+    Streams the input; returns the number of words written.
+    """
+    import zipfile
+
+    from .files import atomic_output, check_readable
+
+    if words_per_line < 1:
+        raise ParameterError(f"words_per_line must be at least 1, got {words_per_line}")
+    src = check_readable(source)
+    if zipfile.is_zipfile(src):
+        with zipfile.ZipFile(src) as z:
+            names = z.namelist()
+            if len(names) != 1:
+                raise DataError(f"{src}: expected one file in the zip archive, found {len(names)}")
+            f = z.open(names[0])
+    else:
+        f = open_binary(str(src))
+    n_words = 0
+    pending: list[bytes] = []
+    carry = b""
+    with f, atomic_output(output) as out:
+        while True:
+            block = f.read(CHUNK_BYTES)
+            words = (carry + block).split()
+            if block and not block[-1:].isspace() and words:
+                carry = words.pop()
+            else:
+                carry = b""
+            pending.extend(words)
+            full = len(pending) if not block else len(pending) - len(pending) % words_per_line
+            out.writelines(b" ".join(pending[i : i + words_per_line]) + b"\n" for i in range(0, full, words_per_line))
+            n_words += full
+            pending = pending[full:]
+            if not block:
+                break
+    return n_words

@@ -104,3 +104,32 @@ def test_encoded_corpus_replays_final_ids(tmp_path):
     # a → 0; b, c out of vocabulary (-2); line breaks -1
     assert ids.tolist() == [0, -2, 0, -1, -2, 0, -1]
     assert count_words(str(p), Tokenizer()) == {"a": 3, "b": 1, "c": 1}
+
+
+def test_a_line_longer_than_a_block_is_split_at_spaces_without_breaking_the_line(tmp_path):
+    p = tmp_path / "one_line.txt"
+    words = [f"w{i % 50}x" for i in range(5000)]
+    p.write_text(" ".join(words))  # no newline at all, like text8
+    blocks = list(read_blocks(str(p), chunk_bytes=1000))
+    assert len(blocks) > 10
+    assert "".join(blocks).split() == words
+    with EncodedCorpus(str(p), Tokenizer(pattern=r"\S+"), chunk_bytes=1000) as enc:
+        v = Vocabulary.from_counts(enc.word_counts(), min_count=1)
+        ids = np.concatenate(list(enc.id_blocks(v)))
+    assert (ids == -1).sum() == 1  # one line: a single break, at the very end
+    assert [v.words[i] for i in ids[:-1]] == words
+
+
+def test_prepare_text8_from_a_zip(tmp_path):
+    import zipfile
+
+    from embedkit.text import prepare_text8
+
+    words = [f"word{i % 97}" for i in range(2503)]
+    with zipfile.ZipFile(tmp_path / "text8.zip", "w") as z:
+        z.writestr("text8", " " + " ".join(words))  # text8 starts with a space, has no newline
+    n = prepare_text8(str(tmp_path / "text8.zip"), str(tmp_path / "text8"), words_per_line=1000)
+    lines = (tmp_path / "text8").read_text().splitlines()
+    assert n == 2503
+    assert [len(line.split()) for line in lines] == [1000, 1000, 503]
+    assert " ".join(lines).split() == words

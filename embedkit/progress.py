@@ -1,0 +1,60 @@
+"""Progress on stderr: a rich bar per stage on a terminal, silent otherwise.
+
+Library functions take an optional ``progress`` callback (``advance(n)``); the command line
+creates a :class:`Reporter` and hands each stage's callback down.  ``--quiet`` silences the
+bars, ``--verbose`` prints the time of each stage when it ends (terminal or not).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+
+Advance = Callable[[int], None]
+
+
+def _ignore(_: int) -> None:
+    pass
+
+
+class Reporter:
+    def __init__(self, quiet: bool = False, verbose: bool = False) -> None:
+        self.show = not quiet and sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+        self.verbose = verbose
+        self.timings: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def stage(self, name: str, total: int | None = None, unit: str = "bytes") -> Iterator[Advance]:
+        """Time a stage and show it; yields ``advance(n)`` to report n more units done."""
+        t = time.perf_counter()
+        if self.show:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TransferSpeedColumn,
+            )
+
+            counter = [DownloadColumn(), TransferSpeedColumn()] if unit == "bytes" else [MofNCompleteColumn()]
+            columns = [SpinnerColumn(), TextColumn(f"{name:<10}"), BarColumn(), *counter, TimeElapsedColumn()]
+            with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+                task = bar.add_task(name, total=total)
+                yield lambda n: bar.advance(task, n)
+        else:
+            yield _ignore
+        elapsed = time.perf_counter() - t
+        self.timings[name] = self.timings.get(name, 0.0) + elapsed
+        if self.verbose:
+            print(f"embedkit: {name:<10} {elapsed:7.2f} s", file=sys.stderr)
+
+
+#: A reporter that shows nothing (the default for library calls).
+SILENT = Reporter(quiet=True)
