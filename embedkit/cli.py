@@ -155,7 +155,14 @@ SolverOpt = Annotated[Solver, typer.Option("--solver", help="randomized (fast) o
 NIterOpt = Annotated[int, typer.Option("--n-iter", help="Power iterations of the randomized solver.")]
 EigOpt = Annotated[float, typer.Option("--eig", help="Eigenvalue weighting p: vectors are U·Σ^p.")]
 VectorsOpt = Annotated[VectorKind, typer.Option("--vectors", help="w (U), c (V), w+c (their sum) or concat.")]
+RemoveTopOpt = Annotated[
+    int,
+    typer.Option("--remove-top", help="Remove the mean and top K principal components (all-but-the-top)."),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")]
+WorkersOpt = Annotated[
+    Optional[int], typer.Option("--workers", "-j", help="Processes for tokenizing and counting (default: all cores).")
+]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Print the time of each stage on stderr.")]
 
 
@@ -231,12 +238,14 @@ def cooccur(
     seed: SeedOpt = 0,
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
+    workers: WorkersOpt = None,
 ) -> None:
     """Count co-occurrences within a window into a sparse matrix (.npz) with its vocabulary.
 
     Example: [bold]embedkit cooccur corpus.txt --window 5 -o counts.npz[/bold]
     """
     from .files import display_name, save_matrix
+    from .parallel import check_workers
     from .pipeline import build_vocabulary, cooccurrence_counts
     from .text import EncodedCorpus, Tokenizer, Vocabulary, encode_with_vocab
 
@@ -251,13 +260,14 @@ def cooccur(
         symmetric=symmetric,
         subsample=subsample,
         seed=seed,
+        workers=workers,
     )
     tok = Tokenizer(pattern, lowercase)
     if vocab_file is not None:
         v = Vocabulary.read_tsv(vocab_file)
         counts = cooccurrence_counts(encode_with_vocab(input, tok, v), v, opts)
     else:
-        with EncodedCorpus(input, tok) as enc:
+        with EncodedCorpus(input, tok, workers=check_workers(workers)) as enc:
             v = build_vocabulary(enc.word_counts(), opts, display_name(input))
             counts = cooccurrence_counts(enc.id_blocks(v), v, opts)
     params = {"stage": "cooccur", "corpus": display_name(input), **opts.params()}
@@ -297,6 +307,7 @@ def svd(
     n_iter: NIterOpt = 4,
     eig: EigOpt = 0.5,
     vectors: VectorsOpt = VectorKind.w_plus_c,
+    remove_top: RemoveTopOpt = 0,
     seed: SeedOpt = 0,
 ) -> None:
     """Factorise a weighted matrix by truncated SVD into a model of word vectors.
@@ -310,12 +321,13 @@ def svd(
     m, words, wcounts, params = load_matrix(input)
     params.pop("stage", None)
     opts = WordOptions(**{k: v for k, v in params.items() if k in WordOptions.__dataclass_fields__})
-    opts.dim, opts.solver, opts.n_iter, opts.eig, opts.vectors, opts.seed = (
+    opts.dim, opts.solver, opts.n_iter, opts.eig, opts.vectors, opts.remove_top, opts.seed = (
         dim,
         solver.value,
         n_iter,
         eig,
         vectors.value,
+        remove_top,
         seed,
     )
     corpus = params.get("corpus", "-")
@@ -349,9 +361,11 @@ def train_words_cmd(
     n_iter: NIterOpt = 4,
     eig: EigOpt = 0.5,
     vectors: VectorsOpt = VectorKind.w_plus_c,
+    remove_top: RemoveTopOpt = 0,
     seed: SeedOpt = 0,
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -379,7 +393,9 @@ def train_words_cmd(
         n_iter=n_iter,
         eig=eig,
         vectors=vectors,
+        remove_top=remove_top,
         seed=seed,
+        workers=workers,
     )
     reporter = Reporter(quiet=quiet, verbose=verbose)
     t = time.perf_counter()

@@ -5,19 +5,21 @@ sides when symmetric): the lecture's "window of 4 consecutive words" is ``window
 Words outside the vocabulary are removed before windowing (as word2vec does), so a
 window spans N vocabulary words.  Lines are never crossed.
 
-Counting is chunked: each block of token ids is turned into integer pair keys, sorted and
-reduced to a small sparse matrix; partial matrices are merged in a binary tree (a
-log-structured stack), so memory grows with the distinct pairs, not with the corpus.
+Counting is chunked: the id stream is cut into segments at line breaks; each segment's
+pairs become integer keys, sorted and reduced to a small sparse matrix (on ``workers``
+processes); partial matrices are merged in a binary tree (a log-structured stack), so
+memory grows with the distinct pairs, not with the corpus.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import scipy.sparse as sp
 
 from .errors import DataError, ParameterError
+from .parallel import TreeSum, ordered_map
 from .text import LINE_BREAK
 
 WEIGHTINGS = ("uniform", "harmonic", "linear")
@@ -61,27 +63,6 @@ def _uniform_at(seed: int, start: int, n: int) -> np.ndarray:
         x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         x = x ^ (x >> np.uint64(31))
     return (x >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
-
-
-class _TreeSum:
-    """Sum sparse matrices pairwise, like a binary counter: O(log n) partials alive."""
-
-    def __init__(self) -> None:
-        self._stack: list[tuple[int, sp.csr_matrix]] = []
-
-    def add(self, m: sp.csr_matrix) -> None:
-        level = 0
-        while self._stack and self._stack[-1][0] == level:
-            _, other = self._stack.pop()
-            m = other + m
-            level += 1
-        self._stack.append((level, m))
-
-    def total(self, shape: tuple[int, int]) -> sp.csr_matrix:
-        out = sp.csr_matrix(shape, dtype=np.float64)
-        for _, m in reversed(self._stack):
-            out = m + out
-        return out
 
 
 def _pairs_to_csr(keys: np.ndarray, values: np.ndarray | None, n: int) -> sp.csr_matrix:
@@ -129,6 +110,90 @@ def _count_block(ids: np.ndarray, lines: np.ndarray, start: int, n: int, weights
     return _pairs_to_csr(pair[starts], np.add.reduceat(mult, starts), n)
 
 
+def _count_segment(task: tuple) -> sp.csr_matrix:
+    """Count the forward pairs of one segment of the id stream.
+
+    ``task`` = (ids, context, position, vocab_size, weights, keep_probability, seed):
+    ``ids`` is a stretch of raw ids (LINE_BREAK, skipped words and all) starting at token
+    ``position`` of the stream; ``context`` holds the last kept ids before it when the
+    segment starts inside a line (empty otherwise).  Runs in a worker process.
+    """
+    ids, context, position, n, weights, keep_probability, seed = task
+    lines = np.cumsum(ids == LINE_BREAK, dtype=np.int64)
+    keep = _kept(ids, position, keep_probability, seed)
+    kept = np.concatenate([context, ids[keep]])
+    kept_lines = np.concatenate([np.zeros(len(context), np.int64), lines[keep]])
+    return _count_block(kept, kept_lines, len(context), n, weights)
+
+
+def _kept(ids: np.ndarray, position: int, keep_probability: np.ndarray | None, seed: int) -> np.ndarray:
+    keep = ids >= 0
+    if keep_probability is not None:
+        keep &= _uniform_at(seed, position, ids.size) < keep_probability[np.maximum(ids, 0)]
+    return keep
+
+
+def _segments(
+    id_blocks: Iterable[np.ndarray],
+    window: int,
+    keep_probability: np.ndarray | None,
+    seed: int,
+    target: int,
+    progress: Callable[[int], None] | None,
+) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+    """Regroup a stream of id blocks into segments of about ``target`` tokens that end at
+    a line break, so that segments can be counted independently.  A line longer than
+    ``4 * target`` is cut anyway, and the piece after the cut carries the last
+    ``window`` kept ids before it as context: the counts never depend on the cuts."""
+    pending: list[np.ndarray] = []
+    size = 0
+    position = 0
+    context = np.empty(0, np.int32)
+    for block in id_blocks:
+        block = np.asarray(block, dtype=np.int32)
+        if progress is not None:
+            progress(block.size)
+        pending.append(block)
+        size += block.size
+        if size < target:
+            continue
+        ids = np.concatenate(pending)
+        breaks = np.flatnonzero(ids == LINE_BREAK)
+        cut = int(breaks[-1]) + 1 if breaks.size else (ids.size if ids.size >= 4 * target else 0)
+        if cut == 0:
+            pending, size = [ids], ids.size
+            continue
+        seg = ids[:cut]
+        yield seg, context, position
+        context = (
+            np.empty(0, np.int32)
+            if cut - 1 in breaks[-1:]
+            else _last_kept(seg, context, position, window, keep_probability, seed)
+        )
+        position += cut
+        rest = ids[cut:]
+        pending, size = [rest], rest.size
+    ids = np.concatenate(pending) if pending else np.empty(0, np.int32)
+    if ids.size:
+        yield ids, context, position
+
+
+def _last_kept(seg, context, position, window, keep_probability, seed) -> np.ndarray:
+    """The last ``window`` kept ids of a segment that ends inside a line."""
+    found: list[np.ndarray] = []
+    have = 0
+    end = seg.size
+    while end > 0 and have < window:
+        start = max(0, end - 4096)
+        chunk = seg[start:end]
+        kept = chunk[_kept(chunk, position + start, keep_probability, seed)]
+        found.insert(0, kept)
+        have += kept.size
+        end = start
+    out = np.concatenate([context, *found]) if have < window else np.concatenate(found)
+    return out[-window:].astype(np.int32)
+
+
 def count_cooccurrences(
     id_blocks: Iterable[np.ndarray],
     vocab_size: int,
@@ -138,6 +203,8 @@ def count_cooccurrences(
     keep_probability: np.ndarray | None = None,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
+    segment_tokens: int = 1 << 21,
 ) -> sp.csr_matrix:
     """Co-occurrence matrix of a stream of token-id blocks.
 
@@ -155,7 +222,10 @@ def count_cooccurrences(
         that follow w.
     keep_probability : float array of shape (V,), optional
         Frequent-word subsampling: each token is kept with this probability before
-        windowing (see :func:`subsample_keep_probability`), drawn from ``seed``.
+        windowing (see :func:`subsample_keep_probability`), drawn from ``seed`` and the
+        token's position, so the result does not depend on blocking or workers.
+    workers : int
+        Processes counting segments in parallel; the result is identical for any number.
 
     Returns
     -------
@@ -164,30 +234,14 @@ def count_cooccurrences(
     weights = distance_weights(window, weighting)
     if vocab_size < 1:
         raise DataError("the vocabulary is empty: no word reaches --min-count")
-    tree = _TreeSum()
-    tail_ids = np.empty(0, np.int32)
-    tail_lines = np.empty(0, np.int64)
-    line_offset = 0
-    position = 0
-    for block in id_blocks:
-        block = np.asarray(block, dtype=np.int32)
-        breaks = block == LINE_BREAK
-        lines = np.cumsum(breaks, dtype=np.int64)
-        lines += line_offset
-        line_offset = int(lines[-1]) if lines.size else line_offset
-        keep = block >= 0
-        if keep_probability is not None:
-            draw = _uniform_at(seed, position, block.size)
-            keep &= draw < keep_probability[np.maximum(block, 0)]
-        position += block.size
-        ids = np.concatenate([tail_ids, block[keep]])
-        lns = np.concatenate([tail_lines, lines[keep]])
-        tree.add(_count_block(ids, lns, len(tail_ids), vocab_size, weights))
-        tail_ids = ids[-window:]
-        tail_lines = lns[-window:]
-        if progress is not None:
-            progress(block.size)
-    counts = tree.total((vocab_size, vocab_size))
+    tasks = (
+        (ids, context, position, vocab_size, weights, keep_probability, seed)
+        for ids, context, position in _segments(id_blocks, window, keep_probability, seed, segment_tokens, progress)
+    )
+    tree = TreeSum()
+    for partial in ordered_map(_count_segment, tasks, workers):
+        tree.add(partial)
+    counts = tree.total(sp.csr_matrix((vocab_size, vocab_size), dtype=np.float64))
     if symmetric:
         counts = (counts + counts.T).tocsr()
     counts.sum_duplicates()

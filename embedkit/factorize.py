@@ -142,3 +142,23 @@ def svd_vectors(r: SVDResult, eig: float = 0.5, vectors: str = "w+c") -> np.ndar
     if vectors == "concat":
         return np.hstack([w, c])
     return _unit_rows(w) + _unit_rows(c)
+
+
+def remove_top_components(x: np.ndarray, k: int) -> np.ndarray:
+    """ "All-but-the-top" (Mu & Viswanath 2018): subtract the mean vector, then project out
+    the top ``k`` principal directions, which carry frequency rather than meaning.
+
+    ``x`` is (n, d); returns a float32 array of the same shape (``k = 0``: unchanged).
+    """
+    if k < 0:
+        raise ParameterError(f"--remove-top must be non-negative, got {k}")
+    if k == 0:
+        return x
+    if k >= x.shape[1]:
+        raise ParameterError(f"--remove-top {k} must be smaller than the dimension {x.shape[1]}")
+    centred = np.asarray(x, dtype=np.float32) - x.mean(axis=0, dtype=np.float64).astype(np.float32)
+    cov = (centred.T @ centred).astype(np.float64)
+    with threadpool_limits(1):
+        _, vecs = la.eigh(cov, check_finite=False)
+    top = vecs[:, ::-1][:, :k].astype(np.float32)  # (d, k)
+    return centred - (centred @ top) @ top.T

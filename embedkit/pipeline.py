@@ -9,8 +9,9 @@ from pathlib import Path
 from . import __version__
 from .cooccur import count_cooccurrences, subsample_keep_probability
 from .errors import DataError
-from .factorize import svd_vectors, truncated_svd
+from .factorize import remove_top_components, svd_vectors, truncated_svd
 from .files import display_name
+from .parallel import check_workers
 from .progress import SILENT, Reporter
 from .text import EncodedCorpus, Tokenizer, Vocabulary
 from .vectors import Embedding
@@ -37,10 +38,15 @@ class WordOptions:
     n_iter: int = 4
     eig: float = 0.5
     vectors: str = "w+c"
+    remove_top: int = 0
     seed: int = 0
+    workers: int | None = None  # processes for tokenizing and counting; None = every core
 
     def params(self) -> dict:
-        return asdict(self)
+        """The parameters that determine the vectors (``workers`` does not)."""
+        p = asdict(self)
+        p.pop("workers")
+        return p
 
 
 def build_vocabulary(counts: dict[str, int], opts: WordOptions, source: str) -> Vocabulary:
@@ -66,12 +72,13 @@ def cooccurrence_counts(id_blocks, vocab: Vocabulary, opts: WordOptions, progres
         keep_probability=keep,
         seed=opts.seed,
         progress=progress,
+        workers=check_workers(opts.workers),
     )
 
 
 def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict) -> Embedding:
     svd = truncated_svd(m, dim=opts.dim, solver=opts.solver, n_iter=opts.n_iter, seed=opts.seed)
-    vectors = svd_vectors(svd, eig=opts.eig, vectors=opts.vectors)
+    vectors = remove_top_components(svd_vectors(svd, eig=opts.eig, vectors=opts.vectors), opts.remove_top)
     return Embedding(words, vectors, counts, params)
 
 
@@ -93,7 +100,7 @@ def train_words(corpus: str, opts: WordOptions | None = None, reporter: Reporter
     opts = opts or WordOptions()
     tokenizer = Tokenizer(opts.pattern, opts.lowercase)
     source = display_name(corpus)
-    with EncodedCorpus(corpus, tokenizer) as enc:
+    with EncodedCorpus(corpus, tokenizer, workers=check_workers(opts.workers)) as enc:
         with reporter.stage("tokenize", total=input_size(corpus)) as advance:
             enc.read(advance)
             vocab = build_vocabulary(enc.word_counts(), opts, source)

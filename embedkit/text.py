@@ -41,10 +41,18 @@ def read_blocks(
 
     A line longer than ``chunk_bytes`` is split at a space; the piece then does not end in
     a newline, and the tokens of the next block continue the same line.
-
     Raises :class:`DataError` naming the file and byte offset on bytes that are not UTF-8.
     ``progress(n)`` is called with the number of (uncompressed) bytes of each block.
     """
+    name = display_name(path)
+    for data, offset in raw_blocks(path, chunk_bytes, progress):
+        yield _decode(data, name, offset)
+
+
+def raw_blocks(
+    path: str, chunk_bytes: int = CHUNK_BYTES, progress: Callable[[int], None] | None = None
+) -> Iterator[tuple[bytes, int]]:
+    """Like :func:`read_blocks`, undecoded: yield (bytes, offset of the block in the file)."""
     name = display_name(path)
     f: BinaryIO = open_binary(path)
     offset = 0
@@ -69,12 +77,12 @@ def read_blocks(
                 if cut == 0:
                     raise DataError(f"{name}: a line of over {chunk_bytes} bytes has no space to split it at")
             carry = block[cut:]
-            yield _decode(block[:cut], name, offset)
+            yield block[:cut], offset
             offset += cut
             if progress is not None:
                 progress(cut)
         if carry:
-            yield _decode(carry + b"\n", name, offset)
+            yield carry + b"\n", offset
             if progress is not None:
                 progress(len(carry))
     finally:
@@ -224,19 +232,40 @@ def count_words(path: str, tokenizer: Tokenizer, progress: Callable[[int], None]
     return counts
 
 
+_TOKENIZERS: dict[tuple[str | None, bool], Tokenizer] = {}
+
+
+def _tokenize_task(task: tuple[bytes, str, int, str | None, bool]) -> tuple[list[str], list[int], np.ndarray]:
+    """Decode and tokenize one block: (distinct words, their counts, local ids per token).
+
+    Runs in a worker process; ids index the block's own word list, "\n" included.
+    """
+    data, name, offset, pattern, lowercase = task
+    tok = _TOKENIZERS.get((pattern, lowercase))
+    if tok is None:
+        tok = _TOKENIZERS[(pattern, lowercase)] = Tokenizer(pattern, lowercase)
+    tokens = tok.block_tokens(_decode(data, name, offset))
+    counts = collections.Counter(tokens)
+    local = {w: i for i, w in enumerate(counts)}
+    ids = np.fromiter(map(local.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+    return list(counts), list(counts.values()), ids
+
+
 class EncodedCorpus:
     """A corpus tokenized once, kept as a stream of provisional ids in a temporary file.
 
-    The first pass assigns each new word a provisional id and counts it; once the
-    vocabulary is fixed, :meth:`id_blocks` replays the stream with final ids, so the
-    regular expression runs only once per corpus.  Memory holds one block and the
-    vocabulary; the stream itself (4 bytes a token) lives on disk.
+    The first pass (:meth:`read`) decodes and tokenizes blocks on ``workers`` processes;
+    this process gives each new word a provisional id, adds up the counts and spills the
+    ids (4 bytes a token) to disk.  Once the vocabulary is fixed, :meth:`id_blocks`
+    replays the stream with final ids, so the regular expression runs once per corpus.
+    Memory holds a few blocks and the vocabulary, whatever the corpus length.
     """
 
-    def __init__(self, path: str, tokenizer: Tokenizer, chunk_bytes: int = CHUNK_BYTES) -> None:
+    def __init__(self, path: str, tokenizer: Tokenizer, chunk_bytes: int = CHUNK_BYTES, workers: int = 1) -> None:
         self.path = path
         self.tokenizer = tokenizer
         self.chunk_bytes = chunk_bytes
+        self.workers = workers
         self._ids = {"\n": 0}
         self._counts: list[int] = [0]
         self._file = tempfile.TemporaryFile(prefix="embedkit-ids-")
@@ -248,20 +277,27 @@ class EncodedCorpus:
         """The first pass: tokenize, count, and spill provisional ids (once)."""
         if self._read:
             return self
+        from .parallel import ordered_map
+
+        name = display_name(self.path)
+        tasks = (
+            (data, name, offset, self.tokenizer.pattern, self.tokenizer.lowercase)
+            for data, offset in raw_blocks(self.path, self.chunk_bytes, progress)
+        )
         index = self._ids
         counts = self._counts
-        for block in read_blocks(self.path, self.chunk_bytes, progress):
-            tokens = self.tokenizer.block_tokens(block)
-            for word, n in collections.Counter(tokens).items():
+        for words, block_counts, local_ids in ordered_map(_tokenize_task, tasks, self.workers):
+            to_prov = np.empty(len(words), dtype=np.int32)
+            for k, (word, n) in enumerate(zip(words, block_counts)):
                 i = index.get(word)
                 if i is None:
-                    index[word] = len(counts)
+                    i = index[word] = len(counts)
                     counts.append(n)
                 else:
                     counts[i] += n
-            ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int32, count=len(tokens))
-            self._file.write(ids.tobytes())
-            self.n_tokens += len(tokens)
+                to_prov[k] = i
+            self._file.write(to_prov[local_ids].tobytes())
+            self.n_tokens += len(local_ids)
         self.n_lines = counts[0]
         self.n_tokens -= self.n_lines
         self._read = True

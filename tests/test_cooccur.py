@@ -115,3 +115,20 @@ def test_subsampling_is_seeded_and_independent_of_blocking():
     # half the tokens kept gives about half the pairs, not a quarter
     assert 0.45 < a.sum() / full.sum() < 0.55
     assert sp.isspmatrix_csr(a)
+
+
+@pytest.mark.parametrize("break_rate", [0.05, 0.0005])
+def test_segments_workers_and_long_lines_do_not_change_counts(break_rate):
+    """Cutting the stream into segments (at line breaks, or inside a line longer than the
+    segment with the previous kept words as context) and counting on several processes
+    gives exactly the counts of one pass."""
+    rng = np.random.default_rng(5)
+    ids = rng.integers(0, 30, size=20000).astype(np.int32)
+    ids[rng.random(ids.size) < break_rate] = -1
+    ids[rng.random(ids.size) < 0.2] = -2  # long runs of skipped words around the cuts
+    keep = np.linspace(0.3, 1.0, 30)
+    kw = dict(window=5, weighting="linear", keep_probability=keep, seed=9)
+    reference = count_cooccurrences([ids], 30, segment_tokens=10**9, **kw)
+    for segment_tokens, workers in [(7, 1), (64, 1), (500, 2), (3000, 2)]:
+        got = count_cooccurrences(np.array_split(ids, 13), 30, segment_tokens=segment_tokens, workers=workers, **kw)
+        assert abs(got - reference).max() < 1e-9, (segment_tokens, workers)

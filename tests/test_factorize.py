@@ -68,3 +68,20 @@ def test_vector_kinds():
     np.testing.assert_allclose(wc, unit(r.U * r.s**0.5) + unit(r.Vt.T * r.s**0.5), rtol=1e-5, atol=1e-6)
     with pytest.raises(ParameterError, match="--vectors"):
         svd_vectors(r, vectors="both")
+
+
+def test_remove_top_components_centres_and_projects_out_the_top_directions():
+    from embedkit.factorize import remove_top_components
+
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((500, 10)) * np.arange(10, 0, -1) + 3).astype(np.float32)
+    y = remove_top_components(x, 2)
+    np.testing.assert_allclose(y.mean(axis=0), 0, atol=1e-4)
+    centred = x - x.mean(axis=0)
+    top = np.linalg.svd(centred, full_matrices=False)[2][:2]  # the two largest directions
+    np.testing.assert_allclose(y @ top.T, 0, atol=1e-3)
+    # what is left is the centred data minus its rank-2 part: the next directions survive
+    np.testing.assert_allclose(y, centred - (centred @ top.T) @ top, atol=1e-3)
+    assert remove_top_components(x, 0) is x
+    with pytest.raises(ParameterError, match="--remove-top"):
+        remove_top_components(x, 10)
