@@ -16,6 +16,7 @@ import scipy.sparse.linalg as spla
 from threadpoolctl import threadpool_limits
 
 from .errors import ParameterError
+from .parallel import ParallelMatmul
 
 SOLVERS = ("randomized", "arpack")
 VECTOR_KINDS = ("w", "c", "w+c", "concat")
@@ -37,12 +38,15 @@ def truncated_svd(
     n_iter: int = 4,
     oversample: int = 20,
     seed: int = 0,
+    workers: int = 1,
 ) -> SVDResult:
     """Top-``dim`` singular triplets of ``m`` (n × m), in float32 for sparse input.
 
     ``randomized`` is Halko, Martinsson & Tropp's range finder with ``n_iter`` power
     iterations (QR-normalised) and ``oversample`` extra columns; ``arpack`` is
-    scipy's Lanczos solver (more accurate, slower).  Both are deterministic in ``seed``.
+    scipy's Lanczos solver (more accurate, slower).  Both are deterministic in ``seed``;
+    ``workers`` processes share the sparse products of the randomized solver (the result
+    does not depend on it).
     Signs are fixed so that the largest-magnitude entry of each column of U is positive.
     """
     if solver not in SOLVERS:
@@ -66,19 +70,27 @@ def truncated_svd(
         order = np.argsort(s)[::-1]
         U, s, Vt = U[:, order], s[order], Vt[order]
     else:
-        U, s, Vt = _randomized_svd(m, dim, n_iter, oversample, rng, dtype)
+        U, s, Vt = _randomized_svd(m, dim, n_iter, oversample, rng, dtype, workers)
     return _fix_signs(SVDResult(np.ascontiguousarray(U), s, np.ascontiguousarray(Vt)))
 
 
-def _randomized_svd(m, k: int, n_iter: int, oversample: int, rng, dtype):
+def _randomized_svd(m, k: int, n_iter: int, oversample: int, rng, dtype, workers: int = 1):
     n_rows, n_cols = m.shape
     l = min(k + oversample, min(n_rows, n_cols))
-    mt = m.T.tocsr() if sp.issparse(m) else m.T
-    q = _orthonormalize(np.asarray(m @ rng.standard_normal((n_cols, l), dtype=np.float32).astype(dtype, copy=False)))
+    omega = rng.standard_normal((n_cols, l), dtype=np.float32).astype(dtype, copy=False)
+    if not sp.issparse(m):
+        m = np.asarray(m, dtype=dtype)
+        return _range_finder_svd(lambda x: m @ x, lambda x: m.T @ x, omega, k, n_iter)
+    with ParallelMatmul(sp.csr_matrix(m, dtype=dtype), workers, l) as op:
+        return _range_finder_svd(op.matmul, op.rmatmul, omega, k, n_iter)
+
+
+def _range_finder_svd(matmul, rmatmul, omega: np.ndarray, k: int, n_iter: int):
+    q = _orthonormalize(np.asarray(matmul(omega)))
     for _ in range(n_iter):
-        z = _orthonormalize(np.asarray(mt @ q))
-        q = _orthonormalize(np.asarray(m @ z))
-    b = np.asarray(mt @ q).T.astype(np.float64)  # (l × n_cols) = Qᵀ M
+        z = _orthonormalize(np.asarray(rmatmul(q)))
+        q = _orthonormalize(np.asarray(matmul(z)))
+    b = np.asarray(rmatmul(q)).T.astype(np.float64)  # (l × n_cols) = Qᵀ M
     # SVD of the small factor through the l × l Gram matrix: B Bᵀ = W Σ² Wᵀ
     gram = b @ b.T
     with threadpool_limits(1):  # OpenBLAS threads only slow down l × l problems
@@ -89,7 +101,7 @@ def _randomized_svd(m, k: int, n_iter: int, oversample: int, rng, dtype):
     safe = np.where(s > s[0] * 1e-12, s, np.inf) if s.size and s[0] > 0 else np.full_like(s, np.inf)
     vt = (w.T @ b) / safe[:, None]
     u = q @ w.astype(q.dtype)
-    return u, s.astype(dtype), vt.astype(dtype)
+    return u, s.astype(q.dtype), vt.astype(q.dtype)
 
 
 def _orthonormalize(y: np.ndarray) -> np.ndarray:

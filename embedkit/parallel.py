@@ -85,3 +85,119 @@ class TreeSum:
         for _, x in reversed(self._stack):
             out = x + out
         return out
+
+
+class ParallelMatmul:
+    """``m @ x`` and ``m.T @ x`` for a sparse ``m`` and a dense ``x`` on several processes.
+
+    scipy's sparse-dense product runs on one core and holds the GIL, so threads do not
+    help; here the rows of ``m`` (and of ``m.T``) are split into blocks of equal non-zeros,
+    forked worker processes keep their block, and the dense operands travel through
+    shared memory.  Use as a context manager; with ``workers=1`` it is plain scipy.
+    """
+
+    def __init__(self, m, workers: int, max_cols: int) -> None:
+        import mmap
+
+        import numpy as np
+
+        self.m = m.tocsr()
+        self.mt = self.m.T.tocsr()
+        self.workers = max(1, min(workers, self.m.shape[0], self.m.shape[1]))
+        self.max_cols = max_cols
+        self.dtype = np.dtype(np.float32 if self.m.dtype == np.float32 else np.float64)
+        self._procs: list = []
+        self._pipes: list = []
+        if self.workers == 1:
+            return
+        n, k = self.m.shape
+        item = self.dtype.itemsize
+        size = max(n, k) * max_cols * item
+        self._in = mmap.mmap(-1, size)
+        self._out = mmap.mmap(-1, size)
+        self._bounds = {"m": _balanced_rows(self.m, self.workers), "mt": _balanced_rows(self.mt, self.workers)}
+        ctx = multiprocessing.get_context("fork")
+        for w in range(1, self.workers):
+            parent, child = ctx.Pipe()
+            p = ctx.Process(target=self._serve, args=(w, child), daemon=True)
+            p.start()
+            child.close()
+            self._procs.append(p)
+            self._pipes.append(parent)
+
+    def _views(self, which: str, cols: int):
+        import numpy as np
+
+        a = self.m if which == "m" else self.mt
+        n_in, n_out = a.shape[1], a.shape[0]
+        x = np.frombuffer(self._in, dtype=self.dtype, count=n_in * cols).reshape(n_in, cols)
+        y = np.frombuffer(self._out, dtype=self.dtype, count=n_out * cols).reshape(n_out, cols)
+        return a, x, y
+
+    def _block(self, which: str, cols: int, w: int) -> None:
+        a, x, y = self._views(which, cols)
+        lo, hi = self._bounds[which][w], self._bounds[which][w + 1]
+        if hi > lo:
+            y[lo:hi] = a[lo:hi] @ x
+
+    def _serve(self, w: int, conn) -> None:
+        while True:
+            msg = conn.recv()
+            if msg is None:
+                return
+            self._block(*msg, w)
+            conn.send(True)
+
+    def _product(self, which: str, x):
+        import numpy as np
+
+        a = self.m if which == "m" else self.mt
+        if self.workers == 1:
+            return np.asarray(a @ x)
+        cols = x.shape[1]
+        if cols > self.max_cols:
+            raise ValueError(f"x has {cols} columns, more than the {self.max_cols} reserved")
+        _, xin, yout = self._views(which, cols)
+        xin[...] = x
+        for conn in self._pipes:
+            conn.send((which, cols))
+        self._block(which, cols, 0)
+        for conn in self._pipes:
+            conn.recv()
+        return yout.copy()
+
+    def matmul(self, x):
+        """``m @ x`` for x of shape (m.shape[1], c), c <= max_cols."""
+        return self._product("m", x)
+
+    def rmatmul(self, x):
+        """``m.T @ x`` for x of shape (m.shape[0], c), c <= max_cols."""
+        return self._product("mt", x)
+
+    def close(self) -> None:
+        for conn in self._pipes:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+        for p in self._procs:
+            p.join(timeout=5)
+            if p.is_alive():
+                p.terminate()
+        self._procs, self._pipes = [], []
+
+    def __enter__(self) -> ParallelMatmul:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _balanced_rows(a, parts: int) -> list[int]:
+    """Row boundaries splitting a CSR matrix into ``parts`` blocks of about equal non-zeros."""
+    import numpy as np
+
+    targets = np.linspace(0, a.nnz, parts + 1)
+    bounds = np.searchsorted(a.indptr, targets).tolist()
+    bounds[0], bounds[-1] = 0, a.shape[0]
+    return [int(b) for b in np.maximum.accumulate(bounds)]

@@ -77,7 +77,9 @@ def cooccurrence_counts(id_blocks, vocab: Vocabulary, opts: WordOptions, progres
 
 
 def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict) -> Embedding:
-    svd = truncated_svd(m, dim=opts.dim, solver=opts.solver, n_iter=opts.n_iter, seed=opts.seed)
+    svd = truncated_svd(
+        m, dim=opts.dim, solver=opts.solver, n_iter=opts.n_iter, seed=opts.seed, workers=check_workers(opts.workers)
+    )
     vectors = remove_top_components(svd_vectors(svd, eig=opts.eig, vectors=opts.vectors), opts.remove_top)
     return Embedding(words, vectors, counts, params)
 

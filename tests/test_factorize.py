@@ -85,3 +85,23 @@ def test_remove_top_components_centres_and_projects_out_the_top_directions():
     assert remove_top_components(x, 0) is x
     with pytest.raises(ParameterError, match="--remove-top"):
         remove_top_components(x, 10)
+
+
+def test_parallel_products_give_the_same_bytes():
+    rng = np.random.default_rng(8)
+    x = sp.random(300, 200, density=0.05, random_state=rng, format="csr", dtype=np.float32)
+    a = truncated_svd(x, dim=20, seed=1, workers=1)
+    b = truncated_svd(x, dim=20, seed=1, workers=2)
+    assert a.U.tobytes() == b.U.tobytes() and a.Vt.tobytes() == b.Vt.tobytes()
+
+
+def test_parallel_matmul_matches_scipy():
+    from embedkit.parallel import ParallelMatmul
+
+    rng = np.random.default_rng(9)
+    m = sp.random(120, 70, density=0.1, random_state=rng, format="csr")
+    with ParallelMatmul(m, 3, max_cols=8) as op:
+        x = rng.standard_normal((70, 5))
+        np.testing.assert_array_equal(op.matmul(x), m @ x)
+        y = rng.standard_normal((120, 8))
+        np.testing.assert_array_equal(op.rmatmul(y), m.T @ y)
