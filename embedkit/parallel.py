@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -50,7 +51,7 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int = 1, ahea
     ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
     limit = ahead or 2 * workers
     pending: deque = deque()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
         try:
             for item in items:
                 pending.append(pool.submit(fn, item))
@@ -63,6 +64,11 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int = 1, ahea
                 f.cancel()
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+def _worker_init() -> None:
+    """Workers leave Ctrl-C to the parent, which cancels them and reports it once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class TreeSum:
@@ -141,6 +147,7 @@ class ParallelMatmul:
             y[lo:hi] = a[lo:hi] @ x
 
     def _serve(self, w: int, conn) -> None:
+        _worker_init()
         while True:
             msg = conn.recv()
             if msg is None:

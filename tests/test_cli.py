@@ -173,3 +173,30 @@ def test_evaluate_similarity_and_analogy_match_a_hand_computation(cli, tmp_path)
     assert r.exit_code == 0
     assert '"3cosadd": 1.0' in r.stdout and '"3cosmul": 0.0' in r.stdout
     assert '"found": 1, "total": 2' in r.stdout
+
+
+def test_ctrl_c_mid_run_leaves_no_output_and_no_traceback(tmp_path):
+    import signal
+    import time
+
+    big = tmp_path / "big.txt"
+    text = DEMO.read_text()
+    with open(big, "w") as f:
+        for _ in range(25):
+            f.write(text)
+    out = tmp_path / "m.ekm"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen(
+        [*EMBEDKIT, "train-words", str(big), "-o", str(out)],
+        stderr=subprocess.PIPE,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    err = err.decode()
+    assert proc.returncode == 130, err
+    assert err.strip() == "embedkit: interrupted; no output was written"
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.txt"]
