@@ -410,16 +410,20 @@ def train_words_cmd(
 
 
 # -- queries --------------------------------------------------------------------------
-def find_model(model: Optional[str]):
-    """Load ``model``, or $EMBEDKIT_MODEL, or ./model.ekm (what train-words writes)."""
-    from .vectors import Embedding
+def find_model(model: Optional[str], quiet: bool = False):
+    """Load ``model`` (embedkit, word2vec or GloVe), or $EMBEDKIT_MODEL, or ./model.ekm."""
+    from .progress import Reporter
+    from .vectors import load_model
 
     path = model or os.environ.get("EMBEDKIT_MODEL") or DEFAULT_MODEL
     if model is None and not Path(path).exists():
         raise InputError(
             f"no model given and {path} not found; train one with 'embedkit train-words CORPUS' or pass --model"
         )
-    return Embedding.load(path)
+    reporter = Reporter(quiet=quiet)
+    size = Path(path).stat().st_size if Path(path).is_file() else None
+    with reporter.stage("loading", total=size) as advance:
+        return load_model(path, progress=advance, on_cache=lambda c: _note(quiet, f"embedkit: cached {path} as {c}"))
 
 
 ModelOpt = Annotated[
@@ -469,6 +473,70 @@ def neighbors(
             prefix = f"{w}\t" if len(words) > 1 else ""
             lines.extend(f"{prefix}{n}\t{s:.4f}" for n, s in r)
         sys.stdout.write("\n".join(lines) + "\n")
+
+
+@app.command("import")
+@handles_errors
+def import_cmd(
+    source: Annotated[str, typer.Argument(help="word2vec (text or binary) or GloVe vectors file.")],
+    output: Annotated[str, typer.Option("--output", "-o", help="Native model file to write.")] = DEFAULT_MODEL,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="auto, word2vec, word2vec-binary or glove.")] = "auto",
+    quiet: QuietOpt = False,
+) -> None:
+    """Convert pretrained vectors into a native model, which loads in milliseconds.
+
+    Example: [bold]embedkit import glove.6B.300d.txt -o glove.ekm[/bold]
+    """
+    from .progress import Reporter
+    from .vectors import read_vectors
+
+    p = Path(source)
+    size = p.stat().st_size if p.is_file() else None
+    with Reporter(quiet=quiet).stage("reading", total=size) as advance:
+        emb = read_vectors(source, fmt, advance)
+    emb.save(output)
+    _note(quiet, f"embedkit: {len(emb)} words × {emb.dim} dims → {output}")
+
+
+@app.command()
+@handles_errors
+def info(
+    model: Annotated[str, typer.Argument(help="Model file (embedkit, word2vec or GloVe).")] = DEFAULT_MODEL,
+    as_json: Annotated[bool, typer.Option("--json", help="Write JSON.")] = False,
+) -> None:
+    """Vocabulary size, dimension, file size and every parameter that made a model.
+
+    Example: [bold]embedkit info model.ekm[/bold]
+    """
+    from .files import check_readable
+    from .vectors import detect_format, load_model
+
+    check_readable(model)
+    emb = load_model(model)
+    facts = {
+        "file": model,
+        "format": detect_format(model),
+        "file_bytes": Path(model).stat().st_size,
+        "words": len(emb),
+        "dim": emb.dim,
+        "has_counts": emb.counts is not None,
+        **{k: v for k, v in emb.params.items()},
+    }
+    if as_json:
+        typer.echo(json.dumps(facts))
+        return
+    if _stdout_is_terminal():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"{model}", show_header=False, title_justify="left")
+        table.add_column("key", style="bold")
+        table.add_column("value")
+        for k, v in facts.items():
+            table.add_row(k, f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v))
+        Console().print(table)
+    else:
+        sys.stdout.write("".join(f"{k}\t{v}\n" for k, v in facts.items()))
 
 
 @app.command()

@@ -200,3 +200,33 @@ def test_ctrl_c_mid_run_leaves_no_output_and_no_traceback(tmp_path):
     assert err.strip() == "embedkit: interrupted; no output was written"
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.txt"]
+
+
+def test_pretrained_vectors_import_info_and_query(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBEDKIT_CACHE_DIR", str(tmp_path / "cache"))
+    words = ["king", "queen", "man", "woman", "apple"]
+    v = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
+    Embedding(words, v).export(tmp_path / "glove.txt", "glove")
+    # a GloVe file works directly as --model, and is cached natively on first use
+    r = cli("neighbors", "king", "-k", "1", "--model", tmp_path / "glove.txt")
+    assert r.exit_code == 0 and r.stdout.startswith("man\t")
+    assert len(list((tmp_path / "cache").glob("*.ekm"))) == 1
+    assert "cached" in r.stderr
+    r = cli("neighbors", "king", "-k", "1", "--model", tmp_path / "glove.txt")
+    assert r.exit_code == 0 and r.stdout.startswith("man\t") and "cached" not in r.stderr
+    # import, then info
+    r = cli("import", tmp_path / "glove.txt", "-o", tmp_path / "g.ekm", "-q")
+    assert r.exit_code == 0
+    r = cli("info", tmp_path / "g.ekm")
+    facts = dict(line.split("\t", 1) for line in r.stdout.splitlines())
+    assert facts["words"] == "5" and facts["dim"] == "3" and facts["format"] == "embedkit"
+    r = cli("info", tmp_path / "glove.txt", "--json")
+    assert '"format": "glove"' in r.stdout
+
+
+def test_info_on_a_trained_model_shows_its_parameters(cli, small_corpus, tmp_path):
+    cli("train-words", small_corpus, "--dim", "20", "--window", "3", "-q", "-o", tmp_path / "m.ekm")
+    r = cli("info", tmp_path / "m.ekm")
+    facts = dict(line.split("\t", 1) for line in r.stdout.splitlines())
+    assert facts["dim"] == "20" and facts["window"] == "3" and facts["kind"] == "words"
+    assert facts["corpus"].endswith("small.txt") and int(facts["tokens"]) > 10000

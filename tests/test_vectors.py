@@ -72,3 +72,48 @@ def test_glove_and_npy_exports(tmp_path, tiny):
     tiny.export(tmp_path / "v.npy", "npy")
     np.testing.assert_array_equal(np.load(tmp_path / "v.npy"), tiny.vectors)
     assert (tmp_path / "v.words.txt").read_text().split() == tiny.words
+
+
+def test_vectors_written_by_gensim_read_back(tmp_path, tiny):
+    gensim = pytest.importorskip("gensim")
+    from embedkit.vectors import detect_format, read_vectors
+
+    kv = gensim.models.KeyedVectors(vector_size=3)
+    kv.add_vectors(tiny.words, tiny.vectors)
+    for binary, fmt in [(False, "word2vec"), (True, "word2vec-binary")]:
+        p = tmp_path / f"g.{fmt}"
+        kv.save_word2vec_format(str(p), binary=binary)
+        assert detect_format(p) == fmt
+        emb = read_vectors(p)
+        assert emb.words == tiny.words
+        np.testing.assert_allclose(emb.vectors, tiny.vectors, rtol=1e-6)
+        assert emb.most_similar("king", topn=1)[0][0] == "man"
+
+
+def test_glove_text_is_detected_and_read(tmp_path, tiny):
+    from embedkit.vectors import detect_format, read_vectors
+
+    tiny.export(tmp_path / "g.txt", "glove")
+    assert detect_format(tmp_path / "g.txt") == "glove"
+    emb = read_vectors(tmp_path / "g.txt")
+    assert emb.words == tiny.words and emb.counts is None
+    np.testing.assert_allclose(emb.vectors, tiny.vectors, rtol=1e-6)
+    tiny.save(tmp_path / "m.ekm")
+    assert detect_format(tmp_path / "m.ekm") == "embedkit"
+
+
+def test_bad_vector_files_name_the_line(tmp_path):
+    from embedkit.vectors import read_vectors
+
+    (tmp_path / "bad.txt").write_text("a 1 2 3\nb 1 x 3\n")
+    with pytest.raises(InputError, match="bad.txt, line 2: expected a word and 3 numbers"):
+        read_vectors(tmp_path / "bad.txt")
+    (tmp_path / "short.w2v").write_text("3 2\na 1 2\nb 3 4\n")
+    with pytest.raises(InputError, match="promises 3 vectors, the file has 2"):
+        read_vectors(tmp_path / "short.w2v")
+    (tmp_path / "empty.txt").write_text("")
+    with pytest.raises(InputError, match="empty"):
+        read_vectors(tmp_path / "empty.txt")
+    (tmp_path / "blob.bin").write_bytes(b"\x00\xff\x10binary")
+    with pytest.raises(InputError, match="not a model file"):
+        read_vectors(tmp_path / "blob.bin")
