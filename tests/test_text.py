@@ -133,3 +133,39 @@ def test_prepare_text8_from_a_zip(tmp_path):
     assert n == 2503
     assert [len(line.split()) for line in lines] == [1000, 1000, 503]
     assert " ".join(lines).split() == words
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200))
+def test_fuzz_tokenizer_block_and_line_paths_agree(text):
+    tok = Tokenizer()
+    tokens = tok.block_tokens(text if text.endswith("\n") else text + "\n")
+    per_line = []
+    for line in (text if text.endswith("\n") else text + "\n").split("\n")[:-1]:
+        per_line.extend(tok.tokenize(line))
+        per_line.append("\n")
+    # str.splitlines also splits on \r, \x0b, \u2028 ...; the block path splits on \n only
+    if all(ch not in text for ch in "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
+        assert tokens == per_line
+    words = [t for t in tokens if t != "\n"]
+    assert all(t and not any(ch.isspace() for ch in t) for t in words)
+    assert all(t == t.lower() for t in words)  # lower-cased by default
+    # tokenizing the tokenizer's own output changes nothing (pipelines re-tokenize)
+    assert tok.tokenize(" ".join(words)) == words
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=300))
+def test_fuzz_arbitrary_bytes_either_decode_or_fail_cleanly(tmp_path_factory, data):
+    p = tmp_path_factory.mktemp("fuzz") / "c.txt"
+    p.write_bytes(data)
+    try:
+        text = "".join(read_blocks(str(p)))
+    except DataError as exc:
+        assert "not UTF-8" in str(exc)
+    else:
+        assert text.rstrip("\n") == data.decode("utf-8").rstrip("\n")
