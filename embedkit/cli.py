@@ -19,6 +19,7 @@ import typer
 
 from . import __version__
 from .errors import EmbedkitError, InputError, ParameterError
+from .pipeline import WordOptions
 
 app = typer.Typer(
     name="embedkit",
@@ -30,6 +31,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+#: The measured defaults of every stage (see WordOptions and BENCHMARKS.md).
+DEFAULTS = WordOptions()
 #: Where ``train-words`` writes and ``neighbors`` looks when no path is given.
 DEFAULT_MODEL = "model.ekm"
 EXIT_INTERRUPTED = 130
@@ -202,7 +205,7 @@ def tokenize(
 def vocab(
     input: InputArg = "-",
     output: OutputOpt = "-",
-    min_count: MinCountOpt = 5,
+    min_count: MinCountOpt = DEFAULTS.min_count,
     max_size: MaxSizeOpt = None,
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
@@ -229,12 +232,12 @@ def cooccur(
     vocab_file: Annotated[
         Optional[str], typer.Option("--vocab", help="Vocabulary from 'embedkit vocab' (else built here).")
     ] = None,
-    min_count: MinCountOpt = 5,
+    min_count: MinCountOpt = DEFAULTS.min_count,
     max_size: MaxSizeOpt = None,
-    window: WindowOpt = 5,
-    weighting: WeightingOpt = Weighting.uniform,
+    window: WindowOpt = DEFAULTS.window,
+    weighting: WeightingOpt = Weighting(DEFAULTS.weighting),
     symmetric: SymmetricOpt = True,
-    subsample: SubsampleOpt = 0.0,
+    subsample: SubsampleOpt = DEFAULTS.subsample,
     seed: SeedOpt = 0,
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
@@ -279,9 +282,9 @@ def cooccur(
 def pmi_cmd(
     input: InputArg = "-",
     output: OutputOpt = "-",
-    transform: TransformOpt = Transform.ppmi,
-    shift: ShiftOpt = 1.0,
-    cds: CdsOpt = 0.75,
+    transform: TransformOpt = Transform(DEFAULTS.transform),
+    shift: ShiftOpt = DEFAULTS.shift,
+    cds: CdsOpt = DEFAULTS.cds,
 ) -> None:
     """Weight a co-occurrence matrix: PPMI (default), PMI, log(1+count) or none.
 
@@ -302,12 +305,12 @@ def pmi_cmd(
 def svd(
     input: InputArg = "-",
     output: OutputOpt = DEFAULT_MODEL,
-    dim: DimOpt = 300,
+    dim: DimOpt = DEFAULTS.dim,
     solver: SolverOpt = Solver.randomized,
-    n_iter: NIterOpt = 4,
-    eig: EigOpt = 0.5,
-    vectors: VectorsOpt = VectorKind.w_plus_c,
-    remove_top: RemoveTopOpt = 0,
+    n_iter: NIterOpt = DEFAULTS.n_iter,
+    eig: EigOpt = DEFAULTS.eig,
+    vectors: VectorsOpt = VectorKind(DEFAULTS.vectors),
+    remove_top: RemoveTopOpt = DEFAULTS.remove_top,
     seed: SeedOpt = 0,
 ) -> None:
     """Factorise a weighted matrix by truncated SVD into a model of word vectors.
@@ -347,21 +350,21 @@ def svd(
 def train_words_cmd(
     corpus: Annotated[str, typer.Argument(help="Corpus file, one passage a line ('-' for stdin).")],
     output: Annotated[str, typer.Option("--output", "-o", help="Model file to write.")] = DEFAULT_MODEL,
-    min_count: MinCountOpt = 5,
+    min_count: MinCountOpt = DEFAULTS.min_count,
     max_size: MaxSizeOpt = None,
-    window: WindowOpt = 5,
-    weighting: WeightingOpt = Weighting.uniform,
+    window: WindowOpt = DEFAULTS.window,
+    weighting: WeightingOpt = Weighting(DEFAULTS.weighting),
     symmetric: SymmetricOpt = True,
-    subsample: SubsampleOpt = 0.0,
-    transform: TransformOpt = Transform.ppmi,
-    shift: ShiftOpt = 1.0,
-    cds: CdsOpt = 0.75,
-    dim: DimOpt = 300,
+    subsample: SubsampleOpt = DEFAULTS.subsample,
+    transform: TransformOpt = Transform(DEFAULTS.transform),
+    shift: ShiftOpt = DEFAULTS.shift,
+    cds: CdsOpt = DEFAULTS.cds,
+    dim: DimOpt = DEFAULTS.dim,
     solver: SolverOpt = Solver.randomized,
-    n_iter: NIterOpt = 4,
-    eig: EigOpt = 0.5,
-    vectors: VectorsOpt = VectorKind.w_plus_c,
-    remove_top: RemoveTopOpt = 0,
+    n_iter: NIterOpt = DEFAULTS.n_iter,
+    eig: EigOpt = DEFAULTS.eig,
+    vectors: VectorsOpt = VectorKind(DEFAULTS.vectors),
+    remove_top: RemoveTopOpt = DEFAULTS.remove_top,
     seed: SeedOpt = 0,
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,

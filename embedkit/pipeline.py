@@ -26,8 +26,8 @@ class WordOptions:
     lowercase: bool = True
     min_count: int = 5
     max_size: int | None = None
-    window: int = 5
-    weighting: str = "uniform"
+    window: int = 10
+    weighting: str = "harmonic"
     symmetric: bool = True
     subsample: float = 0.0
     transform: str = "ppmi"
@@ -37,8 +37,8 @@ class WordOptions:
     solver: str = "randomized"
     n_iter: int = 4
     eig: float = 0.5
-    vectors: str = "w+c"
-    remove_top: int = 0
+    vectors: str = "w"
+    remove_top: int = 3
     seed: int = 0
     workers: int | None = None  # processes for tokenizing and counting; None = every core
 
