@@ -186,17 +186,21 @@ def tokenize(
     output: OutputOpt = "-",
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
+    quiet: QuietOpt = False,
 ) -> None:
     """Write one line of space-separated tokens per input line.
 
     Example: [bold]embedkit tokenize corpus.txt.gz | head[/bold]
     """
     from .files import atomic_output
+    from .pipeline import input_size
+    from .progress import Reporter
     from .text import Tokenizer, read_blocks
 
     tok = Tokenizer(pattern, lowercase)
-    with atomic_output(output, binary=False) as out:
-        for block in read_blocks(input):
+    reporter = Reporter(quiet=quiet)
+    with atomic_output(output, binary=False) as out, reporter.stage("tokenize", input_size(input)) as advance:
+        for block in read_blocks(input, progress=advance):
             out.write("".join(" ".join(tok.tokenize(line)) + "\n" for line in block.splitlines()))
 
 
@@ -209,16 +213,19 @@ def vocab(
     max_size: MaxSizeOpt = None,
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
+    quiet: QuietOpt = False,
 ) -> None:
     """Count words: 'word<TAB>count' lines, most frequent first.
 
     Example: [bold]embedkit vocab corpus.txt --min-count 5 -o vocab.tsv[/bold]
     """
     from .files import atomic_output, display_name
-    from .pipeline import WordOptions, build_vocabulary
+    from .pipeline import WordOptions, build_vocabulary, input_size
+    from .progress import Reporter
     from .text import Tokenizer, count_words
 
-    counts = count_words(input, Tokenizer(pattern, lowercase))
+    with Reporter(quiet=quiet).stage("counting", input_size(input)) as advance:
+        counts = count_words(input, Tokenizer(pattern, lowercase), advance)
     v = build_vocabulary(counts, WordOptions(min_count=min_count, max_size=max_size), display_name(input))
     with atomic_output(output, binary=False) as out:
         v.write_tsv(out)
@@ -242,6 +249,8 @@ def cooccur(
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
     workers: WorkersOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Count co-occurrences within a window into a sparse matrix (.npz) with its vocabulary.
 
@@ -249,7 +258,8 @@ def cooccur(
     """
     from .files import display_name, save_matrix
     from .parallel import check_workers
-    from .pipeline import build_vocabulary, cooccurrence_counts
+    from .pipeline import build_vocabulary, cooccurrence_counts, input_size
+    from .progress import Reporter
     from .text import EncodedCorpus, Tokenizer, Vocabulary, encode_with_vocab
 
     _binary_to(output)
@@ -266,13 +276,18 @@ def cooccur(
         workers=workers,
     )
     tok = Tokenizer(pattern, lowercase)
+    reporter = Reporter(quiet=quiet, verbose=verbose)
     if vocab_file is not None:
         v = Vocabulary.read_tsv(vocab_file)
-        counts = cooccurrence_counts(encode_with_vocab(input, tok, v), v, opts)
+        with reporter.stage("cooccur", input_size(input)) as advance:
+            counts = cooccurrence_counts(encode_with_vocab(input, tok, v, progress=advance), v, opts)
     else:
         with EncodedCorpus(input, tok, workers=check_workers(workers)) as enc:
+            with reporter.stage("tokenize", input_size(input)) as advance:
+                enc.read(advance)
             v = build_vocabulary(enc.word_counts(), opts, display_name(input))
-            counts = cooccurrence_counts(enc.id_blocks(v), v, opts)
+            with reporter.stage("cooccur", enc.n_tokens + enc.n_lines, unit="tokens") as advance:
+                counts = cooccurrence_counts(enc.id_blocks(v), v, opts, advance)
     params = {"stage": "cooccur", "corpus": display_name(input), **opts.params()}
     save_matrix(output, counts, v.words, v.counts, params)
 
@@ -312,6 +327,9 @@ def svd(
     vectors: VectorsOpt = VectorKind(DEFAULTS.vectors),
     remove_top: RemoveTopOpt = DEFAULTS.remove_top,
     seed: SeedOpt = 0,
+    workers: WorkersOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Factorise a weighted matrix by truncated SVD into a model of word vectors.
 
@@ -320,6 +338,7 @@ def svd(
     from . import __version__
     from .files import load_matrix
     from .pipeline import WordOptions, factorize_to_embedding
+    from .progress import Reporter
 
     m, words, wcounts, params = load_matrix(input)
     params.pop("stage", None)
@@ -341,7 +360,9 @@ def svd(
         "embedkit": __version__,
         **opts.params(),
     }
-    emb = factorize_to_embedding(m, words, wcounts, opts, meta)
+    opts.workers = workers
+    with Reporter(quiet=quiet, verbose=verbose).stage("svd", None, unit="steps"):
+        emb = factorize_to_embedding(m, words, wcounts, opts, meta)
     emb.save(output)
 
 
@@ -403,7 +424,7 @@ def train_words_cmd(
     reporter = Reporter(quiet=quiet, verbose=verbose)
     t = time.perf_counter()
     emb = train_words(corpus, opts, reporter)
-    with reporter.stage("save"):
+    with reporter.stage("save", None, unit="steps"):
         emb.save(output)
     _note(
         quiet,

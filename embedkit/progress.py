@@ -43,8 +43,13 @@ class Reporter:
                 TransferSpeedColumn,
             )
 
-            counter = [DownloadColumn(), TransferSpeedColumn()] if unit == "bytes" else [MofNCompleteColumn()]
-            columns = [SpinnerColumn(), TextColumn(f"{name:<10}"), BarColumn(), *counter, TimeElapsedColumn()]
+            if unit == "bytes":
+                counter = [BarColumn(), DownloadColumn(), TransferSpeedColumn()]
+            elif total is not None:
+                counter = [BarColumn(), MofNCompleteColumn(), TextColumn(unit)]
+            else:
+                counter = []  # a spinner and the time: nothing to count
+            columns = [SpinnerColumn(), TextColumn(f"{name:<10}"), *counter, TimeElapsedColumn()]
             with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
                 task = bar.add_task(name, total=total)
                 yield lambda n: bar.advance(task, n)
