@@ -662,8 +662,26 @@ def evaluate_analogy(
     _render_rows(rows, "analogy", as_json)
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """The console script: Typer's app, with usage errors reduced to one line as well."""
+    from typer.exceptions import TyperException
+
+    command = typer.main.get_command(app)
+    try:
+        rv = command.main(args=argv, prog_name="embedkit", standalone_mode=False)
+    except TyperException as exc:  # usage errors: unknown command or option, bad value
+        if not exc.format_message().strip():  # no arguments: the help was shown
+            sys.exit(0)
+        ctx = getattr(exc, "ctx", None)
+        where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        typer.echo(f"embedkit: error: {' '.join(exc.format_message().split())}{where}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("embedkit: interrupted; no output was written", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(rv if isinstance(rv, int) else 0)
 
 
 if __name__ == "__main__":

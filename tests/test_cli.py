@@ -230,3 +230,21 @@ def test_info_on_a_trained_model_shows_its_parameters(cli, small_corpus, tmp_pat
     facts = dict(line.split("\t", 1) for line in r.stdout.splitlines())
     assert facts["dim"] == "20" and facts["window"] == "3" and facts["kind"] == "words"
     assert facts["corpus"].endswith("small.txt") and int(facts["tokens"]) > 10000
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["neighbours", "great"], "No such command 'neighbours'. Did you mean 'neighbors'?"),
+        (["train-words"], "Missing argument 'corpus'"),
+        (["train-words", "x.txt", "--dim", "abc"], "Invalid value for '--dim'"),
+        (["neighbors", "great", "--kk", "3"], "No such option: --kk"),
+    ],
+)
+def test_usage_errors_are_one_line_through_the_console_script(args, needle):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    r = subprocess.run([*EMBEDKIT, *args], capture_output=True, text=True, env=env)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("embedkit: error: ") and needle in lines[0]
