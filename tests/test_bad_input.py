@@ -1,0 +1,184 @@
+"""The catalogue of bad input, through the real command line.
+
+Each case: one line on stderr that names what is wrong and where, the exit code of its
+kind (2 option, 3 file, 4 data, 5 word, 6 output), no traceback, no output file left.
+"""
+
+import errno
+import json
+import os
+
+import numpy as np
+import pytest
+
+from embedkit.vectors import Embedding
+
+from .conftest import DEMO
+
+
+@pytest.fixture
+def model(tmp_path):
+    words = ["king", "queen", "man", "woman", "apple"]
+    v = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
+    p = tmp_path / "m.ekm"
+    Embedding(words, v, np.array([5, 4, 3, 2, 1])).save(p)
+    return p
+
+
+def check(r, code, *needles, out=None):
+    assert r.exit_code == code, (r.exit_code, r.stderr)
+    err = r.stderr.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("embedkit: error: "), err
+    assert "Traceback" not in r.output
+    for n in needles:
+        assert n in err, (n, err)
+    if out is not None:
+        assert not out.exists()
+
+
+def test_missing_file(cli, tmp_path):
+    check(cli("tokenize", tmp_path / "nope.txt"), 3, "nope.txt: no such file")
+    check(cli("neighbors", "king", "--model", tmp_path / "nope.ekm"), 3, "nope.ekm: no such file")
+
+
+def test_directory_instead_of_a_file(cli, tmp_path):
+    check(cli("vocab", tmp_path), 3, "is a directory")
+    check(cli("neighbors", "king", "--model", tmp_path), 3, "is a directory")
+    out = tmp_path / "sub"
+    out.mkdir()
+    check(cli("train-words", DEMO, "-o", out, "--dim", "10"), 6, "is a directory, expected a file name")
+
+
+def test_unreadable_file(cli, tmp_path, monkeypatch):
+    p = tmp_path / "secret.txt"
+    p.write_text("a b c\n")
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: False if str(path) == str(p) else real_access(path, mode))
+    check(cli("tokenize", p), 3, "secret.txt: permission denied")
+
+
+def test_non_utf8_bytes_in_a_corpus(cli, tmp_path):
+    p = tmp_path / "latin1.txt"
+    p.write_bytes("caf\xe9 au lait\n".encode("latin-1"))
+    out = tmp_path / "m.ekm"
+    check(cli("train-words", p, "-o", out), 4, "latin1.txt: not UTF-8 text (bad byte at offset 3", out=out)
+
+
+def test_binary_file_as_a_corpus(cli, tmp_path):
+    p = tmp_path / "blob.bin"
+    p.write_bytes(bytes(range(256)) * 4)
+    check(cli("vocab", p), 4, "blob.bin: not UTF-8 text")
+
+
+def test_empty_input_on_stdin(cli, tmp_path):
+    check(cli("vocab", "-", input=""), 4, "<stdin>: the corpus has no tokens")
+
+
+def test_every_word_under_min_count(cli, tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_text("one two three\n" * 2)
+    check(cli("cooccur", p, "-o", tmp_path / "c.npz"), 4, "no word occurs at least 5 times", out=tmp_path / "c.npz")
+
+
+def test_truncated_and_corrupt_models(cli, tmp_path, model):
+    data = model.read_bytes()
+    cut = tmp_path / "cut.ekm"
+    cut.write_bytes(data[: len(data) // 2])
+    check(cli("neighbors", "king", "--model", cut), 3, "cut.ekm: model file is truncated or corrupt")
+    bad = tmp_path / "bad.ekm"
+    bad.write_bytes(data[:-5] + b"}}}}}")
+    check(cli("info", bad), 3, "bad.ekm: model file is corrupt")
+
+
+def test_model_of_another_format_or_version(cli, tmp_path, model):
+    data = bytearray(model.read_bytes())
+    data[8] = 99  # format version
+    future = tmp_path / "future.ekm"
+    future.write_bytes(bytes(data))
+    check(cli("neighbors", "king", "--model", future), 3, "model format version 99, this embedkit reads version 1")
+    npz = tmp_path / "counts.npz"
+    np.savez(npz, x=np.zeros(3))
+    check(cli("neighbors", "king", "--model", npz), 3, "counts.npz: not a model file")
+    check(cli("svd", npz, "-o", tmp_path / "m2.ekm"), 3, "not an embedkit matrix file", out=tmp_path / "m2.ekm")
+    check(cli("svd", model, "-o", tmp_path / "m3.ekm"), 3, "m.ekm: not a readable embedkit matrix file")
+
+
+@pytest.mark.parametrize(
+    "dim,needle", [("0", "--dim must be at least 1, got 0"), ("-3", "got -3"), ("5000", "too large")]
+)
+def test_bad_dim(cli, tmp_path, dim, needle):
+    out = tmp_path / "m.ekm"
+    check(cli("train-words", DEMO, "--dim", dim, "-o", out), 2, needle, out=out)
+
+
+@pytest.mark.parametrize(
+    "option,value,needle",
+    [
+        ("--window", "0", "--window must be at least 1"),
+        ("--min-count", "0", "--min-count must be at least 1"),
+        ("--cds", "1.5", "--cds must be in (0, 1]"),
+        ("--shift", "0.5", "--shift must be at least 1"),
+        ("--pattern", "(", "--pattern '(': invalid regular expression"),
+        ("--workers", "0", "--workers must be at least 1"),
+        ("--remove-top", "-1", "--remove-top must be non-negative"),
+    ],
+)
+def test_bad_option_values_name_the_option(cli, tmp_path, option, value, needle):
+    out = tmp_path / "m.ekm"
+    check(cli("train-words", DEMO, option, value, "--dim", "10", "-o", out), 2, needle, out=out)
+
+
+def test_k_zero_and_unknown_word(cli, model):
+    check(cli("neighbors", "king", "-k", "0", "--model", model), 2, "-k must be at least 1, got 0")
+    check(cli("neighbors", "kinq", "--model", model), 5, "'kinq' is not in the vocabulary", "did you mean 'king'")
+
+
+def test_unwritable_output_directory(cli, tmp_path, model):
+    out = tmp_path / "no" / "such" / "dir" / "m.ekm"
+    check(cli("train-words", DEMO, "--dim", "10", "-o", out), 6, "does not exist")
+    check(cli("export", model, "-o", "/proc/m.txt"), 6, "/proc/m.txt: cannot write in /proc")
+
+
+def test_full_disk_keeps_the_previous_output(cli, tmp_path, model, monkeypatch):
+    out = tmp_path / "vectors.txt"
+    out.write_text("previous\n")
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    check(cli("export", model, "--format", "word2vec", "-o", out), 6, "vectors.txt: no space left on device")
+    assert out.read_text() == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.ekm", "vectors.txt"]
+
+
+def test_binary_matrix_is_not_written_to_a_terminal(cli, monkeypatch):
+    import embedkit.cli as cli_module
+
+    monkeypatch.setattr(cli_module, "_stdout_is_terminal", lambda: True)
+    check(cli("cooccur", DEMO), 2, "refusing to write a binary matrix to the terminal")
+
+
+def test_same_seed_same_bytes_whatever_the_workers(cli, tmp_path):
+    for name, workers in [("a.ekm", "1"), ("b.ekm", "2"), ("c.ekm", "2")]:
+        r = cli(
+            "train-words",
+            DEMO,
+            "--dim",
+            "30",
+            "--subsample",
+            "1e-3",
+            "--seed",
+            "4",
+            "-j",
+            workers,
+            "-q",
+            "-o",
+            tmp_path / name,
+        )
+        assert r.exit_code == 0
+    a, b, c = ((tmp_path / n).read_bytes() for n in ("a.ekm", "b.ekm", "c.ekm"))
+    assert a == b == c
+    r = cli("train-words", DEMO, "--dim", "30", "--subsample", "1e-3", "--seed", "5", "-q", "-o", tmp_path / "d.ekm")
+    assert (tmp_path / "d.ekm").read_bytes() != a
+    assert json.loads(cli("info", tmp_path / "a.ekm", "--json").stdout)["seed"] == 4
