@@ -369,7 +369,7 @@ def svd(
 @app.command("train-words")
 @handles_errors
 def train_words_cmd(
-    corpus: Annotated[str, typer.Argument(help="Corpus file, one passage a line ('-' for stdin).")],
+    corpus: Annotated[list[str], typer.Argument(help="Corpus files or globs, one passage a line ('-' for stdin).")],
     output: Annotated[str, typer.Option("--output", "-o", help="Model file to write.")] = DEFAULT_MODEL,
     min_count: MinCountOpt = DEFAULTS.min_count,
     max_size: MaxSizeOpt = None,

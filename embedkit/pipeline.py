@@ -13,7 +13,7 @@ from .factorize import remove_top_components, svd_vectors, truncated_svd
 from .files import display_name
 from .parallel import check_workers
 from .progress import SILENT, Reporter
-from .text import EncodedCorpus, Tokenizer, Vocabulary
+from .text import EncodedCorpus, Tokenizer, Vocabulary, corpus_files
 from .vectors import Embedding
 from .weighting import pmi
 
@@ -84,26 +84,36 @@ def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict) ->
     return Embedding(words, vectors, counts, params)
 
 
-def input_size(path: str) -> int | None:
-    """Bytes a progress bar can expect from ``path``: its size if plain, else unknown."""
-    if path == "-" or Path(path).suffix.lower() in (".gz", ".bz2", ".xz"):
-        return None
-    try:
-        return Path(path).stat().st_size
-    except OSError:
-        return None
+def input_size(paths: str | list[str]) -> int | None:
+    """Bytes a progress bar can expect: the total size if every file is plain, else unknown."""
+    total = 0
+    for path in [paths] if isinstance(paths, str) else paths:
+        if path == "-" or Path(path).suffix.lower() in (".gz", ".bz2", ".xz"):
+            return None
+        try:
+            total += Path(path).stat().st_size
+        except OSError:
+            return None
+    return total
 
 
-def train_words(corpus: str, opts: WordOptions | None = None, reporter: Reporter = SILENT) -> Embedding:
-    """Train word vectors on a corpus file (``-`` for stdin) with the full pipeline.
+def corpus_name(files: list[str]) -> str:
+    """How a corpus of one or more files is named in messages and model parameters."""
+    names = [display_name(f) for f in files]
+    return names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
+
+
+def train_words(corpus: str | list[str], opts: WordOptions | None = None, reporter: Reporter = SILENT) -> Embedding:
+    """Train word vectors on a corpus: one or more files or globs (``-`` for stdin).
 
     Stage times are added to ``reporter.timings`` (tokenize, cooccur, pmi, svd).
     """
     opts = opts or WordOptions()
     tokenizer = Tokenizer(opts.pattern, opts.lowercase)
-    source = display_name(corpus)
-    with EncodedCorpus(corpus, tokenizer, workers=check_workers(opts.workers)) as enc:
-        with reporter.stage("tokenize", total=input_size(corpus)) as advance:
+    files = corpus_files(corpus)
+    source = corpus_name(files)
+    with EncodedCorpus(files, tokenizer, workers=check_workers(opts.workers)) as enc:
+        with reporter.stage("tokenize", total=input_size(files)) as advance:
             enc.read(advance)
             vocab = build_vocabulary(enc.word_counts(), opts, source)
         with reporter.stage("cooccur", total=enc.n_tokens + enc.n_lines, unit="tokens") as advance:

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import collections
 import itertools
+import os
 import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 
 from .errors import DataError, InputError, ParameterError
-from .files import display_name, open_binary
+from .files import check_readable, display_name, open_binary
 
 #: Runs of Unicode letters (no digits, no underscore): "Café au lait" → café, au, lait.
 DEFAULT_PATTERN = r"[^\W\d_]+"
@@ -235,20 +237,85 @@ def count_words(path: str, tokenizer: Tokenizer, progress: Callable[[int], None]
 _TOKENIZERS: dict[tuple[str | None, bool], Tokenizer] = {}
 
 
-def _tokenize_task(task: tuple[bytes, str, int, str | None, bool]) -> tuple[list[str], list[int], np.ndarray]:
-    """Decode and tokenize one block: (distinct words, their counts, local ids per token).
+def corpus_files(paths: str | list[str]) -> list[str]:
+    """The files of a corpus given as paths, globs (``wiki/*.txt.gz``) or ``-``."""
+    import glob
+
+    out: list[str] = []
+    for p in [paths] if isinstance(paths, str) else list(paths):
+        if p != "-" and any(ch in p for ch in "*?[") and not Path(p).exists():
+            matches = sorted(glob.glob(p))
+            if not matches:
+                raise InputError(f"{p}: no file matches")
+            out.extend(matches)
+        else:
+            out.append(p)
+    if not out:
+        raise InputError("no corpus file given")
+    return out
+
+
+def _is_plain(path: str) -> bool:
+    return path != "-" and Path(path).suffix.lower() not in (".gz", ".bz2", ".xz")
+
+
+def shard_ranges(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[int, int]]:
+    """Byte ranges of about ``chunk_bytes`` covering a plain file, each ending at a newline
+    (or, inside a line longer than a block, at a space), so workers can read their own."""
+    name = display_name(path)
+    size = check_readable(path).stat().st_size
+    with open(path, "rb") as f:
+        start = 0
+        while start < size:
+            target = start + chunk_bytes
+            if target >= size:
+                yield start, size
+                return
+            f.seek(target)
+            end = -1
+            scanned = 0
+            while scanned < chunk_bytes:
+                window = f.read(1 << 16)
+                if not window:
+                    end = size
+                    break
+                nl = window.find(b"\n")
+                if nl >= 0:
+                    end = target + scanned + nl + 1
+                    break
+                scanned += len(window)
+            if end < 0:  # no newline within two blocks: cut the long line at a space
+                f.seek(start)
+                space = f.read(chunk_bytes).rfind(b" ")
+                if space < 0:
+                    raise DataError(f"{name}: a line of over {chunk_bytes} bytes has no space to split it at")
+                end = start + space + 1
+            yield start, end
+            start = end
+
+
+def _tokenize_task(task: tuple) -> tuple[list[str], list[int], np.ndarray, int]:
+    """Decode and tokenize one block: (distinct words, their counts, local ids per token,
+    bytes). ``task`` is (data or None, path, start, end, pattern, lowercase); with no data
+    the worker reads bytes start..end of the plain file itself.
 
     Runs in a worker process; ids index the block's own word list, "\n" included.
     """
-    data, name, offset, pattern, lowercase = task
+    data, path, start, end, pattern, lowercase = task
+    if data is None:
+        with open(path, "rb") as f:
+            f.seek(start)
+            data = f.read(end - start)
+        if end == os.path.getsize(path) and not data.endswith(b"\n"):
+            data += b"\n"  # a file's last line ends with the file
     tok = _TOKENIZERS.get((pattern, lowercase))
     if tok is None:
         tok = _TOKENIZERS[(pattern, lowercase)] = Tokenizer(pattern, lowercase)
-    tokens = tok.block_tokens(_decode(data, name, offset))
+    tokens = tok.block_tokens(_decode(data, display_name(path), start))
     counts = collections.Counter(tokens)
     local = {w: i for i, w in enumerate(counts)}
     ids = np.fromiter(map(local.__getitem__, tokens), dtype=np.int32, count=len(tokens))
-    return list(counts), list(counts.values()), ids
+    return list(counts), list(counts.values()), ids, end - start
 
 
 class EncodedCorpus:
@@ -261,8 +328,10 @@ class EncodedCorpus:
     Memory holds a few blocks and the vocabulary, whatever the corpus length.
     """
 
-    def __init__(self, path: str, tokenizer: Tokenizer, chunk_bytes: int = CHUNK_BYTES, workers: int = 1) -> None:
-        self.path = path
+    def __init__(
+        self, path: str | list[str], tokenizer: Tokenizer, chunk_bytes: int = CHUNK_BYTES, workers: int = 1
+    ) -> None:
+        self.paths = corpus_files(path)
         self.tokenizer = tokenizer
         self.chunk_bytes = chunk_bytes
         self.workers = workers
@@ -279,14 +348,11 @@ class EncodedCorpus:
             return self
         from .parallel import ordered_map
 
-        name = display_name(self.path)
-        tasks = (
-            (data, name, offset, self.tokenizer.pattern, self.tokenizer.lowercase)
-            for data, offset in raw_blocks(self.path, self.chunk_bytes, progress)
-        )
         index = self._ids
         counts = self._counts
-        for words, block_counts, local_ids in ordered_map(_tokenize_task, tasks, self.workers):
+        for words, block_counts, local_ids, nbytes in ordered_map(_tokenize_task, self._tasks(), self.workers):
+            if progress is not None:
+                progress(nbytes)
             to_prov = np.empty(len(words), dtype=np.int32)
             for k, (word, n) in enumerate(zip(words, block_counts)):
                 i = index.get(word)
@@ -302,6 +368,18 @@ class EncodedCorpus:
         self.n_tokens -= self.n_lines
         self._read = True
         return self
+
+    def _tasks(self) -> Iterator[tuple]:
+        """Plain files become byte ranges that workers read themselves; compressed files
+        and stdin are decompressed here and their blocks sent to the workers."""
+        pattern, lowercase = self.tokenizer.pattern, self.tokenizer.lowercase
+        for path in self.paths:
+            if _is_plain(path) and self.workers > 1:
+                for start, end in shard_ranges(path, self.chunk_bytes):
+                    yield None, path, start, end, pattern, lowercase
+            else:
+                for data, offset in raw_blocks(path, self.chunk_bytes):
+                    yield data, path, offset, offset + len(data), pattern, lowercase
 
     def word_counts(self) -> dict[str, int]:
         """Every distinct token with its count."""

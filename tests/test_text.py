@@ -169,3 +169,32 @@ def test_fuzz_arbitrary_bytes_either_decode_or_fail_cleanly(tmp_path_factory, da
         assert "not UTF-8" in str(exc)
     else:
         assert text.rstrip("\n") == data.decode("utf-8").rstrip("\n")
+
+
+def test_shard_ranges_end_at_newlines_or_spaces_and_cover_the_file(tmp_path):
+    from embedkit.text import shard_ranges
+
+    p = tmp_path / "c.txt"
+    lines = [" ".join(f"w{i}_{j}" for j in range(i % 40)) for i in range(500)]
+    lines.insert(250, " ".join(f"long{j}" for j in range(3000)))  # a line of ~25 kB
+    data = ("\n".join(lines)).encode()  # no final newline
+    p.write_bytes(data)
+    ranges = list(shard_ranges(str(p), chunk_bytes=2000))
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
+    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
+    assert all(data[end - 1 : end] in (b"\n", b" ") for _, end in ranges[:-1])
+
+
+def test_workers_reading_their_own_ranges_give_the_same_stream(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("".join(f"x{i % 7} y{i % 11} z\n" for i in range(3000)) + "last line no newline")
+    b.write_text(" ".join(f"t{i % 13}" for i in range(4000)))  # one long line
+    streams = []
+    for workers in (1, 2):
+        with EncodedCorpus([str(a), str(tmp_path / "b.*")], Tokenizer(), chunk_bytes=1500, workers=workers) as enc:
+            v = Vocabulary.from_counts(enc.word_counts(), min_count=1)
+            streams.append(([v.words[i] if i >= 0 else "\n" for i in np.concatenate(list(enc.id_blocks(v)))], v))
+    (s1, v1), (s2, v2) = streams
+    assert v1.words == v2.words and v1.counts.tolist() == v2.counts.tolist()
+    assert s1 == s2
+    assert s1.count("\n") == 3002  # every line of a, a's unterminated last line, b's single line
