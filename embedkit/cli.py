@@ -460,7 +460,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Write JSON instead of a t
 @app.command()
 @handles_errors
 def neighbors(
-    words: Annotated[list[str], typer.Argument(help="One or more words (or node ids).")],
+    words: Annotated[list[str], typer.Argument(help="One or more words (or node ids); '-' reads them from stdin.")],
     model: ModelOpt = None,
     k: Annotated[int, typer.Option("-k", "--k", help="How many neighbours.")] = 10,
     as_json: JsonOpt = False,
@@ -474,6 +474,10 @@ def neighbors(
     """
     if k < 1:
         raise ParameterError(f"-k must be at least 1, got {k}")
+    if words == ["-"]:
+        words = [w for line in sys.stdin for w in line.split()]
+        if not words:
+            raise ParameterError("no words on stdin")
     emb = find_model(model)
     results = {w: emb.most_similar(w, topn=k) for w in words}
     if as_json:

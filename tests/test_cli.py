@@ -248,3 +248,16 @@ def test_usage_errors_are_one_line_through_the_console_script(args, needle):
     assert r.stdout == ""
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("embedkit: error: ") and needle in lines[0]
+
+
+def test_neighbors_reads_words_from_stdin(cli, tmp_path):
+    words = ["king", "queen", "man", "woman", "apple"]
+    v = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
+    Embedding(words, v).save(tmp_path / "m.ekm")
+    r = cli("neighbors", "-", "-k", "1", "--model", tmp_path / "m.ekm", input="king\nwoman queen\n")
+    assert r.exit_code == 0
+    assert [line.split("\t")[:2] for line in r.stdout.splitlines()] == [
+        ["king", "man"],
+        ["woman", "queen"],
+        ["queen", "woman"],
+    ]
