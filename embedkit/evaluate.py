@@ -20,7 +20,7 @@ from scipy.stats import spearmanr
 from .errors import DataError
 from .files import display_name
 from .text import read_blocks
-from .vectors import Embedding
+from .vectors import Embedding, analogy_scores
 
 
 @dataclass
@@ -120,14 +120,7 @@ def analogy(
     add_ok = mul_ok = 0
     for s in range(0, len(q), batch):
         qb = q[s : s + batch]
-        sa, sb, sc = (u[qb[:, k]] @ u.T for k in range(3))
-        add = sb - sa + sc
-        mul = ((sb + 1) / 2) * ((sc + 1) / 2) / ((sa + 1) / 2 + 1e-3)
-        r = np.arange(len(qb))
-        for m in (add, mul):
-            m[r, qb[:, 0]] = -np.inf
-            m[r, qb[:, 1]] = -np.inf
-            m[r, qb[:, 2]] = -np.inf
+        add, mul = analogy_scores(u, qb[:, :3], ("3cosadd", "3cosmul"))
         add_ok += int((add.argmax(axis=1) == qb[:, 3]).sum())
         mul_ok += int((mul.argmax(axis=1) == qb[:, 3]).sum())
     return AnalogyResult(add_ok / len(q), mul_ok / len(q), len(q), len(questions))

@@ -25,7 +25,7 @@ from typing import BinaryIO
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import InputError, OutputError
+from .errors import DataError, InputError, OutputError
 
 STDIO = "-"
 
@@ -161,3 +161,87 @@ def load_matrix(path: str | os.PathLike):
     if len(words) != shape[0]:
         raise InputError(f"{name}: matrix file is corrupt (vocabulary does not match the matrix)")
     return m, words, counts, params
+
+
+# -- dense tables (pca input, feature output) -------------------------------------------------
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+        return True
+    except ValueError:
+        return False
+
+
+def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, list[str] | None]:
+    """A numeric table: ``(X (n × p) float64, row labels or None, column names or None)``.
+
+    ``.npy`` is a 2-D array.  Text (``.csv`` comma-separated, otherwise tab-separated if the
+    first line has a tab, else comma or white space) may have a header row (recognised by
+    a non-numeric cell) and a first column of row labels (recognised the same way).
+    """
+    name = display_name(path)
+    if str(path).lower().endswith(".npy"):
+        try:
+            x = np.load(check_readable(path), allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise InputError(f"{name}: not a readable .npy file ({exc})") from None
+        if x.ndim != 2 or not np.issubdtype(x.dtype, np.number):
+            raise DataError(f"{name}: expected a 2-D numeric array, got shape {x.shape} of {x.dtype}")
+        return x.astype(np.float64), None, None
+    from .text import read_blocks
+
+    lines = [line for block in read_blocks(str(path)) for line in block.split("\n")[:-1] if line.strip()]
+    if not lines:
+        raise DataError(f"{name}: the table is empty")
+    first = lines[0]
+    if str(path).lower().endswith(".csv"):
+        sep: str | None = ","
+    elif "\t" in first:
+        sep = "\t"
+    else:
+        sep = "," if "," in first else None
+    rows = [[c.strip().strip('"') for c in (line.split(sep) if sep else line.split())] for line in lines]
+    header = None
+    if not all(_is_number(c) for c in rows[0][1:]) or (
+        len(rows) > 1 and _is_number(rows[1][0]) and not _is_number(rows[0][0])
+    ):
+        header, rows = rows[0], rows[1:]
+    if not rows:
+        raise DataError(f"{name}: the table has a header but no rows")
+    labels = None
+    if not all(_is_number(r[0]) for r in rows):
+        labels = [r[0] for r in rows]
+        rows = [r[1:] for r in rows]
+        header = header[1:] if header else None
+    width = len(rows[0])
+    offset = 2 if header is not None else 1
+    for i, r in enumerate(rows):
+        if len(r) != width:
+            raise DataError(f"{name}, line {i + offset}: {len(r)} values, expected {width} as on the first row")
+    try:
+        x = np.array(rows, dtype=np.float64)
+    except ValueError:
+        for i, r in enumerate(rows):
+            bad = next((c for c in r if not _is_number(c)), None)
+            if bad is not None:
+                raise DataError(f"{name}, line {i + offset}: {bad!r} is not a number") from None
+        raise
+    if width == 0:
+        raise DataError(f"{name}: the table has no numeric column")
+    return x, labels, header
+
+
+def write_table(path: str | os.PathLike, x: np.ndarray, labels: list[str] | None = None, fmt: str = "tsv") -> None:
+    """Write a 2-D array as ``.npy`` (``fmt="npy"``) or TSV (``%.6g``, labels first), atomically."""
+    x = np.asarray(x)
+    if fmt == "npy":
+        with atomic_output(path) as f:
+            np.save(f, x)
+        return
+    with atomic_output(path, binary=False) as f:
+        body = np.char.mod("%.6g", x) if x.size else np.zeros(x.shape, dtype=str)
+        for i, row in enumerate(body):
+            cells = "\t".join(row.tolist())
+            f.write(f"{labels[i]}\t{cells}\n" if labels is not None else cells + "\n")
