@@ -260,7 +260,9 @@ def pca(
         res = truncated_svd(xt, k, solver="randomized", n_iter=7, seed=seed)
         u, s, vt = res.U, res.s.astype(np.float64), res.Vt
     else:
-        u, s, vt = la.svd(xt, full_matrices=False, check_finite=False)
+        # OpenBLAS threads make the SVD of a narrow table 10× slower when a core is busy
+        with threadpool_limits(1 if r <= 1024 else None):
+            u, s, vt = la.svd(xt, full_matrices=False, check_finite=False)
         res = _fix_signs(SVDResult(u, s, vt))
         u, s, vt = res.U, res.s, res.Vt
     return PCAResult(np.ascontiguousarray(vt[:k]), s, total, mean, scale, n)
