@@ -198,8 +198,11 @@ def principal_directions(
     starts = np.concatenate([[0], np.cumsum(lengths)])  # tokens are stored line after line
     order = np.argsort(lengths, kind="stable")
     order = order[lengths[order] > 0]
+    # a zero row after the vocabulary stands for the padding of short lines
+    padded = np.vstack([np.asarray(vectors, dtype=np.float32), np.zeros((1, d), np.float32)])
+    ids = np.append(enc.ids, len(padded) - 1)
     if weights is not None:
-        tok_w = np.asarray(weights, dtype=np.float32)[enc.ids]
+        padded[:-1] *= np.asarray(weights, dtype=np.float32)[:, None]
     pos = 0
     while pos < len(order):
         batch = min(len(order) - pos, max(1, _PCS_BATCH_FLOATS // (int(lengths[order[pos]]) * d)))
@@ -210,38 +213,33 @@ def principal_directions(
         # padded token matrices, (B, L, d)
         offs = np.arange(L)
         valid = offs[None, :] < lengths[lines][:, None]
-        tok_index = np.where(valid, starts[lines][:, None] + offs[None, :], 0)
-        x = vectors[enc.ids[tok_index]].astype(np.float32)
-        if weights is not None:
-            x *= tok_w[tok_index][:, :, None]
-        x *= valid[:, :, None]
+        tok_index = np.where(valid, starts[lines][:, None] + offs[None, :], len(ids) - 1)
+        x = padded[ids[tok_index]].astype(np.float64)
         out[lines] = _top_directions(x, k, lengths[lines])
         pos += batch
     return out
 
 
 def _top_directions(x: np.ndarray, k: int, n: np.ndarray) -> np.ndarray:
-    """x (B, L, d) → (B, k, d): top right singular vectors × σ/√n, signed, zero-padded."""
+    """x (B, L, d) float64 → (B, k, d): top right singular vectors × σ/√n, signed, zero-padded."""
     B, L, d = x.shape
-    x64 = x.astype(np.float64)
+    xt = x.transpose(0, 2, 1)
     with threadpool_limits(1):  # many tiny eigenproblems: threads only get in the way
         if L <= d:
-            evals, u = np.linalg.eigh(x64 @ x64.transpose(0, 2, 1))  # (B, L), (B, L, L)
-            evals, u = evals[:, ::-1][:, :k], u[:, :, ::-1][:, :, :k]
-            s = np.sqrt(np.maximum(evals, 0.0))
-            v = np.einsum("blk,bld->bkd", u, x64)  # = σ_i v_i
-            safe = np.where(s > 0, s, 1.0)
-            v /= safe[:, :, None]
+            evals, u = np.linalg.eigh(x @ xt)  # (B, L), (B, L, L)
+            u = u[:, :, ::-1][:, :, :k]
+            s = np.sqrt(np.maximum(evals[:, ::-1][:, :k], 0.0))
+            v = u.transpose(0, 2, 1) @ x  # (B, k, d) = σ_i v_i
+            v /= np.where(s > 0, s, 1.0)[:, :, None]
         else:
-            evals, w = np.linalg.eigh(x64.transpose(0, 2, 1) @ x64)  # (B, d), (B, d, d)
-            evals, w = evals[:, ::-1][:, :k], w[:, :, ::-1][:, :, :k]
-            s = np.sqrt(np.maximum(evals, 0.0))
-            v = w.transpose(0, 2, 1)
+            evals, w = np.linalg.eigh(xt @ x)  # (B, d), (B, d, d)
+            v = w[:, :, ::-1][:, :, :k].transpose(0, 2, 1)
+            s = np.sqrt(np.maximum(evals[:, ::-1][:, :k], 0.0))
     kk = v.shape[1]
     tol = np.maximum(s[:, :1], 1e-30) * 1e-6 * max(L, d)
-    keep = s > tol  # directions beyond the rank are zero
-    total = x64.sum(axis=1)  # (B, d)
-    dots = np.einsum("bkd,bd->bk", v, total)
+    keep = (s > tol) & (np.arange(kk)[None, :] < n[:, None])  # directions beyond the rank are zero
+    total = x.sum(axis=1)  # (B, d)
+    dots = (v @ total[:, :, None])[:, :, 0]
     big = np.take_along_axis(v, np.argmax(np.abs(v), axis=2)[:, :, None], axis=2)[:, :, 0]
     ref = np.where(np.abs(dots) > 1e-9 * np.linalg.norm(total, axis=1, keepdims=True), dots, big)
     sign = np.where(ref < 0, -1.0, 1.0)
