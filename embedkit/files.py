@@ -240,8 +240,14 @@ def write_table(path: str | os.PathLike, x: np.ndarray, labels: list[str] | None
         with atomic_output(path) as f:
             np.save(f, x)
         return
+    if x.ndim != 2:
+        raise ValueError(f"write_table needs a 2-D array, got shape {x.shape}")
+    row_fmt = "\t".join(["%.6g"] * x.shape[1]) + "\n"
+    if labels is not None:
+        row_fmt = "%s\t" + row_fmt
     with atomic_output(path, binary=False) as f:
-        body = np.char.mod("%.6g", x) if x.size else np.zeros(x.shape, dtype=str)
-        for i, row in enumerate(body):
-            cells = "\t".join(row.tolist())
-            f.write(f"{labels[i]}\t{cells}\n" if labels is not None else cells + "\n")
+        for start in range(0, len(x), 1024):  # one formatting call per block of rows
+            block = x[start : start + 1024].tolist()
+            if labels is not None:
+                block = [[label, *row] for label, row in zip(labels[start : start + 1024], block)]
+            f.write((row_fmt * len(block)) % tuple(v for row in block for v in row))
