@@ -174,6 +174,33 @@ def _is_number(cell: str) -> bool:
         return False
 
 
+def _numeric_body(lines: list[str], sep: str | None) -> np.ndarray | None:
+    """The table parsed in one call when it is all numbers and rectangular, else None."""
+    first = lines[0].split(sep) if sep else lines[0].split()
+    if not all(_is_number(c) for c in first):
+        return None
+    width = len(first)
+    if sep is not None:
+        if any(line.count(sep) != width - 1 for line in lines):
+            return None
+        text = "\n".join(lines).replace(sep, " ")
+    else:
+        if any(len(line.split()) != width for line in lines):
+            return None
+        text = "\n".join(lines)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a non-number ends the parse early: caught below
+        try:
+            x = np.fromstring(text, dtype=np.float64, sep=" ")
+        except ValueError:
+            return None
+    if x.size != len(lines) * width:
+        return None
+    return x.reshape(len(lines), width)
+
+
 def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, list[str] | None]:
     """A numeric table: ``(X (n × p) float64, row labels or None, column names or None)``.
 
@@ -202,6 +229,9 @@ def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, l
         sep = "\t"
     else:
         sep = "," if "," in first else None
+    fast = _numeric_body(lines, sep)
+    if fast is not None:
+        return fast, None, None
     rows = [[c.strip().strip('"') for c in (line.split(sep) if sep else line.split())] for line in lines]
     header = None
     if not all(_is_number(c) for c in rows[0][1:]) or (
