@@ -140,3 +140,24 @@ def test_pca_command_bad_input(cli, tmp_path):
     assert r.exit_code == 2 and "--dim must be at least 1" in r.stderr
     r = cli("pca", tmp_path / "u.tsv", "--words", "a,b")
     assert r.exit_code == 2 and "--words needs a model" in r.stderr
+
+
+def test_read_table_formats(tmp_path):
+    from embedkit.files import read_table, write_table
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((50, 4))
+    write_table(tmp_path / "plain.tsv", x)
+    got, labels, header = read_table(tmp_path / "plain.tsv")
+    np.testing.assert_allclose(got, x, rtol=1e-5)  # %.6g
+    assert labels is None and header is None
+    lines = (tmp_path / "plain.tsv").read_text().splitlines()
+    assert got.tolist() == [[float(c) for c in line.split("\t")] for line in lines]
+    (tmp_path / "space.txt").write_text("1 2  3\n4 5 6\n")
+    assert read_table(tmp_path / "space.txt")[0].tolist() == [[1, 2, 3], [4, 5, 6]]
+    (tmp_path / "lab.csv").write_text('id,"x","y"\na,1,2\nb,3,4\n')
+    got, labels, header = read_table(tmp_path / "lab.csv")
+    assert got.tolist() == [[1, 2], [3, 4]] and labels == ["a", "b"] and header == ["x", "y"]
+    (tmp_path / "ragged.tsv").write_text("1\t2\t3\n4\t5\n")
+    with pytest.raises(DataError, match="line 2: 2 values, expected 3"):
+        read_table(tmp_path / "ragged.tsv")
