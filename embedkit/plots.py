@@ -10,7 +10,7 @@ from .factorize import PCAResult
 from .files import atomic_output
 
 #: Rows labelled at most in a scatter plot (the ones farthest from the origin first).
-MAX_LABELS = 60
+MAX_LABELS = 40
 
 
 def pca_plot(
@@ -41,12 +41,13 @@ def pca_plot(
     shown = min(len(ratio), 30)
     idx = np.arange(1, shown + 1)
     bx.bar(idx, ratio[:shown], color=["tab:blue" if i <= result.dim else "0.7" for i in idx])
-    bx.plot(idx, np.cumsum(ratio)[:shown], color="tab:orange", marker="o", ms=3, label="cumulative")
-    bx.set_ylim(0, 1.02)
     bx.set_xlabel("component")
-    bx.set_ylabel("explained-variance ratio")
+    bx.set_ylabel("explained-variance ratio (bars)")
     bx.set_title(f"spectrum (kept {result.dim}, blue)")
-    bx.legend(loc="center right")
+    cx = bx.twinx()  # the cumulative ratio on its own 0–1 scale, so small bars stay visible
+    cx.plot(idx, np.cumsum(ratio)[:shown], color="tab:orange", marker="o", ms=3)
+    cx.set_ylim(0, 1.02)
+    cx.set_ylabel("cumulative (line)", color="tab:orange")
     fig.tight_layout()
     with atomic_output(path) as f:
         fig.savefig(f, format="png", dpi=110)
