@@ -194,6 +194,8 @@ def classify(
     classes = len(np.unique(y))
     if classes < 2:
         raise DataError("classification needs at least two distinct labels")
+    if test is not None and train is None:
+        raise ParameterError("--test needs --train (the rows to train on)")
     if train is not None:
         test = n - train if test is None else test
         if train < 1 or test < 1 or train + test > n:

@@ -65,3 +65,5 @@ def test_classify_command_bad_input(cli, data, tmp_path):
     (tmp_path / "labels.txt").write_text("\n".join(y) + "\n")
     r = cli("evaluate", "classify", tmp_path / "f.npy", tmp_path / "labels.txt", "--train", "250", "--test", "100")
     assert r.exit_code == 2 and "do not fit 300 rows" in r.stderr and len(r.stderr.splitlines()) == 1
+    r = cli("evaluate", "classify", tmp_path / "f.npy", tmp_path / "labels.txt", "--test", "100")
+    assert r.exit_code == 2 and "--test needs --train" in r.stderr
