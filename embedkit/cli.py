@@ -579,8 +579,10 @@ def sentence_features_cmd(
     """One row of features per input line, in order: mean, SIF or top principal components.
 
     An empty line, or one with no word of the model, gets a row of zeros (counted on stderr).
-    SIF's common component (and --dim's projection) is fitted on the input, or on --fit-on
-    lines, or loaded with --load-fit; fit once on training text, reuse it on test text:
+
+    SIF's common component and --dim's projection are fitted on the input, on --fit-on lines, or read by --load-fit.
+
+    Fit once on training text, reuse it on test text:
 
     [bold]embedkit sentence-features train.txt --mode sif --save-fit sif.npz -o train.tsv[/bold]
     [bold]embedkit sentence-features test.txt --mode sif --load-fit sif.npz -o test.tsv[/bold]
@@ -631,8 +633,9 @@ def lsa(
 ) -> None:
     """Latent semantic analysis: factorise the term-document matrix, keep word and document vectors.
 
-    Writes MODEL (word vectors Y = VΣ, usable by neighbors/similarity) and MODEL.docs.npz
-    (document vectors Z = UΣ, idf, the start of each document).
+    Writes MODEL (word vectors Y = VΣ, an ordinary model for neighbors, similarity…).
+
+    Beside it, MODEL.docs.npz holds the document vectors Z = UΣ, the idf and the start of each document.
 
     Example: [bold]embedkit lsa abstracts.txt -o lsa.ekm --dim 100 && embedkit search "gene therapy" -m lsa.ekm[/bold]
     """
@@ -701,9 +704,11 @@ def pca_cmd(
 ) -> None:
     """Principal component analysis of a table or of a model's vectors.
 
-    Prints the spectrum (singular values, variance, explained-variance ratio); writes the
-    loadings, the components and the reconstruction X V_k V_kᵀ on request. The
-    reconstruction error equals the sum of the dropped σ² (Eckart–Young–Mirsky).
+    Prints the spectrum (singular values, variance, explained-variance ratio).
+
+    Writes the loadings Z = X V_k, the components and the rank-k reconstruction X V_k V_kᵀ on request.
+
+    The reconstruction error equals the sum of the dropped σ² (Eckart–Young–Mirsky).
 
     Example: [bold]embedkit pca model.ekm --words king,queen,man,woman --plot words.png[/bold]
     """
