@@ -804,6 +804,37 @@ def _render_rows(rows: list[dict], title: str, as_json: bool) -> None:
         sys.stdout.write("\n".join(lines) + "\n")
 
 
+@evaluate_app.command("classify")
+@handles_errors
+def evaluate_classify(
+    features: Annotated[str, typer.Argument(help="Features: TSV or .npy, one row per item (sentence-features).")],
+    labels: Annotated[str, typer.Argument(help="Labels: one a line, in the same order as the rows.")],
+    train: Annotated[
+        Optional[int],
+        typer.Option("--train", help="Train on the first N rows, test on the rest (else cross-validate)."),
+    ] = None,
+    test: Annotated[Optional[int], typer.Option("--test", help="With --train: test on the last N rows only.")] = None,
+    folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds when --train is not given.")] = 5,
+    c: Annotated[float, typer.Option("-C", "--C", help="Inverse L2 regularisation of the logistic regression.")] = 1.0,
+    seed: SeedOpt = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Accuracy of logistic regression on standardised features against a labels file.
+
+    Example: [bold]embedkit evaluate classify features.tsv labels.txt --train 6000[/bold]
+    """
+    from . import evaluate as ev
+    from .files import read_table
+
+    x, _, _ = read_table(features)
+    r = ev.classify(x, ev.read_labels(labels), train=train, test=test, folds=folds, c=c, seed=seed)
+    row = {"file": features, "classes": r.classes, "train": r.train, "test": r.test}
+    if r.folds:
+        row["folds"] = r.folds
+    row.update(accuracy=r.accuracy, macro_f1=r.macro_f1)
+    _render_rows([row], "text classification", as_json)
+
+
 @evaluate_app.command("similarity")
 @handles_errors
 def evaluate_similarity(
@@ -849,37 +880,6 @@ def evaluate_analogy(
         r = ev.analogy(emb, ev.read_analogies(f), restrict=restrict)
         rows.append({"file": f, "3cosadd": r.add, "3cosmul": r.mul, "found": r.found, "total": r.total})
     _render_rows(rows, "analogy", as_json)
-
-
-@evaluate_app.command("classify")
-@handles_errors
-def evaluate_classify(
-    features: Annotated[str, typer.Argument(help="Features: TSV or .npy, one row per item (sentence-features).")],
-    labels: Annotated[str, typer.Argument(help="Labels: one a line, in the same order as the rows.")],
-    train: Annotated[
-        Optional[int],
-        typer.Option("--train", help="Train on the first N rows, test on the rest (else cross-validate)."),
-    ] = None,
-    test: Annotated[Optional[int], typer.Option("--test", help="With --train: test on the last N rows only.")] = None,
-    folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds when --train is not given.")] = 5,
-    c: Annotated[float, typer.Option("-C", "--C", help="Inverse L2 regularisation of the logistic regression.")] = 1.0,
-    seed: SeedOpt = 0,
-    as_json: JsonOpt = False,
-) -> None:
-    """Accuracy of logistic regression on standardised features against a labels file.
-
-    Example: [bold]embedkit evaluate classify features.tsv labels.txt --train 6000[/bold]
-    """
-    from . import evaluate as ev
-    from .files import read_table
-
-    x, _, _ = read_table(features)
-    r = ev.classify(x, ev.read_labels(labels), train=train, test=test, folds=folds, c=c, seed=seed)
-    row = {"file": features, "classes": r.classes, "train": r.train, "test": r.test}
-    if r.folds:
-        row["folds"] = r.folds
-    row.update(accuracy=r.accuracy, macro_f1=r.macro_f1)
-    _render_rows([row], "text classification", as_json)
 
 
 def main() -> None:
