@@ -450,6 +450,30 @@ def find_model(model: Optional[str], quiet: bool = False):
         return load_model(path, progress=advance, on_cache=lambda c: _note(quiet, f"embedkit: cached {path} as {c}"))
 
 
+def is_model_file(path: str) -> bool:
+    """Whether ``path`` holds vectors (embedkit, word2vec, GloVe) rather than a plain table.
+
+    A GloVe line is a word then numbers; a table row of numbers only is a table.
+    """
+    from .vectors import detect_format
+
+    if path == "-" or not Path(path).is_file():
+        return False
+    try:
+        fmt = detect_format(path)
+    except EmbedkitError:
+        return False
+    if fmt != "glove":
+        return True
+    with open(path, "rb") as f:
+        first = f.readline().split()
+    try:
+        float(first[0])
+        return False
+    except (ValueError, IndexError):
+        return True
+
+
 ModelOpt = Annotated[
     Optional[str],
     typer.Option("--model", "-m", help=f"Model file (default: $EMBEDKIT_MODEL or ./{DEFAULT_MODEL})."),
@@ -580,13 +604,302 @@ def export(
 
     Example: [bold]embedkit export model.ekm --format word2vec -o vectors.txt[/bold]
     """
-    from .vectors import Embedding
 
     if output == "-" and fmt in (ExportFormat.word2vec_binary, ExportFormat.npy):
         _binary_to(output)
         if fmt == ExportFormat.npy:
             raise ParameterError("--format npy writes two files; give -o FILE.npy")
-    Embedding.load(model).export(output, fmt.value)
+    find_model(model).export(output, fmt.value)
+
+
+# -- using embeddings: queries, sentence features, LSA search, PCA ------------------------
+class AnalogyMethod(str, Enum):
+    cosmul = "3cosmul"
+    cosadd = "3cosadd"
+
+
+class FeatureFormat(str, Enum):
+    tsv = "tsv"
+    npy = "npy"
+
+
+class DocWeighting(str, Enum):
+    tfidf = "tfidf"
+    log = "log"
+
+
+KOpt = Annotated[int, typer.Option("-k", "--k", help="How many results.")]
+
+
+def _check_k(k: int) -> None:
+    if k < 1:
+        raise ParameterError(f"-k must be at least 1, got {k}")
+
+
+@app.command()
+@handles_errors
+def similarity(
+    word1: Annotated[str, typer.Argument(help="First word.")],
+    word2: Annotated[str, typer.Argument(help="Second word.")],
+    model: ModelOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cosine similarity of two words.
+
+    Example: [bold]embedkit similarity dog cat[/bold]
+    """
+    emb = find_model(model)
+    score = emb.similarity(word1, word2)
+    if as_json:
+        typer.echo(json.dumps({"word1": word1, "word2": word2, "cosine": round(score, 6)}))
+    else:
+        typer.echo(f"{score:.4f}")
+
+
+@app.command()
+@handles_errors
+def analogy(
+    a: Annotated[str, typer.Argument(help="a, in a is to b as c is to ?")],
+    b: Annotated[str, typer.Argument(help="b")],
+    c: Annotated[str, typer.Argument(help="c")],
+    model: ModelOpt = None,
+    method: Annotated[
+        AnalogyMethod, typer.Option("--method", help="3cosmul (Levy & Goldberg) or 3cosadd (vector offset).")
+    ] = AnalogyMethod.cosmul,
+    k: KOpt = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a : b :: c : ? (a, b and c themselves are never answers).
+
+    Example: [bold]embedkit analogy man king woman -k 5[/bold]  (→ queen)
+    """
+    _check_k(k)
+    emb = find_model(model)
+    answers = emb.analogy(a, b, c, method=method.value, topn=k)
+    rows = [{"word": w, "score": s} for w, s in answers]
+    _render_rows(rows, f"{a} : {b} :: {c} : ?  ({method.value})", as_json)
+
+
+@app.command("sentence-features")
+@handles_errors
+def sentence_features_cmd(
+    input: Annotated[str, typer.Argument(help="Text, one sentence or document a line ('-' for stdin).")] = "-",
+    model: ModelOpt = None,
+    mode: Annotated[
+        str, typer.Option("--mode", help="mean, sif or pcs; join several with '+' to concatenate (sif+pcs).")
+    ] = "mean",
+    output: OutputOpt = "-",
+    fmt: Annotated[FeatureFormat, typer.Option("--format", "-f", help="tsv (text) or npy.")] = FeatureFormat.tsv,
+    sif_a: Annotated[float, typer.Option("--sif-a", help="SIF smoothing a in a / (a + p(w)).")] = 1e-3,
+    remove: Annotated[int, typer.Option("--remove", help="SIF: common components to remove.")] = 1,
+    k: Annotated[int, typer.Option("--k", "-k", help="pcs: principal directions per line.")] = 2,
+    dim: Annotated[
+        Optional[int], typer.Option("--dim", help="Project the features on their top DIM principal directions.")
+    ] = None,
+    unit: Annotated[bool, typer.Option("--unit", help="Average unit-length word vectors.")] = False,
+    fit_on: Annotated[
+        Optional[str],
+        typer.Option("--fit-on", help="Fit SIF's common component / --dim on these lines (default: the input)."),
+    ] = None,
+    load_fit: Annotated[
+        Optional[str], typer.Option("--load-fit", help="Reuse a fit saved by --save-fit (e.g. on training lines).")
+    ] = None,
+    save_fit: Annotated[
+        Optional[str], typer.Option("--save-fit", help="Save the fit (.npz) for later batches.")
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """One row of features per input line, in order: mean, SIF or top principal components.
+
+    An empty line, or one with no word of the model, gets a row of zeros (counted on stderr).
+
+    SIF's common component and --dim's projection are fitted on the input, on --fit-on lines, or read by --load-fit.
+
+    Fit once on training text, reuse it on test text:
+
+    [bold]embedkit sentence-features train.txt --mode sif --save-fit sif.npz -o train.tsv[/bold]
+    [bold]embedkit sentence-features test.txt --mode sif --load-fit sif.npz -o test.tsv[/bold]
+    """
+    from .errors import DataError
+    from .features import SentenceFeatures, read_lines
+    from .files import display_name, write_table
+
+    if fmt == FeatureFormat.npy:
+        _binary_to(output)
+    if fit_on is not None and load_fit is not None:
+        raise ParameterError("give --fit-on or --load-fit, not both")
+    emb = find_model(model)
+    feats = SentenceFeatures(emb, mode, a=sif_a, remove=remove, k=k, dim=dim, unit=unit)
+    lines = read_lines(input)
+    if not lines:
+        raise DataError(f"{display_name(input)}: no lines to turn into features (the input is empty)")
+    enc = feats.encode(lines)
+    if load_fit is not None:
+        feats.load_fit(load_fit)
+    elif feats.needs_fit:
+        feats.fit(feats.encode(read_lines(fit_on)) if fit_on is not None else enc)
+    if save_fit is not None:
+        feats.save_fit(save_fit)
+    x = feats.transform(enc)
+    write_table(output, x, fmt=fmt.value)
+    if enc.n_empty:
+        typer.echo(f"embedkit: {enc.n_empty} of {enc.n_lines} lines had no known word (zero rows)", err=True)
+    _note(quiet or not sys.stderr.isatty(), f"embedkit: {x.shape[0]} lines × {x.shape[1]} features ({mode})")
+
+
+@app.command()
+@handles_errors
+def lsa(
+    docs: Annotated[str, typer.Argument(help="Documents, one a line ('-' for stdin).")],
+    output: Annotated[str, typer.Option("--output", "-o", help="Model file (the .docs.npz goes beside it).")] = (
+        "lsa.ekm"
+    ),
+    dim: Annotated[int, typer.Option("--dim", help="Latent dimensions (singular vectors).")] = 100,
+    weighting: Annotated[
+        DocWeighting, typer.Option("--weighting", help="tfidf (count × idf) or log (log(1 + count)).")
+    ] = DocWeighting.tfidf,
+    min_count: Annotated[int, typer.Option("--min-count", help="Keep words seen at least this often.")] = 1,
+    seed: SeedOpt = 0,
+    pattern: PatternOpt = None,
+    lowercase: LowerOpt = True,
+    quiet: QuietOpt = False,
+) -> None:
+    """Latent semantic analysis: factorise the term-document matrix, keep word and document vectors.
+
+    Writes MODEL (word vectors Y = VΣ, an ordinary model for neighbors, similarity…).
+
+    Beside it, MODEL.docs.npz holds the document vectors Z = UΣ, the idf and the start of each document.
+
+    Example: [bold]embedkit lsa abstracts.txt -o lsa.ekm --dim 100 && embedkit search "gene therapy" -m lsa.ekm[/bold]
+    """
+    from .features import read_lines
+    from .files import display_name
+    from .lsa import build_lsa, documents_path
+    from .text import Tokenizer
+
+    lines = read_lines(docs)
+    m = build_lsa(
+        lines, dim, weighting.value, min_count, Tokenizer(pattern, lowercase), seed=seed, source=display_name(docs)
+    )
+    m.save(output)
+    _note(
+        quiet,
+        f"embedkit: {len(m.docs)} documents × {len(m.terms)} words → {m.terms.dim} dims: "
+        f"{output}, {documents_path(output)}",
+    )
+
+
+@app.command()
+@handles_errors
+def search(
+    query: Annotated[str, typer.Argument(help="Query words.")],
+    model: Annotated[str, typer.Option("--model", "-m", help="LSA model written by 'embedkit lsa'.")] = "lsa.ekm",
+    k: KOpt = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rank documents by cosine with the query in the LSA latent space.
+
+    Piped output is 'rank<TAB>doc<TAB>score<TAB>text' (doc = line number from 1).
+
+    Example: [bold]embedkit search "car engine" -m lsa.ekm -k 5[/bold]
+    """
+    from .lsa import LSAModel
+
+    _check_k(k)
+    m = LSAModel.load(model)
+    hits = m.search(query, k)
+    rows = [{"rank": r, "doc": i + 1, "score": s, "text": m.snippets[i][:80]} for r, (i, s) in enumerate(hits, 1)]
+    _render_rows(rows, f"documents for {query!r}", as_json)
+
+
+@app.command("pca")
+@handles_errors
+def pca_cmd(
+    input: Annotated[str, typer.Argument(help="Table (.csv, .tsv, .npy) or model (.ekm); '-' for a text table.")],
+    dim: Annotated[int, typer.Option("--dim", help="Components to keep (k).")] = 2,
+    center: Annotated[bool, typer.Option("--center/--no-center", help="Subtract the column means.")] = True,
+    standardize: Annotated[bool, typer.Option("--standardize", help="Scale columns to unit variance.")] = False,
+    words: Annotated[
+        Optional[str], typer.Option("--words", help="Model input: only these rows (comma-separated words).")
+    ] = None,
+    output: Annotated[
+        Optional[str], typer.Option("--output", "-o", help="Write the loadings Z = X V_k (.npy or TSV).")
+    ] = None,
+    components: Annotated[
+        Optional[str], typer.Option("--components", help="Write the components V_kᵀ (k × columns).")
+    ] = None,
+    reconstruct: Annotated[
+        Optional[str], typer.Option("--reconstruct", help="Write the rank-k reconstruction and print its error.")
+    ] = None,
+    plot: Annotated[Optional[str], typer.Option("--plot", help="Draw rows on PC1/PC2 and the spectrum (PNG).")] = None,
+    seed: SeedOpt = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Principal component analysis of a table or of a model's vectors.
+
+    Prints the spectrum (singular values, variance, explained-variance ratio).
+
+    Writes the loadings Z = X V_k, the components and the rank-k reconstruction X V_k V_kᵀ on request.
+
+    The reconstruction error equals the sum of the dropped σ² (Eckart–Young–Mirsky).
+
+    Example: [bold]embedkit pca model.ekm --words king,queen,man,woman --plot words.png[/bold]
+    """
+    import numpy as np
+
+    from .factorize import pca
+    from .files import read_table, write_table
+
+    if plot is not None and dim < 2:
+        raise ParameterError("--plot needs --dim 2 or more")
+    if is_model_file(input):
+        emb = find_model(input)
+        if words:
+            chosen = [w.strip() for w in words.split(",") if w.strip()]
+            x = np.asarray(emb.vectors[[emb.id(w) for w in chosen]], dtype=np.float64)
+            labels: Optional[list[str]] = chosen
+        else:
+            x, labels = np.asarray(emb.vectors, dtype=np.float64), list(emb.words)
+    else:
+        if words:
+            raise ParameterError("--words needs a model (.ekm) as input")
+        x, labels, _ = read_table(input)
+    res = pca(x, dim, center=center, standardize=standardize, seed=seed)
+    z = res.transform(x)
+    fmt_of = lambda p: "npy" if str(p).lower().endswith(".npy") else "tsv"  # noqa: E731
+    if output is not None:
+        write_table(output, z, labels, fmt_of(output))
+    if components is not None:
+        write_table(components, res.components, None, fmt_of(components))
+    error = None
+    if reconstruct is not None:
+        xt = res.prepare(x)
+        error = float(((xt - (xt @ res.components.T) @ res.components) ** 2).sum())
+        write_table(reconstruct, res.inverse_transform(z), labels, fmt_of(reconstruct))
+        typer.echo(
+            f"embedkit: rank-{dim} reconstruction error ‖X̃ − X̃VVᵀ‖² = {error:.6g}; "
+            f"sum of dropped σ² = {res.reconstruction_error:.6g}",
+            err=True,
+        )
+    if plot is not None:
+        from .plots import pca_plot
+
+        pca_plot(plot, z, res, labels, title=Path(input).name if input != "-" else "stdin")
+    ratio, sv = res.explained_variance_ratio, res.singular_values
+    var = res.explained_variance
+    shown = len(sv) if as_json else min(len(sv), max(dim, 10))
+    cum = np.cumsum(ratio)
+    rows = [
+        {
+            "component": i + 1,
+            "singular_value": float(sv[i]),
+            "variance": float(var[i]),
+            "ratio": float(ratio[i]),
+            "cumulative": float(cum[i]),
+        }
+        for i in range(shown)
+    ]
+    _render_rows(rows, f"PCA of {x.shape[0]} rows × {x.shape[1]} columns (kept {dim})", as_json)
 
 
 # -- evaluation -----------------------------------------------------------------------
@@ -619,6 +932,37 @@ def _render_rows(rows: list[dict], title: str, as_json: bool) -> None:
         sys.stdout.write("\n".join(lines) + "\n")
 
 
+@evaluate_app.command("classify")
+@handles_errors
+def evaluate_classify(
+    features: Annotated[str, typer.Argument(help="Features: TSV or .npy, one row per item (sentence-features).")],
+    labels: Annotated[str, typer.Argument(help="Labels: one a line, in the same order as the rows.")],
+    train: Annotated[
+        Optional[int],
+        typer.Option("--train", help="Train on the first N rows, test on the rest (else cross-validate)."),
+    ] = None,
+    test: Annotated[Optional[int], typer.Option("--test", help="With --train: test on the last N rows only.")] = None,
+    folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds when --train is not given.")] = 5,
+    c: Annotated[float, typer.Option("-C", "--C", help="Inverse L2 regularisation of the logistic regression.")] = 1.0,
+    seed: SeedOpt = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Accuracy of logistic regression on standardised features against a labels file.
+
+    Example: [bold]embedkit evaluate classify features.tsv labels.txt --train 6000[/bold]
+    """
+    from . import evaluate as ev
+    from .files import read_table
+
+    x, _, _ = read_table(features)
+    r = ev.classify(x, ev.read_labels(labels), train=train, test=test, folds=folds, c=c, seed=seed)
+    row = {"file": features, "classes": r.classes, "train": r.train, "test": r.test}
+    if r.folds:
+        row["folds"] = r.folds
+    row.update(accuracy=r.accuracy, macro_f1=r.macro_f1)
+    _render_rows([row], "text classification", as_json)
+
+
 @evaluate_app.command("similarity")
 @handles_errors
 def evaluate_similarity(
@@ -631,9 +975,8 @@ def evaluate_similarity(
     Example: [bold]embedkit evaluate similarity model.ekm ws353.txt[/bold]
     """
     from . import evaluate as ev
-    from .vectors import Embedding
 
-    emb = Embedding.load(model)
+    emb = find_model(model)
     rows = []
     for f in files:
         r = ev.word_similarity(emb, ev.read_similarity_pairs(f))
@@ -654,11 +997,10 @@ def evaluate_analogy(
     Example: [bold]embedkit evaluate analogy model.ekm google_analogy.txt[/bold]
     """
     from . import evaluate as ev
-    from .vectors import Embedding
 
     if restrict < 1:
         raise ParameterError(f"--restrict must be at least 1, got {restrict}")
-    emb = Embedding.load(model)
+    emb = find_model(model)
     rows = []
     for f in files:
         r = ev.analogy(emb, ev.read_analogies(f), restrict=restrict)

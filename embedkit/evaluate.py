@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import spearmanr
 
-from .errors import DataError
+from .errors import DataError, ParameterError
 from .files import display_name
 from .text import read_blocks
-from .vectors import Embedding
+from .vectors import Embedding, analogy_scores
 
 
 @dataclass
@@ -120,14 +120,103 @@ def analogy(
     add_ok = mul_ok = 0
     for s in range(0, len(q), batch):
         qb = q[s : s + batch]
-        sa, sb, sc = (u[qb[:, k]] @ u.T for k in range(3))
-        add = sb - sa + sc
-        mul = ((sb + 1) / 2) * ((sc + 1) / 2) / ((sa + 1) / 2 + 1e-3)
-        r = np.arange(len(qb))
-        for m in (add, mul):
-            m[r, qb[:, 0]] = -np.inf
-            m[r, qb[:, 1]] = -np.inf
-            m[r, qb[:, 2]] = -np.inf
+        add, mul = analogy_scores(u, qb[:, :3], ("3cosadd", "3cosmul"))
         add_ok += int((add.argmax(axis=1) == qb[:, 3]).sum())
         mul_ok += int((mul.argmax(axis=1) == qb[:, 3]).sum())
     return AnalogyResult(add_ok / len(q), mul_ok / len(q), len(q), len(questions))
+
+
+# -- text classification with sentence / document features ------------------------------------
+# Protocol (../shared/data/README.md): features standardised on the training part, logistic
+# regression (L2, C = 1), accuracy on the test part.
+
+
+@dataclass
+class ClassifyResult:
+    accuracy: float
+    macro_f1: float
+    train: int
+    test: int
+    classes: int
+    folds: int  # 0 for a single train / test split
+
+
+def read_labels(path: str) -> list[str]:
+    """One label a line (surrounding white space dropped); an empty line is an error."""
+    name = display_name(path)
+    labels: list[str] = []
+    for block in read_blocks(path):
+        for line in block.split("\n")[:-1]:
+            label = line.strip()
+            if not label:
+                raise DataError(f"{name}, line {len(labels) + 1}: empty label")
+            labels.append(label)
+    if not labels:
+        raise DataError(f"{name}: no labels found")
+    return labels
+
+
+def _fit_predict(x_train, y_train, x_test, c: float, seed: int) -> np.ndarray:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(x_train)
+    clf = LogisticRegression(C=c, max_iter=2000, random_state=seed)
+    clf.fit(scaler.transform(x_train), y_train)
+    return clf.predict(scaler.transform(x_test))
+
+
+def classify(
+    x: np.ndarray,
+    labels: list[str] | np.ndarray,
+    train: int | None = None,
+    test: int | None = None,
+    folds: int = 5,
+    c: float = 1.0,
+    seed: int = 0,
+) -> ClassifyResult:
+    """Accuracy and macro-F1 of L2 logistic regression on standardised features.
+
+    x : (n, d) features, labels : (n,).  With ``train`` the first ``train`` rows train and
+    the last ``test`` rows (default: all the others) test; otherwise stratified ``folds``-fold
+    cross-validation (shuffled with ``seed``), averaged over the folds.
+    """
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold
+
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(labels)
+    n = len(x)
+    if len(y) != n:
+        raise DataError(f"{len(y)} labels for {n} rows of features; they must match line for line")
+    if not c > 0:
+        raise ParameterError(f"-C must be positive, got {c}")
+    classes = len(np.unique(y))
+    if classes < 2:
+        raise DataError("classification needs at least two distinct labels")
+    if test is not None and train is None:
+        raise ParameterError("--test needs --train (the rows to train on)")
+    if train is not None:
+        test = n - train if test is None else test
+        if train < 1 or test < 1 or train + test > n:
+            raise ParameterError(
+                f"--train {train} and --test {test} do not fit {n} rows (both at least 1, together at most {n})"
+            )
+        tr, te = np.arange(train), np.arange(n - test, n)
+        if len(np.unique(y[tr])) < 2:
+            raise DataError(f"the first {train} rows have a single label; nothing to learn")
+        pred = _fit_predict(x[tr], y[tr], x[te], c, seed)
+        return ClassifyResult(
+            float((pred == y[te]).mean()), float(f1_score(y[te], pred, average="macro")), train, test, classes, 0
+        )
+    if folds < 2:
+        raise ParameterError(f"--folds must be at least 2, got {folds}")
+    smallest = int(np.unique(y, return_counts=True)[1].min())
+    if smallest < folds:
+        raise DataError(f"a label has only {smallest} rows, fewer than --folds {folds}")
+    acc, f1 = [], []
+    for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y):
+        pred = _fit_predict(x[tr], y[tr], x[te], c, seed)
+        acc.append(float((pred == y[te]).mean()))
+        f1.append(float(f1_score(y[te], pred, average="macro")))
+    return ClassifyResult(float(np.mean(acc)), float(np.mean(f1)), n - n // folds, n // folds, classes, folds)

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from threadpoolctl import threadpool_limits
 
-from .errors import ParameterError
+from .errors import DataError, ParameterError
 from .parallel import ParallelMatmul
 
 SOLVERS = ("randomized", "arpack")
@@ -174,3 +174,127 @@ def remove_top_components(x: np.ndarray, k: int) -> np.ndarray:
         _, vecs = la.eigh(cov, check_finite=False)
     top = vecs[:, ::-1][:, :k].astype(np.float32)  # (d, k)
     return centred - (centred @ top) @ top.T
+
+
+# -- PCA of a dense table -----------------------------------------------------------------
+@dataclass
+class PCAResult:
+    """A fitted PCA of an (n × p) table X.
+
+    components : (k, p) — the top principal directions V_kᵀ (orthonormal rows)
+    singular_values : (r,) — every singular value of the prepared table, descending
+        (r = min(n, p) with the exact solver; the top k with the randomized one)
+    total_variance : float — ‖X̃‖_F², the sum of all σ² (X̃ the centred / scaled table)
+    mean : (p,) or None — the column means subtracted (centring)
+    scale : (p,) or None — the column standard deviations divided by (standardizing)
+    n_rows : int — rows the PCA was fitted on
+    """
+
+    components: np.ndarray
+    singular_values: np.ndarray
+    total_variance: float
+    mean: np.ndarray | None
+    scale: np.ndarray | None
+    n_rows: int
+
+    @property
+    def dim(self) -> int:
+        return int(self.components.shape[0])
+
+    @property
+    def explained_variance(self) -> np.ndarray:
+        """σ² / (n − 1) for every singular value kept in ``singular_values``."""
+        return self.singular_values.astype(np.float64) ** 2 / max(self.n_rows - 1, 1)
+
+    @property
+    def explained_variance_ratio(self) -> np.ndarray:
+        """σ² / Σσ² for every singular value kept in ``singular_values``."""
+        total = self.total_variance if self.total_variance > 0 else 1.0
+        return self.singular_values.astype(np.float64) ** 2 / total
+
+    @property
+    def reconstruction_error(self) -> float:
+        """‖X̃ − X̃ V_k V_kᵀ‖_F² = Σ of the dropped σ² (Eckart–Young–Mirsky)."""
+        kept = float((self.singular_values[: self.dim].astype(np.float64) ** 2).sum())
+        return max(self.total_variance - kept, 0.0)
+
+    def prepare(self, x: np.ndarray) -> np.ndarray:
+        """X̃ = (X − mean) / scale, float64 (n × p)."""
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != self.components.shape[1]:
+            raise DataError(f"a table of shape {x.shape} does not fit a PCA of {self.components.shape[1]} columns")
+        if self.mean is not None:
+            x = x - self.mean
+        if self.scale is not None:
+            x = x / self.scale
+        return x
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """Loadings Z = X̃ V_k, shape (n, k)."""
+        return self.prepare(x) @ self.components.T
+
+    def inverse_transform(self, z: np.ndarray) -> np.ndarray:
+        """Back to the original columns: Z V_kᵀ · scale + mean, shape (n, p)."""
+        x = np.asarray(z, dtype=np.float64) @ self.components
+        if self.scale is not None:
+            x = x * self.scale
+        if self.mean is not None:
+            x = x + self.mean
+        return x
+
+
+PCA_SOLVERS = ("auto", "full", "randomized")
+
+
+def pca(
+    x: np.ndarray,
+    dim: int | None = 2,
+    center: bool = True,
+    standardize: bool = False,
+    solver: str = "auto",
+    seed: int = 0,
+) -> PCAResult:
+    """Principal component analysis of a dense table ``x`` (n × p).
+
+    Columns are centred (``center``) and, with ``standardize``, divided by their standard
+    deviation (ddof 0; constant columns are left unscaled).  ``dim`` directions are kept
+    (``None``: all min(n, p)).  ``full`` is an exact SVD giving the whole spectrum;
+    ``randomized`` (:func:`truncated_svd`) computes only the top ``dim``; ``auto`` picks
+    ``full`` when min(n, p) ≤ 2000.  Signs follow :func:`truncated_svd`: the largest-magnitude
+    loading of each component is positive.
+    """
+    if solver not in PCA_SOLVERS:
+        raise ParameterError(f"--solver must be one of {', '.join(PCA_SOLVERS)}, got {solver!r}")
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] < 1:
+        raise DataError(f"PCA needs a non-empty table of rows × columns, got shape {x.shape}")
+    if not np.isfinite(x).all():
+        raise DataError("the table holds a missing or non-finite value")
+    n, p = x.shape
+    r = min(n, p)
+    k = r if dim is None else dim
+    if k < 1:
+        raise ParameterError(f"--dim must be at least 1, got {k}")
+    if k > r:
+        raise ParameterError(f"--dim {k} is too large for a {n} × {p} table (at most {r})")
+    mean = x.mean(axis=0) if center else None
+    scale = None
+    if standardize:
+        sd = x.std(axis=0)
+        scale = np.where(sd > 0, sd, 1.0)
+    xt = x
+    if mean is not None:
+        xt = xt - mean
+    if scale is not None:
+        xt = xt / scale
+    total = float(np.einsum("ij,ij->", xt, xt))
+    if solver == "randomized" or (solver == "auto" and r > 2000):
+        res = truncated_svd(xt, k, solver="randomized", n_iter=7, seed=seed)
+        u, s, vt = res.U, res.s.astype(np.float64), res.Vt
+    else:
+        # OpenBLAS threads make the SVD of a narrow table 10× slower when a core is busy
+        with threadpool_limits(1 if r <= 1024 else None):
+            u, s, vt = la.svd(xt, full_matrices=False, check_finite=False)
+        res = _fix_signs(SVDResult(u, s, vt))
+        u, s, vt = res.U, res.s, res.Vt
+    return PCAResult(np.ascontiguousarray(vt[:k]), s, total, mean, scale, n)

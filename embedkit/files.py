@@ -25,7 +25,7 @@ from typing import BinaryIO
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import InputError, OutputError
+from .errors import DataError, InputError, OutputError
 
 STDIO = "-"
 
@@ -161,3 +161,123 @@ def load_matrix(path: str | os.PathLike):
     if len(words) != shape[0]:
         raise InputError(f"{name}: matrix file is corrupt (vocabulary does not match the matrix)")
     return m, words, counts, params
+
+
+# -- dense tables (pca input, feature output) -------------------------------------------------
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+        return True
+    except ValueError:
+        return False
+
+
+def _numeric_body(lines: list[str], sep: str | None) -> np.ndarray | None:
+    """The table parsed in one call when it is all numbers and rectangular, else None."""
+    first = lines[0].split(sep) if sep else lines[0].split()
+    if not all(_is_number(c) for c in first):
+        return None
+    width = len(first)
+    if sep is not None:
+        if any(line.count(sep) != width - 1 for line in lines):
+            return None
+        text = "\n".join(lines).replace(sep, " ")
+    else:
+        if any(len(line.split()) != width for line in lines):
+            return None
+        text = "\n".join(lines)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a non-number ends the parse early: caught below
+        try:
+            x = np.fromstring(text, dtype=np.float64, sep=" ")
+        except ValueError:
+            return None
+    if x.size != len(lines) * width:
+        return None
+    return x.reshape(len(lines), width)
+
+
+def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, list[str] | None]:
+    """A numeric table: ``(X (n × p) float64, row labels or None, column names or None)``.
+
+    ``.npy`` is a 2-D array.  Text (``.csv`` comma-separated, otherwise tab-separated if the
+    first line has a tab, else comma or white space) may have a header row (recognised by
+    a non-numeric cell) and a first column of row labels (recognised the same way).
+    """
+    name = display_name(path)
+    if str(path).lower().endswith(".npy"):
+        try:
+            x = np.load(check_readable(path), allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise InputError(f"{name}: not a readable .npy file ({exc})") from None
+        if x.ndim != 2 or not np.issubdtype(x.dtype, np.number):
+            raise DataError(f"{name}: expected a 2-D numeric array, got shape {x.shape} of {x.dtype}")
+        return x.astype(np.float64), None, None
+    from .text import read_blocks
+
+    lines = [line for block in read_blocks(str(path)) for line in block.split("\n")[:-1] if line.strip()]
+    if not lines:
+        raise DataError(f"{name}: the table is empty")
+    first = lines[0]
+    if str(path).lower().endswith(".csv"):
+        sep: str | None = ","
+    elif "\t" in first:
+        sep = "\t"
+    else:
+        sep = "," if "," in first else None
+    fast = _numeric_body(lines, sep)
+    if fast is not None:
+        return fast, None, None
+    rows = [[c.strip().strip('"') for c in (line.split(sep) if sep else line.split())] for line in lines]
+    header = None
+    if not all(_is_number(c) for c in rows[0][1:]) or (
+        len(rows) > 1 and _is_number(rows[1][0]) and not _is_number(rows[0][0])
+    ):
+        header, rows = rows[0], rows[1:]
+    if not rows:
+        raise DataError(f"{name}: the table has a header but no rows")
+    labels = None
+    if not all(_is_number(r[0]) for r in rows):
+        labels = [r[0] for r in rows]
+        rows = [r[1:] for r in rows]
+        header = header[1:] if header else None
+    width = len(rows[0])
+    offset = 2 if header is not None else 1
+    for i, r in enumerate(rows):
+        if len(r) != width:
+            raise DataError(f"{name}, line {i + offset}: {len(r)} values, expected {width} as on the first row")
+    try:
+        x = np.array(rows, dtype=np.float64)
+    except ValueError:
+        for i, r in enumerate(rows):
+            bad = next((c for c in r if not _is_number(c)), None)
+            if bad is not None:
+                raise DataError(f"{name}, line {i + offset}: {bad!r} is not a number") from None
+        raise
+    if width == 0:
+        raise DataError(f"{name}: the table has no numeric column")
+    return x, labels, header
+
+
+def write_table(path: str | os.PathLike, x: np.ndarray, labels: list[str] | None = None, fmt: str = "tsv") -> None:
+    """Write a 2-D array as ``.npy`` (``fmt="npy"``) or TSV (``%.6g``, labels first), atomically."""
+    x = np.asarray(x)
+    if fmt == "npy":
+        with atomic_output(path) as f:
+            np.save(f, x)
+        return
+    if x.ndim != 2:
+        raise ValueError(f"write_table needs a 2-D array, got shape {x.shape}")
+    row_fmt = "\t".join(["%.6g"] * x.shape[1]) + "\n"
+    if labels is not None:
+        row_fmt = "%s\t" + row_fmt
+    with atomic_output(path, binary=False) as f:
+        for start in range(0, len(x), 1024):  # one formatting call per block of rows
+            block = x[start : start + 1024].tolist()
+            if labels is not None:
+                block = [[label, *row] for label, row in zip(labels[start : start + 1024], block)]
+            f.write((row_fmt * len(block)) % tuple(v for row in block for v in row))

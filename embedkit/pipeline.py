@@ -38,7 +38,7 @@ class WordOptions:
     n_iter: int = 4
     eig: float = 0.5
     vectors: str = "w"
-    remove_top: int = 3
+    remove_top: int = 1
     seed: int = 0
     workers: int | None = None  # processes for tokenizing and counting; None = every core
 

@@ -30,6 +30,37 @@ FORMAT_VERSION = 1
 _PRELUDE = struct.Struct("<8sIIQQ")  # magic, version, reserved, header offset, header length
 _DATA_OFFSET = 64
 EXPORT_FORMATS = ("word2vec", "word2vec-binary", "glove", "npy")
+ANALOGY_METHODS = ("3cosadd", "3cosmul")
+#: ε of 3CosMul (Levy & Goldberg 2014).
+COSMUL_EPSILON = 1e-3
+
+
+def analogy_scores(unit: np.ndarray, questions: np.ndarray, method: str | Sequence[str] = "3cosmul"):
+    """Scores of every word as the answer to a batch of a : b :: c : ? questions.
+
+    unit : (n, dim) unit-length word vectors; questions : int array (q, 3) of the ids of a,
+    b, c.  Returns (q, n) float32: cos(x,b) − cos(x,a) + cos(x,c) for ``3cosadd``, or
+    cos'(x,b)·cos'(x,c) / (cos'(x,a) + 0.001) with cos' = (cos + 1)/2 for ``3cosmul``;
+    the question's own three words score −inf, so they are never the answer.  Given a
+    sequence of methods, returns a list of such arrays (the cosines are computed once).
+    """
+    methods = [method] if isinstance(method, str) else list(method)
+    for m in methods:
+        if m not in ANALOGY_METHODS:
+            raise ParameterError(f"--method must be one of {', '.join(ANALOGY_METHODS)}, got {m!r}")
+    q = np.asarray(questions, dtype=np.int64)
+    sa, sb, sc = (unit[q[:, j]] @ unit.T for j in range(3))
+    r = np.arange(len(q))
+    out = []
+    for m in methods:
+        if m == "3cosadd":
+            scores = sb - sa + sc
+        else:
+            scores = ((sb + 1) / 2) * ((sc + 1) / 2) / ((sa + 1) / 2 + COSMUL_EPSILON)
+        for j in range(3):
+            scores[r, q[:, j]] = -np.inf
+        out.append(scores)
+    return out[0] if isinstance(method, str) else out
 
 
 class Embedding:
@@ -132,6 +163,18 @@ class Embedding:
         if norm > 0:
             query = query / norm
         return self._top(u @ query, topn, exclude=ids)
+
+    def analogy(self, a: str, b: str, c: str, method: str = "3cosmul", topn: int = 10) -> list[tuple[str, float]]:
+        """Answers to a : b :: c : ?, best first, with their scores; a, b and c are excluded.
+
+        ``3cosadd``: cos(x, b) − cos(x, a) + cos(x, c); ``3cosmul`` (Levy & Goldberg 2014):
+        cos'(x, b)·cos'(x, c) / (cos'(x, a) + 0.001) with cos' = (cos + 1) / 2.
+        """
+        if topn < 1:
+            raise ParameterError(f"-k must be at least 1, got {topn}")
+        ids = np.array([[self.id(a), self.id(b), self.id(c)]], dtype=np.int64)
+        scores = analogy_scores(self.unit, ids, method)[0]
+        return self._top(scores, topn, exclude=ids[0].tolist())
 
     def _top(self, scores: np.ndarray, topn: int, exclude: Sequence[int] = ()) -> list[tuple[str, float]]:
         scores = scores.astype(np.float64, copy=True)

@@ -74,3 +74,48 @@ def pmi(
         m.data[m.data < 0] = 0.0
         m.eliminate_zeros()
     return m.astype(dtype)
+
+
+# -- term-document weighting ----------------------------------------------------------------
+DOC_WEIGHTINGS = ("tfidf", "log")
+
+
+def idf(counts: sp.spmatrix) -> np.ndarray:
+    """Smoothed inverse document frequency of each column of a (docs × terms) count matrix.
+
+    idf(t) = ln((1 + N) / (1 + df(t))) + 1, N documents, df(t) of them containing t
+    (scikit-learn's ``smooth_idf``): shape (terms,), float64, every value ≥ 1.
+    """
+    m = sp.csr_matrix(counts)
+    df = np.bincount(m.indices[m.data > 0], minlength=m.shape[1])
+    return np.log((1.0 + m.shape[0]) / (1.0 + df)) + 1.0
+
+
+def tfidf(
+    counts: sp.spmatrix,
+    weighting: str = "tfidf",
+    idf_weights: np.ndarray | None = None,
+    normalize: bool = True,
+    dtype: type = np.float32,
+) -> sp.csr_matrix:
+    """Weight a (docs × terms) count matrix for LSA; returns CSR of shape (docs, terms).
+
+    ``tfidf``: count × idf (``idf_weights``, or :func:`idf` of ``counts`` itself — pass the
+    training collection's idf to weight a query the same way); ``log``: log(1 + count).
+    With ``normalize`` each row is scaled to unit length (rows of zeros stay zero).
+    """
+    if weighting not in DOC_WEIGHTINGS:
+        raise ParameterError(f"--weighting must be one of {', '.join(DOC_WEIGHTINGS)}, got {weighting!r}")
+    m = sp.csr_matrix(counts, dtype=np.float64, copy=True)
+    if m.nnz and m.data.min() < 0:
+        raise DataError("term counts must be non-negative")
+    if weighting == "log":
+        m.data = np.log1p(m.data)
+    else:
+        w = idf(m) if idf_weights is None else np.asarray(idf_weights, dtype=np.float64)
+        m = m @ sp.diags(w)
+        m = sp.csr_matrix(m)
+    if normalize:
+        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+        m = sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ m
+    return sp.csr_matrix(m, dtype=dtype)

@@ -1,0 +1,172 @@
+"""Latent semantic analysis: documents and words in one latent space, and search.
+
+A collection of documents (one a line) becomes the weighted (docs × terms) matrix X
+(tf-idf or log(1 + count), rows L2-normalised), factorised by truncated SVD, X ≈ U Σ Vᵀ:
+
+    Z = U Σ = X V   document vectors (docs × k)
+    Y = V Σ         word (term) vectors (terms × k)
+
+A query is weighted like a document (with the collection's idf) and folded in, q̂ = q V,
+so it lands where a document with those words would; documents are ranked by the cosine of
+q̂ and their row of Z.  Documents that share no word with the query still score high when
+their words co-occur with the query's words elsewhere in the collection.
+
+Storage: ``lsa DOCS -o lsa.ekm`` writes two files.  ``lsa.ekm`` is an ordinary model
+(:class:`~embedkit.vectors.Embedding`) of the term vectors Y with term counts, so every
+word query (``neighbors``, ``similarity``, ``pca``…) works on it; its parameters record
+``kind = "lsa"``.  Beside it, ``lsa.docs.npz`` holds the document vectors Z, the singular
+values Σ, the idf of each term, and each document's first characters for display.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .errors import DataError, InputError, ParameterError
+from .factorize import truncated_svd
+from .features import encode_lines, model_tokenizer
+from .files import atomic_output, check_readable
+from .text import Tokenizer, Vocabulary
+from .vectors import Embedding
+from .weighting import DOC_WEIGHTINGS, idf, tfidf
+
+#: Characters of each document kept in the model for display by ``search``.
+SNIPPET_CHARS = 200
+
+
+def documents_path(model_path: str | os.PathLike) -> Path:
+    """Where the document section of an LSA model lives: ``lsa.ekm`` → ``lsa.docs.npz``."""
+    return Path(model_path).with_suffix(".docs.npz")
+
+
+@dataclass
+class LSAModel:
+    """Term vectors Y (an Embedding), document vectors Z (docs × k), Σ (k,), idf (terms,)."""
+
+    terms: Embedding
+    docs: np.ndarray
+    singular_values: np.ndarray
+    idf: np.ndarray
+    snippets: list[str]
+
+    @property
+    def weighting(self) -> str:
+        return str(self.terms.params.get("weighting", "tfidf"))
+
+    def fold_in(self, lines: list[str]) -> np.ndarray:
+        """Queries (or new documents) in the latent space, q V: shape (len(lines), k)."""
+        enc = encode_lines(self.terms, lines)
+        q = tfidf(enc.counts, self.weighting, self.idf)
+        s = np.where(self.singular_values > 0, self.singular_values, 1.0)
+        v = np.asarray(self.terms.vectors, dtype=np.float32) / s.astype(np.float32)  # V = Y Σ⁻¹
+        return np.asarray(q @ v)
+
+    def search(self, query: str, k: int = 10) -> list[tuple[int, float]]:
+        """The ``k`` documents closest to ``query`` by cosine: (document index from 0, cosine)."""
+        if k < 1:
+            raise ParameterError(f"-k must be at least 1, got {k}")
+        tok = model_tokenizer(self.terms)
+        words = tok.tokenize(query)
+        if not words:
+            raise DataError(f"the query {query!r} has no words")
+        if not any(w in self.terms.index for w in words):
+            self.terms.id(words[0])  # raises UnknownWordError with close spellings
+        q = self.fold_in([query])[0]
+        z = self.docs.astype(np.float64)
+        norms = np.linalg.norm(z, axis=1) * (np.linalg.norm(q) or 1.0)
+        scores = np.divide(z @ q, norms, out=np.zeros(len(z)), where=norms > 0)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.lexsort((top, -scores[top]))]
+        return [(int(i), float(scores[i])) for i in top]
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write ``path`` (term vectors) and its ``.docs.npz`` section, each atomically."""
+        blob = "\n".join(s.replace("\n", " ") for s in self.snippets).encode("utf-8")
+        with atomic_output(documents_path(path)) as f:
+            np.savez(
+                f,
+                kind=np.array("embedkit-lsa-docs"),
+                docs=self.docs.astype(np.float32),
+                singular_values=self.singular_values.astype(np.float64),
+                idf=self.idf.astype(np.float64),
+                snippets=np.frombuffer(blob, dtype=np.uint8),
+            )
+        self.terms.save(path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> LSAModel:
+        terms = Embedding.load(path)
+        if terms.params.get("kind") != "lsa":
+            raise InputError(f"{path}: not an LSA model (build one with 'embedkit lsa DOCS -o MODEL')")
+        dp = check_readable(documents_path(path))
+        try:
+            with np.load(dp, allow_pickle=False) as z:
+                if str(z["kind"]) != "embedkit-lsa-docs":
+                    raise InputError(f"{dp}: not an LSA document file")
+                docs, s, w = z["docs"], z["singular_values"], z["idf"]
+                snippets = bytes(z["snippets"]).decode("utf-8").split("\n")
+        except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            raise InputError(f"{dp}: not a readable LSA document file ({exc})") from None
+        if len(w) != len(terms) or docs.shape[1] != terms.dim or len(snippets) != len(docs):
+            raise InputError(f"{dp} does not match {path} (rebuild both with 'embedkit lsa')")
+        return cls(terms, docs, s, w, snippets)
+
+
+def build_lsa(
+    lines: list[str],
+    dim: int = 100,
+    weighting: str = "tfidf",
+    min_count: int = 1,
+    tokenizer: Tokenizer | None = None,
+    n_iter: int = 7,
+    seed: int = 0,
+    source: str = "-",
+) -> LSAModel:
+    """LSA of documents given as lines of text: Z = U Σ (docs × k), Y = V Σ (terms × k)."""
+    if weighting not in DOC_WEIGHTINGS:
+        raise ParameterError(f"--weighting must be one of {', '.join(DOC_WEIGHTINGS)}, got {weighting!r}")
+    tok = tokenizer or Tokenizer()
+    token_counts = collections.Counter(itertools.chain.from_iterable(map(tok.tokenize, lines)))
+    if not token_counts:
+        raise DataError(f"{source}: the documents have no words")
+    vocab = Vocabulary.from_counts(token_counts, min_count)
+    if len(vocab) == 0:
+        raise DataError(f"{source}: no word occurs at least {min_count} times; lower --min-count")
+    enc = encode_lines(vocab.index, lines, tok)
+    if enc.n_empty == enc.n_lines:
+        raise DataError(f"{source}: no document has a vocabulary word")
+    weights = idf(enc.counts) if weighting == "tfidf" else np.ones(len(vocab))
+    x = tfidf(enc.counts, weighting, weights)
+    most = min(x.shape)
+    if dim > most:
+        raise ParameterError(
+            f"--dim {dim} is too large for {x.shape[0]} documents × {x.shape[1]} words (at most {most})"
+        )
+    svd = truncated_svd(x, dim, solver="randomized", n_iter=n_iter, seed=seed)
+    s = svd.s.astype(np.float64)
+    z = (svd.U * s.astype(np.float32)).astype(np.float32)
+    y = (svd.Vt.T * s.astype(np.float32)).astype(np.float32)
+    params = {
+        "kind": "lsa",
+        "corpus": source,
+        "documents": len(lines),
+        "weighting": weighting,
+        "min_count": min_count,
+        "dim": dim,
+        "n_iter": n_iter,
+        "seed": seed,
+        "pattern": None if tok.pattern == Tokenizer().pattern else tok.pattern,
+        "lowercase": tok.lowercase,
+        "embedkit": __version__,
+    }
+    terms = Embedding(vocab.words, y, vocab.counts, params)
+    return LSAModel(terms, z, s, weights, [line[:SNIPPET_CHARS] for line in lines])

@@ -1,0 +1,185 @@
+"""Sentence features: hand-checked values, one row per input line, fit on train / reuse on test."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embedkit.errors import DataError, ParameterError
+from embedkit.features import SentenceFeatures, encode_lines, read_lines, sentence_features, sif_weights
+from embedkit.vectors import Embedding
+
+WORDS = ["king", "queen", "man", "woman", "apple"]
+VECTORS = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
+COUNTS = np.array([50, 40, 30, 20, 10])
+KING, QUEEN, MAN, WOMAN, APPLE = VECTORS
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    emb = Embedding(WORDS, VECTORS, COUNTS, {"kind": "words"})
+    emb.save(tmp_path / "m.ekm")
+    return emb
+
+
+def test_mean_by_hand(tiny):
+    lines = ["King man KING, pear!", "", "zebra", "apple"]
+    x = sentence_features(tiny, lines, "mean")
+    assert x.shape == (4, 3) and x.dtype == np.float32
+    np.testing.assert_allclose(x[0], (2 * KING + MAN) / 3, rtol=1e-6)  # case folded, unknown words skipped
+    np.testing.assert_array_equal(x[1], 0)
+    np.testing.assert_array_equal(x[2], 0)
+    np.testing.assert_allclose(x[3], APPLE)
+    assert encode_lines(tiny, lines).n_empty == 2
+
+
+def test_sif_weights_and_common_component_by_hand(tiny):
+    a = 0.01
+    p = COUNTS / COUNTS.sum()
+    np.testing.assert_allclose(sif_weights(COUNTS, a), a / (a + p), rtol=1e-6)
+    train = ["king man", "queen woman apple", "king queen", "man woman"]
+    f = SentenceFeatures(tiny, "sif", a=a).fit(train)
+    w = dict(zip(WORDS, a / (a + p)))
+    # weighted averages of the training lines, then their first (uncentred) singular vector
+    avg = np.array(
+        [
+            (w["king"] * KING + w["man"] * MAN) / 2,
+            (w["queen"] * QUEEN + w["woman"] * WOMAN + w["apple"] * APPLE) / 3,
+            (w["king"] * KING + w["queen"] * QUEEN) / 2,
+            (w["man"] * MAN + w["woman"] * WOMAN) / 2,
+        ]
+    )
+    u = np.linalg.svd(avg)[2][0]
+    assert abs(f.components_[0] @ u) == pytest.approx(1, abs=1e-5)
+    np.testing.assert_allclose(f.transform(train), avg - np.outer(avg @ u, u), atol=1e-6)
+    # the component fitted on training lines is reused, not refitted, on test lines
+    test = ["apple apple woman"]
+    t = (2 * w["apple"] * APPLE + w["woman"] * WOMAN) / 3
+    np.testing.assert_allclose(f.transform(test)[0], t - (t @ u) * u, atol=1e-6)
+    assert not np.allclose(f.transform(test), SentenceFeatures(tiny, "sif", a=a).fit_transform(test))
+
+
+def test_pcs_sign_convention_and_padding(tiny):
+    f = SentenceFeatures(tiny, "pcs", k=2)
+    x = f.transform(["king man woman", "apple", ""]).reshape(3, 2, 3)
+    m = np.stack([KING, MAN, WOMAN]).astype(np.float64)
+    _, s, vt = np.linalg.svd(m)
+    for i in range(2):
+        v = vt[i] if vt[i] @ m.sum(axis=0) >= 0 else -vt[i]  # words score positively on the whole
+        np.testing.assert_allclose(x[0, i], v * s[i] / np.sqrt(3), atol=1e-5)
+    # one word: one direction (itself, scaled σ/√n = |apple|), then zero padding
+    np.testing.assert_allclose(x[1, 0], APPLE, atol=1e-6)
+    np.testing.assert_array_equal(x[1, 1], 0)
+    np.testing.assert_array_equal(x[2], 0)
+
+
+def test_pcs_batched_equals_one_line_at_a_time():
+    # random vectors: no tied singular values, so every direction is unique up to sign
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(12)]
+    emb = Embedding(words, rng.standard_normal((12, 6)).astype(np.float32), np.arange(12) + 1)
+    lines = [" ".join(rng.choice(words, size=n, replace=False)) for n in rng.integers(1, 10, size=60)]
+    f = SentenceFeatures(emb, "pcs", k=3)
+    together = f.transform(lines)
+    alone = np.vstack([f.transform([line]) for line in lines])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
+def test_concatenated_modes_and_projection(tiny):
+    lines = ["king man", "queen woman apple", "king queen", "man woman", "apple king"]
+    x = SentenceFeatures(tiny, "mean+pcs", k=2).transform(lines)
+    assert x.shape == (5, 3 + 6)
+    np.testing.assert_allclose(x[:, :3], sentence_features(tiny, lines, "mean"))
+    f = SentenceFeatures(tiny, "mean", dim=2).fit(lines)
+    z = f.transform(lines)
+    assert z.shape == (5, 2)
+    np.testing.assert_allclose(z.mean(axis=0), 0, atol=1e-6)  # centred on the fitting lines
+    with pytest.raises(ParameterError, match="--mode"):
+        SentenceFeatures(tiny, "max")
+
+
+def test_save_and_load_fit(tiny, tmp_path):
+    train, test = ["king man", "queen woman apple", "man woman", "apple"], ["king queen", "woman"]
+    f = SentenceFeatures(tiny, "sif", dim=2).fit(train)
+    f.save_fit(tmp_path / "fit.npz")
+    g = SentenceFeatures(tiny, "sif", dim=2).load_fit(tmp_path / "fit.npz")
+    np.testing.assert_allclose(g.transform(test), f.transform(test), atol=1e-6)
+    with pytest.raises(ParameterError, match="other options"):
+        SentenceFeatures(tiny, "sif", dim=2, a=0.1).load_fit(tmp_path / "fit.npz")
+    with pytest.raises(DataError, match="no line"):
+        SentenceFeatures(tiny, "sif").fit(["zebra", ""])
+
+
+def test_read_lines_splits_on_newlines_only(tmp_path):
+    p = tmp_path / "t.txt"
+    p.write_bytes("a\u2028b\r\n\nc\x0cd\nlast".encode())
+    assert read_lines(str(p)) == ["a\u2028b\r", "", "c\x0cd", "last"]
+
+
+# -- the command line -----------------------------------------------------------------
+TEXT = "the king and the queen\n\nzebra crossing\napple\u2028pie\nman\r\nwoman and man"  # no final newline
+
+
+@pytest.mark.parametrize("mode", ["mean", "sif", "pcs", "sif+pcs"])
+def test_one_row_per_input_line_through_the_cli(cli, tiny, tmp_path, mode):
+    r = cli("sentence-features", "--model", tmp_path / "m.ekm", "--mode", mode, input=TEXT)
+    assert r.exit_code == 0, r.stderr
+    rows = r.stdout.split("\n")
+    assert rows[-1] == "" and len(rows) - 1 == 6  # six input lines, six rows
+    values = np.array([[float(v) for v in row.split("\t")] for row in rows[:-1]])
+    assert values.shape[1] == {"mean": 3, "sif": 3, "pcs": 6, "sif+pcs": 9}[mode]
+    assert not values[1].any() and not values[2].any()  # empty line, no known word
+    assert values[0].any() and values[3].any()
+    assert "2 of 6 lines had no known word" in r.stderr
+
+
+def test_one_row_per_input_line_through_a_pipe(tiny, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    cmd = [sys.executable, "-m", "embedkit.cli", "sentence-features", "--model", str(tmp_path / "m.ekm")]
+    text = "".join(f"{w} king\n" if i % 7 else "\n" for i, w in enumerate(WORDS * 200))
+    p = subprocess.run(
+        cmd + ["--mode", "sif", "--format", "npy", "-o", str(tmp_path / "f.npy")],
+        input=text.encode(),
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    x = np.load(tmp_path / "f.npy")
+    assert x.shape == (1000, 3)
+    assert f"{len(range(0, 1000, 7))} of 1000 lines had no known word" in p.stderr.decode()
+    p = subprocess.run(cmd, input=text.encode(), env=env, capture_output=True, check=True)
+    assert len(p.stdout.decode().splitlines()) == 1000
+
+
+def test_fit_on_training_lines_then_reuse(cli, tiny, tmp_path):
+    (tmp_path / "train.txt").write_text("king man\nqueen woman apple\nman woman\napple\n")
+    (tmp_path / "test.txt").write_text("king queen\nwoman\n")
+    m = tmp_path / "m.ekm"
+    r = cli("sentence-features", tmp_path / "train.txt", "-m", m, "--mode", "sif", "--save-fit", tmp_path / "fit.npz")
+    assert r.exit_code == 0
+    r1 = cli("sentence-features", tmp_path / "test.txt", "-m", m, "--mode", "sif", "--load-fit", tmp_path / "fit.npz")
+    r2 = cli("sentence-features", tmp_path / "test.txt", "-m", m, "--mode", "sif", "--fit-on", tmp_path / "train.txt")
+    assert r1.exit_code == 0 and r1.stdout == r2.stdout
+    f = SentenceFeatures(tiny, "sif").fit(read_lines(str(tmp_path / "train.txt")))
+    got = np.array([[float(v) for v in row.split("\t")] for row in r1.stdout.splitlines()])
+    np.testing.assert_allclose(got, f.transform(["king queen", "woman"]), atol=1e-5)
+
+
+def _one_line_error(r, *needles):
+    assert r.exit_code not in (0, None)
+    err = r.stderr.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("embedkit: error: "), err
+    for n in needles:
+        assert n in err
+
+
+def test_sentence_features_bad_input(cli, tiny, tmp_path):
+    m = tmp_path / "m.ekm"
+    _one_line_error(cli("sentence-features", "-m", m, input=""), "no lines")
+    _one_line_error(cli("sentence-features", "-m", m, "--mode", "max", input="king\n"), "--mode")
+    _one_line_error(cli("sentence-features", "-m", m, "--mode", "pcs", "-k", "0", input="king\n"), "--k must be")
+    _one_line_error(cli("sentence-features", "-m", m, "--mode", "sif", input="zebra\n\n"), "no line to fit")
+    _one_line_error(cli("sentence-features", tmp_path / "nope.txt", "-m", m), "no such file")

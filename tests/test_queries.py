@@ -1,0 +1,87 @@
+"""Similarity and analogy queries on a tiny hand-built embedding, against hand computation."""
+
+import json
+
+import numpy as np
+import pytest
+
+from embedkit.errors import ParameterError, UnknownWordError
+from embedkit.evaluate import analogy as evaluate_analogy
+from embedkit.vectors import Embedding
+
+WORDS = ["king", "queen", "man", "woman", "apple"]
+VECTORS = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
+
+# Cosines by hand: |king| = |queen| = √2, |man| = |woman| = √1.01, |apple| = 1.
+COS_WOMAN_QUEEN = 1 / np.sqrt(2.02)  # (0·1 + (−1)(−1) + 0) / (√1.01 √2)
+COS_WOMAN_KING = -1 / np.sqrt(2.02)
+COS_WOMAN_MAN = (-1 + 0.01) / 1.01
+COS_APPLE_MAN = 0.1 / np.sqrt(1.01)
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    emb = Embedding(WORDS, VECTORS, np.array([50, 40, 30, 20, 10]))
+    emb.save(tmp_path / "m.ekm")
+    return emb
+
+
+def test_analogy_3cosadd_by_hand(tiny):
+    # king : queen :: man : ?   score(x) = cos(x, queen) − cos(x, king) + cos(x, man)
+    got = tiny.analogy("king", "queen", "man", method="3cosadd", topn=5)
+    assert [w for w, _ in got] == ["woman", "apple"]  # the question words are excluded
+    assert got[0][1] == pytest.approx(COS_WOMAN_QUEEN - COS_WOMAN_KING + COS_WOMAN_MAN, abs=1e-6)
+    assert got[1][1] == pytest.approx(0 - 0 + COS_APPLE_MAN, abs=1e-6)
+
+
+def test_analogy_3cosmul_by_hand(tiny):
+    p = lambda c: (c + 1) / 2  # noqa: E731
+    woman = p(COS_WOMAN_QUEEN) * p(COS_WOMAN_MAN) / (p(COS_WOMAN_KING) + 0.001)
+    apple = p(0) * p(COS_APPLE_MAN) / (p(0) + 0.001)
+    got = tiny.analogy("king", "queen", "man", topn=2)  # 3cosmul is the default
+    assert got == [("apple", pytest.approx(apple, abs=1e-6)), ("woman", pytest.approx(woman, abs=1e-6))]
+
+
+def test_analogy_agrees_with_the_evaluation(tiny):
+    # the evaluation scores with the same function: its accuracy follows the top answers
+    qs = [("king", "queen", "man", "woman")]
+    r = evaluate_analogy(tiny, qs)
+    assert (r.add, r.mul) == (1.0, 0.0)
+    assert tiny.analogy("king", "queen", "man", "3cosadd", 1)[0][0] == "woman"
+
+
+def test_analogy_bad_input(tiny):
+    with pytest.raises(UnknownWordError, match="'kinq'"):
+        tiny.analogy("kinq", "queen", "man")
+    with pytest.raises(ParameterError, match="--method"):
+        tiny.analogy("king", "queen", "man", method="3cosdiv")
+    with pytest.raises(ParameterError, match="-k must be at least 1"):
+        tiny.analogy("king", "queen", "man", topn=0)
+
+
+def test_similarity_and_analogy_commands(cli, tiny, tmp_path):
+    m = tmp_path / "m.ekm"
+    r = cli("similarity", "woman", "queen", "--model", m)
+    assert r.exit_code == 0 and float(r.stdout) == pytest.approx(COS_WOMAN_QUEEN, abs=1e-4)
+    r = cli("similarity", "woman", "queen", "--model", m, "--json")
+    assert json.loads(r.stdout)["cosine"] == pytest.approx(COS_WOMAN_QUEEN, abs=1e-6)
+    r = cli("analogy", "king", "queen", "man", "--method", "3cosadd", "-k", "1", "--model", m)
+    assert r.exit_code == 0
+    assert r.stdout.splitlines()[1].split("\t") == ["woman", f"{COS_WOMAN_QUEEN - COS_WOMAN_KING + COS_WOMAN_MAN:.4f}"]
+    r = cli("analogy", "king", "queen", "man", "--model", m, "--json")
+    assert [d["word"] for d in json.loads(r.stdout)] == ["apple", "woman"]
+
+
+def _one_line_error(r, *needles):
+    assert r.exit_code not in (0, None)
+    err = r.stderr.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("embedkit: error: "), err
+    for n in needles:
+        assert n in err
+
+
+def test_query_commands_bad_input(cli, tiny, tmp_path):
+    m = tmp_path / "m.ekm"
+    _one_line_error(cli("similarity", "king", "kingg", "--model", m), "'kingg' is not in the vocabulary")
+    _one_line_error(cli("analogy", "king", "queen", "man", "-k", "0", "--model", m), "-k must be at least 1")
+    _one_line_error(cli("analogy", "king", "queen", "mann", "--model", m), "'mann'", "did you mean 'man'")
