@@ -114,6 +114,7 @@ class ParallelMatmul:
         self.dtype = np.dtype(np.float32 if self.m.dtype == np.float32 else np.float64)
         self._procs: list = []
         self._pipes: list = []
+        self._rows: dict = {}
         if self.workers == 1:
             return
         n, k = self.m.shape
@@ -144,7 +145,11 @@ class ParallelMatmul:
         a, x, y = self._views(which, cols)
         lo, hi = self._bounds[which][w], self._bounds[which][w + 1]
         if hi > lo:
-            y[lo:hi] = a[lo:hi] @ x
+            key = (which, w)
+            rows = self._rows.get(key)
+            if rows is None:  # sliced once per process, not at every product
+                rows = self._rows[key] = a[lo:hi]
+            y[lo:hi] = rows @ x
 
     def _serve(self, w: int, conn) -> None:
         _worker_init()
