@@ -271,6 +271,36 @@ def generate(tokens: int, seed: int = 0, params: Params = Params()) -> Iterator[
         yield b, render(b)
 
 
+class TypeCounter:
+    """Distinct ranks seen: a bitmap for the first 2**26 ranks, a sorted array for rarer ones."""
+
+    BITMAP = 1 << 26
+
+    def __init__(self):
+        self.bitmap = np.zeros(self.BITMAP, bool)
+        self.rare = np.empty(0, np.int64)
+        self.pending: list[np.ndarray] = []
+        self.npending = 0
+
+    def add(self, ranks: np.ndarray) -> None:
+        small = ranks < self.BITMAP
+        self.bitmap[ranks[small]] = True
+        rare = ranks[~small]
+        self.pending.append(rare)
+        self.npending += len(rare)
+        if self.npending > 1 << 22:
+            self._merge()
+
+    def _merge(self) -> None:
+        k = np.sort(np.concatenate([self.rare, *self.pending]))
+        self.rare = k[np.concatenate([[True], k[1:] != k[:-1]])] if len(k) else k
+        self.pending, self.npending = [], 0
+
+    def count(self) -> int:
+        self._merge()
+        return int(np.count_nonzero(self.bitmap)) + len(self.rare)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-o", "--output", required=True, help="output file ('-' for stdout)")
@@ -281,8 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.tokens < 0:
         ap.error("--tokens must be >= 0")
-    t0 = time.perf_counter()
-    seen: set[int] | np.ndarray = np.empty(0, np.int64)
+    t0, c0 = time.perf_counter(), time.process_time()
+    types = TypeCounter() if args.stats else None
     lines = written = done = 0
     out = sys.stdout.buffer if args.output == "-" else open(args.output, "wb", buffering=1 << 24)
     try:
@@ -291,8 +321,8 @@ def main(argv: list[str] | None = None) -> int:
             written += len(text)
             lines += len(b.lengths)
             done += len(b.ranks)
-            if args.stats:
-                seen = np.union1d(seen, b.ranks)
+            if types is not None:
+                types.add(b.ranks)
             if not args.quiet:
                 dt = time.perf_counter() - t0
                 print(f"\r{done:,} tokens, {done / max(dt, 1e-9) / 1e6:.1f} M/s", end="", file=sys.stderr)
@@ -302,10 +332,11 @@ def main(argv: list[str] | None = None) -> int:
     dt = time.perf_counter() - t0
     if not args.quiet:
         print(file=sys.stderr)
-    types = f"\ttypes={len(seen)}" if args.stats else ""
+    cpu = time.process_time() - c0
+    n_types = f"\ttypes={types.count()}" if types is not None else ""
     print(
-        f"tokens={done}\tlines={lines}{types}\tbytes={written}\tseconds={dt:.2f}"
-        f"\ttokens_per_s={done / max(dt, 1e-9):.0f}",
+        f"tokens={done}\tlines={lines}{n_types}\tbytes={written}\tseconds={dt:.2f}\tcpu_s={cpu:.2f}"
+        f"\ttokens_per_cpu_s={done / max(cpu, 1e-9):.0f}",
         file=sys.stderr,
     )
     return 0
