@@ -1012,6 +1012,9 @@ def main(argv: list[str] | None = None) -> None:
     """The console script: Typer's app, with usage errors reduced to one line as well."""
     from typer.exceptions import TyperException
 
+    from .parallel import keep_freed_memory
+
+    keep_freed_memory()
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=argv, prog_name="embedkit", standalone_mode=False)

@@ -13,13 +13,14 @@ memory grows with the distinct pairs, not with the corpus.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import scipy.sparse as sp
 
 from .errors import DataError, ParameterError
-from .parallel import TreeSum, ordered_map
+from .parallel import map_reduce
 from .text import LINE_BREAK
 
 WEIGHTINGS = ("uniform", "harmonic", "linear")
@@ -65,49 +66,63 @@ def _uniform_at(seed: int, start: int, n: int) -> np.ndarray:
     return (x >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
 
 
-def _pairs_to_csr(keys: np.ndarray, values: np.ndarray | None, n: int) -> sp.csr_matrix:
-    """CSR matrix from sorted unique pair keys (row * n + col)."""
-    rows = keys // n
-    cols = (keys - rows * n).astype(np.int32)
+def _pairs_to_csr(keys: np.ndarray, values: np.ndarray, n: int, col_bits: int) -> sp.csr_matrix:
+    """CSR matrix from sorted unique pair keys ``row << col_bits | col``."""
+    rows = keys >> col_bits
+    cols = (keys & ((1 << col_bits) - 1)).astype(np.int32)
     indptr = np.searchsorted(rows, np.arange(n + 1)).astype(np.int64)
     return sp.csr_matrix((values, cols, indptr), shape=(n, n))
 
 
+def _first_of_runs(sorted_keys: np.ndarray) -> np.ndarray:
+    """Indices where a new value starts in a sorted array."""
+    first = np.empty(sorted_keys.size, dtype=bool)
+    first[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=first[1:])
+    return np.flatnonzero(first)
+
+
 def _count_block(ids: np.ndarray, lines: np.ndarray, start: int, n: int, weights: np.ndarray) -> sp.csr_matrix:
-    """Count forward pairs (ids[i], ids[i+d]) with i + d >= start, same line, d <= window."""
+    """Count forward pairs (ids[i], ids[i+d]) with i + d >= start, same line, d <= window.
+
+    Each pair becomes one int64 key, ``row | col | d-1`` packed in bit fields (shifts and
+    masks, no integer division), so one sort groups the pairs and, within a pair, its
+    distances; runs are then counted and weighted.
+    """
     window = len(weights)
     uniform = bool(np.all(weights == 1.0))
+    col_bits = max(int(n - 1).bit_length(), 1)
+    dist_bits = 0 if uniform else max(int(window - 1).bit_length(), 1)
+    if 2 * col_bits + dist_bits > 63:
+        raise DataError(f"a vocabulary of {n} words is too large to count")
+    row_shift = col_bits + dist_bits
+    wide = ids.astype(np.int64)
+    left_keys = wide << row_shift
+    right_keys = wide << dist_bits if dist_bits else wide
     parts = []
     for d in range(1, window + 1):
         lo = max(start - d, 0)
         if len(ids) - d <= lo:
             break
-        left = ids[lo : len(ids) - d]
-        right = ids[lo + d :]
-        same = lines[lo : len(ids) - d] == lines[lo + d :]
-        key = left[same].astype(np.int64) * n + right[same]
-        if not uniform:
-            key = key * window + (d - 1)
-        parts.append(key)
+        key = left_keys[lo : len(ids) - d] | right_keys[lo + d :]
+        if dist_bits:
+            key |= d - 1
+        parts.append(key[lines[lo : len(ids) - d] == lines[lo + d :]])
     keys = np.concatenate(parts) if parts else np.empty(0, np.int64)
     if keys.size == 0:
         return sp.csr_matrix((n, n), dtype=np.float64)
     keys.sort()
-    first = np.empty(keys.size, dtype=bool)
-    first[0] = True
-    np.not_equal(keys[1:], keys[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
+    starts = _first_of_runs(keys)
     uniq = keys[starts]
-    mult = np.diff(np.append(starts, keys.size)).astype(np.float64)
+    mult = np.empty(starts.size, dtype=np.float64)
+    mult[:-1] = starts[1:] - starts[:-1]
+    mult[-1] = keys.size - starts[-1]
     if uniform:
-        return _pairs_to_csr(uniq, mult, n)
-    pair = uniq // window
-    mult *= weights[uniq - pair * window]
-    first = np.empty(pair.size, dtype=bool)
-    first[0] = True
-    np.not_equal(pair[1:], pair[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    return _pairs_to_csr(pair[starts], np.add.reduceat(mult, starts), n)
+        return _pairs_to_csr(uniq, mult, n, col_bits)
+    mult *= weights[uniq & ((1 << dist_bits) - 1)]
+    pair = uniq >> dist_bits
+    starts = _first_of_runs(pair)
+    return _pairs_to_csr(pair[starts], np.add.reduceat(mult, starts), n, col_bits)
 
 
 def _count_segment(task: tuple) -> sp.csr_matrix:
@@ -124,6 +139,10 @@ def _count_segment(task: tuple) -> sp.csr_matrix:
     kept = np.concatenate([context, ids[keep]])
     kept_lines = np.concatenate([np.zeros(len(context), np.int64), lines[keep]])
     return _count_block(kept, kept_lines, len(context), n, weights)
+
+
+def _empty(n: int) -> sp.csr_matrix:
+    return sp.csr_matrix((n, n), dtype=np.float64)
 
 
 def _kept(ids: np.ndarray, position: int, keep_probability: np.ndarray | None, seed: int) -> np.ndarray:
@@ -159,19 +178,25 @@ def _segments(
             continue
         ids = np.concatenate(pending)
         breaks = np.flatnonzero(ids == LINE_BREAK)
-        cut = int(breaks[-1]) + 1 if breaks.size else (ids.size if ids.size >= 4 * target else 0)
-        if cut == 0:
-            pending, size = [ids], ids.size
-            continue
-        seg = ids[:cut]
-        yield seg, context, position
-        context = (
-            np.empty(0, np.int32)
-            if cut - 1 in breaks[-1:]
-            else _last_kept(seg, context, position, window, keep_probability, seed)
-        )
-        position += cut
-        rest = ids[cut:]
+        start = 0
+        while ids.size - start >= target:
+            j = np.searchsorted(breaks, start + target - 1)
+            if j < breaks.size:
+                cut, at_break = int(breaks[j]) + 1, True  # the first line end past the target
+            elif ids.size - start >= 4 * target:
+                cut, at_break = start + target, False  # inside a very long line
+            else:
+                break  # wait for the rest of this line
+            seg = ids[start:cut]
+            yield seg, context, position
+            context = (
+                np.empty(0, np.int32)
+                if at_break
+                else _last_kept(seg, context, position, window, keep_probability, seed)
+            )
+            position += seg.size
+            start = cut
+        rest = ids[start:]
         pending, size = [rest], rest.size
     ids = np.concatenate(pending) if pending else np.empty(0, np.int32)
     if ids.size:
@@ -238,10 +263,7 @@ def count_cooccurrences(
         (ids, context, position, vocab_size, weights, keep_probability, seed)
         for ids, context, position in _segments(id_blocks, window, keep_probability, seed, segment_tokens, progress)
     )
-    tree = TreeSum()
-    for partial in ordered_map(_count_segment, tasks, workers):
-        tree.add(partial)
-    counts = tree.total(sp.csr_matrix((vocab_size, vocab_size), dtype=np.float64))
+    counts = map_reduce(_count_segment, tasks, workers, functools.partial(_empty, vocab_size))
     if symmetric:
         counts = (counts + counts.T).tocsr()
     counts.sum_duplicates()

@@ -69,6 +69,27 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int = 1, ahea
 def _worker_init() -> None:
     """Workers leave Ctrl-C to the parent, which cancels them and reports it once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    keep_freed_memory()
+
+
+def keep_freed_memory() -> None:
+    """Ask glibc to keep freed blocks for reuse instead of unmapping them at once.
+
+    The counting and SVD loops allocate and free arrays of tens of MB; by default each
+    one is a fresh mmap whose pages fault in again (measured: a counting segment took
+    0.52 s, 0.41 s with this). Peak memory is unchanged; it is only returned later.
+    No-op where glibc's mallopt is not available.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 1 << 30)  # M_MMAP_THRESHOLD: large blocks from the heap
+        libc.mallopt(-1, (1 << 31) - 1)  # M_TRIM_THRESHOLD: keep freed heap memory
+    except (OSError, AttributeError):
+        pass
 
 
 class TreeSum:
@@ -213,3 +234,74 @@ def _balanced_rows(a, parts: int) -> list[int]:
     bounds = np.searchsorted(a.indptr, targets).tolist()
     bounds[0], bounds[-1] = 0, a.shape[0]
     return [int(b) for b in np.maximum.accumulate(bounds)]
+
+
+def map_reduce(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    workers: int,
+    empty: Callable[[], R],
+) -> R:
+    """Sum of ``fn(item)`` over ``items`` (anything with ``+``), on ``workers`` processes.
+
+    Each worker folds its own results in a :class:`TreeSum` and returns one partial at the
+    end, so only ``workers`` partials travel back and the parent adds just those: with a
+    sparse matrix per item this moves far less than returning every item's result.
+    Items go to whichever worker is free next (workers announce when they are ready).
+    """
+    if workers <= 1:
+        tree = TreeSum()
+        for item in items:
+            tree.add(fn(item))
+        return tree.total(empty())
+    from multiprocessing.connection import wait
+
+    ctx = multiprocessing.get_context("fork")
+    conns, procs = [], []
+    try:
+        for _ in range(workers):
+            parent, child = ctx.Pipe()
+            p = ctx.Process(target=_reduce_worker, args=(fn, child, empty), daemon=True)
+            p.start()
+            child.close()
+            conns.append(parent)
+            procs.append(p)
+        for item in items:
+            ready = wait(conns)[0]
+            _check(ready.recv())
+            ready.send(item)
+        tree = TreeSum()
+        for conn in conns:
+            _check(conn.recv())  # the last "ready"
+            conn.send(None)
+            tree.add(_check(conn.recv()))
+        return tree.total(empty())
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+            p.join(timeout=5)
+
+
+def _check(message: tuple[str, Any]) -> Any:
+    kind, value = message
+    if kind == "error":
+        raise value
+    return value
+
+
+def _reduce_worker(fn, conn, empty) -> None:
+    _worker_init()
+    tree = TreeSum()
+    conn.send(("ready", None))
+    while True:
+        item = conn.recv()
+        if item is None:
+            conn.send(("done", tree.total(empty())))
+            return
+        try:
+            tree.add(fn(item))
+        except BaseException as exc:  # reported to, and raised in, the parent
+            conn.send(("error", exc))
+            return
+        conn.send(("ready", None))
