@@ -405,17 +405,49 @@ def random_walks(
         pos = np.searchsorted(cum, a + u * (b - a), side="right") - 1
         return indices[np.clip(pos, lo, indptr[cur + 1] - 1)]
 
+    if second_order:
+        # Envelope of the rejection sampler.  On undirected graphs a large return weight
+        # 1/p is "folded out" (KnightKing, Yang et al. 2019): the return edge gets an extra
+        # slice of proposal mass w(v,t)·(1/p − env), so the envelope is max(1, 1/q) and small
+        # p does not make every other proposal rare.
+        fold = not graph.directed and alpha[0] > max(alpha[1], alpha[2])
+        env = max(alpha[1], alpha[2]) if fold else alpha_max
+        need_adj = alpha[1] != alpha[2]
+        strength = graph.strengths if graph.weighted else deg.astype(np.float64)
+
+    def is_edge(t: np.ndarray, x: np.ndarray) -> np.ndarray:
+        k = t * n + x
+        hit = np.searchsorted(edge_keys, k)
+        return edge_keys[np.minimum(hit, edge_keys.size - 1)] == k
+
     def step2(prev: np.ndarray, cur: np.ndarray) -> np.ndarray:
         out = np.empty(cur.size, dtype=np.int32)
+        if fold:
+            if graph.weighted:
+                k = cur * n + prev
+                w_back = graph.weights[np.minimum(np.searchsorted(edge_keys, k), edge_keys.size - 1)]
+            else:
+                w_back = np.ones(cur.size)
+            base = strength[cur] * env
+            total = base + w_back * (alpha[0] - env)
         todo = np.arange(cur.size)
         while todo.size:
-            x = step(cur[todo])
-            t = prev[todo]
-            k = t * n + x
-            hit = np.searchsorted(edge_keys, k)
-            adj = edge_keys[np.minimum(hit, edge_keys.size - 1)] == k
-            a = np.where(x == t, alpha[0], np.where(adj, alpha[1], alpha[2]))
-            ok = rng.random(todo.size) * alpha_max < a
+            c, t = cur[todo], prev[todo]
+            x = step(c)
+            a = np.full(todo.size, alpha[2])
+            back = x == t
+            a[back] = alpha[0]
+            if need_adj:
+                fwd = np.flatnonzero(~back)
+                a[fwd[is_edge(t[fwd], x[fwd].astype(np.int64))]] = alpha[1]
+            else:
+                a[~back] = alpha[1]
+            prob = np.minimum(a / env, 1.0)
+            if fold:
+                ret = rng.random(todo.size) * total[todo] >= base[todo]
+                x[ret] = t[ret]
+                prob[ret] = 1.0
+            ok = rng.random(todo.size) < prob
             out[todo[ok]] = x[ok]
             todo = todo[~ok]
         return out
