@@ -314,4 +314,4 @@ def test_blogcatalog_quality_floor():
     emb = embed_graph(g)
     labels = read_node_labels(str(shared("graphs/blogcatalog.labels.csv")))
     (r,) = node_classification(emb, labels, (0.5,), repeats=2)
-    assert r.micro_f1 >= 0.42 and r.macro_f1 >= 0.27, r
+    assert r.micro_f1 >= 0.425 and r.macro_f1 >= 0.27, r
