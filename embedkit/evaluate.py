@@ -242,9 +242,11 @@ def node_classification(
                 warnings.simplefilter("ignore", UserWarning)
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 clf.fit(x[tr], y[tr])
-            scores = clf.decision_function(x[te])
+            # probabilities, not decision values: a label absent from the training part gets
+            # a constant predictor whose decision value (0) would outrank every real label
+            scores = clf.predict_proba(x[te])
             if scores.ndim == 1:  # two classes: one column of scores for class 1
-                scores = np.column_stack([-scores, scores])
+                scores = np.column_stack([1 - scores, scores])
             pred = _top_k_predictions(scores, k[te])
             micro.append(f1_score(y[te], pred, average="micro", zero_division=0))
             macro.append(f1_score(y[te], pred, average="macro", zero_division=0))

@@ -213,6 +213,20 @@ def test_node_classification_top_k_and_f1_by_hand(tmp_path):
     assert r.micro_f1 == 1.0 and r.macro_f1 == 1.0
 
 
+def test_a_label_missing_from_the_training_part_is_not_predicted_for_everyone():
+    # 8 tight clusters; "rare" is only on n0, so most splits have no training example of it.
+    # Ranking by decision values would put its constant predictor (0) above the real labels
+    # (negative decision values with 1/8 positives): micro-F1 0.88 instead of 0.98.
+    rng = np.random.default_rng(1)
+    y = np.repeat(np.arange(8), 25)
+    x = np.eye(8)[y] + rng.normal(0, 0.1, (200, 8))
+    emb = Embedding([f"n{i}" for i in range(200)], x.astype(np.float32))
+    labels = {f"n{i}": ["abcdefgh"[y[i]]] for i in range(200)}
+    labels["n0"] = ["a", "rare"]
+    (r,) = node_classification(emb, labels, (0.2,), repeats=4)
+    assert r.micro_f1 > 0.95
+
+
 def test_link_prediction_on_a_block_model():
     nxg = nx.stochastic_block_model([60] * 4, np.full((4, 4), 0.01) + np.eye(4) * 0.2, seed=1)
     g = _graph(nxg)
