@@ -269,6 +269,29 @@ def test_cli_walks_into_cooccur(cli, karate_files):
     assert sorted(words, key=int) == [str(i) for i in range(34)] and counts.sum() == 68 * 7
 
 
+def test_walks_piped_into_the_word_stages_in_a_real_shell(karate_files):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    d = karate_files
+    (d / "named.csv").write_text("".join(f"Node{u} Node{v}\n" for u, v in nx.karate_club_graph().edges()))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    ek = f"{sys.executable} -m embedkit.cli"
+    subprocess.run(
+        f"{ek} walks named.csv --seed 2 | {ek} cooccur - --pattern '\\S+' --no-lowercase --min-count 1 --window 5 "
+        f"| {ek} pmi - | {ek} svd - --dim 8 -o piped.ekm",
+        shell=True,
+        check=True,
+        cwd=d,
+        env=env,
+    )
+    emb = Embedding.load(d / "piped.ekm")
+    assert sorted(emb.words) == sorted(f"Node{i}" for i in range(34))
+    assert emb.dim == 8 and np.isfinite(emb.vectors).all()
+
+
 def test_cli_embed_graph_neighbors_and_evaluate(cli, karate_files):
     d = karate_files
     r = cli("embed-graph", d / "k.csv", "-o", d / "k.ekm", "--dim", "8", "-q")
