@@ -499,8 +499,9 @@ DelimiterOpt = Annotated[
 ]
 WalksPerNodeOpt = Annotated[int, typer.Option("--walks-per-node", help="Walks started from every node.")]
 WalkLengthOpt = Annotated[int, typer.Option("--walk-length", help="Nodes per walk.")]
-POpt = Annotated[float, typer.Option("-p", "--p", help="node2vec return parameter (1 = DeepWalk).")]
-QOpt = Annotated[float, typer.Option("-q", "--q", help="node2vec in-out parameter (1 = DeepWalk).")]
+# long forms only: -q is --quiet everywhere
+POpt = Annotated[float, typer.Option("--p", help="node2vec return parameter (1 = DeepWalk).")]
+QOpt = Annotated[float, typer.Option("--q", help="node2vec in-out parameter (1 = DeepWalk).")]
 
 
 def _read_graph(edges: str, directed: bool, self_loops: bool, header, delimiter, quiet: bool):
@@ -531,7 +532,7 @@ def walks(
     delimiter: DelimiterOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Random walks (DeepWalk; node2vec with -p/-q) as lines of node ids: a corpus of nodes.
+    """Random walks (DeepWalk; node2vec with --p/--q) as lines of node ids: a corpus of nodes.
 
     Example: [bold]embedkit walks g.csv | embedkit cooccur - --pattern '\\S+' --min-count 1 --window 10 -o c.npz[/bold]
     """

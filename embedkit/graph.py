@@ -361,7 +361,7 @@ def _check_walk_params(walks_per_node: int, walk_length: int, p: float, q: float
         raise ParameterError(f"--walks-per-node must be at least 1, got {walks_per_node}")
     if walk_length < 1:
         raise ParameterError(f"--walk-length must be at least 1, got {walk_length}")
-    for nm, v in (("-p", p), ("-q", q)):
+    for nm, v in (("--p", p), ("--q", q)):
         if not (v > 0 and np.isfinite(v)):
             raise ParameterError(f"{nm} must be a positive number, got {v}")
 

@@ -337,6 +337,10 @@ def test_cli_bad_edge_files_name_the_line_and_write_nothing(cli, tmp_path, conte
 
 def test_cli_bad_parameters(cli, karate_files):
     d = karate_files
+    r = cli("walks", d / "k.csv", "--q", "4", "-q", "--walks-per-node", "1", "--walk-length", "3")
+    assert r.exit_code == 0 and len(r.stdout.splitlines()) == 34  # --q is node2vec's, -q is --quiet
+    r = cli("walks", d / "k.csv", "--p", "0")
+    assert r.exit_code == 2 and "--p must be a positive number" in r.stderr
     r = cli("walks", d / "k.csv", "--walk-length", "0")
     assert r.exit_code == 2 and "--walk-length must be at least 1" in r.stderr
     r = cli("embed-graph", d / "k.csv", "--method", "netmf", "--directed", "-o", d / "m.ekm")
