@@ -504,6 +504,17 @@ POpt = Annotated[float, typer.Option("--p", help="node2vec return parameter (1 =
 QOpt = Annotated[float, typer.Option("--q", help="node2vec in-out parameter (1 = DeepWalk).")]
 
 
+def _graph_status(quiet: bool, text: str):
+    """A spinner on stderr while a long graph stage runs (terminal only, not with --quiet)."""
+    import contextlib
+
+    if quiet or not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status(text)
+
+
 def _read_graph(edges: str, directed: bool, self_loops: bool, header, delimiter, quiet: bool):
     from .graph import read_edges
 
@@ -596,7 +607,8 @@ def embed_graph_cmd(
         seed=seed,
     )
     opts.timings["read"] = time.perf_counter() - t
-    emb = embed_graph(g, opts)
+    with _graph_status(quiet, f"embedding {g.summary()} ({opts.method})"):
+        emb = embed_graph(g, opts)
     t_save = time.perf_counter()
     emb.save(output)
     opts.timings["save"] = time.perf_counter() - t_save
@@ -710,7 +722,8 @@ def evaluate_nodes(
 
     emb = Embedding.load(model)
     fracs = tuple(train_fraction) if train_fraction else (0.1, 0.5, 0.9)
-    results = ev.node_classification(emb, ev.read_node_labels(labels), fracs, repeats=repeats, seed=seed)
+    with _graph_status(False, f"classifying {len(emb):,} nodes ({len(fracs)} fractions × {repeats} splits)"):
+        results = ev.node_classification(emb, ev.read_node_labels(labels), fracs, repeats=repeats, seed=seed)
     rows = [
         {
             "train": r.train_fraction,
@@ -750,7 +763,8 @@ def evaluate_links(
 
     g = _read_graph(edges, False, self_loops, header, delimiter, True)
     train, test, neg = ev.split_edges(g, test_fraction, seed)
-    emb = embed_graph(train, GraphOptions(method=method.value, dim=dim, window=window, seed=seed))
+    with _graph_status(False, f"embedding the training graph ({train.summary()})"):
+        emb = embed_graph(train, GraphOptions(method=method.value, dim=dim, window=window, seed=seed))
     r = ev.link_prediction(emb, test, neg, train.n_edges)
     rows = [{"method": emb.params["method"], "auc": r.auc, "test_edges": r.test_edges, "train_edges": r.train_edges}]
     _render_rows(rows, "link prediction", as_json)
