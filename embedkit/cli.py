@@ -902,6 +902,149 @@ def pca_cmd(
     _render_rows(rows, f"PCA of {x.shape[0]} rows × {x.shape[1]} columns (kept {dim})", as_json)
 
 
+# -- graphs ---------------------------------------------------------------------------
+class GraphMethod(str, Enum):
+    auto = "auto"
+    netmf = "netmf"
+    walks = "walks"
+
+
+EdgesArg = Annotated[
+    str, typer.Argument(help="Edge list: 'source target [weight]' lines, comma/tab/space separated ('-' for stdin).")
+]
+DirectedOpt = Annotated[bool, typer.Option("--directed/--undirected", help="Read edges as directed (u → v only).")]
+SelfLoopsOpt = Annotated[bool, typer.Option("--self-loops/--no-self-loops", help="Keep or drop edges u–u.")]
+HeaderOpt = Annotated[
+    Optional[bool], typer.Option("--header/--no-header", help="The first line is a header (default: detect).")
+]
+DelimiterOpt = Annotated[
+    Optional[str], typer.Option("--delimiter", help="Column separator: ',', tab, ' ' (default: detect).")
+]
+WalksPerNodeOpt = Annotated[int, typer.Option("--walks-per-node", help="Walks started from every node.")]
+WalkLengthOpt = Annotated[int, typer.Option("--walk-length", help="Nodes per walk.")]
+# long forms only: -q is --quiet everywhere
+POpt = Annotated[float, typer.Option("--p", help="node2vec return parameter (1 = DeepWalk).")]
+QOpt = Annotated[float, typer.Option("--q", help="node2vec in-out parameter (1 = DeepWalk).")]
+
+
+def _graph_status(quiet: bool, text: str):
+    """A spinner on stderr while a long graph stage runs (terminal only, not with --quiet)."""
+    import contextlib
+
+    if quiet or not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status(text)
+
+
+def _read_graph(edges: str, directed: bool, self_loops: bool, header, delimiter, quiet: bool):
+    from .graph import read_edges
+
+    if delimiter == "\\t":
+        delimiter = "\t"
+    g = read_edges(edges, directed=directed, self_loops=self_loops, header=header, delimiter=delimiter)
+    note = g.isolated_note()
+    if note:
+        _note(quiet, f"embedkit: {note}")
+    return g
+
+
+@app.command()
+@handles_errors
+def walks(
+    edges: EdgesArg,
+    output: OutputOpt = "-",
+    walks_per_node: WalksPerNodeOpt = 10,
+    walk_length: WalkLengthOpt = 80,
+    p: POpt = 1.0,
+    q: QOpt = 1.0,
+    seed: SeedOpt = 0,
+    directed: DirectedOpt = False,
+    self_loops: SelfLoopsOpt = False,
+    header: HeaderOpt = None,
+    delimiter: DelimiterOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Random walks (DeepWalk; node2vec with --p/--q) as lines of node ids: a corpus of nodes.
+
+    Example: [bold]embedkit walks g.csv | embedkit cooccur - --pattern '\\S+' --min-count 1 --window 10 -o c.npz[/bold]
+    """
+    from .files import atomic_output
+    from .graph import random_walks, write_walks
+
+    g = _read_graph(edges, directed, self_loops, header, delimiter, quiet)
+    t = time.perf_counter()
+    with atomic_output(output) as out:
+        n = write_walks(g, random_walks(g, walks_per_node, walk_length, p, q, seed), out)
+    _note(
+        quiet or output == "-", f"embedkit: {n:,} walks of {g.summary()} in {time.perf_counter() - t:.1f} s → {output}"
+    )
+
+
+@app.command("embed-graph")
+@handles_errors
+def embed_graph_cmd(
+    edges: EdgesArg,
+    output: Annotated[str, typer.Option("--output", "-o", help="Model file to write.")] = DEFAULT_MODEL,
+    method: Annotated[
+        GraphMethod,
+        typer.Option("--method", help="netmf (closed form), walks (walks → cooccur → PPMI → SVD), auto."),
+    ] = GraphMethod.auto,
+    dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = 160,
+    window: Annotated[int, typer.Option("--window", help="Window T: pairs up to T steps apart on a walk.")] = 10,
+    negative: Annotated[float, typer.Option("--negative", help="Negative samples b: subtract log b.")] = 1.0,
+    rank: Annotated[int, typer.Option("--rank", help="netmf on large graphs: eigenpairs kept.")] = 192,
+    walks_per_node: WalksPerNodeOpt = 10,
+    walk_length: WalkLengthOpt = 80,
+    p: POpt = 1.0,
+    q: QOpt = 1.0,
+    eig: EigOpt = 0.5,
+    seed: SeedOpt = 0,
+    directed: DirectedOpt = False,
+    self_loops: SelfLoopsOpt = False,
+    header: HeaderOpt = None,
+    delimiter: DelimiterOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Embed the nodes of a graph (NetMF closed form by default) into a model file.
+
+    Example: [bold]embedkit embed-graph g.csv -o g.ekm && embedkit neighbors 42 -m g.ekm[/bold]
+    """
+    from .graph import GraphOptions, embed_graph
+
+    t = time.perf_counter()
+    g = _read_graph(edges, directed, self_loops, header, delimiter, quiet)
+    opts = GraphOptions(
+        method=method.value,
+        dim=dim,
+        window=window,
+        negative=negative,
+        rank=rank,
+        walks_per_node=walks_per_node,
+        walk_length=walk_length,
+        p=p,
+        q=q,
+        eig=eig,
+        seed=seed,
+    )
+    opts.timings["read"] = time.perf_counter() - t
+    with _graph_status(quiet, f"embedding {g.summary()} ({opts.method})"):
+        emb = embed_graph(g, opts)
+    t_save = time.perf_counter()
+    emb.save(output)
+    opts.timings["save"] = time.perf_counter() - t_save
+    if verbose:
+        for stage, sec in opts.timings.items():
+            typer.echo(f"  {stage:<14} {sec:7.2f} s", err=True)
+    _note(
+        quiet,
+        f"embedkit: {len(emb):,} nodes × {emb.dim} dims ({emb.params['method']}) from {g.summary()} "
+        f"in {time.perf_counter() - t:.1f} s → {output}",
+    )
+
+
 # -- evaluation -----------------------------------------------------------------------
 evaluate_app = typer.Typer(
     help="Evaluate a model against benchmarks: word similarity, analogies, classification.",
@@ -1006,6 +1149,77 @@ def evaluate_analogy(
         r = ev.analogy(emb, ev.read_analogies(f), restrict=restrict)
         rows.append({"file": f, "3cosadd": r.add, "3cosmul": r.mul, "found": r.found, "total": r.total})
     _render_rows(rows, "analogy", as_json)
+
+
+# -- graph evaluation -----------------------------------------------------------------
+@evaluate_app.command("nodes")
+@handles_errors
+def evaluate_nodes(
+    model: Annotated[str, typer.Argument(help="Node model (from embed-graph).")],
+    labels: Annotated[str, typer.Argument(help="Labels: 'node,label' lines, several lines for several labels.")],
+    train_fraction: Annotated[
+        Optional[list[float]],
+        typer.Option("--train-fraction", help="Fraction of labelled nodes to train on (repeatable)."),
+    ] = None,
+    repeats: Annotated[int, typer.Option("--repeats", help="Random splits averaged per fraction.")] = 5,
+    seed: SeedOpt = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Node classification: one-vs-rest logistic regression, top-k labels, micro/macro-F1.
+
+    Example: [bold]embedkit evaluate nodes g.ekm labels.csv --train-fraction 0.5[/bold]
+    """
+    from . import evaluate as ev
+    from .vectors import Embedding
+
+    emb = Embedding.load(model)
+    fracs = tuple(train_fraction) if train_fraction else (0.1, 0.5, 0.9)
+    with _graph_status(False, f"classifying {len(emb):,} nodes ({len(fracs)} fractions × {repeats} splits)"):
+        results = ev.node_classification(emb, ev.read_node_labels(labels), fracs, repeats=repeats, seed=seed)
+    rows = [
+        {
+            "train": r.train_fraction,
+            "micro_f1": r.micro_f1,
+            "macro_f1": r.macro_f1,
+            "micro_std": r.micro_std,
+            "macro_std": r.macro_std,
+            "nodes": r.nodes,
+            "labels": r.labels,
+            "repeats": r.repeats,
+        }
+        for r in results
+    ]
+    _render_rows(rows, "node classification", as_json)
+
+
+@evaluate_app.command("links")
+@handles_errors
+def evaluate_links(
+    edges: EdgesArg,
+    test_fraction: Annotated[float, typer.Option("--test-fraction", help="Fraction of edges held out.")] = 0.1,
+    method: Annotated[GraphMethod, typer.Option("--method", help="netmf, walks or auto.")] = GraphMethod.auto,
+    dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = 160,
+    window: Annotated[int, typer.Option("--window", help="Window T.")] = 10,
+    seed: SeedOpt = 0,
+    self_loops: SelfLoopsOpt = False,
+    header: HeaderOpt = None,
+    delimiter: DelimiterOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Link prediction: hold out edges, embed the rest, ROC-AUC of cosine vs non-edges.
+
+    Example: [bold]embedkit evaluate links g.csv --test-fraction 0.1[/bold]
+    """
+    from . import evaluate as ev
+    from .graph import GraphOptions, embed_graph
+
+    g = _read_graph(edges, False, self_loops, header, delimiter, True)
+    train, test, neg = ev.split_edges(g, test_fraction, seed)
+    with _graph_status(False, f"embedding the training graph ({train.summary()})"):
+        emb = embed_graph(train, GraphOptions(method=method.value, dim=dim, window=window, seed=seed))
+    r = ev.link_prediction(emb, test, neg, train.n_edges)
+    rows = [{"method": emb.params["method"], "auc": r.auc, "test_edges": r.test_edges, "train_edges": r.train_edges}]
+    _render_rows(rows, "link prediction", as_json)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -220,3 +220,217 @@ def classify(
         acc.append(float((pred == y[te]).mean()))
         f1.append(float(f1_score(y[te], pred, average="macro")))
     return ClassifyResult(float(np.mean(acc)), float(np.mean(f1)), n - n // folds, n // folds, classes, folds)
+
+
+# -- graphs: node classification and link prediction ------------------------------------
+#
+# Node classification follows DeepWalk / node2vec / NetMF (and ``../shared/data/README.md``):
+# rows L2-normalised; one-vs-rest logistic regression (liblinear, C = 1) trained on a random
+# fraction of the labelled nodes; each test node gets its k most probable labels, k being its
+# true number of labels; micro- and macro-F1 averaged over repeated seeded splits.
+# Link prediction holds out a fraction of the edges, embeds the rest, and scores held-out
+# edges against as many sampled non-edges by cosine similarity: ROC-AUC.
+
+
+@dataclass
+class NodeClassificationResult:
+    train_fraction: float
+    micro_f1: float
+    macro_f1: float
+    micro_std: float
+    macro_std: float
+    repeats: int
+    nodes: int
+    labels: int
+
+
+def read_node_labels(path: str) -> dict[str, list[str]]:
+    """Read ``node,label`` lines (comma, tab or space separated); several lines per node
+    for several labels.  ``#`` lines are comments; a first line ``node,label`` is a header."""
+    name = display_name(path)
+    out: dict[str, list[str]] = {}
+    lineno = 0
+    for block in read_blocks(path):
+        for line in block.splitlines():
+            lineno += 1
+            s = line.strip()
+            if not s or s.startswith("#"):
+                continue
+            parts = [x.strip() for x in (s.split("\t") if "\t" in s else s.split(",") if "," in s else s.split())]
+            if len(parts) != 2 or not parts[0] or not parts[1]:
+                raise DataError(f"{name}, line {lineno}: expected 'node,label', got {s[:60]!r}")
+            if not out and parts[0].lower() in ("node", "id", "node_id") and parts[1].lower() in ("label", "class"):
+                continue
+            labels = out.setdefault(parts[0], [])
+            if parts[1] not in labels:
+                labels.append(parts[1])
+    if not out:
+        raise DataError(f"{name}: no labels found")
+    return out
+
+
+def _top_k_predictions(scores: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """0/1 matrix (n × L) with the k[i] highest scores of row i set."""
+    order = np.argsort(-scores, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    ranks[np.arange(len(order))[:, None], order] = np.arange(scores.shape[1])[None, :]
+    return (ranks < k[:, None]).astype(np.int8)
+
+
+def node_classification(
+    emb: Embedding,
+    labels: dict[str, list[str]],
+    train_fractions: tuple[float, ...] = (0.1, 0.5, 0.9),
+    repeats: int = 5,
+    seed: int = 0,
+) -> list[NodeClassificationResult]:
+    """Micro/macro-F1 of one-vs-rest logistic regression on the nodes that have a vector.
+
+    Parameters
+    ----------
+    emb : Embedding of n nodes (dim d)
+    labels : node id → its labels (one or several)
+    train_fractions : fractions of the labelled nodes used for training, each in (0, 1)
+    repeats : random splits averaged per fraction, seeded from ``seed``
+    """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    from .errors import ParameterError
+
+    if repeats < 1:
+        raise ParameterError(f"--repeats must be at least 1, got {repeats}")
+    for f in train_fractions:
+        if not 0.0 < f < 1.0:
+            raise ParameterError(f"--train-fraction must be in (0, 1), got {f}")
+    index = emb.index
+    nodes = [v for v in labels if v in index]
+    if len(nodes) < 2:
+        raise DataError(f"only {len(nodes)} labelled node(s) are in the model; are the node ids the same?")
+    x = np.asarray(emb.vectors, dtype=np.float64)[[index[v] for v in nodes]]
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    x = x / np.where(norms > 0, norms, 1.0)
+    mlb = MultiLabelBinarizer()
+    y = mlb.fit_transform([labels[v] for v in nodes])
+    k = y.sum(axis=1)
+    out = []
+    for frac in train_fractions:
+        micro, macro = [], []
+        for rep in range(repeats):
+            rng = np.random.default_rng([seed, rep, int(round(frac * 1e6))])
+            perm = rng.permutation(len(nodes))
+            n_train = min(max(1, int(round(frac * len(nodes)))), len(nodes) - 1)
+            tr, te = perm[:n_train], perm[n_train:]
+            clf = OneVsRestClassifier(LogisticRegression(C=1.0, solver="liblinear"))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                clf.fit(x[tr], y[tr])
+            # probabilities, not decision values: a label absent from the training part gets
+            # a constant predictor whose decision value (0) would outrank every real label
+            scores = clf.predict_proba(x[te])
+            if scores.ndim == 1:  # two classes: one column of scores for class 1
+                scores = np.column_stack([1 - scores, scores])
+            pred = _top_k_predictions(scores, k[te])
+            micro.append(f1_score(y[te], pred, average="micro", zero_division=0))
+            macro.append(f1_score(y[te], pred, average="macro", zero_division=0))
+        out.append(
+            NodeClassificationResult(
+                frac,
+                float(np.mean(micro)),
+                float(np.mean(macro)),
+                float(np.std(micro)),
+                float(np.std(macro)),
+                repeats,
+                len(nodes),
+                len(mlb.classes_),
+            )
+        )
+    return out
+
+
+@dataclass
+class LinkPredictionResult:
+    auc: float
+    test_edges: int
+    train_edges: int
+
+
+def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
+    """Hold out a random ``test_fraction`` of an undirected graph's edges.
+
+    An edge is held out only if both its ends keep at least one other edge, so every node
+    still has a vector.  Returns (training Graph, held-out edges (m, 2) int64, non-edges
+    (m, 2) int64 sampled uniformly among the node pairs that are not edges).
+    """
+    import scipy.sparse as sp
+
+    from .errors import ParameterError
+    from .graph import Graph
+
+    if not 0.0 < test_fraction < 1.0:
+        raise ParameterError(f"--test-fraction must be in (0, 1), got {test_fraction}")
+    rng = np.random.default_rng(seed)
+    a = sp.triu(graph.adjacency(), k=1).tocoo()
+    src, dst, w = a.row.astype(np.int64), a.col.astype(np.int64), a.data
+    m = src.size
+    order = rng.permutation(m)
+    want = int(round(test_fraction * m))
+    deg = np.bincount(np.concatenate([src, dst]), minlength=graph.n)
+    cand = order[: min(m, 2 * want + 10)]
+    # vectorised greedy pass: remove candidates in order while both ends keep degree >= 1
+    held = np.zeros(m, dtype=bool)
+    for _ in range(3):
+        left = cand[~held[cand]]
+        # how many candidate removals hit each node, counted in order
+        ends = np.stack([src[left], dst[left]], axis=1).ravel()
+        seen = _running_count(ends).reshape(-1, 2)
+        ok = (deg[src[left]] - seen[:, 0] >= 1) & (deg[dst[left]] - seen[:, 1] >= 1)
+        take = left[ok][: max(0, want - int(held.sum()))]
+        if take.size == 0:
+            break
+        held[take] = True
+        deg = deg - np.bincount(np.concatenate([src[take], dst[take]]), minlength=graph.n)
+    test = np.stack([src[held], dst[held]], axis=1)
+    keep = ~held
+    train = Graph.from_edges(
+        src[keep], dst[keep], n=graph.n, weights=w[keep] if graph.weighted else None, nodes=graph.nodes,
+        source=graph.source,
+    )  # fmt: skip
+    existing = np.sort(src * graph.n + dst)
+    neg = np.empty(0, dtype=np.int64)
+    while neg.size < len(test):
+        u = rng.integers(0, graph.n, size=2 * len(test) + 10)
+        v = rng.integers(0, graph.n, size=u.size)
+        key = np.minimum(u, v) * graph.n + np.maximum(u, v)
+        key = key[(u != v) & ~np.isin(key, existing) & ~np.isin(key, neg)]
+        _, first = np.unique(key, return_index=True)
+        neg = np.concatenate([neg, key[np.sort(first)]])[: len(test)]
+    return train, test, np.stack([neg // graph.n, neg % graph.n], axis=1)
+
+
+def _running_count(x: np.ndarray) -> np.ndarray:
+    """For each position i, 1 + the number of earlier positions with the same value."""
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    first = np.r_[True, xs[1:] != xs[:-1]]
+    grp_start = np.maximum.accumulate(np.where(first, np.arange(xs.size), 0))
+    out = np.empty(x.size, dtype=np.int64)
+    out[order] = np.arange(xs.size) - grp_start + 1
+    return out
+
+
+def link_prediction(emb: Embedding, test: np.ndarray, negatives: np.ndarray, train_edges: int = 0):
+    """ROC-AUC of cosine similarity: held-out edges (m, 2) against non-edges (m, 2)."""
+    from sklearn.metrics import roc_auc_score
+
+    u = emb.unit
+    pos = np.einsum("ij,ij->i", u[test[:, 0]], u[test[:, 1]])
+    neg = np.einsum("ij,ij->i", u[negatives[:, 0]], u[negatives[:, 1]])
+    y = np.r_[np.ones(pos.size), np.zeros(neg.size)]
+    return LinkPredictionResult(float(roc_auc_score(y, np.r_[pos, neg])), int(test.shape[0]), int(train_edges))

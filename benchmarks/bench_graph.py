@@ -1,0 +1,147 @@
+"""Graph benchmarks: BlogCatalog and Cora end to end, walk generation, and DeepWalk beside.
+
+    python benchmarks/bench_graph.py                 # embed-graph (default and walks), walks/s
+    python benchmarks/bench_graph.py --deepwalk      # also walks + gensim skip-gram (~90 s)
+
+End to end is the real command (``python -m embedkit.cli embed-graph EDGES -o MODEL``) in
+a fresh process: interpreter start, reading, embedding, saving.  Peak memory is that
+process's maximum resident set (``resource.getrusage``).  Quality is node classification
+at 50 % training (one-vs-rest liblinear logistic regression, C = 1, L2-normalised rows,
+top-k labels), micro/macro-F1 averaged over ``--repeats`` seeded splits.  The data lives
+in ``../shared/data/graphs`` (``$EMBEDKIT_SHARED_DATA/graphs``); nothing is copied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SHARED = Path(os.environ.get("EMBEDKIT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+GRAPHS = ("blogcatalog", "cora")
+
+
+def _child(cmd: list[str]) -> None:
+    """Run ``cmd`` and print its wall time and peak memory as JSON (a fresh rusage)."""
+    t = time.perf_counter()
+    rc = subprocess.run(cmd).returncode
+    wall = time.perf_counter() - t
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(json.dumps({"rc": rc, "wall_s": wall, "peak_mb": peak_kb / 1024}))
+
+
+def measured(cmd: list[str]) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", json.dumps(cmd)], capture_output=True, text=True, check=True
+    )
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    if r["rc"] != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return r
+
+
+def quality(model: Path, labels: Path, repeats: int) -> tuple[float, float]:
+    from embedkit.evaluate import node_classification, read_node_labels
+    from embedkit.vectors import Embedding
+
+    (r,) = node_classification(Embedding.load(model), read_node_labels(str(labels)), (0.5,), repeats=repeats)
+    return r.micro_f1, r.macro_f1
+
+
+def walk_speed(edges: Path) -> list[dict]:
+    from embedkit.graph import random_walks, read_edges
+
+    g = read_edges(str(edges))
+    rows = []
+    for name, p, q in (("uniform", 1.0, 1.0), ("node2vec p=0.25 q=4", 0.25, 4.0)):
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            n_steps = sum(w.shape[0] * (w.shape[1] - 1) for w in random_walks(g, 10, 80, p, q, seed=0))
+            best = min(best, time.perf_counter() - t)
+        rows.append({"walks": name, "steps": n_steps, "seconds": best, "Msteps_per_s": n_steps / best / 1e6})
+    return rows
+
+
+def deepwalk(edges: Path, labels: Path, repeats: int, workdir: Path) -> dict | None:
+    """DeepWalk as its authors run it: 10 walks × 80 a node, gensim skip-gram, 128 d, window 10."""
+    try:
+        from gensim.models import Word2Vec
+    except ImportError:
+        return None
+    import numpy as np
+
+    from embedkit.graph import random_walks, read_edges
+    from embedkit.vectors import Embedding
+
+    t = time.perf_counter()
+    g = read_edges(str(edges))
+    sentences = [[g.nodes[i] for i in row] for w in random_walks(g, 10, 80, seed=0) for row in w.tolist()]
+    t_walks = time.perf_counter() - t
+    model = Word2Vec(sentences, vector_size=128, window=10, min_count=0, sg=1, hs=1, negative=0, workers=2, seed=0)
+    wall = time.perf_counter() - t
+    vecs = np.stack([model.wv[v] for v in g.nodes])
+    path = workdir / "deepwalk.ekm"
+    Embedding(g.nodes, vecs).save(path)
+    mi, ma = quality(path, labels, repeats)
+    return {"wall_s": wall, "walks_s": t_walks, "micro": mi, "macro": ma}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--graphs", nargs="*", default=list(GRAPHS))
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--deepwalk", action="store_true", help="also run walks + gensim Word2Vec (slow)")
+    ap.add_argument("--no-walks-method", action="store_true", help="skip embed-graph --method walks")
+    args = ap.parse_args()
+    if args.child:
+        _child(json.loads(args.child))
+        return
+    data = SHARED / "graphs"
+    if not data.is_dir():
+        raise SystemExit(f"benchmark data not found: {data}")
+    print(f"# embedkit graph benchmarks — {os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M')}\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        print("| graph | method | wall (s) | peak memory (MB) | micro-F1 @50% | macro-F1 @50% |")
+        print("|---|---|---|---|---|---|")
+        for name in args.graphs:
+            edges, labels = data / f"{name}.edges.csv", data / f"{name}.labels.csv"
+            methods = [("default (netmf)", [])]
+            if not args.no_walks_method:
+                methods.append(("walks", ["--method", "walks"]))
+            for label, extra in methods:
+                model = tmp / f"{name}.ekm"
+                cmd = [sys.executable, "-m", "embedkit.cli", "embed-graph", str(edges), "-o", str(model), "-q", *extra]
+                r = measured(cmd)
+                mi, ma = quality(model, labels, args.repeats)
+                print(
+                    f"| {name} | {label} | {r['wall_s']:.1f} | {r['peak_mb']:.0f} | {mi:.3f} | {ma:.3f} |", flush=True
+                )
+            if args.deepwalk:
+                d = deepwalk(edges, labels, args.repeats, tmp)
+                if d is None:
+                    print(f"| {name} | DeepWalk (gensim not installed) | | | | |")
+                else:
+                    print(
+                        f"| {name} | DeepWalk: our walks ({d['walks_s']:.1f} s) + gensim skip-gram, 2 workers "
+                        f"| {d['wall_s']:.1f} | | {d['micro']:.3f} | {d['macro']:.3f} |",
+                        flush=True,
+                    )
+        print("\n| walks (BlogCatalog, 10 × 80 a node) | steps | seconds | M steps/s |")
+        print("|---|---|---|---|")
+        for w in walk_speed(data / "blogcatalog.edges.csv"):
+            print(f"| {w['walks']} | {w['steps']:,} | {w['seconds']:.3f} | {w['Msteps_per_s']:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
