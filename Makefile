@@ -26,6 +26,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_words.py
+	$(BIN)/python benchmarks/bench_graph.py
+	$(BIN)/python benchmarks/bench_features.py --quick
 
 # The standard text8 corpus (100 MB of cleaned Wikipedia, one line): corpora/text8
 text8: $(STAMP)

@@ -18,7 +18,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
-from .errors import EmbedkitError, InputError, ParameterError
+from .errors import DataError, EmbedkitError, InputError, ParameterError
 from .pipeline import WordOptions
 
 app = typer.Typer(
@@ -1162,6 +1162,9 @@ def evaluate_nodes(
         typer.Option("--train-fraction", help="Fraction of labelled nodes to train on (repeatable)."),
     ] = None,
     repeats: Annotated[int, typer.Option("--repeats", help="Random splits averaged per fraction.")] = 5,
+    ignore_unknown: Annotated[
+        bool, typer.Option("--ignore-unknown", help="Leave out labelled nodes that are not in the model.")
+    ] = False,
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
 ) -> None:
@@ -1170,12 +1173,19 @@ def evaluate_nodes(
     Example: [bold]embedkit evaluate nodes g.ekm labels.csv --train-fraction 0.5[/bold]
     """
     from . import evaluate as ev
-    from .vectors import Embedding
 
-    emb = Embedding.load(model)
+    emb = find_model(model)
     fracs = tuple(train_fraction) if train_fraction else (0.1, 0.5, 0.9)
+    node_labels = ev.read_node_labels(labels)
+    unknown = [n for n in node_labels if n not in emb.index]
+    if unknown:
+        what = f"{len(unknown)} labelled node{'s are' if len(unknown) > 1 else ' is'} not in the model"
+        if not ignore_unknown:
+            raise DataError(f"{labels}: {what} (first: {unknown[0]!r}); --ignore-unknown leaves them out")
+        _note(False, f"embedkit: {labels}: {what}; left out")
+        node_labels = {n: ls for n, ls in node_labels.items() if n in emb.index}
     with _graph_status(False, f"classifying {len(emb):,} nodes ({len(fracs)} fractions × {repeats} splits)"):
-        results = ev.node_classification(emb, ev.read_node_labels(labels), fracs, repeats=repeats, seed=seed)
+        results = ev.node_classification(emb, node_labels, fracs, repeats=repeats, seed=seed)
     rows = [
         {
             "train": r.train_fraction,

@@ -182,3 +182,18 @@ def test_same_seed_same_bytes_whatever_the_workers(cli, tmp_path):
     r = cli("train-words", DEMO, "--dim", "30", "--subsample", "1e-3", "--seed", "5", "-q", "-o", tmp_path / "d.ekm")
     assert (tmp_path / "d.ekm").read_bytes() != a
     assert json.loads(cli("info", tmp_path / "a.ekm", "--json").stdout)["seed"] == 4
+
+
+def test_graph_inputs(cli, tmp_path):
+    g = tmp_path / "g.csv"
+    g.write_text("a,b\nb,c\nc,a\nc,d\nd,e\ne,f\nf,d\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\nb,c,x\n")
+    out = tmp_path / "g.ekm"
+    check(cli("embed-graph", bad, "-o", out), 4, "bad.csv, line 2: expected 2 columns", out=out)
+    assert cli("embed-graph", g, "-o", out, "--dim", "2", "-q").exit_code == 0
+    labels = tmp_path / "labels.csv"
+    labels.write_text("a,x\nb,x\nzz,y\nd,y\ne,y\n")
+    check(cli("evaluate", "nodes", out, labels), 4, "labels.csv: 1 labelled node is not in the model (first: 'zz')")
+    r = cli("evaluate", "nodes", out, labels, "--ignore-unknown", "--train-fraction", "0.5")
+    assert r.exit_code == 0 and "left out" in r.stderr
