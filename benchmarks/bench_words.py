@@ -3,7 +3,7 @@
     python benchmarks/bench_words.py [--gensim] [--corpus PATH] [--runs N] [-- OPTIONS]
 
 Runs ``embedkit train-words`` with its defaults in a subprocess (wall time, and peak
-resident memory of its whole process tree, workers included), evaluates the model on
+memory (PSS) of its whole process tree, workers included), evaluates the model on
 WordSim-353 (all, similarity, relatedness) and the Google analogy set (3CosAdd, 3CosMul,
 200k most frequent words), and prints a markdown table. With ``--gensim`` (and gensim
 installed) it also trains skip-gram on the same tokens: 300 d, window 5, 5 epochs,
@@ -43,8 +43,21 @@ def scores(emb: Embedding) -> dict:
     return out
 
 
+def _pss(pid: int) -> int:
+    """Proportional set size: resident bytes with pages shared between processes (a
+    forked worker's copy-on-write pages) split among them, so a tree is not counted twice."""
+    for name, key in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            for line in Path(name).read_text().splitlines():
+                if line.startswith(key):
+                    return int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return 0
+
+
 def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants (Linux /proc)."""
+    """Memory of a process and all its descendants (Linux /proc), shared pages once."""
     children: dict[int, list[int]] = {}
     for d in Path("/proc").iterdir():
         if d.name.isdigit():
@@ -57,12 +70,7 @@ def tree_rss(pid: int) -> int:
     while todo:
         p = todo.pop()
         todo.extend(children.get(p, []))
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            pass
+        total += _pss(p)
     return total
 
 

@@ -723,6 +723,7 @@ def sentence_features_cmd(
     from .errors import DataError
     from .features import SentenceFeatures, read_lines
     from .files import display_name, write_table
+    from .progress import Reporter
 
     if fmt == FeatureFormat.npy:
         _binary_to(output)
@@ -733,15 +734,19 @@ def sentence_features_cmd(
     lines = read_lines(input)
     if not lines:
         raise DataError(f"{display_name(input)}: no lines to turn into features (the input is empty)")
-    enc = feats.encode(lines)
-    if load_fit is not None:
-        feats.load_fit(load_fit)
-    elif feats.needs_fit:
-        feats.fit(feats.encode(read_lines(fit_on)) if fit_on is not None else enc)
-    if save_fit is not None:
-        feats.save_fit(save_fit)
-    x = feats.transform(enc)
-    write_table(output, x, fmt=fmt.value)
+    reporter = Reporter(quiet=quiet)
+    with reporter.stage("features", len(lines), unit="lines") as advance:
+        enc = feats.encode(lines)
+        if load_fit is not None:
+            feats.load_fit(load_fit)
+        elif feats.needs_fit:
+            feats.fit(feats.encode(read_lines(fit_on)) if fit_on is not None else enc)
+        if save_fit is not None:
+            feats.save_fit(save_fit)
+        x = feats.transform(enc)
+        advance(len(lines))
+    with reporter.stage("writing", None, unit="steps"):
+        write_table(output, x, fmt=fmt.value)
     if enc.n_empty:
         typer.echo(f"embedkit: {enc.n_empty} of {enc.n_lines} lines had no known word (zero rows)", err=True)
     _note(quiet or not sys.stderr.isatty(), f"embedkit: {x.shape[0]} lines × {x.shape[1]} features ({mode})")
@@ -775,13 +780,15 @@ def lsa(
     from .features import read_lines
     from .files import display_name
     from .lsa import build_lsa, documents_path
+    from .progress import Reporter
     from .text import Tokenizer
 
     lines = read_lines(docs)
-    m = build_lsa(
-        lines, dim, weighting.value, min_count, Tokenizer(pattern, lowercase), seed=seed, source=display_name(docs)
-    )
-    m.save(output)
+    with Reporter(quiet=quiet).stage("lsa", None, unit="steps"):
+        m = build_lsa(
+            lines, dim, weighting.value, min_count, Tokenizer(pattern, lowercase), seed=seed, source=display_name(docs)
+        )
+        m.save(output)
     _note(
         quiet,
         f"embedkit: {len(m.docs)} documents × {len(m.terms)} words → {m.terms.dim} dims: "

