@@ -533,6 +533,10 @@ def import_cmd(
     source: Annotated[str, typer.Argument(help="word2vec (text or binary) or GloVe vectors file.")],
     output: Annotated[str, typer.Option("--output", "-o", help="Native model file to write.")] = DEFAULT_MODEL,
     fmt: Annotated[str, typer.Option("--format", "-f", help="auto, word2vec, word2vec-binary or glove.")] = "auto",
+    counts_file: Annotated[
+        Optional[str],
+        typer.Option("--counts", help="Word counts ('word count' lines, e.g. gensim's fvocab) to keep with them."),
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Convert pretrained vectors into a native model, which loads in milliseconds.
@@ -540,12 +544,14 @@ def import_cmd(
     Example: [bold]embedkit import glove.6B.300d.txt -o glove.ekm[/bold]
     """
     from .progress import Reporter
-    from .vectors import read_vectors
+    from .vectors import read_vectors, read_word_counts
 
     p = Path(source)
     size = p.stat().st_size if p.is_file() else None
     with Reporter(quiet=quiet).stage("reading", total=size) as advance:
         emb = read_vectors(source, fmt, advance)
+    if counts_file is not None:
+        emb.counts = read_word_counts(counts_file, emb.words)
     emb.save(output)
     _note(quiet, f"embedkit: {len(emb)} words × {emb.dim} dims → {output}")
 

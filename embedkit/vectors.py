@@ -434,6 +434,34 @@ def _unique(emb: Embedding, name: str) -> Embedding:
     return emb
 
 
+def read_word_counts(path: str | os.PathLike, words: Sequence[str]) -> np.ndarray:
+    """Counts for ``words`` from ``word count`` lines (space or tab; gensim's ``fvocab``).
+
+    Every word must be listed: a missing one is an error naming it.
+    """
+    from .text import read_blocks
+
+    name = display_name(path)
+    table: dict[str, int] = {}
+    lineno = 0
+    for block in read_blocks(str(path)):
+        for line in block.splitlines():
+            lineno += 1
+            parts = line.split()
+            if not parts:
+                continue
+            try:
+                if len(parts) != 2:
+                    raise ValueError
+                table[parts[0]] = int(parts[1])
+            except ValueError:
+                raise InputError(f"{name}, line {lineno}: expected 'word count', got {line[:60]!r}") from None
+    missing = next((w for w in words if w not in table), None)
+    if missing is not None:
+        raise InputError(f"{name}: no count for {missing!r}")
+    return np.array([table[w] for w in words], dtype=np.int64)
+
+
 def cache_path(path: str | os.PathLike) -> Path:
     """Where the native copy of a text or binary vector file is cached.
 

@@ -117,3 +117,18 @@ def test_bad_vector_files_name_the_line(tmp_path):
     (tmp_path / "blob.bin").write_bytes(b"\x00\xff\x10binary")
     with pytest.raises(InputError, match="not a model file"):
         read_vectors(tmp_path / "blob.bin")
+
+
+def test_import_keeps_gensim_counts(cli, tmp_path, tiny):
+    gensim = pytest.importorskip("gensim")
+    from embedkit.vectors import read_vectors
+
+    kv = gensim.models.KeyedVectors(vector_size=3)
+    kv.add_vectors(tiny.words, tiny.vectors)
+    for w, c in zip(tiny.words, [50, 40, 30, 20, 10]):
+        kv.set_vecattr(w, "count", c)
+    kv.save_word2vec_format(str(tmp_path / "v.bin"), fvocab=str(tmp_path / "vocab.txt"), binary=True)
+    r = cli("import", tmp_path / "v.bin", "--counts", tmp_path / "vocab.txt", "-o", tmp_path / "m.ekm", "-q")
+    assert r.exit_code == 0, r.stderr
+    emb = read_vectors(tmp_path / "m.ekm")
+    assert emb.words == tiny.words and emb.counts.tolist() == [50, 40, 30, 20, 10]
