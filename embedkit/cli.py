@@ -310,7 +310,7 @@ def pmi_cmd(
 
     _binary_to(output)
     counts, words, wcounts, params = load_matrix(input)
-    m = pmi(counts, transform.value, shift, cds)
+    m = pmi(counts, transform.value, shift, cds, copy=False)
     params.update(stage="pmi", transform=transform.value, shift=shift, cds=cds)
     save_matrix(output, m, words, wcounts, params)
 

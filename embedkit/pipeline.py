@@ -133,7 +133,7 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
             counts = cooccurrence_counts(enc.id_blocks(vocab), vocab, opts, advance, enc.n_tokens)
         n_tokens = enc.n_tokens
     with reporter.stage("pmi", total=None, unit="steps"):
-        m = pmi(counts, opts.transform, opts.shift, opts.cds)
+        m = pmi(counts, opts.transform, opts.shift, opts.cds, copy=False)
         del counts
     with reporter.stage("svd", total=None, unit="steps"):
         params = {"kind": "words", "corpus": source, "tokens": n_tokens, "embedkit": __version__, **opts.params()}

@@ -27,8 +27,13 @@ def pmi(
     shift: float = 1.0,
     cds: float = 0.75,
     dtype: type = np.float32,
+    copy: bool = True,
 ) -> sp.csr_matrix:
     """Weight a (V × V) co-occurrence count matrix; returns a CSR matrix of ``dtype``.
+
+    Computed in ``dtype`` (float32 by default). With ``copy=False`` the counts matrix is
+    put in canonical form in place and its index arrays are shared with the result (and
+    compacted in place for ppmi), so the counts must not be used afterwards.
 
     Parameters
     ----------
@@ -45,35 +50,55 @@ def pmi(
         raise ParameterError(f"--shift must be at least 1 (it subtracts log k), got {shift}")
     if not 0.0 < cds <= 1.0:
         raise ParameterError(f"--cds must be in (0, 1], got {cds}")
-    m = sp.csr_matrix(counts, dtype=np.float64, copy=True)
+    m = sp.csr_matrix(counts, copy=copy)
     m.sum_duplicates()
     if m.nnz == 0:
         raise DataError("the co-occurrence matrix is empty: no two vocabulary words share a window")
     if m.data.min() < 0:
         raise DataError("co-occurrence counts must be non-negative")
+    # the result shares the (possibly large) index arrays of the counts and holds one
+    # array of ``dtype`` values: memory for the weighting is 4 bytes a non-zero, not a copy
     if transform == "none":
-        return m.astype(dtype)
+        return _with_data(m, m.data.astype(dtype))
     if transform == "log":
-        m.data = np.log1p(m.data)
-        return m.astype(dtype)
-    row_sum = np.asarray(m.sum(axis=1)).ravel()
-    col_sum = np.asarray(m.sum(axis=0)).ravel()
+        return _with_data(m, np.log1p(m.data).astype(dtype))
+    row_sum = np.asarray(m.sum(axis=1, dtype=np.float64)).ravel()
+    col_sum = np.asarray(m.sum(axis=0, dtype=np.float64)).ravel()
     if cds != 1.0:
         col_sum = col_sum**cds
     total = col_sum.sum()
-    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-    # log(C·Z / (r·c)) computed as log C + log Z − log r − log c, each term once per entry
+    # log(C·Z / (r·c)) computed as log C + log Z − log r − log c, each term once per entry,
+    # in float64 a chunk of rows at a time (no cancellation error), stored as ``dtype``
     log_row = np.log(np.where(row_sum > 0, row_sum, 1.0))
     log_col = np.log(np.where(col_sum > 0, col_sum, 1.0))
-    data = np.log(m.data)
-    data += np.log(total) - np.log(shift)
-    data -= log_row[rows]
-    data -= log_col[m.indices]
-    m.data = data
+    const = np.log(total) - np.log(shift)
+    data = np.empty(m.nnz, dtype=dtype)
+    row_lengths = np.diff(m.indptr)
+    for r0, r1 in _row_chunks(m.indptr, 1 << 22):
+        lo, hi = m.indptr[r0], m.indptr[r1]
+        chunk = np.log(m.data[lo:hi].astype(np.float64, copy=False))
+        chunk += const
+        chunk -= np.repeat(log_row[r0:r1], row_lengths[r0:r1])
+        chunk -= log_col[m.indices[lo:hi]]
+        data[lo:hi] = chunk
+    out = _with_data(m, data)
     if transform == "ppmi":
-        m.data[m.data < 0] = 0.0
-        m.eliminate_zeros()
-    return m.astype(dtype)
+        np.maximum(out.data, 0, out=out.data)
+        out.eliminate_zeros()
+    return out
+
+
+def _row_chunks(indptr: np.ndarray, target: int) -> list[tuple[int, int]]:
+    """Row ranges holding about ``target`` non-zeros each (at least one row)."""
+    n = len(indptr) - 1
+    bounds = np.searchsorted(indptr, np.arange(0, indptr[-1], target), side="right") - 1
+    starts = sorted({0, *[int(b) for b in bounds if 0 < b < n]})
+    return list(zip(starts, starts[1:] + [n]))
+
+
+def _with_data(m: sp.csr_matrix, data: np.ndarray) -> sp.csr_matrix:
+    """A CSR matrix with m's structure (shared, not copied) and new values."""
+    return sp.csr_matrix((data, m.indices, m.indptr), shape=m.shape, copy=False)
 
 
 # -- term-document weighting ----------------------------------------------------------------

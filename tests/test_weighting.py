@@ -58,3 +58,19 @@ def test_bad_parameters_and_empty_matrix():
         pmi(C, cds=0)
     with pytest.raises(DataError, match="empty"):
         pmi(sp.csr_matrix((3, 3)))
+
+
+def test_in_place_weighting_equals_the_copy_and_shares_the_structure():
+    rng = np.random.default_rng(3)
+    counts = sp.random(200, 200, density=0.05, random_state=rng, format="csr") * 10
+    for transform in ("ppmi", "pmi", "log", "none"):
+        expected = pmi(counts, transform)
+        work = counts.copy()
+        got = pmi(work, transform, copy=False)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got.toarray(), expected.toarray())
+        if transform != "ppmi":  # ppmi compacts the shared arrays when it drops entries
+            assert np.shares_memory(got.indices, work.indices)
+    # the float32 result of the float64 computation, not a float32 computation
+    m = pmi(C, "pmi", shift=2, cds=1.0)
+    assert m.toarray()[0, 2] == np.float32(log(7 / 6) - log(2))
