@@ -166,6 +166,10 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or su
 WorkersOpt = Annotated[
     Optional[int], typer.Option("--workers", "-j", help="Processes for tokenizing and counting (default: all cores).")
 ]
+MemoryOpt = Annotated[
+    Optional[str],
+    typer.Option("--memory", help="Budget for count partials (e.g. 4G); past it they spill to disk."),
+]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Print the time of each stage on stderr.")]
 
 
@@ -249,6 +253,7 @@ def cooccur(
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
     workers: WorkersOpt = None,
+    memory: MemoryOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -258,7 +263,7 @@ def cooccur(
     """
     from .files import display_name, save_matrix
     from .parallel import check_workers
-    from .pipeline import build_vocabulary, cooccurrence_counts, input_size
+    from .pipeline import build_vocabulary, cooccurrence_counts, input_size, parse_size
     from .progress import Reporter
     from .text import EncodedCorpus, Tokenizer, Vocabulary, encode_with_vocab
 
@@ -274,6 +279,7 @@ def cooccur(
         subsample=subsample,
         seed=seed,
         workers=workers,
+        memory=parse_size(memory),
     )
     tok = Tokenizer(pattern, lowercase)
     reporter = Reporter(quiet=quiet, verbose=verbose)
@@ -390,6 +396,7 @@ def train_words_cmd(
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
     workers: WorkersOpt = None,
+    memory: MemoryOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -397,7 +404,7 @@ def train_words_cmd(
 
     Example: [bold]embedkit train-words corpus.txt && embedkit neighbors great[/bold]
     """
-    from .pipeline import train_words
+    from .pipeline import parse_size, train_words
     from .progress import Reporter
 
     opts = _options(
@@ -420,6 +427,7 @@ def train_words_cmd(
         remove_top=remove_top,
         seed=seed,
         workers=workers,
+        memory=parse_size(memory),
     )
     reporter = Reporter(quiet=quiet, verbose=verbose)
     t = time.perf_counter()

@@ -14,13 +14,15 @@ memory grows with the distinct pairs, not with the corpus.
 from __future__ import annotations
 
 import functools
+import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import scipy.sparse as sp
 
 from .errors import DataError, ParameterError
-from .parallel import map_reduce
+from .parallel import TreeSum, map_reduce
 from .text import LINE_BREAK
 
 WEIGHTINGS = ("uniform", "harmonic", "linear")
@@ -141,6 +143,79 @@ def _count_segment(task: tuple) -> sp.csr_matrix:
     return _count_block(kept, kept_lines, len(context), n, weights)
 
 
+class _Runs:
+    """Partial count matrices: some spilled to disk (sorted CSR arrays in .npy files), one
+    in memory. ``+`` concatenates the spilled runs and adds the in-memory parts."""
+
+    def __init__(self, paths: list[str], memory: sp.csr_matrix) -> None:
+        self.paths = paths
+        self.memory = memory
+
+    def __add__(self, other):
+        if isinstance(other, _Runs):
+            return _Runs(self.paths + other.paths, self.memory + other.memory)
+        return _Runs(self.paths, self.memory + other)
+
+    __radd__ = __add__
+
+    def merge(self, rows_per_block_nnz: int = 1 << 24) -> sp.csr_matrix:
+        """Sum every run a block of rows at a time: memory holds the result and one
+        block of each run (the runs are memory-mapped)."""
+        runs = [
+            tuple(np.load(f"{p}.{part}.npy", mmap_mode="r") for part in ("indptr", "indices", "data"))
+            for p in self.paths
+        ]
+        n_rows, n_cols = self.memory.shape
+        total_nnz = self.memory.nnz + sum(len(r[1]) for r in runs)
+        step = max(1, int(n_rows * rows_per_block_nnz / max(total_nnz, 1)))
+        blocks = []
+        for r0 in range(0, n_rows, step):
+            r1 = min(n_rows, r0 + step)
+            block = self.memory[r0:r1]
+            for indptr, indices, data in runs:
+                lo, hi = int(indptr[r0]), int(indptr[r1])
+                part = sp.csr_matrix(
+                    (np.asarray(data[lo:hi]), np.asarray(indices[lo:hi]), np.asarray(indptr[r0 : r1 + 1]) - lo),
+                    shape=(r1 - r0, n_cols),
+                )
+                block = block + part
+            blocks.append(block)
+        return sp.vstack(blocks, format="csr") if blocks else self.memory
+
+
+class _SpillingSum:
+    """A worker's tree sum that writes its running total to ``directory`` whenever the
+    partials it holds pass ``budget`` bytes (12 bytes a stored pair)."""
+
+    def __init__(self, budget: int, directory: str) -> None:
+        self.budget = budget
+        self.directory = directory
+        self.tree = TreeSum()
+        self.held = 0
+        self.paths: list[str] = []
+
+    def add(self, m: sp.csr_matrix) -> None:
+        self.shape = m.shape
+        self.tree.add(m)
+        self.held += 12 * m.nnz
+        if self.held > self.budget:
+            self._spill()
+
+    def _spill(self) -> None:
+        total = self.tree.total(sp.csr_matrix(self.shape, dtype=np.float64))
+        total.sum_duplicates()
+        fd, path = tempfile.mkstemp(prefix="run-", dir=self.directory)
+        os.close(fd)
+        for part, arr in (("indptr", total.indptr.astype(np.int64)), ("indices", total.indices), ("data", total.data)):
+            np.save(f"{path}.{part}.npy", arr)
+        self.paths.append(path)
+        self.tree = TreeSum()
+        self.held = 0
+
+    def total(self, empty: sp.csr_matrix) -> _Runs:
+        return _Runs(self.paths, self.tree.total(empty))
+
+
 def _empty(n: int) -> sp.csr_matrix:
     return sp.csr_matrix((n, n), dtype=np.float64)
 
@@ -229,7 +304,9 @@ def count_cooccurrences(
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
     workers: int = 1,
-    segment_tokens: int = 1 << 21,
+    segment_tokens: int = 1 << 20,
+    memory: int | None = None,
+    spill_dir: str | None = None,
 ) -> sp.csr_matrix:
     """Co-occurrence matrix of a stream of token-id blocks.
 
@@ -251,6 +328,10 @@ def count_cooccurrences(
         token's position, so the result does not depend on blocking or workers.
     workers : int
         Processes counting segments in parallel; the result is identical for any number.
+    memory : int, optional
+        Bytes the partial matrices may hold (shared among the workers); past it a worker
+        writes its running total to a temporary file in ``spill_dir`` and the runs are
+        summed a block of rows at a time at the end. The result is the same.
 
     Returns
     -------
@@ -263,7 +344,19 @@ def count_cooccurrences(
         (ids, context, position, vocab_size, weights, keep_probability, seed)
         for ids, context, position in _segments(id_blocks, window, keep_probability, seed, segment_tokens, progress)
     )
-    counts = map_reduce(_count_segment, tasks, workers, functools.partial(_empty, vocab_size))
+    if memory is None:
+        counts = map_reduce(_count_segment, tasks, workers, functools.partial(_empty, vocab_size))
+    else:
+        with tempfile.TemporaryDirectory(prefix="embedkit-spill-", dir=spill_dir) as directory:
+            share = max(1, memory // max(workers, 1))
+            runs = map_reduce(
+                _count_segment,
+                tasks,
+                workers,
+                functools.partial(_empty, vocab_size),
+                functools.partial(_SpillingSum, share, directory),
+            )
+            counts = runs.merge() if isinstance(runs, _Runs) else runs
     if symmetric:
         counts = (counts + counts.T).tocsr()
     counts.sum_duplicates()

@@ -255,6 +255,7 @@ def map_reduce(
     items: Iterable[T],
     workers: int,
     empty: Callable[[], R],
+    accumulator: Callable[[], Any] = TreeSum,
 ) -> R:
     """Sum of ``fn(item)`` over ``items`` (anything with ``+``), on ``workers`` processes.
 
@@ -262,12 +263,14 @@ def map_reduce(
     end, so only ``workers`` partials travel back and the parent adds just those: with a
     sparse matrix per item this moves far less than returning every item's result.
     Items go to whichever worker is free next (workers announce when they are ready).
+    ``accumulator()`` makes each worker's folding object (``add(x)``, ``total(empty)``);
+    the default keeps everything in memory.
     """
     if workers <= 1:
-        tree = TreeSum()
+        acc = accumulator()
         for item in items:
-            tree.add(fn(item))
-        return tree.total(empty())
+            acc.add(fn(item))
+        return acc.total(empty())
     from multiprocessing.connection import wait
 
     ctx = multiprocessing.get_context("fork")
@@ -275,7 +278,7 @@ def map_reduce(
     try:
         for _ in range(workers):
             parent, child = ctx.Pipe()
-            p = ctx.Process(target=_reduce_worker, args=(fn, child, empty), daemon=True)
+            p = ctx.Process(target=_reduce_worker, args=(fn, child, empty, accumulator), daemon=True)
             p.start()
             child.close()
             conns.append(parent)
@@ -304,9 +307,9 @@ def _check(message: tuple[str, Any]) -> Any:
     return value
 
 
-def _reduce_worker(fn, conn, empty) -> None:
+def _reduce_worker(fn, conn, empty, accumulator) -> None:
     _worker_init()
-    tree = TreeSum()
+    tree = accumulator()
     conn.send(("ready", None))
     while True:
         item = conn.recv()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import __version__
 from .cooccur import count_cooccurrences, subsample_keep_probability
-from .errors import DataError
+from .errors import DataError, ParameterError
 from .factorize import remove_top_components, svd_vectors, truncated_svd
 from .files import display_name
 from .parallel import check_workers
@@ -41,11 +41,13 @@ class WordOptions:
     remove_top: int = 1
     seed: int = 0
     workers: int | None = None  # processes for tokenizing and counting; None = every core
+    memory: int | None = None  # bytes the count partials may hold before spilling to disk
 
     def params(self) -> dict:
-        """The parameters that determine the vectors (``workers`` does not)."""
+        """The parameters that determine the vectors (``workers`` and ``memory`` do not)."""
         p = asdict(self)
         p.pop("workers")
+        p.pop("memory")
         return p
 
 
@@ -86,6 +88,7 @@ def cooccurrence_counts(id_blocks, vocab: Vocabulary, opts: WordOptions, progres
         seed=opts.seed,
         progress=progress,
         workers=workers,
+        memory=opts.memory,
     )
 
 
@@ -95,6 +98,22 @@ def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict) ->
     )
     vectors = remove_top_components(svd_vectors(svd, eig=opts.eig, vectors=opts.vectors), opts.remove_top)
     return Embedding(words, vectors, counts, params)
+
+
+def parse_size(text: str | None) -> int | None:
+    """Bytes from '4G', '500M', '2GB', '64k' or a plain number (None stays None)."""
+    if text is None:
+        return None
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)[iI]?[bB]?\s*", text)
+    if not m:
+        raise ParameterError(f"--memory {text!r}: expected a size such as 4G, 500M or 2000000")
+    factor = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[m.group(2).lower()]
+    size = int(float(m.group(1)) * factor)
+    if size < 1 << 20:
+        raise ParameterError(f"--memory {text!r}: at least 1M is needed")
+    return size
 
 
 def input_size(paths: str | list[str]) -> int | None:

@@ -197,3 +197,17 @@ def test_graph_inputs(cli, tmp_path):
     check(cli("evaluate", "nodes", out, labels), 4, "labels.csv: 1 labelled node is not in the model (first: 'zz')")
     r = cli("evaluate", "nodes", out, labels, "--ignore-unknown", "--train-fraction", "0.5")
     assert r.exit_code == 0 and "left out" in r.stderr
+
+
+def test_memory_budget_option(cli, tmp_path):
+    from embedkit.pipeline import parse_size
+
+    assert parse_size("4G") == 4 << 30 and parse_size("500MB") == 500 << 20 and parse_size("2000000") == 2000000
+    assert parse_size("1.5g") == int(1.5 * (1 << 30)) and parse_size(None) is None
+    out = tmp_path / "m.ekm"
+    check(cli("train-words", DEMO, "--memory", "4X", "-o", out), 2, "--memory '4X': expected a size", out=out)
+    check(cli("train-words", DEMO, "--memory", "10k", "-o", out), 2, "at least 1M", out=out)
+    a, b = tmp_path / "a.ekm", tmp_path / "b.ekm"
+    assert cli("train-words", DEMO, "--dim", "20", "-q", "-o", a).exit_code == 0
+    assert cli("train-words", DEMO, "--dim", "20", "-q", "--memory", "1M", "-o", b).exit_code == 0
+    assert a.read_bytes() == b.read_bytes()

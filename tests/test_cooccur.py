@@ -132,3 +132,30 @@ def test_segments_workers_and_long_lines_do_not_change_counts(break_rate):
     for segment_tokens, workers in [(7, 1), (64, 1), (500, 2), (3000, 2)]:
         got = count_cooccurrences(np.array_split(ids, 13), 30, segment_tokens=segment_tokens, workers=workers, **kw)
         assert abs(got - reference).max() < 1e-9, (segment_tokens, workers)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_memory_budget_spills_runs_to_disk_with_the_same_counts(tmp_path, workers):
+    rng = np.random.default_rng(11)
+    ids = rng.integers(0, 400, size=60000).astype(np.int32)
+    ids[rng.random(ids.size) < 0.02] = -1
+    kw = dict(window=4, weighting="harmonic", segment_tokens=3000, workers=workers)
+    reference = count_cooccurrences([ids], 400, **kw)
+    spilled = count_cooccurrences([ids], 400, memory=20_000, spill_dir=str(tmp_path), **kw)
+    assert abs(spilled - reference).max() < 1e-9
+    assert spilled.has_canonical_format
+    assert list(tmp_path.iterdir()) == []  # the runs are removed afterwards
+
+
+def test_spilled_runs_are_written_and_merged_by_row_blocks(tmp_path):
+    from embedkit.cooccur import _SpillingSum
+
+    rng = np.random.default_rng(12)
+    parts = [sp.random(50, 50, density=0.1, random_state=rng, format="csr") for _ in range(7)]
+    acc = _SpillingSum(budget=100, directory=str(tmp_path))
+    for p in parts:
+        acc.add(p)
+    runs = acc.total(sp.csr_matrix((50, 50)))
+    assert len(runs.paths) >= 3
+    merged = runs.merge(rows_per_block_nnz=40)
+    np.testing.assert_allclose(merged.toarray(), sum(p.toarray() for p in parts))
