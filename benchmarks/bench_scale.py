@@ -1,0 +1,68 @@
+"""Counting throughput and memory as the corpus grows: dictwiki repeated N times.
+
+    python benchmarks/bench_scale.py [--times 5 20] [--workers 2] [--memory 4G]
+
+For each N, writes dictwiki × N as plain text to a temporary directory, runs
+``embedkit cooccur`` on it (both passes: vocabulary and pairs; window 10, min-count 5)
+in a fresh process, and reports wall time, tokens per second and peak memory (PSS of the
+process tree). Issue 7's targets: ≥ 3 M tokens/s at 20× (92 M tokens) on both cores, and
+the peak at 20× at most 1.3× the peak at 5×.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_words import DATA, run_measured  # noqa: E402
+
+TOKENS_PER_COPY = 4_585_929  # dictwiki with the default tokenizer
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--times", type=int, nargs="+", default=[5, 20])
+    ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--memory", default=None)
+    args = ap.parse_args()
+    src = DATA / "corpora" / "dictwiki.txt.gz"
+    if not src.exists():
+        sys.exit(f"benchmark data not found: {src}")
+    with gzip.open(src, "rb") as f:
+        text = f.read()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="embedkit-scale-") as tmp:
+        for n in args.times:
+            corpus = Path(tmp) / f"dictwiki-x{n}.txt"
+            with open(corpus, "wb") as out:
+                for _ in range(n):
+                    out.write(text)
+            cmd = [sys.executable, "-m", "embedkit.cli", "cooccur", str(corpus), "-o", str(Path(tmp) / "c.npz"), "-q"]
+            if args.workers:
+                cmd += ["--workers", str(args.workers)]
+            if args.memory:
+                cmd += ["--memory", args.memory]
+            wall, peak = run_measured(cmd)
+            tokens = n * TOKENS_PER_COPY
+            rows.append((n, tokens, wall, peak))
+            corpus.unlink()
+            print(
+                f"x{n}: {tokens:,} tokens in {wall:.1f} s = {tokens / wall / 1e6:.2f} M tokens/s, peak {peak:.0f} MB",
+                file=sys.stderr,
+                flush=True,
+            )
+    print(f"machine: {os.cpu_count()} cores; command: embedkit cooccur (window 10, min-count 5)\n")
+    print("| corpus | tokens | wall s | M tokens/s | peak MB |")
+    print("|---|---|---|---|---|")
+    for n, tokens, wall, peak in rows:
+        print(f"| dictwiki × {n} | {tokens:,} | {wall:.1f} | {tokens / wall / 1e6:.2f} | {peak:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
