@@ -233,7 +233,6 @@ def _segments(
     keep_probability: np.ndarray | None,
     seed: int,
     target: int,
-    progress: Callable[[int], None] | None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
     """Regroup a stream of id blocks into segments of about ``target`` tokens that end at
     a line break, so that segments can be counted independently.  A line longer than
@@ -245,8 +244,6 @@ def _segments(
     context = np.empty(0, np.int32)
     for block in id_blocks:
         block = np.asarray(block, dtype=np.int32)
-        if progress is not None:
-            progress(block.size)
         pending.append(block)
         size += block.size
         if size < target:
@@ -342,10 +339,11 @@ def count_cooccurrences(
         raise DataError("the vocabulary is empty: no word reaches --min-count")
     tasks = (
         (ids, context, position, vocab_size, weights, keep_probability, seed)
-        for ids, context, position in _segments(id_blocks, window, keep_probability, seed, segment_tokens, progress)
+        for ids, context, position in _segments(id_blocks, window, keep_probability, seed, segment_tokens)
     )
+    done = (lambda task: progress(task[0].size)) if progress is not None else None
     if memory is None:
-        counts = map_reduce(_count_segment, tasks, workers, functools.partial(_empty, vocab_size))
+        counts = map_reduce(_count_segment, tasks, workers, functools.partial(_empty, vocab_size), done=done)
     else:
         with tempfile.TemporaryDirectory(prefix="embedkit-spill-", dir=spill_dir) as directory:
             share = max(1, memory // max(workers, 1))
@@ -355,6 +353,7 @@ def count_cooccurrences(
                 workers,
                 functools.partial(_empty, vocab_size),
                 functools.partial(_SpillingSum, share, directory),
+                done,
             )
             counts = runs.merge() if isinstance(runs, _Runs) else runs
     if symmetric:

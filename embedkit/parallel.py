@@ -256,6 +256,7 @@ def map_reduce(
     workers: int,
     empty: Callable[[], R],
     accumulator: Callable[[], Any] = TreeSum,
+    done: Callable[[T], None] | None = None,
 ) -> R:
     """Sum of ``fn(item)`` over ``items`` (anything with ``+``), on ``workers`` processes.
 
@@ -264,12 +265,15 @@ def map_reduce(
     sparse matrix per item this moves far less than returning every item's result.
     Items go to whichever worker is free next (workers announce when they are ready).
     ``accumulator()`` makes each worker's folding object (``add(x)``, ``total(empty)``);
-    the default keeps everything in memory.
+    the default keeps everything in memory. ``done(item)`` is called in this process once
+    an item has been folded (for progress).
     """
     if workers <= 1:
         acc = accumulator()
         for item in items:
             acc.add(fn(item))
+            if done is not None:
+                done(item)
         return acc.total(empty())
     from multiprocessing.connection import wait
 
@@ -283,13 +287,22 @@ def map_reduce(
             child.close()
             conns.append(parent)
             procs.append(p)
+        busy: dict = {}  # connection → the item it is folding
+
+        def finished(conn) -> None:
+            _check(conn.recv())  # "ready": its previous item, if any, is folded
+            item = busy.pop(conn, None)
+            if item is not None and done is not None:
+                done(item)
+
         for item in items:
             ready = wait(conns)[0]
-            _check(ready.recv())
+            finished(ready)
             ready.send(item)
+            busy[ready] = item
         tree = TreeSum()
         for conn in conns:
-            _check(conn.recv())  # the last "ready"
+            finished(conn)
             conn.send(None)
             tree.add(_check(conn.recv()))
         return tree.total(empty())

@@ -46,7 +46,7 @@ class Reporter:
             if unit == "bytes":
                 counter = [BarColumn(), DownloadColumn(), TransferSpeedColumn()]
             elif total is not None:
-                counter = [BarColumn(), MofNCompleteColumn(), TextColumn(unit)]
+                counter = [BarColumn(), MofNCompleteColumn(), TextColumn(unit), _rate_column(unit)]
             else:
                 counter = []  # a spinner and the time: nothing to count
             columns = [SpinnerColumn(), TextColumn(f"{name:<10}"), *counter, TimeElapsedColumn()]
@@ -59,6 +59,25 @@ class Reporter:
         self.timings[name] = self.timings.get(name, 0.0) + elapsed
         if self.verbose:
             print(f"embedkit: {name:<10} {elapsed:7.2f} s", file=sys.stderr)
+
+
+def _rate_column(unit: str):
+    """A rich column showing units per second (e.g. '2.1 M tokens/s')."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        def render(self, task) -> Text:
+            elapsed = task.finished_time if task.finished else task.elapsed
+            speed = task.completed / elapsed if elapsed else None  # the average so far
+            if not speed:
+                return Text("", style="progress.data.speed")
+            scaled, prefix = (
+                (speed / 1e6, "M ") if speed >= 1e6 else (speed / 1e3, "k ") if speed >= 1e3 else (speed, "")
+            )
+            return Text(f"{scaled:.1f} {prefix}{unit}/s", style="progress.data.speed")
+
+    return Rate()
 
 
 #: A reporter that shows nothing (the default for library calls).

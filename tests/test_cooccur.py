@@ -159,3 +159,13 @@ def test_spilled_runs_are_written_and_merged_by_row_blocks(tmp_path):
     assert len(runs.paths) >= 3
     merged = runs.merge(rows_per_block_nnz=40)
     np.testing.assert_allclose(merged.toarray(), sum(p.toarray() for p in parts))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_reports_every_token_once_counted(workers):
+    ids = np.random.default_rng(13).integers(-1, 50, size=30000).astype(np.int32)
+    seen = []
+    count_cooccurrences(
+        np.array_split(ids, 5), 50, window=3, workers=workers, segment_tokens=2000, progress=seen.append
+    )
+    assert sum(seen) == ids.size and len(seen) > 5
