@@ -473,13 +473,11 @@ def is_model_file(path: str) -> bool:
         return False
     if fmt != "glove":
         return True
+    from .files import is_number
+
     with open(path, "rb") as f:
-        first = f.readline().split()
-    try:
-        float(first[0])
-        return False
-    except (ValueError, IndexError):
-        return True
+        first = f.readline().decode("utf-8", "replace").split()
+    return bool(first) and not is_number(first[0])
 
 
 ModelOpt = Annotated[
@@ -574,14 +572,13 @@ def info(
 
     Example: [bold]embedkit info model.ekm[/bold]
     """
-    from .files import check_readable
     from .vectors import detect_format, load_model
 
-    check_readable(model)
-    emb = load_model(model)
+    fmt = detect_format(model)
+    emb = load_model(model, fmt=fmt)
     facts = {
         "file": model,
-        "format": detect_format(model),
+        "format": fmt,
         "file_bytes": Path(model).stat().st_size,
         "words": len(emb),
         "dim": emb.dim,
@@ -735,9 +732,10 @@ def sentence_features_cmd(
     [bold]embedkit sentence-features test.txt --mode sif --load-fit sif.npz -o test.tsv[/bold]
     """
     from .errors import DataError
-    from .features import SentenceFeatures, read_lines
+    from .features import SentenceFeatures
     from .files import display_name, write_table
     from .progress import Reporter
+    from .text import read_lines
 
     if fmt == FeatureFormat.npy:
         _binary_to(output)
@@ -791,11 +789,10 @@ def lsa(
 
     Example: [bold]embedkit lsa abstracts.txt -o lsa.ekm --dim 100 && embedkit search "gene therapy" -m lsa.ekm[/bold]
     """
-    from .features import read_lines
     from .files import display_name
     from .lsa import build_lsa, documents_path
     from .progress import Reporter
-    from .text import Tokenizer
+    from .text import Tokenizer, read_lines
 
     lines = read_lines(docs)
     with Reporter(quiet=quiet).stage("lsa", None, unit="steps"):

@@ -161,6 +161,8 @@ class _Runs:
     def merge(self, rows_per_block_nnz: int = 1 << 24) -> sp.csr_matrix:
         """Sum every run a block of rows at a time: memory holds the result and one
         block of each run (the runs are memory-mapped)."""
+        if not self.paths:
+            return self.memory
         runs = [
             tuple(np.load(f"{p}.{part}.npy", mmap_mode="r") for part in ("indptr", "indices", "data"))
             for p in self.paths

@@ -12,6 +12,7 @@ Protocols (as in the benchmark literature and ``../shared/data/README.md``):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,7 @@ from scipy.stats import spearmanr
 
 from .errors import DataError, ParameterError
 from .files import display_name
-from .text import read_blocks
+from .text import numbered_lines
 from .vectors import Embedding, analogy_scores
 
 
@@ -38,27 +39,29 @@ class AnalogyResult:
     total: int
 
 
+def _content_lines(path: str) -> Iterator[tuple[int, str]]:
+    """(line number, stripped line) for each line that is not blank or a ``#`` comment."""
+    for lineno, line in numbered_lines(path):
+        s = line.strip()
+        if s and not s.startswith("#"):
+            yield lineno, s
+
+
 def read_similarity_pairs(path: str) -> list[tuple[str, str, float]]:
     """Read ``word1 word2 score`` lines (tab or space separated); ``#`` lines are comments."""
     name = display_name(path)
     pairs = []
-    lineno = 0
-    for block in read_blocks(path):
-        for line in block.splitlines():
-            lineno += 1
-            s = line.strip()
-            if not s or s.startswith("#"):
-                continue
-            parts = s.split("\t") if "\t" in s else s.split()
-            if len(parts) < 3:
-                raise DataError(f"{name}, line {lineno}: expected 'word1 word2 score', got {s[:60]!r}")
-            try:
-                score = float(parts[2])
-            except ValueError:
-                if lineno == 1 or not pairs:
-                    continue  # a header row
-                raise DataError(f"{name}, line {lineno}: score {parts[2]!r} is not a number") from None
-            pairs.append((parts[0].strip(), parts[1].strip(), score))
+    for lineno, s in _content_lines(path):
+        parts = s.split("\t") if "\t" in s else s.split()
+        if len(parts) < 3:
+            raise DataError(f"{name}, line {lineno}: expected 'word1 word2 score', got {s[:60]!r}")
+        try:
+            score = float(parts[2])
+        except ValueError:
+            if lineno == 1 or not pairs:
+                continue  # a header row
+            raise DataError(f"{name}, line {lineno}: score {parts[2]!r} is not a number") from None
+        pairs.append((parts[0].strip(), parts[1].strip(), score))
     if not pairs:
         raise DataError(f"{name}: no word pairs found")
     return pairs
@@ -68,17 +71,13 @@ def read_analogies(path: str) -> list[tuple[str, str, str, str]]:
     """Read ``a b c d`` lines (tab or space separated); ``:`` section headers are skipped."""
     name = display_name(path)
     out = []
-    lineno = 0
-    for block in read_blocks(path):
-        for line in block.splitlines():
-            lineno += 1
-            s = line.strip()
-            if not s or s.startswith(":") or s.startswith("#"):
-                continue
-            parts = s.split()
-            if len(parts) != 4:
-                raise DataError(f"{name}, line {lineno}: expected four words 'a b c d', got {s[:60]!r}")
-            out.append(tuple(parts))  # type: ignore[arg-type]
+    for lineno, s in _content_lines(path):
+        if s.startswith(":"):  # a section header
+            continue
+        parts = s.split()
+        if len(parts) != 4:
+            raise DataError(f"{name}, line {lineno}: expected four words 'a b c d', got {s[:60]!r}")
+        out.append(tuple(parts))  # type: ignore[arg-type]
     if not out:
         raise DataError(f"{name}: no analogy questions found")
     return out
@@ -145,12 +144,11 @@ def read_labels(path: str) -> list[str]:
     """One label a line (surrounding white space dropped); an empty line is an error."""
     name = display_name(path)
     labels: list[str] = []
-    for block in read_blocks(path):
-        for line in block.split("\n")[:-1]:
-            label = line.strip()
-            if not label:
-                raise DataError(f"{name}, line {len(labels) + 1}: empty label")
-            labels.append(label)
+    for lineno, line in numbered_lines(path):
+        label = line.strip()
+        if not label:
+            raise DataError(f"{name}, line {lineno}: empty label")
+        labels.append(label)
     if not labels:
         raise DataError(f"{name}: no labels found")
     return labels
@@ -249,21 +247,15 @@ def read_node_labels(path: str) -> dict[str, list[str]]:
     for several labels.  ``#`` lines are comments; a first line ``node,label`` is a header."""
     name = display_name(path)
     out: dict[str, list[str]] = {}
-    lineno = 0
-    for block in read_blocks(path):
-        for line in block.splitlines():
-            lineno += 1
-            s = line.strip()
-            if not s or s.startswith("#"):
-                continue
-            parts = [x.strip() for x in (s.split("\t") if "\t" in s else s.split(",") if "," in s else s.split())]
-            if len(parts) != 2 or not parts[0] or not parts[1]:
-                raise DataError(f"{name}, line {lineno}: expected 'node,label', got {s[:60]!r}")
-            if not out and parts[0].lower() in ("node", "id", "node_id") and parts[1].lower() in ("label", "class"):
-                continue
-            labels = out.setdefault(parts[0], [])
-            if parts[1] not in labels:
-                labels.append(parts[1])
+    for lineno, s in _content_lines(path):
+        parts = [x.strip() for x in (s.split("\t") if "\t" in s else s.split(",") if "," in s else s.split())]
+        if len(parts) != 2 or not parts[0] or not parts[1]:
+            raise DataError(f"{name}, line {lineno}: expected 'node,label', got {s[:60]!r}")
+        if not out and parts[0].lower() in ("node", "id", "node_id") and parts[1].lower() in ("label", "class"):
+            continue
+        labels = out.setdefault(parts[0], [])
+        if parts[1] not in labels:
+            labels.append(parts[1])
     if not out:
         raise DataError(f"{name}: no labels found")
     return out

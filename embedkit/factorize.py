@@ -88,10 +88,10 @@ def _randomized_svd(m, k: int, n_iter: int, oversample: int, rng, dtype, workers
 def _range_finder_svd(matmul, rmatmul, omega: np.ndarray, k: int, n_iter: int):
     # the power iterations only need a well-conditioned basis (one Cholesky-QR round);
     # the final basis Q must be orthonormal to working precision (two rounds)
-    q = _orthonormalize(np.asarray(matmul(omega)), rounds=1 if n_iter else 2)
+    q = orthonormalize(np.asarray(matmul(omega)), rounds=1 if n_iter else 2)
     for i in range(n_iter):
-        z = _orthonormalize(np.asarray(rmatmul(q)), rounds=1)
-        q = _orthonormalize(np.asarray(matmul(z)), rounds=2 if i == n_iter - 1 else 1)
+        z = orthonormalize(np.asarray(rmatmul(q)), rounds=1)
+        q = orthonormalize(np.asarray(matmul(z)), rounds=2 if i == n_iter - 1 else 1)
     b = np.asarray(rmatmul(q)).T.astype(np.float64)  # (l × n_cols) = Qᵀ M
     # SVD of the small factor through the l × l Gram matrix: B Bᵀ = W Σ² Wᵀ
     gram = b @ b.T
@@ -106,7 +106,7 @@ def _range_finder_svd(matmul, rmatmul, omega: np.ndarray, k: int, n_iter: int):
     return u, s.astype(q.dtype), vt.astype(q.dtype)
 
 
-def _orthonormalize(y: np.ndarray, rounds: int = 2) -> np.ndarray:
+def orthonormalize(y: np.ndarray, rounds: int = 2) -> np.ndarray:
     """Orthonormal basis of the columns of a tall matrix.
 
     CholeskyQR2 (two rounds of Q = Y R⁻¹ with R from the Cholesky factor of YᵀY in float64):

@@ -55,24 +55,13 @@ from threadpoolctl import threadpool_limits
 from .errors import DataError, InputError, ParameterError
 from .factorize import PCAResult, pca
 from .files import atomic_output, check_readable
-from .text import Tokenizer, read_blocks
+from .text import Tokenizer
 from .vectors import Embedding
 
 MODES = ("mean", "sif", "pcs")
 
 #: Floats held at once by one padded batch of the pcs mode (batch × length × dim).
 _PCS_BATCH_FLOATS = 1 << 24
-
-
-def read_lines(path: str) -> list[str]:
-    """The lines of a text file or stdin (``-``), split on ``\\n`` only.
-
-    A final line without a newline counts; a file ending in a newline has no extra empty line.
-    """
-    lines: list[str] = []
-    for block in read_blocks(path):
-        lines.extend(block.split("\n")[:-1])  # every block ends with a newline
-    return lines
 
 
 def parse_mode(mode: str) -> list[str]:
@@ -339,14 +328,6 @@ class SentenceFeatures:
                     f"--dim {self.dim} is more than the {min(x.shape)} directions of the fitting lines"
                 )
             self.pca_ = pca(x, self.dim)
-        return self
-
-    def set_components(self, components: np.ndarray) -> SentenceFeatures:
-        """Use previously fitted common components, shape (r, d)."""
-        c = np.asarray(components, dtype=np.float32)
-        if c.ndim != 2 or c.shape[1] != self.emb.dim:
-            raise DataError(f"common components of shape {c.shape} do not fit {self.emb.dim}-dimensional vectors")
-        self.components_ = c
         return self
 
     def transform(self, lines: Sequence[str] | EncodedLines) -> np.ndarray:

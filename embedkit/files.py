@@ -166,7 +166,8 @@ def load_matrix(path: str | os.PathLike):
 # -- dense tables (pca input, feature output) -------------------------------------------------
 
 
-def _is_number(cell: str) -> bool:
+def is_number(cell: str) -> bool:
+    """Whether a table cell (or an edge weight) parses as a float."""
     try:
         float(cell)
         return True
@@ -177,7 +178,7 @@ def _is_number(cell: str) -> bool:
 def _numeric_body(lines: list[str], sep: str | None) -> np.ndarray | None:
     """The table parsed in one call when it is all numbers and rectangular, else None."""
     first = lines[0].split(sep) if sep else lines[0].split()
-    if not all(_is_number(c) for c in first):
+    if not all(is_number(c) for c in first):
         return None
     width = len(first)
     if sep is not None:
@@ -217,9 +218,9 @@ def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, l
         if x.ndim != 2 or not np.issubdtype(x.dtype, np.number):
             raise DataError(f"{name}: expected a 2-D numeric array, got shape {x.shape} of {x.dtype}")
         return x.astype(np.float64), None, None
-    from .text import read_blocks
+    from .text import read_lines
 
-    lines = [line for block in read_blocks(str(path)) for line in block.split("\n")[:-1] if line.strip()]
+    lines = [line for line in read_lines(str(path)) if line.strip()]
     if not lines:
         raise DataError(f"{name}: the table is empty")
     first = lines[0]
@@ -234,14 +235,14 @@ def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, l
         return fast, None, None
     rows = [[c.strip().strip('"') for c in (line.split(sep) if sep else line.split())] for line in lines]
     header = None
-    if not all(_is_number(c) for c in rows[0][1:]) or (
-        len(rows) > 1 and _is_number(rows[1][0]) and not _is_number(rows[0][0])
+    if not all(is_number(c) for c in rows[0][1:]) or (
+        len(rows) > 1 and is_number(rows[1][0]) and not is_number(rows[0][0])
     ):
         header, rows = rows[0], rows[1:]
     if not rows:
         raise DataError(f"{name}: the table has a header but no rows")
     labels = None
-    if not all(_is_number(r[0]) for r in rows):
+    if not all(is_number(r[0]) for r in rows):
         labels = [r[0] for r in rows]
         rows = [r[1:] for r in rows]
         header = header[1:] if header else None
@@ -254,7 +255,7 @@ def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, l
         x = np.array(rows, dtype=np.float64)
     except ValueError:
         for i, r in enumerate(rows):
-            bad = next((c for c in r if not _is_number(c)), None)
+            bad = next((c for c in r if not is_number(c)), None)
             if bad is not None:
                 raise DataError(f"{name}, line {i + offset}: {bad!r} is not a number") from None
         raise

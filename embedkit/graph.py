@@ -39,7 +39,8 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from .errors import DataError, ParameterError
-from .files import display_name, read_all_bytes
+from .factorize import orthonormalize
+from .files import display_name, is_number, read_all_bytes
 
 METHODS = ("auto", "netmf", "walks")
 #: ``method="auto"`` uses NetMF up to this many nodes (a dense n × n float32 matrix,
@@ -178,14 +179,6 @@ class Graph:
         )
 
 
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-        return True
-    except ValueError:
-        return False
-
-
 def read_edges(
     path: str,
     directed: bool = False,
@@ -280,7 +273,7 @@ def read_edges(
         try:
             weights = cols[:, 2].astype(np.float64)
         except ValueError:
-            i = next(i for i, s in enumerate(cols[:, 2]) if not _is_number(s))
+            i = next(i for i, s in enumerate(cols[:, 2]) if not is_number(s))
             raise DataError(f"{name}, line {lines[i]}: weight {cols[i, 2]!r} is not a number") from None
         bad = np.flatnonzero(~np.isfinite(weights) | (weights < 0))
         if bad.size:
@@ -350,9 +343,9 @@ def _looks_like_header(cols: np.ndarray) -> bool:
     if cols.shape[0] < 2:
         return False
     nxt = [str(x) for x in cols[1]]
-    if cols.shape[1] == 3 and not _is_number(row[2]) and _is_number(nxt[2]):
+    if cols.shape[1] == 3 and not is_number(row[2]) and is_number(nxt[2]):
         return True
-    return not any(_is_number(x) for x in row[:2]) and all(_is_number(x) for x in nxt[:2])
+    return not any(is_number(x) for x in row[:2]) and all(is_number(x) for x in nxt[:2])
 
 
 # -- random walks ---------------------------------------------------------------------
@@ -612,14 +605,14 @@ def top_eigenpairs(
     rng = np.random.default_rng(seed)
     l = min(rank + oversample, n)
     s32 = sp.csr_matrix(s, dtype=np.float32)
-    x = _orthonormalize(rng.standard_normal((n, l), dtype=np.float32))
+    x = orthonormalize(rng.standard_normal((n, l), dtype=np.float32))
     cut = 0.0  # first pass: damp the negative half of the spectrum
     for _ in range(passes):
         center, half = (cut - 1.0) / 2, (cut + 1.0) / 2
         y_prev, y = x, (s32 @ x - center * x) / half
         for _k in range(1, degree):
             y_prev, y = y, 2.0 * (s32 @ y - center * y) / half - y_prev
-        x = _orthonormalize(y)
+        x = orthonormalize(y)
         h = (x.T @ (s32 @ x)).astype(np.float64)
         with threadpool_limits(1):
             w, v = la.eigh((h + h.T) / 2, check_finite=False)
@@ -628,12 +621,6 @@ def top_eigenpairs(
         x = x @ v.astype(np.float32)
         cut = float(w[-1])  # the smallest Ritz value: below it is what to damp
     return w[:rank], x[:, :rank].astype(np.float64)
-
-
-def _orthonormalize(y: np.ndarray) -> np.ndarray:
-    from .factorize import _orthonormalize as ortho
-
-    return ortho(y)
 
 
 def netmf_matrix(

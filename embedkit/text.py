@@ -92,6 +92,30 @@ def raw_blocks(
             f.close()
 
 
+def numbered_lines(path: str) -> Iterator[tuple[int, str]]:
+    """Every line of a text file or stdin (``-``) with its 1-based number, without the
+    newline; split on ``\\n`` only, so a line cut between blocks comes out whole."""
+    lineno = 0
+    partial = ""
+    for block in read_blocks(path):
+        pieces = block.split("\n")
+        pieces[0] = partial + pieces[0]
+        partial = pieces.pop()  # "" when the block ends with a newline
+        for line in pieces:
+            lineno += 1
+            yield lineno, line
+    if partial:
+        yield lineno + 1, partial
+
+
+def read_lines(path: str) -> list[str]:
+    """The lines of a text file or stdin (``-``), split on ``\\n`` only.
+
+    A final line without a newline counts; a file ending in a newline has no extra empty line.
+    """
+    return [line for _, line in numbered_lines(path)]
+
+
 def _decode(data: bytes, name: str, offset: int) -> str:
     try:
         return data.decode("utf-8")
@@ -206,18 +230,17 @@ class Vocabulary:
         words: list[str] = []
         counts: list[int] = []
         name = display_name(path)
-        for block in read_blocks(path):
-            for line in block.splitlines():
-                if not line.strip():
-                    continue
-                parts = line.split("\t")
-                if len(parts) != 2:
-                    raise DataError(f"{name}, line {len(words) + 1}: expected 'word<TAB>count', got {line[:60]!r}")
-                try:
-                    counts.append(int(parts[1]))
-                except ValueError:
-                    raise DataError(f"{name}, line {len(words) + 1}: count {parts[1]!r} is not an integer") from None
-                words.append(parts[0])
+        for lineno, line in numbered_lines(path):
+            if not line.strip():
+                continue
+            parts = line.rstrip("\r").split("\t")
+            if len(parts) != 2:
+                raise DataError(f"{name}, line {lineno}: expected 'word<TAB>count', got {line[:60]!r}")
+            try:
+                counts.append(int(parts[1]))
+            except ValueError:
+                raise DataError(f"{name}, line {lineno}: count {parts[1]!r} is not an integer") from None
+            words.append(parts[0])
         if not words:
             raise DataError(f"{name}: the vocabulary file is empty")
         if len(set(words)) != len(words):

@@ -439,23 +439,20 @@ def read_word_counts(path: str | os.PathLike, words: Sequence[str]) -> np.ndarra
 
     Every word must be listed: a missing one is an error naming it.
     """
-    from .text import read_blocks
+    from .text import numbered_lines
 
     name = display_name(path)
     table: dict[str, int] = {}
-    lineno = 0
-    for block in read_blocks(str(path)):
-        for line in block.splitlines():
-            lineno += 1
-            parts = line.split()
-            if not parts:
-                continue
-            try:
-                if len(parts) != 2:
-                    raise ValueError
-                table[parts[0]] = int(parts[1])
-            except ValueError:
-                raise InputError(f"{name}, line {lineno}: expected 'word count', got {line[:60]!r}") from None
+    for lineno, line in numbered_lines(str(path)):
+        parts = line.split()
+        if not parts:
+            continue
+        try:
+            if len(parts) != 2:
+                raise ValueError
+            table[parts[0]] = int(parts[1])
+        except ValueError:
+            raise InputError(f"{name}, line {lineno}: expected 'word count', got {line[:60]!r}") from None
     missing = next((w for w in words if w not in table), None)
     if missing is not None:
         raise InputError(f"{name}: no count for {missing!r}")
@@ -482,13 +479,15 @@ def load_model(
     cache: bool = True,
     progress: Callable[[int], None] | None = None,
     on_cache: Callable[[Path], None] | None = None,
+    fmt: str | None = None,
 ) -> Embedding:
     """Load any model file; a word2vec or GloVe file is parsed once and then served from
-    its native cache (see :func:`cache_path`), memory-mapped like a native model."""
+    its native cache (see :func:`cache_path`), memory-mapped like a native model.
+    ``fmt`` skips the detection when the caller has already run :func:`detect_format`."""
     if str(path) == "-":
         raise ParameterError("a model must be a file, not stdin")
     check_readable(path)
-    fmt = detect_format(path)
+    fmt = fmt or detect_format(path)
     if fmt == "embedkit":
         return Embedding.load(path)
     cached = cache_path(path) if cache else None

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from embedkit.errors import DataError, ParameterError
-from embedkit.features import SentenceFeatures, encode_lines, read_lines, sentence_features, sif_weights
+from embedkit.features import SentenceFeatures, encode_lines, sentence_features, sif_weights
+from embedkit.text import read_lines
 from embedkit.vectors import Embedding
 
 WORDS = ["king", "queen", "man", "woman", "apple"]
