@@ -753,13 +753,13 @@ def sentence_features_cmd(
             feats.load_fit(load_fit)
         elif feats.needs_fit:
             fit_enc = feats.encode(read_lines(fit_on)) if fit_on is not None else enc
+            feats.fit(fit_enc)
             if fit_enc.n_lines < 10:  # the common component of so few lines is most of them
                 _note(
                     quiet,
                     f"embedkit: warning: --mode {mode} / --dim fitted on only {fit_enc.n_lines} line(s); "
                     "fit on training text with --fit-on or --load-fit",
                 )
-            feats.fit(fit_enc)
         if save_fit is not None:
             feats.save_fit(save_fit)
         x = feats.transform(enc)
