@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 import numpy as np
 import scipy.sparse as sp
 
+from . import kernels
 from .errors import DataError, ParameterError
 from .parallel import TreeSum, map_reduce
 from .text import LINE_BREAK
@@ -84,19 +85,26 @@ def _first_of_runs(sorted_keys: np.ndarray) -> np.ndarray:
     return np.flatnonzero(first)
 
 
+def _key_layout(n: int, weights: np.ndarray) -> tuple[int, int]:
+    """Bit widths (col_bits, dist_bits) of a pair key ``row | col | d-1`` for V = n."""
+    window = len(weights)
+    col_bits = max(int(n - 1).bit_length(), 1)
+    dist_bits = 0 if bool(np.all(weights == 1.0)) else max(int(window - 1).bit_length(), 1)
+    if 2 * col_bits + dist_bits > 63:
+        raise DataError(f"a vocabulary of {n} words is too large to count")
+    return col_bits, dist_bits
+
+
 def _count_block(ids: np.ndarray, lines: np.ndarray, start: int, n: int, weights: np.ndarray) -> sp.csr_matrix:
     """Count forward pairs (ids[i], ids[i+d]) with i + d >= start, same line, d <= window.
 
     Each pair becomes one int64 key, ``row | col | d-1`` packed in bit fields (shifts and
     masks, no integer division), so one sort groups the pairs and, within a pair, its
-    distances; runs are then counted and weighted.
+    distances; runs are then counted and weighted.  (The numpy version of
+    :func:`kernels.pair_keys` + :func:`kernels.reduce_sorted_keys`.)
     """
     window = len(weights)
-    uniform = bool(np.all(weights == 1.0))
-    col_bits = max(int(n - 1).bit_length(), 1)
-    dist_bits = 0 if uniform else max(int(window - 1).bit_length(), 1)
-    if 2 * col_bits + dist_bits > 63:
-        raise DataError(f"a vocabulary of {n} words is too large to count")
+    col_bits, dist_bits = _key_layout(n, weights)
     row_shift = col_bits + dist_bits
     wide = ids.astype(np.int64)
     left_keys = wide << row_shift
@@ -119,7 +127,7 @@ def _count_block(ids: np.ndarray, lines: np.ndarray, start: int, n: int, weights
     mult = np.empty(starts.size, dtype=np.float64)
     mult[:-1] = starts[1:] - starts[:-1]
     mult[-1] = keys.size - starts[-1]
-    if uniform:
+    if not dist_bits:
         return _pairs_to_csr(uniq, mult, n, col_bits)
     mult *= weights[uniq & ((1 << dist_bits) - 1)]
     pair = uniq >> dist_bits
@@ -136,8 +144,14 @@ def _count_segment(task: tuple) -> sp.csr_matrix:
     segment starts inside a line (empty otherwise).  Runs in a worker process.
     """
     ids, context, position, n, weights, keep_probability, seed = task
-    lines = np.cumsum(ids == LINE_BREAK, dtype=np.int64)
     keep = _kept(ids, position, keep_probability, seed)
+    if kernels.ENABLED:
+        col_bits, dist_bits = _key_layout(n, weights)
+        keys = kernels.pair_keys(ids, keep, np.asarray(context, np.int32), len(weights), col_bits, dist_bits)
+        keys.sort()
+        indptr, indices, data = kernels.reduce_sorted_keys(keys, weights, n, col_bits, dist_bits)
+        return sp.csr_matrix((data, indices, indptr), shape=(n, n))
+    lines = np.cumsum(ids == LINE_BREAK, dtype=np.int64)
     kept = np.concatenate([context, ids[keep]])
     kept_lines = np.concatenate([np.zeros(len(context), np.int64), lines[keep]])
     return _count_block(kept, kept_lines, len(context), n, weights)
@@ -344,6 +358,8 @@ def count_cooccurrences(
         for ids, context, position in _segments(id_blocks, window, keep_probability, seed, segment_tokens)
     )
     done = (lambda task: progress(task[0].size)) if progress is not None else None
+    if workers > 1:  # compile (or load) the counting loops once, before the workers fork
+        _count_segment((np.zeros(2, np.int32), np.empty(0, np.int32), 0, vocab_size, weights, keep_probability, seed))
     if memory is None:
         counts = map_reduce(_count_segment, tasks, workers, functools.partial(_empty, vocab_size), done=done)
     else:

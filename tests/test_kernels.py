@@ -1,0 +1,73 @@
+"""The compiled loops (embedkit.kernels) against the numpy / ``re`` code they replace."""
+
+import numpy as np
+import pytest
+
+from embedkit import cooccur, kernels
+from embedkit.text import Tokenizer
+
+pytestmark = pytest.mark.skipif(not kernels.ENABLED, reason="numba is not installed (or EMBEDKIT_NO_JIT is set)")
+
+
+def reference_block(tok, text, monkeypatch):
+    monkeypatch.setattr(kernels, "ENABLED", False)
+    try:
+        return tok.block_counts(text)
+    finally:
+        monkeypatch.setattr(kernels, "ENABLED", True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The girl walks to her dog to the park\nthe dog\n",
+        "Café au LAIT, naïve\r\nİstanbul ŞEHİR x2y_z ΑΘΗΝΑ 日本語テキスト\n\n\ttail",
+        "",
+        "   , . ;",
+        "\n\n\n",
+        "no newline at the end",
+    ],
+)
+@pytest.mark.parametrize("lowercase", [True, False])
+def test_the_compiled_tokenizer_gives_the_regex_tokens(text, lowercase, monkeypatch):
+    tok = Tokenizer(lowercase=lowercase)
+    words, counts, ids = tok.block_counts(text)
+    assert [words[i] for i in ids] == tok.block_tokens(text)
+    assert (words, counts, ids.tolist()) == tuple(
+        x.tolist() if isinstance(x, np.ndarray) else x for x in reference_block(tok, text, monkeypatch)
+    )
+
+
+def test_the_tokenizer_rescans_when_a_block_has_more_distinct_words_than_expected(monkeypatch):
+    # 64 characters per distinct word is the first guess; these are 5-letter words
+    rng = np.random.default_rng(0)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyzé"))
+    words = ["".join(rng.choice(letters, 5)) for _ in range(6000)]
+    text = " ".join(words) + "\n" + " ".join(words[:100]) + "\n"
+    tok = Tokenizer()
+    got = tok.block_counts(text)
+    ref = reference_block(tok, text, monkeypatch)
+    assert got[0] == ref[0] and got[1] == ref[1] and got[2].tolist() == ref[2].tolist()
+    assert len(got[0]) > len(text) // 64 + 1024
+
+
+@pytest.mark.parametrize("weighting", ["uniform", "harmonic"])
+@pytest.mark.parametrize("with_context", [False, True])
+@pytest.mark.parametrize("subsample", [False, True])
+def test_the_compiled_pair_counter_matches_the_numpy_one(weighting, with_context, subsample, monkeypatch):
+    rng = np.random.default_rng(7)
+    n = 300
+    ids = (rng.zipf(1.3, 20000) % n).astype(np.int32)
+    ids[rng.random(ids.size) < 0.03] = -1
+    ids[rng.random(ids.size) < 0.1] = -2
+    context = rng.integers(0, n, 9).astype(np.int32) if with_context else np.empty(0, np.int32)
+    keep = np.linspace(0.2, 1.0, n) if subsample else None
+    task = (ids, context, 1234, n, cooccur.distance_weights(4, weighting), keep, 5)
+    got = cooccur._count_segment(task)
+    monkeypatch.setattr(kernels, "ENABLED", False)
+    ref = cooccur._count_segment(task)
+    assert got.has_canonical_format and got.nnz == ref.nnz
+    np.testing.assert_array_equal(got.indptr, ref.indptr)
+    np.testing.assert_array_equal(got.indices, ref.indices)
+    np.testing.assert_allclose(got.data, ref.data, rtol=1e-12)
+    assert got.sum() > 0
