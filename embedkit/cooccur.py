@@ -157,58 +157,100 @@ def _count_segment(task: tuple) -> sp.csr_matrix:
     return _count_block(kept, kept_lines, len(context), n, weights)
 
 
-class _Runs:
-    """Partial count matrices: some spilled to disk (sorted CSR arrays in .npy files), one
-    in memory. ``+`` concatenates the spilled runs and adds the in-memory parts."""
+_RUN_PARTS = (("indptr", np.int64), ("indices", np.int32), ("data", np.float64))
 
-    def __init__(self, paths: list[str], memory: sp.csr_matrix) -> None:
+
+def _save_run(m: sp.csr_matrix, directory: str) -> str:
+    """Write a canonical CSR matrix as three raw binary files; returns their common prefix."""
+    fd, path = tempfile.mkstemp(prefix="run-", dir=directory)  # reserves the prefix
+    os.close(fd)
+    for (part, dtype), arr in zip(_RUN_PARTS, (m.indptr, m.indices, m.data)):
+        arr.astype(dtype, copy=False).tofile(f"{path}.{part}")
+    return path
+
+
+def _read_run_rows(path: str, indptr: np.ndarray, r0: int, r1: int, n_cols: int) -> sp.csr_matrix:
+    """Rows r0..r1 of a run written by :func:`_save_run`, read with plain file reads (not
+    memory-mapped: mapped pages would count as the process's memory until unmapped)."""
+    lo, hi = int(indptr[r0]), int(indptr[r1])
+    indices = np.fromfile(f"{path}.indices", dtype=np.int32, count=hi - lo, offset=4 * lo)
+    data = np.fromfile(f"{path}.data", dtype=np.float64, count=hi - lo, offset=8 * lo)
+    return sp.csr_matrix((data, indices, indptr[r0 : r1 + 1] - lo), shape=(r1 - r0, n_cols))
+
+
+class _Runs:
+    """Partial count matrices: some spilled to disk (sorted CSR arrays in .npy files, and
+    for symmetric counting the transpose of each), one in memory.  ``+`` concatenates the
+    spilled runs and adds the in-memory parts."""
+
+    def __init__(self, paths: list[str], memory: sp.csr_matrix, transposed: list[str] | None = None) -> None:
         self.paths = paths
+        self.transposed = transposed or []
         self.memory = memory
 
     def __add__(self, other):
         if isinstance(other, _Runs):
-            return _Runs(self.paths + other.paths, self.memory + other.memory)
-        return _Runs(self.paths, self.memory + other)
+            return _Runs(self.paths + other.paths, self.memory + other.memory, self.transposed + other.transposed)
+        return _Runs(self.paths, self.memory + other, self.transposed)
 
     __radd__ = __add__
 
-    def merge(self, rows_per_block_nnz: int = 1 << 24) -> sp.csr_matrix:
-        """Sum every run a block of rows at a time: memory holds the result and one
-        block of each run (the runs are memory-mapped)."""
-        if not self.paths:
-            return self.memory
-        runs = [
-            tuple(np.load(f"{p}.{part}.npy", mmap_mode="r") for part in ("indptr", "indices", "data"))
-            for p in self.paths
-        ]
-        n_rows, n_cols = self.memory.shape
-        total_nnz = self.memory.nnz + sum(len(r[1]) for r in runs)
+    def merge(
+        self, rows_per_block_nnz: int = 1 << 24, symmetric: bool = False, dtype=np.float64, directory: str | None = None
+    ) -> sp.csr_matrix:
+        """Sum every run (plus the transposed runs, and the in-memory part and its
+        transpose when ``symmetric``) a block of rows at a time.  Each run is read a
+        block at a time; each summed block is appended to files in ``directory`` and the
+        result is read back at the end, so memory holds the result (in ``dtype``) and one
+        block of each run, never the result twice."""
+        memory = self.memory
+        if symmetric:
+            memory = (memory + memory.T).tocsr()
+        if not self.paths and not self.transposed:
+            return memory.astype(dtype, copy=False)
+        paths = self.paths + (self.transposed if symmetric else [])
+        run_indptr = [np.fromfile(f"{p}.indptr", dtype=np.int64) for p in paths]
+        n_rows, n_cols = memory.shape
+        total_nnz = memory.nnz + sum(int(ip[-1]) for ip in run_indptr)
         step = max(1, int(n_rows * rows_per_block_nnz / max(total_nnz, 1)))
-        blocks = []
-        for r0 in range(0, n_rows, step):
-            r1 = min(n_rows, r0 + step)
-            block = self.memory[r0:r1]
-            for indptr, indices, data in runs:
-                lo, hi = int(indptr[r0]), int(indptr[r1])
-                part = sp.csr_matrix(
-                    (np.asarray(data[lo:hi]), np.asarray(indices[lo:hi]), np.asarray(indptr[r0 : r1 + 1]) - lo),
-                    shape=(r1 - r0, n_cols),
-                )
-                block = block + part
-            blocks.append(block)
-        return sp.vstack(blocks, format="csr") if blocks else self.memory
+        row_nnz = np.zeros(n_rows + 1, np.int64)
+        with tempfile.TemporaryDirectory(prefix="merge-", dir=directory) as tmp:
+            f_indices = open(os.path.join(tmp, "indices"), "wb")
+            f_data = open(os.path.join(tmp, "data"), "wb")
+            with f_indices, f_data:
+                for r0 in range(0, n_rows, step):
+                    r1 = min(n_rows, r0 + step)
+                    block = memory[r0:r1]
+                    for path, indptr in zip(paths, run_indptr):
+                        block = block + _read_run_rows(path, indptr, r0, r1, n_cols)
+                    block.sum_duplicates()
+                    block.sort_indices()
+                    row_nnz[r0 + 1 : r1 + 1] = np.diff(block.indptr)
+                    f_indices.write(block.indices.astype(np.int32, copy=False).tobytes())
+                    f_data.write(block.data.astype(dtype, copy=False).tobytes())
+                    del block
+            indices = np.fromfile(os.path.join(tmp, "indices"), dtype=np.int32)
+            data = np.fromfile(os.path.join(tmp, "data"), dtype=dtype)
+        # int32 row pointers where they fit, or scipy would widen the column indices too
+        indptr = np.cumsum(row_nnz).astype(np.int32 if indices.size < 2**31 else np.int64)
+        return sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols))
 
 
 class _SpillingSum:
     """A worker's tree sum that writes its running total to ``directory`` whenever the
-    partials it holds pass ``budget`` bytes (12 bytes a stored pair)."""
+    partials it holds pass ``budget`` bytes (12 bytes a stored pair), and at the end, so
+    that only file names travel back to the parent.  With ``transpose`` each run's
+    transpose is written too (for the symmetric merge)."""
 
-    def __init__(self, budget: int, directory: str) -> None:
+    def __init__(self, budget: int, directory: str, transpose: bool = False) -> None:
         self.budget = budget
         self.directory = directory
+        self.transpose = transpose
         self.tree = TreeSum()
         self.held = 0
         self.paths: list[str] = []
+        self.transposed: list[str] = []
+        self.shape: tuple[int, int] | None = None
 
     def add(self, m: sp.csr_matrix) -> None:
         self.shape = m.shape
@@ -218,18 +260,21 @@ class _SpillingSum:
             self._spill()
 
     def _spill(self) -> None:
+        if self.shape is None or self.held == 0:
+            return
         total = self.tree.total(sp.csr_matrix(self.shape, dtype=np.float64))
-        total.sum_duplicates()
-        fd, path = tempfile.mkstemp(prefix="run-", dir=self.directory)
-        os.close(fd)
-        for part, arr in (("indptr", total.indptr.astype(np.int64)), ("indices", total.indices), ("data", total.data)):
-            np.save(f"{path}.{part}.npy", arr)
-        self.paths.append(path)
-        self.tree = TreeSum()
+        self.tree = TreeSum()  # the levels are freed before the transpose is made
         self.held = 0
+        total.sum_duplicates()
+        self.paths.append(_save_run(total, self.directory))
+        if self.transpose:
+            transposed = total.T.tocsr()
+            del total
+            self.transposed.append(_save_run(transposed, self.directory))
 
     def total(self, empty: sp.csr_matrix) -> _Runs:
-        return _Runs(self.paths, self.tree.total(empty))
+        self._spill()
+        return _Runs(self.paths, empty, self.transposed)
 
 
 def _empty(n: int) -> sp.csr_matrix:
@@ -320,6 +365,7 @@ def count_cooccurrences(
     segment_tokens: int = 1 << 20,
     memory: int | None = None,
     spill_dir: str | None = None,
+    dtype=np.float64,
 ) -> sp.csr_matrix:
     """Co-occurrence matrix of a stream of token-id blocks.
 
@@ -344,11 +390,15 @@ def count_cooccurrences(
     memory : int, optional
         Bytes the partial matrices may hold (shared among the workers); past it a worker
         writes its running total to a temporary file in ``spill_dir`` and the runs are
-        summed a block of rows at a time at the end. The result is the same.
+        summed a block of rows at a time at the end. The result is the same.  Every
+        worker ends by writing its total (and, when symmetric, its transpose) to disk, so
+        the matrix is assembled once, block by block, never held twice.
+    dtype : float32 or float64
+        Of the result (partials are always summed in float64).
 
     Returns
     -------
-    scipy.sparse.csr_matrix of shape (V, V), float64, canonical (sorted, no duplicates).
+    scipy.sparse.csr_matrix of shape (V, V), canonical (sorted, no duplicates).
     """
     weights = distance_weights(window, weighting)
     if vocab_size < 1:
@@ -362,6 +412,9 @@ def count_cooccurrences(
         _count_segment((np.zeros(2, np.int32), np.empty(0, np.int32), 0, vocab_size, weights, keep_probability, seed))
     if memory is None:
         counts = map_reduce(_count_segment, tasks, workers, functools.partial(_empty, vocab_size), done=done)
+        if symmetric:
+            counts = (counts + counts.T).tocsr()
+        counts = counts.astype(dtype, copy=False)
     else:
         with tempfile.TemporaryDirectory(prefix="embedkit-spill-", dir=spill_dir) as directory:
             share = max(1, memory // max(workers, 1))
@@ -370,12 +423,12 @@ def count_cooccurrences(
                 tasks,
                 workers,
                 functools.partial(_empty, vocab_size),
-                functools.partial(_SpillingSum, share, directory),
+                functools.partial(_SpillingSum, share, directory, symmetric),
                 done,
             )
-            counts = runs.merge() if isinstance(runs, _Runs) else runs
-    if symmetric:
-        counts = (counts + counts.T).tocsr()
+            counts = runs.merge(
+                rows_per_block_nnz=max(1 << 16, memory // 256), symmetric=symmetric, dtype=dtype, directory=directory
+            )
     counts.sum_duplicates()
     counts.sort_indices()
     return counts

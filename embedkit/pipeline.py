@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+
 from . import __version__
 from .cooccur import count_cooccurrences, subsample_keep_probability
 from .errors import DataError, ParameterError
@@ -89,6 +91,9 @@ def cooccurrence_counts(id_blocks, vocab: Vocabulary, opts: WordOptions, progres
         progress=progress,
         workers=workers,
         memory=opts.memory,
+        # with a budget the corpus is large: counts are assembled in float32 (half the
+        # memory; PMI is computed from them in float64 anyway)
+        dtype=np.float32 if opts.memory else np.float64,
     )
 
 

@@ -210,4 +210,10 @@ def test_memory_budget_option(cli, tmp_path):
     a, b = tmp_path / "a.ekm", tmp_path / "b.ekm"
     assert cli("train-words", DEMO, "--dim", "20", "-q", "-o", a).exit_code == 0
     assert cli("train-words", DEMO, "--dim", "20", "-q", "--memory", "1M", "-o", b).exit_code == 0
-    assert a.read_bytes() == b.read_bytes()
+    # with a budget the counts are assembled in float32: the same model up to rounding
+    from embedkit.vectors import load_model
+
+    ma, mb = load_model(str(a)), load_model(str(b))
+    assert ma.words == mb.words
+    ga, gb = ma.vectors @ ma.vectors.T, mb.vectors @ mb.vectors.T  # blind to signs and rotations
+    assert np.linalg.norm(ga - gb) < 1e-3 * np.linalg.norm(ga)

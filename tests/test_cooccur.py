@@ -145,6 +145,12 @@ def test_a_memory_budget_spills_runs_to_disk_with_the_same_counts(tmp_path, work
     assert abs(spilled - reference).max() < 1e-9
     assert spilled.has_canonical_format
     assert list(tmp_path.iterdir()) == []  # the runs are removed afterwards
+    # float32 assembly (as train-words does with --memory), and one-sided counts
+    single = count_cooccurrences([ids], 400, memory=20_000, spill_dir=str(tmp_path), dtype=np.float32, **kw)
+    assert single.dtype == np.float32 and abs(single - reference).max() < 1e-3
+    right = count_cooccurrences([ids], 400, memory=20_000, symmetric=False, **kw)
+    assert abs(right - count_cooccurrences([ids], 400, symmetric=False, **kw)).max() < 1e-9
+    assert abs(right + right.T - reference).max() < 1e-9
 
 
 def test_spilled_runs_are_written_and_merged_by_row_blocks(tmp_path):
@@ -156,9 +162,17 @@ def test_spilled_runs_are_written_and_merged_by_row_blocks(tmp_path):
     for p in parts:
         acc.add(p)
     runs = acc.total(sp.csr_matrix((50, 50)))
-    assert len(runs.paths) >= 3
+    assert len(runs.paths) >= 3 and runs.transposed == []
     merged = runs.merge(rows_per_block_nnz=40)
     np.testing.assert_allclose(merged.toarray(), sum(p.toarray() for p in parts))
+    # with the transposes written too, the merge gives the symmetric sum
+    acc = _SpillingSum(budget=100, directory=str(tmp_path), transpose=True)
+    for p in parts:
+        acc.add(p)
+    runs = acc.total(sp.csr_matrix((50, 50)))
+    assert len(runs.transposed) == len(runs.paths) >= 3
+    total = sum(p.toarray() for p in parts)
+    np.testing.assert_allclose(runs.merge(rows_per_block_nnz=40, symmetric=True).toarray(), total + total.T)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
