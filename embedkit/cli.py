@@ -291,7 +291,7 @@ def cooccur(
         with EncodedCorpus(input, tok, workers=check_workers(workers)) as enc:
             with reporter.stage("tokenize", input_size(input)) as advance:
                 enc.read(advance)
-            v = build_vocabulary(enc.word_counts(), opts, display_name(input))
+            v = build_vocabulary(enc.word_counts(max(min_count, 1)), opts, display_name(input), enc.n_types)
             with reporter.stage("cooccur", enc.n_tokens + enc.n_lines, unit="tokens") as advance:
                 counts = cooccurrence_counts(enc.id_blocks(v), v, opts, advance)
     params = {"stage": "cooccur", "corpus": display_name(input), **opts.params()}

@@ -16,21 +16,30 @@ The first call compiles (about 2 s) and caches the machine code beside the modul
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import os
 
 import numpy as np
 
-try:  # pragma: no cover - the fallback is exercised with EMBEDKIT_NO_JIT=1
-    if os.environ.get("EMBEDKIT_NO_JIT"):
-        raise ImportError
-    from numba import njit
+ENABLED = importlib.util.find_spec("numba") is not None and not os.environ.get("EMBEDKIT_NO_JIT")
 
-    ENABLED = True
-except ImportError:  # pragma: no cover
-    ENABLED = False
 
-    def njit(*args, **kwargs):
-        return (lambda f: f) if not args or not callable(args[0]) else args[0]
+def njit(fn):
+    """Compile ``fn`` with numba on its first call (importing numba costs ~0.4 s, which a
+    command that never tokenizes or counts should not pay)."""
+    compiled = None
+
+    @functools.wraps(fn)
+    def call(*args):
+        nonlocal compiled
+        if compiled is None:
+            import numba
+
+            compiled = numba.njit(cache=True, nogil=True)(fn)
+        return compiled(*args)
+
+    return call
 
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
@@ -53,7 +62,7 @@ def scan_tokens(cps: np.ndarray, is_letter: np.ndarray):
         cap *= 4  # more distinct tokens than room for them: scan again
 
 
-@njit(cache=True, nogil=True)
+@njit
 def _scan_tokens(cps, is_letter, cap):  # pragma: no cover - compiled
     """:func:`scan_tokens` with room for ``cap`` distinct tokens, after a flag that
     is False (and empty arrays) when that is too few.  Distinct tokens are found with an
@@ -120,7 +129,7 @@ def _scan_tokens(cps, is_letter, cap):  # pragma: no cover - compiled
     return True, ids[:n_tokens].copy(), starts[:n_words].copy(), lengths[:n_words].copy(), counts[:n_words].copy()
 
 
-@njit(cache=True, nogil=True)
+@njit
 def pair_keys(ids, keep, context, window, col_bits, dist_bits):  # pragma: no cover - compiled
     """Forward pair keys ``left << (col_bits + dist_bits) | right << dist_bits | d - 1``.
 
@@ -169,7 +178,7 @@ def pair_keys(ids, keep, context, window, col_bits, dist_bits):  # pragma: no co
     return keys
 
 
-@njit(cache=True, nogil=True)
+@njit
 def reduce_sorted_keys(keys, weights, n, col_bits, dist_bits):  # pragma: no cover - compiled
     """CSR arrays (indptr, indices, data) of sorted pair keys: each (pair, distance) run
     contributes count × weights[d - 1], added over the distances of a pair in order."""
@@ -201,3 +210,79 @@ def reduce_sorted_keys(keys, weights, n, col_bits, dist_bits):  # pragma: no cov
     for r in range(n):
         indptr[r + 1] += indptr[r]
     return indptr, indices[: k + 1].copy(), data[: k + 1].copy()
+
+
+@njit
+def gather_words(cps, starts, lengths):  # pragma: no cover - compiled
+    """The characters of each (start, length) span of ``cps``, concatenated, as uint32."""
+    out = np.empty(lengths.sum(), np.uint32)
+    k = 0
+    for w in range(starts.size):
+        s = starts[w]
+        for j in range(lengths[w]):
+            out[k] = cps[s + j]
+            k += 1
+    return out
+
+
+@njit
+def intern_words(  # pragma: no cover - compiled
+    chars, starts, lengths, hashes, counts, table, n_words, n_chars, block_chars, block_lengths, block_counts
+):
+    """Add a block's distinct words to a word store; returns (their ids, n_words, n_chars).
+
+    The store is (chars, starts, lengths, hashes, counts) for its first ``n_words`` words,
+    whose code points fill ``chars[:n_chars]``, and an open-addressing ``table`` of word
+    ids; the caller makes room beforehand (:class:`embedkit.text.WordStore`).  A word
+    seen before gets its old id and its count increased.
+    """
+    mask = table.size - 1
+    ids = np.empty(block_lengths.size, np.int64)
+    s = 0
+    for b in range(block_lengths.size):
+        n = block_lengths[b]
+        h = _FNV_OFFSET
+        for j in range(n):
+            h = (h ^ np.uint64(block_chars[s + j])) * _FNV_PRIME
+        slot = np.int64(h & np.uint64(mask))
+        while True:
+            w = table[slot]
+            if w < 0:
+                w = n_words
+                n_words += 1
+                hashes[w] = h
+                starts[w] = n_chars
+                lengths[w] = n
+                counts[w] = 0
+                for j in range(n):
+                    chars[n_chars + j] = block_chars[s + j]
+                n_chars += n
+                table[slot] = w
+                break
+            if hashes[w] == h and lengths[w] == n:
+                same = True
+                t = starts[w]
+                for j in range(n):
+                    if chars[t + j] != block_chars[s + j]:
+                        same = False
+                        break
+                if same:
+                    break
+            slot = (slot + 1) & mask
+        counts[w] += block_counts[b]
+        ids[b] = w
+        s += n
+    return ids, n_words, n_chars
+
+
+@njit
+def rehash(hashes, n_words, size):  # pragma: no cover - compiled
+    """A fresh open-addressing table of ``size`` slots for the first ``n_words`` hashes."""
+    table = np.full(size, -1, np.int32)
+    mask = size - 1
+    for w in range(n_words):
+        slot = np.int64(hashes[w] & np.uint64(mask))
+        while table[slot] >= 0:
+            slot = (slot + 1) & mask
+        table[slot] = w
+    return table

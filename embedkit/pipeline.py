@@ -53,14 +53,16 @@ class WordOptions:
         return p
 
 
-def build_vocabulary(counts: dict[str, int], opts: WordOptions, source: str) -> Vocabulary:
+def build_vocabulary(counts: dict[str, int], opts: WordOptions, source: str, n_types: int | None = None) -> Vocabulary:
+    """The vocabulary of ``counts`` (which may already leave out the words below
+    ``--min-count``: ``n_types`` then says how many distinct words the corpus had)."""
     vocab = Vocabulary.from_counts(counts, opts.min_count, opts.max_size)
     if len(vocab) == 0:
-        if not counts:
+        n_types = len(counts) if n_types is None else n_types
+        if not n_types:
             raise DataError(f"{source}: the corpus has no tokens")
         raise DataError(
-            f"{source}: no word occurs at least {opts.min_count} times "
-            f"({len(counts)} distinct words); lower --min-count"
+            f"{source}: no word occurs at least {opts.min_count} times ({n_types} distinct words); lower --min-count"
         )
     return vocab
 
@@ -152,7 +154,7 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     with EncodedCorpus(files, tokenizer, workers=check_workers(opts.workers)) as enc:
         with reporter.stage("tokenize", total=input_size(files)) as advance:
             enc.read(advance)
-            vocab = build_vocabulary(enc.word_counts(), opts, source)
+            vocab = build_vocabulary(enc.word_counts(max(opts.min_count, 1)), opts, source, enc.n_types)
         with reporter.stage("cooccur", total=enc.n_tokens + enc.n_lines, unit="tokens") as advance:
             counts = cooccurrence_counts(enc.id_blocks(vocab), vocab, opts, advance, enc.n_tokens)
         n_tokens = enc.n_tokens

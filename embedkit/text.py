@@ -177,6 +177,23 @@ class Tokenizer:
             return [m.group(0) for m in self._token_re.finditer(line)]
         return [t for t in self._token_re.findall(line) if t]
 
+    def block_words(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`block_counts` with the distinct tokens as arrays, cheap to send between
+        processes: (their code points concatenated as uint32, their lengths, their counts,
+        the index of each token)."""
+        if self._fast and kernels.ENABLED:
+            if self.lowercase:
+                text = text.lower()
+            if text.isascii():
+                chars = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+            else:
+                chars = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+            ids, starts, lengths, counts = kernels.scan_tokens(chars, _letter_table())
+            return kernels.gather_words(chars, starts, lengths), lengths, counts, ids
+        words, counts, ids = self.block_counts(text)
+        chars = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
+        return chars, np.array([len(w) for w in words], np.int64), np.array(counts, np.int64), ids
+
     def block_counts(self, text: str) -> tuple[list[str], list[int], np.ndarray]:
         """A block's distinct tokens (``"\\n"`` included), their counts, and the index of
         each token in that list, in text order.  Distinct tokens are listed in order of
@@ -353,9 +370,9 @@ def shard_ranges(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[in
             start = end
 
 
-def _tokenize_task(task: tuple) -> tuple[list[str], list[int], np.ndarray, int]:
-    """Decode and tokenize one block: (distinct words, their counts, local ids per token,
-    bytes). ``task`` is (data or None, path, start, end, pattern, lowercase); with no data
+def _tokenize_task(task: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Decode and tokenize one block: (distinct words as code points and lengths, their
+    counts, local ids per token, bytes). ``task`` is (data or None, path, start, end, pattern, lowercase); with no data
     the worker reads bytes start..end of the plain file itself.
 
     Runs in a worker process; ids index the block's own word list, "\n" included.
@@ -370,18 +387,100 @@ def _tokenize_task(task: tuple) -> tuple[list[str], list[int], np.ndarray, int]:
     tok = _TOKENIZERS.get((pattern, lowercase))
     if tok is None:
         tok = _TOKENIZERS[(pattern, lowercase)] = Tokenizer(pattern, lowercase)
-    words, counts, ids = tok.block_counts(_decode(data, display_name(path), start))
-    return words, counts, ids, end - start
+    return (*tok.block_words(_decode(data, display_name(path), start)), end - start)
+
+
+class WordStore:
+    """Distinct words with their counts, added a block at a time; ids in order of first
+    appearance.
+
+    Words arrive as arrays (code points and lengths, from :meth:`Tokenizer.block_words`)
+    and stay arrays: a compiled hash table (:func:`kernels.intern_words`) finds each
+    block's words, so no Python string is made per word until :meth:`words` is asked
+    for some (on dictwiki x 20 the dict of strings cost the main process more time than
+    the tokenizing workers saved, and at a billion tokens ~10 M types it held 2 GB).
+    Without numba the same interface is a dict.
+    """
+
+    def __init__(self) -> None:
+        self.n_words = 0
+        self._n_chars = 0
+        self._chars = np.empty(1 << 16, np.uint32)
+        self._starts = np.empty(1 << 12, np.int64)
+        self._lengths = np.empty(1 << 12, np.int64)
+        self._hashes = np.empty(1 << 12, np.uint64)
+        self._counts = np.zeros(1 << 12, np.int64)
+        self._table = np.full(1 << 13, -1, np.int32)
+        self._dict: dict[str, int] = {}
+        self._dict_counts: list[int] = []
+
+    @staticmethod
+    def _grown(a: np.ndarray, need: int) -> np.ndarray:
+        if need <= a.size:
+            return a
+        b = np.zeros(max(need, 2 * a.size), a.dtype)
+        b[: a.size] = a
+        return b
+
+    def add(self, chars: np.ndarray, lengths: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Ids of a block's distinct words (int64), adding the new ones and the counts."""
+        if not kernels.ENABLED:
+            ids = np.empty(lengths.size, np.int64)
+            words = chars.tobytes().decode("utf-32-le")
+            pos = 0
+            for k, (n, c) in enumerate(zip(lengths.tolist(), counts.tolist())):
+                word = words[pos : pos + n]
+                pos += n
+                i = self._dict.get(word)
+                if i is None:
+                    i = self._dict[word] = len(self._dict_counts)
+                    self._dict_counts.append(c)
+                else:
+                    self._dict_counts[i] += c
+                ids[k] = i
+            self.n_words = len(self._dict_counts)
+            return ids
+        need = self.n_words + lengths.size
+        self._chars = self._grown(self._chars, self._n_chars + chars.size)
+        for name in ("_starts", "_lengths", "_hashes", "_counts"):
+            setattr(self, name, self._grown(getattr(self, name), need))
+        if 2 * need > self._table.size:
+            size = self._table.size
+            while 2 * need > size:
+                size *= 2
+            self._table = kernels.rehash(self._hashes, self.n_words, size)
+        ids, self.n_words, self._n_chars = kernels.intern_words(
+            self._chars, self._starts, self._lengths, self._hashes, self._counts, self._table,
+            self.n_words, self._n_chars, chars, np.asarray(lengths, np.int64), np.asarray(counts, np.int64),
+        )  # fmt: skip
+        return ids
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Count of each word, by id."""
+        if not kernels.ENABLED:
+            return np.array(self._dict_counts, np.int64)
+        return self._counts[: self.n_words]
+
+    def words(self, ids: np.ndarray) -> list[str]:
+        """The words with these ids."""
+        if not kernels.ENABLED:
+            by_id = list(self._dict)
+            return [by_id[i] for i in ids.tolist()]
+        chars, starts, lengths = self._chars, self._starts, self._lengths
+        spans = zip(starts[ids].tolist(), lengths[ids].tolist())
+        return [chars[s : s + n].tobytes().decode("utf-32-le") for s, n in spans]
 
 
 class EncodedCorpus:
     """A corpus tokenized once, kept as a stream of provisional ids in a temporary file.
 
     The first pass (:meth:`read`) decodes and tokenizes blocks on ``workers`` processes;
-    this process gives each new word a provisional id, adds up the counts and spills the
-    ids (4 bytes a token) to disk.  Once the vocabulary is fixed, :meth:`id_blocks`
-    replays the stream with final ids, so the regular expression runs once per corpus.
-    Memory holds a few blocks and the vocabulary, whatever the corpus length.
+    this process gives each new word a provisional id (a :class:`WordStore`), adds up the
+    counts and spills the ids (4 bytes a token) to disk.  Once the vocabulary is fixed,
+    :meth:`id_blocks` replays the stream with final ids, so the regular expression runs
+    once per corpus.  Memory holds a few blocks and the distinct words, whatever the
+    corpus length.
     """
 
     def __init__(
@@ -391,8 +490,9 @@ class EncodedCorpus:
         self.tokenizer = tokenizer
         self.chunk_bytes = chunk_bytes
         self.workers = workers
-        self._ids = {"\n": 0}
-        self._counts: list[int] = [0]
+        self._store = WordStore()
+        self._store.add(np.array([10], np.uint32), np.array([1]), np.array([0]))  # "\n" is id 0
+        self._decoded: dict[str, int] = {}  # word → provisional id, for the words asked for
         self._file = tempfile.TemporaryFile(prefix="embedkit-ids-")
         self._read = False
         self.n_tokens = 0
@@ -404,28 +504,25 @@ class EncodedCorpus:
             return self
         from .parallel import ordered_map
 
-        index = self._ids
-        counts = self._counts
         if self.workers > 1:  # compile (or load) the tokenizer once, before the workers fork
-            self.tokenizer.block_counts("a\né\n")
-        for words, block_counts, local_ids, nbytes in ordered_map(_tokenize_task, self._tasks(), self.workers):
+            self.tokenizer.block_words("a\né\n")
+            self._store.add(np.empty(0, np.uint32), np.empty(0, np.int64), np.empty(0, np.int64))
+        for chars, lengths, counts, local_ids, nbytes in ordered_map(_tokenize_task, self._tasks(), self.workers):
             if progress is not None:
                 progress(nbytes)
-            to_prov = np.empty(len(words), dtype=np.int32)
-            for k, (word, n) in enumerate(zip(words, block_counts)):
-                i = index.get(word)
-                if i is None:
-                    i = index[word] = len(counts)
-                    counts.append(n)
-                else:
-                    counts[i] += n
-                to_prov[k] = i
+            to_prov = self._store.add(chars, lengths, counts).astype(np.int32)
             self._file.write(to_prov[local_ids].tobytes())
             self.n_tokens += len(local_ids)
-        self.n_lines = counts[0]
+        self.n_lines = int(self._store.counts[0])
         self.n_tokens -= self.n_lines
         self._read = True
         return self
+
+    @property
+    def n_types(self) -> int:
+        """Distinct tokens read."""
+        self.read()
+        return self._store.n_words - 1
 
     def _tasks(self) -> Iterator[tuple]:
         """Plain files become byte ranges that workers read themselves; compressed files
@@ -439,21 +536,27 @@ class EncodedCorpus:
                 for data, offset in raw_blocks(path, self.chunk_bytes):
                     yield data, path, offset, offset + len(data), pattern, lowercase
 
-    def word_counts(self) -> dict[str, int]:
-        """Every distinct token with its count."""
+    def word_counts(self, min_count: int = 1) -> dict[str, int]:
+        """Every distinct token seen at least ``min_count`` times, with its count (only
+        these are turned into strings)."""
         self.read()
-        counts = self._counts
-        return {w: counts[i] for w, i in self._ids.items() if i}
+        counts = self._store.counts
+        ids = np.flatnonzero(counts >= min_count)
+        ids = ids[ids > 0]
+        words = self._store.words(ids)
+        self._decoded.update(zip(words, ids.tolist()))
+        return dict(zip(words, counts[ids].tolist()))
 
     def id_blocks(self, vocab: Vocabulary, block_tokens: int = 1 << 22) -> Iterator[np.ndarray]:
         """Yield int32 blocks of final ids: vocabulary ids, LINE_BREAK, OUT_OF_VOCABULARY."""
         self.read()
-        remap = np.full(len(self._counts), OUT_OF_VOCABULARY, dtype=np.int32)
+        if any(word not in self._decoded for word in vocab.words):
+            self.word_counts()  # a vocabulary from elsewhere: name every word
+        remap = np.full(self._store.n_words, OUT_OF_VOCABULARY, dtype=np.int32)
         remap[0] = LINE_BREAK
-        final = vocab.index
-        for word, i in self._ids.items():
-            j = final.get(word)
-            if j is not None:
+        for j, word in enumerate(vocab.words):
+            i = self._decoded.get(word)
+            if i is not None:
                 remap[i] = j
         self._file.seek(0)
         while True:

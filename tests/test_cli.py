@@ -185,21 +185,28 @@ def test_ctrl_c_mid_run_leaves_no_output_and_no_traceback(tmp_path):
         for _ in range(25):
             f.write(text)
     out = tmp_path / "m.ekm"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "TMPDIR": str(tmp)}
     proc = subprocess.Popen(
-        [*EMBEDKIT, "train-words", str(big), "-o", str(out)],
+        [*EMBEDKIT, "train-words", str(big), "--memory", "64M", "-o", str(out)],
         stderr=subprocess.PIPE,
         env=env,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    time.sleep(1.5)
+    # interrupt while counting: the spill directory (--memory) exists from then on
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith("embedkit-spill-") for p in tmp.iterdir()) and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     err = err.decode()
     assert proc.returncode == 130, err
     assert err.strip() == "embedkit: interrupted; no output was written"
     assert not out.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.txt", "tmp"]
+    assert list(tmp.iterdir()) == []  # the spilled runs are removed too
 
 
 def test_pretrained_vectors_import_info_and_query(cli, tmp_path, monkeypatch):
