@@ -238,7 +238,7 @@ class _Runs:
 
 class _SpillingSum:
     """A worker's tree sum that writes its running total to ``directory`` whenever the
-    partials it holds pass ``budget`` bytes (12 bytes a stored pair), and at the end, so
+    partials it holds pass half of ``budget`` bytes (12 bytes a stored pair), and at the end, so
     that only file names travel back to the parent.  With ``transpose`` each run's
     transpose is written too (for the symmetric merge)."""
 
@@ -256,7 +256,9 @@ class _SpillingSum:
         self.shape = m.shape
         self.tree.add(m)
         self.held += 12 * m.nnz
-        if self.held > self.budget:
+        # a spill adds the partials up (a second copy) and then transposes the sum, so
+        # partials of half the budget keep the worker's peak near the budget
+        if 2 * self.held > self.budget:
             self._spill()
 
     def _spill(self) -> None:

@@ -105,3 +105,25 @@ def test_parallel_matmul_matches_scipy():
         np.testing.assert_array_equal(op.matmul(x), m @ x)
         y = rng.standard_normal((120, 8))
         np.testing.assert_array_equal(op.rmatmul(y), m.T @ y)
+
+
+def test_a_large_matrix_gets_no_transposed_copy(monkeypatch):
+    """Above the size limit Mᵀx is summed over the workers' row blocks: no copy of M,
+    deterministic for a number of workers, equal to scipy up to rounding."""
+    from embedkit import parallel
+
+    monkeypatch.setattr(parallel, "TRANSPOSE_COPY_MAX_BYTES", 0)
+    rng = np.random.default_rng(10)
+    m = sp.random(150, 90, density=0.1, random_state=rng, format="csr", dtype=np.float32)
+    y = rng.standard_normal((150, 7)).astype(np.float32)
+    x = rng.standard_normal((90, 6)).astype(np.float32)
+    for workers in (1, 2, 3):
+        with parallel.ParallelMatmul(m, workers, max_cols=8) as op:
+            assert op.mt is None
+            np.testing.assert_array_equal(op.matmul(x), m @ x)
+            first = op.rmatmul(y)
+            np.testing.assert_allclose(first, m.T @ y, rtol=1e-5, atol=1e-5)
+            assert first.tobytes() == op.rmatmul(y).tobytes()
+    a = truncated_svd(m, dim=5, seed=1, workers=1)
+    b = truncated_svd(m, dim=5, seed=1, workers=2)
+    np.testing.assert_allclose(a.s, b.s, rtol=1e-4)
