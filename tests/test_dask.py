@@ -89,6 +89,16 @@ def test_serial_pool_and_cluster_count_the_same(client, long_lines, weighting, s
         assert abs(dask - serial).max() < 1e-9 and abs(pool - serial).max() < 1e-9
 
 
+def test_an_fsspec_url_is_read_by_the_workers(client, long_lines):
+    opts = WordOptions(min_count=2, window=4, weighting="uniform", subsample=1e-3)
+    vocab, expected, n_tokens = _local(long_lines, opts, 1)
+    got_vocab, got, got_tokens, _ = ek_cluster.count_corpus(
+        client, [f"file://{long_lines}"], Tokenizer(), opts, "c", chunk_bytes=SHARD, segment_tokens=3000
+    )
+    assert got_vocab.words == vocab.words and got_tokens == n_tokens
+    assert (got != expected).nnz == 0
+
+
 def test_the_same_model_as_the_local_engines(dask_cluster, monkeypatch):
     monkeypatch.setattr(ek_cluster, "SHARD_BYTES", 256 << 10)
     base = dict(dim=40, min_count=3, seed=7)
