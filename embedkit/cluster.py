@@ -377,11 +377,26 @@ def count_corpus(
         del parts, total
         result = final.result()
         return vocab, result, n_tokens, n_lines
-    except BaseException:
-        client.cancel(futures, force=True)
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            client.cancel(futures, force=True)
+        _explain(exc)
         raise
     finally:
         futures.clear()
+
+
+def _explain(exc: BaseException) -> None:
+    """Raise the one-line error for a failure a user can cause or fix (else return)."""
+    from distributed import KilledWorker
+
+    if isinstance(exc, KilledWorker):
+        raise ClusterError(f"Dask workers kept dying while running {exc.task} (out of memory?)") from None
+    if isinstance(exc, OSError) and getattr(exc, "filename", None):
+        raise InputError(
+            f"{exc.filename}: {exc.strerror or exc} on a Dask worker; "
+            "the corpus must be at the same path on every worker (or an fsspec URL)"
+        ) from None
 
 
 def _chain(i: int, summaries: list) -> list[int]:
