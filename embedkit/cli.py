@@ -171,6 +171,14 @@ MemoryOpt = Annotated[
     typer.Option("--memory", help="Budget for count partials (e.g. 4G); past it they spill to disk."),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Print the time of each stage on stderr.")]
+SchedulerOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--scheduler",
+        envvar="DASK_SCHEDULER_ADDRESS",
+        help="Tokenize and count on a Dask cluster (tcp://HOST:8786; 'local': --workers processes here).",
+    ),
+]
 
 
 def _options(**kw):
@@ -254,6 +262,7 @@ def cooccur(
     lowercase: LowerOpt = True,
     workers: WorkersOpt = None,
     memory: MemoryOpt = None,
+    scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -280,10 +289,17 @@ def cooccur(
         seed=seed,
         workers=workers,
         memory=parse_size(memory),
+        scheduler=scheduler or None,
     )
     tok = Tokenizer(pattern, lowercase)
     reporter = Reporter(quiet=quiet, verbose=verbose)
-    if vocab_file is not None:
+    if opts.scheduler:  # the same tasks on a Dask cluster
+        from .cluster import train_counts
+        from .text import corpus_files
+
+        given = Vocabulary.read_tsv(vocab_file) if vocab_file is not None else None
+        v, counts, _ = train_counts(corpus_files(input), tok, opts, reporter, display_name(input), given)
+    elif vocab_file is not None:
         v = Vocabulary.read_tsv(vocab_file)
         with reporter.stage("cooccur", input_size(input)) as advance:
             counts = cooccurrence_counts(encode_with_vocab(input, tok, v, progress=advance), v, opts)
@@ -397,6 +413,7 @@ def train_words_cmd(
     lowercase: LowerOpt = True,
     workers: WorkersOpt = None,
     memory: MemoryOpt = None,
+    scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -428,6 +445,7 @@ def train_words_cmd(
         seed=seed,
         workers=workers,
         memory=parse_size(memory),
+        scheduler=scheduler or None,
     )
     reporter = Reporter(quiet=quiet, verbose=verbose)
     t = time.perf_counter()

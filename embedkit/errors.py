@@ -41,3 +41,10 @@ class OutputError(EmbedkitError):
     """The output could not be written (unwritable directory, full disk)."""
 
     exit_code = 6
+
+
+class ClusterError(EmbedkitError):
+    """A Dask cluster that cannot be used: the extra is missing, the scheduler cannot be
+    reached, or it has no workers that run embedkit."""
+
+    exit_code = 8

@@ -44,12 +44,14 @@ class WordOptions:
     seed: int = 0
     workers: int | None = None  # processes for tokenizing and counting; None = every core
     memory: int | None = None  # bytes the count partials may hold before spilling to disk
+    scheduler: str | None = None  # a Dask scheduler address ("local": a cluster started here)
 
     def params(self) -> dict:
-        """The parameters that determine the vectors (``workers`` and ``memory`` do not)."""
+        """The parameters that determine the vectors (``workers``, ``memory`` and
+        ``scheduler`` do not)."""
         p = asdict(self)
-        p.pop("workers")
-        p.pop("memory")
+        for engine in ("workers", "memory", "scheduler"):
+            p.pop(engine)
         return p
 
 
@@ -142,6 +144,17 @@ def corpus_name(files: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
 
 
+def _local_counts(files: list[str], tokenizer: Tokenizer, opts: WordOptions, reporter: Reporter, source: str):
+    """Tokenize and count on this machine's process pool: (vocabulary, counts, tokens)."""
+    with EncodedCorpus(files, tokenizer, workers=check_workers(opts.workers)) as enc:
+        with reporter.stage("tokenize", total=input_size(files)) as advance:
+            enc.read(advance)
+            vocab = build_vocabulary(enc.word_counts(max(opts.min_count, 1)), opts, source, enc.n_types)
+        with reporter.stage("cooccur", total=enc.n_tokens + enc.n_lines, unit="tokens") as advance:
+            counts = cooccurrence_counts(enc.id_blocks(vocab), vocab, opts, advance, enc.n_tokens)
+        return vocab, counts, enc.n_tokens
+
+
 def train_words(corpus: str | list[str], opts: WordOptions | None = None, reporter: Reporter = SILENT) -> Embedding:
     """Train word vectors on a corpus: one or more files or globs (``-`` for stdin).
 
@@ -151,13 +164,12 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     tokenizer = Tokenizer(opts.pattern, opts.lowercase)
     files = corpus_files(corpus)
     source = corpus_name(files)
-    with EncodedCorpus(files, tokenizer, workers=check_workers(opts.workers)) as enc:
-        with reporter.stage("tokenize", total=input_size(files)) as advance:
-            enc.read(advance)
-            vocab = build_vocabulary(enc.word_counts(max(opts.min_count, 1)), opts, source, enc.n_types)
-        with reporter.stage("cooccur", total=enc.n_tokens + enc.n_lines, unit="tokens") as advance:
-            counts = cooccurrence_counts(enc.id_blocks(vocab), vocab, opts, advance, enc.n_tokens)
-        n_tokens = enc.n_tokens
+    if opts.scheduler:  # the same tasks on a Dask cluster (embedkit.cluster)
+        from .cluster import train_counts
+
+        vocab, counts, n_tokens = train_counts(files, tokenizer, opts, reporter, source)
+    else:
+        vocab, counts, n_tokens = _local_counts(files, tokenizer, opts, reporter, source)
     with reporter.stage("pmi", total=None, unit="steps"):
         m = pmi(counts, opts.transform, opts.shift, opts.cds, copy=False)
         del counts

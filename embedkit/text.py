@@ -390,6 +390,13 @@ def _tokenize_task(task: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return (*tok.block_words(_decode(data, display_name(path), start)), end - start)
 
 
+def words_of(chars: np.ndarray, lengths: np.ndarray) -> list[str]:
+    """The words of :meth:`Tokenizer.block_words`' (code points, lengths) as strings."""
+    text = chars.tobytes().decode("utf-32-le")
+    ends = np.cumsum(lengths).tolist()
+    return [text[e - n : e] for e, n in zip(ends, np.asarray(lengths).tolist())]
+
+
 class WordStore:
     """Distinct words with their counts, added a block at a time; ids in order of first
     appearance.

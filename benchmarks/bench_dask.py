@@ -1,0 +1,170 @@
+"""The Dask engine against the local process pool: train-words on dictwiki (× N), per stage.
+
+    python benchmarks/bench_dask.py [--times 1 5] [--workers 1 2] [--runs 2] [--svd]
+
+For each N, writes dictwiki × N as plain text to a temporary directory, then trains with
+the defaults (a) on the local process pool (``--workers 2``) and (b) with ``--scheduler``
+on a LocalCluster of 1, then 2 worker processes (one thread each; the cluster is started
+before the clock runs, as a standing cluster would be). Reports the wall time of each
+stage (best of ``--runs``) and WS353 of each model.
+
+``--svd`` also factorises dictwiki's PPMI matrix with ``dask.array.linalg.svd_compressed``
+over scipy.sparse row blocks on a 2-worker LocalCluster and compares its time and quality
+(WS353, singular values) with embedkit's randomized SVD at the same power iterations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_words import DATA  # noqa: E402
+
+from embedkit import evaluate as ev  # noqa: E402
+from embedkit.pipeline import WordOptions, train_words  # noqa: E402
+from embedkit.progress import Reporter  # noqa: E402
+
+STAGES = ("tokenize", "cooccur", "pmi", "svd")
+
+
+def ws353(emb) -> float:
+    return ev.word_similarity(emb, ev.read_similarity_pairs(str(DATA / "eval" / "ws353.txt"))).spearman
+
+
+def timed_train(corpus: Path, opts: WordOptions, runs: int) -> tuple[dict, float]:
+    best: dict = {}
+    for _ in range(runs):
+        rep = Reporter(quiet=True)
+        t = time.perf_counter()
+        emb = train_words(str(corpus), opts, rep)
+        timings = {**rep.timings, "total": time.perf_counter() - t}
+        if not best or timings["total"] < best["total"]:
+            best = timings
+    return best, ws353(emb)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--times", type=int, nargs="+", default=[1])
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--svd", action="store_true")
+    ap.add_argument("--svd-only", action="store_true", help="only the SVD comparison")
+    args = ap.parse_args()
+    if args.svd_only:
+        return compare_svd()
+    import distributed
+
+    src = DATA / "corpora" / "dictwiki.txt.gz"
+    if not src.exists():
+        sys.exit(f"benchmark data not found: {src}")
+    with gzip.open(src, "rb") as f:
+        text = f.read()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="embedkit-dask-") as tmp:
+        for n in args.times:
+            corpus = Path(tmp) / f"dictwiki-x{n}.txt"
+            with open(corpus, "wb") as out:
+                for _ in range(n):
+                    out.write(text)
+            timings, score = timed_train(corpus, WordOptions(workers=2), args.runs)
+            rows.append((n, "local pool, 2 processes", timings, score))
+            print(f"x{n} local: {timings}", file=sys.stderr, flush=True)
+            for w in args.workers:
+                with distributed.LocalCluster(
+                    n_workers=w, threads_per_worker=1, processes=True, dashboard_address=None
+                ) as cluster:
+                    opts = WordOptions(workers=2, scheduler=cluster.scheduler_address)
+                    timings, score = timed_train(corpus, opts, args.runs)
+                rows.append((n, f"Dask, {w} worker{'s' if w > 1 else ''}", timings, score))
+                print(f"x{n} dask {w}: {timings}", file=sys.stderr, flush=True)
+            corpus.unlink()
+    print(f"machine: {os.cpu_count()} cores; train-words with the defaults; best of {args.runs}\n")
+    print("| corpus | engine | tokenize s | cooccur s | pmi s | svd s | total s | WS353 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for n, name, t, score in rows:
+        cells = " | ".join(f"{t.get(s, 0):.2f}" for s in STAGES)
+        print(f"| dictwiki × {n} | {name} | {cells} | {t['total']:.2f} | {score:.3f} |")
+    if args.svd:
+        compare_svd()
+
+
+def compare_svd(dim: int = 300, n_iter: int = 4, seed: int = 0, float64: bool = True) -> None:
+    """embedkit's randomized SVD against dask's svd_compressed on dictwiki's PPMI matrix."""
+    import dask.array as da
+    import distributed
+    import scipy.sparse as sp
+
+    from embedkit.factorize import SVDResult, _fix_signs, remove_top_components, svd_vectors, truncated_svd
+    from embedkit.pipeline import _local_counts, corpus_name
+    from embedkit.progress import SILENT
+    from embedkit.text import Tokenizer
+    from embedkit.vectors import Embedding
+    from embedkit.weighting import pmi
+
+    opts = WordOptions(workers=2, dim=dim, n_iter=n_iter, seed=seed)
+    files = [str(DATA / "corpora" / "dictwiki.txt.gz")]
+    vocab, counts, _ = _local_counts(files, Tokenizer(), opts, SILENT, corpus_name(files))
+    m = pmi(counts, opts.transform, opts.shift, opts.cds, copy=False).tocsr()
+
+    def model(r: SVDResult) -> Embedding:
+        vecs = remove_top_components(svd_vectors(r, eig=opts.eig, vectors=opts.vectors), opts.remove_top)
+        return Embedding(vocab.words, vecs, vocab.counts, {})
+
+    t = time.perf_counter()
+    local = truncated_svd(m, dim=dim, n_iter=n_iter, seed=seed, workers=2)
+    t_local = time.perf_counter() - t
+    t = time.perf_counter()
+    ref = truncated_svd(m, dim=dim, n_iter=12, seed=seed, workers=2)
+    t_ref = time.perf_counter() - t
+    rows_per_block = -(-m.shape[0] // 8)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c:
+        with distributed.Client(c) as client:
+            t = time.perf_counter()
+            blocks = [m[i : i + rows_per_block] for i in range(0, m.shape[0], rows_per_block)]
+            futures = client.scatter(blocks)
+            meta = sp.csr_matrix((0, m.shape[1]), dtype=m.dtype)
+            arr = da.concatenate(
+                [da.from_delayed(f, shape=b.shape, dtype=m.dtype, meta=meta) for f, b in zip(futures, blocks)]
+            )
+            if float64:  # float32 power iterations lose the tail (see BENCHMARKS.md)
+                arr = arr.astype(np.float64)
+            t_scatter = time.perf_counter() - t
+            t = time.perf_counter()
+            u, s, vt = da.linalg.svd_compressed(
+                arr, dim, n_power_iter=n_iter, n_oversamples=20, seed=seed, compute=True
+            )
+            u, s, vt = client.compute([u, s, vt], sync=True)
+            t_dask = time.perf_counter() - t
+    dask_r = _fix_signs(
+        SVDResult(np.ascontiguousarray(u, dtype=np.float32), s.astype(np.float32), vt.astype(np.float32))
+    )
+    print(f"\nSVD of dictwiki's PPMI matrix ({m.shape[0]:,} × {m.shape[1]:,}, {m.nnz:,} non-zeros), k = {dim}\n")
+    print("| solver | power iterations | time s | WS353 | σ_k / reference σ_k, mean of the last 50 |")
+    print("|---|---|---|---|---|")
+    for name, r, secs, it in (
+        ("embedkit randomized, 2 processes", local, t_local, n_iter),
+        ("embedkit randomized (reference)", ref, t_ref, 12),
+        (
+            f"dask svd_compressed, 2 workers, {'float64' if float64 else 'float32'} (+{t_scatter:.1f} s to scatter)",
+            dask_r,
+            t_dask,
+            n_iter,
+        ),
+    ):
+        tail = float(np.mean(r.s[-50:] / ref.s[-50:]))
+        print(f"| {name} | {it} | {secs:.2f} | {ws353(model(r)):.3f} | {tail:.4f} |")
+
+
+if __name__ == "__main__":
+    main()
