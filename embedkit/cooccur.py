@@ -339,19 +339,22 @@ def _segments(
 
 
 def _last_kept(seg, context, position, window, keep_probability, seed) -> np.ndarray:
-    """The last ``window`` kept ids of a segment that ends inside a line."""
+    """The last ``window`` kept ids of a segment that ends inside a line: those after its
+    last line break (and, if it has none, the context it started with before them)."""
+    breaks = np.flatnonzero(seg == LINE_BREAK)
+    line_start = int(breaks[-1]) + 1 if breaks.size else 0
     found: list[np.ndarray] = []
     have = 0
     end = seg.size
-    while end > 0 and have < window:
-        start = max(0, end - 4096)
+    while end > line_start and have < window:
+        start = max(line_start, end - 4096)
         chunk = seg[start:end]
         kept = chunk[_kept(chunk, position + start, keep_probability, seed)]
         found.insert(0, kept)
         have += kept.size
         end = start
-    out = np.concatenate([context, *found]) if have < window else np.concatenate(found)
-    return out[-window:].astype(np.int32)
+    before = context if not breaks.size else np.empty(0, np.int32)
+    return np.concatenate([before, *found]).astype(np.int32)[-window:]
 
 
 def count_cooccurrences(

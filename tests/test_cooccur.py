@@ -183,3 +183,14 @@ def test_progress_reports_every_token_once_counted(workers):
         np.array_split(ids, 5), 50, window=3, workers=workers, segment_tokens=2000, progress=seen.append
     )
     assert sum(seen) == ids.size and len(seen) > 5
+
+
+def test_a_cut_inside_a_long_line_takes_no_context_from_the_line_before():
+    # a short line, then a long line whose first kept word is followed by many skipped
+    # words: the cut lands inside the long line, and the context it carries must stop
+    # at the line break (found by the Dask engine's review)
+    ids = np.array([1, 2, 3, -1, 4] + [-2] * 40 + [5, 6, 7, 4, 5] * 6 + [-1], dtype=np.int32)
+    reference = count_cooccurrences([ids], 8, window=5, segment_tokens=10**9)
+    cut = count_cooccurrences(np.array_split(ids, 15), 8, window=5, segment_tokens=7)
+    assert reference[5, 3] == 0 and reference[5, 4] > 0
+    assert abs(cut - reference).max() == 0
