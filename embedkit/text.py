@@ -177,18 +177,23 @@ class Tokenizer:
             return [m.group(0) for m in self._token_re.finditer(line)]
         return [t for t in self._token_re.findall(line) if t]
 
+    def _scan(self, text: str):
+        """The compiled tokenizer on a block: (the text as scanned, its code points, then
+        :func:`kernels.scan_tokens`' ids, starts, lengths, counts)."""
+        if self.lowercase:
+            text = text.lower()
+        if text.isascii():
+            chars = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+        else:
+            chars = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        return (text, chars, *kernels.scan_tokens(chars, _letter_table()))
+
     def block_words(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`block_counts` with the distinct tokens as arrays, cheap to send between
         processes: (their code points concatenated as uint32, their lengths, their counts,
         the index of each token)."""
         if self._fast and kernels.ENABLED:
-            if self.lowercase:
-                text = text.lower()
-            if text.isascii():
-                chars = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-            else:
-                chars = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-            ids, starts, lengths, counts = kernels.scan_tokens(chars, _letter_table())
+            _, chars, ids, starts, lengths, counts = self._scan(text)
             return kernels.gather_words(chars, starts, lengths), lengths, counts, ids
         words, counts, ids = self.block_counts(text)
         chars = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
@@ -199,13 +204,7 @@ class Tokenizer:
         each token in that list, in text order.  Distinct tokens are listed in order of
         first appearance."""
         if self._fast and kernels.ENABLED:
-            if self.lowercase:
-                text = text.lower()
-            if text.isascii():
-                chars = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-            else:
-                chars = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-            ids, starts, lengths, counts = kernels.scan_tokens(chars, _letter_table())
+            text, _, ids, starts, lengths, counts = self._scan(text)
             words = [text[s : s + n] for s, n in zip(starts.tolist(), lengths.tolist())]
             return words, counts.tolist(), ids
         tokens = self.block_tokens(text)
@@ -372,8 +371,9 @@ def shard_ranges(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[in
 
 def _tokenize_task(task: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Decode and tokenize one block: (distinct words as code points and lengths, their
-    counts, local ids per token, bytes). ``task`` is (data or None, path, start, end, pattern, lowercase); with no data
-    the worker reads bytes start..end of the plain file itself.
+    counts, local ids per token, bytes).  ``task`` is (data or None, path, start, end,
+    pattern, lowercase); with no data the worker reads bytes start..end of the plain file
+    itself.
 
     Runs in a worker process; ids index the block's own word list, "\n" included.
     """
@@ -433,11 +433,7 @@ class WordStore:
         """Ids of a block's distinct words (int64), adding the new ones and the counts."""
         if not kernels.ENABLED:
             ids = np.empty(lengths.size, np.int64)
-            words = chars.tobytes().decode("utf-32-le")
-            pos = 0
-            for k, (n, c) in enumerate(zip(lengths.tolist(), counts.tolist())):
-                word = words[pos : pos + n]
-                pos += n
+            for k, (word, c) in enumerate(zip(words_of(chars, lengths), counts.tolist())):
                 i = self._dict.get(word)
                 if i is None:
                     i = self._dict[word] = len(self._dict_counts)
