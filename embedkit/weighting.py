@@ -62,8 +62,7 @@ def pmi(
         return _with_data(m, m.data.astype(dtype))
     if transform == "log":
         return _with_data(m, np.log1p(m.data).astype(dtype))
-    row_sum = np.asarray(m.sum(axis=1, dtype=np.float64)).ravel()
-    col_sum = np.asarray(m.sum(axis=0, dtype=np.float64)).ravel()
+    row_sum, col_sum = _margins(m)
     if cds != 1.0:
         col_sum = col_sum**cds
     total = col_sum.sum()
@@ -86,6 +85,21 @@ def pmi(
         np.maximum(out.data, 0, out=out.data)
         out.eliminate_zeros()
     return out
+
+
+def _margins(m: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column sums in float64, a chunk of rows at a time (scipy's ``sum(dtype=)``
+    converts the whole float32 matrix to float64 first: 8 bytes a non-zero, transiently)."""
+    rows = np.zeros(m.shape[0])
+    cols = np.zeros(m.shape[1])
+    row_lengths = np.diff(m.indptr)
+    for r0, r1 in _row_chunks(m.indptr, 1 << 22):
+        lo, hi = m.indptr[r0], m.indptr[r1]
+        values = m.data[lo:hi].astype(np.float64)
+        cols += np.bincount(m.indices[lo:hi], weights=values, minlength=m.shape[1])
+        owner = np.repeat(np.arange(r1 - r0), row_lengths[r0:r1])
+        rows[r0:r1] = np.bincount(owner, weights=values, minlength=r1 - r0)
+    return rows, cols
 
 
 def _row_chunks(indptr: np.ndarray, target: int) -> list[tuple[int, int]]:
