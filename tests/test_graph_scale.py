@@ -1,5 +1,6 @@
-"""Graphs at scale: the integer fast path of the edge reader, and walks counted as they
-are generated."""
+"""The graph routes for large graphs: the sparse route (T = 1 PMI → SVD → spectral
+propagation), the automatic choice and its stderr line, the integer fast path of the
+edge reader, and walks counted as they are generated."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import numpy as np
 import pytest
 
 import embedkit.graph as graph_module
+from embedkit.evaluate import node_classification
 from embedkit.graph import Graph, GraphOptions, embed_graph, random_walks, read_edges
+from embedkit.vectors import Embedding
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -22,6 +25,98 @@ def _gen_graph():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """3,000 nodes, 15,000 edges, 10 planted communities, skewed degrees (gen_graph.py)."""
+    g = _gen_graph().generate(3000, 15_000, communities=10, mu=0.8, seed=1)
+    return Graph.from_edges(g.source, g.target, n=3000), g.community
+
+
+def test_sparse_route_recovers_planted_communities(planted):
+    g, community = planted
+    emb = embed_graph(g, GraphOptions(method="sparse", dim=32, seed=0))
+    assert emb.vectors.shape == (3000, 32) and emb.params["method"] == "sparse"
+    labels = {str(v): [str(c)] for v, c in enumerate(community) if g.degrees[v] > 0}
+    (r,) = node_classification(emb, labels, (0.5,), repeats=1)
+    assert r.micro_f1 > 0.8 and r.macro_f1 > 0.8, r  # chance is 0.1
+    # the propagation adds to what the T = 1 factorisation alone gives
+    bare = embed_graph(g, GraphOptions(method="sparse", dim=32, seed=0, order=1))
+    (r1,) = node_classification(bare, labels, (0.5,), repeats=1)
+    assert r.micro_f1 > r1.micro_f1, (r, r1)
+
+
+def test_sparse_route_is_deterministic_for_a_seed(planted):
+    g, _ = planted
+    a = embed_graph(g, GraphOptions(method="sparse", dim=16, seed=3))
+    b = embed_graph(g, GraphOptions(method="sparse", dim=16, seed=3))
+    assert a.vectors.tobytes() == b.vectors.tobytes()
+    c = embed_graph(g, GraphOptions(method="sparse", dim=16, seed=4))
+    assert not np.array_equal(a.vectors, c.vectors)
+
+
+def test_sparse_route_gives_isolated_nodes_zero_vectors_and_refuses_directed_graphs():
+    g = Graph.from_edges(np.array([0, 1, 2, 3]), np.array([1, 2, 0, 4]), n=7)
+    emb = embed_graph(g, GraphOptions(method="sparse", dim=3))
+    assert np.all(emb.vectors[[5, 6]] == 0) and np.all(np.linalg.norm(emb.vectors[:5], axis=1) > 0)
+    d = Graph.from_edges(np.array([0, 1]), np.array([1, 2]), n=3, directed=True)
+    with pytest.raises(graph_module.ParameterError, match="undirected"):
+        embed_graph(d, GraphOptions(method="sparse", dim=2))
+
+
+def test_truncated_eigh_gives_the_top_singular_triplets_of_a_symmetric_matrix(planted):
+    from embedkit.factorize import truncated_eigh
+    from embedkit.graph import sparse_pmi_matrix
+
+    m = sparse_pmi_matrix(planted[0])
+    w, u = truncated_eigh(m, 12, n_iter=8, seed=0)
+    truth = np.linalg.eigvalsh(m.toarray().astype(np.float64))
+    truth = truth[np.argsort(-np.abs(truth))][:12]
+    # signed, by decreasing magnitude; the ones near the cut (a slow tail here) converge last
+    np.testing.assert_allclose(w[:9], truth[:9], rtol=1e-3)
+    np.testing.assert_allclose(w, truth, rtol=1e-2)
+    np.testing.assert_allclose(u.T @ u, np.eye(12), atol=1e-4)
+    assert np.linalg.norm(m @ u[:, :9] - u[:, :9] * w[:9], axis=0).max() < 0.05 * np.abs(w).max()
+    assert (u[np.argmax(np.abs(u), axis=0), np.arange(12)] > 0).all()  # truncated_svd's signs
+
+
+# -- the automatic choice and its line on stderr -------------------------------------------
+@pytest.fixture
+def karate_csv(tmp_path):
+    p = tmp_path / "k.csv"
+    p.write_text("".join(f"{u},{v}\n" for u, v in nx.karate_club_graph().edges()))
+    return p
+
+
+def test_auto_takes_the_sparse_route_above_the_netmf_limit_and_says_so(cli, karate_csv, monkeypatch):
+    out = karate_csv.parent / "k.ekm"
+    r = cli("embed-graph", karate_csv, "-o", out, "--dim", "8")
+    assert r.exit_code == 0, r.stderr
+    assert "embed-graph: 34 nodes: dense NetMF" in r.stderr and Embedding.load(out).params["method"] == "netmf"
+
+    monkeypatch.setattr(graph_module, "NETMF_MAX_NODES", 20)
+    r = cli("embed-graph", karate_csv, "-o", out, "--dim", "8", "-v")
+    assert r.exit_code == 0, r.stderr
+    (line,) = [x for x in r.stderr.splitlines() if x.startswith("embed-graph:")]
+    assert "34 nodes: sparse route" in line and "dense NetMF needs 5 KB above 20 nodes" in line, line
+    assert Embedding.load(out).params["method"] == "sparse"
+    for stage in ("read", "pmi", "svd", "propagate", "orthogonalise", "save"):
+        assert any(x.split()[0] == stage for x in r.stderr.splitlines() if x.startswith("  ")), stage
+
+    r = cli("embed-graph", karate_csv, "-o", out, "--dim", "8", "-q")
+    assert r.exit_code == 0 and r.stderr == ""
+    r = cli("embed-graph", karate_csv, "-o", out, "--dim", "8", "--directed")
+    assert r.exit_code == 0 and "walks route" in r.stderr and "(a directed graph)" in r.stderr
+    assert Embedding.load(out).params["method"] == "walks"
+
+
+def test_sparse_route_on_a_directed_graph_is_one_clear_error(cli, karate_csv):
+    out = karate_csv.parent / "m.ekm"
+    r = cli("embed-graph", karate_csv, "--method", "sparse", "--directed", "-o", out)
+    assert r.exit_code == 2 and not out.exists()
+    err = r.stderr.strip().splitlines()
+    assert err[-1].startswith("embedkit: error: ") and "undirected" in err[-1] and "Traceback" not in r.output
 
 
 # -- the edge reader's integer fast path -------------------------------------------------
