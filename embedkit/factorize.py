@@ -113,7 +113,8 @@ def truncated_eigh(
 
     For a symmetric M the SVD is U |Λ| (sign(Λ) U)ᵀ, so these are its top singular
     triplets, found by randomized subspace iteration (Halko, Martinsson & Tropp, alg. 5.3:
-    ``n_iter`` products with M after the first, then Rayleigh–Ritz on QᵀMQ).  Unlike
+    ``n_iter`` products with M after the first, orthonormalised every second one, then
+    Rayleigh–Ritz on QᵀMQ).  Unlike
     :func:`truncated_svd` it needs no transpose of M and no ``l × n`` float64 factor, so
     at a million rows it holds about three n × (dim + oversample) float32 blocks.
     Deterministic in ``seed``; signs fixed as in :func:`truncated_svd`.
@@ -125,9 +126,20 @@ def truncated_eigh(
         raise ParameterError(f"--dim must be between 1 and {n}, got {dim}")
     m = sp.csr_matrix(m, dtype=np.float32)
     rng = np.random.default_rng(seed)
-    q = orthonormalize(np.asarray(m @ rng.standard_normal((n, min(dim + oversample, n)), dtype=np.float32)))
-    for _ in range(n_iter):
-        q = orthonormalize(np.asarray(m @ q))
+    omega = rng.standard_normal((n, min(dim + oversample, n)), dtype=np.float32)
+    q = orthonormalize(np.asarray(m @ omega), rounds=1 if n_iter else 2)
+    del omega
+    # two products per orthonormalisation, one Cholesky-QR round except the last: at a
+    # million rows a round (two n × l products) costs more than a sparse product, and the
+    # basis only has to stay well-conditioned until the end (as in truncated_svd)
+    left = n_iter
+    while left:
+        y = np.asarray(m @ q)
+        if left > 1:
+            y = np.asarray(m @ y)
+        left -= min(left, 2)
+        q = orthonormalize(y, rounds=1 if left else 2)
+        del y
     h = (q.T @ np.asarray(m @ q)).astype(np.float64)
     with threadpool_limits(1):  # OpenBLAS threads only slow down l × l problems
         w, v = la.eigh((h + h.T) / 2, check_finite=False)
