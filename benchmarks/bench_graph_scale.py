@@ -1,10 +1,10 @@
 """Graphs at scale: a 1 M-node, 10 M-edge planted-partition graph through ``embed-graph``.
 
-    python benchmarks/bench_graph_scale.py [--nodes 1000000] [--edges 10000000] [--runs 1]
-        [--sample 100000] [--train-fraction 0.1] [-- EMBED-GRAPH OPTIONS]
+    python benchmarks/bench_graph_scale.py [--nodes 1000000] [--edges 10000000] [--mu 0.8]
+        [--runs 1] [--sample 100000] [--train-fraction 0.1] [-- EMBED-GRAPH OPTIONS]
 
 1. ``benchmarks/gen_graph.py`` writes the graph (degree-corrected block model: 100
-   communities, 80 % of edges inside them, Pareto node weights) and its labels into a
+   communities, ``--mu`` = 80 % of edges drawn inside them, Pareto node weights) and its labels into a
    temporary folder; its wall time is reported.
 2. ``embedkit embed-graph EDGES -o MODEL -v`` with the default method runs in a fresh
    process: wall time, and peak memory (PSS) of its whole process tree sampled every
@@ -62,6 +62,7 @@ def main() -> None:
     ap.add_argument("--nodes", type=int, default=1_000_000)
     ap.add_argument("--edges", type=int, default=10_000_000)
     ap.add_argument("--communities", type=int, default=100)
+    ap.add_argument("--mu", type=float, default=0.8, help="gen_graph.py: share of edges drawn inside a community")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--runs", type=int, default=1, help="embed-graph runs (each is reported)")
     ap.add_argument("--sample", type=int, default=100_000, help="labelled nodes given to the classifier")
@@ -76,7 +77,8 @@ def main() -> None:
         work.mkdir(parents=True, exist_ok=True)
         edges, labels, model = work / "graph.edges.csv", work / "graph.labels.csv", work / "graph.ekm"
         gen = [sys.executable, str(ROOT / "benchmarks" / "gen_graph.py"), "--nodes", str(args.nodes)]
-        gen += ["--edges", str(args.edges), "--communities", str(args.communities), "--seed", str(args.seed)]
+        gen += ["--edges", str(args.edges), "--communities", str(args.communities), "--mu", str(args.mu)]
+        gen += ["--seed", str(args.seed)]
         t = time.perf_counter()
         out = subprocess.run([*gen, "-o", str(edges), "--labels", str(labels)], capture_output=True, text=True)
         if out.returncode:
