@@ -1060,7 +1060,8 @@ def embed_graph_cmd(
         seed=seed,
     )
     opts.timings["read"] = time.perf_counter() - t
-    _note(quiet, route_note(g, opts.method, opts))
+    note = route_note(g, opts)  # checks the options first: a bad one is the only line
+    _note(quiet, note)
     with _graph_status(quiet, f"embedding {g.summary()} ({opts.method})"):
         emb = embed_graph(g, opts)
     t_save = time.perf_counter()

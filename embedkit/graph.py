@@ -878,10 +878,29 @@ def _bytes(x: float) -> str:
     return ""  # unreachable
 
 
-def route_note(graph: Graph, method: str, opts: GraphOptions | None = None) -> str:
-    """One line saying which route ``method`` takes on ``graph``, and why (for stderr)."""
-    opts = opts or GraphOptions()
-    chosen = resolve_method(graph, method)
+def _checked_method(graph: Graph, opts: GraphOptions) -> str:
+    """The route ``opts`` takes on ``graph``, once the options are checked against it."""
+    if graph.n_edges == 0:
+        raise DataError(f"{graph.source}: the graph has no edges")
+    method = resolve_method(graph, opts.method)
+    if method in ("netmf", "sparse") and graph.directed:
+        what = "NetMF" if method == "netmf" else "The sparse route"
+        raise ParameterError(f"{what} needs an undirected graph; use --method walks for a directed one")
+    if opts.dim < 1:
+        raise ParameterError(f"--dim must be at least 1, got {opts.dim}")
+    if opts.dim > graph.n:
+        raise ParameterError(f"--dim {opts.dim} is too large for a graph of {graph.n} nodes")
+    return method
+
+
+def route_note(graph: Graph, opts: GraphOptions) -> str:
+    """One line saying which route ``opts`` takes on ``graph``, and why (for stderr).
+
+    Raises the errors :func:`embed_graph` would for these options, so that a run that
+    cannot start says only that.
+    """
+    method = opts.method
+    chosen = _checked_method(graph, opts)
     dense = _bytes(4.0 * graph.n * graph.n)
     head = f"embed-graph: {graph.n:,} nodes: "
     if chosen == "netmf":
@@ -909,16 +928,7 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None):
     from .weighting import pmi
 
     opts = opts or GraphOptions()
-    if graph.n_edges == 0:
-        raise DataError(f"{graph.source}: the graph has no edges")
-    method = resolve_method(graph, opts.method)
-    if method in ("netmf", "sparse") and graph.directed:
-        what = "NetMF" if method == "netmf" else "The sparse route"
-        raise ParameterError(f"{what} needs an undirected graph; use --method walks for a directed one")
-    if opts.dim < 1:
-        raise ParameterError(f"--dim must be at least 1, got {opts.dim}")
-    if opts.dim > graph.n:
-        raise ParameterError(f"--dim {opts.dim} is too large for a graph of {graph.n} nodes")
+    method = _checked_method(graph, opts)
     t = time.perf_counter()
     if method == "netmf":
         m = netmf_matrix(graph, opts.window, opts.negative, opts.rank, seed=opts.seed)

@@ -111,12 +111,16 @@ def test_auto_takes_the_sparse_route_above_the_netmf_limit_and_says_so(cli, kara
     assert Embedding.load(out).params["method"] == "walks"
 
 
-def test_sparse_route_on_a_directed_graph_is_one_clear_error(cli, karate_csv):
+def test_options_that_cannot_run_give_one_clear_error_line(cli, karate_csv):
     out = karate_csv.parent / "m.ekm"
     r = cli("embed-graph", karate_csv, "--method", "sparse", "--directed", "-o", out)
     assert r.exit_code == 2 and not out.exists()
-    err = r.stderr.strip().splitlines()
-    assert err[-1].startswith("embedkit: error: ") and "undirected" in err[-1] and "Traceback" not in r.output
+    *notes, err = r.stderr.strip().splitlines()  # (a note on nodes without out-edges) and the error
+    assert err.startswith("embedkit: error: ") and "undirected" in err and "Traceback" not in r.output
+    assert not any(x.startswith("embed-graph:") for x in notes)  # no route line before the error
+    r = cli("embed-graph", karate_csv, "--dim", "40", "-o", out)
+    (err,) = r.stderr.strip().splitlines()
+    assert r.exit_code == 2 and "--dim 40 is too large for a graph of 34 nodes" in err and not out.exists()
 
 
 # -- the edge reader's integer fast path -------------------------------------------------
