@@ -1,6 +1,6 @@
 """Graph benchmarks: BlogCatalog and Cora end to end, walk generation, and DeepWalk beside.
 
-    python benchmarks/bench_graph.py                 # embed-graph (default and walks), walks/s
+    python benchmarks/bench_graph.py                 # embed-graph (default, sparse, walks), walks/s
     python benchmarks/bench_graph.py --deepwalk      # also walks + gensim skip-gram (~90 s)
 
 End to end is the real command (``python -m embedkit.cli embed-graph EDGES -o MODEL``) in
@@ -116,7 +116,7 @@ def main() -> None:
         print("|---|---|---|---|---|---|")
         for name in args.graphs:
             edges, labels = data / f"{name}.edges.csv", data / f"{name}.labels.csv"
-            methods = [("default (netmf)", [])]
+            methods = [("default (netmf)", []), ("sparse", ["--method", "sparse"])]
             if not args.no_walks_method:
                 methods.append(("walks", ["--method", "walks"]))
             for label, extra in methods:

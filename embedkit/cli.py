@@ -949,6 +949,7 @@ def pca_cmd(
 class GraphMethod(str, Enum):
     auto = "auto"
     netmf = "netmf"
+    sparse = "sparse"
     walks = "walks"
 
 
@@ -1032,7 +1033,11 @@ def embed_graph_cmd(
     output: Annotated[str, typer.Option("--output", "-o", help="Model file to write.")] = DEFAULT_MODEL,
     method: Annotated[
         GraphMethod,
-        typer.Option("--method", help="netmf (closed form), walks (walks → cooccur → PPMI → SVD), auto."),
+        typer.Option(
+            "--method",
+            help="netmf (closed form, dense), sparse (T = 1 PMI → SVD → spectral propagation), "
+            "walks (walks → cooccur → PPMI → SVD), auto: netmf up to 20,000 nodes, then sparse (walks if directed).",
+        ),
     ] = GraphMethod.auto,
     dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = 160,
     window: Annotated[int, typer.Option("--window", help="Window T: pairs up to T steps apart on a walk.")] = 10,
@@ -1051,11 +1056,11 @@ def embed_graph_cmd(
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Embed the nodes of a graph (NetMF closed form by default) into a model file.
+    """Embed the nodes of a graph (NetMF closed form; the sparse route on large graphs) into a model file.
 
     Example: [bold]embedkit embed-graph g.csv -o g.ekm && embedkit neighbors 42 -m g.ekm[/bold]
     """
-    from .graph import GraphOptions, embed_graph
+    from .graph import GraphOptions, embed_graph, route_note
 
     t = time.perf_counter()
     g = _read_graph(edges, directed, self_loops, header, delimiter, quiet)
@@ -1073,6 +1078,8 @@ def embed_graph_cmd(
         seed=seed,
     )
     opts.timings["read"] = time.perf_counter() - t
+    note = route_note(g, opts)  # checks the options first: a bad one is the only line
+    _note(quiet, note)
     with _graph_status(quiet, f"embedding {g.summary()} ({opts.method})"):
         emb = embed_graph(g, opts)
     t_save = time.perf_counter()

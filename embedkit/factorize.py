@@ -106,6 +106,47 @@ def _range_finder_svd(matmul, rmatmul, omega: np.ndarray, k: int, n_iter: int):
     return u, s.astype(q.dtype), vt.astype(q.dtype)
 
 
+def truncated_eigh(
+    m: sp.spmatrix, dim: int, n_iter: int = 4, oversample: int = 20, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``dim`` eigenpairs by magnitude of a symmetric sparse matrix (n × n), float32.
+
+    For a symmetric M the SVD is U |Λ| (sign(Λ) U)ᵀ, so these are its top singular
+    triplets, found by randomized subspace iteration (Halko, Martinsson & Tropp, alg. 5.3:
+    ``n_iter`` products with M after the first, orthonormalised every second one, then
+    Rayleigh–Ritz on QᵀMQ).  Unlike
+    :func:`truncated_svd` it needs no transpose of M and no ``l × n`` float64 factor, so
+    at a million rows it holds about three n × (dim + oversample) float32 blocks.
+    Deterministic in ``seed``; signs fixed as in :func:`truncated_svd`.
+
+    Returns (eigenvalues (dim,) by decreasing magnitude, eigenvectors (n × dim)).
+    """
+    n = m.shape[0]
+    if not 1 <= dim <= n:
+        raise ParameterError(f"--dim must be between 1 and {n}, got {dim}")
+    m = sp.csr_matrix(m, dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    omega = rng.standard_normal((n, min(dim + oversample, n)), dtype=np.float32)
+    q = orthonormalize(np.asarray(m @ omega), rounds=1 if n_iter else 2)
+    del omega
+    # two products per orthonormalisation, one Cholesky-QR round except the last: at a
+    # million rows a round (two n × l products) costs more than a sparse product, and the
+    # basis only has to stay well-conditioned until the end (as in truncated_svd)
+    left = n_iter
+    while left:
+        y = np.asarray(m @ q)
+        if left > 1:
+            y = np.asarray(m @ y)
+        left -= min(left, 2)
+        q = orthonormalize(y, rounds=1 if left else 2)
+        del y
+    h = (q.T @ np.asarray(m @ q)).astype(np.float64)
+    with threadpool_limits(1):  # OpenBLAS threads only slow down l × l problems
+        w, v = la.eigh((h + h.T) / 2, check_finite=False)
+    top = np.argsort(-np.abs(w), kind="stable")[:dim]
+    return w[top], fix_signs(q @ v[:, top].astype(np.float32))
+
+
 def orthonormalize(y: np.ndarray, rounds: int = 2) -> np.ndarray:
     """Orthonormal basis of the columns of a tall matrix.
 
@@ -124,6 +165,14 @@ def orthonormalize(y: np.ndarray, rounds: int = 2) -> np.ndarray:
     except (la.LinAlgError, ValueError):
         q, _ = la.qr(y, mode="economic", check_finite=False)
         return q
+
+
+def fix_signs(u: np.ndarray) -> np.ndarray:
+    """Flip columns of u (n × k) so that the largest-magnitude entry of each is positive."""
+    idx = np.argmax(np.abs(u), axis=0)
+    signs = np.sign(u[idx, np.arange(u.shape[1])])
+    signs[signs == 0] = 1
+    return u * signs.astype(u.dtype)
 
 
 def _fix_signs(r: SVDResult) -> SVDResult:

@@ -21,9 +21,24 @@ dimension are not the paper's (256 eigenpairs, 128 d): with exact eigenpairs, 51
 eigenpairs lost a point of micro-F1 against 256 and 192 (the small eigenvalues carry noise
 that log(max(M, 1)) amplifies), and 160–256 dimensions beat 128 on the rare labels
 (macro-F1 ≈ 0.281 against 0.275 on BlogCatalog; Cora also gains with more dimensions).
-rank 192, dim 160 is the cheapest of the best.  Walks remain the method for graphs too
-large for a dense n × n matrix (``method="auto"`` switches above
-:data:`NETMF_MAX_NODES`) and for directed graphs.
+rank 192, dim 160 is the cheapest of the best.
+
+Three routes, and ``method="auto"`` picks one:
+
+* ``netmf`` — the closed form above, a dense n × n float32 matrix: the best quality, chosen
+  up to :data:`NETMF_MAX_NODES` nodes (1.6 GB there; 4 TB at a million nodes).
+* ``sparse`` — chosen for larger undirected graphs: NetMF's matrix for T = 1,
+  log(max(vol(G)/b · A_ij / (d_i d_j), 1)), which has the non-zeros of A only, factorised
+  by a randomized eigendecomposition (it is symmetric), then ProNE's *spectral
+  propagation* (Zhang et al., IJCAI 2019): a Chebyshev expansion of a Gaussian filter on
+  the normalized Laplacian brings back the higher-order proximity that T = 1 leaves out,
+  and a small SVD of the n × d result re-orthogonalises it.  Every step is a sparse ×
+  dense product or a dense n × d operation: memory grows with nnz(A) + n·d, not n².  It
+  is 0.01–0.03 micro-F1 below dense NetMF on BlogCatalog and Cora (BENCHMARKS.md "Graphs
+  at scale").
+* ``walks`` — random walks counted batch by batch as they are generated (the word
+  pipeline's cooccur → PPMI → SVD), never all held at once: for directed graphs (the
+  choice of ``auto`` there), node2vec's p and q, or when asked.
 """
 
 from __future__ import annotations
@@ -39,12 +54,12 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from .errors import DataError, ParameterError
-from .factorize import orthonormalize
+from .factorize import fix_signs, orthonormalize
 from .files import display_name, is_number, read_all_bytes
 
-METHODS = ("auto", "netmf", "walks")
+METHODS = ("auto", "netmf", "sparse", "walks")
 #: ``method="auto"`` uses NetMF up to this many nodes (a dense n × n float32 matrix,
-#: 1.6 GB at 20,000 nodes), random walks above.
+#: 1.6 GB at 20,000 nodes), the sparse route above (random walks for directed graphs).
 NETMF_MAX_NODES = 20_000
 #: NetMF computes f(S) exactly (T sparse × dense n × n products) while nnz(A) · n · T stays
 #: below this many multiply-adds (about a second); above it, through ``rank`` eigenpairs.
@@ -203,6 +218,14 @@ def read_edges(
     if not data.endswith(b"\n"):
         data += b"\n"
     buf = np.frombuffer(data, dtype=np.uint8)
+    if header is not True:
+        fast = _integer_edges(buf, delimiter)
+        if fast is not None:
+            nodes, inverse = fast
+            g = Graph.from_edges(
+                inverse[0], inverse[1], len(nodes), nodes=nodes, directed=directed, self_loops=self_loops, source=name
+            )
+            return _checked(g)
     ends = np.flatnonzero(buf == 10)  # one per line
     starts = np.concatenate([[0], ends[:-1] + 1])
     nonspace = np.flatnonzero(~_SPACE[buf])
@@ -292,10 +315,71 @@ def read_edges(
         self_loops=self_loops,
         source=name,
     )
+    return _checked(g)
+
+
+def _checked(g: Graph) -> Graph:
     if g.n_edges == 0:
         why = f"all {g.self_loops_dropped:,} are self-loops (keep them with --self-loops)"
-        raise DataError(f"{name}: no edges left: {why if g.self_loops_dropped else 'every weight is 0'}")
+        raise DataError(f"{g.source}: no edges left: {why if g.self_loops_dropped else 'every weight is 0'}")
     return g
+
+
+def _integer_edges(buf: np.ndarray, delimiter: str | None) -> tuple[list[str], np.ndarray] | None:
+    """The common large case without Python strings: two columns of canonical integers.
+
+    Returns (node ids in numeric order, int64 (2, m) positions), or None when the bytes are
+    anything else (comments, a header, weights, signs, leading zeros, a column count that
+    differs) so that the general parser handles them and their errors.  At 10 M edges the
+    general parser holds one Python string per field (6.4 GB, 48 s); this path holds a
+    few int64 arrays per field (about 1 GB, a few seconds).
+    """
+    if (delimiter is not None and delimiter not in (",", "\t", " ")) or buf[-1] != 10:
+        return None
+    is_digit = (buf >= 48) & (buf <= 57)
+    if not (is_digit | (buf == 10) | (buf == 13) | (buf == 32) | (buf == 9) | (buf == 44)).all():
+        return None
+    nl = np.flatnonzero(buf == 10)
+    # digit runs are the fields: a start is a digit after a non-digit
+    starts = np.flatnonzero(is_digit[1:] & ~is_digit[:-1]) + 1
+    if is_digit[0]:
+        starts = np.concatenate([[0], starts])
+    stops = np.flatnonzero(~is_digit[1:] & is_digit[:-1]) + 1
+    del is_digit
+    if starts.size < 2 or starts.size != stops.size:
+        return None
+    lens = stops - starts
+    if lens.max() > 18 or np.any((buf[starts] == 48) & (lens > 1)):
+        return None  # too long for int64, or "007" (kept as a string id by the general path)
+    line = np.searchsorted(nl, starts)
+    per_line = np.bincount(line, minlength=nl.size)
+    if np.any((per_line != 0) & (per_line != 2)):
+        return None
+    # one separator a line, the one the general parser would pick from the first line
+    first = buf[starts[0] : nl[line[0]]].tobytes()
+    delim = delimiter or ("\t" if b"\t" in first else ("," if b"," in first else " "))
+    if delim != ",":
+        if np.any(buf == 44):
+            return None
+    if delim != " ":
+        n_delim = np.bincount(np.searchsorted(nl, np.flatnonzero(buf == ord(delim))), minlength=nl.size)
+        if np.any(n_delim != per_line // 2):
+            return None
+    del line, per_line, nl
+    values = np.zeros(starts.size, dtype=np.int64)
+    last = buf.size - 1
+    for k in range(int(lens.max())):
+        digit = buf[np.minimum(starts + k, last)].astype(np.int64) - 48
+        values = np.where(lens > k, values * 10 + digit, values)
+    del starts, lens
+    if values.max() < 4 * values.size:  # dense-ish ids: a presence table instead of a sort
+        present = np.zeros(int(values.max()) + 1, dtype=bool)
+        present[values] = True
+        uniq = np.flatnonzero(present)
+        inverse = (np.cumsum(present) - 1)[values]
+    else:
+        uniq, inverse = np.unique(values, return_inverse=True)
+    return uniq.astype(str).tolist(), inverse.reshape(-1, 2).T
 
 
 def _node_ids(ends: np.ndarray):
@@ -675,6 +759,74 @@ def netmf_matrix(
     return m
 
 
+# -- the sparse route: T = 1 PMI, then spectral propagation (ProNE) ---------------------
+def sparse_pmi_matrix(graph: Graph, negative: float = 1.0) -> sp.csr_matrix:
+    """NetMF's matrix for T = 1, log(max(vol(G)/b · A_ij / (d_i d_j), 1)), sparse (n × n).
+
+    It is the PPMI of the graph's edges as co-occurrence counts (no smoothing), so it keeps
+    at most nnz(A) non-zeros; float32 CSR.  ``negative`` below 1 counts as 1.
+    """
+    from .weighting import pmi
+
+    return pmi(graph.adjacency(), "ppmi", max(negative, 1.0), cds=1.0)
+
+
+def spectral_propagation(
+    graph: Graph, x: np.ndarray, order: int = 5, mu: float = 0.0, theta: float = 4.0, block: int = 64
+) -> np.ndarray:
+    """ProNE's spectral propagation of an embedding x (n × d): float32 (n × d).
+
+    With Ã = A + I and the random-walk Laplacian L = I − D̃⁻¹Ã (spectrum in [0, 2)), the
+    Gaussian g(L) = exp(−θ/2 ((L − μ)² − 2)) = e^θ · exp(−θ/2 (L − μ)²) is expanded in
+    Chebyshev polynomials of (L − μ)²/2 − 1 (coefficients: modified Bessel functions
+    I_k(θ)) to ``order`` terms, and the embedding becomes Ã (I − g(L)) x.  The filter
+    1 − g weighs each eigencomponent by its distance from μ: with the defaults (order 5,
+    μ 0, θ 4; the 5-term expansion only approximates the Gaussian) |1 − g| is about 52
+    at λ = 0, 33 at λ = 0.5, 5.5 at λ = 1 and below 0.35 from λ = √2 up — a low-pass
+    that strengthens what is smooth on the graph; ProNE's own (10, 0.2, 0.5) is milder.
+    2 (order − 1) + 1 sparse × dense products, in float32, ``block`` columns at a time so
+    that only a few n × block arrays are alive.  Zhang et al., "ProNE", IJCAI 2019.
+    """
+    from scipy.special import iv
+
+    if order < 1:
+        raise ParameterError(f"the propagation order must be at least 1, got {order}")
+    n = graph.n
+    at = (graph.adjacency() + sp.eye(n, format="csr")).tocsr()
+    dt = np.asarray(at.sum(axis=1)).ravel()
+    # M = L − μ I = (1 − μ) I − D̃⁻¹ Ã
+    m = (sp.eye(n, format="csr") * (1.0 - mu) - sp.diags(1.0 / dt) @ at).astype(np.float32).tocsr()
+    at = at.astype(np.float32)
+    coef = [float(iv(k, theta)) for k in range(order)]
+    out = np.empty((n, x.shape[1]), dtype=np.float32)
+    for j in range(0, x.shape[1], block):
+        x0 = np.ascontiguousarray(x[:, j : j + block], dtype=np.float32)
+        if order == 1:
+            out[:, j : j + block] = x0
+            continue
+        t_prev, t_cur = x0, 0.5 * (m @ (m @ x0)) - x0  # T₀, T₁ of (M²/2 − I)
+        conv = coef[0] * x0 - 2.0 * coef[1] * t_cur
+        for k in range(2, order):
+            t_next = (m @ (m @ t_cur)) - 2.0 * t_cur - t_prev
+            conv += (2.0 if k % 2 == 0 else -2.0) * coef[k] * t_next
+            t_prev, t_cur = t_cur, t_next
+        out[:, j : j + block] = at @ (x0 - conv)
+    return out
+
+
+def _spectral_vectors(y: np.ndarray, eig: float = 0.5) -> np.ndarray:
+    """Re-orthogonalise an n × d embedding: U Σ^eig of its thin SVD, through the d × d Gram."""
+    g = (y.T @ y).astype(np.float64)
+    with threadpool_limits(1):  # OpenBLAS threads only slow down d × d problems
+        w, v = la.eigh(g, check_finite=False)
+    order = np.argsort(w)[::-1]
+    s = np.sqrt(np.maximum(w[order], 0.0))
+    keep = s > (s[0] * 1e-6 if s.size and s[0] > 0 else np.inf)
+    scale = np.zeros_like(s)
+    scale[keep] = s[keep] ** (eig - 1.0)  # U Σ^eig = Y V Σ^(eig − 1)
+    return fix_signs(y @ (v[:, order] * scale).astype(np.float32))
+
+
 # -- the one-shot command ---------------------------------------------------------------
 @dataclass
 class GraphOptions:
@@ -690,6 +842,12 @@ class GraphOptions:
     p: float = 1.0
     q: float = 1.0
     cds: float = 0.75  # walks only
+    # sparse only: the spectral propagation's Chebyshev terms, and the centre μ and width
+    # parameter θ of its Gaussian on the Laplacian's spectrum (ProNE's are 10, 0.2, 0.5;
+    # these were as good or better on BlogCatalog and Cora at half the products)
+    order: int = 5
+    mu: float = 0.0
+    theta: float = 4.0
     n_iter: int = 2
     eig: float = 0.5
     vectors: str | None = None  # None: "w" for netmf (a symmetric matrix), "w+c" for walks
@@ -707,7 +865,51 @@ def resolve_method(graph: Graph, method: str) -> str:
         raise ParameterError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     if method != "auto":
         return method
-    return "netmf" if graph.n <= NETMF_MAX_NODES and not graph.directed else "walks"
+    if graph.directed:
+        return "walks"
+    return "netmf" if graph.n <= NETMF_MAX_NODES else "sparse"
+
+
+def _bytes(x: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if x < 1000 or unit == "PB":
+            return f"{x:.0f} {unit}" if unit in ("B", "KB", "MB") else f"{x:.1f} {unit}"
+        x /= 1000
+    return ""  # unreachable
+
+
+def _checked_method(graph: Graph, opts: GraphOptions) -> str:
+    """The route ``opts`` takes on ``graph``, once the options are checked against it."""
+    if graph.n_edges == 0:
+        raise DataError(f"{graph.source}: the graph has no edges")
+    method = resolve_method(graph, opts.method)
+    if method in ("netmf", "sparse") and graph.directed:
+        what = "NetMF" if method == "netmf" else "The sparse route"
+        raise ParameterError(f"{what} needs an undirected graph; use --method walks for a directed one")
+    if opts.dim < 1:
+        raise ParameterError(f"--dim must be at least 1, got {opts.dim}")
+    if opts.dim > graph.n:
+        raise ParameterError(f"--dim {opts.dim} is too large for a graph of {graph.n} nodes")
+    return method
+
+
+def route_note(graph: Graph, opts: GraphOptions) -> str:
+    """One line saying which route ``opts`` takes on ``graph``, and why (for stderr).
+
+    Raises the errors :func:`embed_graph` would for these options, so that a run that
+    cannot start says only that.
+    """
+    method = opts.method
+    chosen = _checked_method(graph, opts)
+    dense = _bytes(4.0 * graph.n * graph.n)
+    head = f"embed-graph: {graph.n:,} nodes: "
+    if chosen == "netmf":
+        return head + f"dense NetMF (an n × n float32 matrix, {dense})"
+    if chosen == "sparse":
+        why = f"dense NetMF needs {dense} above {NETMF_MAX_NODES:,} nodes" if method == "auto" else "as asked"
+        return head + f"sparse route: T = 1 PMI, SVD, spectral propagation ({why})"
+    why = "a directed graph" if method == "auto" else "as asked"
+    return head + f"walks route: {opts.walks_per_node} walks × {opts.walk_length} steps a node ({why})"
 
 
 def embed_graph(graph: Graph, opts: GraphOptions | None = None):
@@ -721,24 +923,19 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None):
     """
     from . import __version__
     from .cooccur import count_cooccurrences
-    from .factorize import svd_vectors, truncated_svd
+    from .factorize import _unit_rows, svd_vectors, truncated_eigh, truncated_svd
     from .vectors import Embedding
     from .weighting import pmi
 
     opts = opts or GraphOptions()
-    if graph.n_edges == 0:
-        raise DataError(f"{graph.source}: the graph has no edges")
-    method = resolve_method(graph, opts.method)
-    if method == "netmf" and graph.directed:
-        raise ParameterError("NetMF needs an undirected graph; use --method walks for a directed one")
-    if opts.dim < 1:
-        raise ParameterError(f"--dim must be at least 1, got {opts.dim}")
-    if opts.dim > graph.n:
-        raise ParameterError(f"--dim {opts.dim} is too large for a graph of {graph.n} nodes")
+    method = _checked_method(graph, opts)
     t = time.perf_counter()
     if method == "netmf":
         m = netmf_matrix(graph, opts.window, opts.negative, opts.rank, seed=opts.seed)
         opts.timings["netmf"] = time.perf_counter() - t
+    elif method == "sparse":
+        m = sparse_pmi_matrix(graph, opts.negative)
+        opts.timings["pmi"] = time.perf_counter() - t
     else:
         walks = random_walks(graph, opts.walks_per_node, opts.walk_length, opts.p, opts.q, opts.seed)
         counts = count_cooccurrences(walks_to_id_blocks(walks), graph.n, window=opts.window)
@@ -749,13 +946,32 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None):
         m = pmi(counts, "ppmi", max(opts.negative, 1.0), opts.cds)
         opts.timings["pmi"] = time.perf_counter() - t
     t = time.perf_counter()
+    kind = opts.vectors or ("w+c" if method == "walks" else "w")
     # OpenBLAS threads only slow down the products of a small graph (factorize.py's gotcha)
     with threadpool_limits(1 if graph.n <= 5000 else None):
-        r = truncated_svd(m, dim=opts.dim, n_iter=opts.n_iter, seed=opts.seed)
-    kind = opts.vectors or ("w" if method == "netmf" else "w+c")
-    vectors = svd_vectors(r, eig=opts.eig, vectors=kind)
-    vectors[graph.degrees == 0] = 0.0
+        if method == "sparse":
+            if kind != "w":
+                raise ParameterError(f"the sparse route gives node vectors W only, not {kind!r}")
+            # M is symmetric: its SVD is an eigendecomposition, at a third of the memory
+            evals, evecs = truncated_eigh(m, opts.dim, n_iter=2 * opts.n_iter, seed=opts.seed)
+            vectors = evecs * (np.abs(evals) ** opts.eig).astype(np.float32)
+        else:
+            r = truncated_svd(m, dim=opts.dim, n_iter=opts.n_iter, seed=opts.seed)
+            vectors = svd_vectors(r, eig=opts.eig, vectors=kind)
+    del m
     opts.timings["svd"] = time.perf_counter() - t
+    if method == "sparse":
+        t = time.perf_counter()
+        # unit rows first: propagating U Σ^½ as is lets high-degree nodes dominate
+        # (BlogCatalog micro-F1 0.394 against 0.417, BENCHMARKS.md "Graphs at scale")
+        y = spectral_propagation(graph, _unit_rows(vectors), opts.order, opts.mu, opts.theta)
+        del vectors
+        opts.timings["propagate"] = time.perf_counter() - t
+        t = time.perf_counter()
+        vectors = _spectral_vectors(y, opts.eig)
+        del y
+        opts.timings["orthogonalise"] = time.perf_counter() - t
+    vectors[graph.degrees == 0] = 0.0
     params = {
         "kind": "graph",
         "corpus": graph.source,
@@ -777,6 +993,9 @@ __all__ = [
     "netmf_matrix",
     "random_walks",
     "read_edges",
+    "route_note",
+    "sparse_pmi_matrix",
+    "spectral_propagation",
     "top_eigenpairs",
     "walks_to_id_blocks",
     "write_walks",
