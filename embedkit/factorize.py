@@ -80,30 +80,45 @@ def _randomized_svd(m, k: int, n_iter: int, oversample: int, rng, dtype, workers
     omega = rng.standard_normal((n_cols, l), dtype=np.float32).astype(dtype, copy=False)
     if not sp.issparse(m):
         m = np.asarray(m, dtype=dtype)
-        return _range_finder_svd(lambda x: m @ x, lambda x: m.T @ x, omega, k, n_iter)
+        return _small_svd(*_range_finder(lambda x: m @ x, lambda x: m.T @ x, omega, n_iter), k)
     with ParallelMatmul(sp.csr_matrix(m, dtype=dtype), workers, l) as op:
-        return _range_finder_svd(op.matmul, op.rmatmul, omega, k, n_iter)
+        q, y = _range_finder(op.matmul, op.rmatmul, omega, n_iter)
+    # the workers and their shared buffers are gone before the dense finish
+    return _small_svd(q, y, k)
 
 
-def _range_finder_svd(matmul, rmatmul, omega: np.ndarray, k: int, n_iter: int):
+def _range_finder(matmul, rmatmul, omega: np.ndarray, n_iter: int) -> tuple[np.ndarray, np.ndarray]:
+    """(Q, Mᵀ Q): an orthonormal basis Q (n_rows × l) of M's range after ``n_iter`` power
+    iterations, and the product that projects M on it."""
     # the power iterations only need a well-conditioned basis (one Cholesky-QR round);
     # the final basis Q must be orthonormal to working precision (two rounds)
     q = orthonormalize(np.asarray(matmul(omega)), rounds=1 if n_iter else 2)
     for i in range(n_iter):
         z = orthonormalize(np.asarray(rmatmul(q)), rounds=1)
         q = orthonormalize(np.asarray(matmul(z)), rounds=2 if i == n_iter - 1 else 1)
-    b = np.asarray(rmatmul(q)).T.astype(np.float64)  # (l × n_cols) = Qᵀ M
-    # SVD of the small factor through the l × l Gram matrix: B Bᵀ = W Σ² Wᵀ
-    gram = b @ b.T
+    return q, np.asarray(rmatmul(q))
+
+
+def _small_svd(q: np.ndarray, y: np.ndarray, k: int):
+    """U, s, Vt of M ≈ Q B with B = Qᵀ M = yᵀ (l × n_cols), through the l × l Gram matrix
+    B Bᵀ = W Σ² Wᵀ.  The Gram matrix is summed in float64 a block of columns at a time and
+    Vt = Σ⁻¹ Wᵀ B is one product in the working dtype, so no float64 copy of B (8 bytes ×
+    l × n_cols: 0.8 GB for 300 k words) is ever made."""
+    l = y.shape[1]
+    gram = np.zeros((l, l))
+    step = max(1, (1 << 24) // max(l, 1))
+    for c0 in range(0, y.shape[0], step):
+        block = y[c0 : c0 + step].astype(np.float64)
+        gram += block.T @ block
     with threadpool_limits(1):  # OpenBLAS threads only slow down l × l problems
         evals, w = la.eigh(gram, check_finite=False)
     order = np.argsort(evals)[::-1][:k]
     s = np.sqrt(np.maximum(evals[order], 0.0))
     w = w[:, order]
     safe = np.where(s > s[0] * 1e-12, s, np.inf) if s.size and s[0] > 0 else np.full_like(s, np.inf)
-    vt = (w.T @ b) / safe[:, None]
+    vt = (w / safe).T.astype(y.dtype) @ y.T
     u = q @ w.astype(q.dtype)
-    return u, s.astype(q.dtype), vt.astype(q.dtype)
+    return u, s.astype(q.dtype), vt
 
 
 def truncated_eigh(

@@ -282,6 +282,14 @@ class ParallelMatmul:
             if p.is_alive():
                 p.terminate()
         self._procs, self._pipes = [], []
+        self._rows.clear()
+        for name in ("_in", "_out", "_partial"):
+            buffer = self.__dict__.pop(name, None)
+            if buffer is not None:
+                try:
+                    buffer.close()
+                except BufferError:  # a caller still holds a view: freed with it
+                    pass
 
     def __enter__(self) -> ParallelMatmul:
         return self
