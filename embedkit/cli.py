@@ -168,7 +168,11 @@ WorkersOpt = Annotated[
 ]
 MemoryOpt = Annotated[
     Optional[str],
-    typer.Option("--memory", help="Budget for count partials (e.g. 4G); past it they spill to disk."),
+    typer.Option(
+        "--memory",
+        help="Budget for count partials (e.g. 4G); past it they spill to disk. "
+        "Default: none, or a quarter of RAM (at most 4G) for over 1 GB of text.",
+    ),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Print the time of each stage on stderr.")]
 SchedulerOpt = Annotated[
@@ -272,7 +276,7 @@ def cooccur(
     """
     from .files import display_name, save_matrix
     from .parallel import check_workers
-    from .pipeline import build_vocabulary, cooccurrence_counts, input_size, parse_size
+    from .pipeline import build_vocabulary, cooccurrence_counts, input_size, parse_size, with_memory_budget
     from .progress import Reporter
     from .text import EncodedCorpus, Tokenizer, Vocabulary, encode_with_vocab
 
@@ -291,6 +295,7 @@ def cooccur(
         memory=parse_size(memory),
         scheduler=scheduler or None,
     )
+    opts = with_memory_budget(opts, [input])
     tok = Tokenizer(pattern, lowercase)
     reporter = Reporter(quiet=quiet, verbose=verbose)
     if opts.scheduler:  # the same tasks on a Dask cluster
@@ -954,7 +959,7 @@ class GraphMethod(str, Enum):
 
 
 EdgesArg = Annotated[
-    str, typer.Argument(help="Edge list: 'source target [weight]' lines, comma/tab/space separated ('-' for stdin).")
+    str, typer.Argument(help="Edge list: 'source target \\[weight]' lines, comma/tab/space separated ('-' for stdin).")
 ]
 DirectedOpt = Annotated[bool, typer.Option("--directed/--undirected", help="Read edges as directed (u → v only).")]
 SelfLoopsOpt = Annotated[bool, typer.Option("--self-loops/--no-self-loops", help="Keep or drop edges u–u.")]

@@ -3,7 +3,8 @@ PMI → SVD → Embedding.  ``train-words`` on the command line is :func:`train_
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import os
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -138,6 +139,32 @@ def input_size(paths: str | list[str]) -> int | None:
     return total
 
 
+#: Above this much text, counting keeps a memory budget even without ``--memory``:
+#: unbounded partials cost ~40 bytes a distinct pair (350 M pairs at a billion tokens).
+AUTO_MEMORY_TEXT_BYTES = 1 << 30
+
+
+def with_memory_budget(opts: WordOptions, files: list[str]) -> WordOptions:
+    """``opts`` with a ``memory`` budget for a large corpus that has none: a quarter of
+    this machine's memory, at most 4 GB (compressed files count as 3 times their size)."""
+    if opts.memory is not None:
+        return opts
+    text = 0
+    for path in files:
+        try:
+            size = Path(path).stat().st_size if path != "-" else 0
+        except OSError:
+            continue
+        text += size * (3 if Path(path).suffix.lower() in (".gz", ".bz2", ".xz") else 1)
+    if text < AUTO_MEMORY_TEXT_BYTES:
+        return opts
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        physical = 16 << 30
+    return replace(opts, memory=min(4 << 30, physical // 4))
+
+
 def corpus_name(files: list[str]) -> str:
     """How a corpus of one or more files is named in messages and model parameters."""
     names = [display_name(f) for f in files]
@@ -164,6 +191,7 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     tokenizer = Tokenizer(opts.pattern, opts.lowercase)
     files = corpus_files(corpus)
     source = corpus_name(files)
+    opts = with_memory_budget(opts, files)
     if opts.scheduler:  # the same tasks on a Dask cluster (embedkit.cluster)
         from .cluster import train_counts
 

@@ -194,3 +194,18 @@ def test_a_cut_inside_a_long_line_takes_no_context_from_the_line_before():
     cut = count_cooccurrences(np.array_split(ids, 15), 8, window=5, segment_tokens=7)
     assert reference[5, 3] == 0 and reference[5, 4] > 0
     assert abs(cut - reference).max() == 0
+
+
+def test_a_large_corpus_gets_a_memory_budget_by_default(tmp_path, monkeypatch):
+    from embedkit import pipeline
+    from embedkit.pipeline import WordOptions, with_memory_budget
+
+    small, big = tmp_path / "small.txt", tmp_path / "big.txt"
+    small.write_text("a b\n" * 10)
+    big.write_text("a b\n" * 1000)
+    monkeypatch.setattr(pipeline, "AUTO_MEMORY_TEXT_BYTES", 2000)
+    assert with_memory_budget(WordOptions(), [str(small)]).memory is None
+    budget = with_memory_budget(WordOptions(), [str(big)]).memory
+    assert 0 < budget <= 4 << 30
+    assert with_memory_budget(WordOptions(memory=5 << 20), [str(big)]).memory == 5 << 20  # the user's wins
+    assert with_memory_budget(WordOptions(), ["-", str(tmp_path / "missing.txt")]).memory is None
