@@ -77,26 +77,38 @@ def truncated_svd(
 def _randomized_svd(m, k: int, n_iter: int, oversample: int, rng, dtype, workers: int = 1):
     n_rows, n_cols = m.shape
     l = min(k + oversample, min(n_rows, n_cols))
-    omega = rng.standard_normal((n_cols, l), dtype=np.float32).astype(dtype, copy=False)
+
+    def gaussian() -> np.ndarray:
+        return rng.standard_normal((n_cols, l), dtype=np.float32).astype(dtype, copy=False)
+
     if not sp.issparse(m):
         m = np.asarray(m, dtype=dtype)
-        return _small_svd(*_range_finder(lambda x: m @ x, lambda x: m.T @ x, omega, n_iter), k)
+        q = _range_finder(lambda x: m @ x, lambda x: m.T @ x, gaussian(), n_iter)
+        return _small_svd(q, m.T @ q, k)
     with ParallelMatmul(sp.csr_matrix(m, dtype=dtype), workers, l) as op:
-        q, y = _range_finder(op.matmul, op.rmatmul, omega, n_iter)
+        # drawn after the workers fork: an array they inherit and this process later
+        # frees and reuses would be copied on write, once per worker
+        omega = gaussian()
+        q = _range_finder(
+            lambda x: op.matmul(x, copy=False), lambda x: op.rmatmul(x, copy=False), omega, n_iter
+        )
+        y = op.rmatmul(q)
     # the workers and their shared buffers are gone before the dense finish
     return _small_svd(q, y, k)
 
 
-def _range_finder(matmul, rmatmul, omega: np.ndarray, n_iter: int) -> tuple[np.ndarray, np.ndarray]:
-    """(Q, Mᵀ Q): an orthonormal basis Q (n_rows × l) of M's range after ``n_iter`` power
-    iterations, and the product that projects M on it."""
+def _range_finder(matmul, rmatmul, omega: np.ndarray, n_iter: int) -> np.ndarray:
+    """An orthonormal basis Q (n_rows × l) of M's range after ``n_iter`` power iterations.
+    Each product's result is consumed (orthonormalised into a new array) before the next
+    product, so the products may return views of a reused buffer."""
     # the power iterations only need a well-conditioned basis (one Cholesky-QR round);
     # the final basis Q must be orthonormal to working precision (two rounds)
     q = orthonormalize(np.asarray(matmul(omega)), rounds=1 if n_iter else 2)
+    del omega
     for i in range(n_iter):
         z = orthonormalize(np.asarray(rmatmul(q)), rounds=1)
         q = orthonormalize(np.asarray(matmul(z)), rounds=2 if i == n_iter - 1 else 1)
-    return q, np.asarray(rmatmul(q))
+    return q
 
 
 def _small_svd(q: np.ndarray, y: np.ndarray, k: int):

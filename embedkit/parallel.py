@@ -235,7 +235,7 @@ class ParallelMatmul:
             self._block(*msg, w)
             conn.send(True)
 
-    def _product(self, which: str, x):
+    def _product(self, which: str, x, copy: bool = True):
         import numpy as np
 
         x = np.asarray(x)
@@ -257,19 +257,21 @@ class ParallelMatmul:
         self._block(which, cols, 0)
         for conn in self._pipes:
             conn.recv()
-        out = out.copy()
+        if copy:
+            out = out.copy()
         if which == "mt" and self.mt is None:
             for w in range(1, self.workers):
                 out += self._views(which, cols, w)[1]
         return out
 
-    def matmul(self, x):
-        """``m @ x`` for x of shape (m.shape[1], c), c <= max_cols."""
-        return self._product("m", x)
+    def matmul(self, x, copy: bool = True):
+        """``m @ x`` for x of shape (m.shape[1], c), c <= max_cols.  With ``copy=False``
+        the result is a view of a shared buffer that the next product overwrites."""
+        return self._product("m", x, copy)
 
-    def rmatmul(self, x):
-        """``m.T @ x`` for x of shape (m.shape[0], c), c <= max_cols."""
-        return self._product("mt", x)
+    def rmatmul(self, x, copy: bool = True):
+        """``m.T @ x`` for x of shape (m.shape[0], c), c <= max_cols (``copy`` as above)."""
+        return self._product("mt", x, copy)
 
     def close(self) -> None:
         for conn in self._pipes:
