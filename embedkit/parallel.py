@@ -9,6 +9,7 @@ process pool, or on another engine.
 from __future__ import annotations
 
 import multiprocessing
+import numbers
 import os
 import signal
 import sys
@@ -110,23 +111,38 @@ def release_freed_memory() -> None:
 
 
 class TreeSum:
-    """Add partial results pairwise, like a binary counter: O(log n) partials alive, and
-    each input takes part in O(log n) additions (never one ever-growing running total)."""
+    """Add partial results in a log-structured stack: a new partial is merged into the
+    one below it while that one is at most twice its size, so the sizes down the stack
+    shrink geometrically and each input takes part in O(log n) additions (never one
+    ever-growing running total).
+
+    Size is ``nnz`` for sparse matrices, else the number of inputs summed (a binary
+    counter).  Sizing by ``nnz`` matters once partials saturate (a corpus whose new text
+    brings few new pairs): counting by inputs then keeps log n partials each about as
+    large as the total (memory growing with the corpus); by size, about two totals.
+    """
 
     def __init__(self) -> None:
-        self._stack: list[tuple[int, Any]] = []
+        self._stack: list[tuple[int, Any, int]] = []  # (size, partial, inputs summed)
+
+    @staticmethod
+    def _size(x: Any, inputs: int) -> int:
+        nnz = getattr(x, "nnz", None)
+        return int(nnz) if isinstance(nnz, numbers.Integral) else inputs
 
     def add(self, x: Any) -> None:
-        level = 0
-        while self._stack and self._stack[-1][0] == level:
-            _, other = self._stack.pop()
+        inputs = 1
+        size = self._size(x, inputs)
+        while self._stack and self._stack[-1][0] <= 2 * size:
+            _, other, other_inputs = self._stack.pop()
             x = other + x
-            level += 1
-        self._stack.append((level, x))
+            inputs += other_inputs
+            size = self._size(x, inputs)
+        self._stack.append((size, x, inputs))
 
     def total(self, empty: Any) -> Any:
         out = empty
-        for _, x in reversed(self._stack):
+        for _, x, _ in reversed(self._stack):
             out = x + out
         return out
 

@@ -209,3 +209,19 @@ def test_a_large_corpus_gets_a_memory_budget_by_default(tmp_path, monkeypatch):
     assert 0 < budget <= 4 << 30
     assert with_memory_budget(WordOptions(memory=5 << 20), [str(big)]).memory == 5 << 20  # the user's wins
     assert with_memory_budget(WordOptions(), ["-", str(tmp_path / "missing.txt")]).memory is None
+
+
+def test_tree_sum_adds_everything_and_stays_small_when_partials_saturate():
+    from embedkit.parallel import TreeSum
+
+    ints = TreeSum()
+    for i in range(1, 101):
+        ints.add(i)
+    assert ints.total(0) == 5050 and len(ints._stack) <= 7  # a binary counter by inputs
+    rng = np.random.default_rng(14)
+    same = sp.random(40, 40, density=0.2, random_state=rng, format="csr")
+    tree = TreeSum()
+    for _ in range(64):  # the same pairs again and again: sizes do not grow
+        tree.add(same)
+        assert len(tree._stack) <= 2
+    np.testing.assert_allclose(tree.total(sp.csr_matrix((40, 40))).toarray(), 64 * same.toarray())
