@@ -27,7 +27,6 @@ submitted before re-raising.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import os
 import uuid
@@ -44,6 +43,7 @@ from .text import (
     LINE_BREAK,
     OUT_OF_VOCABULARY,
     Vocabulary,
+    WordStore,
     _is_plain,
     _tokenize_task,
     raw_blocks,
@@ -175,12 +175,17 @@ def _tokenize_bytes(data: bytes, path: str, start: int, last: bool, pattern: str
     return _tokenize_task((data, path, start, start + len(data), pattern, lowercase))
 
 
-def _shard_summary(shard) -> tuple[list[str], list[int], int, int, bool]:
-    """(distinct words, their counts, tokens, bytes, whether the shard ends at a line end)."""
+def _shard_summary(shard) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, int, int, bool]:
+    """((distinct words' code points, their lengths), their counts, tokens, bytes, whether
+    the shard ends at a line end): arrays, which the client interns in a compiled
+    :class:`~embedkit.text.WordStore` without making a string per word."""
     chars, lengths, counts, ids, nbytes = shard
-    words = words_of(chars, lengths)
-    ends_at_break = bool(ids.size) and words[int(ids[-1])] == "\n"
-    return words, counts.tolist(), int(ids.size), nbytes, ends_at_break
+    ends_at_break = False
+    if ids.size:
+        last = int(ids[-1])
+        start = int(lengths[:last].sum())
+        ends_at_break = int(lengths[last]) == 1 and int(chars[start]) == 10
+    return (chars, lengths), counts, int(ids.size), nbytes, ends_at_break
 
 
 def _final_ids(shard, shared) -> np.ndarray:
@@ -317,20 +322,21 @@ def count_corpus(
                 tokenize_progress(summary[3])
         summaries_list = [done[i] for i in range(len(shards))]
         del done, summaries
-        counts: collections.Counter = collections.Counter()
+        store = WordStore()
         positions = []
         position = 0
-        for words, word_counts, n_ids, _, _ in summaries_list:
-            counts.update(dict(zip(words, word_counts)))
+        for (chars, lengths), word_counts, n_ids, _, _ in summaries_list:
+            store.add(chars, lengths, word_counts)
             positions.append(position)
             position += n_ids
-        n_lines = counts.pop("\n", 0)
+        summaries_list = [(None, None, *rest) for _, _, *rest in summaries_list]  # words no longer needed
+        n_lines = int(store.counts[0])
         n_tokens = position - n_lines
         if vocab is None:
-            vocab = build_vocabulary(counts, opts, source)
+            vocab = build_vocabulary(store.word_counts(max(opts.min_count, 1)), opts, source, store.n_types)
         elif len(vocab) == 0:
             raise ParameterError("the vocabulary is empty")
-        del counts
+        del store
         if on_vocabulary is not None:
             on_vocabulary()
 

@@ -406,7 +406,8 @@ class WordStore:
     block's words, so no Python string is made per word until :meth:`words` is asked
     for some (on dictwiki x 20 the dict of strings cost the main process more time than
     the tokenizing workers saved, and at a billion tokens ~10 M types it held 2 GB).
-    Without numba the same interface is a dict.
+    Without numba the same interface is a dict.  Id 0 is the line break ``"\\n"``, whose
+    count is the number of lines.
     """
 
     def __init__(self) -> None:
@@ -420,6 +421,8 @@ class WordStore:
         self._table = np.full(1 << 13, -1, np.int32)
         self._dict: dict[str, int] = {}
         self._dict_counts: list[int] = []
+        self.decoded: dict[str, int] = {}  # word → id, for the words :meth:`word_counts` named
+        self.add(np.array([10], np.uint32), np.array([1]), np.array([0]))  # "\n" is id 0
 
     @staticmethod
     def _grown(a: np.ndarray, need: int) -> np.ndarray:
@@ -465,6 +468,21 @@ class WordStore:
             return np.array(self._dict_counts, np.int64)
         return self._counts[: self.n_words]
 
+    @property
+    def n_types(self) -> int:
+        """Distinct words, the line break left out."""
+        return self.n_words - 1
+
+    def word_counts(self, min_count: int = 1) -> dict[str, int]:
+        """Every word (not the line break) seen at least ``min_count`` times, with its
+        count; only these are turned into strings (and remembered in :attr:`decoded`)."""
+        counts = self.counts
+        ids = np.flatnonzero(counts >= min_count)
+        ids = ids[ids > 0]
+        words = self.words(ids)
+        self.decoded.update(zip(words, ids.tolist()))
+        return dict(zip(words, counts[ids].tolist()))
+
     def words(self, ids: np.ndarray) -> list[str]:
         """The words with these ids."""
         if not kernels.ENABLED:
@@ -494,8 +512,6 @@ class EncodedCorpus:
         self.chunk_bytes = chunk_bytes
         self.workers = workers
         self._store = WordStore()
-        self._store.add(np.array([10], np.uint32), np.array([1]), np.array([0]))  # "\n" is id 0
-        self._decoded: dict[str, int] = {}  # word → provisional id, for the words asked for
         self._file = tempfile.TemporaryFile(prefix="embedkit-ids-")
         self._read = False
         self.n_tokens = 0
@@ -525,7 +541,7 @@ class EncodedCorpus:
     def n_types(self) -> int:
         """Distinct tokens read."""
         self.read()
-        return self._store.n_words - 1
+        return self._store.n_types
 
     def _tasks(self) -> Iterator[tuple]:
         """Plain files become byte ranges that workers read themselves; compressed files
@@ -543,22 +559,18 @@ class EncodedCorpus:
         """Every distinct token seen at least ``min_count`` times, with its count (only
         these are turned into strings)."""
         self.read()
-        counts = self._store.counts
-        ids = np.flatnonzero(counts >= min_count)
-        ids = ids[ids > 0]
-        words = self._store.words(ids)
-        self._decoded.update(zip(words, ids.tolist()))
-        return dict(zip(words, counts[ids].tolist()))
+        return self._store.word_counts(min_count)
 
     def id_blocks(self, vocab: Vocabulary, block_tokens: int = 1 << 22) -> Iterator[np.ndarray]:
         """Yield int32 blocks of final ids: vocabulary ids, LINE_BREAK, OUT_OF_VOCABULARY."""
         self.read()
-        if any(word not in self._decoded for word in vocab.words):
+        decoded = self._store.decoded
+        if any(word not in decoded for word in vocab.words):
             self.word_counts()  # a vocabulary from elsewhere: name every word
         remap = np.full(self._store.n_words, OUT_OF_VOCABULARY, dtype=np.int32)
         remap[0] = LINE_BREAK
         for j, word in enumerate(vocab.words):
-            i = self._decoded.get(word)
+            i = decoded.get(word)
             if i is not None:
                 remap[i] = j
         self._file.seek(0)
