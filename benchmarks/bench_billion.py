@@ -45,6 +45,8 @@ def main() -> None:
     options = DEFAULT_OPTIONS if extra is None else extra
     work = Path(args.workdir or tempfile.mkdtemp(prefix="embedkit-billion-"))
     work.mkdir(parents=True, exist_ok=True)
+    if args.corpus and not Path(args.corpus).is_file():
+        sys.exit(f"--corpus {args.corpus}: no such file (leave it out to generate the corpus)")
     corpus = Path(args.corpus) if args.corpus else work / f"corpus-{args.tokens}.txt"
     if not corpus.exists():
         t = time.perf_counter()

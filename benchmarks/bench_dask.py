@@ -16,7 +16,6 @@ over scipy.sparse row blocks on a 2-worker LocalCluster and compares its time an
 from __future__ import annotations
 
 import argparse
-import gzip
 import os
 import sys
 import tempfile
@@ -28,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_words import DATA  # noqa: E402
+from bench_words import DATA, dictwiki_times  # noqa: E402
 
 from embedkit import evaluate as ev  # noqa: E402
 from embedkit.pipeline import WordOptions, train_words  # noqa: E402
@@ -65,18 +64,10 @@ def main() -> None:
         return compare_svd()
     import distributed
 
-    src = DATA / "corpora" / "dictwiki.txt.gz"
-    if not src.exists():
-        sys.exit(f"benchmark data not found: {src}")
-    with gzip.open(src, "rb") as f:
-        text = f.read()
     rows = []
     with tempfile.TemporaryDirectory(prefix="embedkit-dask-") as tmp:
         for n in args.times:
-            corpus = Path(tmp) / f"dictwiki-x{n}.txt"
-            with open(corpus, "wb") as out:
-                for _ in range(n):
-                    out.write(text)
+            corpus = dictwiki_times(n, tmp)
             timings, score = timed_train(corpus, WordOptions(workers=2), args.runs)
             rows.append((n, "local pool, 2 processes", timings, score))
             print(f"x{n} local: {timings}", file=sys.stderr, flush=True)

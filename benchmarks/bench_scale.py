@@ -12,7 +12,6 @@ the peak at 20× at most 1.3× the peak at 5×.
 from __future__ import annotations
 
 import argparse
-import gzip
 import os
 import sys
 import tempfile
@@ -20,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_words import DATA, run_measured  # noqa: E402
+from bench_words import dictwiki_times, run_measured  # noqa: E402
 
 TOKENS_PER_COPY = 4_585_929  # dictwiki with the default tokenizer
 
@@ -32,18 +31,10 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--memory", default=None)
     args = ap.parse_args()
-    src = DATA / "corpora" / "dictwiki.txt.gz"
-    if not src.exists():
-        sys.exit(f"benchmark data not found: {src}")
-    with gzip.open(src, "rb") as f:
-        text = f.read()
     rows = []
     with tempfile.TemporaryDirectory(prefix="embedkit-scale-") as tmp:
         for n in args.times:
-            corpus = Path(tmp) / f"dictwiki-x{n}.txt"
-            with open(corpus, "wb") as out:
-                for _ in range(n):
-                    out.write(text)
+            corpus = dictwiki_times(n, tmp)
             cmd = [sys.executable, "-m", "embedkit.cli", "cooccur", str(corpus), "-o", str(Path(tmp) / "c.npz"), "-q"]
             cmd += ["--window", str(args.window)]
             if args.workers:

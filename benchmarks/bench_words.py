@@ -13,6 +13,7 @@ installed) it also trains skip-gram on the same tokens: 300 d, window 5, 5 epoch
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
 import platform
 import resource
@@ -32,6 +33,21 @@ from embedkit.text import Tokenizer  # noqa: E402
 from embedkit.vectors import Embedding  # noqa: E402
 
 DATA = Path(os.environ.get("EMBEDKIT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def dictwiki_times(n: int, directory: str | Path) -> Path:
+    """dictwiki repeated ``n`` times as one plain-text file in ``directory`` (the scale
+    benchmarks' corpus: more text, the same vocabulary and distinct pairs)."""
+    src = DATA / "corpora" / "dictwiki.txt.gz"
+    if not src.exists():
+        sys.exit(f"benchmark data not found: {src}")
+    with gzip.open(src, "rb") as f:
+        text = f.read()
+    corpus = Path(directory) / f"dictwiki-x{n}.txt"
+    with open(corpus, "wb") as out:
+        for _ in range(n):
+            out.write(text)
+    return corpus
 
 
 def scores(emb: Embedding) -> dict:

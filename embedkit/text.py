@@ -177,36 +177,29 @@ class Tokenizer:
             return [m.group(0) for m in self._token_re.finditer(line)]
         return [t for t in self._token_re.findall(line) if t]
 
-    def _scan(self, text: str):
-        """The compiled tokenizer on a block: (the text as scanned, its code points, then
-        :func:`kernels.scan_tokens`' ids, starts, lengths, counts)."""
+    def block_words(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """A block's distinct tokens (``"\\n"`` included, in order of first appearance) as
+        arrays, cheap to send between processes: (their code points concatenated as
+        uint32, their lengths, their counts, the index of each token in text order).
+
+        The default pattern runs the compiled scanner (:func:`kernels.scan_tokens`);
+        any other pattern, or no numba, goes through :meth:`block_counts`."""
+        if not (self._fast and kernels.ENABLED):
+            words, counts, ids = self.block_counts(text)
+            chars = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
+            return chars, np.array([len(w) for w in words], np.int64), np.array(counts, np.int64), ids
         if self.lowercase:
             text = text.lower()
         if text.isascii():
             chars = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
         else:
             chars = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        return (text, chars, *kernels.scan_tokens(chars, _letter_table()))
-
-    def block_words(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`block_counts` with the distinct tokens as arrays, cheap to send between
-        processes: (their code points concatenated as uint32, their lengths, their counts,
-        the index of each token)."""
-        if self._fast and kernels.ENABLED:
-            _, chars, ids, starts, lengths, counts = self._scan(text)
-            return kernels.gather_words(chars, starts, lengths), lengths, counts, ids
-        words, counts, ids = self.block_counts(text)
-        chars = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
-        return chars, np.array([len(w) for w in words], np.int64), np.array(counts, np.int64), ids
+        ids, starts, lengths, counts = kernels.scan_tokens(chars, _letter_table())
+        return kernels.gather_words(chars, starts, lengths), lengths, counts, ids
 
     def block_counts(self, text: str) -> tuple[list[str], list[int], np.ndarray]:
-        """A block's distinct tokens (``"\\n"`` included), their counts, and the index of
-        each token in that list, in text order.  Distinct tokens are listed in order of
-        first appearance."""
-        if self._fast and kernels.ENABLED:
-            text, _, ids, starts, lengths, counts = self._scan(text)
-            words = [text[s : s + n] for s, n in zip(starts.tolist(), lengths.tolist())]
-            return words, counts.tolist(), ids
+        """:meth:`block_words` through the regular expression: the distinct tokens as
+        strings, their counts, and the index of each token in that list."""
         tokens = self.block_tokens(text)
         counter = collections.Counter(tokens)
         local = {w: i for i, w in enumerate(counter)}

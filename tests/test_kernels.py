@@ -4,17 +4,15 @@ import numpy as np
 import pytest
 
 from embedkit import cooccur, kernels
-from embedkit.text import Tokenizer
+from embedkit.text import Tokenizer, words_of
 
 pytestmark = pytest.mark.skipif(not kernels.ENABLED, reason="numba is not installed (or EMBEDKIT_NO_JIT is set)")
 
 
-def reference_block(tok, text, monkeypatch):
-    monkeypatch.setattr(kernels, "ENABLED", False)
-    try:
-        return tok.block_counts(text)
-    finally:
-        monkeypatch.setattr(kernels, "ENABLED", True)
+def compiled_block(tok, text):
+    """:meth:`Tokenizer.block_words` (the compiled scanner) as (words, counts, ids)."""
+    chars, lengths, counts, ids = tok.block_words(text)
+    return words_of(chars, lengths), counts.tolist(), ids
 
 
 @pytest.mark.parametrize(
@@ -29,24 +27,23 @@ def reference_block(tok, text, monkeypatch):
     ],
 )
 @pytest.mark.parametrize("lowercase", [True, False])
-def test_the_compiled_tokenizer_gives_the_regex_tokens(text, lowercase, monkeypatch):
+def test_the_compiled_tokenizer_gives_the_regex_tokens(text, lowercase):
     tok = Tokenizer(lowercase=lowercase)
-    words, counts, ids = tok.block_counts(text)
+    words, counts, ids = compiled_block(tok, text)
     assert [words[i] for i in ids] == tok.block_tokens(text)
-    assert (words, counts, ids.tolist()) == tuple(
-        x.tolist() if isinstance(x, np.ndarray) else x for x in reference_block(tok, text, monkeypatch)
-    )
+    ref_words, ref_counts, ref_ids = tok.block_counts(text)  # the regular expression
+    assert (words, counts, ids.tolist()) == (ref_words, ref_counts, ref_ids.tolist())
 
 
-def test_the_tokenizer_rescans_when_a_block_has_more_distinct_words_than_expected(monkeypatch):
+def test_the_tokenizer_rescans_when_a_block_has_more_distinct_words_than_expected():
     # 64 characters per distinct word is the first guess; these are 5-letter words
     rng = np.random.default_rng(0)
     letters = np.array(list("abcdefghijklmnopqrstuvwxyzé"))
     words = ["".join(rng.choice(letters, 5)) for _ in range(6000)]
     text = " ".join(words) + "\n" + " ".join(words[:100]) + "\n"
     tok = Tokenizer()
-    got = tok.block_counts(text)
-    ref = reference_block(tok, text, monkeypatch)
+    got = compiled_block(tok, text)
+    ref = tok.block_counts(text)
     assert got[0] == ref[0] and got[1] == ref[1] and got[2].tolist() == ref[2].tolist()
     assert len(got[0]) > len(text) // 64 + 1024
 
