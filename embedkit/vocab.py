@@ -1,227 +1,18 @@
-"""Reading corpora, tokenizing, and building the vocabulary.
-
-A corpus is a text file (or stdin) with one passage per line; lines are boundaries that
-co-occurrence windows never cross.  ``.gz``, ``.bz2`` and ``.xz`` files are read
-transparently.  Text is read in newline-aligned blocks, so memory stays bounded whatever
-the corpus size.
-"""
+"""The vocabulary: counting words, interning them (:class:`WordStore`), and the
+:class:`Vocabulary` that maps the kept words to ids by descending count."""
 
 from __future__ import annotations
 
 import collections
-import itertools
-import os
-import re
-import sys
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
 from . import kernels
-from .errors import DataError, InputError, ParameterError
-from .files import check_readable, display_name, open_binary
-
-#: Runs of Unicode letters (no digits, no underscore): "Café au lait" → café, au, lait.
-DEFAULT_PATTERN = r"[^\W\d_]+"
-
-_LETTERS: np.ndarray | None = None
-
-
-def _letter_table() -> np.ndarray:
-    """``table[c]`` = 1 where :data:`DEFAULT_PATTERN` matches ``chr(c)``, for every code
-    point (built once per process with the regular expression itself, about 0.1 s)."""
-    global _LETTERS
-    if _LETTERS is None:
-        table = np.zeros(0x110000, dtype=np.uint8)
-        for m in re.finditer(DEFAULT_PATTERN, "".join(map(chr, range(0x110000)))):
-            table[m.start() : m.end()] = 1
-        _LETTERS = table
-    return _LETTERS
-
-
-#: Bytes of text handled per block while streaming a corpus.
-CHUNK_BYTES = 8 << 20
-
-#: Provisional id of a line break in an encoded token stream.
-LINE_BREAK = -1
-#: Id of a word outside the vocabulary in an encoded token stream.
-OUT_OF_VOCABULARY = -2
-
-
-def read_blocks(
-    path: str, chunk_bytes: int = CHUNK_BYTES, progress: Callable[[int], None] | None = None
-) -> Iterator[str]:
-    """Yield the text of ``path`` (or stdin for ``-``) in blocks that end at a newline.
-
-    A line longer than ``chunk_bytes`` is split at a space; the piece then does not end in
-    a newline, and the tokens of the next block continue the same line.
-    Raises :class:`DataError` naming the file and byte offset on bytes that are not UTF-8.
-    ``progress(n)`` is called with the number of (uncompressed) bytes of each block.
-    """
-    name = display_name(path)
-    for data, offset in raw_blocks(path, chunk_bytes, progress):
-        yield _decode(data, name, offset)
-
-
-def raw_blocks(
-    path: str, chunk_bytes: int = CHUNK_BYTES, progress: Callable[[int], None] | None = None
-) -> Iterator[tuple[bytes, int]]:
-    """Like :func:`read_blocks`, undecoded: yield (bytes, offset of the block in the file)."""
-    name = display_name(path)
-    f: BinaryIO = open_binary(path)
-    offset = 0
-    carry = b""
-    try:
-        while True:
-            try:
-                block = f.read(chunk_bytes)
-            except (OSError, EOFError) as exc:
-                raise InputError(f"{name}: cannot read ({exc})") from None
-            if not block:
-                break
-            block = carry + block
-            cut = block.rfind(b"\n") + 1
-            if cut == 0:
-                if len(block) < chunk_bytes:
-                    carry = block
-                    continue
-                # a line longer than a block (text8 is one 100 MB line): cut at a space;
-                # the next block continues the same line, so windows still span the cut
-                cut = block.rfind(b" ") + 1
-                if cut == 0:
-                    raise DataError(f"{name}: a line of over {chunk_bytes} bytes has no space to split it at")
-            carry = block[cut:]
-            yield block[:cut], offset
-            offset += cut
-            if progress is not None:
-                progress(cut)
-        if carry:
-            yield carry + b"\n", offset
-            if progress is not None:
-                progress(len(carry))
-    finally:
-        if f is not sys.stdin.buffer:
-            f.close()
-
-
-def numbered_lines(path: str) -> Iterator[tuple[int, str]]:
-    """Every line of a text file or stdin (``-``) with its 1-based number, without the
-    newline; split on ``\\n`` only, so a line cut between blocks comes out whole."""
-    lineno = 0
-    partial = ""
-    for block in read_blocks(path):
-        pieces = block.split("\n")
-        pieces[0] = partial + pieces[0]
-        partial = pieces.pop()  # "" when the block ends with a newline
-        for line in pieces:
-            lineno += 1
-            yield lineno, line
-    if partial:
-        yield lineno + 1, partial
-
-
-def read_lines(path: str) -> list[str]:
-    """The lines of a text file or stdin (``-``), split on ``\\n`` only.
-
-    A final line without a newline counts; a file ending in a newline has no extra empty line.
-    """
-    return [line for _, line in numbered_lines(path)]
-
-
-def _decode(data: bytes, name: str, offset: int) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise DataError(
-            f"{name}: not UTF-8 text (bad byte at offset {offset + exc.start}, "
-            f"{line} lines into the block starting at byte {offset})"
-        ) from None
-
-
-class Tokenizer:
-    """Split text into tokens with a regular expression, lower-casing by default.
-
-    Parameters
-    ----------
-    pattern : str or None
-        Regular expression for one token; ``None`` uses :data:`DEFAULT_PATTERN`.
-    lowercase : bool
-        Fold case before matching.
-    """
-
-    def __init__(self, pattern: str | None = None, lowercase: bool = True) -> None:
-        self.pattern = DEFAULT_PATTERN if pattern is None else pattern
-        self.lowercase = lowercase
-        try:
-            self._token_re = re.compile(self.pattern)
-        except re.error as exc:
-            raise ParameterError(f"--pattern {self.pattern!r}: invalid regular expression ({exc})") from None
-        if self._token_re.match(""):
-            raise ParameterError(f"--pattern {self.pattern!r}: matches the empty string")
-        # The default pattern never matches a newline, so a whole block can be scanned
-        # in one call with the newline as a line-break sentinel token.
-        self._fast = self.pattern == DEFAULT_PATTERN
-        if self._fast:
-            self._block_re = re.compile(f"{self.pattern}|\n")
-
-    def tokenize(self, line: str) -> list[str]:
-        """Tokens of one line."""
-        if self.lowercase:
-            line = line.lower()
-        if self._token_re.groups:
-            return [m.group(0) for m in self._token_re.finditer(line)]
-        return [t for t in self._token_re.findall(line) if t]
-
-    def block_words(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """A block's distinct tokens (``"\\n"`` included, in order of first appearance) as
-        arrays, cheap to send between processes: (their code points concatenated as
-        uint32, their lengths, their counts, the index of each token in text order).
-
-        The default pattern runs the compiled scanner (:func:`kernels.scan_tokens`);
-        any other pattern, or no numba, goes through :meth:`block_counts`."""
-        if not (self._fast and kernels.ENABLED):
-            words, counts, ids = self.block_counts(text)
-            chars = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
-            return chars, np.array([len(w) for w in words], np.int64), np.array(counts, np.int64), ids
-        if self.lowercase:
-            text = text.lower()
-        if text.isascii():
-            chars = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-        else:
-            chars = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        ids, starts, lengths, counts = kernels.scan_tokens(chars, _letter_table())
-        return kernels.gather_words(chars, starts, lengths), lengths, counts, ids
-
-    def block_counts(self, text: str) -> tuple[list[str], list[int], np.ndarray]:
-        """:meth:`block_words` through the regular expression: the distinct tokens as
-        strings, their counts, and the index of each token in that list."""
-        tokens = self.block_tokens(text)
-        counter = collections.Counter(tokens)
-        local = {w: i for i, w in enumerate(counter)}
-        ids = np.fromiter(map(local.__getitem__, tokens), dtype=np.int32, count=len(tokens))
-        return list(counter), list(counter.values()), ids
-
-    def block_tokens(self, text: str) -> list[str]:
-        """Tokens of a block of lines, with ``"\\n"`` after each line that ends in the block."""
-        if self._fast:
-            return self._block_re.findall(text.lower() if self.lowercase else text)
-        out: list[str] = []
-        for line in text.splitlines(keepends=True):
-            out.extend(t for t in self.tokenize(line) if "\n" not in t)
-            if line.endswith(("\n", "\r")):
-                out.append("\n")
-        return out
-
-    def iter_lines(self, path: str) -> Iterator[list[str]]:
-        """Yield the token list of each line of a corpus."""
-        for block in read_blocks(path):
-            for line in block.splitlines():
-                yield self.tokenize(line)
+from .errors import DataError, ParameterError
+from .io import display_name, numbered_lines, read_blocks
+from .tokenize import Tokenizer, words_of
 
 
 @dataclass
@@ -293,6 +84,27 @@ class Vocabulary:
         return cls(words, np.array(counts, dtype=np.int64))
 
 
+def vocabulary_from_counts(
+    counts: dict[str, int], min_count: int, max_size: int | None, source: str, n_types: int | None = None
+) -> Vocabulary:
+    """The vocabulary of ``counts``: words seen at least ``min_count`` times, the
+    ``max_size`` most frequent (all when None).
+
+    ``counts`` may already leave out the words below ``min_count``: ``n_types`` then says
+    how many distinct words the corpus had.  Raises :class:`DataError` naming ``source``
+    when the corpus has no tokens or no word is frequent enough.
+    """
+    vocab = Vocabulary.from_counts(counts, min_count, max_size)
+    if len(vocab) == 0:
+        n_types = len(counts) if n_types is None else n_types
+        if not n_types:
+            raise DataError(f"{source}: the corpus has no tokens")
+        raise DataError(
+            f"{source}: no word occurs at least {min_count} times ({n_types} distinct words); lower --min-count"
+        )
+    return vocab
+
+
 def count_words(path: str, tokenizer: Tokenizer, progress: Callable[[int], None] | None = None) -> collections.Counter:
     """Count every token of a corpus (one pass, memory bounded by the vocabulary)."""
     counts: collections.Counter = collections.Counter()
@@ -300,94 +112,6 @@ def count_words(path: str, tokenizer: Tokenizer, progress: Callable[[int], None]
         counts.update(tokenizer.block_tokens(block))
     counts.pop("\n", None)
     return counts
-
-
-_TOKENIZERS: dict[tuple[str | None, bool], Tokenizer] = {}
-
-
-def corpus_files(paths: str | list[str]) -> list[str]:
-    """The files of a corpus given as paths, globs (``wiki/*.txt.gz``) or ``-``."""
-    import glob
-
-    out: list[str] = []
-    for p in [paths] if isinstance(paths, str) else list(paths):
-        if p != "-" and any(ch in p for ch in "*?[") and not Path(p).exists():
-            matches = sorted(glob.glob(p))
-            if not matches:
-                raise InputError(f"{p}: no file matches")
-            out.extend(matches)
-        else:
-            out.append(p)
-    if not out:
-        raise InputError("no corpus file given")
-    return out
-
-
-def _is_plain(path: str) -> bool:
-    return path != "-" and Path(path).suffix.lower() not in (".gz", ".bz2", ".xz")
-
-
-def shard_ranges(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[int, int]]:
-    """Byte ranges of about ``chunk_bytes`` covering a plain file, each ending at a newline
-    (or, inside a line longer than a block, at a space), so workers can read their own."""
-    name = display_name(path)
-    size = check_readable(path).stat().st_size
-    with open(path, "rb") as f:
-        start = 0
-        while start < size:
-            target = start + chunk_bytes
-            if target >= size:
-                yield start, size
-                return
-            f.seek(target)
-            end = -1
-            scanned = 0
-            while scanned < chunk_bytes:
-                window = f.read(1 << 16)
-                if not window:
-                    end = size
-                    break
-                nl = window.find(b"\n")
-                if nl >= 0:
-                    end = target + scanned + nl + 1
-                    break
-                scanned += len(window)
-            if end < 0:  # no newline within two blocks: cut the long line at a space
-                f.seek(start)
-                space = f.read(chunk_bytes).rfind(b" ")
-                if space < 0:
-                    raise DataError(f"{name}: a line of over {chunk_bytes} bytes has no space to split it at")
-                end = start + space + 1
-            yield start, end
-            start = end
-
-
-def _tokenize_task(task: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """Decode and tokenize one block: (distinct words as code points and lengths, their
-    counts, local ids per token, bytes).  ``task`` is (data or None, path, start, end,
-    pattern, lowercase); with no data the worker reads bytes start..end of the plain file
-    itself.
-
-    Runs in a worker process; ids index the block's own word list, "\n" included.
-    """
-    data, path, start, end, pattern, lowercase = task
-    if data is None:
-        with open(path, "rb") as f:
-            f.seek(start)
-            data = f.read(end - start)
-        if end == os.path.getsize(path) and not data.endswith(b"\n"):
-            data += b"\n"  # a file's last line ends with the file
-    tok = _TOKENIZERS.get((pattern, lowercase))
-    if tok is None:
-        tok = _TOKENIZERS[(pattern, lowercase)] = Tokenizer(pattern, lowercase)
-    return (*tok.block_words(_decode(data, display_name(path), start)), end - start)
-
-
-def words_of(chars: np.ndarray, lengths: np.ndarray) -> list[str]:
-    """The words of :meth:`Tokenizer.block_words`' (code points, lengths) as strings."""
-    text = chars.tobytes().decode("utf-32-le")
-    ends = np.cumsum(lengths).tolist()
-    return [text[e - n : e] for e, n in zip(ends, np.asarray(lengths).tolist())]
 
 
 class WordStore:
@@ -484,155 +208,3 @@ class WordStore:
         chars, starts, lengths = self._chars, self._starts, self._lengths
         spans = zip(starts[ids].tolist(), lengths[ids].tolist())
         return [chars[s : s + n].tobytes().decode("utf-32-le") for s, n in spans]
-
-
-class EncodedCorpus:
-    """A corpus tokenized once, kept as a stream of provisional ids in a temporary file.
-
-    The first pass (:meth:`read`) decodes and tokenizes blocks on ``workers`` processes;
-    this process gives each new word a provisional id (a :class:`WordStore`), adds up the
-    counts and spills the ids (4 bytes a token) to disk.  Once the vocabulary is fixed,
-    :meth:`id_blocks` replays the stream with final ids, so the regular expression runs
-    once per corpus.  Memory holds a few blocks and the distinct words, whatever the
-    corpus length.
-    """
-
-    def __init__(
-        self, path: str | list[str], tokenizer: Tokenizer, chunk_bytes: int = CHUNK_BYTES, workers: int = 1
-    ) -> None:
-        self.paths = corpus_files(path)
-        self.tokenizer = tokenizer
-        self.chunk_bytes = chunk_bytes
-        self.workers = workers
-        self._store = WordStore()
-        self._file = tempfile.TemporaryFile(prefix="embedkit-ids-")
-        self._read = False
-        self.n_tokens = 0
-        self.n_lines = 0
-
-    def read(self, progress: Callable[[int], None] | None = None) -> EncodedCorpus:
-        """The first pass: tokenize, count, and spill provisional ids (once)."""
-        if self._read:
-            return self
-        from .parallel import ordered_map
-
-        if self.workers > 1:  # compile (or load) the tokenizer once, before the workers fork
-            self.tokenizer.block_words("a\né\n")
-            self._store.add(np.empty(0, np.uint32), np.empty(0, np.int64), np.empty(0, np.int64))
-        for chars, lengths, counts, local_ids, nbytes in ordered_map(_tokenize_task, self._tasks(), self.workers):
-            if progress is not None:
-                progress(nbytes)
-            to_prov = self._store.add(chars, lengths, counts).astype(np.int32)
-            self._file.write(to_prov[local_ids].tobytes())
-            self.n_tokens += len(local_ids)
-        self.n_lines = int(self._store.counts[0])
-        self.n_tokens -= self.n_lines
-        self._read = True
-        return self
-
-    @property
-    def n_types(self) -> int:
-        """Distinct tokens read."""
-        self.read()
-        return self._store.n_types
-
-    def _tasks(self) -> Iterator[tuple]:
-        """Plain files become byte ranges that workers read themselves; compressed files
-        and stdin are decompressed here and their blocks sent to the workers."""
-        pattern, lowercase = self.tokenizer.pattern, self.tokenizer.lowercase
-        for path in self.paths:
-            if _is_plain(path) and self.workers > 1:
-                for start, end in shard_ranges(path, self.chunk_bytes):
-                    yield None, path, start, end, pattern, lowercase
-            else:
-                for data, offset in raw_blocks(path, self.chunk_bytes):
-                    yield data, path, offset, offset + len(data), pattern, lowercase
-
-    def word_counts(self, min_count: int = 1) -> dict[str, int]:
-        """Every distinct token seen at least ``min_count`` times, with its count (only
-        these are turned into strings)."""
-        self.read()
-        return self._store.word_counts(min_count)
-
-    def id_blocks(self, vocab: Vocabulary, block_tokens: int = 1 << 22) -> Iterator[np.ndarray]:
-        """Yield int32 blocks of final ids: vocabulary ids, LINE_BREAK, OUT_OF_VOCABULARY."""
-        self.read()
-        decoded = self._store.decoded
-        if any(word not in decoded for word in vocab.words):
-            self.word_counts()  # a vocabulary from elsewhere: name every word
-        remap = np.full(self._store.n_words, OUT_OF_VOCABULARY, dtype=np.int32)
-        remap[0] = LINE_BREAK
-        for j, word in enumerate(vocab.words):
-            i = decoded.get(word)
-            if i is not None:
-                remap[i] = j
-        self._file.seek(0)
-        while True:
-            raw = self._file.read(block_tokens * 4)
-            if not raw:
-                break
-            yield remap[np.frombuffer(raw, dtype=np.int32)]
-
-    def close(self) -> None:
-        self._file.close()
-
-    def __enter__(self) -> EncodedCorpus:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-def encode_with_vocab(
-    path: str, tokenizer: Tokenizer, vocab: Vocabulary, progress: Callable[[int], None] | None = None
-) -> Iterator[np.ndarray]:
-    """One pass over a corpus with a fixed vocabulary: yield int32 id blocks."""
-    index = dict(vocab.index)
-    index["\n"] = LINE_BREAK
-    for block in read_blocks(path, progress=progress):
-        tokens = tokenizer.block_tokens(block)
-        yield np.fromiter(
-            map(index.get, tokens, itertools.repeat(OUT_OF_VOCABULARY)), dtype=np.int32, count=len(tokens)
-        )
-
-
-def prepare_text8(source: str, output: str, words_per_line: int = 1000) -> int:
-    """Turn the text8 corpus (``text8.zip`` or the unzipped ``text8``: one 100 MB line of
-    space-separated words) into a corpus file of ``words_per_line`` words a line.
-
-    Streams the input; returns the number of words written.
-    """
-    import zipfile
-
-    from .files import atomic_output, check_readable
-
-    if words_per_line < 1:
-        raise ParameterError(f"words_per_line must be at least 1, got {words_per_line}")
-    src = check_readable(source)
-    if zipfile.is_zipfile(src):
-        with zipfile.ZipFile(src) as z:
-            names = z.namelist()
-            if len(names) != 1:
-                raise DataError(f"{src}: expected one file in the zip archive, found {len(names)}")
-            f = z.open(names[0])
-    else:
-        f = open_binary(str(src))
-    n_words = 0
-    pending: list[bytes] = []
-    carry = b""
-    with f, atomic_output(output) as out:
-        while True:
-            block = f.read(CHUNK_BYTES)
-            words = (carry + block).split()
-            if block and not block[-1:].isspace() and words:
-                carry = words.pop()
-            else:
-                carry = b""
-            pending.extend(words)
-            full = len(pending) if not block else len(pending) - len(pending) % words_per_line
-            out.writelines(b" ".join(pending[i : i + words_per_line]) + b"\n" for i in range(0, full, words_per_line))
-            n_words += full
-            pending = pending[full:]
-            if not block:
-                break
-    return n_words
