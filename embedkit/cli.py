@@ -7,23 +7,39 @@ in shell pipelines; the one-shot ``train-words`` composes the same library funct
 from __future__ import annotations
 
 import functools
+import inspect
 import json
+import math
 import os
 import sys
 import time
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
 
 from . import __version__
-from .errors import DataError, EmbedkitError, InputError, ParameterError
-from .pipeline import WordOptions
+from .errors import DataError, EmbedkitError, InputError, ParameterError, UnknownWordError
+from .options import (
+    ANALOGY_METHODS,
+    DOC_WEIGHTINGS,
+    EXPORT_FORMATS,
+    GRAPH_METHODS,
+    SOLVERS,
+    TABLE_FORMATS,
+    TRANSFORMS,
+    VECTOR_KINDS,
+    WEIGHTINGS,
+    WordOptions,
+)
+
+# Nothing above imports numpy or scipy: `embedkit --help` and `--version` stay fast, and
+# each command imports what it needs when it runs.
 
 app = typer.Typer(
     name="embedkit",
-    help="Count-based word and graph embeddings: co-occurrence → PMI → truncated SVD → vectors.",
+    help="Count-based word and graph embeddings: co-occurrence → PMI → truncated SVD → vectors.\n\n"
+    "Example: [bold]embedkit train-words corpus.txt && embedkit neighbors great[/bold]",
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
@@ -37,42 +53,58 @@ DEFAULTS = WordOptions()
 DEFAULT_MODEL = "model.ekm"
 EXIT_INTERRUPTED = 130
 
-
-class Weighting(str, Enum):
-    uniform = "uniform"
-    harmonic = "harmonic"
-    linear = "linear"
-
-
-class Transform(str, Enum):
-    ppmi = "ppmi"
-    pmi = "pmi"
-    log = "log"
-    none = "none"
+# Choices come from the library's tuples (embedkit.options): one list for both.
+Weighting = Literal[WEIGHTINGS]
+Transform = Literal[TRANSFORMS]
+Solver = Literal[SOLVERS]
+VectorKind = Literal[VECTOR_KINDS]
+ExportFormat = Literal[EXPORT_FORMATS]
+AnalogyMethod = Literal[ANALOGY_METHODS]
+FeatureFormat = Literal[TABLE_FORMATS]
+DocWeighting = Literal[DOC_WEIGHTINGS]
+GraphMethod = Literal[GRAPH_METHODS]
 
 
-class Solver(str, Enum):
-    randomized = "randomized"
-    arpack = "arpack"
+def _plain_help_types() -> None:
+    """Show choices in full and no type tags (``<int>``, ``<list[str]>``) in ``--help``:
+    a flag needs none, a choice lists its values, a value option its plain type."""
+    from typer import core
+
+    def display(self, ctx):
+        if self.metavar is not None:
+            return self.metavar
+        desc = self.type_descriptor
+        if desc.is_choice:
+            return "|".join(str(getattr(c, "value", c)) for c in desc.choices)
+        if getattr(self, "is_flag", False) or isinstance(self, core.TyperArgument):
+            return None
+        ann = desc.annotation
+        names = {int: "INTEGER", float: "NUMBER", str: "TEXT"}
+        inner = getattr(ann, "__args__", (ann,))
+        return next((names[t] for t in inner if t in names), None)
+
+    core.TyperOption.display_type_rich = display
+    core.TyperArgument.display_type_rich = display
 
 
-class VectorKind(str, Enum):
-    w = "w"
-    c = "c"
-    w_plus_c = "w+c"
-    concat = "concat"
-
-
-class ExportFormat(str, Enum):
-    word2vec = "word2vec"
-    word2vec_binary = "word2vec-binary"
-    glove = "glove"
-    npy = "npy"
+_plain_help_types()
 
 
 def _fail(message: str, code: int) -> typer.Exit:
     typer.echo(f"embedkit: error: {message}", err=True)
     return typer.Exit(code)
+
+
+#: Parameters that name an input file, where '-' means stdin.
+_INPUT_PARAMS = ("input", "corpus", "docs", "edges", "features", "words", "source", "model_or_table")
+
+
+def _stdin_note(kwargs: dict) -> None:
+    """Say once that a command waits on a terminal's stdin (piped input needs no word)."""
+    given = [kwargs.get(p) for p in _INPUT_PARAMS]
+    uses_stdin = any(v == "-" or (isinstance(v, list) and "-" in v) for v in given)
+    if uses_stdin and sys.stdin is not None and sys.stdin.isatty():
+        typer.echo("embedkit: reading from stdin (end with Ctrl-D)", err=True)
 
 
 def handles_errors(fn):
@@ -81,6 +113,10 @@ def handles_errors(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
+            _stdin_note(kwargs)
+            from .parallel import keep_freed_memory
+
+            keep_freed_memory()
             return fn(*args, **kwargs)
         except EmbedkitError as exc:
             raise _fail(str(exc), exc.exit_code) from None
@@ -126,6 +162,143 @@ def _binary_to(output: str) -> None:
 def _note(quiet: bool, message: str) -> None:
     if not quiet:
         typer.echo(message, err=True)
+
+
+def _count(n: int) -> str:
+    """Counts in messages and tables: one way everywhere, with thousands separators."""
+    return f"{n:,}"
+
+
+# -- output that composes ---------------------------------------------------------------
+#: The formats of every command's machine-readable output (sqlite-utils' output_options).
+OUTPUT_FORMATS = ("table", "tsv", "csv", "json", "nl")
+#: Significant digits of every score and statistic, in every format (float32 holds about 7).
+DIGITS = 7
+
+
+def output_options(fn):
+    """Give a command ``--table/--tsv/--csv/--json/--nl``: the command declares a parameter
+    ``output_format`` (hidden from the command line) and hands it to :func:`render`.
+
+    Default: a table on a terminal, TSV with a header row when piped."""
+    sig = inspect.signature(fn, eval_str=True)
+    helps = {
+        "table": "A table (the default on a terminal).",
+        "tsv": "Tab-separated values with a header row (the default when piped).",
+        "csv": "Comma-separated values with a header row.",
+        "json": "A JSON array of objects, one a row.",
+        "nl": "Newline-delimited JSON: one object a line.",
+    }
+    extra = [
+        inspect.Parameter(
+            f"as_{f}",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=False,
+            annotation=Annotated[bool, typer.Option(f"--{f}", help=helps[f], rich_help_panel="Output")],
+        )
+        for f in OUTPUT_FORMATS
+    ]
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        chosen = [f for f in OUTPUT_FORMATS if kwargs.pop(f"as_{f}", False)]
+        if len(chosen) > 1:
+            raise ParameterError(f"give one output format, not {' and '.join('--' + f for f in chosen)}")
+        return fn(*args, **kwargs, output_format=chosen[0] if chosen else None)
+
+    params = [p for name, p in sig.parameters.items() if name != "output_format"]
+    wrapper.__signature__ = sig.replace(parameters=params + extra)
+    return wrapper
+
+
+def _machine_value(v):
+    """A cell for TSV/CSV/JSON: floats rounded to DIGITS significant digits, NaN and ±inf as null."""
+    if isinstance(v, bool) or v is None:
+        return v
+    if hasattr(v, "item") and not isinstance(v, (list, tuple, dict, str)):
+        v = v.item()  # numpy scalars
+    if isinstance(v, float):
+        return float(f"{v:.{DIGITS}g}") if math.isfinite(v) else None
+    return v
+
+
+def _cell(v, table: bool = False, cut: int | None = None) -> str:
+    v = _machine_value(v)
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return str(v).lower()
+    if table and isinstance(v, int):
+        return _count(v)
+    if isinstance(v, float):
+        return f"{v:.{DIGITS}g}"
+    text = str(v) if not isinstance(v, (dict, list)) else json.dumps(v, ensure_ascii=False)
+    if cut is not None and len(text) > cut:
+        text = text[: cut - 1] + "…"
+    return text
+
+
+def render(
+    rows: list[dict],
+    output_format: str | None,
+    title: str = "",
+    columns: list[str] | None = None,
+    record: bool = False,
+    cut: dict[str, int] | None = None,
+) -> None:
+    """Write ``rows`` (dicts with the same keys) in the chosen format.
+
+    ``record``: the rows are one record's fields (``info``): JSON gives an object and the
+    table has a key and a value column.  ``cut``: columns the *table* shortens to so many
+    characters (machine formats never cut).  JSON is valid (no NaN) and UTF-8 unescaped."""
+    fmt = output_format or ("table" if _stdout_is_terminal() else "tsv")
+    columns = columns or (list(rows[0]) if rows else [])
+    if fmt in ("json", "nl"):
+        clean = [{c: _machine_value(r.get(c)) for c in columns} for r in rows]
+        if record:
+            clean = [clean[0] if clean else {}]
+        if fmt == "json":
+            text = json.dumps(clean[0] if record else clean, ensure_ascii=False, allow_nan=False)
+        else:
+            text = "\n".join(json.dumps(r, ensure_ascii=False, allow_nan=False) for r in clean)
+        if text:
+            sys.stdout.write(text + "\n")
+    elif fmt in ("tsv", "csv"):
+        import csv
+
+        if record:  # one record: a key and a value column, a row per field
+            rows = [{"key": c, "value": r.get(c)} for r in rows[:1] for c in columns]
+            columns = ["key", "value"]
+
+        if fmt == "csv":
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+        else:  # TSV: a tab or newline inside a value would break the row, so it is a space
+            writer = None
+        table = [columns] + [[_cell(r.get(c)) for c in columns] for r in rows]
+        for line in table:
+            if writer is not None:
+                writer.writerow(line)
+            else:
+                sys.stdout.write("\t".join(x.replace("\t", " ").replace("\n", " ") for x in line) + "\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        cut = cut or {}
+        table = Table(title=title or None, title_justify="left", show_header=not record)
+        if record:
+            table.add_column("key", style="bold")
+            table.add_column("value")
+            for r in rows:
+                for c in columns:
+                    table.add_row(c, _cell(r.get(c), table=True))
+        else:
+            for c in columns:
+                numeric = any(isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool) for r in rows)
+                table.add_column(c, justify="right" if numeric else "left")
+            for r in rows:
+                table.add_row(*(_cell(r.get(c), table=True, cut=cut.get(c)) for c in columns))
+        Console().print(table)
 
 
 # -- shared options -------------------------------------------------------------------
@@ -185,12 +358,7 @@ SchedulerOpt = Annotated[
 ]
 
 
-def _options(**kw):
-    from .pipeline import WordOptions
-
-    for k, v in list(kw.items()):
-        if isinstance(v, Enum):
-            kw[k] = v.value
+def _options(**kw) -> WordOptions:
     return WordOptions(**kw)
 
 
@@ -258,7 +426,7 @@ def cooccur(
     min_count: MinCountOpt = DEFAULTS.min_count,
     max_size: MaxSizeOpt = None,
     window: WindowOpt = DEFAULTS.window,
-    weighting: WeightingOpt = Weighting(DEFAULTS.weighting),
+    weighting: WeightingOpt = DEFAULTS.weighting,
     symmetric: SymmetricOpt = True,
     subsample: SubsampleOpt = DEFAULTS.subsample,
     seed: SeedOpt = 0,
@@ -324,7 +492,7 @@ def cooccur(
 def pmi_cmd(
     input: InputArg = "-",
     output: OutputOpt = "-",
-    transform: TransformOpt = Transform(DEFAULTS.transform),
+    transform: TransformOpt = DEFAULTS.transform,
     shift: ShiftOpt = DEFAULTS.shift,
     cds: CdsOpt = DEFAULTS.cds,
 ) -> None:
@@ -337,8 +505,8 @@ def pmi_cmd(
 
     _binary_to(output)
     counts, words, wcounts, params = load_matrix(input)
-    m = pmi(counts, transform.value, shift, cds, copy=False)
-    params.update(stage="pmi", transform=transform.value, shift=shift, cds=cds)
+    m = pmi(counts, transform, shift, cds, copy=False)
+    params.update(stage="pmi", transform=transform, shift=shift, cds=cds)
     save_matrix(output, m, words, wcounts, params)
 
 
@@ -348,10 +516,10 @@ def svd(
     input: InputArg = "-",
     output: OutputOpt = DEFAULT_MODEL,
     dim: DimOpt = DEFAULTS.dim,
-    solver: SolverOpt = Solver.randomized,
+    solver: SolverOpt = "randomized",
     n_iter: NIterOpt = DEFAULTS.n_iter,
     eig: EigOpt = DEFAULTS.eig,
-    vectors: VectorsOpt = VectorKind(DEFAULTS.vectors),
+    vectors: VectorsOpt = DEFAULTS.vectors,
     remove_top: RemoveTopOpt = DEFAULTS.remove_top,
     seed: SeedOpt = 0,
     workers: WorkersOpt = None,
@@ -372,10 +540,10 @@ def svd(
     opts = WordOptions(**{k: v for k, v in params.items() if k in WordOptions.__dataclass_fields__})
     opts.dim, opts.solver, opts.n_iter, opts.eig, opts.vectors, opts.remove_top, opts.seed = (
         dim,
-        solver.value,
+        solver,
         n_iter,
         eig,
-        vectors.value,
+        vectors,
         remove_top,
         seed,
     )
@@ -401,17 +569,17 @@ def train_words_cmd(
     min_count: MinCountOpt = DEFAULTS.min_count,
     max_size: MaxSizeOpt = None,
     window: WindowOpt = DEFAULTS.window,
-    weighting: WeightingOpt = Weighting(DEFAULTS.weighting),
+    weighting: WeightingOpt = DEFAULTS.weighting,
     symmetric: SymmetricOpt = True,
     subsample: SubsampleOpt = DEFAULTS.subsample,
-    transform: TransformOpt = Transform(DEFAULTS.transform),
+    transform: TransformOpt = DEFAULTS.transform,
     shift: ShiftOpt = DEFAULTS.shift,
     cds: CdsOpt = DEFAULTS.cds,
     dim: DimOpt = DEFAULTS.dim,
-    solver: SolverOpt = Solver.randomized,
+    solver: SolverOpt = "randomized",
     n_iter: NIterOpt = DEFAULTS.n_iter,
     eig: EigOpt = DEFAULTS.eig,
-    vectors: VectorsOpt = VectorKind(DEFAULTS.vectors),
+    vectors: VectorsOpt = DEFAULTS.vectors,
     remove_top: RemoveTopOpt = DEFAULTS.remove_top,
     seed: SeedOpt = 0,
     pattern: PatternOpt = None,
@@ -507,53 +675,44 @@ ModelOpt = Annotated[
     Optional[str],
     typer.Option("--model", "-m", help=f"Model file (default: $EMBEDKIT_MODEL or ./{DEFAULT_MODEL})."),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Write JSON instead of a table / TSV.")]
 
 
 @app.command()
 @handles_errors
+@output_options
 def neighbors(
-    words: Annotated[list[str], typer.Argument(help="One or more words (or node ids); '-' reads them from stdin.")],
+    words: Annotated[
+        list[str], typer.Argument(help="Words (or node ids); '-' reads one query a line from stdin.", metavar="WORD...")
+    ],
     model: ModelOpt = None,
     k: Annotated[int, typer.Option("-k", "--k", help="How many neighbours.")] = 10,
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """Nearest words by cosine similarity.
 
-    Piped output is 'neighbor<TAB>score' lines ('word<TAB>neighbor<TAB>score' for several
-    query words); a terminal gets a table.
+    Queries are normalised as the model's corpus was (lower-cased if it was). Unknown words
+    are reported on stderr and the others answered; the exit code is 5 only if none is known.
+
+    Output: 'query, neighbor, score' rows, whatever the number of query words.
 
     Example: [bold]embedkit neighbors great good -k 5[/bold]
     """
-    if k < 1:
-        raise ParameterError(f"-k must be at least 1, got {k}")
+    _check_k(k)
     if words == ["-"]:
-        words = [w for line in sys.stdin for w in line.split()]
+        words = [line.strip() for line in sys.stdin if line.strip()]
         if not words:
-            raise ParameterError("no words on stdin")
+            raise ParameterError("no queries on stdin (one a line)")
     emb = find_model(model)
-    results = {w: emb.most_similar(w, topn=k) for w in words}
-    if as_json:
-        typer.echo(json.dumps({w: [{"word": n, "score": round(s, 6)} for n, s in r] for w, r in results.items()}))
-    elif _stdout_is_terminal():
-        from rich.console import Console
-        from rich.table import Table
-
-        console = Console()
-        for w, r in results.items():
-            table = Table(title=f"neighbours of {w}", title_justify="left")
-            table.add_column("#", justify="right", style="dim")
-            table.add_column("word")
-            table.add_column("cosine", justify="right")
-            for i, (n, s) in enumerate(r, 1):
-                table.add_row(str(i), n, f"{s:.4f}")
-            console.print(table)
-    else:
-        lines = []
-        for w, r in results.items():
-            prefix = f"{w}\t" if len(words) > 1 else ""
-            lines.extend(f"{prefix}{n}\t{s:.4f}" for n, s in r)
-        sys.stdout.write("\n".join(lines) + "\n")
+    rows, unknown = emb.neighbors(words, topn=k)
+    if not rows:  # nothing to answer: one error line
+        raise UnknownWordError("; ".join(emb.unknown_message(w) for w in unknown))
+    for w in unknown:
+        typer.echo(f"embedkit: warning: {emb.unknown_message(w)}", err=True)
+    render(
+        [{"query": q, "neighbor": n, "score": s} for q, n, s in rows],
+        output_format,
+        title=f"neighbours of {', '.join(dict.fromkeys(q for q, _, _ in rows))}",
+    )
 
 
 @app.command("import")
@@ -587,14 +746,25 @@ def import_cmd(
 
 @app.command()
 @handles_errors
+@output_options
 def info(
     model: Annotated[str, typer.Argument(help="Model file (embedkit, word2vec or GloVe).")] = DEFAULT_MODEL,
-    as_json: Annotated[bool, typer.Option("--json", help="Write JSON.")] = False,
+    cache: Annotated[
+        bool, typer.Option("--cache", help="Show the cache of parsed vector files instead: where, how many, size.")
+    ] = False,
+    output_format: str | None = None,
 ) -> None:
     """Vocabulary size, dimension, file size and every parameter that made a model.
 
-    Example: [bold]embedkit info model.ekm[/bold]
+    Example: [bold]embedkit info model.ekm[/bold]   (the cache: [bold]embedkit info --cache[/bold])
     """
+    if cache:
+        from .vectors import cache_usage
+
+        u = cache_usage()
+        facts = {"cache": str(u.path), "files": u.files, "bytes": u.bytes}
+        render([facts], output_format, "cache of parsed vector files", record=True)
+        return
     from .vectors import detect_format, load_model
 
     fmt = detect_format(model)
@@ -608,21 +778,28 @@ def info(
         "has_counts": emb.counts is not None,
         **{k: v for k, v in emb.params.items()},
     }
-    if as_json:
-        typer.echo(json.dumps(facts))
-        return
-    if _stdout_is_terminal():
-        from rich.console import Console
-        from rich.table import Table
+    render([facts], output_format, model, record=True)
 
-        table = Table(title=f"{model}", show_header=False, title_justify="left")
-        table.add_column("key", style="bold")
-        table.add_column("value")
-        for k, v in facts.items():
-            table.add_row(k, f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v))
-        Console().print(table)
-    else:
-        sys.stdout.write("".join(f"{k}\t{v}\n" for k, v in facts.items()))
+
+cache_app = typer.Typer(
+    help="The cache of parsed word2vec / GloVe files (native copies that load in milliseconds).\n\n"
+    "Example: [bold]embedkit cache clear[/bold]",
+    no_args_is_help=True,
+)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("clear")
+@handles_errors
+def cache_clear(quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Say nothing.")] = False) -> None:
+    """Delete every cached copy (the vector files themselves are untouched).
+
+    Example: [bold]embedkit cache clear[/bold]
+    """
+    from .vectors import clear_cache
+
+    u = clear_cache()
+    _note(quiet, f"embedkit: removed {_count(u.files)} cached file(s), {_count(u.bytes)} bytes, from {u.path}")
 
 
 @app.command()
@@ -631,7 +808,7 @@ def export(
     model: Annotated[str, typer.Argument(help="Model file written by train-words or svd.")],
     fmt: Annotated[
         ExportFormat, typer.Option("--format", "-f", help="word2vec, word2vec-binary, glove or npy.")
-    ] = ExportFormat.word2vec,
+    ] = "word2vec",
     output: Annotated[str, typer.Option("--output", "-o", help="Output file ('-' for stdout, text formats).")] = "-",
 ) -> None:
     """Export vectors in word2vec (text or binary), GloVe or NumPy format.
@@ -639,29 +816,14 @@ def export(
     Example: [bold]embedkit export model.ekm --format word2vec -o vectors.txt[/bold]
     """
 
-    if output == "-" and fmt in (ExportFormat.word2vec_binary, ExportFormat.npy):
+    if output == "-" and fmt in ("word2vec-binary", "npy"):
         _binary_to(output)
-        if fmt == ExportFormat.npy:
+        if fmt == "npy":
             raise ParameterError("--format npy writes two files; give -o FILE.npy")
-    find_model(model).export(output, fmt.value)
+    find_model(model).export(output, fmt)
 
 
 # -- using embeddings: queries, sentence features, LSA search, PCA ------------------------
-class AnalogyMethod(str, Enum):
-    cosmul = "3cosmul"
-    cosadd = "3cosadd"
-
-
-class FeatureFormat(str, Enum):
-    tsv = "tsv"
-    npy = "npy"
-
-
-class DocWeighting(str, Enum):
-    tfidf = "tfidf"
-    log = "log"
-
-
 KOpt = Annotated[int, typer.Option("-k", "--k", help="How many results.")]
 
 
@@ -672,11 +834,12 @@ def _check_k(k: int) -> None:
 
 @app.command()
 @handles_errors
+@output_options
 def similarity(
     word1: Annotated[str, typer.Argument(help="First word.")],
     word2: Annotated[str, typer.Argument(help="Second word.")],
     model: ModelOpt = None,
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """Cosine similarity of two words.
 
@@ -684,14 +847,12 @@ def similarity(
     """
     emb = find_model(model)
     score = emb.similarity(word1, word2)
-    if as_json:
-        typer.echo(json.dumps({"word1": word1, "word2": word2, "cosine": round(score, 6)}))
-    else:
-        typer.echo(f"{score:.4f}")
+    render([{"word1": word1, "word2": word2, "cosine": score}], output_format, "cosine similarity")
 
 
 @app.command()
 @handles_errors
+@output_options
 def analogy(
     a: Annotated[str, typer.Argument(help="a, in a is to b as c is to ?")],
     b: Annotated[str, typer.Argument(help="b")],
@@ -699,9 +860,9 @@ def analogy(
     model: ModelOpt = None,
     method: Annotated[
         AnalogyMethod, typer.Option("--method", help="3cosmul (Levy & Goldberg) or 3cosadd (vector offset).")
-    ] = AnalogyMethod.cosmul,
+    ] = "3cosmul",
     k: KOpt = 10,
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """Answer a : b :: c : ? (a, b and c themselves are never answers).
 
@@ -709,9 +870,9 @@ def analogy(
     """
     _check_k(k)
     emb = find_model(model)
-    answers = emb.analogy(a, b, c, method=method.value, topn=k)
-    rows = [{"word": w, "score": s} for w, s in answers]
-    _render_rows(rows, f"{a} : {b} :: {c} : ?  ({method.value})", as_json)
+    answers = emb.analogy(a, b, c, method=method, topn=k)
+    rows = [{"a": a, "b": b, "c": c, "method": method, "answer": w, "score": s} for w, s in answers]
+    render(rows, output_format, f"{a} : {b} :: {c} : ?  ({method})")
 
 
 @app.command("sentence-features")
@@ -723,7 +884,7 @@ def sentence_features_cmd(
         str, typer.Option("--mode", help="mean, sif or pcs; join several with '+' to concatenate (sif+pcs).")
     ] = "mean",
     output: OutputOpt = "-",
-    fmt: Annotated[FeatureFormat, typer.Option("--format", "-f", help="tsv (text) or npy.")] = FeatureFormat.tsv,
+    fmt: Annotated[FeatureFormat, typer.Option("--format", "-f", help="tsv (text) or npy.")] = "tsv",
     sif_a: Annotated[float, typer.Option("--sif-a", help="SIF smoothing a in a / (a + p(w)).")] = 1e-3,
     remove: Annotated[int, typer.Option("--remove", help="SIF: common components to remove.")] = 1,
     k: Annotated[int, typer.Option("--k", "-k", help="pcs: principal directions per line.")] = 2,
@@ -760,7 +921,7 @@ def sentence_features_cmd(
     from .progress import Reporter
     from .text import read_lines
 
-    if fmt == FeatureFormat.npy:
+    if fmt == "npy":
         _binary_to(output)
     if fit_on is not None and load_fit is not None:
         raise ParameterError("give --fit-on or --load-fit, not both")
@@ -788,7 +949,7 @@ def sentence_features_cmd(
         x = feats.transform(enc)
         advance(len(lines))
     with reporter.stage("writing", None, unit="steps"):
-        write_table(output, x, fmt=fmt.value)
+        write_table(output, x, fmt=fmt)
     if enc.n_empty:
         typer.echo(f"embedkit: {enc.n_empty} of {enc.n_lines} lines had no known word (zero rows)", err=True)
     _note(quiet or not sys.stderr.isatty(), f"embedkit: {x.shape[0]} lines × {x.shape[1]} features ({mode})")
@@ -804,7 +965,7 @@ def lsa(
     dim: Annotated[int, typer.Option("--dim", help="Latent dimensions (singular vectors).")] = 100,
     weighting: Annotated[
         DocWeighting, typer.Option("--weighting", help="tfidf (count × idf) or log (log(1 + count)).")
-    ] = DocWeighting.tfidf,
+    ] = "tfidf",
     min_count: Annotated[int, typer.Option("--min-count", help="Keep words seen at least this often.")] = 1,
     seed: SeedOpt = 0,
     pattern: PatternOpt = None,
@@ -827,7 +988,7 @@ def lsa(
     lines = read_lines(docs)
     with Reporter(quiet=quiet).stage("lsa", None, unit="steps"):
         m = build_lsa(
-            lines, dim, weighting.value, min_count, Tokenizer(pattern, lowercase), seed=seed, source=display_name(docs)
+            lines, dim, weighting, min_count, Tokenizer(pattern, lowercase), seed=seed, source=display_name(docs)
         )
         m.save(output)
     _note(
@@ -839,15 +1000,17 @@ def lsa(
 
 @app.command()
 @handles_errors
+@output_options
 def search(
     query: Annotated[str, typer.Argument(help="Query words.")],
     model: Annotated[str, typer.Option("--model", "-m", help="LSA model written by 'embedkit lsa'.")] = "lsa.ekm",
     k: KOpt = 10,
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """Rank documents by cosine with the query in the LSA latent space.
 
-    Piped output is 'rank<TAB>doc<TAB>score<TAB>text' (doc = line number from 1).
+    Rows are query, rank, doc (its line number from 1), score and the document's whole
+    text (only the table shortens it).
 
     Example: [bold]embedkit search "car engine" -m lsa.ekm -k 5[/bold]
     """
@@ -856,12 +1019,16 @@ def search(
     _check_k(k)
     m = LSAModel.load(model)
     hits = m.search(query, k)
-    rows = [{"rank": r, "doc": i + 1, "score": s, "text": m.snippets[i][:80]} for r, (i, s) in enumerate(hits, 1)]
-    _render_rows(rows, f"documents for {query!r}", as_json)
+    rows = [
+        {"query": query, "rank": r, "doc": i + 1, "score": s, "text": m.snippets[i]}
+        for r, (i, s) in enumerate(hits, 1)
+    ]
+    render(rows, output_format, f"documents for {query!r}", cut={"text": 80, "query": 30})
 
 
 @app.command("pca")
 @handles_errors
+@output_options
 def pca_cmd(
     input: Annotated[str, typer.Argument(help="Table (.csv, .tsv, .npy) or model (.ekm); '-' for a text table.")],
     dim: Annotated[int, typer.Option("--dim", help="Components to keep (k).")] = 2,
@@ -881,7 +1048,7 @@ def pca_cmd(
     ] = None,
     plot: Annotated[Optional[str], typer.Option("--plot", help="Draw rows on PC1/PC2 and the spectrum (PNG).")] = None,
     seed: SeedOpt = 0,
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """Principal component analysis of a table or of a model's vectors.
 
@@ -935,7 +1102,7 @@ def pca_cmd(
         pca_plot(plot, z, res, labels, title=Path(input).name if input != "-" else "stdin")
     ratio, sv = res.explained_variance_ratio, res.singular_values
     var = res.explained_variance
-    shown = len(sv) if as_json else min(len(sv), max(dim, 10))
+    shown = len(sv) if output_format in ("json", "nl") else min(len(sv), max(dim, 10))
     cum = np.cumsum(ratio)
     rows = [
         {
@@ -947,17 +1114,10 @@ def pca_cmd(
         }
         for i in range(shown)
     ]
-    _render_rows(rows, f"PCA of {x.shape[0]} rows × {x.shape[1]} columns (kept {dim})", as_json)
+    render(rows, output_format, f"PCA of {x.shape[0]} rows × {x.shape[1]} columns (kept {dim})")
 
 
 # -- graphs ---------------------------------------------------------------------------
-class GraphMethod(str, Enum):
-    auto = "auto"
-    netmf = "netmf"
-    sparse = "sparse"
-    walks = "walks"
-
-
 EdgesArg = Annotated[
     str, typer.Argument(help="Edge list: 'source target \\[weight]' lines, comma/tab/space separated ('-' for stdin).")
 ]
@@ -1043,7 +1203,7 @@ def embed_graph_cmd(
             help="netmf (closed form, dense), sparse (T = 1 PMI → SVD → spectral propagation), "
             "walks (walks → cooccur → PPMI → SVD), auto: netmf up to 20,000 nodes, then sparse (walks if directed).",
         ),
-    ] = GraphMethod.auto,
+    ] = "auto",
     dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = 160,
     window: Annotated[int, typer.Option("--window", help="Window T: pairs up to T steps apart on a walk.")] = 10,
     negative: Annotated[float, typer.Option("--negative", help="Negative samples b: subtract log b.")] = 1.0,
@@ -1070,7 +1230,7 @@ def embed_graph_cmd(
     t = time.perf_counter()
     g = _read_graph(edges, directed, self_loops, header, delimiter, quiet)
     opts = GraphOptions(
-        method=method.value,
+        method=method,
         dim=dim,
         window=window,
         negative=negative,
@@ -1108,30 +1268,9 @@ evaluate_app = typer.Typer(
 app.add_typer(evaluate_app, name="evaluate")
 
 
-def _render_rows(rows: list[dict], title: str, as_json: bool) -> None:
-    """A rich table on a terminal, TSV with a header when piped, or JSON."""
-    if as_json:
-        typer.echo(json.dumps(rows))
-        return
-    columns = list(rows[0]) if rows else []
-    fmt = lambda v: f"{v:.4f}" if isinstance(v, float) else str(v)  # noqa: E731
-    if _stdout_is_terminal():
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(title=title, title_justify="left")
-        for c in columns:
-            table.add_column(c, justify="left" if c in ("file", "model") else "right")
-        for r in rows:
-            table.add_row(*(fmt(r[c]) for c in columns))
-        Console().print(table)
-    else:
-        lines = ["\t".join(columns)] + ["\t".join(fmt(r[c]) for c in columns) for r in rows]
-        sys.stdout.write("\n".join(lines) + "\n")
-
-
 @evaluate_app.command("classify")
 @handles_errors
+@output_options
 def evaluate_classify(
     features: Annotated[str, typer.Argument(help="Features: TSV or .npy, one row per item (sentence-features).")],
     labels: Annotated[str, typer.Argument(help="Labels: one a line, in the same order as the rows.")],
@@ -1143,7 +1282,7 @@ def evaluate_classify(
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds when --train is not given.")] = 5,
     c: Annotated[float, typer.Option("-C", "--C", help="Inverse L2 regularisation of the logistic regression.")] = 1.0,
     seed: SeedOpt = 0,
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """Accuracy of logistic regression on standardised features against a labels file.
 
@@ -1158,15 +1297,16 @@ def evaluate_classify(
     if r.folds:
         row["folds"] = r.folds
     row.update(accuracy=r.accuracy, macro_f1=r.macro_f1)
-    _render_rows([row], "text classification", as_json)
+    render([row], output_format, "text classification")
 
 
 @evaluate_app.command("similarity")
 @handles_errors
+@output_options
 def evaluate_similarity(
     model: Annotated[str, typer.Argument(help="Model file.")],
     files: Annotated[list[str], typer.Argument(help="Word-pair files: 'word1 word2 score' lines.")],
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """Spearman ρ between human similarity scores and cosine, on the pairs found.
 
@@ -1179,16 +1319,17 @@ def evaluate_similarity(
     for f in files:
         r = ev.word_similarity(emb, ev.read_similarity_pairs(f))
         rows.append({"file": f, "spearman": r.spearman, "found": r.found, "total": r.total})
-    _render_rows(rows, "word similarity", as_json)
+    render(rows, output_format, "word similarity")
 
 
 @evaluate_app.command("analogy")
 @handles_errors
+@output_options
 def evaluate_analogy(
     model: Annotated[str, typer.Argument(help="Model file.")],
     files: Annotated[list[str], typer.Argument(help="Analogy files: 'a b c d' lines, ': section' headers.")],
     restrict: Annotated[int, typer.Option("--restrict", help="Search among the N most frequent words.")] = 200_000,
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """3CosAdd and 3CosMul accuracy on a:b :: c:d questions whose words are all known.
 
@@ -1203,12 +1344,13 @@ def evaluate_analogy(
     for f in files:
         r = ev.analogy(emb, ev.read_analogies(f), restrict=restrict)
         rows.append({"file": f, "3cosadd": r.add, "3cosmul": r.mul, "found": r.found, "total": r.total})
-    _render_rows(rows, "analogy", as_json)
+    render(rows, output_format, "analogy")
 
 
 # -- graph evaluation -----------------------------------------------------------------
 @evaluate_app.command("nodes")
 @handles_errors
+@output_options
 def evaluate_nodes(
     model: Annotated[str, typer.Argument(help="Node model (from embed-graph).")],
     labels: Annotated[str, typer.Argument(help="Labels: 'node,label' lines, several lines for several labels.")],
@@ -1221,7 +1363,7 @@ def evaluate_nodes(
         bool, typer.Option("--ignore-unknown", help="Leave out labelled nodes that are not in the model.")
     ] = False,
     seed: SeedOpt = 0,
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """Node classification: one-vs-rest logistic regression, top-k labels, micro/macro-F1.
 
@@ -1254,22 +1396,23 @@ def evaluate_nodes(
         }
         for r in results
     ]
-    _render_rows(rows, "node classification", as_json)
+    render(rows, output_format, "node classification")
 
 
 @evaluate_app.command("links")
 @handles_errors
+@output_options
 def evaluate_links(
     edges: EdgesArg,
     test_fraction: Annotated[float, typer.Option("--test-fraction", help="Fraction of edges held out.")] = 0.1,
-    method: Annotated[GraphMethod, typer.Option("--method", help="netmf, walks or auto.")] = GraphMethod.auto,
+    method: Annotated[GraphMethod, typer.Option("--method", help="netmf, walks or auto.")] = "auto",
     dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = 160,
     window: Annotated[int, typer.Option("--window", help="Window T.")] = 10,
     seed: SeedOpt = 0,
     self_loops: SelfLoopsOpt = False,
     header: HeaderOpt = None,
     delimiter: DelimiterOpt = None,
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """Link prediction: hold out edges, embed the rest, ROC-AUC of cosine vs non-edges.
 
@@ -1281,19 +1424,16 @@ def evaluate_links(
     g = _read_graph(edges, False, self_loops, header, delimiter, True)
     train, test, neg = ev.split_edges(g, test_fraction, seed)
     with _graph_status(False, f"embedding the training graph ({train.summary()})"):
-        emb = embed_graph(train, GraphOptions(method=method.value, dim=dim, window=window, seed=seed))
+        emb = embed_graph(train, GraphOptions(method=method, dim=dim, window=window, seed=seed))
     r = ev.link_prediction(emb, test, neg, train.n_edges)
     rows = [{"method": emb.params["method"], "auc": r.auc, "test_edges": r.test_edges, "train_edges": r.train_edges}]
-    _render_rows(rows, "link prediction", as_json)
+    render(rows, output_format, "link prediction")
 
 
 def main(argv: list[str] | None = None) -> None:
     """The console script: Typer's app, with usage errors reduced to one line as well."""
     from typer.exceptions import TyperException
 
-    from .parallel import keep_freed_memory
-
-    keep_freed_memory()
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=argv, prog_name="embedkit", standalone_mode=False)

@@ -38,9 +38,6 @@ from .text import Tokenizer, Vocabulary
 from .vectors import Embedding
 from .weighting import DOC_WEIGHTINGS, idf, tfidf
 
-#: Characters of each document kept in the model for display by ``search``.
-SNIPPET_CHARS = 200
-
 
 def documents_path(model_path: str | os.PathLike) -> Path:
     """Where the document section of an LSA model lives: ``lsa.ekm`` → ``lsa.docs.npz``."""
@@ -55,7 +52,7 @@ class LSAModel:
     docs: np.ndarray
     singular_values: np.ndarray
     idf: np.ndarray
-    snippets: list[str]
+    snippets: list[str]  # each document's whole text (one line), shown by ``search``
 
     @property
     def weighting(self) -> str:
@@ -169,4 +166,4 @@ def build_lsa(
         "embedkit": __version__,
     }
     terms = Embedding(vocab.words, y, vocab.counts, params)
-    return LSAModel(terms, z, s, weights, [line[:SNIPPET_CHARS] for line in lines])
+    return LSAModel(terms, z, s, weights, list(lines))
