@@ -70,4 +70,3 @@ class WordOptions:
         for engine in ("workers", "memory", "scheduler"):
             p.pop(engine)
         return p
-

@@ -303,11 +303,13 @@ class Embedding:
         items, best first, as gensim's ``most_similar``.
 
         An item is a word (its unit vector; the word itself is then never an answer), a
-        vector (dim,) used as given, or a (word or vector, weight) pair.  ``restrict_vocab``
+        vector (dim,) used as given, or a (word or vector, weight) pair whose weight
+        replaces the default +1 / −1 (in ``negative`` too, as in gensim).  ``restrict_vocab``
         searches the first N rows only; ``topn=None`` returns the cosines of all (n,).
         Raises UnknownWordError (a KeyError) for a word not in the vocabulary."""
         items = [(x, 1.0) for x in _items(positive)] + [(x, -1.0) for x in _items(negative)]
-        items = [(x[0], x[1] * sign) if isinstance(x, tuple) else (x, sign) for x, sign in items]
+        # a (key, weight) pair's weight is used as given, in negative too (as gensim does)
+        items = [(x[0], float(x[1])) if isinstance(x, tuple) else (x, sign) for x, sign in items]
         if not items:
             raise ParameterError("give at least one word or vector")
         if topn is not None and topn < 1:
