@@ -910,8 +910,7 @@ def sentence_features_cmd(
 
     SIF's common component and --dim's projection are fitted on the input, on --fit-on lines, or read by --load-fit.
 
-    Fit once on training text, reuse it on test text:
-
+    Example (fit once on training text, reuse it on test text):
     [bold]embedkit sentence-features train.txt --mode sif --save-fit sif.npz -o train.tsv[/bold]
     [bold]embedkit sentence-features test.txt --mode sif --load-fit sif.npz -o test.tsv[/bold]
     """
@@ -1262,7 +1261,8 @@ def embed_graph_cmd(
 
 # -- evaluation -----------------------------------------------------------------------
 evaluate_app = typer.Typer(
-    help="Evaluate a model against benchmarks: word similarity, analogies, classification.",
+    help="Evaluate a model against benchmarks: word similarity, analogies, classification, graphs.\n\n"
+    "Example: [bold]embedkit evaluate similarity model.ekm ws353.txt[/bold]",
     no_args_is_help=True,
 )
 app.add_typer(evaluate_app, name="evaluate")
@@ -1405,7 +1405,7 @@ def evaluate_nodes(
 def evaluate_links(
     edges: EdgesArg,
     test_fraction: Annotated[float, typer.Option("--test-fraction", help="Fraction of edges held out.")] = 0.1,
-    method: Annotated[GraphMethod, typer.Option("--method", help="netmf, walks or auto.")] = "auto",
+    method: Annotated[GraphMethod, typer.Option("--method", help="How the training graph is embedded (see embed-graph).")] = "auto",
     dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = 160,
     window: Annotated[int, typer.Option("--window", help="Window T.")] = 10,
     seed: SeedOpt = 0,
