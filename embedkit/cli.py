@@ -19,7 +19,7 @@ from typing import Annotated, Literal, Optional
 import typer
 
 from . import __version__
-from .errors import DataError, EmbedkitError, InputError, ParameterError, UnknownWordError
+from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, UnknownWordError
 from .options import (
     ANALOGY_METHODS,
     DOC_WEIGHTINGS,
@@ -302,6 +302,27 @@ def render(
 
 
 # -- shared options -------------------------------------------------------------------
+NoClobberOpt = Annotated[bool, typer.Option("--no-clobber", "-n", help="Refuse to overwrite an existing output file.")]
+
+
+def check_outputs(outputs: list[Optional[str]], inputs: list[Optional[str]], no_clobber: bool = False) -> None:
+    """Refuse, before any work, to write over an input file, or over any existing file
+    with ``--no-clobber``.  '-' (stdout) and None (not written) are always fine."""
+    for out in outputs:
+        if out is None or out == "-":
+            continue
+        target = Path(out)
+        if not target.exists():
+            continue
+        for given in inputs:
+            if given is None or given == "-" or not Path(given).exists():
+                continue
+            if os.path.samefile(given, target):
+                raise ParameterError(f"{out} is also an input ({given}); refusing to write over it")
+        if no_clobber:
+            raise OutputError(f"{out} exists; not overwritten (--no-clobber)")
+
+
 InputArg = Annotated[str, typer.Argument(help="Input file ('-' for stdin); .gz/.bz2/.xz are read transparently.")]
 OutputOpt = Annotated[str, typer.Option("--output", "-o", help="Output file ('-' for stdout).")]
 PatternOpt = Annotated[
@@ -371,11 +392,13 @@ def tokenize(
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
     quiet: QuietOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Write one line of space-separated tokens per input line.
 
     Example: [bold]embedkit tokenize corpus.txt.gz | head[/bold]
     """
+    check_outputs([output], [input], no_clobber)
     from .files import atomic_output
     from .pipeline import input_size
     from .progress import Reporter
@@ -398,11 +421,13 @@ def vocab(
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
     quiet: QuietOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Count words: 'word<TAB>count' lines, most frequent first.
 
     Example: [bold]embedkit vocab corpus.txt --min-count 5 -o vocab.tsv[/bold]
     """
+    check_outputs([output], [input], no_clobber)
     from .files import atomic_output, display_name
     from .pipeline import WordOptions, build_vocabulary, input_size
     from .progress import Reporter
@@ -437,11 +462,13 @@ def cooccur(
     scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Count co-occurrences within a window into a sparse matrix (.npz) with its vocabulary.
 
     Example: [bold]embedkit cooccur corpus.txt --window 5 -o counts.npz[/bold]
     """
+    check_outputs([output], [input, vocab_file], no_clobber)
     from .files import display_name, save_matrix
     from .parallel import check_workers
     from .pipeline import build_vocabulary, cooccurrence_counts, input_size, parse_size, with_memory_budget
@@ -495,11 +522,13 @@ def pmi_cmd(
     transform: TransformOpt = DEFAULTS.transform,
     shift: ShiftOpt = DEFAULTS.shift,
     cds: CdsOpt = DEFAULTS.cds,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Weight a co-occurrence matrix: PPMI (default), PMI, log(1+count) or none.
 
     Example: [bold]embedkit pmi counts.npz --cds 0.75 -o ppmi.npz[/bold]
     """
+    check_outputs([output], [input], no_clobber)
     from .files import load_matrix, save_matrix
     from .weighting import pmi
 
@@ -514,7 +543,7 @@ def pmi_cmd(
 @handles_errors
 def svd(
     input: InputArg = "-",
-    output: OutputOpt = DEFAULT_MODEL,
+    output: OutputOpt = "-",
     dim: DimOpt = DEFAULTS.dim,
     solver: SolverOpt = "randomized",
     n_iter: NIterOpt = DEFAULTS.n_iter,
@@ -525,11 +554,14 @@ def svd(
     workers: WorkersOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Factorise a weighted matrix by truncated SVD into a model of word vectors.
 
     Example: [bold]embedkit svd ppmi.npz --dim 300 --eig 0.5 -o model.ekm[/bold]
     """
+    check_outputs([output], [input], no_clobber)
+    _binary_to(output)
     from . import __version__
     from .files import load_matrix
     from .pipeline import WordOptions, factorize_to_embedding
@@ -589,11 +621,13 @@ def train_words_cmd(
     scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Train word vectors: tokenize → vocab → cooccur → pmi → svd, in one command.
 
     Example: [bold]embedkit train-words corpus.txt && embedkit neighbors great[/bold]
     """
+    check_outputs([output], corpus, no_clobber)
     from .pipeline import parse_size, train_words
     from .progress import Reporter
 
@@ -719,18 +753,21 @@ def neighbors(
 @handles_errors
 def import_cmd(
     source: Annotated[str, typer.Argument(help="word2vec (text or binary) or GloVe vectors file.")],
-    output: Annotated[str, typer.Option("--output", "-o", help="Native model file to write.")] = DEFAULT_MODEL,
+    output: Annotated[str, typer.Option("--output", "-o", help="Native model file to write ('-' for stdout).")] = "-",
     fmt: Annotated[str, typer.Option("--format", "-f", help="auto, word2vec, word2vec-binary or glove.")] = "auto",
     counts_file: Annotated[
         Optional[str],
         typer.Option("--counts", help="Word counts ('word count' lines, e.g. gensim's fvocab) to keep with them."),
     ] = None,
     quiet: QuietOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Convert pretrained vectors into a native model, which loads in milliseconds.
 
     Example: [bold]embedkit import glove.6B.300d.txt -o glove.ekm[/bold]
     """
+    check_outputs([output], [source, counts_file], no_clobber)
+    _binary_to(output)
     from .progress import Reporter
     from .vectors import read_vectors, read_word_counts
 
@@ -810,17 +847,25 @@ def export(
         ExportFormat, typer.Option("--format", "-f", help="word2vec, word2vec-binary, glove or npy.")
     ] = "word2vec",
     output: Annotated[str, typer.Option("--output", "-o", help="Output file ('-' for stdout, text formats).")] = "-",
+    counts: Annotated[
+        Optional[str],
+        typer.Option("--counts", help="Also write the word counts here ('word count' lines: gensim's fvocab)."),
+    ] = None,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Export vectors in word2vec (text or binary), GloVe or NumPy format.
 
-    Example: [bold]embedkit export model.ekm --format word2vec -o vectors.txt[/bold]
+    The counts travel with the vectors by --counts (gensim: load_word2vec_format(..., fvocab=)).
+
+    Example: [bold]embedkit export model.ekm -o vectors.txt --counts vocab.txt[/bold]
     """
+    check_outputs([output, counts], [model], no_clobber)
 
     if output == "-" and fmt in ("word2vec-binary", "npy"):
         _binary_to(output)
         if fmt == "npy":
             raise ParameterError("--format npy writes two files; give -o FILE.npy")
-    find_model(model).export(output, fmt)
+    find_model(model).export(output, fmt, counts_path=counts)
 
 
 # -- using embeddings: queries, sentence features, LSA search, PCA ------------------------
@@ -903,6 +948,7 @@ def sentence_features_cmd(
         Optional[str], typer.Option("--save-fit", help="Save the fit (.npz) for later batches.")
     ] = None,
     quiet: QuietOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """One row of features per input line, in order: mean, SIF or top principal components.
 
@@ -914,6 +960,7 @@ def sentence_features_cmd(
     [bold]embedkit sentence-features train.txt --mode sif --save-fit sif.npz -o train.tsv[/bold]
     [bold]embedkit sentence-features test.txt --mode sif --load-fit sif.npz -o test.tsv[/bold]
     """
+    check_outputs([output, save_fit], [input, model, fit_on, load_fit], no_clobber)
     from .errors import DataError
     from .features import SentenceFeatures
     from .files import display_name, write_table
@@ -970,6 +1017,7 @@ def lsa(
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
     quiet: QuietOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Latent semantic analysis: factorise the term-document matrix, keep word and document vectors.
 
@@ -979,6 +1027,9 @@ def lsa(
 
     Example: [bold]embedkit lsa abstracts.txt -o lsa.ekm --dim 100 && embedkit search "gene therapy" -m lsa.ekm[/bold]
     """
+    from .lsa import documents_path
+
+    check_outputs([output, str(documents_path(output))], [docs], no_clobber)
     from .files import display_name
     from .lsa import build_lsa, documents_path
     from .progress import Reporter
@@ -1048,6 +1099,7 @@ def pca_cmd(
     plot: Annotated[Optional[str], typer.Option("--plot", help="Draw rows on PC1/PC2 and the spectrum (PNG).")] = None,
     seed: SeedOpt = 0,
     output_format: str | None = None,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Principal component analysis of a table or of a model's vectors.
 
@@ -1059,6 +1111,7 @@ def pca_cmd(
 
     Example: [bold]embedkit pca model.ekm --words king,queen,man,woman --plot words.png[/bold]
     """
+    check_outputs([output, components, reconstruct, plot], [input], no_clobber)
     import numpy as np
 
     from .factorize import pca
@@ -1173,11 +1226,13 @@ def walks(
     header: HeaderOpt = None,
     delimiter: DelimiterOpt = None,
     quiet: QuietOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Random walks (DeepWalk; node2vec with --p/--q) as lines of node ids: a corpus of nodes.
 
     Example: [bold]embedkit walks g.csv | embedkit cooccur - --pattern '\\S+' --min-count 1 --window 10 -o c.npz[/bold]
     """
+    check_outputs([output], [edges], no_clobber)
     from .files import atomic_output
     from .graph import random_walks, write_walks
 
@@ -1219,11 +1274,13 @@ def embed_graph_cmd(
     delimiter: DelimiterOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Embed the nodes of a graph (NetMF closed form; the sparse route on large graphs) into a model file.
 
     Example: [bold]embedkit embed-graph g.csv -o g.ekm && embedkit neighbors 42 -m g.ekm[/bold]
     """
+    check_outputs([output], [edges], no_clobber)
     from .graph import GraphOptions, embed_graph, route_note
 
     t = time.perf_counter()

@@ -23,13 +23,12 @@ import numpy as np
 
 from .errors import DataError, InputError, OutputError, ParameterError, UnknownWordError
 from .files import atomic_output, check_readable, display_name, open_binary
+from .options import ANALOGY_METHODS, EXPORT_FORMATS
 
 MAGIC = b"EMBEDKIT"
 FORMAT_VERSION = 1
 _PRELUDE = struct.Struct("<8sIIQQ")  # magic, version, reserved, header offset, header length
 _DATA_OFFSET = 64
-EXPORT_FORMATS = ("word2vec", "word2vec-binary", "glove", "npy")
-ANALOGY_METHODS = ("3cosadd", "3cosmul")
 #: ε of 3CosMul (Levy & Goldberg 2014).
 COSMUL_EPSILON = 1e-3
 
@@ -449,14 +448,23 @@ class Embedding:
         return cls(words, vectors, counts if header.get("has_counts", True) else None, header.get("params", {}))
 
     # -- exports -----------------------------------------------------------------
-    def export(self, path: str | os.PathLike, fmt: str) -> None:
-        """Write the vectors as word2vec text/binary, GloVe text, or .npy (+ .words.txt)."""
+    def export(self, path: str | os.PathLike, fmt: str, counts_path: str | os.PathLike | None = None) -> None:
+        """Write the vectors as word2vec text/binary, GloVe text, or .npy (+ .words.txt).
+
+        ``counts_path``: also write the word counts as gensim's vocabulary file (``fvocab``
+        of ``save_word2vec_format``: 'word count' lines in row order), so that the counts
+        travel with the vectors (``import --counts`` reads them back; SIF needs them)."""
         if fmt not in EXPORT_FORMATS:
             raise ParameterError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
-        if fmt != "npy":
+        if counts_path is not None and self.counts is None:
+            raise DataError("the model keeps no word counts to write")
+        if fmt != "npy" or counts_path is not None:
             bad = next((w for w in self.words if not w or any(ch.isspace() for ch in w)), None)
             if bad is not None:
                 raise DataError(f"word {bad!r} contains white space; {fmt} files cannot hold it")
+        if counts_path is not None:
+            with atomic_output(counts_path, binary=False) as f:
+                f.writelines(f"{w} {int(c)}\n" for w, c in zip(self.words, self.counts))
         v = np.asarray(self.vectors, dtype=np.float32)
         if fmt == "npy":
             p = Path(path)

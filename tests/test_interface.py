@@ -10,6 +10,8 @@ import pytest
 
 from embedkit.vectors import Embedding
 
+from .conftest import DEMO
+
 WORDS = ["dog", "king", "queen", "man", "woman", "dig", "café", "don"]
 VECTORS = np.array(
     [[1, 0, 0], [0, 1, 1], [0, 1, 0.9], [0, 0.8, 1], [0.1, 0.7, 1], [0.9, 0.1, 0], [0.5, 0.5, 0], [1, 0.2, 0]],
@@ -31,6 +33,15 @@ def cased_model(tmp_path):
     """An imported model: no tokenizer recorded, so queries are taken as typed."""
     p = tmp_path / "cased.ekm"
     Embedding(WORDS, VECTORS, COUNTS, {"kind": "words", "source": "vectors.txt"}).save(p)
+    return p
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory):
+    """The first 1500 lines of the demo corpus."""
+    p = tmp_path_factory.mktemp("corpus") / "small.txt"
+    with open(DEMO) as f:
+        p.write_text("".join(next(f) for _ in range(1500)))
     return p
 
 
@@ -133,3 +144,47 @@ def test_search_never_cuts_documents_in_machine_output(cli, tmp_path):
     assert hit["query"] == "cat mat" and hit["doc"] == 1 and hit["text"] == long
     r = cli("search", "cat mat", "-m", tmp_path / "lsa.ekm", "-k", "1")
     assert rows(r.stdout)[1][4] == long
+
+
+# -- counts travel with vectors ------------------------------------------------------------
+def test_export_counts_load_in_gensim_and_import_keeps_sif_working(cli, tmp_path, small_corpus):
+    from gensim.models import KeyedVectors
+
+    model = tmp_path / "m.ekm"
+    assert cli("train-words", small_corpus, "--dim", "20", "-q", "-o", model).exit_code == 0
+    r = cli("export", model, "-o", tmp_path / "v.txt", "--counts", tmp_path / "vocab.txt")
+    assert r.exit_code == 0, r.stderr
+    emb = Embedding.load(model)
+    kv = KeyedVectors.load_word2vec_format(tmp_path / "v.txt", fvocab=str(tmp_path / "vocab.txt"))
+    assert [kv.get_vecattr(w, "count") for w in kv.index_to_key[:50]] == emb.counts[:50].tolist()
+    lines = tmp_path / "lines.txt"
+    lines.write_text("the film was great\na long and dull story\nwhat a wonderful day\n" * 4)
+    # without the counts SIF cannot run, and says how to bring them
+    cli("import", tmp_path / "v.txt", "-o", tmp_path / "bare.ekm", "-q")
+    r = cli("sentence-features", lines, "-m", tmp_path / "bare.ekm", "--mode", "sif")
+    assert r.exit_code == 4 and "import VECTORS --counts VOCAB" in r.stderr
+    cli("import", tmp_path / "v.txt", "--counts", tmp_path / "vocab.txt", "-o", tmp_path / "back.ekm", "-q")
+    a = cli("sentence-features", lines, "-m", model, "--mode", "sif", "-q").stdout
+    b = cli("sentence-features", lines, "-m", tmp_path / "back.ekm", "--mode", "sif", "-q").stdout
+    np.testing.assert_allclose(np.loadtxt(io.StringIO(a)), np.loadtxt(io.StringIO(b)), atol=1e-4)
+
+
+# -- no silent overwrites -----------------------------------------------------------------
+def test_svd_writes_to_stdout_unless_told_and_never_over_its_input(cli, tmp_path, lecture_file, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli("cooccur", lecture_file, "--min-count", "1", "--window", "2", "-o", "c.npz").exit_code == 0
+    assert cli("pmi", "c.npz", "-o", "p.npz").exit_code == 0
+    r = cli("svd", "p.npz", "--dim", "2", "--remove-top", "0")
+    assert r.exit_code == 0 and not (tmp_path / "model.ekm").exists()
+    assert r.stdout_bytes.startswith(b"EMBEDKIT")  # the model went to stdout
+    r = cli("svd", "p.npz", "--dim", "2", "-o", "p.npz")
+    assert r.exit_code == 2 and "p.npz is also an input" in r.stderr
+    assert (tmp_path / "p.npz").read_bytes()[:2] == b"PK"  # untouched
+    (tmp_path / "m.ekm").write_bytes(b"precious")
+    r = cli("svd", "p.npz", "--dim", "2", "-o", "m.ekm", "--no-clobber")
+    assert r.exit_code == 6 and "m.ekm exists; not overwritten (--no-clobber)" in r.stderr
+    assert (tmp_path / "m.ekm").read_bytes() == b"precious"
+    r = cli("train-words", lecture_file, "--min-count", "1", "--dim", "2", "-o", "m.ekm", "-n", "-q")
+    assert r.exit_code == 6 and (tmp_path / "m.ekm").read_bytes() == b"precious"
+    r = cli("tokenize", lecture_file, "-o", lecture_file)
+    assert r.exit_code == 2 and "also an input" in r.stderr and lecture_file.read_text().startswith("The girl")
