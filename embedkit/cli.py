@@ -661,7 +661,7 @@ def train_words_cmd(
         emb.save(output)
     _note(
         quiet,
-        f"embedkit: {len(emb)} words × {emb.dim} dims from {emb.params.get('tokens', 0):,} tokens "
+        f"embedkit: {_count(len(emb))} words × {emb.dim} dims from {_count(emb.params.get('tokens') or 0)} tokens "
         f"in {time.perf_counter() - t:.1f} s → {output}",
     )
 
@@ -672,8 +672,11 @@ def find_model(model: Optional[str], quiet: bool = False):
     from .progress import Reporter
     from .vectors import load_model
 
-    path = model or os.environ.get("EMBEDKIT_MODEL") or DEFAULT_MODEL
+    from_env = os.environ.get("EMBEDKIT_MODEL") if model is None else None
+    path = model or from_env or DEFAULT_MODEL
     if model is None and not Path(path).exists():
+        if from_env:  # say where the path came from: the user never typed it
+            raise InputError(f"EMBEDKIT_MODEL={from_env}: no such file; set it to a model, or pass --model")
         raise InputError(
             f"no model given and {path} not found; train one with 'embedkit train-words CORPUS' or pass --model"
         )
@@ -778,7 +781,7 @@ def import_cmd(
     if counts_file is not None:
         emb.counts = read_word_counts(counts_file, emb.words)
     emb.save(output)
-    _note(quiet, f"embedkit: {len(emb)} words × {emb.dim} dims → {output}")
+    _note(quiet, f"embedkit: {_count(len(emb))} words × {emb.dim} dims → {output}")
 
 
 @app.command()
@@ -997,8 +1000,10 @@ def sentence_features_cmd(
     with reporter.stage("writing", None, unit="steps"):
         write_table(output, x, fmt=fmt)
     if enc.n_empty:
-        typer.echo(f"embedkit: {enc.n_empty} of {enc.n_lines} lines had no known word (zero rows)", err=True)
-    _note(quiet or not sys.stderr.isatty(), f"embedkit: {x.shape[0]} lines × {x.shape[1]} features ({mode})")
+        typer.echo(
+            f"embedkit: {_count(enc.n_empty)} of {_count(enc.n_lines)} lines had no known word (zero rows)", err=True
+        )
+    _note(quiet or not sys.stderr.isatty(), f"embedkit: {_count(x.shape[0])} lines × {x.shape[1]} features ({mode})")
 
 
 @app.command()
@@ -1043,7 +1048,7 @@ def lsa(
         m.save(output)
     _note(
         quiet,
-        f"embedkit: {len(m.docs)} documents × {len(m.terms)} words → {m.terms.dim} dims: "
+        f"embedkit: {_count(len(m.docs))} documents × {_count(len(m.terms))} words → {m.terms.dim} dims: "
         f"{output}, {documents_path(output)}",
     )
 
@@ -1433,7 +1438,7 @@ def evaluate_nodes(
     node_labels = ev.read_node_labels(labels)
     unknown = [n for n in node_labels if n not in emb.index]
     if unknown:
-        what = f"{len(unknown)} labelled node{'s are' if len(unknown) > 1 else ' is'} not in the model"
+        what = f"{_count(len(unknown))} labelled node{'s are' if len(unknown) > 1 else ' is'} not in the model"
         if not ignore_unknown:
             raise DataError(f"{labels}: {what} (first: {unknown[0]!r}); --ignore-unknown leaves them out")
         _note(False, f"embedkit: {labels}: {what}; left out")
@@ -1462,7 +1467,9 @@ def evaluate_nodes(
 def evaluate_links(
     edges: EdgesArg,
     test_fraction: Annotated[float, typer.Option("--test-fraction", help="Fraction of edges held out.")] = 0.1,
-    method: Annotated[GraphMethod, typer.Option("--method", help="How the training graph is embedded (see embed-graph).")] = "auto",
+    method: Annotated[
+        GraphMethod, typer.Option("--method", help="How the training graph is embedded (see embed-graph).")
+    ] = "auto",
     dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = 160,
     window: Annotated[int, typer.Option("--window", help="Window T.")] = 10,
     seed: SeedOpt = 0,

@@ -146,7 +146,7 @@ def build_lsa(
     most = min(x.shape)
     if dim > most:
         raise ParameterError(
-            f"--dim {dim} is too large for {x.shape[0]} documents × {x.shape[1]} words (at most {most})"
+            f"--dim {dim} is too large for {x.shape[0]:,} documents × {x.shape[1]:,} words (at most {most})"
         )
     svd = truncated_svd(x, dim, solver="randomized", n_iter=n_iter, seed=seed)
     s = svd.s.astype(np.float64)

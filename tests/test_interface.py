@@ -188,3 +188,20 @@ def test_svd_writes_to_stdout_unless_told_and_never_over_its_input(cli, tmp_path
     assert r.exit_code == 6 and (tmp_path / "m.ekm").read_bytes() == b"precious"
     r = cli("tokenize", lecture_file, "-o", lecture_file)
     assert r.exit_code == 2 and "also an input" in r.stderr and lecture_file.read_text().startswith("The girl")
+
+
+# -- messages say what the user typed ------------------------------------------------------
+def test_an_environment_variable_that_points_nowhere_is_named(cli, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EMBEDKIT_MODEL", "/nope.ekm")
+    r = cli("neighbors", "great")
+    assert r.exit_code == 3 and "EMBEDKIT_MODEL=/nope.ekm: no such file" in r.stderr
+
+
+def test_classify_speaks_only_of_the_options_given(cli, tmp_path):
+    rng = np.random.default_rng(0)
+    np.savetxt(tmp_path / "x.tsv", rng.standard_normal((1400, 3)), delimiter="\t")
+    (tmp_path / "y.txt").write_text("".join(f"{i % 2}\n" for i in range(1400)))
+    r = cli("evaluate", "classify", tmp_path / "x.tsv", tmp_path / "y.txt", "--train", "2801")
+    assert r.exit_code == 2 and "--test" not in r.stderr
+    assert "--train 2801 leaves no rows to test on: the features have 1,400 rows" in r.stderr
