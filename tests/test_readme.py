@@ -1,7 +1,7 @@
 """The README's shell examples run as printed.
 
 Every ```sh block of README.md runs in order, in one scratch folder that holds the files
-the examples name (corpus.txt is the demo corpus; the others are made here, small).  A
+the examples name (corpus.txt is part of the demo corpus; the others are made here, small).  A
 block that needs what a test cannot have (downloaded vectors, a Dask cluster, the shared
 benchmark data, a fresh virtualenv) says so in a comment line just above it:
 ``<!-- readme-test: skip, REASON -->``."""
@@ -38,8 +38,8 @@ def blocks() -> list[tuple[int, str, str | None]]:
 
 def make_files(d: Path) -> None:
     """The small files the examples name."""
-    text = DEMO.read_text()
-    lines = text.splitlines()
+    lines = DEMO.read_text().splitlines()[:3000]  # a third of the demo corpus: 1,650 words
+    text = "\n".join(lines) + "\n"
     (d / "corpus.txt").write_text(text)
     with gzip.open(d / "corpus.txt.gz", "wt") as f:
         f.write(text)
