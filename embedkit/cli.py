@@ -114,7 +114,7 @@ def handles_errors(fn):
     def wrapper(*args, **kwargs):
         try:
             _stdin_note(kwargs)
-            from .parallel import keep_freed_memory
+            from .engine import keep_freed_memory
 
             keep_freed_memory()
             return fn(*args, **kwargs)
@@ -398,11 +398,11 @@ def tokenize(
 
     Example: [bold]embedkit tokenize corpus.txt.gz | head[/bold]
     """
-    check_outputs([output], [input], no_clobber)
-    from .files import atomic_output
-    from .pipeline import input_size
+    from .io import atomic_output, input_size, read_blocks
     from .progress import Reporter
-    from .text import Tokenizer, read_blocks
+    from .tokenize import Tokenizer
+
+    check_outputs([output], [input], no_clobber)
 
     tok = Tokenizer(pattern, lowercase)
     reporter = Reporter(quiet=quiet)
@@ -427,11 +427,13 @@ def vocab(
 
     Example: [bold]embedkit vocab corpus.txt --min-count 5 -o vocab.tsv[/bold]
     """
-    check_outputs([output], [input], no_clobber)
-    from .files import atomic_output, display_name
-    from .pipeline import WordOptions, build_vocabulary, input_size
+    from .io import atomic_output, display_name, input_size
+    from .pipeline import build_vocabulary
     from .progress import Reporter
-    from .text import Tokenizer, count_words
+    from .tokenize import Tokenizer
+    from .vocab import count_words
+
+    check_outputs([output], [input], no_clobber)
 
     with Reporter(quiet=quiet).stage("counting", input_size(input)) as advance:
         counts = count_words(input, Tokenizer(pattern, lowercase), advance)
@@ -468,12 +470,15 @@ def cooccur(
 
     Example: [bold]embedkit cooccur corpus.txt --window 5 -o counts.npz[/bold]
     """
-    check_outputs([output], [input, vocab_file], no_clobber)
-    from .files import display_name, save_matrix
-    from .parallel import check_workers
-    from .pipeline import build_vocabulary, cooccurrence_counts, input_size, parse_size, with_memory_budget
+    from .corpus import EncodedCorpus, encode_with_vocab
+    from .engine import check_workers
+    from .io import corpus_files, display_name, input_size, save_matrix
+    from .pipeline import build_vocabulary, cooccurrence_counts, parse_size, with_memory_budget
     from .progress import Reporter
-    from .text import EncodedCorpus, Tokenizer, Vocabulary, encode_with_vocab
+    from .tokenize import Tokenizer
+    from .vocab import Vocabulary
+
+    check_outputs([output], [input, vocab_file], no_clobber)
 
     _binary_to(output)
     opts = _options(
@@ -494,8 +499,7 @@ def cooccur(
     tok = Tokenizer(pattern, lowercase)
     reporter = Reporter(quiet=quiet, verbose=verbose)
     if opts.scheduler:  # the same tasks on a Dask cluster
-        from .cluster import train_counts
-        from .text import corpus_files
+        from .dask import train_counts
 
         given = Vocabulary.read_tsv(vocab_file) if vocab_file is not None else None
         v, counts, _ = train_counts(corpus_files(input), tok, opts, reporter, display_name(input), given)
@@ -528,9 +532,10 @@ def pmi_cmd(
 
     Example: [bold]embedkit pmi counts.npz --cds 0.75 -o ppmi.npz[/bold]
     """
-    check_outputs([output], [input], no_clobber)
-    from .files import load_matrix, save_matrix
+    from .io import load_matrix, save_matrix
     from .weighting import pmi
+
+    check_outputs([output], [input], no_clobber)
 
     _binary_to(output)
     counts, words, wcounts, params = load_matrix(input)
@@ -560,12 +565,13 @@ def svd(
 
     Example: [bold]embedkit svd ppmi.npz --dim 300 --eig 0.5 -o model.ekm[/bold]
     """
+    from .io import load_matrix
+    from .pipeline import factorize_to_embedding
+    from .progress import Reporter
+
     check_outputs([output], [input], no_clobber)
     _binary_to(output)
     from . import __version__
-    from .files import load_matrix
-    from .pipeline import WordOptions, factorize_to_embedding
-    from .progress import Reporter
 
     m, words, wcounts, params = load_matrix(input)
     params.pop("stage", None)
@@ -627,9 +633,10 @@ def train_words_cmd(
 
     Example: [bold]embedkit train-words corpus.txt && embedkit neighbors great[/bold]
     """
-    check_outputs([output], corpus, no_clobber)
     from .pipeline import parse_size, train_words
     from .progress import Reporter
+
+    check_outputs([output], corpus, no_clobber)
 
     opts = _options(
         pattern=pattern,
@@ -669,8 +676,9 @@ def train_words_cmd(
 # -- queries --------------------------------------------------------------------------
 def find_model(model: Optional[str], quiet: bool = False):
     """Load ``model`` (embedkit, word2vec or GloVe), or $EMBEDKIT_MODEL, or ./model.ekm."""
+
+    from .formats import load_model
     from .progress import Reporter
-    from .vectors import load_model
 
     from_env = os.environ.get("EMBEDKIT_MODEL") if model is None else None
     path = model or from_env or DEFAULT_MODEL
@@ -684,28 +692,6 @@ def find_model(model: Optional[str], quiet: bool = False):
     size = Path(path).stat().st_size if Path(path).is_file() else None
     with reporter.stage("loading", total=size) as advance:
         return load_model(path, progress=advance, on_cache=lambda c: _note(quiet, f"embedkit: cached {path} as {c}"))
-
-
-def is_model_file(path: str) -> bool:
-    """Whether ``path`` holds vectors (embedkit, word2vec, GloVe) rather than a plain table.
-
-    A GloVe line is a word then numbers; a table row of numbers only is a table.
-    """
-    from .vectors import detect_format
-
-    if path == "-" or not Path(path).is_file():
-        return False
-    try:
-        fmt = detect_format(path)
-    except EmbedkitError:
-        return False
-    if fmt != "glove":
-        return True
-    from .files import is_number
-
-    with open(path, "rb") as f:
-        first = f.readline().decode("utf-8", "replace").split()
-    return bool(first) and not is_number(first[0])
 
 
 ModelOpt = Annotated[
@@ -769,10 +755,11 @@ def import_cmd(
 
     Example: [bold]embedkit import glove.6B.300d.txt -o glove.ekm[/bold]
     """
+    from .formats import read_vectors, read_word_counts
+    from .progress import Reporter
+
     check_outputs([output], [source, counts_file], no_clobber)
     _binary_to(output)
-    from .progress import Reporter
-    from .vectors import read_vectors, read_word_counts
 
     p = Path(source)
     size = p.stat().st_size if p.is_file() else None
@@ -798,14 +785,14 @@ def info(
 
     Example: [bold]embedkit info model.ekm[/bold]   (the cache: [bold]embedkit info --cache[/bold])
     """
+    from .formats import cache_usage, detect_format, load_model
+
     if cache:
-        from .vectors import cache_usage
 
         u = cache_usage()
         facts = {"cache": str(u.path), "files": u.files, "bytes": u.bytes}
         render([facts], output_format, "cache of parsed vector files", record=True)
         return
-    from .vectors import detect_format, load_model
 
     fmt = detect_format(model)
     emb = load_model(model, fmt=fmt)
@@ -836,7 +823,8 @@ def cache_clear(quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Say n
 
     Example: [bold]embedkit cache clear[/bold]
     """
-    from .vectors import clear_cache
+
+    from .formats import clear_cache
 
     u = clear_cache()
     _note(quiet, f"embedkit: removed {_count(u.files)} cached file(s), {_count(u.bytes)} bytes, from {u.path}")
@@ -963,12 +951,11 @@ def sentence_features_cmd(
     [bold]embedkit sentence-features train.txt --mode sif --save-fit sif.npz -o train.tsv[/bold]
     [bold]embedkit sentence-features test.txt --mode sif --load-fit sif.npz -o test.tsv[/bold]
     """
-    check_outputs([output, save_fit], [input, model, fit_on, load_fit], no_clobber)
-    from .errors import DataError
     from .features import SentenceFeatures
-    from .files import display_name, write_table
+    from .io import display_name, read_lines, write_table
     from .progress import Reporter
-    from .text import read_lines
+
+    check_outputs([output, save_fit], [input, model, fit_on, load_fit], no_clobber)
 
     if fmt == "npy":
         _binary_to(output)
@@ -1032,13 +1019,13 @@ def lsa(
 
     Example: [bold]embedkit lsa abstracts.txt -o lsa.ekm --dim 100 && embedkit search "gene therapy" -m lsa.ekm[/bold]
     """
-    from .lsa import documents_path
 
-    check_outputs([output, str(documents_path(output))], [docs], no_clobber)
-    from .files import display_name
+    from .io import display_name, read_lines
     from .lsa import build_lsa, documents_path
     from .progress import Reporter
-    from .text import Tokenizer, read_lines
+    from .tokenize import Tokenizer
+
+    check_outputs([output, str(documents_path(output))], [docs], no_clobber)
 
     lines = read_lines(docs)
     with Reporter(quiet=quiet).stage("lsa", None, unit="steps"):
@@ -1116,11 +1103,13 @@ def pca_cmd(
 
     Example: [bold]embedkit pca model.ekm --words king,queen,man,woman --plot words.png[/bold]
     """
+    from .formats import is_model_file
+    from .io import read_table, write_table
+    from .linalg import pca
+    from .plots import pca_plot
+
     check_outputs([output, components, reconstruct, plot], [input], no_clobber)
     import numpy as np
-
-    from .factorize import pca
-    from .files import read_table, write_table
 
     if plot is not None and dim < 2:
         raise ParameterError("--plot needs --dim 2 or more")
@@ -1154,8 +1143,6 @@ def pca_cmd(
             err=True,
         )
     if plot is not None:
-        from .plots import pca_plot
-
         pca_plot(plot, z, res, labels, title=Path(input).name if input != "-" else "stdin")
     ratio, sv = res.explained_variance_ratio, res.singular_values
     var = res.explained_variance
@@ -1237,9 +1224,10 @@ def walks(
 
     Example: [bold]embedkit walks g.csv | embedkit cooccur - --pattern '\\S+' --min-count 1 --window 10 -o c.npz[/bold]
     """
-    check_outputs([output], [edges], no_clobber)
-    from .files import atomic_output
     from .graph import random_walks, write_walks
+    from .io import atomic_output
+
+    check_outputs([output], [edges], no_clobber)
 
     g = _read_graph(edges, directed, self_loops, header, delimiter, quiet)
     t = time.perf_counter()
@@ -1285,8 +1273,9 @@ def embed_graph_cmd(
 
     Example: [bold]embedkit embed-graph g.csv -o g.ekm && embedkit neighbors 42 -m g.ekm[/bold]
     """
+    from .pipeline import GraphOptions, embed_graph, route_note
+
     check_outputs([output], [edges], no_clobber)
-    from .graph import GraphOptions, embed_graph, route_note
 
     t = time.perf_counter()
     g = _read_graph(edges, directed, self_loops, header, delimiter, quiet)
@@ -1303,16 +1292,18 @@ def embed_graph_cmd(
         eig=eig,
         seed=seed,
     )
-    opts.timings["read"] = time.perf_counter() - t
+    timings = {"read": time.perf_counter() - t}
     note = route_note(g, opts)  # checks the options first: a bad one is the only line
     _note(quiet, note)
     with _graph_status(quiet, f"embedding {g.summary()} ({opts.method})"):
-        emb = embed_graph(g, opts)
+        result = embed_graph(g, opts)
+    emb = result.embedding
+    timings.update(result.timings)
     t_save = time.perf_counter()
     emb.save(output)
-    opts.timings["save"] = time.perf_counter() - t_save
+    timings["save"] = time.perf_counter() - t_save
     if verbose:
-        for stage, sec in opts.timings.items():
+        for stage, sec in timings.items():
             typer.echo(f"  {stage:<14} {sec:7.2f} s", err=True)
     _note(
         quiet,
@@ -1351,7 +1342,7 @@ def evaluate_classify(
     Example: [bold]embedkit evaluate classify features.tsv labels.txt --train 6000[/bold]
     """
     from . import evaluate as ev
-    from .files import read_table
+    from .io import read_table
 
     x, _, _ = read_table(features)
     r = ev.classify(x, ev.read_labels(labels), train=train, test=test, folds=folds, c=c, seed=seed)
@@ -1483,7 +1474,7 @@ def evaluate_links(
     Example: [bold]embedkit evaluate links g.csv --test-fraction 0.1[/bold]
     """
     from . import evaluate as ev
-    from .graph import GraphOptions, embed_graph
+    from .pipeline import GraphOptions, embed_graph
 
     g = _read_graph(edges, False, self_loops, header, delimiter, True)
     train, test, neg = ev.split_edges(g, test_fraction, seed)
