@@ -566,6 +566,7 @@ def svd(
     Example: [bold]embedkit svd ppmi.npz --dim 300 --eig 0.5 -o model.ekm[/bold]
     """
     from .io import load_matrix
+    from .linalg import svd_steps
     from .pipeline import factorize_to_embedding
     from .progress import Reporter
 
@@ -594,8 +595,8 @@ def svd(
         **opts.params(),
     }
     opts.workers = workers
-    with Reporter(quiet=quiet, verbose=verbose).stage("svd", None, unit="steps"):
-        emb = factorize_to_embedding(m, words, wcounts, opts, meta)
+    with Reporter(quiet=quiet, verbose=verbose).stage("svd", svd_steps(solver, n_iter), unit="products") as advance:
+        emb = factorize_to_embedding(m, words, wcounts, opts, meta, advance)
     emb.save(output)
 
 
@@ -1180,17 +1181,6 @@ POpt = Annotated[float, typer.Option("--p", help="node2vec return parameter (1 =
 QOpt = Annotated[float, typer.Option("--q", help="node2vec in-out parameter (1 = DeepWalk).")]
 
 
-def _graph_status(quiet: bool, text: str):
-    """A spinner on stderr while a long graph stage runs (terminal only, not with --quiet)."""
-    import contextlib
-
-    if quiet or not sys.stderr.isatty():
-        return contextlib.nullcontext()
-    from rich.console import Console
-
-    return Console(stderr=True).status(text)
-
-
 def _read_graph(edges: str, directed: bool, self_loops: bool, header, delimiter, quiet: bool):
     from .graph import read_edges
 
@@ -1274,6 +1264,7 @@ def embed_graph_cmd(
     Example: [bold]embedkit embed-graph g.csv -o g.ekm && embedkit neighbors 42 -m g.ekm[/bold]
     """
     from .pipeline import GraphOptions, embed_graph, route_note
+    from .progress import Reporter
 
     check_outputs([output], [edges], no_clobber)
 
@@ -1295,8 +1286,7 @@ def embed_graph_cmd(
     timings = {"read": time.perf_counter() - t}
     note = route_note(g, opts)  # checks the options first: a bad one is the only line
     _note(quiet, note)
-    with _graph_status(quiet, f"embedding {g.summary()} ({opts.method})"):
-        result = embed_graph(g, opts)
+    result = embed_graph(g, opts, Reporter(quiet=quiet))
     emb = result.embedding
     timings.update(result.timings)
     t_save = time.perf_counter()
@@ -1343,9 +1333,12 @@ def evaluate_classify(
     """
     from . import evaluate as ev
     from .io import read_table
+    from .progress import Reporter
 
     x, _, _ = read_table(features)
-    r = ev.classify(x, ev.read_labels(labels), train=train, test=test, folds=folds, c=c, seed=seed)
+    y = ev.read_labels(labels)
+    with Reporter().stage("fitting", ev.classify_fits(train, folds), unit="fits") as advance:
+        r = ev.classify(x, y, train=train, test=test, folds=folds, c=c, seed=seed, progress=advance)
     row = {"file": features, "classes": r.classes, "train": r.train, "test": r.test}
     if r.folds:
         row["folds"] = r.folds
@@ -1423,6 +1416,7 @@ def evaluate_nodes(
     Example: [bold]embedkit evaluate nodes g.ekm labels.csv --train-fraction 0.5[/bold]
     """
     from . import evaluate as ev
+    from .progress import Reporter
 
     emb = find_model(model)
     fracs = tuple(train_fraction) if train_fraction else (0.1, 0.5, 0.9)
@@ -1434,8 +1428,9 @@ def evaluate_nodes(
             raise DataError(f"{labels}: {what} (first: {unknown[0]!r}); --ignore-unknown leaves them out")
         _note(False, f"embedkit: {labels}: {what}; left out")
         node_labels = {n: ls for n, ls in node_labels.items() if n in emb.index}
-    with _graph_status(False, f"classifying {len(emb):,} nodes ({len(fracs)} fractions × {repeats} splits)"):
-        results = ev.node_classification(emb, node_labels, fracs, repeats=repeats, seed=seed)
+    fits = len(fracs) * repeats * ev.node_label_count(emb, node_labels)
+    with Reporter().stage("fitting", fits, unit="fits") as advance:
+        results = ev.node_classification(emb, node_labels, fracs, repeats=repeats, seed=seed, progress=advance)
     rows = [
         {
             "train": r.train_fraction,
@@ -1475,11 +1470,11 @@ def evaluate_links(
     """
     from . import evaluate as ev
     from .pipeline import GraphOptions, embed_graph
+    from .progress import Reporter
 
     g = _read_graph(edges, False, self_loops, header, delimiter, True)
     train, test, neg = ev.split_edges(g, test_fraction, seed)
-    with _graph_status(False, f"embedding the training graph ({train.summary()})"):
-        emb = embed_graph(train, GraphOptions(method=method, dim=dim, window=window, seed=seed))
+    emb = embed_graph(train, GraphOptions(method=method, dim=dim, window=window, seed=seed), Reporter()).embedding
     r = ev.link_prediction(emb, test, neg, train.n_edges)
     rows = [{"method": emb.params["method"], "auc": r.auc, "test_edges": r.test_edges, "train_edges": r.train_edges}]
     render(rows, output_format, "link prediction")

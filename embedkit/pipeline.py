@@ -20,6 +20,7 @@ from .errors import DataError, ParameterError
 from .graph import (
     Graph,
     netmf_matrix,
+    netmf_steps,
     random_walks,
     sparse_pmi_matrix,
     spectral_propagation,
@@ -27,7 +28,7 @@ from .graph import (
     walks_to_id_blocks,
 )
 from .io import corpus_files, display_name, input_size
-from .linalg import remove_top_components, svd_vectors, truncated_eigh, truncated_svd, unit_rows
+from .linalg import remove_top_components, svd_steps, svd_vectors, truncated_eigh, truncated_svd, unit_rows
 from .options import GRAPH_METHODS, WordOptions
 from .progress import SILENT, Reporter
 from .tokenize import Tokenizer
@@ -74,9 +75,17 @@ def cooccurrence_counts(id_blocks, vocab: Vocabulary, opts: WordOptions, progres
     )
 
 
-def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict) -> Embedding:
+def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict, progress=None) -> Embedding:
+    """Truncated SVD of the weighted matrix into word vectors (``progress``: see
+    :func:`~embedkit.linalg.truncated_svd`, :func:`~embedkit.linalg.svd_steps` steps)."""
     svd = truncated_svd(
-        m, dim=opts.dim, solver=opts.solver, n_iter=opts.n_iter, seed=opts.seed, workers=check_workers(opts.workers)
+        m,
+        dim=opts.dim,
+        solver=opts.solver,
+        n_iter=opts.n_iter,
+        seed=opts.seed,
+        workers=check_workers(opts.workers),
+        progress=progress,
     )
     vectors = remove_top_components(svd_vectors(svd, eig=opts.eig, vectors=opts.vectors), opts.remove_top)
     return Embedding(words, vectors, counts, params)
@@ -160,9 +169,9 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     with reporter.stage("pmi", total=None, unit="steps"):
         m = pmi(counts, opts.transform, opts.shift, opts.cds, copy=False)
         del counts
-    with reporter.stage("svd", total=None, unit="steps"):
+    with reporter.stage("svd", total=svd_steps(opts.solver, opts.n_iter), unit="products") as advance:
         params = {"kind": "words", "corpus": source, "tokens": n_tokens, "embedkit": __version__, **opts.params()}
-        emb = factorize_to_embedding(m, vocab.words, vocab.counts, opts, params)
+        emb = factorize_to_embedding(m, vocab.words, vocab.counts, opts, params, advance)
     return emb
 
 
@@ -265,7 +274,7 @@ def route_note(graph: Graph, opts: GraphOptions) -> str:
     return head + f"walks route: {opts.walks_per_node} walks × {opts.walk_length} steps a node ({why})"
 
 
-def embed_graph(graph: Graph, opts: GraphOptions | None = None) -> GraphEmbedding:
+def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Reporter = SILENT) -> GraphEmbedding:
     """Node embeddings of ``graph``: a :class:`GraphEmbedding` holding an
     :class:`~embedkit.vectors.Embedding` (n × dim), the route taken and the stage timings.
 
@@ -280,7 +289,8 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None) -> GraphEmbeddin
     timings: dict[str, float] = {}
     t = time.perf_counter()
     if method == "netmf":
-        m = netmf_matrix(graph, opts.window, opts.negative, opts.rank, seed=opts.seed)
+        with reporter.stage("netmf", total=netmf_steps(graph, opts.window), unit="products") as advance:
+            m = netmf_matrix(graph, opts.window, opts.negative, opts.rank, seed=opts.seed, progress=advance)
         timings["netmf"] = time.perf_counter() - t
     elif method == "sparse":
         m = sparse_pmi_matrix(graph, opts.negative)
@@ -302,10 +312,12 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None) -> GraphEmbeddin
             if kind != "w":
                 raise ParameterError(f"the sparse route gives node vectors W only, not {kind!r}")
             # M is symmetric: its SVD is an eigendecomposition, at a third of the memory
-            evals, evecs = truncated_eigh(m, opts.dim, n_iter=2 * opts.n_iter, seed=opts.seed)
+            with reporter.stage("eigh", total=2 * opts.n_iter + 2, unit="products") as advance:
+                evals, evecs = truncated_eigh(m, opts.dim, n_iter=2 * opts.n_iter, seed=opts.seed, progress=advance)
             vectors = evecs * (np.abs(evals) ** opts.eig).astype(np.float32)
         else:
-            r = truncated_svd(m, dim=opts.dim, n_iter=opts.n_iter, seed=opts.seed)
+            with reporter.stage("svd", total=svd_steps("randomized", opts.n_iter), unit="products") as advance:
+                r = truncated_svd(m, dim=opts.dim, n_iter=opts.n_iter, seed=opts.seed, progress=advance)
             vectors = svd_vectors(r, eig=opts.eig, vectors=kind)
     del m
     timings["svd"] = time.perf_counter() - t
