@@ -230,7 +230,7 @@ def classify(
         raise ParameterError(f"--folds must be at least 2, got {folds}")
     smallest = int(np.unique(y, return_counts=True)[1].min())
     if smallest < folds:
-        raise DataError(f"a label has only {smallest} rows, fewer than --folds {folds}")
+        raise DataError(f"a label has only {smallest:,} rows, fewer than --folds {folds}")
     acc, f1 = [], []
     for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y):
         pred = _fit_predict(x[tr], y[tr], x[te], c, seed)

@@ -123,7 +123,7 @@ def _read_text_vectors(path, header: bool, progress) -> Embedding:
     if not words:
         raise InputError(f"{name}: no vectors found")
     if expected_n is not None and expected_n != len(words):
-        raise InputError(f"{name}: the header promises {expected_n} vectors, the file has {len(words)}")
+        raise InputError(f"{name}: the header promises {expected_n:,} vectors, the file has {len(words):,}")
     return _unique(Embedding(words, np.vstack(rows), None, {"kind": "words", "source": name}), name)
 
 
@@ -147,7 +147,7 @@ def _read_word2vec_binary(path, progress) -> Embedding:
             pos += 1
         space = body.find(b" ", pos)
         if space < 0 or space + 1 + size > len(body):
-            raise InputError(f"{name}: truncated after {i} of {n} vectors")
+            raise InputError(f"{name}: truncated after {i:,} of {n:,} vectors")
         try:
             words.append(body[pos:space].decode("utf-8"))
         except UnicodeDecodeError:

@@ -63,7 +63,7 @@ def truncated_svd(
     if dim > limit or (solver == "arpack" and dim >= limit):
         most = limit - 1 if solver == "arpack" else limit
         raise ParameterError(
-            f"--dim {dim} is too large for a {n_rows} × {n_cols} matrix (at most {most} with {solver})"
+            f"--dim {dim} is too large for a {n_rows:,} × {n_cols:,} matrix (at most {most} with {solver})"
         )
     if n_iter < 0:
         raise ParameterError(f"n_iter must be non-negative, got {n_iter}")
@@ -406,7 +406,7 @@ def pca(
     if k < 1:
         raise ParameterError(f"--dim must be at least 1, got {k}")
     if k > r:
-        raise ParameterError(f"--dim {k} is too large for a {n} × {p} table (at most {r})")
+        raise ParameterError(f"--dim {k} is too large for a {n:,} × {p:,} table (at most {r})")
     mean = x.mean(axis=0) if center else None
     scale = None
     if standardize:

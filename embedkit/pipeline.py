@@ -251,7 +251,7 @@ def _checked_method(graph: Graph, opts: GraphOptions) -> str:
     if opts.dim < 1:
         raise ParameterError(f"--dim must be at least 1, got {opts.dim}")
     if opts.dim > graph.n:
-        raise ParameterError(f"--dim {opts.dim} is too large for a graph of {graph.n} nodes")
+        raise ParameterError(f"--dim {opts.dim} is too large for a graph of {graph.n:,} nodes")
     return method
 
 
