@@ -74,7 +74,7 @@ def make_files(d: Path) -> None:
 def test_every_block_runs_or_says_why_not():
     found = blocks()
     assert len(found) >= 10
-    for line, code, reason in found:
+    for line, _code, reason in found:
         assert reason is None or len(reason) > 10, f"README.md:{line}: give the reason a block is not run"
 
 
