@@ -293,11 +293,13 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
             m = netmf_matrix(graph, opts.window, opts.negative, opts.rank, seed=opts.seed, progress=advance)
         timings["netmf"] = time.perf_counter() - t
     elif method == "sparse":
-        m = sparse_pmi_matrix(graph, opts.negative)
+        with reporter.stage("pmi", total=None, unit="steps"):
+            m = sparse_pmi_matrix(graph, opts.negative)
         timings["pmi"] = time.perf_counter() - t
     else:
-        walks = random_walks(graph, opts.walks_per_node, opts.walk_length, opts.p, opts.q, opts.seed)
-        counts = count_cooccurrences(walks_to_id_blocks(walks), graph.n, window=opts.window)
+        with reporter.stage("walks", total=None, unit="steps"):
+            walks = random_walks(graph, opts.walks_per_node, opts.walk_length, opts.p, opts.q, opts.seed)
+            counts = count_cooccurrences(walks_to_id_blocks(walks), graph.n, window=opts.window)
         timings["walks+cooccur"] = time.perf_counter() - t
         t = time.perf_counter()
         if counts.nnz == 0:
@@ -325,7 +327,8 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
         t = time.perf_counter()
         # unit rows first: propagating U Σ^½ as is lets high-degree nodes dominate
         # (BlogCatalog micro-F1 0.394 against 0.417, BENCHMARKS.md "Graphs at scale")
-        y = spectral_propagation(graph, unit_rows(vectors), opts.order, opts.mu, opts.theta)
+        with reporter.stage("propagate", total=None, unit="steps"):
+            y = spectral_propagation(graph, unit_rows(vectors), opts.order, opts.mu, opts.theta)
         del vectors
         timings["propagate"] = time.perf_counter() - t
         t = time.perf_counter()
