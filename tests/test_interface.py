@@ -56,6 +56,10 @@ def test_a_lower_casing_model_answers_king_as_king(cli, lower_model):
     assert rows(r.stdout)[:2] == [["query", "neighbor", "score"], ["King", "queen", rows(r.stdout)[1][2]]]
     same = cli("neighbors", "king", "-k", "2", "-m", lower_model)
     assert [x[1:] for x in rows(r.stdout)] == [x[1:] for x in rows(same.stdout)]
+    # the recorded tokenizer (default pattern: runs of letters) makes one token of 'King!'
+    emb = Embedding.load(lower_model)
+    assert emb.normalize("King!") == "king" and emb.normalize("New-York") == "new-york"
+    assert emb.similarity("KING", "Queen!") == emb.similarity("king", "queen")
 
 
 def test_an_imported_cased_model_is_not_lower_cased(cli, cased_model):
