@@ -1,11 +1,9 @@
 """PCA as the lecture uses it: data generation (sampling the fitted model), components and
-reconstructions of images (scikit-learn's 8 × 8 digits), and readable labelled plots."""
+reconstructions of images (scikit-learn's 8 × 8 digits), and readable labelled plots.
+The README's digits example runs in tests/test_readme.py with the others."""
 
-import os
 import re
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +15,7 @@ from embedkit.linalg import pca
 from embedkit.plots import DPI, MAX_LABELS, farthest_from_centre, pca_image_plot
 from embedkit.vectors import Embedding
 
-from .conftest import ROOT, one_line_error
+from .conftest import one_line_error
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -195,18 +193,3 @@ def test_pca_help_shows_every_new_option_with_an_example(cli):
     for flag in ("--sample", "--image-shape", "--label", "--figsize", " -q"):
         assert flag in examples, flag
     assert f"default {MAX_LABELS}" in text
-
-
-def test_readme_digits_example_runs_as_printed(tmp_path):
-    readme = (ROOT / "README.md").read_text()
-    block = re.search(r"```sh\n([^`]*load_digits[^`]*)```", readme)
-    assert block, "the README has no digits example"
-    bindir = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
-    r = subprocess.run(
-        ["bash", "-e", "-c", block.group(1)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert r.returncode == 0, r.stderr
-    for name in re.findall(r"(?:-o|--plot|--reconstruct) (\S+)", block.group(1)):
-        assert (tmp_path / name).stat().st_size > 0, name
-    assert png_size(tmp_path / "digits.png")[0] > 0
