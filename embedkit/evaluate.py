@@ -187,7 +187,7 @@ def classify(
     y = np.asarray(labels)
     n = len(x)
     if len(y) != n:
-        raise DataError(f"{len(y)} labels for {n} rows of features; they must match line for line")
+        raise DataError(f"{len(y):,} labels for {n:,} rows of features; they must match line for line")
     if not c > 0:
         raise ParameterError(f"-C must be positive, got {c}")
     classes = len(np.unique(y))
@@ -196,10 +196,15 @@ def classify(
     if test is not None and train is None:
         raise ParameterError("--test needs --train (the rows to train on)")
     if train is not None:
-        test = n - train if test is None else test
+        if test is None:  # test on the rest: say so in the user's terms
+            if train < 1:
+                raise ParameterError(f"--train must be at least 1, got {train}")
+            if train >= n:
+                raise ParameterError(f"--train {train} leaves no rows to test on: the features have {n:,} rows")
+            test = n - train
         if train < 1 or test < 1 or train + test > n:
             raise ParameterError(
-                f"--train {train} and --test {test} do not fit {n} rows (both at least 1, together at most {n})"
+                f"--train {train} and --test {test} do not fit {n:,} rows (both at least 1, together at most {n})"
             )
         tr, te = np.arange(train), np.arange(n - test, n)
         if len(np.unique(y[tr])) < 2:
@@ -302,7 +307,7 @@ def node_classification(
     index = emb.index
     nodes = [v for v in labels if v in index]
     if len(nodes) < 2:
-        raise DataError(f"only {len(nodes)} labelled node(s) are in the model; are the node ids the same?")
+        raise DataError(f"only {len(nodes):,} labelled node(s) are in the model; are the node ids the same?")
     x = np.asarray(emb.vectors, dtype=np.float64)[[index[v] for v in nodes]]
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     x = x / np.where(norms > 0, norms, 1.0)

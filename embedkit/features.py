@@ -139,7 +139,10 @@ def sif_weights(counts: np.ndarray, a: float = 1e-3) -> np.ndarray:
     c = np.asarray(counts, dtype=np.float64)
     total = c.sum()
     if total <= 0:
-        raise DataError("the model keeps no word counts; SIF weighting needs them (train it with embedkit)")
+        raise DataError(
+            "the model keeps no word counts; SIF weighting needs them (train it with embedkit, "
+            "or import the vectors with their counts: embedkit import VECTORS --counts VOCAB)"
+        )
     return (a / (a + c / total)).astype(np.float32)
 
 

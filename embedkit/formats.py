@@ -14,11 +14,11 @@ import numpy as np
 
 from .errors import EmbedkitError, InputError, OutputError, ParameterError
 from .io import check_readable, display_name, is_number, numbered_lines, open_binary, read_blocks
-from .vectors import MAGIC, Embedding
 
 # -- reading vectors people already have ----------------------------------------------------
+from .options import VECTOR_FORMATS
+from .vectors import MAGIC, Embedding
 
-VECTOR_FORMATS = ("auto", "embedkit", "word2vec", "word2vec-binary", "glove")
 _HEADER = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")
 
 

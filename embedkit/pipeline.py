@@ -28,46 +28,12 @@ from .graph import (
 )
 from .io import corpus_files, display_name, input_size
 from .linalg import remove_top_components, svd_vectors, truncated_eigh, truncated_svd, unit_rows
+from .options import WordOptions
 from .progress import SILENT, Reporter
 from .tokenize import Tokenizer
 from .vectors import Embedding
 from .vocab import Vocabulary, vocabulary_from_counts
 from .weighting import pmi
-
-
-@dataclass
-class WordOptions:
-    """Every parameter of ``train-words``; the defaults are the measured best (BENCHMARKS.md)."""
-
-    pattern: str | None = None
-    lowercase: bool = True
-    min_count: int = 5
-    max_size: int | None = None
-    window: int = 10
-    weighting: str = "harmonic"
-    symmetric: bool = True
-    subsample: float = 0.0
-    transform: str = "ppmi"
-    shift: float = 1.0
-    cds: float = 0.75
-    dim: int = 300
-    solver: str = "randomized"
-    n_iter: int = 4
-    eig: float = 0.5
-    vectors: str = "w"
-    remove_top: int = 1
-    seed: int = 0
-    workers: int | None = None  # processes for tokenizing and counting; None = every core
-    memory: int | None = None  # bytes the count partials may hold before spilling to disk
-    scheduler: str | None = None  # a Dask scheduler address ("local": a cluster started here)
-
-    def params(self) -> dict:
-        """The parameters that determine the vectors (``workers``, ``memory`` and
-        ``scheduler`` do not)."""
-        p = asdict(self)
-        for engine in ("workers", "memory", "scheduler"):
-            p.pop(engine)
-        return p
 
 
 def build_vocabulary(counts: dict[str, int], opts: WordOptions, source: str, n_types: int | None = None) -> Vocabulary:
