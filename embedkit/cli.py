@@ -19,7 +19,7 @@ from typing import Annotated, Literal, Optional
 import typer
 
 from . import __version__
-from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, UnknownWordError
+from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, UnknownWordError, check_at_least
 from .options import (
     ANALOGY_METHODS,
     DOC_WEIGHTINGS,
@@ -90,6 +90,16 @@ def _plain_help_types() -> None:
 _plain_help_types()
 
 
+#: Library parameters whose flag is not ``--`` + the name with '-' for '_' (see :func:`flag`).
+_FLAGS = {"topn": "-k", "k": "-k", "c": "-C", "fmt": "--format", "train_fractions": "--train-fraction"}
+
+
+def flag(parameter: str) -> str:
+    """The command-line flag of a library parameter: the one place where errors raised in
+    library terms (``dim``) become the user's terms (``--dim``)."""
+    return _FLAGS.get(parameter, "--" + parameter.replace("_", "-"))
+
+
 def _fail(message: str, code: int) -> typer.Exit:
     typer.echo(f"embedkit: error: {message}", err=True)
     return typer.Exit(code)
@@ -119,7 +129,7 @@ def handles_errors(fn):
             keep_freed_memory()
             return fn(*args, **kwargs)
         except EmbedkitError as exc:
-            raise _fail(str(exc), exc.exit_code) from None
+            raise _fail(exc.render(flag), exc.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("embedkit: interrupted; no output was written", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -858,8 +868,7 @@ KOpt = Annotated[int, typer.Option("-k", "--k", help="How many results.")]
 
 
 def _check_k(k: int) -> None:
-    if k < 1:
-        raise ParameterError(f"-k must be at least 1, got {k}")
+    check_at_least("k", k)
 
 
 @app.command()
@@ -1383,8 +1392,7 @@ def evaluate_analogy(
     """
     from . import evaluate as ev
 
-    if restrict < 1:
-        raise ParameterError(f"--restrict must be at least 1, got {restrict}")
+    check_at_least("restrict", restrict)
     emb = find_model(model)
     rows = []
     for f in files:

@@ -24,10 +24,9 @@ import scipy.sparse as sp
 from . import kernels
 from .corpus import LINE_BREAK
 from .engine import map_reduce
-from .errors import DataError, ParameterError
+from .errors import DataError, check_at_least, check_choice
+from .options import WEIGHTINGS
 from .spill import SpillingSum
-
-WEIGHTINGS = ("uniform", "harmonic", "linear")
 
 
 def distance_weights(window: int, weighting: str) -> np.ndarray:
@@ -36,8 +35,7 @@ def distance_weights(window: int, weighting: str) -> np.ndarray:
     uniform: 1; harmonic: 1/d (GloVe); linear: (window - d + 1) / window, the expected
     weight of word2vec's dynamic window (a window size drawn uniformly from 1..window).
     """
-    if window < 1:
-        raise ParameterError(f"--window must be at least 1, got {window}")
+    check_at_least("window", window)
     d = np.arange(1, window + 1, dtype=np.float64)
     if weighting == "uniform":
         return np.ones(window)
@@ -45,7 +43,8 @@ def distance_weights(window: int, weighting: str) -> np.ndarray:
         return 1.0 / d
     if weighting == "linear":
         return (window - d + 1) / window
-    raise ParameterError(f"--weighting must be one of {', '.join(WEIGHTINGS)}, got {weighting!r}")
+    check_choice("weighting", weighting, WEIGHTINGS)
+    raise AssertionError(weighting)  # unreachable: every choice is handled above
 
 
 def subsample_keep_probability(counts: np.ndarray, threshold: float) -> np.ndarray:
@@ -290,7 +289,7 @@ def count_cooccurrences(
     """
     weights = distance_weights(window, weighting)
     if vocab_size < 1:
-        raise DataError("the vocabulary is empty: no word reaches --min-count")
+        raise DataError("the vocabulary is empty: no word reaches {param('min_count')}")
     tasks = (
         (ids, context, position, vocab_size, weights, keep_probability, seed)
         for ids, context, position in _segments(id_blocks, window, keep_probability, seed, segment_tokens)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from .engine import ordered_map
-from .errors import DataError, ParameterError
+from .errors import DataError, check_at_least
 from .io import (
     CHUNK_BYTES,
     atomic_output,
@@ -152,8 +152,7 @@ def prepare_text8(source: str, output: str, words_per_line: int = 1000) -> int:
     """
     import zipfile
 
-    if words_per_line < 1:
-        raise ParameterError(f"words_per_line must be at least 1, got {words_per_line}")
+    check_at_least("words_per_line", words_per_line)
     src = check_readable(source)
     if zipfile.is_zipfile(src):
         with zipfile.ZipFile(src) as z:

@@ -39,7 +39,7 @@ from . import __version__
 from .cooccur import count_segment, distance_weights, kept_mask, subsample_keep_probability
 from .corpus import LINE_BREAK, OUT_OF_VOCABULARY
 from .engine import TreeSum, default_workers
-from .errors import ClusterError, DataError, InputError, ParameterError
+from .errors import ClusterError, DataError, InputError, ParameterError, param
 from .io import CHUNK_BYTES, input_size, is_plain, raw_blocks, shard_ranges
 from .tokenize import tokenize_task, words_of
 from .vocab import Vocabulary, WordStore, vocabulary_from_counts
@@ -51,7 +51,7 @@ CONNECT_TIMEOUT = 5
 #: Seconds to wait for a first worker when the scheduler has none.
 WORKER_TIMEOUT = 10
 
-_NEEDS_EXTRA = "--scheduler needs the Dask extra: pip install 'embedkit[dask]'"
+_NEEDS_EXTRA = f"{param('scheduler')} needs the Dask extra: pip install 'embedkit[dask]'"
 
 
 def _import_distributed():
@@ -104,7 +104,7 @@ def _probe(address: str) -> str:
     full = address if "://" in address else f"tcp://{address}"
     m = re.fullmatch(r"(tcp|tls)://(\[[0-9a-fA-F:]+\]|[^:/\s]+):(\d+)/?", full)
     if not m:
-        raise ParameterError(f"--scheduler {address!r}: expected an address such as tcp://HOST:8786, or 'local'")
+        raise ParameterError("scheduler", address, ": expected an address such as tcp://HOST:8786, or 'local'", True)
     host, port = m.group(2).strip("[]"), int(m.group(3))
     try:
         with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):

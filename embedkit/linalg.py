@@ -19,10 +19,8 @@ import scipy.sparse.linalg as spla
 from threadpoolctl import threadpool_limits
 
 from .engine import release_freed_memory, worker_init
-from .errors import DataError, ParameterError
-
-SOLVERS = ("randomized", "arpack")
-VECTOR_KINDS = ("w", "c", "w+c", "concat")
+from .errors import DataError, ParameterError, check_at_least, check_choice
+from .options import PCA_SOLVERS, SOLVERS, VECTOR_KINDS
 
 
 @dataclass
@@ -52,19 +50,16 @@ def truncated_svd(
     does not depend on it).
     Signs are fixed so that the largest-magnitude entry of each column of U is positive.
     """
-    if solver not in SOLVERS:
-        raise ParameterError(f"--solver must be one of {', '.join(SOLVERS)}, got {solver!r}")
+    check_choice("solver", solver, SOLVERS)
     n_rows, n_cols = m.shape
     limit = min(n_rows, n_cols)
-    if dim < 1:
-        raise ParameterError(f"--dim must be at least 1, got {dim}")
+    check_at_least("dim", dim)
     if dim > limit or (solver == "arpack" and dim >= limit):
         most = limit - 1 if solver == "arpack" else limit
         raise ParameterError(
-            f"--dim {dim} is too large for a {n_rows} × {n_cols} matrix (at most {most} with {solver})"
+            "dim", dim, f"is too large for a {n_rows} × {n_cols} matrix (at most {most} with {solver})", True
         )
-    if n_iter < 0:
-        raise ParameterError(f"n_iter must be non-negative, got {n_iter}")
+    check_at_least("n_iter", n_iter, 0)
     dtype = np.float32 if m.dtype == np.float32 else np.float64
     rng = np.random.default_rng(seed)
     if solver == "arpack":
@@ -153,7 +148,7 @@ def truncated_eigh(
     """
     n = m.shape[0]
     if not 1 <= dim <= n:
-        raise ParameterError(f"--dim must be between 1 and {n}, got {dim}")
+        raise ParameterError("dim", dim, f"must be between 1 and {n}")
     m = sp.csr_matrix(m, dtype=np.float32)
     rng = np.random.default_rng(seed)
     omega = rng.standard_normal((n, min(dim + oversample, n)), dtype=np.float32)
@@ -226,8 +221,7 @@ def svd_vectors(r: SVDResult, eig: float = 0.5, vectors: str = "w+c") -> np.ndar
 
     Returns a float32 array of shape (n, k), or (n, 2k) for ``concat``.
     """
-    if vectors not in VECTOR_KINDS:
-        raise ParameterError(f"--vectors must be one of {', '.join(VECTOR_KINDS)}, got {vectors!r}")
+    check_choice("vectors", vectors, VECTOR_KINDS)
     scale = r.s.astype(np.float64) ** eig
     w = (r.U * scale).astype(np.float32)
     if vectors == "w":
@@ -240,18 +234,18 @@ def svd_vectors(r: SVDResult, eig: float = 0.5, vectors: str = "w+c") -> np.ndar
     return unit_rows(w) + unit_rows(c)
 
 
-def remove_top_components(x: np.ndarray, k: int) -> np.ndarray:
+def remove_top_components(x: np.ndarray, remove_top: int) -> np.ndarray:
     """ "All-but-the-top" (Mu & Viswanath 2018): subtract the mean vector, then project out
-    the top ``k`` principal directions, which carry frequency rather than meaning.
+    the top ``remove_top`` principal directions, which carry frequency rather than meaning.
 
-    ``x`` is (n, d); returns a float32 array of the same shape (``k = 0``: unchanged).
+    ``x`` is (n, d); returns a float32 array of the same shape (``remove_top = 0``: unchanged).
     """
-    if k < 0:
-        raise ParameterError(f"--remove-top must be non-negative, got {k}")
+    k = remove_top
+    check_at_least("remove_top", k, 0)
     if k == 0:
         return x
     if k >= x.shape[1]:
-        raise ParameterError(f"--remove-top {k} must be smaller than the dimension {x.shape[1]}")
+        raise ParameterError("remove_top", k, f"must be smaller than the dimension {x.shape[1]}", True)
     centred = np.asarray(x, dtype=np.float32) - x.mean(axis=0, dtype=np.float64).astype(np.float32)
     cov = (centred.T @ centred).astype(np.float64)
     with threadpool_limits(1):
@@ -327,7 +321,6 @@ class PCAResult:
         return x
 
 
-PCA_SOLVERS = ("auto", "full", "randomized")
 
 
 def pca(
@@ -347,8 +340,7 @@ def pca(
     ``full`` when min(n, p) ≤ 2000.  Signs follow :func:`truncated_svd`: the largest-magnitude
     loading of each component is positive.
     """
-    if solver not in PCA_SOLVERS:
-        raise ParameterError(f"--solver must be one of {', '.join(PCA_SOLVERS)}, got {solver!r}")
+    check_choice("solver", solver, PCA_SOLVERS)
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] < 1:
         raise DataError(f"PCA needs a non-empty table of rows × columns, got shape {x.shape}")
@@ -357,10 +349,9 @@ def pca(
     n, p = x.shape
     r = min(n, p)
     k = r if dim is None else dim
-    if k < 1:
-        raise ParameterError(f"--dim must be at least 1, got {k}")
+    check_at_least("dim", k)
     if k > r:
-        raise ParameterError(f"--dim {k} is too large for a {n} × {p} table (at most {r})")
+        raise ParameterError("dim", k, f"is too large for a {n} × {p} table (at most {r})", True)
     mean = x.mean(axis=0) if center else None
     scale = None
     if standardize:

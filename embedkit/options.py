@@ -17,6 +17,8 @@ TRANSFORMS = ("ppmi", "pmi", "log", "none")
 DOC_WEIGHTINGS = ("tfidf", "log")
 #: Truncated SVD solvers.
 SOLVERS = ("randomized", "arpack")
+#: PCA solvers (``auto``: exact up to 2,000 columns or rows).
+PCA_SOLVERS = ("auto", "full", "randomized")
 #: Which factor(s) become the word vectors: W = UΣ^p, C = VΣ^p, W + C, [W C].
 VECTOR_KINDS = ("w", "c", "w+c", "concat")
 #: Formats ``Embedding.export`` writes.

@@ -16,7 +16,7 @@ from . import __version__
 from .cooccur import count_cooccurrences, subsample_keep_probability
 from .corpus import EncodedCorpus
 from .engine import check_workers
-from .errors import DataError, ParameterError
+from .errors import DataError, ParameterError, check_at_least, check_choice, param
 from .graph import (
     Graph,
     netmf_matrix,
@@ -28,7 +28,7 @@ from .graph import (
 )
 from .io import corpus_files, display_name, input_size
 from .linalg import remove_top_components, svd_vectors, truncated_eigh, truncated_svd, unit_rows
-from .options import WordOptions
+from .options import GRAPH_METHODS, WordOptions
 from .progress import SILENT, Reporter
 from .tokenize import Tokenizer
 from .vectors import Embedding
@@ -168,7 +168,7 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
 
 # -- graphs: the embed-graph composition ------------------------------------------------
 #: The graph routes (see :mod:`embedkit.graph`).
-METHODS = ("auto", "netmf", "sparse", "walks")
+METHODS = GRAPH_METHODS
 #: ``method="auto"`` uses NetMF up to this many nodes (a dense n × n float32 matrix,
 #: 1.6 GB at 20,000 nodes), the sparse route above (random walks for directed graphs).
 NETMF_MAX_NODES = 20_000
@@ -214,8 +214,7 @@ class GraphEmbedding:
 
 
 def resolve_method(graph: Graph, method: str) -> str:
-    if method not in METHODS:
-        raise ParameterError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    check_choice("method", method, METHODS)
     if method != "auto":
         return method
     if graph.directed:
@@ -238,11 +237,10 @@ def _checked_method(graph: Graph, opts: GraphOptions) -> str:
     method = resolve_method(graph, opts.method)
     if method in ("netmf", "sparse") and graph.directed:
         what = "NetMF" if method == "netmf" else "The sparse route"
-        raise ParameterError(f"{what} needs an undirected graph; use --method walks for a directed one")
-    if opts.dim < 1:
-        raise ParameterError(f"--dim must be at least 1, got {opts.dim}")
+        raise ParameterError(f"{what} needs an undirected graph; use {param('method')} walks for a directed one")
+    check_at_least("dim", opts.dim)
     if opts.dim > graph.n:
-        raise ParameterError(f"--dim {opts.dim} is too large for a graph of {graph.n} nodes")
+        raise ParameterError("dim", opts.dim, f"is too large for a graph of {graph.n} nodes", True)
     return method
 
 

@@ -49,9 +49,9 @@ class Tokenizer:
         try:
             self._token_re = re.compile(self.pattern)
         except re.error as exc:
-            raise ParameterError(f"--pattern {self.pattern!r}: invalid regular expression ({exc})") from None
+            raise ParameterError("pattern", self.pattern, f": invalid regular expression ({exc})", True) from None
         if self._token_re.match(""):
-            raise ParameterError(f"--pattern {self.pattern!r}: matches the empty string")
+            raise ParameterError("pattern", self.pattern, ": matches the empty string", True)
         # The default pattern never matches a newline, so a whole block can be scanned
         # in one call with the newline as a line-break sentinel token.
         self._fast = self.pattern == DEFAULT_PATTERN

@@ -9,7 +9,7 @@ import scipy.linalg as la
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_at_least, check_positive, param
 from ..linalg import orthonormalize
 from .types import Graph
 
@@ -95,12 +95,10 @@ def netmf_matrix(
     ``rank`` eigenpairs of S (all of them when ``rank`` is None).  Rows and columns of
     isolated nodes are 0.
     """
-    if window < 1:
-        raise ParameterError(f"--window must be at least 1, got {window}")
-    if not negative > 0:
-        raise ParameterError(f"--negative must be positive, got {negative}")
+    check_at_least("window", window)
+    check_positive("negative", negative)
     if graph.directed:
-        raise ParameterError("NetMF needs an undirected graph; use --method walks for a directed one")
+        raise ParameterError(f"NetMF needs an undirected graph; use {param('method')} walks for a directed one")
     s, dinv, vol = _normalized(graph)
     n = graph.n
     if exact is None:
@@ -121,8 +119,7 @@ def netmf_matrix(
     else:
         if rank is None:
             rank = n
-        if rank < 1:
-            raise ParameterError(f"--rank must be at least 1, got {rank}")
+        check_at_least("rank", rank)
         evals, evecs = top_eigenpairs(s, min(rank, n), seed=seed)
         fl = _window_filter(evals, window)
         left = (evecs * dinv[:, None]).astype(np.float32)  # D^-½ U
