@@ -20,6 +20,7 @@ import numpy as np
 from .errors import DataError, ParameterError, check_at_least, check_positive, param
 from .graph import Graph
 from .io import display_name, numbered_lines
+from .linalg import unit_rows
 from .vectors import Embedding, analogy_scores
 
 
@@ -306,8 +307,7 @@ def node_classification(
     if len(nodes) < 2:
         raise DataError(f"only {len(nodes):,} labelled node(s) are in the model; are the node ids the same?")
     x = np.asarray(emb.vectors, dtype=np.float64)[[index[v] for v in nodes]]
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    x = x / np.where(norms > 0, norms, 1.0)
+    x = unit_rows(x)
     mlb = MultiLabelBinarizer()
     y = mlb.fit_transform([labels[v] for v in nodes])
     k = y.sum(axis=1)

@@ -54,7 +54,7 @@ from threadpoolctl import threadpool_limits
 
 from .errors import DataError, InputError, ParameterError, check_at_least, check_positive, param
 from .io import atomic_output, check_readable
-from .linalg import PCAResult, pca
+from .linalg import PCAResult, fix_signs, pca
 from .options import FEATURE_MODES
 from .tokenize import Tokenizer
 from .vectors import Embedding
@@ -164,9 +164,7 @@ def common_components(x: np.ndarray, n: int = 1) -> np.ndarray:
     x64 = np.asarray(x, dtype=np.float64)
     with threadpool_limits(1):
         evals, evecs = np.linalg.eigh(x64.T @ x64)  # d × d: cheap whatever the number of rows
-    comps = evecs[:, np.argsort(evals)[::-1][:n]].T
-    idx = np.argmax(np.abs(comps), axis=1)
-    comps *= np.sign(comps[np.arange(n), idx])[:, None]
+    comps = fix_signs(evecs[:, np.argsort(evals)[::-1][:n]]).T
     return comps.astype(np.float32)
 
 

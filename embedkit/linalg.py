@@ -79,34 +79,58 @@ def _randomized_svd(m, k: int, n_iter: int, oversample: int, rng, dtype, workers
     def gaussian() -> np.ndarray:
         return rng.standard_normal((n_cols, l), dtype=np.float32).astype(dtype, copy=False)
 
+    def power_step(matmul, rmatmul):
+        # one power iteration: M (orth(Mᵀ Q)); each product's result is consumed
+        # (orthonormalised into a new array) before the next, so the products may return
+        # views of a reused buffer
+        return lambda q, _i: matmul(orthonormalize(np.asarray(rmatmul(q)), rounds=1))
+
     if not sp.issparse(m):
         m = np.asarray(m, dtype=dtype)
-        q = _range_finder(lambda x: m @ x, lambda x: m.T @ x, gaussian(), n_iter)
+        q = randomized_range_finder(lambda: m @ gaussian(), power_step(m.__matmul__, m.T.__matmul__), n_iter)
         return _small_svd(q, m.T @ q, k)
     with ParallelMatmul(sp.csr_matrix(m, dtype=dtype), workers, l) as op:
-        # drawn after the workers fork: an array they inherit and this process later
+        matmul = lambda x: op.matmul(x, copy=False)  # noqa: E731
+        rmatmul = lambda x: op.rmatmul(x, copy=False)  # noqa: E731
+        # Ω is drawn after the workers fork: an array they inherit and this process later
         # frees and reuses would be copied on write, once per worker
-        omega = gaussian()
-        q = _range_finder(
-            lambda x: op.matmul(x, copy=False), lambda x: op.rmatmul(x, copy=False), omega, n_iter
-        )
+        q = randomized_range_finder(lambda: matmul(gaussian()), power_step(matmul, rmatmul), n_iter)
         y = op.rmatmul(q)
     # the workers and their shared buffers are gone before the dense finish
     return _small_svd(q, y, k)
 
 
-def _range_finder(matmul, rmatmul, omega: np.ndarray, n_iter: int) -> np.ndarray:
-    """An orthonormal basis Q (n_rows × l) of M's range after ``n_iter`` power iterations.
-    Each product's result is consumed (orthonormalised into a new array) before the next
-    product, so the products may return views of a reused buffer."""
-    # the power iterations only need a well-conditioned basis (one Cholesky-QR round);
-    # the final basis Q must be orthonormal to working precision (two rounds)
-    q = orthonormalize(np.asarray(matmul(omega)), rounds=1 if n_iter else 2)
-    del omega
-    for i in range(n_iter):
-        z = orthonormalize(np.asarray(rmatmul(q)), rounds=1)
-        q = orthonormalize(np.asarray(matmul(z)), rounds=2 if i == n_iter - 1 else 1)
+def randomized_range_finder(start, step, n_steps: int, rounds: int | None = None) -> np.ndarray:
+    """An orthonormal basis Q (n × l) of a matrix's dominant range by subspace iteration
+    (Halko, Martinsson & Tropp 2011, algorithms 4.3/4.4): the one loop behind
+    :func:`truncated_svd`, :func:`truncated_eigh` and NetMF's eigenpairs
+    (:func:`embedkit.graph.netmf.top_eigenpairs`).
+
+    ``start()`` returns the first block Y₀ = M Ω (n × l; Ω is drawn inside it, so that no
+    one holds it once Y₀ exists); ``step(q, i)`` returns the next block from the current
+    basis (a power iteration M Mᵀ q, a second power M² q, a polynomial filter p(M) q, …).
+    Each block is orthonormalised by Cholesky-QR (:func:`orthonormalize`): with
+    ``rounds=None`` one round while iterating, where the basis only has to stay well
+    conditioned, and two for the final basis, which must be orthonormal to working
+    precision; an integer gives that many rounds every time.
+    """
+
+    def rounds_at(last: bool) -> int:
+        return rounds if rounds is not None else (2 if last else 1)
+
+    q = orthonormalize(np.asarray(start()), rounds=rounds_at(n_steps == 0))
+    for i in range(n_steps):
+        q = orthonormalize(np.asarray(step(q, i)), rounds=rounds_at(i == n_steps - 1))
     return q
+
+
+def rayleigh_ritz(matmul, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenpairs of the projection H = Qᵀ M Q of a symmetric M onto the orthonormal
+    basis ``q`` (n × l): (w (l,) ascending, v (l × l)); Q v are the Ritz vectors.
+    H is formed in float64 and symmetrised before the dense ``eigh``."""
+    h = (q.T @ np.asarray(matmul(q))).astype(np.float64)
+    with threadpool_limits(1):  # OpenBLAS threads only slow down l × l problems
+        return la.eigh((h + h.T) / 2, check_finite=False)
 
 
 def _small_svd(q: np.ndarray, y: np.ndarray, k: int):
@@ -151,23 +175,19 @@ def truncated_eigh(
         raise ParameterError("dim", dim, f"must be between 1 and {n}")
     m = sp.csr_matrix(m, dtype=np.float32)
     rng = np.random.default_rng(seed)
-    omega = rng.standard_normal((n, min(dim + oversample, n)), dtype=np.float32)
-    q = orthonormalize(np.asarray(m @ omega), rounds=1 if n_iter else 2)
-    del omega
-    # two products per orthonormalisation, one Cholesky-QR round except the last: at a
-    # million rows a round (two n × l products) costs more than a sparse product, and the
-    # basis only has to stay well-conditioned until the end (as in truncated_svd)
-    left = n_iter
-    while left:
+    l = min(dim + oversample, n)
+
+    def squared(q: np.ndarray, i: int) -> np.ndarray:
+        # two products per orthonormalisation (M² q; the last step M q when n_iter is
+        # odd): at a million rows a Cholesky-QR round (two n × l products) costs more
+        # than a sparse product
         y = np.asarray(m @ q)
-        if left > 1:
-            y = np.asarray(m @ y)
-        left -= min(left, 2)
-        q = orthonormalize(y, rounds=1 if left else 2)
-        del y
-    h = (q.T @ np.asarray(m @ q)).astype(np.float64)
-    with threadpool_limits(1):  # OpenBLAS threads only slow down l × l problems
-        w, v = la.eigh((h + h.T) / 2, check_finite=False)
+        return np.asarray(m @ y) if n_iter - 2 * i > 1 else y
+
+    q = randomized_range_finder(
+        lambda: m @ rng.standard_normal((n, l), dtype=np.float32), squared, (n_iter + 1) // 2
+    )
+    w, v = rayleigh_ritz(m.__matmul__, q)
     top = np.argsort(-np.abs(w), kind="stable")[:dim]
     return w[top], fix_signs(q @ v[:, top].astype(np.float32))
 
@@ -192,20 +212,25 @@ def orthonormalize(y: np.ndarray, rounds: int = 2) -> np.ndarray:
         return q
 
 
-def fix_signs(u: np.ndarray) -> np.ndarray:
-    """Flip columns of u (n × k) so that the largest-magnitude entry of each is positive."""
+def column_signs(u: np.ndarray) -> np.ndarray:
+    """The sign convention of every solver here (scikit-learn's ``svd_flip``): +1 or −1
+    per column of u (n × k), making the largest-magnitude entry of each column positive
+    (+1 for a zero column); same dtype as u."""
     idx = np.argmax(np.abs(u), axis=0)
     signs = np.sign(u[idx, np.arange(u.shape[1])])
     signs[signs == 0] = 1
-    return u * signs.astype(u.dtype)
+    return signs.astype(u.dtype, copy=False)
+
+
+def fix_signs(u: np.ndarray) -> np.ndarray:
+    """u (n × k) with its columns flipped by :func:`column_signs`."""
+    return u * column_signs(u)
 
 
 def fix_svd_signs(r: SVDResult) -> SVDResult:
-    """``r`` with each singular pair's sign chosen so that the largest-magnitude entry of
-    each column of U is positive (U's column and Vt's row flip together, so U Σ Vt is unchanged)."""
-    idx = np.argmax(np.abs(r.U), axis=0)
-    signs = np.sign(r.U[idx, np.arange(r.U.shape[1])])
-    signs[signs == 0] = 1
+    """``r`` with each singular pair flipped by :func:`column_signs` of U (U's column and
+    Vt's row flip together, so U Σ Vt is unchanged)."""
+    signs = column_signs(r.U)
     return SVDResult(r.U * signs, r.s, r.Vt * signs[:, None])
 
 
@@ -214,6 +239,16 @@ def unit_rows(x: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return x / norms
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` largest ``scores`` (n,), best first, ties broken by index
+    (``k`` is capped at n).  O(n + k log k): a partition, then a sort of the k."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.zeros(0, dtype=np.intp)
+    top = np.argpartition(-scores, k - 1)[:k]
+    return top[np.lexsort((top, -scores[top]))]
 
 
 def svd_vectors(r: SVDResult, eig: float = 0.5, vectors: str = "w+c") -> np.ndarray:

@@ -33,7 +33,7 @@ from . import __version__
 from .errors import DataError, InputError, ParameterError, check_at_least, check_choice, param
 from .features import encode_lines, model_tokenizer
 from .io import atomic_output, check_readable
-from .linalg import truncated_svd
+from .linalg import top_k, truncated_svd
 from .tokenize import Tokenizer
 from .vectors import Embedding
 from .vocab import Vocabulary
@@ -80,9 +80,7 @@ class LSAModel:
         z = self.docs.astype(np.float64)
         norms = np.linalg.norm(z, axis=1) * (np.linalg.norm(q) or 1.0)
         scores = np.divide(z @ q, norms, out=np.zeros(len(z)), where=norms > 0)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.lexsort((top, -scores[top]))]
+        top = top_k(scores, k)
         return [(int(i), float(scores[i])) for i in top]
 
     def save(self, path: str | os.PathLike) -> None:

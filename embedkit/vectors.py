@@ -24,6 +24,7 @@ import numpy as np
 
 from .errors import DataError, InputError, ParameterError, UnknownWordError, check_at_least, check_choice
 from .io import atomic_output, check_readable
+from .linalg import top_k, unit_rows
 from .options import ANALOGY_METHODS, EXPORT_FORMATS
 
 MAGIC = b"EMBEDKIT"
@@ -255,10 +256,7 @@ class Embedding:
     def unit(self) -> np.ndarray:
         """Rows scaled to unit length (float32; zero rows stay zero)."""
         if self._unit is None:
-            v = np.asarray(self.vectors, dtype=np.float32)
-            norms = np.linalg.norm(v, axis=1, keepdims=True)
-            norms[norms == 0] = 1.0
-            self._unit = v / norms
+            self._unit = unit_rows(np.asarray(self.vectors, dtype=np.float32))
         return self._unit
 
     # -- queries (gensim's KeyedVectors surface) -------------------------------------
@@ -371,11 +369,7 @@ class Embedding:
     def _top(self, scores: np.ndarray, topn: int, exclude: Sequence[int] = ()) -> list[tuple[str, float]]:
         scores = scores.astype(np.float64, copy=True)
         scores[list(exclude)] = -np.inf
-        k = min(topn, len(scores) - len(set(exclude)))
-        if k <= 0:
-            return []
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.lexsort((top, -scores[top]))]
+        top = top_k(scores, min(topn, len(scores) - len(set(exclude))))
         return [(self.words[i], float(scores[i])) for i in top]
 
 

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from ..errors import ParameterError, check_at_least, check_positive, param
-from ..linalg import orthonormalize
+from ..linalg import randomized_range_finder, rayleigh_ritz
 from .types import Graph
 
 #: NetMF computes f(S) exactly (T sparse × dense n × n products) while nnz(A) · n · T stays
@@ -63,21 +63,26 @@ def top_eigenpairs(
     rng = np.random.default_rng(seed)
     l = min(rank + oversample, n)
     s32 = sp.csr_matrix(s, dtype=np.float32)
-    x = orthonormalize(rng.standard_normal((n, l), dtype=np.float32))
-    cut = 0.0  # first pass: damp the negative half of the spectrum
-    for _ in range(passes):
+
+    def ritz(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Eigenvalues (descending) and Ritz vectors of S on the basis x."""
+        w, v = rayleigh_ritz(s32.__matmul__, x)
+        order = np.argsort(w)[::-1]
+        return w[order], x @ v[:, order].astype(np.float32)
+
+    def chebyshev(x: np.ndarray, i: int) -> np.ndarray:
+        cut = 0.0  # first pass: damp the negative half of the spectrum
+        if i:  # later passes: below the smallest Ritz value is what to damp
+            w, x = ritz(x)
+            cut = float(w[-1])
         center, half = (cut - 1.0) / 2, (cut + 1.0) / 2
         y_prev, y = x, (s32 @ x - center * x) / half
         for _k in range(1, degree):
             y_prev, y = y, 2.0 * (s32 @ y - center * y) / half - y_prev
-        x = orthonormalize(y)
-        h = (x.T @ (s32 @ x)).astype(np.float64)
-        with threadpool_limits(1):
-            w, v = la.eigh((h + h.T) / 2, check_finite=False)
-        order = np.argsort(w)[::-1]
-        w, v = w[order], v[:, order]
-        x = x @ v.astype(np.float32)
-        cut = float(w[-1])  # the smallest Ritz value: below it is what to damp
+        return y
+
+    x = randomized_range_finder(lambda: rng.standard_normal((n, l), dtype=np.float32), chebyshev, passes, rounds=2)
+    w, x = ritz(x)
     return w[:rank], x[:, :rank].astype(np.float64)
 
 
