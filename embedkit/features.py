@@ -327,6 +327,27 @@ class SentenceFeatures:
             self.pca_ = pca(x, self.dim)
         return self
 
+    def fit_or_load(
+        self,
+        lines: Sequence[str] | EncodedLines,
+        fit_on: Sequence[str] | EncodedLines | None = None,
+        load_fit: str | None = None,
+    ) -> int | None:
+        """Get ready to transform ``lines``: read a fit saved by :meth:`save_fit`
+        (``load_fit``), or, when the mode needs one, fit on ``fit_on`` lines (default:
+        ``lines`` themselves).  Returns how many lines were fitted on (None when nothing
+        was fitted), so that a caller can warn about a fit on very few."""
+        if fit_on is not None and load_fit is not None:
+            raise ParameterError(f"give {param('fit_on')} or {param('load_fit')}, not both")
+        if load_fit is not None:
+            self.load_fit(load_fit)
+            return None
+        if not self.needs_fit:
+            return None
+        enc = self.encode(fit_on if fit_on is not None else lines)
+        self.fit(enc)
+        return enc.n_lines
+
     def transform(self, lines: Sequence[str] | EncodedLines) -> np.ndarray:
         """Features of shape (n_lines, dim_out), float32; lines with no known word → zeros."""
         enc = self.encode(lines)

@@ -346,6 +346,15 @@ class PCAResult:
         """Loadings Z = X̃ V_k, shape (n, k)."""
         return self.prepare(x) @ self.components.T
 
+    def reconstruction(self, x: np.ndarray) -> tuple[np.ndarray, float]:
+        """The rank-k reconstruction of ``x`` in its original columns (n, p), and its
+        error ‖X̃ − X̃ V_k V_kᵀ‖_F² measured on it (for the table the PCA was fitted on,
+        :attr:`reconstruction_error`, the sum of the dropped σ²)."""
+        xt = self.prepare(x)
+        z = xt @ self.components.T
+        error = float(((xt - z @ self.components) ** 2).sum())
+        return self.inverse_transform(z), error
+
     def inverse_transform(self, z: np.ndarray) -> np.ndarray:
         """Back to the original columns: Z V_kᵀ · scale + mean, shape (n, p)."""
         x = np.asarray(z, dtype=np.float64) @ self.components
