@@ -26,7 +26,7 @@ from .io import (
     read_blocks,
     shard_ranges,
 )
-from .tokenize import Tokenizer, tokenize_task
+from .tokenize import Tokenizer, TokenizeTask, tokenize_task
 from .vocab import Vocabulary, WordStore
 
 #: Provisional id of a line break in an encoded token stream.
@@ -84,17 +84,17 @@ class EncodedCorpus:
         self.read()
         return self._store.n_types
 
-    def _tasks(self) -> Iterator[tuple]:
+    def _tasks(self) -> Iterator[TokenizeTask]:
         """Plain files become byte ranges that workers read themselves; compressed files
         and stdin are decompressed here and their blocks sent to the workers."""
         pattern, lowercase = self.tokenizer.pattern, self.tokenizer.lowercase
         for path in self.paths:
             if is_plain(path) and self.workers > 1:
                 for start, end in shard_ranges(path, self.chunk_bytes):
-                    yield None, path, start, end, pattern, lowercase
+                    yield TokenizeTask(None, path, start, end, pattern, lowercase)
             else:
                 for data, offset in raw_blocks(path, self.chunk_bytes):
-                    yield data, path, offset, offset + len(data), pattern, lowercase
+                    yield TokenizeTask(data, path, offset, offset + len(data), pattern, lowercase)
 
     def word_counts(self, min_count: int = 1) -> dict[str, int]:
         """Every distinct token seen at least ``min_count`` times, with its count (only
