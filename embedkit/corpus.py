@@ -132,16 +132,18 @@ class EncodedCorpus:
 
 
 def encode_with_vocab(
-    path: str, tokenizer: Tokenizer, vocab: Vocabulary, progress: Callable[[int], None] | None = None
+    path: str | list[str], tokenizer: Tokenizer, vocab: Vocabulary, progress: Callable[[int], None] | None = None
 ) -> Iterator[np.ndarray]:
-    """One pass over a corpus with a fixed vocabulary: yield int32 id blocks."""
+    """One pass over a corpus (a file, or several in order) with a fixed vocabulary:
+    yield int32 id blocks."""
     index = dict(vocab.index)
     index["\n"] = LINE_BREAK
-    for block in read_blocks(path, progress=progress):
-        tokens = tokenizer.block_tokens(block)
-        yield np.fromiter(
-            map(index.get, tokens, itertools.repeat(OUT_OF_VOCABULARY)), dtype=np.int32, count=len(tokens)
-        )
+    for one in [path] if isinstance(path, str) else path:
+        for block in read_blocks(one, progress=progress):
+            tokens = tokenizer.block_tokens(block)
+            yield np.fromiter(
+                map(index.get, tokens, itertools.repeat(OUT_OF_VOCABULARY)), dtype=np.int32, count=len(tokens)
+            )
 
 
 def prepare_text8(source: str, output: str, words_per_line: int = 1000) -> int:
