@@ -1,4 +1,6 @@
-"""Evaluation against the standard benchmarks: word similarity and analogies.
+"""Evaluation against the standard benchmarks: word similarity and analogies for word
+vectors, classification for feature tables, node classification and link prediction for
+graph embeddings (the ``embedkit evaluate`` commands).
 
 Protocols (as in the benchmark literature and ``../shared/data/README.md``):
 
@@ -8,6 +10,14 @@ Protocols (as in the benchmark literature and ``../shared/data/README.md``):
   most frequent words, the answer is the word other than a, b, c maximising
   cos(x,b) − cos(x,a) + cos(x,c) (3CosAdd) or cos'(x,b)·cos'(x,c)/(cos'(x,a)+ε) with
   cos' = (cos+1)/2 and ε = 0.001 (3CosMul, Levy & Goldberg 2014), on unit vectors.
+* classify — accuracy and macro-F1 of L2 logistic regression on standardised features
+  (sentence features, SentEval-style): a fixed train/test split of the rows, or
+  stratified k-fold cross-validation.
+* nodes — micro/macro-F1 of one-vs-rest logistic regression on L2-normalised node
+  vectors, each node predicted its true number of labels (Perozzi et al. 2014, DeepWalk;
+  Qiu et al. 2018, NetMF), averaged over seeded splits at each training fraction.
+* links — ROC-AUC of cosine similarity between held-out edges and as many sampled
+  non-edges, the graph re-embedded without the held-out edges (Grover & Leskovec 2016).
 """
 
 from __future__ import annotations
