@@ -440,10 +440,11 @@ def tokenize(
 
     Example: [bold]embedkit tokenize corpus.txt.gz | head[/bold]
     """
-    check_outputs([output], [input], no_clobber)
     from .io import atomic_output, input_size, read_blocks
     from .progress import Reporter
     from .tokenize import Tokenizer
+
+    check_outputs([output], [input], no_clobber)
 
     tok = Tokenizer(pattern, lowercase)
     reporter = Reporter(quiet=quiet)
@@ -468,13 +469,13 @@ def vocab(
 
     Example: [bold]embedkit vocab corpus.txt --min-count 5 -o vocab.tsv[/bold]
     """
-    check_outputs([output], [input], no_clobber)
     from .io import atomic_output, display_name, input_size
-    from .options import WordOptions
     from .pipeline import build_vocabulary
     from .progress import Reporter
     from .tokenize import Tokenizer
     from .vocab import count_words
+
+    check_outputs([output], [input], no_clobber)
 
     with Reporter(quiet=quiet).stage("counting", input_size(input)) as advance:
         counts = count_words(input, Tokenizer(pattern, lowercase), advance)
@@ -511,12 +512,12 @@ def cooccur(
 
     Example: [bold]embedkit cooccur corpus.txt --window 5 -o counts.npz[/bold]
     """
-    check_outputs([output], [input, vocab_file], no_clobber)
     from .io import save_matrix
     from .pipeline import count_corpus
     from .progress import Reporter
     from .vocab import Vocabulary
 
+    check_outputs([output], [input, vocab_file], no_clobber)
     _binary_to(output)
     opts = _options(
         pattern=pattern,
@@ -552,9 +553,10 @@ def pmi_cmd(
 
     Example: [bold]embedkit pmi counts.npz --cds 0.75 -o ppmi.npz[/bold]
     """
-    check_outputs([output], [input], no_clobber)
     from .io import load_matrix, save_matrix
     from .weighting import pmi
+
+    check_outputs([output], [input], no_clobber)
 
     _binary_to(output)
     counts, words, wcounts, params = load_matrix(input)
@@ -584,19 +586,21 @@ def svd(
 
     Example: [bold]embedkit svd ppmi.npz --dim 300 --eig 0.5 -o model.ekm[/bold]
     """
-    check_outputs([output], [input], no_clobber)
-    _binary_to(output)
     from .io import load_matrix
+    from .linalg import svd_steps
     from .pipeline import factorize_matrix
     from .progress import Reporter
 
+    check_outputs([output], [input], no_clobber)
+    _binary_to(output)
     m, words, wcounts, params = load_matrix(input)
-    with Reporter(quiet=quiet, verbose=verbose).stage("svd", None, unit="steps"):
+    with Reporter(quiet=quiet, verbose=verbose).stage("svd", svd_steps(solver, n_iter), unit="products") as advance:
         emb = factorize_matrix(
             m,
             words,
             wcounts,
             params,
+            advance,
             dim=dim,
             solver=solver,
             n_iter=n_iter,
@@ -643,9 +647,10 @@ def train_words_cmd(
 
     Example: [bold]embedkit train-words corpus.txt && embedkit neighbors great[/bold]
     """
-    check_outputs([output], corpus, no_clobber)
     from .pipeline import train_words
     from .progress import Reporter
+
+    check_outputs([output], corpus, no_clobber)
 
     opts = _options(
         pattern=pattern,
@@ -685,6 +690,7 @@ def train_words_cmd(
 # -- queries --------------------------------------------------------------------------
 def find_model(model: Optional[str], quiet: bool = False):
     """Load ``model`` (embedkit, word2vec or GloVe), or $EMBEDKIT_MODEL, or ./model.ekm."""
+
     from .formats import load_model
     from .progress import Reporter
 
@@ -763,10 +769,11 @@ def import_cmd(
 
     Example: [bold]embedkit import glove.6B.300d.txt -o glove.ekm[/bold]
     """
-    check_outputs([output], [source, counts_file], no_clobber)
-    _binary_to(output)
     from .formats import read_vectors, read_word_counts
     from .progress import Reporter
+
+    check_outputs([output], [source, counts_file], no_clobber)
+    _binary_to(output)
 
     p = Path(source)
     size = p.stat().st_size if p.is_file() else None
@@ -792,14 +799,14 @@ def info(
 
     Example: [bold]embedkit info model.ekm[/bold]   (the cache: [bold]embedkit info --cache[/bold])
     """
+    from .formats import cache_usage, detect_format, load_model
+
     if cache:
-        from .formats import cache_usage
 
         u = cache_usage()
         facts = {"cache": str(u.path), "files": u.files, "bytes": u.bytes}
         render([facts], output_format, "cache of parsed vector files", record=True)
         return
-    from .formats import detect_format, load_model
 
     fmt = detect_format(model)
     emb = load_model(model, fmt=fmt)
@@ -830,6 +837,7 @@ def cache_clear(quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Say n
 
     Example: [bold]embedkit cache clear[/bold]
     """
+
     from .formats import clear_cache
 
     u = clear_cache()
@@ -956,11 +964,11 @@ def sentence_features_cmd(
     [bold]embedkit sentence-features train.txt --mode sif --save-fit sif.npz -o train.tsv[/bold]
     [bold]embedkit sentence-features test.txt --mode sif --load-fit sif.npz -o test.tsv[/bold]
     """
-    check_outputs([output, save_fit], [input, model, fit_on, load_fit], no_clobber)
-    from .errors import DataError
     from .features import SentenceFeatures
     from .io import display_name, read_lines, write_table
     from .progress import Reporter
+
+    check_outputs([output, save_fit], [input, model, fit_on, load_fit], no_clobber)
 
     if fmt == "npy":
         _binary_to(output)
@@ -1018,13 +1026,13 @@ def lsa(
 
     Example: [bold]embedkit lsa abstracts.txt -o lsa.ekm --dim 100 && embedkit search "gene therapy" -m lsa.ekm[/bold]
     """
-    from .lsa import documents_path
 
-    check_outputs([output, str(documents_path(output))], [docs], no_clobber)
     from .io import display_name, read_lines
     from .lsa import build_lsa, documents_path
     from .progress import Reporter
     from .tokenize import Tokenizer
+
+    check_outputs([output, str(documents_path(output))], [docs], no_clobber)
 
     lines = read_lines(docs)
     with Reporter(quiet=quiet).stage("lsa", None, unit="steps"):
@@ -1102,12 +1110,13 @@ def pca_cmd(
 
     Example: [bold]embedkit pca model.ekm --words king,queen,man,woman --plot words.png[/bold]
     """
-    check_outputs([output, components, reconstruct, plot], [input], no_clobber)
-    import numpy as np
-
     from .formats import is_model_file
     from .io import read_table, write_table
     from .linalg import pca
+    from .plots import pca_plot
+
+    check_outputs([output, components, reconstruct, plot], [input], no_clobber)
+    import numpy as np
 
     if plot is not None and dim < 2:
         raise ParameterError("--plot needs --dim 2 or more")
@@ -1139,8 +1148,6 @@ def pca_cmd(
             err=True,
         )
     if plot is not None:
-        from .plots import pca_plot
-
         pca_plot(plot, z, res, labels, title=Path(input).name if input != "-" else "stdin")
     ratio, sv = res.explained_variance_ratio, res.singular_values
     var = res.explained_variance
@@ -1178,17 +1185,6 @@ POpt = Annotated[float, typer.Option("--p", help="node2vec return parameter (1 =
 QOpt = Annotated[float, typer.Option("--q", help="node2vec in-out parameter (1 = DeepWalk).")]
 
 
-def _graph_status(quiet: bool, text: str):
-    """A spinner on stderr while a long graph stage runs (terminal only, not with --quiet)."""
-    import contextlib
-
-    if quiet or not sys.stderr.isatty():
-        return contextlib.nullcontext()
-    from rich.console import Console
-
-    return Console(stderr=True).status(text)
-
-
 def _read_graph(edges: str, directed: bool, self_loops: bool, header, delimiter, quiet: bool):
     from .graph import read_edges
 
@@ -1222,9 +1218,10 @@ def walks(
 
     Example: [bold]embedkit walks g.csv | embedkit cooccur - --pattern '\\S+' --min-count 1 --window 10 -o c.npz[/bold]
     """
-    check_outputs([output], [edges], no_clobber)
     from .graph import random_walks, write_walks
     from .io import atomic_output
+
+    check_outputs([output], [edges], no_clobber)
 
     g = _read_graph(edges, directed, self_loops, header, delimiter, quiet)
     t = time.perf_counter()
@@ -1271,8 +1268,10 @@ def embed_graph_cmd(
 
     Example: [bold]embedkit embed-graph g.csv -o g.ekm && embedkit neighbors 42 -m g.ekm[/bold]
     """
-    check_outputs([output], [edges], no_clobber)
     from .pipeline import embed_graph, graph_route
+    from .progress import Reporter
+
+    check_outputs([output], [edges], no_clobber)
 
     t = time.perf_counter()
     g = _read_graph(edges, directed, self_loops, header, delimiter, quiet)
@@ -1301,8 +1300,7 @@ def embed_graph_cmd(
         why = "a directed graph" if route.chosen else "as asked"
         how = f"walks route: {opts.walks_per_node} walks × {opts.walk_length} steps a node ({why})"
     _note(quiet, f"embed-graph: {route.nodes:,} nodes: {how}")
-    with _graph_status(quiet, f"embedding {g.summary()} ({opts.method})"):
-        result = embed_graph(g, opts)
+    result = embed_graph(g, opts, Reporter(quiet=quiet))
     emb = result.embedding
     timings.update(result.timings)
     t_save = time.perf_counter()
@@ -1349,9 +1347,12 @@ def evaluate_classify(
     """
     from . import evaluate as ev
     from .io import read_table
+    from .progress import Reporter
 
     x, _, _ = read_table(features)
-    r = ev.classify(x, ev.read_labels(labels), train=train, test=test, folds=folds, c=c, seed=seed)
+    y = ev.read_labels(labels)
+    with Reporter().stage("fitting", ev.classify_fits(train, folds), unit="fits") as advance:
+        r = ev.classify(x, y, train=train, test=test, folds=folds, c=c, seed=seed, progress=advance)
     row = {"file": features, "classes": r.classes, "train": r.train, "test": r.test}
     if r.folds:
         row["folds"] = r.folds
@@ -1428,6 +1429,7 @@ def evaluate_nodes(
     Example: [bold]embedkit evaluate nodes g.ekm labels.csv --train-fraction 0.5[/bold]
     """
     from . import evaluate as ev
+    from .progress import Reporter
 
     emb = find_model(model)
     fracs = tuple(train_fraction) if train_fraction else (0.1, 0.5, 0.9)
@@ -1439,8 +1441,9 @@ def evaluate_nodes(
             raise DataError(f"{labels}: {what} (first: {unknown[0]!r}); --ignore-unknown leaves them out")
         _note(False, f"embedkit: {labels}: {what}; left out")
         node_labels = {n: ls for n, ls in node_labels.items() if n in emb.index}
-    with _graph_status(False, f"classifying {len(emb):,} nodes ({len(fracs)} fractions × {repeats} splits)"):
-        results = ev.node_classification(emb, node_labels, fracs, repeats=repeats, seed=seed)
+    fits = len(fracs) * repeats * ev.node_label_count(emb, node_labels)
+    with Reporter().stage("fitting", fits, unit="fits") as advance:
+        results = ev.node_classification(emb, node_labels, fracs, repeats=repeats, seed=seed, progress=advance)
     rows = [
         {
             "train": r.train_fraction,
@@ -1480,11 +1483,11 @@ def evaluate_links(
     """
     from . import evaluate as ev
     from .pipeline import embed_graph
+    from .progress import Reporter
 
     g = _read_graph(edges, False, self_loops, header, delimiter, True)
     train, test, neg = ev.split_edges(g, test_fraction, seed)
-    with _graph_status(False, f"embedding the training graph ({train.summary()})"):
-        emb = embed_graph(train, GraphOptions(method=method, dim=dim, window=window, seed=seed)).embedding
+    emb = embed_graph(train, GraphOptions(method=method, dim=dim, window=window, seed=seed), Reporter()).embedding
     r = ev.link_prediction(emb, test, neg, train.n_edges)
     rows = [{"method": emb.params["method"], "auc": r.auc, "test_edges": r.test_edges, "train_edges": r.train_edges}]
     render(rows, output_format, "link prediction")

@@ -10,6 +10,7 @@ sum W + C (rows of each unit-normalised first), or the concatenation [W C].
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,7 @@ def truncated_svd(
     oversample: int = 20,
     seed: int = 0,
     workers: int = 1,
+    progress: Callable[[int], None] | None = None,
 ) -> SVDResult:
     """Top-``dim`` singular triplets of ``m`` (n × m), in float32 for sparse input.
 
@@ -49,6 +51,8 @@ def truncated_svd(
     ``workers`` processes share the sparse products of the randomized solver (the result
     does not depend on it).
     Signs are fixed so that the largest-magnitude entry of each column of U is positive.
+    ``progress(1)`` is called after each product with M or Mᵀ and after the final small
+    SVD: :func:`svd_steps` of them in all (randomized; arpack reports only its end).
     """
     check_choice("solver", solver, SOLVERS)
     n_rows, n_cols = m.shape
@@ -57,7 +61,7 @@ def truncated_svd(
     if dim > limit or (solver == "arpack" and dim >= limit):
         most = limit - 1 if solver == "arpack" else limit
         raise ParameterError(
-            "dim", dim, f"is too large for a {n_rows} × {n_cols} matrix (at most {most} with {solver})", True
+            "dim", dim, f"is too large for a {n_rows:,} × {n_cols:,} matrix (at most {most} with {solver})", True
         )
     check_at_least("n_iter", n_iter, 0)
     dtype = np.float32 if m.dtype == np.float32 else np.float64
@@ -67,12 +71,33 @@ def truncated_svd(
         U, s, Vt = spla.svds(m.astype(dtype), k=dim, v0=v0, solver="arpack")
         order = np.argsort(s)[::-1]
         U, s, Vt = U[:, order], s[order], Vt[order]
+        if progress is not None:
+            progress(1)  # arpack's iterations are not known in advance: one step, at its end
     else:
-        U, s, Vt = _randomized_svd(m, dim, n_iter, oversample, rng, dtype, workers)
+        U, s, Vt = _randomized_svd(m, dim, n_iter, oversample, rng, dtype, workers, progress or _no_progress)
     return fix_svd_signs(SVDResult(np.ascontiguousarray(U), s, np.ascontiguousarray(Vt)))
 
 
-def _randomized_svd(m, k: int, n_iter: int, oversample: int, rng, dtype, workers: int = 1):
+def svd_steps(solver: str = "randomized", n_iter: int = 4) -> int | None:
+    """How many ``progress`` steps :func:`truncated_svd` reports: 2 n_iter + 2 products
+    and the small SVD (None for arpack, whose iterations are not known in advance)."""
+    return 2 * n_iter + 3 if solver == "randomized" else None
+
+
+def _no_progress(_: int) -> None:
+    pass
+
+
+def _counted(product, progress):
+    def run(x):
+        out = product(x)
+        progress(1)
+        return out
+
+    return run
+
+
+def _randomized_svd(m, k: int, n_iter: int, oversample: int, rng, dtype, workers: int = 1, progress=_no_progress):
     n_rows, n_cols = m.shape
     l = min(k + oversample, min(n_rows, n_cols))
 
@@ -87,17 +112,25 @@ def _randomized_svd(m, k: int, n_iter: int, oversample: int, rng, dtype, workers
 
     if not sp.issparse(m):
         m = np.asarray(m, dtype=dtype)
-        q = randomized_range_finder(lambda: m @ gaussian(), power_step(m.__matmul__, m.T.__matmul__), n_iter)
-        return _small_svd(q, m.T @ q, k)
+        matmul, rmatmul = _counted(m.__matmul__, progress), _counted(m.T.__matmul__, progress)
+        q = randomized_range_finder(lambda: matmul(gaussian()), power_step(matmul, rmatmul), n_iter)
+        y = m.T @ q
+        progress(1)
+        out = _small_svd(q, y, k)
+        progress(1)
+        return out
     with ParallelMatmul(sp.csr_matrix(m, dtype=dtype), workers, l) as op:
-        matmul = lambda x: op.matmul(x, copy=False)  # noqa: E731
-        rmatmul = lambda x: op.rmatmul(x, copy=False)  # noqa: E731
+        matmul = _counted(lambda x: op.matmul(x, copy=False), progress)
+        rmatmul = _counted(lambda x: op.rmatmul(x, copy=False), progress)
         # Ω is drawn after the workers fork: an array they inherit and this process later
         # frees and reuses would be copied on write, once per worker
         q = randomized_range_finder(lambda: matmul(gaussian()), power_step(matmul, rmatmul), n_iter)
         y = op.rmatmul(q)
+        progress(1)
     # the workers and their shared buffers are gone before the dense finish
-    return _small_svd(q, y, k)
+    out = _small_svd(q, y, k)
+    progress(1)
+    return out
 
 
 def randomized_range_finder(start, step, n_steps: int, rounds: int | None = None) -> np.ndarray:
@@ -156,7 +189,12 @@ def _small_svd(q: np.ndarray, y: np.ndarray, k: int):
 
 
 def truncated_eigh(
-    m: sp.spmatrix, dim: int, n_iter: int = 4, oversample: int = 20, seed: int = 0
+    m: sp.spmatrix,
+    dim: int,
+    n_iter: int = 4,
+    oversample: int = 20,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top-``dim`` eigenpairs by magnitude of a symmetric sparse matrix (n × n), float32.
 
@@ -168,26 +206,30 @@ def truncated_eigh(
     at a million rows it holds about three n × (dim + oversample) float32 blocks.
     Deterministic in ``seed``; signs fixed as in :func:`truncated_svd`.
 
+    ``progress(1)`` follows each of the n_iter + 2 products with M.
+
     Returns (eigenvalues (dim,) by decreasing magnitude, eigenvectors (n × dim)).
     """
+    progress = progress or _no_progress
     n = m.shape[0]
     if not 1 <= dim <= n:
         raise ParameterError("dim", dim, f"must be between 1 and {n}")
     m = sp.csr_matrix(m, dtype=np.float32)
     rng = np.random.default_rng(seed)
     l = min(dim + oversample, n)
+    product = _counted(m.__matmul__, progress)
 
     def squared(q: np.ndarray, i: int) -> np.ndarray:
         # two products per orthonormalisation (M² q; the last step M q when n_iter is
         # odd): at a million rows a Cholesky-QR round (two n × l products) costs more
         # than a sparse product
-        y = np.asarray(m @ q)
-        return np.asarray(m @ y) if n_iter - 2 * i > 1 else y
+        y = np.asarray(product(q))
+        return np.asarray(product(y)) if n_iter - 2 * i > 1 else y
 
     q = randomized_range_finder(
-        lambda: m @ rng.standard_normal((n, l), dtype=np.float32), squared, (n_iter + 1) // 2
+        lambda: product(rng.standard_normal((n, l), dtype=np.float32)), squared, (n_iter + 1) // 2
     )
-    w, v = rayleigh_ritz(m.__matmul__, q)
+    w, v = rayleigh_ritz(product, q)
     top = np.argsort(-np.abs(w), kind="stable")[:dim]
     return w[top], fix_signs(q @ v[:, top].astype(np.float32))
 
@@ -395,7 +437,7 @@ def pca(
     k = r if dim is None else dim
     check_at_least("dim", k)
     if k > r:
-        raise ParameterError("dim", k, f"is too large for a {n} × {p} table (at most {r})", True)
+        raise ParameterError("dim", k, f"is too large for a {n:,} × {p:,} table (at most {r})", True)
     mean = x.mean(axis=0) if center else None
     scale = None
     if standardize:

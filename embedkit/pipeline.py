@@ -20,6 +20,7 @@ from .errors import DataError, ParameterError, check_at_least, check_choice, par
 from .graph import (
     Graph,
     netmf_matrix,
+    netmf_steps,
     random_walks,
     sparse_pmi_matrix,
     spectral_propagation,
@@ -27,7 +28,7 @@ from .graph import (
     walks_to_id_blocks,
 )
 from .io import corpus_files, display_name, input_size
-from .linalg import remove_top_components, svd_vectors, truncated_eigh, truncated_svd, unit_rows
+from .linalg import remove_top_components, svd_steps, svd_vectors, truncated_eigh, truncated_svd, unit_rows
 from .options import GRAPH_METHODS, NETMF_MAX_NODES, GraphOptions, WordOptions
 from .progress import SILENT, Reporter
 from .tokenize import Tokenizer
@@ -74,9 +75,17 @@ def cooccurrence_counts(id_blocks, vocab: Vocabulary, opts: WordOptions, progres
     )
 
 
-def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict) -> Embedding:
+def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict, progress=None) -> Embedding:
+    """Truncated SVD of the weighted matrix into word vectors (``progress``: see
+    :func:`~embedkit.linalg.truncated_svd`, :func:`~embedkit.linalg.svd_steps` steps)."""
     svd = truncated_svd(
-        m, dim=opts.dim, solver=opts.solver, n_iter=opts.n_iter, seed=opts.seed, workers=check_workers(opts.workers)
+        m,
+        dim=opts.dim,
+        solver=opts.solver,
+        n_iter=opts.n_iter,
+        seed=opts.seed,
+        workers=check_workers(opts.workers),
+        progress=progress,
     )
     vectors = remove_top_components(svd_vectors(svd, eig=opts.eig, vectors=opts.vectors), opts.remove_top)
     return Embedding(words, vectors, counts, params)
@@ -177,15 +186,16 @@ def words_params(opts: WordOptions, source: str, n_tokens: int | None, kind: str
     return {"kind": kind, "corpus": source, "tokens": n_tokens, "embedkit": __version__, **opts.params()}
 
 
-def factorize_matrix(m, words: list[str], counts, params: dict, **svd_options) -> Embedding:
+def factorize_matrix(m, words: list[str], counts, params: dict, progress=None, **svd_options) -> Embedding:
     """The ``svd`` stage on a weighted matrix saved by the ``pmi`` stage: the options its
     ``params`` record (the counting and weighting that made it), with ``svd_options``
     (dim, solver, n_iter, eig, vectors, remove_top, seed, workers) in place of theirs.
-    The model records them all, as :func:`train_words` would."""
+    The model records them all, as :func:`train_words` would.  ``progress``: as in
+    :func:`factorize_to_embedding`."""
     recorded = {k: v for k, v in params.items() if k in WordOptions.__dataclass_fields__}
     opts = replace(WordOptions(**recorded), **svd_options)
     meta = words_params(opts, params.get("corpus", "-"), params.get("tokens"), params.get("kind", "words"))
-    return factorize_to_embedding(m, words, counts, opts, meta)
+    return factorize_to_embedding(m, words, counts, opts, meta, progress)
 
 
 def train_words(corpus: str | list[str], opts: WordOptions | None = None, reporter: Reporter = SILENT) -> Embedding:
@@ -200,9 +210,9 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     with reporter.stage("pmi", total=None, unit="steps"):
         m = pmi(counts, opts.transform, opts.shift, opts.cds, copy=False)
         del counts
-    with reporter.stage("svd", total=None, unit="steps"):
+    with reporter.stage("svd", total=svd_steps(opts.solver, opts.n_iter), unit="products") as advance:
         params = words_params(opts, c.source, c.n_tokens)
-        emb = factorize_to_embedding(m, vocab.words, vocab.counts, opts, params)
+        emb = factorize_to_embedding(m, vocab.words, vocab.counts, opts, params, advance)
     return emb
 
 
@@ -240,7 +250,7 @@ def _checked_method(graph: Graph, opts: GraphOptions) -> str:
         raise ParameterError(f"{what} needs an undirected graph; use {param('method')} walks for a directed one")
     check_at_least("dim", opts.dim)
     if opts.dim > graph.n:
-        raise ParameterError("dim", opts.dim, f"is too large for a graph of {graph.n} nodes", True)
+        raise ParameterError("dim", opts.dim, f"is too large for a graph of {graph.n:,} nodes", True)
     return method
 
 
@@ -268,7 +278,7 @@ def graph_route(graph: Graph, opts: GraphOptions) -> GraphRoute:
     return GraphRoute(method, opts.method == "auto", graph.n, 4 * graph.n * graph.n, NETMF_MAX_NODES)
 
 
-def embed_graph(graph: Graph, opts: GraphOptions | None = None) -> GraphEmbedding:
+def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Reporter = SILENT) -> GraphEmbedding:
     """Node embeddings of ``graph``: a :class:`GraphEmbedding` holding an
     :class:`~embedkit.vectors.Embedding` (n × dim), the route taken and the stage timings.
 
@@ -283,14 +293,17 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None) -> GraphEmbeddin
     timings: dict[str, float] = {}
     t = time.perf_counter()
     if method == "netmf":
-        m = netmf_matrix(graph, opts.window, opts.negative, opts.rank, seed=opts.seed)
+        with reporter.stage("netmf", total=netmf_steps(graph, opts.window), unit="products") as advance:
+            m = netmf_matrix(graph, opts.window, opts.negative, opts.rank, seed=opts.seed, progress=advance)
         timings["netmf"] = time.perf_counter() - t
     elif method == "sparse":
-        m = sparse_pmi_matrix(graph, opts.negative)
+        with reporter.stage("pmi", total=None, unit="steps"):
+            m = sparse_pmi_matrix(graph, opts.negative)
         timings["pmi"] = time.perf_counter() - t
     else:
-        walks = random_walks(graph, opts.walks_per_node, opts.walk_length, opts.p, opts.q, opts.seed)
-        counts = count_cooccurrences(walks_to_id_blocks(walks), graph.n, window=opts.window)
+        with reporter.stage("walks", total=None, unit="steps"):
+            walks = random_walks(graph, opts.walks_per_node, opts.walk_length, opts.p, opts.q, opts.seed)
+            counts = count_cooccurrences(walks_to_id_blocks(walks), graph.n, window=opts.window)
         timings["walks+cooccur"] = time.perf_counter() - t
         t = time.perf_counter()
         if counts.nnz == 0:
@@ -305,10 +318,12 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None) -> GraphEmbeddin
             if kind != "w":
                 raise ParameterError(f"the sparse route gives node vectors W only, not {kind!r}")
             # M is symmetric: its SVD is an eigendecomposition, at a third of the memory
-            evals, evecs = truncated_eigh(m, opts.dim, n_iter=2 * opts.n_iter, seed=opts.seed)
+            with reporter.stage("eigh", total=2 * opts.n_iter + 2, unit="products") as advance:
+                evals, evecs = truncated_eigh(m, opts.dim, n_iter=2 * opts.n_iter, seed=opts.seed, progress=advance)
             vectors = evecs * (np.abs(evals) ** opts.eig).astype(np.float32)
         else:
-            r = truncated_svd(m, dim=opts.dim, n_iter=opts.n_iter, seed=opts.seed)
+            with reporter.stage("svd", total=svd_steps("randomized", opts.n_iter), unit="products") as advance:
+                r = truncated_svd(m, dim=opts.dim, n_iter=opts.n_iter, seed=opts.seed, progress=advance)
             vectors = svd_vectors(r, eig=opts.eig, vectors=kind)
     del m
     timings["svd"] = time.perf_counter() - t
@@ -316,7 +331,8 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None) -> GraphEmbeddin
         t = time.perf_counter()
         # unit rows first: propagating U Σ^½ as is lets high-degree nodes dominate
         # (BlogCatalog micro-F1 0.394 against 0.417, BENCHMARKS.md "Graphs at scale")
-        y = spectral_propagation(graph, unit_rows(vectors), opts.order, opts.mu, opts.theta)
+        with reporter.stage("propagate", total=None, unit="steps"):
+            y = spectral_propagation(graph, unit_rows(vectors), opts.order, opts.mu, opts.theta)
         del vectors
         timings["propagate"] = time.perf_counter() - t
         t = time.perf_counter()

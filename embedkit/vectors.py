@@ -162,8 +162,22 @@ class Embedding:
         return bool(self.params.get("lowercase", False))
 
     def normalize(self, word: str) -> str:
-        """``word`` as the model's tokenizer would have written it (lower-cased if the
-        corpus was)."""
+        """``word`` as the model's tokenizer wrote its corpus: the tokenizer recorded in the
+        model's parameters (pattern, lower-casing), when it makes one token of the query
+        ('Great!' → 'great'); else lower-cased if the corpus was.  A model that records no
+        tokenizer (imported vectors, graphs) takes queries as typed."""
+        if "lowercase" not in self.params and "pattern" not in self.params:
+            return word
+        if getattr(self, "_tokenizer", None) is None:
+            from .tokenize import Tokenizer
+
+            try:
+                self._tokenizer = Tokenizer(self.params.get("pattern"), self.lowercases)
+            except ParameterError:  # a pattern this version cannot compile: case only
+                self._tokenizer = False
+        tokens = self._tokenizer.tokenize(word) if self._tokenizer else []
+        if len(tokens) == 1:
+            return tokens[0]
         return word.lower() if self.lowercases else word
 
     def key(self, word: str) -> str | None:

@@ -56,6 +56,10 @@ def test_a_lower_casing_model_answers_king_as_king(cli, lower_model):
     assert rows(r.stdout)[:2] == [["query", "neighbor", "score"], ["King", "queen", rows(r.stdout)[1][2]]]
     same = cli("neighbors", "king", "-k", "2", "-m", lower_model)
     assert [x[1:] for x in rows(r.stdout)] == [x[1:] for x in rows(same.stdout)]
+    # the recorded tokenizer (default pattern: runs of letters) makes one token of 'King!'
+    emb = Embedding.load(lower_model)
+    assert emb.normalize("King!") == "king" and emb.normalize("New-York") == "new-york"
+    assert emb.similarity("KING", "Queen!") == emb.similarity("king", "queen")
 
 
 def test_an_imported_cased_model_is_not_lower_cased(cli, cased_model):
@@ -205,3 +209,20 @@ def test_classify_speaks_only_of_the_options_given(cli, tmp_path):
     r = cli("evaluate", "classify", tmp_path / "x.tsv", tmp_path / "y.txt", "--train", "2801")
     assert r.exit_code == 2 and "--test" not in r.stderr
     assert "--train 2801 leaves no rows to test on: the features have 1,400 rows" in r.stderr
+
+
+# -- the cache of parsed vector files ------------------------------------------------------
+def test_info_cache_shows_its_size_and_cache_clear_empties_it(cli, tmp_path, monkeypatch, cased_model):
+    monkeypatch.setenv("EMBEDKIT_CACHE_DIR", str(tmp_path / "cache"))
+    r = cli("info", "--cache", "--json")
+    assert json.loads(r.stdout) == {"cache": str(tmp_path / "cache"), "files": 0, "bytes": 0}
+    Embedding.load(cased_model).export(tmp_path / "v.txt", "word2vec")
+    assert cli("neighbors", "dog", "-m", tmp_path / "v.txt").exit_code == 0  # parsed once, cached
+    (entry,) = (tmp_path / "cache").glob("*.ekm")
+    r = cli("info", "--cache", "--json")
+    assert json.loads(r.stdout) == {"cache": str(tmp_path / "cache"), "files": 1, "bytes": entry.stat().st_size}
+    assert rows(cli("info", "--cache").stdout)[0] == ["key", "value"]
+    size = entry.stat().st_size
+    r = cli("cache", "clear")
+    assert r.exit_code == 0 and f"removed 1 cached file(s), {size:,} bytes" in r.stderr and not entry.exists()
+    assert json.loads(cli("info", "--cache", "--json").stdout)["files"] == 0
