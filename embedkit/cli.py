@@ -571,7 +571,7 @@ def svd(
     input: InputArg = "-",
     output: OutputOpt = "-",
     dim: DimOpt = DEFAULTS.dim,
-    solver: SolverOpt = "randomized",
+    solver: SolverOpt = DEFAULTS.solver,
     n_iter: NIterOpt = DEFAULTS.n_iter,
     eig: EigOpt = DEFAULTS.eig,
     vectors: VectorsOpt = DEFAULTS.vectors,
@@ -628,7 +628,7 @@ def train_words_cmd(
     shift: ShiftOpt = DEFAULTS.shift,
     cds: CdsOpt = DEFAULTS.cds,
     dim: DimOpt = DEFAULTS.dim,
-    solver: SolverOpt = "randomized",
+    solver: SolverOpt = DEFAULTS.solver,
     n_iter: NIterOpt = DEFAULTS.n_iter,
     eig: EigOpt = DEFAULTS.eig,
     vectors: VectorsOpt = DEFAULTS.vectors,
@@ -1245,16 +1245,20 @@ def embed_graph_cmd(
             "walks (walks → cooccur → PPMI → SVD), "
             f"auto: netmf up to {NETMF_MAX_NODES:,} nodes, then sparse (walks if directed).",
         ),
-    ] = "auto",
-    dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = 160,
-    window: Annotated[int, typer.Option("--window", help="Window T: pairs up to T steps apart on a walk.")] = 10,
-    negative: Annotated[float, typer.Option("--negative", help="Negative samples b: subtract log b.")] = 1.0,
-    rank: Annotated[int, typer.Option("--rank", help="netmf on large graphs: eigenpairs kept.")] = 192,
-    walks_per_node: WalksPerNodeOpt = 10,
-    walk_length: WalkLengthOpt = 80,
-    p: POpt = 1.0,
-    q: QOpt = 1.0,
-    eig: EigOpt = 0.5,
+    ] = GRAPH_DEFAULTS.method,
+    dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = GRAPH_DEFAULTS.dim,
+    window: Annotated[
+        int, typer.Option("--window", help="Window T: pairs up to T steps apart on a walk.")
+    ] = GRAPH_DEFAULTS.window,
+    negative: Annotated[
+        float, typer.Option("--negative", help="Negative samples b: subtract log b.")
+    ] = GRAPH_DEFAULTS.negative,
+    rank: Annotated[int, typer.Option("--rank", help="netmf on large graphs: eigenpairs kept.")] = GRAPH_DEFAULTS.rank,
+    walks_per_node: WalksPerNodeOpt = GRAPH_DEFAULTS.walks_per_node,
+    walk_length: WalkLengthOpt = GRAPH_DEFAULTS.walk_length,
+    p: POpt = GRAPH_DEFAULTS.p,
+    q: QOpt = GRAPH_DEFAULTS.q,
+    eig: EigOpt = GRAPH_DEFAULTS.eig,
     seed: SeedOpt = 0,
     directed: DirectedOpt = False,
     self_loops: SelfLoopsOpt = False,
@@ -1468,7 +1472,7 @@ def evaluate_links(
     test_fraction: Annotated[float, typer.Option("--test-fraction", help="Fraction of edges held out.")] = 0.1,
     method: Annotated[
         GraphMethod, typer.Option("--method", help="How the training graph is embedded (see embed-graph).")
-    ] = "auto",
+    ] = GRAPH_DEFAULTS.method,
     dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = GRAPH_DEFAULTS.dim,
     window: Annotated[int, typer.Option("--window", help="Window T.")] = GRAPH_DEFAULTS.window,
     seed: SeedOpt = 0,
