@@ -109,7 +109,7 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 
 #: Parameters that name an input file, where '-' means stdin.
-_INPUT_PARAMS = ("input", "corpus", "docs", "edges", "features", "words", "source", "model_or_table")
+_INPUT_PARAMS = ("input", "corpus", "docs", "edges", "features", "words", "source")
 
 
 def _stdin_note(kwargs: dict) -> None:
