@@ -93,6 +93,33 @@ def _umask() -> int:
     return mask
 
 
+def _temporary_beside(path: str | os.PathLike) -> tuple[Path, int, str]:
+    """(target, fd, name) of a new temporary file in the directory ``path`` will be
+    written to; OutputError if ``path`` cannot be written."""
+    target = Path(path)
+    if target.is_dir():
+        raise OutputError(f"{target}: is a directory, expected a file name")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{target}: directory {parent} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=parent)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write in {parent} ({exc.strerror})") from None
+    return target, fd, tmp
+
+
+def check_writable(path: str | os.PathLike) -> None:
+    """Raise the OutputError :func:`atomic_output` would raise for ``path`` (a directory,
+    a missing directory, no permission), before any work is done; '-' is always fine.
+    Creates and removes one empty temporary file beside ``path``."""
+    if str(path) == STDIO:
+        return
+    _, fd, tmp = _temporary_beside(path)
+    os.close(fd)
+    os.unlink(tmp)
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike, binary: bool = True) -> Iterator[io.IOBase]:
     """Yield a file object whose contents replace ``path`` only if the block completes.
@@ -104,16 +131,7 @@ def atomic_output(path: str | os.PathLike, binary: bool = True) -> Iterator[io.I
         yield out
         out.flush()
         return
-    target = Path(path)
-    if target.is_dir():
-        raise OutputError(f"{target}: is a directory, expected a file name")
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputError(f"{target}: directory {parent} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=parent)
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write in {parent} ({exc.strerror})") from None
+    target, fd, tmp = _temporary_beside(path)
     ok = False
     try:
         os.chmod(tmp, 0o666 & ~_umask())
