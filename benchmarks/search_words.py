@@ -37,11 +37,12 @@ import scipy.sparse as sp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_words_eval import DATA, DECIDE_SIM, CONFIRM_SIM, LABELS, all_scores  # noqa: E402
+from bench_words_eval import CONFIRM_SIM, DATA, DECIDE_SIM, LABELS, all_scores  # noqa: E402
 
-from embedkit.factorize import SVDResult, remove_top_components, svd_vectors, truncated_svd  # noqa: E402
+from embedkit.corpus import EncodedCorpus  # noqa: E402
+from embedkit.linalg import SVDResult, remove_top_components, svd_vectors, truncated_svd  # noqa: E402
 from embedkit.pipeline import WordOptions, build_vocabulary, cooccurrence_counts  # noqa: E402
-from embedkit.text import EncodedCorpus, Tokenizer  # noqa: E402
+from embedkit.tokenize import Tokenizer  # noqa: E402
 from embedkit.vectors import Embedding  # noqa: E402
 from embedkit.weighting import pmi  # noqa: E402
 
@@ -134,8 +135,12 @@ def main() -> None:
         args.cache = args.cache / f"subsample{args.subsample:g}"
     args.cache.mkdir(parents=True, exist_ok=True)
     words, counts, mats = distance_counts(args.cache, args.corpus, args.subsample)
-    print(f"{'variant':<58} | " + " ".join(LABELS[k] for k in DECIDE_SIM) + " | Google add mul (sem/syn) | "
-          + " ".join(LABELS[k] for k in CONFIRM_SIM))
+    print(
+        f"{'variant':<58} | "
+        + " ".join(LABELS[k] for k in DECIDE_SIM)
+        + " | Google add mul (sem/syn) | "
+        + " ".join(LABELS[k] for k in CONFIRM_SIM)
+    )
     for spec in args.specs:
         p = parse_spec(spec)
         key = f"{p['w']}_cds{p['cds']}_k{p['shift']:g}_it{p['iter']}_d{p['dim']}_s{p['seed']}"
