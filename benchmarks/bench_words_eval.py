@@ -163,7 +163,7 @@ def main() -> None:
         print(f"done: {name}  wall {timing['wall']:.1f} s  cpu {timing['cpu']:.1f} s", file=sys.stderr, flush=True)
     print(f"corpus: {corpus}  ({rows[0][2]['words']:,} words)  machine: {os.cpu_count()} cores, shared")
     print("\nDECIDE sets (Spearman ρ (pairs found); Google accuracy, 200k most frequent)\n")
-    print(DECIDE_HEADER[0][:-1] + " wall s | CPU s |")
+    print(DECIDE_HEADER[0] + " wall s | CPU s |")
     print(DECIDE_HEADER[1] + "---|---|")
     for name, timing, sc in rows:
         print(decide_row(name, sc, timing))
