@@ -41,7 +41,8 @@ from bench_words_eval import CONFIRM_SIM, DATA, DECIDE_SIM, LABELS, all_scores  
 
 from embedkit.corpus import EncodedCorpus  # noqa: E402
 from embedkit.linalg import SVDResult, remove_top_components, svd_vectors, truncated_svd  # noqa: E402
-from embedkit.pipeline import WordOptions, build_vocabulary, cooccurrence_counts  # noqa: E402
+from embedkit.options import WordOptions  # noqa: E402
+from embedkit.pipeline import build_vocabulary, cooccurrence_counts  # noqa: E402
 from embedkit.tokenize import Tokenizer  # noqa: E402
 from embedkit.vectors import Embedding  # noqa: E402
 from embedkit.weighting import pmi  # noqa: E402
