@@ -61,8 +61,8 @@ class WordOptions:
     solver: str = "randomized"
     n_iter: int = 4
     eig: float = 0.5
-    vectors: str = "w"
-    remove_top: int = 1
+    vectors: str = "w+c"
+    remove_top: int = 2
     seed: int = 0
     workers: int | None = None  # processes for tokenizing and counting; None = every core
     memory: int | None = None  # bytes the count partials may hold before spilling to disk
