@@ -6,11 +6,13 @@ in shell pipelines; the one-shot ``train-words`` composes the same library funct
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
 import sys
 import time
+import warnings
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -18,7 +20,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
-from .errors import DataError, EmbedkitError, InputError, ParameterError
+from .errors import DataError, EmbedkitError, EmbedkitWarning, InputError, OutputError, ParameterError
 from .pipeline import WordOptions
 
 app = typer.Typer(
@@ -75,27 +77,97 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+#: errno values of a failed write: the disk or the reader is gone, not a bug.
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EPIPE, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF}
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Library warnings (:class:`EmbedkitWarning`) as one line on stderr, no source line."""
+    if issubclass(category, EmbedkitWarning):
+        typer.echo(f"embedkit: warning: {message}", err=True)
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
+
+
+_default_showwarning = warnings.showwarning
+
+
+def _stdout_gone() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush of a closed pipe or
+    a full disk prints nothing more."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _write_failed(exc: OSError) -> typer.Exit:
+    _stdout_gone()
+    reason = "the reader closed the pipe" if exc.errno == errno.EPIPE else (exc.strerror or str(exc))
+    return _fail(f"cannot write the output ({reason})", OutputError.exit_code)
+
+
 def handles_errors(fn):
-    """Turn user errors into one stderr line and a distinct exit code; Ctrl-C into 130."""
+    """Turn user errors into one stderr line and a distinct exit code; Ctrl-C into 130;
+    a write that fails on stdout (a full disk, a closed pipe) into one line and exit 6;
+    library warnings into one 'embedkit: warning:' line each."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", EmbedkitWarning)
+                warnings.showwarning = _show_warning
+                result = fn(*args, **kwargs)
+            sys.stdout.flush()
+            return result
         except EmbedkitError as exc:
             raise _fail(str(exc), exc.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("embedkit: interrupted; no output was written", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
-        except BrokenPipeError:
-            # the reader went away (e.g. `| head`): stop quietly
-            try:
-                sys.stdout = open(os.devnull, "w")
-            finally:
-                raise typer.Exit(0) from None
+        except OSError as exc:
+            if exc.errno not in _WRITE_ERRNOS:
+                raise
+            raise _write_failed(exc) from None
         except MemoryError:
             raise _fail("out of memory; try a larger --min-count or a smaller --dim", 7) from None
 
+    return wrapper
+
+
+EncodingOpt = Annotated[
+    str,
+    typer.Option("--encoding", help="Text encoding of the input files (ASCII-compatible: utf-8, latin-1, cp1252…)."),
+]
+ErrorsOpt = Annotated[
+    str,
+    typer.Option("--errors", help="Bytes not in the encoding: strict (stop, naming the line), replace or ignore."),
+]
+
+
+def reads_text(fn):
+    """Give a command ``--encoding`` and ``--errors`` (sqlite-utils' shared-option
+    decorators): every file it reads is decoded with them (:class:`embedkit.files.Decoding`)."""
+    import inspect
+
+    sig = inspect.signature(fn, eval_str=True)
+    extra = [
+        inspect.Parameter("encoding", inspect.Parameter.KEYWORD_ONLY, default="utf-8", annotation=EncodingOpt),
+        inspect.Parameter("errors", inspect.Parameter.KEYWORD_ONLY, default="strict", annotation=ErrorsOpt),
+    ]
+    params = list(sig.parameters.values())
+
+    @functools.wraps(fn)
+    def wrapper(*args, encoding: str = "utf-8", errors: str = "strict", **kwargs):
+        from .files import Decoding, use_decoding
+
+        with use_decoding(Decoding(encoding, errors)):
+            return fn(*args, **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=params + extra)  # type: ignore[attr-defined]
     return wrapper
 
 
@@ -197,6 +269,7 @@ def _options(**kw):
 # -- stages ---------------------------------------------------------------------------
 @app.command()
 @handles_errors
+@reads_text
 def tokenize(
     input: InputArg = "-",
     output: OutputOpt = "-",
@@ -222,6 +295,7 @@ def tokenize(
 
 @app.command()
 @handles_errors
+@reads_text
 def vocab(
     input: InputArg = "-",
     output: OutputOpt = "-",
@@ -249,6 +323,7 @@ def vocab(
 
 @app.command()
 @handles_errors
+@reads_text
 def cooccur(
     input: InputArg = "-",
     output: OutputOpt = "-",
@@ -395,6 +470,7 @@ def svd(
 
 @app.command("train-words")
 @handles_errors
+@reads_text
 def train_words_cmd(
     corpus: Annotated[list[str], typer.Argument(help="Corpus files or globs, one passage a line ('-' for stdin).")],
     output: Annotated[str, typer.Option("--output", "-o", help="Model file to write.")] = DEFAULT_MODEL,
@@ -512,6 +588,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Write JSON instead of a t
 
 @app.command()
 @handles_errors
+@reads_text
 def neighbors(
     words: Annotated[list[str], typer.Argument(help="One or more words (or node ids); '-' reads them from stdin.")],
     model: ModelOpt = None,
@@ -558,6 +635,7 @@ def neighbors(
 
 @app.command("import")
 @handles_errors
+@reads_text
 def import_cmd(
     source: Annotated[str, typer.Argument(help="word2vec (text or binary) or GloVe vectors file.")],
     output: Annotated[str, typer.Option("--output", "-o", help="Native model file to write.")] = DEFAULT_MODEL,
@@ -587,6 +665,7 @@ def import_cmd(
 
 @app.command()
 @handles_errors
+@reads_text
 def info(
     model: Annotated[str, typer.Argument(help="Model file (embedkit, word2vec or GloVe).")] = DEFAULT_MODEL,
     as_json: Annotated[bool, typer.Option("--json", help="Write JSON.")] = False,
@@ -627,6 +706,7 @@ def info(
 
 @app.command()
 @handles_errors
+@reads_text
 def export(
     model: Annotated[str, typer.Argument(help="Model file written by train-words or svd.")],
     fmt: Annotated[
@@ -672,6 +752,7 @@ def _check_k(k: int) -> None:
 
 @app.command()
 @handles_errors
+@reads_text
 def similarity(
     word1: Annotated[str, typer.Argument(help="First word.")],
     word2: Annotated[str, typer.Argument(help="Second word.")],
@@ -692,6 +773,7 @@ def similarity(
 
 @app.command()
 @handles_errors
+@reads_text
 def analogy(
     a: Annotated[str, typer.Argument(help="a, in a is to b as c is to ?")],
     b: Annotated[str, typer.Argument(help="b")],
@@ -716,6 +798,7 @@ def analogy(
 
 @app.command("sentence-features")
 @handles_errors
+@reads_text
 def sentence_features_cmd(
     input: Annotated[str, typer.Argument(help="Text, one sentence or document a line ('-' for stdin).")] = "-",
     model: ModelOpt = None,
@@ -796,6 +879,7 @@ def sentence_features_cmd(
 
 @app.command()
 @handles_errors
+@reads_text
 def lsa(
     docs: Annotated[str, typer.Argument(help="Documents, one a line ('-' for stdin).")],
     output: Annotated[str, typer.Option("--output", "-o", help="Model file (the .docs.npz goes beside it).")] = (
@@ -839,6 +923,7 @@ def lsa(
 
 @app.command()
 @handles_errors
+@reads_text
 def search(
     query: Annotated[str, typer.Argument(help="Query words.")],
     model: Annotated[str, typer.Option("--model", "-m", help="LSA model written by 'embedkit lsa'.")] = "lsa.ekm",
@@ -862,6 +947,7 @@ def search(
 
 @app.command("pca")
 @handles_errors
+@reads_text
 def pca_cmd(
     input: Annotated[str, typer.Argument(help="Table (.csv, .tsv, .npy) or model (.ekm); '-' for a text table.")],
     dim: Annotated[int, typer.Option("--dim", help="Components to keep (k).")] = 2,
@@ -1001,6 +1087,7 @@ def _read_graph(edges: str, directed: bool, self_loops: bool, header, delimiter,
 
 @app.command()
 @handles_errors
+@reads_text
 def walks(
     edges: EdgesArg,
     output: OutputOpt = "-",
@@ -1033,6 +1120,7 @@ def walks(
 
 @app.command("embed-graph")
 @handles_errors
+@reads_text
 def embed_graph_cmd(
     edges: EdgesArg,
     output: Annotated[str, typer.Option("--output", "-o", help="Model file to write.")] = DEFAULT_MODEL,
@@ -1132,6 +1220,7 @@ def _render_rows(rows: list[dict], title: str, as_json: bool) -> None:
 
 @evaluate_app.command("classify")
 @handles_errors
+@reads_text
 def evaluate_classify(
     features: Annotated[str, typer.Argument(help="Features: TSV or .npy, one row per item (sentence-features).")],
     labels: Annotated[str, typer.Argument(help="Labels: one a line, in the same order as the rows.")],
@@ -1163,6 +1252,7 @@ def evaluate_classify(
 
 @evaluate_app.command("similarity")
 @handles_errors
+@reads_text
 def evaluate_similarity(
     model: Annotated[str, typer.Argument(help="Model file.")],
     files: Annotated[list[str], typer.Argument(help="Word-pair files: 'word1 word2 score' lines.")],
@@ -1184,6 +1274,7 @@ def evaluate_similarity(
 
 @evaluate_app.command("analogy")
 @handles_errors
+@reads_text
 def evaluate_analogy(
     model: Annotated[str, typer.Argument(help="Model file.")],
     files: Annotated[list[str], typer.Argument(help="Analogy files: 'a b c d' lines, ': section' headers.")],
@@ -1209,6 +1300,7 @@ def evaluate_analogy(
 # -- graph evaluation -----------------------------------------------------------------
 @evaluate_app.command("nodes")
 @handles_errors
+@reads_text
 def evaluate_nodes(
     model: Annotated[str, typer.Argument(help="Node model (from embed-graph).")],
     labels: Annotated[str, typer.Argument(help="Labels: 'node,label' lines, several lines for several labels.")],
@@ -1259,6 +1351,7 @@ def evaluate_nodes(
 
 @evaluate_app.command("links")
 @handles_errors
+@reads_text
 def evaluate_links(
     edges: EdgesArg,
     test_fraction: Annotated[float, typer.Option("--test-fraction", help="Fraction of edges held out.")] = 0.1,

@@ -8,6 +8,7 @@ complete, so an interrupted run never leaves a half-written model or matrix behi
 from __future__ import annotations
 
 import bz2
+import codecs
 import contextlib
 import errno
 import gzip
@@ -17,19 +18,30 @@ import lzma
 import os
 import sys
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import DataError, InputError, OutputError
+from .errors import DataError, InputError, OutputError, ParameterError
 
 STDIO = "-"
 
-_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+#: The first bytes of each compressed format, recognised whatever the file's name.
+_MAGIC = {b"\x1f\x8b": ("gzip", gzip.open), b"BZh": ("bzip2", bz2.open), b"\xfd7zXZ\x00": ("xz", lzma.open)}
+
+
+def compression(head: bytes) -> str | None:
+    """'gzip', 'bzip2' or 'xz' when ``head`` (a file's first bytes) starts like one, else None."""
+    for magic, (kind, _) in _MAGIC.items():
+        if head.startswith(magic):
+            return kind
+    return None
 
 
 def check_readable(path: str | os.PathLike) -> Path:
@@ -45,17 +57,36 @@ def check_readable(path: str | os.PathLike) -> Path:
 
 
 def open_binary(path: str | os.PathLike) -> BinaryIO:
-    """Open ``path`` (or stdin for ``-``) for binary reading, decompressing .gz/.bz2/.xz."""
+    """Open ``path`` (or stdin for ``-``) for binary reading, decompressing gzip, bzip2 and
+    xz data: recognised by their first bytes (a ``.gz`` suffix is not needed, and
+    compressed data piped into stdin is read as well)."""
     if str(path) == STDIO:
-        return sys.stdin.buffer
+        stdin = sys.stdin.buffer
+        peek = getattr(stdin, "peek", None)
+        head = peek(8)[:8] if peek is not None else b""
+        for magic, (_, opener) in _MAGIC.items():
+            if head.startswith(magic):
+                return opener(stdin, "rb")  # type: ignore[return-value]
+        return stdin
     p = check_readable(path)
-    opener = _OPENERS.get(p.suffix.lower())
     try:
-        if opener is not None:
-            return opener(p, "rb")  # type: ignore[return-value]
+        with open(p, "rb") as f:
+            head = f.read(8)
+        for magic, (_, opener) in _MAGIC.items():
+            if head.startswith(magic):
+                return opener(p, "rb")  # type: ignore[return-value]
         return open(p, "rb")
     except OSError as exc:
         raise InputError(f"{p}: {exc.strerror or exc}") from None
+
+
+def is_compressed(path: str | os.PathLike) -> bool:
+    """Whether a local file holds gzip, bzip2 or xz data (by its first bytes)."""
+    try:
+        with open(path, "rb") as f:
+            return compression(f.read(8)) is not None
+    except OSError:
+        return False
 
 
 def read_all_bytes(path: str | os.PathLike) -> bytes:
@@ -64,10 +95,133 @@ def read_all_bytes(path: str | os.PathLike) -> bytes:
     try:
         return f.read()
     except (OSError, EOFError, lzma.LZMAError) as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from None
+        raise InputError(f"{display_name(path)}: cannot read ({exc})") from None
     finally:
         if f is not sys.stdin.buffer:
             f.close()
+
+
+# -- decoding text: the one place every reader goes through ---------------------------------
+
+UTF8_BOM = b"\xef\xbb\xbf"
+#: Byte-order marks of encodings that are not ASCII-compatible (longest first).
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32-LE"),
+    (b"\x00\x00\xfe\xff", "UTF-32-BE"),
+    (b"\xff\xfe", "UTF-16-LE"),
+    (b"\xfe\xff", "UTF-16-BE"),
+)
+_NL = b"\n"
+DECODE_ERRORS = ("strict", "replace", "ignore")
+#: The Unicode normal form every text reader produces (a decomposed "e" + U+0301 is "é").
+NORMALIZATION = "NFC"
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """How input bytes become text: the codec and what to do with bytes it cannot decode.
+
+    Every text reader (corpora, vectors files, edge lists, labels, word pairs, tables,
+    sentences) decodes through :meth:`decode`, which drops a UTF-8 byte-order mark at the
+    start of a file, turns CRLF and lone CR line ends into ``\\n``, and normalises the text
+    to :data:`NORMALIZATION` (skipped for ASCII and already-normal text, so the common case
+    costs one scan).  ``encoding`` must be ASCII-compatible (``\\n`` is byte 10), since
+    files are cut into blocks at newline bytes: UTF-8, Latin-1, cp1252, … ; ``errors`` is
+    ``strict`` (an error naming the line and bytes), ``replace`` (U+FFFD) or ``ignore``.
+    """
+
+    encoding: str = "utf-8"
+    errors: str = "strict"
+
+    def __post_init__(self) -> None:
+        try:
+            name = codecs.lookup(self.encoding).name
+        except LookupError:
+            raise ParameterError(f"--encoding {self.encoding!r}: unknown encoding") from None
+        if "\n a0".encode(name, "replace") != b"\n a0":
+            raise ParameterError(
+                f"--encoding {self.encoding!r}: not ASCII-compatible; convert the file to UTF-8 "
+                f"(e.g. iconv -f {self.encoding} -t UTF-8)"
+            )
+        if self.errors not in DECODE_ERRORS:
+            raise ParameterError(f"--errors must be one of {', '.join(DECODE_ERRORS)}, got {self.errors!r}")
+        object.__setattr__(self, "encoding", name)
+
+    def params(self) -> dict:
+        """What a model records about how its text was read."""
+        return {"encoding": self.encoding, "errors": self.errors, "normalization": NORMALIZATION}
+
+    def decode(
+        self, data: bytes, name: str, offset: int = 0, first_line: int | None = 1, normalize: bool = True
+    ) -> str:
+        """The text of ``data``, bytes ``offset``.. of the file ``name`` (whose line
+        ``first_line`` starts the block, if known: it is named in errors).
+
+        Raises :class:`DataError` naming the file, the line and the offending bytes when
+        ``data`` is not valid in the encoding (with ``errors='strict'``), and on a UTF-16
+        or UTF-32 byte-order mark at the start of the file.
+        """
+        if offset == 0:
+            data = strip_bom(data, name)
+        try:
+            text = data.decode(self.encoding, self.errors)
+        except UnicodeDecodeError as exc:
+            raise DataError(self._bad_bytes(data, exc, name, offset, first_line)) from None
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if normalize and not text.isascii() and not unicodedata.is_normalized(NORMALIZATION, text):
+            text = unicodedata.normalize(NORMALIZATION, text)
+        return text
+
+    def _bad_bytes(self, data: bytes, exc: UnicodeDecodeError, name: str, offset: int, first_line: int | None) -> str:
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        end = data.find(b"\n", exc.end)
+        end = len(data) if end < 0 else end
+        bad = data[exc.start : exc.end]
+        context = data[max(start, exc.start - 20) : min(end, exc.end + 20)].decode(self.encoding, "replace")
+        if first_line is not None:
+            where = f"line {first_line + data.count(_NL, 0, exc.start)}"
+        else:
+            where = f"byte {offset + exc.start}"
+        hint = "--encoding latin-1 (or cp1252)" if self.encoding == "utf-8" else "another --encoding"
+        return (
+            f"{name}, {where}: not {self.encoding.upper()} text: bytes {bad.hex(' ').upper()} in {context.strip()!r}; "
+            f"if the file is in another encoding give {hint}, or --errors replace to go on"
+        )
+
+
+_decoding = Decoding()
+
+
+def text_decoding() -> Decoding:
+    """The :class:`Decoding` every reader uses (UTF-8, strict, unless :func:`use_decoding`)."""
+    return _decoding
+
+
+@contextlib.contextmanager
+def use_decoding(decoding: Decoding) -> Iterator[Decoding]:
+    """Read text with ``decoding`` inside the block (worker processes forked inside it too)."""
+    global _decoding
+    before, _decoding = _decoding, decoding
+    try:
+        yield decoding
+    finally:
+        _decoding = before
+
+
+def strip_bom(data: bytes, name: str) -> bytes:
+    """``data`` (the first bytes of a file) without its UTF-8 byte-order mark.
+
+    Raises :class:`DataError` for a UTF-16 or UTF-32 mark: such text has NUL bytes between
+    its characters and cannot be cut into lines byte-wise.
+    """
+    if data.startswith(UTF8_BOM):
+        return data[3:]
+    for bom, kind in _WIDE_BOMS:
+        if data.startswith(bom):
+            raise DataError(f"{name}: {kind} text (byte-order mark {bom.hex(' ').upper()}); convert it to UTF-8, "
+                            f"e.g. iconv -f {kind[:6]} -t UTF-8")
+    return data
 
 
 def display_name(path: str | os.PathLike) -> str:

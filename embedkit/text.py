@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import lzma
 import os
 import re
 import sys
@@ -23,7 +24,7 @@ import numpy as np
 
 from . import kernels
 from .errors import DataError, InputError, ParameterError
-from .files import check_readable, display_name, open_binary
+from .files import Decoding, check_readable, display_name, is_compressed, open_binary, text_decoding
 
 #: Runs of Unicode letters (no digits, no underscore): "Café au lait" → café, au, lait.
 DEFAULT_PATTERN = r"[^\W\d_]+"
@@ -58,13 +59,17 @@ def read_blocks(
     """Yield the text of ``path`` (or stdin for ``-``) in blocks that end at a newline.
 
     A line longer than ``chunk_bytes`` is split at a space; the piece then does not end in
-    a newline, and the tokens of the next block continue the same line.
-    Raises :class:`DataError` naming the file and byte offset on bytes that are not UTF-8.
+    a newline, and the tokens of the next block continue the same line.  Decoded by
+    :func:`embedkit.files.text_decoding` (BOM dropped, CR line ends, NFC); raises
+    :class:`DataError` naming the file, line and bytes that are not in the encoding.
     ``progress(n)`` is called with the number of (uncompressed) bytes of each block.
     """
     name = display_name(path)
+    decoding = text_decoding()
+    line = 1
     for data, offset in raw_blocks(path, chunk_bytes, progress):
-        yield _decode(data, name, offset)
+        yield decoding.decode(data, name, offset, line)
+        line += data.count(b"\n")
 
 
 def raw_blocks(
@@ -79,7 +84,7 @@ def raw_blocks(
         while True:
             try:
                 block = f.read(chunk_bytes)
-            except (OSError, EOFError) as exc:
+            except (OSError, EOFError, lzma.LZMAError) as exc:
                 raise InputError(f"{name}: cannot read ({exc})") from None
             if not block:
                 break
@@ -132,15 +137,26 @@ def read_lines(path: str) -> list[str]:
     return [line for _, line in numbered_lines(path)]
 
 
-def _decode(data: bytes, name: str, offset: int) -> str:
+def _decode(data: bytes, path: str, offset: int, decoding: Decoding | None = None) -> str:
+    """A block of a corpus as text (see :class:`embedkit.files.Decoding`); the line named in
+    an error is found by counting the newlines before the block only when there is one."""
+    decoding = decoding or text_decoding()
+    name = display_name(path)
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise DataError(
-            f"{name}: not UTF-8 text (bad byte at offset {offset + exc.start}, "
-            f"{line} lines into the block starting at byte {offset})"
-        ) from None
+        return decoding.decode(data, name, offset, None if offset else 1)
+    except DataError:
+        if not offset or not _is_plain(path):
+            raise
+    with open(path, "rb") as f:  # a block of a plain file: count the lines before it
+        line = 1
+        left = offset
+        while left > 0:
+            chunk = f.read(min(left, 1 << 24))
+            if not chunk:
+                break
+            line += chunk.count(b"\n")
+            left -= len(chunk)
+    return decoding.decode(data, name, offset, line)
 
 
 class Tokenizer:
@@ -306,25 +322,52 @@ _TOKENIZERS: dict[tuple[str | None, bool], Tokenizer] = {}
 
 
 def corpus_files(paths: str | list[str]) -> list[str]:
-    """The files of a corpus given as paths, globs (``wiki/*.txt.gz``) or ``-``."""
+    """The files of a corpus given as paths, globs (``wiki/*.txt.gz``) or ``-``.
+
+    A glob inside a URL (``s3://bucket/wiki/*.txt``, ``memory://c/*.txt``) is expanded by
+    that URL's fsspec filesystem, never on the local disk."""
     import glob
 
     out: list[str] = []
     for p in [paths] if isinstance(paths, str) else list(paths):
-        if p != "-" and any(ch in p for ch in "*?[") and not Path(p).exists():
+        if p == "-" or not any(ch in p for ch in "*?["):
+            out.append(p)
+        elif "://" in p:
+            out.extend(_url_glob(p))
+        elif Path(p).exists():
+            out.append(p)
+        else:
             matches = sorted(glob.glob(p))
             if not matches:
                 raise InputError(f"{p}: no file matches")
             out.extend(matches)
-        else:
-            out.append(p)
     if not out:
         raise InputError("no corpus file given")
     return out
 
 
+def _url_glob(pattern: str) -> list[str]:
+    """The URLs matching a glob, listed by the URL's own fsspec filesystem."""
+    try:
+        import fsspec
+    except ImportError:
+        raise InputError(f"{pattern}: reading URLs needs fsspec (pip install 'embedkit[dask]')") from None
+    try:
+        fs, _, found = fsspec.core.get_fs_token_paths(pattern)
+    except (ValueError, ImportError, OSError) as exc:
+        raise InputError(f"{pattern}: cannot list ({exc})") from None
+    if not found:
+        raise InputError(f"{pattern}: no file matches")
+    return sorted(fs.unstrip_protocol(f) for f in found)
+
+
 def _is_plain(path: str) -> bool:
-    return path != "-" and Path(path).suffix.lower() not in (".gz", ".bz2", ".xz")
+    """A local file that is not compressed (by suffix or by its first bytes): workers can
+    read byte ranges of it."""
+    return (
+        path != "-" and "://" not in path and Path(path).suffix.lower() not in (".gz", ".bz2", ".xz")
+        and not is_compressed(path)
+    )
 
 
 def shard_ranges(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[int, int]]:
@@ -365,12 +408,12 @@ def shard_ranges(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[in
 def _tokenize_task(task: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Decode and tokenize one block: (distinct words as code points and lengths, their
     counts, local ids per token, bytes).  ``task`` is (data or None, path, start, end,
-    pattern, lowercase); with no data the worker reads bytes start..end of the plain file
-    itself.
+    pattern, lowercase[, decoding]); with no data the worker reads bytes start..end of the
+    plain file itself.
 
     Runs in a worker process; ids index the block's own word list, "\n" included.
     """
-    data, path, start, end, pattern, lowercase = task
+    data, path, start, end, pattern, lowercase, *rest = task
     if data is None:
         with open(path, "rb") as f:
             f.seek(start)
@@ -380,7 +423,7 @@ def _tokenize_task(task: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     tok = _TOKENIZERS.get((pattern, lowercase))
     if tok is None:
         tok = _TOKENIZERS[(pattern, lowercase)] = Tokenizer(pattern, lowercase)
-    return (*tok.block_words(_decode(data, display_name(path), start)), end - start)
+    return (*tok.block_words(_decode(data, path, start, rest[0] if rest else None)), end - start)
 
 
 def words_of(chars: np.ndarray, lengths: np.ndarray) -> list[str]:
