@@ -1,8 +1,15 @@
-"""Opening inputs (paths, ``-`` for stdin, compressed files) and writing outputs atomically.
+"""Opening inputs (paths, ``-`` for stdin, compressed files), reading them as text, and
+writing outputs atomically.
 
 Every file embedkit writes goes through :func:`atomic_output`: the data is written to a
 temporary file in the destination directory and renamed over the target only once it is
 complete, so an interrupted run never leaves a half-written model or matrix behind.
+
+A corpus is a text file (or stdin) with one passage per line; ``.gz``, ``.bz2`` and ``.xz``
+files are read transparently, in newline-aligned blocks (:func:`read_blocks`), so memory
+stays bounded whatever the corpus size; :func:`shard_ranges` cuts a plain file into byte
+ranges that workers read themselves.  Numeric tables (TSV or ``.npy``) and sparse
+matrices (``.npz``) are read and written here too.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import sys
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -372,7 +379,6 @@ def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, l
         if x.ndim != 2 or not np.issubdtype(x.dtype, np.number):
             raise DataError(f"{name}: expected a 2-D numeric array, got shape {x.shape} of {x.dtype}")
         return x.astype(np.float64), None, None
-    from .text import read_lines
 
     lines = [line for line in read_lines(str(path)) if line.strip()]
     if not lines:
@@ -436,3 +442,214 @@ def write_table(path: str | os.PathLike, x: np.ndarray, labels: list[str] | None
             if labels is not None:
                 block = [[label, *row] for label, row in zip(labels[start : start + 1024], block)]
             f.write((row_fmt * len(block)) % tuple(v for row in block for v in row))
+
+
+# -- reading text: newline-aligned blocks, lines, corpora and their shards -----------------
+#: Bytes of text handled per block while streaming a corpus.
+CHUNK_BYTES = 8 << 20
+
+
+def read_blocks(
+    path: str, chunk_bytes: int = CHUNK_BYTES, progress: Callable[[int], None] | None = None
+) -> Iterator[str]:
+    """Yield the text of ``path`` (or stdin for ``-``) in blocks that end at a newline.
+
+    A line longer than ``chunk_bytes`` is split at a space; the piece then does not end in
+    a newline, and the tokens of the next block continue the same line.  Decoded by
+    :func:`embedkit.files.text_decoding` (BOM dropped, CR line ends, NFC); raises
+    :class:`DataError` naming the file, line and bytes that are not in the encoding.
+    ``progress(n)`` is called with the number of (uncompressed) bytes of each block.
+    """
+    name = display_name(path)
+    decoding = text_decoding()
+    line = 1
+    for data, offset in raw_blocks(path, chunk_bytes, progress):
+        yield decoding.decode(data, name, offset, line)
+        line += data.count(b"\n")
+
+
+def raw_blocks(
+    path: str, chunk_bytes: int = CHUNK_BYTES, progress: Callable[[int], None] | None = None
+) -> Iterator[tuple[bytes, int]]:
+    """Like :func:`read_blocks`, undecoded: yield (bytes, offset of the block in the file)."""
+    name = display_name(path)
+    f: BinaryIO = open_binary(path)
+    offset = 0
+    carry = b""
+    try:
+        while True:
+            try:
+                block = f.read(chunk_bytes)
+            except (OSError, EOFError, lzma.LZMAError) as exc:
+                raise InputError(f"{name}: cannot read ({exc})") from None
+            if not block:
+                break
+            block = carry + block
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:
+                if len(block) < chunk_bytes:
+                    carry = block
+                    continue
+                # a line longer than a block (text8 is one 100 MB line): cut at a space;
+                # the next block continues the same line, so windows still span the cut
+                cut = block.rfind(b" ") + 1
+                if cut == 0:
+                    raise DataError(f"{name}: a line of over {chunk_bytes} bytes has no space to split it at")
+            carry = block[cut:]
+            yield block[:cut], offset
+            offset += cut
+            if progress is not None:
+                progress(cut)
+        if carry:
+            yield carry + b"\n", offset
+            if progress is not None:
+                progress(len(carry))
+    finally:
+        if f is not sys.stdin.buffer:
+            f.close()
+
+
+def numbered_lines(path: str) -> Iterator[tuple[int, str]]:
+    """Every line of a text file or stdin (``-``) with its 1-based number, without the
+    newline; split on ``\\n`` only, so a line cut between blocks comes out whole."""
+    lineno = 0
+    partial = ""
+    for block in read_blocks(path):
+        pieces = block.split("\n")
+        pieces[0] = partial + pieces[0]
+        partial = pieces.pop()  # "" when the block ends with a newline
+        for line in pieces:
+            lineno += 1
+            yield lineno, line
+    if partial:
+        yield lineno + 1, partial
+
+
+def read_lines(path: str) -> list[str]:
+    """The lines of a text file or stdin (``-``), split on ``\\n`` only.
+
+    A final line without a newline counts; a file ending in a newline has no extra empty line.
+    """
+    return [line for _, line in numbered_lines(path)]
+
+
+def decode_text(data: bytes, path: str, offset: int, decoding: Decoding | None = None) -> str:
+    """A block of a file (bytes ``offset``.. of ``path``) as text, by ``decoding`` (default:
+    :func:`text_decoding`).  The line named in an error is found by counting the newlines
+    before the block, only when there is an error."""
+    decoding = decoding or text_decoding()
+    name = display_name(path)
+    try:
+        return decoding.decode(data, name, offset, None if offset else 1)
+    except DataError:
+        if not offset or not is_plain(path):
+            raise
+    with open(path, "rb") as f:  # a block of a plain file: count the lines before it
+        line = 1
+        left = offset
+        while left > 0:
+            chunk = f.read(min(left, 1 << 24))
+            if not chunk:
+                break
+            line += chunk.count(b"\n")
+            left -= len(chunk)
+    return decoding.decode(data, name, offset, line)
+
+
+def corpus_files(paths: str | list[str]) -> list[str]:
+    """The files of a corpus given as paths, globs (``wiki/*.txt.gz``) or ``-``.
+
+    A glob inside a URL (``s3://bucket/wiki/*.txt``, ``memory://c/*.txt``) is expanded by
+    that URL's fsspec filesystem, never on the local disk."""
+    import glob
+
+    out: list[str] = []
+    for p in [paths] if isinstance(paths, str) else list(paths):
+        if p == "-" or not any(ch in p for ch in "*?["):
+            out.append(p)
+        elif "://" in p:
+            out.extend(_url_glob(p))
+        elif Path(p).exists():
+            out.append(p)
+        else:
+            matches = sorted(glob.glob(p))
+            if not matches:
+                raise InputError(f"{p}: no file matches")
+            out.extend(matches)
+    if not out:
+        raise InputError("no corpus file given")
+    return out
+
+
+def _url_glob(pattern: str) -> list[str]:
+    """The URLs matching a glob, listed by the URL's own fsspec filesystem."""
+    try:
+        import fsspec
+    except ImportError:
+        raise InputError(f"{pattern}: reading URLs needs fsspec (pip install 'embedkit[dask]')") from None
+    try:
+        fs, _, found = fsspec.core.get_fs_token_paths(pattern)
+    except (ValueError, ImportError, OSError) as exc:
+        raise InputError(f"{pattern}: cannot list ({exc})") from None
+    if not found:
+        raise InputError(f"{pattern}: no file matches")
+    return sorted(fs.unstrip_protocol(f) for f in found)
+
+
+def is_plain(path: str) -> bool:
+    """Whether ``path`` is an uncompressed local file (so workers can seek in it): not
+    stdin, not a URL, not compressed (by its suffix or by its first bytes)."""
+    return (
+        path != "-"
+        and "://" not in path
+        and Path(path).suffix.lower() not in (".gz", ".bz2", ".xz")
+        and not is_compressed(path)
+    )
+
+
+def shard_ranges(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[int, int]]:
+    """Byte ranges of about ``chunk_bytes`` covering a plain file, each ending at a newline
+    (or, inside a line longer than a block, at a space), so workers can read their own."""
+    name = display_name(path)
+    size = check_readable(path).stat().st_size
+    with open(path, "rb") as f:
+        start = 0
+        while start < size:
+            target = start + chunk_bytes
+            if target >= size:
+                yield start, size
+                return
+            f.seek(target)
+            end = -1
+            scanned = 0
+            while scanned < chunk_bytes:
+                window = f.read(1 << 16)
+                if not window:
+                    end = size
+                    break
+                nl = window.find(b"\n")
+                if nl >= 0:
+                    end = target + scanned + nl + 1
+                    break
+                scanned += len(window)
+            if end < 0:  # no newline within two blocks: cut the long line at a space
+                f.seek(start)
+                space = f.read(chunk_bytes).rfind(b" ")
+                if space < 0:
+                    raise DataError(f"{name}: a line of over {chunk_bytes} bytes has no space to split it at")
+                end = start + space + 1
+            yield start, end
+            start = end
+
+
+def input_size(paths: str | list[str]) -> int | None:
+    """Bytes a progress bar can expect: the total size if every file is plain, else unknown."""
+    total = 0
+    for path in [paths] if isinstance(paths, str) else paths:
+        if not is_plain(path):
+            return None
+        try:
+            total += Path(path).stat().st_size
+        except OSError:
+            return None
+    return total
