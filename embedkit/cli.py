@@ -21,10 +21,10 @@ import typer
 
 from . import __version__
 from . import evaluate as ev
-from .corpus import EncodedCorpus, encode_with_vocab
+from .corpus import LINE_BREAK, EncodedCorpus, encode_with_vocab
 from .engine import check_workers, keep_freed_memory
 from .errors import DataError, EmbedkitError, EmbedkitWarning, InputError, OutputError, ParameterError
-from .features import SentenceFeatures
+from .features import SentenceFeatures, model_tokenizer
 from .formats import detect_format, is_model_file, load_model, read_vectors, read_word_counts
 from .graph import random_walks, read_edges, write_walks
 from .io import (
@@ -37,6 +37,7 @@ from .io import (
     read_lines,
     read_table,
     save_matrix,
+    text_decoding,
     write_table,
 )
 from .linalg import pca
@@ -395,11 +396,19 @@ def cooccur(
         from .dask import train_counts
 
         given = Vocabulary.read_tsv(vocab_file) if vocab_file is not None else None
-        v, counts, _ = train_counts(corpus_files(input), tok, opts, reporter, display_name(input), given)
+        v, counts, n_tokens = train_counts(corpus_files(input), tok, opts, reporter, display_name(input), given)
     elif vocab_file is not None:
         v = Vocabulary.read_tsv(vocab_file)
+        tokens = [0]
+
+        def counted(blocks):  # tokens read (line breaks are not tokens), for the model's params
+            for block in blocks:
+                tokens[0] += int((block != LINE_BREAK).sum())
+                yield block
+
         with reporter.stage("cooccur", input_size(input)) as advance:
-            counts = cooccurrence_counts(encode_with_vocab(input, tok, v, progress=advance), v, opts)
+            counts = cooccurrence_counts(counted(encode_with_vocab(input, tok, v, progress=advance)), v, opts)
+        n_tokens = tokens[0]
     else:
         with EncodedCorpus(input, tok, workers=check_workers(workers)) as enc:
             with reporter.stage("tokenize", input_size(input)) as advance:
@@ -407,7 +416,16 @@ def cooccur(
             v = build_vocabulary(enc.word_counts(max(min_count, 1)), opts, display_name(input), enc.n_types)
             with reporter.stage("cooccur", enc.n_tokens + enc.n_lines, unit="tokens") as advance:
                 counts = cooccurrence_counts(enc.id_blocks(v), v, opts, advance)
-    params = {"stage": "cooccur", "corpus": display_name(input), **opts.params()}
+            n_tokens = enc.n_tokens
+    params = {
+        "stage": "cooccur",
+        "corpus": display_name(input),
+        **opts.params(),
+        "tokens": n_tokens,
+        **text_decoding().params(),
+    }
+    if vocab_file is not None:  # the vocabulary's own cut, not this command's defaults
+        params.update(vocab=display_name(vocab_file), min_count=int(v.counts.min()), max_size=None)
     save_matrix(output, counts, v.words, v.counts, params)
 
 
@@ -470,6 +488,7 @@ def svd(
         "tokens": params.get("tokens"),
         "embedkit": __version__,
         **opts.params(),
+        **{k: params[k] for k in ("vocab", "encoding", "errors", "normalization") if k in params},
     }
     opts.workers = workers
     with Reporter(quiet=quiet, verbose=verbose).stage("svd", None, unit="steps"):
@@ -560,6 +579,17 @@ def find_model(model: Optional[str], quiet: bool = False):
         return load_model(path, progress=advance, on_cache=lambda c: _note(quiet, f"embedkit: cached {path} as {c}"))
 
 
+ModelPatternOpt = Annotated[
+    Optional[str], typer.Option("--pattern", help="Token regular expression (default: the model's own).")
+]
+ModelLowerOpt = Annotated[
+    Optional[bool],
+    typer.Option(
+        "--lowercase/--no-lowercase",
+        help="Fold case before tokenizing (default: as the model's corpus was; an imported model is "
+        "lower-cased only if all its words are).",
+    ),
+]
 ModelOpt = Annotated[
     Optional[str],
     typer.Option("--model", "-m", help=f"Model file (default: $EMBEDKIT_MODEL or ./{DEFAULT_MODEL})."),
@@ -625,6 +655,9 @@ def import_cmd(
         Optional[str],
         typer.Option("--counts", help="Word counts ('word count' lines, e.g. gensim's fvocab) to keep with them."),
     ] = None,
+    drop_nonfinite: Annotated[
+        bool, typer.Option("--drop-nonfinite", help="Leave out rows with a NaN or infinite value (default: refuse).")
+    ] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Convert pretrained vectors into a native model, which loads in milliseconds.
@@ -634,7 +667,7 @@ def import_cmd(
     p = Path(source)
     size = p.stat().st_size if p.is_file() else None
     with Reporter(quiet=quiet).stage("reading", total=size) as advance:
-        emb = read_vectors(source, fmt, advance)
+        emb = read_vectors(source, fmt, advance, nonfinite="drop" if drop_nonfinite else "error")
     if counts_file is not None:
         emb.counts = read_word_counts(counts_file, emb.words)
     emb.save(output)
@@ -800,6 +833,8 @@ def sentence_features_cmd(
     save_fit: Annotated[
         Optional[str], typer.Option("--save-fit", help="Save the fit (.npz) for later batches.")
     ] = None,
+    pattern: ModelPatternOpt = None,
+    lowercase: ModelLowerOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """One row of features per input line, in order: mean, SIF or top principal components.
@@ -818,7 +853,8 @@ def sentence_features_cmd(
     if fit_on is not None and load_fit is not None:
         raise ParameterError("give --fit-on or --load-fit, not both")
     emb = find_model(model)
-    feats = SentenceFeatures(emb, mode, a=sif_a, remove=remove, k=k, dim=dim, unit=unit)
+    tokenizer = model_tokenizer(emb, pattern, lowercase)
+    feats = SentenceFeatures(emb, mode, a=sif_a, remove=remove, k=k, dim=dim, unit=unit, tokenizer=tokenizer)
     lines = read_lines(input)
     if not lines:
         raise DataError(f"{display_name(input)}: no lines to turn into features (the input is empty)")
@@ -893,6 +929,8 @@ def search(
     query: Annotated[str, typer.Argument(help="Query words.")],
     model: Annotated[str, typer.Option("--model", "-m", help="LSA model written by 'embedkit lsa'.")] = "lsa.ekm",
     k: KOpt = 10,
+    pattern: ModelPatternOpt = None,
+    lowercase: ModelLowerOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Rank documents by cosine with the query in the LSA latent space.
@@ -903,7 +941,8 @@ def search(
     """
     _check_k(k)
     m = LSAModel.load(model)
-    hits = m.search(query, k)
+    tokenizer = model_tokenizer(m.terms, pattern, lowercase) if (pattern, lowercase) != (None, None) else None
+    hits = m.search(query, k, tokenizer)
     rows = [{"rank": r, "doc": i + 1, "score": s, "text": m.snippets[i][:80]} for r, (i, s) in enumerate(hits, 1)]
     _render_rows(rows, f"documents for {query!r}", as_json)
 
@@ -1215,7 +1254,10 @@ def evaluate_similarity(
     emb = find_model(model)
     rows = []
     for f in files:
-        r = ev.word_similarity(emb, ev.read_similarity_pairs(f))
+        try:
+            r = ev.word_similarity(emb, ev.read_similarity_pairs(f))
+        except DataError as exc:
+            raise DataError(str(exc) if str(exc).startswith(f) else f"{f}: {exc}") from None
         rows.append({"file": f, "spearman": r.spearman, "found": r.found, "total": r.total})
     _render_rows(rows, "word similarity", as_json)
 

@@ -23,6 +23,7 @@ import io
 import json
 import lzma
 import os
+import re
 import sys
 import tempfile
 import unicodedata
@@ -185,14 +186,14 @@ class Decoding:
         end = data.find(b"\n", exc.end)
         end = len(data) if end < 0 else end
         bad = data[exc.start : exc.end]
-        context = data[max(start, exc.start - 20) : min(end, exc.end + 20)].decode(self.encoding, "replace")
+        context = data[max(start, exc.start - 20) : min(end, exc.end + 20)].decode(self.encoding, "backslashreplace")
         if first_line is not None:
             where = f"line {first_line + data.count(_NL, 0, exc.start)}"
         else:
             where = f"byte {offset + exc.start}"
         hint = "--encoding latin-1 (or cp1252)" if self.encoding == "utf-8" else "another --encoding"
         return (
-            f"{name}, {where}: not {self.encoding.upper()} text: bytes {bad.hex(' ').upper()} in {context.strip()!r}; "
+            f"{name}, {where}: not {self.encoding.upper()} text: bytes {bad.hex(' ').upper()} in '{context.strip()}'; "
             f"if the file is in another encoding give {hint}, or --errors replace to go on"
         )
 
@@ -304,6 +305,17 @@ def save_matrix(path: str | os.PathLike, matrix, words: list[str], counts, param
         )
 
 
+def numpy_reason(exc: BaseException) -> str:
+    """Why NumPy could not load a file, in words for the user: never NumPy's own advice to
+    load pickled data "unsafely" (embedkit never unpickles what it reads)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "object arrays" in text.lower():
+        return "it holds Python objects, which embedkit does not unpickle"
+    if "pickle" in text.lower():  # NumPy's guess for a file that is no .npy / .npz at all
+        return "it is not a NumPy .npy or .npz file"
+    return text[:200]
+
+
 def load_matrix(path: str | os.PathLike):
     """Read a file written by :func:`save_matrix`: (csr_matrix, words, counts, params)."""
     name = display_name(path)
@@ -318,7 +330,7 @@ def load_matrix(path: str | os.PathLike):
             counts = z["counts"]
             params = json.loads(str(z["params"]))
     except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as exc:
-        raise InputError(f"{name}: not a readable embedkit matrix file ({exc})") from None
+        raise InputError(f"{name}: not a readable embedkit matrix file ({numpy_reason(exc)})") from None
     if len(words) != shape[0]:
         raise InputError(f"{name}: matrix file is corrupt (vocabulary does not match the matrix)")
     return m, words, counts, params
@@ -375,53 +387,91 @@ def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, l
         try:
             x = np.load(check_readable(path), allow_pickle=False)
         except (ValueError, OSError, EOFError) as exc:
-            raise InputError(f"{name}: not a readable .npy file ({exc})") from None
+            raise InputError(f"{name}: not a readable .npy file ({numpy_reason(exc)})") from None
         if x.ndim != 2 or not np.issubdtype(x.dtype, np.number):
             raise DataError(f"{name}: expected a 2-D numeric array, got shape {x.shape} of {x.dtype}")
         return x.astype(np.float64), None, None
 
-    lines = [line for line in read_lines(str(path)) if line.strip()]
-    if not lines:
+    numbered = [(n, line) for n, line in numbered_lines(str(path)) if line.strip()]
+    if not numbered:
         raise DataError(f"{name}: the table is empty")
+    lines = [line for _, line in numbered]
     first = lines[0]
     if str(path).lower().endswith(".csv"):
         sep: str | None = ","
-    elif "\t" in first:
+    elif str(path).lower().endswith(".tsv") or "\t" in first:
         sep = "\t"
     else:
         sep = "," if "," in first else None
-    fast = _numeric_body(lines, sep)
-    if fast is not None:
-        return fast, None, None
-    rows = [[c.strip().strip('"') for c in (line.split(sep) if sep else line.split())] for line in lines]
+    if '"' not in first:
+        fast = _numeric_body(lines, sep)
+        if fast is not None:
+            return fast, None, None
+    if sep is None:
+        rows = [line.split() for line in lines]
+    else:  # a real CSV parser: quoted fields may hold the separator
+        import csv
+
+        try:
+            reader = csv.reader(lines, delimiter=sep, skipinitialspace=True, strict=True)
+            rows = [[c.strip() for c in r] for r in reader]
+        except csv.Error as exc:
+            raise DataError(f"{name}: not a readable table ({exc})") from None
+        if len(rows) != len(lines):
+            raise DataError(f"{name}: a quoted field spans lines; the table cannot be read")
+    numbers = [n for n, _ in numbered]
     header = None
-    if not all(is_number(c) for c in rows[0][1:]) or (
-        len(rows) > 1 and is_number(rows[1][0]) and not is_number(rows[0][0])
+    if not all(_is_cell_number(c) for c in rows[0][1:]) or (
+        len(rows) > 1 and _is_cell_number(rows[1][0]) and not _is_cell_number(rows[0][0])
     ):
-        header, rows = rows[0], rows[1:]
+        header, rows, numbers = rows[0], rows[1:], numbers[1:]
     if not rows:
         raise DataError(f"{name}: the table has a header but no rows")
+    width = len(header) if header is not None else len(rows[0])
+    what = "the header has" if header is not None else "the first row has"
+    for n, r in zip(numbers, rows):
+        if len(r) != width:
+            raise DataError(f"{name}, line {n}: {len(r)} fields, {what} {width}")
     labels = None
-    if not all(is_number(r[0]) for r in rows):
+    if not all(_is_cell_number(r[0]) for r in rows):
         labels = [r[0] for r in rows]
         rows = [r[1:] for r in rows]
         header = header[1:] if header else None
-    width = len(rows[0])
-    offset = 2 if header is not None else 1
-    for i, r in enumerate(rows):
-        if len(r) != width:
-            raise DataError(f"{name}, line {i + offset}: {len(r)} values, expected {width} as on the first row")
-    try:
-        x = np.array(rows, dtype=np.float64)
-    except ValueError:
-        for i, r in enumerate(rows):
-            bad = next((c for c in r if not is_number(c)), None)
-            if bad is not None:
-                raise DataError(f"{name}, line {i + offset}: {bad!r} is not a number") from None
-        raise
+        width -= 1
     if width == 0:
         raise DataError(f"{name}: the table has no numeric column")
+    try:
+        x = np.array([[_cell_value(c) for c in r] for r in rows], dtype=np.float64)
+    except ValueError:
+        for n, r in zip(numbers, rows):
+            for k, c in enumerate(r):
+                if not _is_cell_number(c):
+                    column = repr(header[k]) if header is not None else str(k + 1 + (labels is not None))
+                    raise DataError(f"{name}, line {n}: {c!r} is not a number (column {column})") from None
+        raise
     return x, labels, header
+
+
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
+def _cell_value(cell: str) -> float:
+    """A table cell as a number; ``1,204,000`` (thousands separators, as in a quoted CSV
+    field) is 1204000."""
+    try:
+        return float(cell)
+    except ValueError:
+        if _THOUSANDS.fullmatch(cell):
+            return float(cell.replace(",", ""))
+        raise
+
+
+def _is_cell_number(cell: str) -> bool:
+    try:
+        _cell_value(cell)
+        return True
+    except ValueError:
+        return False
 
 
 def write_table(path: str | os.PathLike, x: np.ndarray, labels: list[str] | None = None, fmt: str = "tsv") -> None:
@@ -450,7 +500,10 @@ CHUNK_BYTES = 8 << 20
 
 
 def read_blocks(
-    path: str, chunk_bytes: int = CHUNK_BYTES, progress: Callable[[int], None] | None = None
+    path: str,
+    chunk_bytes: int = CHUNK_BYTES,
+    progress: Callable[[int], None] | None = None,
+    normalize: bool = True,
 ) -> Iterator[str]:
     """Yield the text of ``path`` (or stdin for ``-``) in blocks that end at a newline.
 
@@ -458,13 +511,14 @@ def read_blocks(
     a newline, and the tokens of the next block continue the same line.  Decoded by
     :func:`embedkit.files.text_decoding` (BOM dropped, CR line ends, NFC); raises
     :class:`DataError` naming the file, line and bytes that are not in the encoding.
-    ``progress(n)`` is called with the number of (uncompressed) bytes of each block.
+    ``progress(n)`` is called with the number of (uncompressed) bytes of each block;
+    ``normalize=False`` keeps the characters as written (node ids).
     """
     name = display_name(path)
     decoding = text_decoding()
     line = 1
     for data, offset in raw_blocks(path, chunk_bytes, progress):
-        yield decoding.decode(data, name, offset, line)
+        yield decoding.decode(data, name, offset, line, normalize)
         line += data.count(b"\n")
 
 
@@ -509,12 +563,13 @@ def raw_blocks(
             f.close()
 
 
-def numbered_lines(path: str) -> Iterator[tuple[int, str]]:
+def numbered_lines(path: str, normalize: bool = True) -> Iterator[tuple[int, str]]:
     """Every line of a text file or stdin (``-``) with its 1-based number, without the
-    newline; split on ``\\n`` only, so a line cut between blocks comes out whole."""
+    newline; split on ``\\n`` only, so a line cut between blocks comes out whole.
+    Decoded as :func:`read_blocks` does."""
     lineno = 0
     partial = ""
-    for block in read_blocks(path):
+    for block in read_blocks(path, normalize=normalize):
         pieces = block.split("\n")
         pieces[0] = partial + pieces[0]
         partial = pieces.pop()  # "" when the block ends with a newline

@@ -26,7 +26,7 @@ from .graph import (
     spectral_vectors,
     walks_to_id_blocks,
 )
-from .io import corpus_files, display_name, input_size
+from .io import corpus_files, display_name, input_size, text_decoding
 from .linalg import remove_top_components, svd_vectors, truncated_eigh, truncated_svd, unit_rows
 from .progress import SILENT, Reporter
 from .tokenize import Tokenizer
@@ -195,7 +195,14 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
         m = pmi(counts, opts.transform, opts.shift, opts.cds, copy=False)
         del counts
     with reporter.stage("svd", total=None, unit="steps"):
-        params = {"kind": "words", "corpus": source, "tokens": n_tokens, "embedkit": __version__, **opts.params()}
+        params = {
+            "kind": "words",
+            "corpus": source,
+            "tokens": n_tokens,
+            "embedkit": __version__,
+            **opts.params(),
+            **text_decoding().params(),
+        }
         emb = factorize_to_embedding(m, vocab.words, vocab.counts, opts, params)
     return emb
 

@@ -112,6 +112,10 @@ class Embedding:
         """Row of ``word``; raises :class:`UnknownWordError` with close spellings."""
         i = self.index.get(word)
         if i is None:
+            import unicodedata
+
+            i = self.index.get(unicodedata.normalize("NFC", word))  # text is read as NFC
+        if i is None:
             raise UnknownWordError(self._unknown_message(word))
         return i
 

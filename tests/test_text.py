@@ -60,10 +60,10 @@ def test_blocks_end_at_newlines_and_keep_every_byte(tmp_path):
     assert "".join(blocks).splitlines() == lines
 
 
-def test_non_utf8_input_names_file_and_offset(tmp_path):
+def test_non_utf8_input_names_file_line_and_bytes(tmp_path):
     p = tmp_path / "bad.txt"
     p.write_bytes(b"fine line\nbad \xff byte\n")
-    with pytest.raises(DataError, match=r"bad.txt: not UTF-8 text \(bad byte at offset 14"):
+    with pytest.raises(DataError, match=r"bad.txt, line 2: not UTF-8 text: bytes FF in 'bad .xff byte'"):
         list(read_blocks(str(p)))
 
 
