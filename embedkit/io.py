@@ -40,16 +40,27 @@ from .errors import DataError, InputError, OutputError, ParameterError
 
 STDIO = "-"
 
-#: The first bytes of each compressed format, recognised whatever the file's name.
-_MAGIC = {b"\x1f\x8b": ("gzip", gzip.open), b"BZh": ("bzip2", bz2.open), b"\xfd7zXZ\x00": ("xz", lzma.open)}
+#: The first bytes of each compressed format, recognised whatever the file's name (strict
+#: enough that no text starts like one: bzip2's "BZh" is followed by a block size digit
+#: and a block or end-of-stream marker).
+_MAGIC = (
+    (re.compile(rb"\x1f\x8b\x08"), "gzip", gzip.open),
+    (re.compile(rb"BZh[1-9](1AY&SY|\x17rE8P\x90)"), "bzip2", bz2.open),
+    (re.compile(rb"\xfd7zXZ\x00"), "xz", lzma.open),
+)
 
 
 def compression(head: bytes) -> str | None:
-    """'gzip', 'bzip2' or 'xz' when ``head`` (a file's first bytes) starts like one, else None."""
-    for magic, (kind, _) in _MAGIC.items():
-        if head.startswith(magic):
+    """'gzip', 'bzip2' or 'xz' when ``head`` (a file's first 10 bytes or more) starts like
+    one, else None."""
+    for magic, kind, _ in _MAGIC:
+        if magic.match(head):
             return kind
     return None
+
+
+def _opener(head: bytes):
+    return next((opener for magic, _, opener in _MAGIC if magic.match(head)), None)
 
 
 def check_readable(path: str | os.PathLike) -> Path:
@@ -71,19 +82,13 @@ def open_binary(path: str | os.PathLike) -> BinaryIO:
     if str(path) == STDIO:
         stdin = sys.stdin.buffer
         peek = getattr(stdin, "peek", None)
-        head = peek(8)[:8] if peek is not None else b""
-        for magic, (_, opener) in _MAGIC.items():
-            if head.startswith(magic):
-                return opener(stdin, "rb")  # type: ignore[return-value]
-        return stdin
+        opener = _opener(peek(16)[:16]) if peek is not None else None
+        return opener(stdin, "rb") if opener is not None else stdin  # type: ignore[return-value]
     p = check_readable(path)
     try:
         with open(p, "rb") as f:
-            head = f.read(8)
-        for magic, (_, opener) in _MAGIC.items():
-            if head.startswith(magic):
-                return opener(p, "rb")  # type: ignore[return-value]
-        return open(p, "rb")
+            opener = _opener(f.read(16))
+        return opener(p, "rb") if opener is not None else open(p, "rb")  # type: ignore[return-value]
     except OSError as exc:
         raise InputError(f"{p}: {exc.strerror or exc}") from None
 
@@ -92,7 +97,7 @@ def is_compressed(path: str | os.PathLike) -> bool:
     """Whether a local file holds gzip, bzip2 or xz data (by its first bytes)."""
     try:
         with open(path, "rb") as f:
-            return compression(f.read(8)) is not None
+            return compression(f.read(16)) is not None
     except OSError:
         return False
 
@@ -227,8 +232,10 @@ def strip_bom(data: bytes, name: str) -> bytes:
         return data[3:]
     for bom, kind in _WIDE_BOMS:
         if data.startswith(bom):
-            raise DataError(f"{name}: {kind} text (byte-order mark {bom.hex(' ').upper()}); convert it to UTF-8, "
-                            f"e.g. iconv -f {kind[:6]} -t UTF-8")
+            raise DataError(
+                f"{name}: not UTF-8 but {kind} text (byte-order mark {bom.hex(' ').upper()}); "
+                f"convert it to UTF-8, e.g. iconv -f {kind[:6]} -t UTF-8"
+            )
     return data
 
 

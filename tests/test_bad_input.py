@@ -57,7 +57,7 @@ def test_non_utf8_bytes_in_a_corpus(cli, tmp_path):
 def test_binary_file_as_a_corpus(cli, tmp_path):
     p = tmp_path / "blob.bin"
     p.write_bytes(bytes(range(256)) * 4)
-    check(cli("vocab", p), 4, "blob.bin: not UTF-8 text")
+    check(cli("vocab", p), 4, "blob.bin, line 2: not UTF-8 text: bytes 80")
 
 
 def test_empty_input_on_stdin(cli, tmp_path):
