@@ -33,9 +33,10 @@ def _is_float(s: str) -> bool:
 
 
 def _is_text_row(line: bytes) -> bool:
-    """Whether the first row after a word2vec header is text: printable UTF-8 whose fields
-    after the word are numbers.  A binary row has raw float32 bytes there, which are
-    almost never valid UTF-8 (0.1 is CD CC CC 3D) and never all digits."""
+    """Whether a vectors row is text: printable UTF-8 of a word and values, ending in a
+    number.  A binary row has raw float32 bytes after the word, which are almost never
+    valid UTF-8 (0.1 is CD CC CC 3D); whether the values are right is the reader's to say,
+    naming the line."""
     try:
         text = line.decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
@@ -43,7 +44,7 @@ def _is_text_row(line: bytes) -> bool:
     if any(ch < " " and ch != "\t" for ch in text):
         return False
     fields = text.split()
-    return len(fields) >= 2 and all(_is_float(f) for f in fields[1:])
+    return len(fields) >= 2 and _is_float(fields[-1])
 
 
 def detect_format(path: str | os.PathLike) -> str:
