@@ -192,13 +192,14 @@ class Decoding:
         end = len(data) if end < 0 else end
         bad = data[exc.start : exc.end]
         context = data[max(start, exc.start - 20) : min(end, exc.end + 20)].decode(self.encoding, "backslashreplace")
+        context = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in context.strip())
         if first_line is not None:
             where = f"line {first_line + data.count(_NL, 0, exc.start)}"
         else:
             where = f"byte {offset + exc.start}"
         hint = "--encoding latin-1 (or cp1252)" if self.encoding == "utf-8" else "another --encoding"
         return (
-            f"{name}, {where}: not {self.encoding.upper()} text: bytes {bad.hex(' ').upper()} in '{context.strip()}'; "
+            f"{name}, {where}: not {self.encoding.upper()} text: bytes {bad.hex(' ').upper()} in '{context}'; "
             f"if the file is in another encoding give {hint}, or --errors replace to go on"
         )
 
