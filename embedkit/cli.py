@@ -616,7 +616,7 @@ def neighbors(
     if k < 1:
         raise ParameterError(f"-k must be at least 1, got {k}")
     if words == ["-"]:
-        words = [w for line in sys.stdin for w in line.split()]
+        words = [w for line in read_lines("-") for w in line.split()]  # decoded as every input is
         if not words:
             raise ParameterError("no words on stdin")
     emb = find_model(model)

@@ -401,16 +401,15 @@ class LinkPredictionResult:
 def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
     """Hold out a random ``test_fraction`` of an undirected graph's edges.
 
-    Only edges outside a random spanning forest are held out, so the training graph keeps
-    every component connected (and every node an edge): the usual protocol (node2vec,
-    Grover & Leskovec 2016).  Returns (training Graph, held-out edges (m, 2) int64,
-    non-edges (m, 2) int64 sampled uniformly among the node pairs that are not edges).
+    An edge is held out only if both its ends keep at least one other edge, so every node
+    still has a vector.  Returns (training Graph, held-out edges (m, 2) int64, non-edges
+    (m, 2) int64 sampled uniformly among the node pairs that are not edges).
 
-    Raises :class:`DataError` when no edge can be held out (a tree: a star, a path), or
-    when the fraction of the edges that could be rounds to none.
+    Raises :class:`DataError` when no edge can be held out: the graph is a tree or a forest
+    (a star, a path: every edge is needed to keep it connected), or the fraction of its
+    edges rounds to none.
     """
     import scipy.sparse as sp
-    from scipy.sparse.csgraph import minimum_spanning_tree
 
     if not 0.0 < test_fraction < 1.0:
         raise ParameterError(f"--test-fraction must be in (0, 1), got {test_fraction}")
@@ -419,23 +418,34 @@ def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
     src, dst, w = a.row.astype(np.int64), a.col.astype(np.int64), a.data
     m = src.size
     order = rng.permutation(m)
-    rank = np.empty(m, dtype=np.float64)
-    rank[order] = np.arange(1, m + 1)  # random distinct weights: a random spanning forest
-    forest = minimum_spanning_tree(sp.coo_matrix((rank, (src, dst)), shape=(graph.n, graph.n))).tocoo()
-    in_forest = np.zeros(m, dtype=bool)
-    in_forest[(forest.data - 1).astype(np.int64)] = True
-    spare = order[~in_forest[order]]  # edges whose removal disconnects nothing, in random order
+    want = int(round(test_fraction * m))
     source = f"{graph.source}: " if graph.source else ""
-    if spare.size == 0:
+    from scipy.sparse.csgraph import connected_components
+
+    if m == graph.n - connected_components(a, directed=False)[0]:  # a forest: no cycle
         raise DataError(
             f"{source}no edge can be held out without disconnecting the graph "
-            f"(its {m} edges form a tree: a star or a path has nothing to hold out)"
+            f"(its {m} edges form a tree or forest, as a star or a path does)"
         )
-    want = min(int(round(test_fraction * m)), spare.size)
     if want == 0:
         raise DataError(f"{source}--test-fraction {test_fraction} of {m} edges holds out none; raise it")
+    deg = np.bincount(np.concatenate([src, dst]), minlength=graph.n)
+    cand = order[: min(m, 2 * want + 10)]
+    # vectorised greedy pass: remove candidates in order while both ends keep degree >= 1
     held = np.zeros(m, dtype=bool)
-    held[spare[:want]] = True
+    for _ in range(3):
+        left = cand[~held[cand]]
+        # how many candidate removals hit each node, counted in order
+        ends = np.stack([src[left], dst[left]], axis=1).ravel()
+        seen = _running_count(ends).reshape(-1, 2)
+        ok = (deg[src[left]] - seen[:, 0] >= 1) & (deg[dst[left]] - seen[:, 1] >= 1)
+        take = left[ok][: max(0, want - int(held.sum()))]
+        if take.size == 0:
+            break
+        held[take] = True
+        deg = deg - np.bincount(np.concatenate([src[take], dst[take]]), minlength=graph.n)
+    if not held.any():
+        raise DataError(f"{source}no edge can be held out while both its ends keep another edge")
     test = np.stack([src[held], dst[held]], axis=1)
     keep = ~held
     train = Graph.from_edges(
@@ -452,6 +462,17 @@ def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
         _, first = np.unique(key, return_index=True)
         neg = np.concatenate([neg, key[np.sort(first)]])[: len(test)]
     return train, test, np.stack([neg // graph.n, neg % graph.n], axis=1)
+
+
+def _running_count(x: np.ndarray) -> np.ndarray:
+    """For each position i, 1 + the number of earlier positions with the same value."""
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    first = np.r_[True, xs[1:] != xs[:-1]]
+    grp_start = np.maximum.accumulate(np.where(first, np.arange(xs.size), 0))
+    out = np.empty(x.size, dtype=np.int64)
+    out[order] = np.arange(xs.size) - grp_start + 1
+    return out
 
 
 def link_prediction(emb: Embedding, test: np.ndarray, negatives: np.ndarray, train_edges: int = 0):
