@@ -53,8 +53,11 @@ def test_a_byte_order_mark_is_not_part_of_the_first_word(cli, tmp_path, header):
     emb = read_vectors(p)
     assert emb.words == ["cat", "dog", "emu"]
     np.testing.assert_allclose(emb["cat"], [0.1, 0.2, 0.3, 0.4], rtol=1e-6)
-    r = cli("neighbors", "cat", "-m", p)
-    assert r.exit_code == 0 and r.stdout.split() == ["dog", "0.9918", "emu", "0.5062"]
+    r = cli("neighbors", "cat", "-m", p, "--json")
+    assert r.exit_code == 0 and [(x["neighbor"], round(x["score"], 4)) for x in json.loads(r.stdout)] == [
+        ("dog", 0.9918),
+        ("emu", 0.5062),
+    ]
 
 
 def test_duplicate_words_keep_the_first_and_say_how_many(cli, tmp_path):
@@ -132,10 +135,10 @@ def test_nan_or_inf_is_refused_naming_file_line_and_word(cli, tmp_path, bad, wor
     out = tmp_path / "ok.ekm"
     r = cli("import", p, "-o", out, "--drop-nonfinite")
     assert r.exit_code == 0 and "left out 1 vector(s)" in r.stderr
-    r = cli("neighbors", "dog", "-m", out)
+    r = cli("neighbors", "dog", "-m", out, "--json")
     assert r.exit_code == 0
-    names, scores = r.stdout.split()[::2], [float(s) for s in r.stdout.split()[1::2]]
-    assert names == ["cat", "emu"] and np.isfinite(scores).all()
+    rows = json.loads(r.stdout)
+    assert [x["neighbor"] for x in rows] == ["cat", "emu"] and all(np.isfinite(x["score"]) for x in rows)
 
 
 def test_a_field_that_is_not_a_number_names_it(cli, tmp_path):
@@ -334,6 +337,7 @@ def test_lsa_empty_documents_are_never_ranked(cli, tmp_path):
     m = tmp_path / "lsa.ekm"
     assert cli("lsa", p, "-o", m, "--dim", "5", "-q").exit_code == 0
     r = cli("search", "animal", "-m", m, "-k", "20", "--json")
+    assert r.exit_code == 0, r.output
     ranked = [hit["doc"] for hit in json.loads(r.stdout)]
     empty = {i + 1 for i, d in enumerate(docs * 3) if not d.strip()}
     assert len(ranked) == 12 and not empty & set(ranked)
