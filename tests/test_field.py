@@ -301,7 +301,13 @@ def test_similarity_on_csv_pairs_and_a_file_without_pairs(cli, tmp_path):
     none = write(tmp_path / "none.csv", "x,y\n")
     one_line_error(cli("evaluate", "similarity", vec, none), "none.csv, line 1: expected 'word1 word2 score'", code=4)
     unknown = write(tmp_path / "unknown.csv", "a,b,1\nc,d,2\n")
-    one_line_error(cli("evaluate", "similarity", vec, unknown), "unknown.csv: only 0 of 2 word pairs", code=4)
+    r = cli("evaluate", "similarity", vec, unknown, "--json")  # pairs read, none known: no score
+    assert r.exit_code == 0 and json.loads(r.stdout)[0] | {"file": None} == {
+        "file": None,
+        "spearman": None,
+        "found": 0,
+        "total": 2,
+    }
 
 
 def test_pca_constant_column_is_no_variance_whatever_its_value(cli, tmp_path):
