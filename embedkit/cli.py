@@ -1205,6 +1205,25 @@ def search(
     render(rows, output_format, f"documents for {query!r}", cut={"text": 80, "query": 30})
 
 
+def _pair(text: Optional[str], flag: str, kind: type = float) -> Optional[tuple]:
+    """'8,8' (or '8x8') → (8, 8) of ``kind``, both positive; None stays None."""
+    if text is None:
+        return None
+    parts = text.replace("x", ",").replace("×", ",").split(",")
+    try:
+        a, b = (kind(p.strip()) for p in parts)
+    except ValueError:
+        a = b = 0
+    if not (a > 0 and b > 0):
+        raise ParameterError(f"{flag} takes two positive numbers as A,B, got {text!r}")
+    return a, b
+
+
+def _table_format(path: str) -> str:
+    low = str(path).lower()
+    return "npy" if low.endswith(".npy") else "csv" if low.endswith(".csv") else "tsv"
+
+
 @app.command("pca")
 @handles_errors
 @reads_text
@@ -1218,7 +1237,8 @@ def pca_cmd(
         Optional[str], typer.Option("--words", help="Model input: only these rows (comma-separated words).")
     ] = None,
     output: Annotated[
-        Optional[str], typer.Option("--output", "-o", help="Write the loadings Z = X V_k (.npy or TSV).")
+        Optional[str],
+        typer.Option("--output", "-o", help="Write the loadings Z = X V_k, or the --sample rows (.npy, .csv, TSV)."),
     ] = None,
     components: Annotated[
         Optional[str], typer.Option("--components", help="Write the components V_kᵀ (k × columns).")
@@ -1226,8 +1246,24 @@ def pca_cmd(
     reconstruct: Annotated[
         Optional[str], typer.Option("--reconstruct", help="Write the rank-k reconstruction and print its error.")
     ] = None,
+    sample: Annotated[
+        Optional[int],
+        typer.Option("--sample", help="Draw N new rows from the model (Gaussian loadings, mapped back) into -o."),
+    ] = None,
     plot: Annotated[Optional[str], typer.Option("--plot", help="Draw rows on PC1/PC2 and the spectrum (PNG).")] = None,
+    image_shape: Annotated[
+        Optional[str],
+        typer.Option("--image-shape", help="Rows are H,W images: --plot draws the mean, components, reconstructions."),
+    ] = None,
+    label: Annotated[
+        Optional[int],
+        typer.Option("--label", help="--plot labels only the N rows farthest from the centre (0: none; default 40)."),
+    ] = None,
+    figsize: Annotated[
+        Optional[str], typer.Option("--figsize", help="--plot's size W,H in inches (110 pixels an inch).")
+    ] = None,
     seed: SeedOpt = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no spectrum.")] = False,
     output_format: str | None = None,
     no_clobber: NoClobberOpt = False,
 ) -> None:
@@ -1239,18 +1275,36 @@ def pca_cmd(
 
     The reconstruction error equals the sum of the dropped σ² (Eckart–Young–Mirsky).
 
-    Example: [bold]embedkit pca model.ekm --words king,queen,man,woman --plot words.png[/bold]
+    --sample N draws N synthetic rows: loadings from a Gaussian with the components' variances,
+    mapped back to the columns (PPCA without its noise term), seeded by --seed.
+
+    Examples: [bold]embedkit pca model.ekm --plot words.png --label 100 --figsize 16,9 -q[/bold] ·
+    [bold]embedkit pca digits.csv --dim 16 --image-shape 8,8 --plot digits.png[/bold] ·
+    [bold]embedkit pca digits.csv --dim 16 --sample 100 -o synthetic.csv --seed 1[/bold]
     """
     from .formats import is_model_file
     from .io import read_table, write_table
     from .linalg import pca
-    from .plots import pca_plot
 
     check_outputs([output, components, reconstruct, plot], [input], no_clobber)
     import numpy as np
 
-    if plot is not None and dim < 2:
+    shape = _pair(image_shape, "--image-shape", int)
+    size = _pair(figsize, "--figsize", float)
+    if plot is None:
+        unused = [f for f, given in (("--image-shape", shape), ("--figsize", size)) if given is not None]
+        if unused:
+            raise ParameterError(f"{' and '.join(unused)} shape the --plot picture; give --plot FILE too")
+    elif shape is None and dim < 2:
         raise ParameterError("--plot needs --dim 2 or more")
+    if label is not None and label < 0:
+        raise ParameterError(f"--label must be 0 or more, got {label}")
+    if sample is not None:
+        if sample < 1:
+            raise ParameterError(f"--sample must be at least 1, got {sample}")
+        if output is None:
+            raise ParameterError("--sample writes its rows to -o FILE (or -o - for stdout); give -o")
+    header = None
     if is_model_file(input):
         emb = find_model(input)
         if words:
@@ -1262,26 +1316,37 @@ def pca_cmd(
     else:
         if words:
             raise ParameterError("--words needs a model (.ekm) as input")
-        x, labels, _ = read_table(input)
+        x, labels, header = read_table(input)
+    if shape is not None and shape[0] * shape[1] != x.shape[1]:
+        h, w = shape
+        raise ParameterError(f"--image-shape {h},{w} is {h * w} pixels, but the rows have {x.shape[1]} columns")
     res = pca(x, dim, center=center, standardize=standardize, seed=seed)
     z = res.transform(x)
-    fmt_of = lambda p: "npy" if str(p).lower().endswith(".npy") else "tsv"  # noqa: E731
-    if output is not None:
-        write_table(output, z, labels, fmt_of(output))
+    if sample is not None:
+        write_table(output, res.sample(sample, seed), None, _table_format(output), header)
+    elif output is not None:
+        write_table(output, z, labels, _table_format(output))
     if components is not None:
-        write_table(components, res.components, None, fmt_of(components))
-    error = None
+        write_table(components, res.components, None, _table_format(components))
     if reconstruct is not None:
         xt = res.prepare(x)
         error = float(((xt - (xt @ res.components.T) @ res.components) ** 2).sum())
-        write_table(reconstruct, res.inverse_transform(z), labels, fmt_of(reconstruct))
+        write_table(reconstruct, res.reconstruct(x), labels, _table_format(reconstruct))
         typer.echo(
             f"embedkit: rank-{dim} reconstruction error ‖X̃ − X̃VVᵀ‖² = {error:.6g}; "
             f"sum of dropped σ² = {res.reconstruction_error:.6g}",
             err=True,
         )
     if plot is not None:
-        pca_plot(plot, z, res, labels, title=Path(input).name if input != "-" else "stdin")
+        from .plots import pca_image_plot, pca_plot
+
+        title = Path(input).name if input != "-" else "stdin"
+        if shape is not None:
+            pca_image_plot(plot, x, res, shape, labels, title=title, figsize=size)
+        else:
+            pca_plot(plot, z, res, labels, title=title, label_count=label, figsize=size)
+    if quiet or output == "-":  # stdout carries the rows
+        return
     ratio, sv = res.explained_variance_ratio, res.singular_values
     var = res.explained_variance
     shown = len(sv) if output_format in ("json", "nl") else min(len(sv), max(dim, 10))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import bz2
 import codecs
 import contextlib
+import csv
 import errno
 import gzip
 import io
@@ -489,8 +490,18 @@ def _is_cell_number(cell: str) -> bool:
         return False
 
 
-def write_table(path: str | os.PathLike, x: np.ndarray, labels: list[str] | None = None, fmt: str = "tsv") -> None:
-    """Write a 2-D array as ``.npy`` (``fmt="npy"``) or TSV (``%.6g``, labels first), atomically."""
+def write_table(
+    path: str | os.PathLike,
+    x: np.ndarray,
+    labels: list[str] | None = None,
+    fmt: str = "tsv",
+    header: list[str] | None = None,
+) -> None:
+    """Write a 2-D array as ``.npy`` (``fmt="npy"``), TSV or CSV (``fmt="csv"``) atomically.
+
+    Text holds ``%.6g`` numbers, the row ``labels`` first when given, and a ``header`` row of
+    column names when given (one name a column of ``x``; :func:`read_table` reads it back).
+    """
     x = np.asarray(x)
     if fmt == "npy":
         with atomic_output(path) as f:
@@ -498,10 +509,17 @@ def write_table(path: str | os.PathLike, x: np.ndarray, labels: list[str] | None
         return
     if x.ndim != 2:
         raise ValueError(f"write_table needs a 2-D array, got shape {x.shape}")
-    row_fmt = "\t".join(["%.6g"] * x.shape[1]) + "\n"
+    sep = "," if fmt == "csv" else "\t"
+    row_fmt = sep.join(["%.6g"] * x.shape[1]) + "\n"
     if labels is not None:
-        row_fmt = "%s\t" + row_fmt
+        row_fmt = "%s" + sep + row_fmt
     with atomic_output(path, binary=False) as f:
+        if header is not None:
+            names = ([""] if labels is not None else []) + list(header)
+            if fmt == "csv":
+                csv.writer(f, lineterminator="\n").writerow(names)
+            else:
+                f.write("\t".join(names) + "\n")
         for start in range(0, len(x), 1024):  # one formatting call per block of rows
             block = x[start : start + 1024].tolist()
             if labels is not None:

@@ -372,6 +372,51 @@ class PCAResult:
             x = x + self.mean
         return x
 
+    def reconstruct(self, x: np.ndarray) -> np.ndarray:
+        """The rank-k reconstruction of the rows of ``x`` (n × p) in their own units:
+        ``inverse_transform(transform(x))``, shape (n, p).  Its squared error on the fitted
+        table, measured in the prepared (centred / scaled) units, is
+        :attr:`reconstruction_error`."""
+        return self.inverse_transform(self.transform(x))
+
+    def covariance(self) -> np.ndarray:
+        """The covariance of the rows the model generates (see :meth:`sample`), (p × p).
+
+        C = S V_kᵀ Λ_k V_k S with Λ_k = diag(explained_variance[:k]) and S = diag(scale)
+        (the identity without standardizing).  With every component kept (k = min(n, p))
+        this is the table's sample covariance (ddof 1); with fewer, the variance of the
+        dropped directions is missing.  Without centring the model's mean is 0, and C is the
+        second moment XᵀX / (n − 1) of the table instead of its covariance.
+        """
+        lam = self.explained_variance[: self.dim]
+        c = (self.components.T * lam) @ self.components
+        if self.scale is not None:
+            c = c * np.outer(self.scale, self.scale)
+        return c
+
+    def sample(self, n: int, seed: int = 0) -> np.ndarray:
+        """Draw ``n`` new rows from the fitted model, shape (n, p), float64.
+
+        Loadings z ~ N(0, Λ_k), Λ_k = diag(explained_variance[:k]) (the components'
+        variances σ²/(n_rows − 1)), are mapped back like :meth:`inverse_transform`:
+        x = z V_k · scale + mean.  The rows are Gaussian with mean ``mean`` (0 without
+        centring) and covariance :meth:`covariance`; they lie in the k-dimensional
+        principal subspace through the mean.
+
+        This is probabilistic PCA (Tipping & Bishop, "Probabilistic principal component
+        analysis", J. R. Stat. Soc. B 61(3), 1999) in its zero-noise limit σ² → 0: the
+        isotropic noise that PPCA adds in the p − k dropped directions is left out, so the
+        samples carry only the variance the kept components explain.
+
+        The same ``seed`` gives the same bytes.  Raises :class:`ParameterError` when ``n`` is
+        negative.
+        """
+        if n < 0:
+            raise ParameterError(f"n must be 0 or more, got {n}")
+        rng = np.random.default_rng(seed)
+        z = rng.standard_normal((n, self.dim)) * np.sqrt(self.explained_variance[: self.dim])
+        return self.inverse_transform(z)
+
 
 PCA_SOLVERS = ("auto", "full", "randomized")
 
