@@ -114,7 +114,9 @@ def deepwalk(graph, dim: int = 128):
 
     from embedkit.graph import random_walks
 
-    sentences = [[graph.nodes[i] for i in row if i >= 0] for w in random_walks(graph, 10, 80, seed=0) for row in w.tolist()]
+    sentences = [
+        [graph.nodes[i] for i in row if i >= 0] for w in random_walks(graph, 10, 80, seed=0) for row in w.tolist()
+    ]
     model = Word2Vec(sentences, vector_size=dim, window=10, min_count=0, sg=1, hs=1, negative=0, workers=2, seed=0)
     return np.stack([model.wv[v] for v in graph.nodes])
 
@@ -123,7 +125,9 @@ def run_cli(edges: Path, extra: list[str], tmp: Path):
     model = tmp / "model.ekm"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "embedkit.cli", "embed-graph", str(edges), "-o", str(model), "-q", *extra], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "embedkit.cli", "embed-graph", str(edges), "-o", str(model), "-q", *extra], check=True
+    )
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -136,7 +140,9 @@ def run_cli(edges: Path, extra: list[str], tmp: Path):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--graphs", nargs="*", default=["blogcatalog", "cora"])
-    ap.add_argument("--extra-dir", type=Path, help="folder with NAME.edges.csv / NAME.labels.csv (gen_confirm_graphs.py)")
+    ap.add_argument(
+        "--extra-dir", type=Path, help="folder with NAME.edges.csv / NAME.labels.csv (gen_confirm_graphs.py)"
+    )
     ap.add_argument("--peers", nargs="*", default=["default", "sparse", "netmf", "fastrp", "prone", "deepwalk"])
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--cli-args", default="", help="extra arguments for the default run, e.g. '--window 3'")
@@ -147,7 +153,9 @@ def main() -> None:
     print("| graph | system | wall (s) | CPU (s) | micro-F1 @50% | macro-F1 @50% |")
     print("|---|---|---|---|---|---|")
     for name in args.graphs:
-        folder = args.extra_dir if args.extra_dir and (args.extra_dir / f"{name}.edges.csv").exists() else SHARED / "graphs"
+        folder = (
+            args.extra_dir if args.extra_dir and (args.extra_dir / f"{name}.edges.csv").exists() else SHARED / "graphs"
+        )
         edges, labels_path = folder / f"{name}.edges.csv", folder / f"{name}.labels.csv"
         if not edges.exists():
             print(f"| {name} | (data not found: {edges}) | | | | |")

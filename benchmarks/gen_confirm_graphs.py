@@ -70,8 +70,10 @@ def write(out: Path, name: str, src, dst, labels: dict[int, list[str]], weight=N
             f.writelines(f"{a},{b},{int(c)}\n" for a, b, c in zip(src.tolist(), dst.tolist(), weight.tolist()))
     with open(out / f"{name}.labels.csv", "w") as f:
         f.writelines(f"{v},{lab}\n" for v in sorted(labels) for lab in labels[v])
-    print(f"{name}: {len(set(src.tolist()) | set(dst.tolist())):,} nodes, {len(src):,} edges, "
-          f"{len(labels):,} labelled", file=sys.stderr)
+    print(
+        f"{name}: {len(set(src.tolist()) | set(dst.tolist())):,} nodes, {len(src):,} edges, {len(labels):,} labelled",
+        file=sys.stderr,
+    )
 
 
 def dcsbm(out: Path) -> None:
@@ -106,10 +108,12 @@ def useritem(out: Path, users: int = 2000, items: int = 1000, genres: int = 10) 
         inside = rng.random(m) < 0.35
         pool = by_genre[fav[u]]
         p = popularity[pool] / popularity[pool].sum()
-        chosen = np.concatenate([
-            rng.choice(pool, int(inside.sum()), p=p),
-            rng.choice(items, int((~inside).sum()), p=popularity / popularity.sum()),
-        ])
+        chosen = np.concatenate(
+            [
+                rng.choice(pool, int(inside.sum()), p=p),
+                rng.choice(items, int((~inside).sum()), p=popularity / popularity.sum()),
+            ]
+        )
         src.append(np.full(chosen.size, u))
         dst.append(users + chosen)
     a, b, _ = _undirected(np.concatenate(src), np.concatenate(dst))

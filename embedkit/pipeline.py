@@ -270,9 +270,10 @@ def _checked_method(graph: Graph, opts: GraphOptions) -> str:
     if graph.n_edges == 0:
         raise DataError(f"{graph.source}: the graph has no edges")
     method = resolve_method(graph, opts.method)
-    if method in ("netmf", "sparse") and graph.directed:
-        what = "NetMF" if method == "netmf" else "The sparse route"
-        raise ParameterError(f"{what} needs an undirected graph; use --method walks for a directed one")
+    if method == "sparse" and graph.directed:
+        raise ParameterError(
+            "The sparse route needs an undirected graph; use --method walks or netmf for a directed one"
+        )
     if opts.dim < 1:
         raise ParameterError(f"--dim must be at least 1, got {opts.dim}")
     if opts.dim > graph.n:
@@ -291,7 +292,8 @@ def route_note(graph: Graph, opts: GraphOptions) -> str:
     dense = _bytes(4.0 * graph.n * graph.n)
     head = f"embed-graph: {graph.n:,} nodes: "
     if chosen == "netmf":
-        return head + f"dense NetMF (an n × n float32 matrix, {dense})"
+        kind = "directed NetMF (a walk with restarts)" if graph.directed else "dense NetMF"
+        return head + f"{kind} (an n × n float32 matrix, {dense})"
     if chosen == "sparse":
         why = f"dense NetMF needs {dense} above {NETMF_MAX_NODES:,} nodes" if method == "auto" else "as asked"
         return head + f"sparse route: T = 1 PMI, SVD, spectral propagation ({why})"
@@ -354,7 +356,7 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None) -> GraphEmbeddin
         vectors = spectral_vectors(y, opts.eig)
         del y
         timings["orthogonalise"] = time.perf_counter() - t
-    vectors[graph.degrees == 0] = 0.0
+    vectors[graph.edgeless] = 0.0  # a sink (in-edges only) keeps its vector
     params = {
         "kind": "graph",
         "corpus": graph.source,
