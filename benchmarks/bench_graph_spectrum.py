@@ -110,7 +110,8 @@ def main() -> None:
                 x[g.degrees == 0] = 0
                 (r,) = node_classification(Embedding(g.nodes, x), labels, (0.5,), repeats=args.repeats)
                 took = time.perf_counter() - t
-                print(f"| {name} | {sel} | {fs} | {r.micro_f1:.3f} | {r.macro_f1:.3f} |  <!-- {took:.0f} s -->", flush=True)
+                row = f"| {name} | {sel} | {fs} | {r.micro_f1:.3f} | {r.macro_f1:.3f} |"
+                print(f"{row}  <!-- {took:.0f} s -->", flush=True)
 
 
 if __name__ == "__main__":
