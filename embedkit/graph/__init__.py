@@ -55,7 +55,7 @@ Modules: :mod:`~embedkit.graph.types` (the :class:`Graph`), :mod:`~embedkit.grap
 """
 
 from .edges import read_edges
-from .netmf import directed_netmf_matrix, netmf_matrix, top_eigenpairs, two_sided_eigenpairs
+from .netmf import directed_netmf_matrix, netmf_matrix, netmf_steps, top_eigenpairs, two_sided_eigenpairs
 from .sparse import sparse_pmi_matrix, spectral_propagation, spectral_vectors
 from .types import Graph
 from .walks import random_walks, walks_to_id_blocks, write_walks
@@ -64,6 +64,7 @@ __all__ = [
     "Graph",
     "directed_netmf_matrix",
     "netmf_matrix",
+    "netmf_steps",
     "random_walks",
     "read_edges",
     "sparse_pmi_matrix",

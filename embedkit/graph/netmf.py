@@ -5,6 +5,8 @@ exactly; and its analogue for directed graphs (a walk with restarts)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
@@ -51,7 +53,11 @@ def _two_sided_filter(evals: np.ndarray, window: int) -> np.ndarray:
 
 
 def two_sided_eigenpairs(
-    s: sp.spmatrix, rank: int, seed: int = 0, max_negative: int | None = None
+    s: sp.spmatrix,
+    rank: int,
+    seed: int = 0,
+    max_negative: int | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """The top ``rank`` eigenpairs of S and the negative ones that mirror them.
 
@@ -68,14 +74,17 @@ def two_sided_eigenpairs(
     first (a Chebyshev pass on −S with a small block); more only when all of those pass.
 
     Returns (evals, evecs (n × k) with orthonormal columns, number of negative pairs kept):
-    the top ``rank`` in descending order, then the kept negative ones.
+    the top ``rank`` in descending order, then the kept negative ones.  ``progress`` follows
+    the top eigenpairs' solver (see :func:`top_eigenpairs`).
     """
+    progress = progress or (lambda _: None)
     n = s.shape[0]
     if max_negative is None:
         max_negative = max(1, rank // 4)
     if 3 * (rank + max_negative) >= n or n <= 1500:
         with threadpool_limits(1 if n <= 2000 else None):
             w, u = la.eigh(s.toarray() if sp.issparse(s) else s)
+        progress(4 * (8 + 1))  # as many steps as the iterative solver announces
         order = np.argsort(w)[::-1]
         top = order[:rank]
         top = top[w[top] > 1e-9]
@@ -84,7 +93,7 @@ def two_sided_eigenpairs(
         keep = _mirrored(w[top], -w[neg])
         idx = np.concatenate([top, neg[:keep]])
         return w[idx], u[:, idx], keep
-    w_pos, u_pos = top_eigenpairs(s, rank, seed=seed)
+    w_pos, u_pos = top_eigenpairs(s, rank, seed=seed, progress=progress)
     probe = min(8, max_negative)
     w_neg, u_neg = top_eigenpairs(-s, probe, seed=seed + 1, oversample=16)
     keep = _mirrored(w_pos, w_neg)
@@ -108,7 +117,13 @@ def _mirrored(pos: np.ndarray, neg_abs: np.ndarray) -> int:
 
 
 def top_eigenpairs(
-    s: sp.spmatrix, rank: int, seed: int = 0, oversample: int = 32, degree: int = 8, passes: int = 4
+    s: sp.spmatrix,
+    rank: int,
+    seed: int = 0,
+    oversample: int = 32,
+    degree: int = 8,
+    passes: int = 4,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top-``rank`` algebraic eigenpairs of a symmetric sparse matrix S (n × n), ‖S‖ ≤ 1.
 
@@ -121,13 +136,18 @@ def top_eigenpairs(
     (one vector per Python callback) takes 38 s for 256 eigenpairs.
     Dense ``eigh`` when ``rank`` is a large part of n.
 
+    ``progress(1)`` follows each of the ``passes`` × (``degree`` + 1) block products (the
+    dense branch reports them all at its end).
+
     Returns (evals (rank,) descending, evecs (n × rank) with orthonormal columns).
     """
+    progress = progress or (lambda _: None)
     n = s.shape[0]
     if 3 * rank >= n or n <= 1500:
         with threadpool_limits(1 if n <= 2000 else None):
             w, u = la.eigh(s.toarray() if sp.issparse(s) else s)
         order = np.argsort(w)[::-1][:rank]
+        progress(passes * (degree + 1))
         return w[order], u[:, order]
     rng = np.random.default_rng(seed)
     l = min(rank + oversample, n)
@@ -137,10 +157,13 @@ def top_eigenpairs(
     for _ in range(passes):
         center, half = (cut - 1.0) / 2, (cut + 1.0) / 2
         y_prev, y = x, (s32 @ x - center * x) / half
+        progress(1)
         for _k in range(1, degree):
             y_prev, y = y, 2.0 * (s32 @ y - center * y) / half - y_prev
+            progress(1)
         x = orthonormalize(y)
         h = (x.T @ (s32 @ x)).astype(np.float64)
+        progress(1)
         with threadpool_limits(1):
             w, v = la.eigh((h + h.T) / 2, check_finite=False)
         order = np.argsort(w)[::-1]
@@ -150,6 +173,14 @@ def top_eigenpairs(
     return w[:rank], x[:, :rank].astype(np.float64)
 
 
+def netmf_steps(graph: Graph, window: int = 10) -> int:
+    """The number of ``progress`` steps :func:`netmf_matrix` reports on ``graph``: the
+    window's products for a directed graph, else the eigensolver's block products."""
+    if graph.directed:
+        return window
+    return 4 * (8 + 1)  # top_eigenpairs' passes × (degree + 1)
+
+
 def netmf_matrix(
     graph: Graph,
     window: int = 10,
@@ -157,6 +188,7 @@ def netmf_matrix(
     rank: int | None = 192,
     exact: bool = False,
     seed: int = 0,
+    progress: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """NetMF's matrix log(max(M, 1)) as a dense float32 array (n × n), see the package doc.
 
@@ -169,14 +201,15 @@ def netmf_matrix(
     better (a low-homophily block model: 0.99 micro-F1 against 0.38).  ``exact=True`` is
     the paper's f(S) over the whole spectrum (T sparse × dense products; for checks).
     Directed graphs go to :func:`directed_netmf_matrix`.  Rows and columns of isolated
-    nodes are 0.
+    nodes are 0.  ``progress(1)`` follows each step (:func:`netmf_steps` in all).
     """
+    progress = progress or (lambda _: None)
     if window < 1:
         raise ParameterError(f"--window must be at least 1, got {window}")
     if not negative > 0:
         raise ParameterError(f"--negative must be positive, got {negative}")
     if graph.directed:
-        return directed_netmf_matrix(graph, window, negative)
+        return directed_netmf_matrix(graph, window, negative, progress=progress)
     s, dinv, vol = _normalized(graph)
     n = graph.n
     if exact:
@@ -188,6 +221,7 @@ def netmf_matrix(
         for _ in range(window):
             x[diag] += 1.0
             x = np.asarray(s32 @ x)
+            progress(1)
         d32 = dinv.astype(np.float32)
         x *= d32[:, None]
         x *= d32[None, :] * np.float32(vol / (negative * window))
@@ -197,7 +231,7 @@ def netmf_matrix(
             rank = n
         if rank < 1:
             raise ParameterError(f"--rank must be at least 1, got {rank}")
-        evals, evecs, _ = two_sided_eigenpairs(s, min(rank, n), seed=seed)
+        evals, evecs, _ = two_sided_eigenpairs(s, min(rank, n), seed=seed, progress=progress)
         fl = _two_sided_filter(evals, window)
         left = (evecs * dinv[:, None]).astype(np.float32)  # D^-½ U
         m = (left * (fl * (vol / negative)).astype(np.float32)) @ left.T
@@ -208,7 +242,11 @@ def netmf_matrix(
 
 
 def directed_netmf_matrix(
-    graph: Graph, window: int = 10, negative: float = 1.0, teleport: float = TELEPORT
+    graph: Graph,
+    window: int = 10,
+    negative: float = 1.0,
+    teleport: float = TELEPORT,
+    progress: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """NetMF's matrix for a directed graph, log max(M, 1), dense float32 (n × n).
 
@@ -224,8 +262,9 @@ def directed_netmf_matrix(
     which for an undirected graph (π = d / vol(G)) is NetMF's vol(G)/(b T) Σ P^r D⁻¹.
     A sink co-occurs with the nodes that point at it, so it gets a real vector near them;
     only nodes with no edge at all have zero rows.  X by Horner's rule: T sparse × dense
-    n × n products (the restarts are rank-one updates).
+    n × n products (the restarts are rank-one updates); ``progress(1)`` follows each.
     """
+    progress = progress or (lambda _: None)
     a = graph.adjacency().tocsr()
     n = graph.n
     out_s = np.asarray(a.sum(axis=1)).ravel()
@@ -253,6 +292,7 @@ def directed_netmf_matrix(
     for _ in range(window):  # X ← P_α (I + X)
         x[diag] += 1.0
         x = np.asarray(p32 @ x) * np.float32(1.0 - teleport) + jump32[:, None] * x.sum(axis=0, keepdims=True)
+        progress(1)
     x /= pi.astype(np.float32)[None, :] * np.float32(2.0 * window * negative)
     m = x + x.T
     np.maximum(m, 1.0, out=m)
