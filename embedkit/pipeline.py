@@ -272,9 +272,9 @@ def _checked_method(graph: Graph, opts: GraphOptions) -> str:
     if graph.n_edges == 0:
         raise DataError(f"{graph.source}: the graph has no edges")
     method = resolve_method(graph, opts.method)
-    if method in ("netmf", "sparse") and graph.directed:
-        what = "NetMF" if method == "netmf" else "The sparse route"
-        raise ParameterError(f"{what} needs an undirected graph; use {param('method')} walks for a directed one")
+    if method == "sparse" and graph.directed:
+        m = param("method")
+        raise ParameterError(f"The sparse route needs an undirected graph; use {m} walks or netmf for a directed one")
     check_at_least("dim", opts.dim)
     if opts.dim > graph.n:
         raise ParameterError("dim", opts.dim, f"is too large for a graph of {graph.n:,} nodes", True)
@@ -366,7 +366,7 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
         vectors = spectral_vectors(y, opts.eig)
         del y
         timings["orthogonalise"] = time.perf_counter() - t
-    vectors[graph.degrees == 0] = 0.0
+    vectors[graph.edgeless] = 0.0  # a sink (in-edges only) keeps its vector
     params = {
         "kind": "graph",
         "corpus": graph.source,

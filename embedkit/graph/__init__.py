@@ -8,9 +8,16 @@ samples::
     M = vol(G) / (b T) · (Σ_{r=1..T} P^r) D⁻¹,    P = D⁻¹ A,  vol(G) = Σ_ij A_ij
       = vol(G) / b · D^-½ f(S) D^-½,                S = D^-½ A D^-½,  f(S) = (1/T) Σ_{r=1..T} S^r
 
-and factorises log(max(M, 1)) by truncated SVD — no sampling at all.  ``f(S)`` is computed
-exactly (T sparse × dense products) on small graphs, and through the top ``rank``
-eigenpairs of S (Chebyshev-filtered subspace iteration) on larger ones.
+and factorises log(max(M, 1)) by truncated SVD — no sampling at all.  ``f(S)`` is taken
+through the top ``rank`` eigenpairs of S (Chebyshev-filtered subspace iteration) and the
+negative eigenpairs that mirror them (:func:`~embedkit.graph.netmf.two_sided_eigenpairs`):
+a negative eigenvalue is structure between two sides of the graph (−1 exactly for a
+bipartite graph), which the window filter (1/T) Σ λ^r averages away — to exactly nothing
+for λ = −1 and an even T, so that a star's or a complete bipartite graph's matrix would be
+log 1 = 0 everywhere.  Kept negative eigenvalues are weighted by sign(λ) f(|λ|).  Which
+are kept is decided per graph without labels: the j-th most negative eigenvalue while its
+magnitude reaches the j-th non-trivial positive one.  Directed graphs have a closed form
+too, for PageRank's walk (:func:`~embedkit.graph.netmf.directed_netmf_matrix`).
 
 Why NetMF is the default, and its parameters (measured, see BENCHMARKS.md "## Graphs"):
 on BlogCatalog it reaches the quality targets that walk-based training misses (walks are
@@ -26,11 +33,12 @@ rank 192, dim 160 is the cheapest of the best.
 Three routes, and ``method="auto"`` picks one (:func:`embedkit.pipeline.embed_graph`):
 
 * ``netmf`` — the closed form above, a dense n × n float32 matrix: the best quality, chosen
-  up to :data:`embedkit.pipeline.NETMF_MAX_NODES` nodes (1.6 GB there; 4 TB at a million nodes).
+  up to :data:`embedkit.pipeline.NETMF_MAX_NODES` nodes (1.6 GB there; 4 TB at a million
+  nodes); directed graphs only when asked.
 * ``sparse`` — chosen for larger undirected graphs: NetMF's matrix for T = 1,
   log(max(vol(G)/b · A_ij / (d_i d_j), 1)), which has the non-zeros of A only, factorised
   by a randomized eigendecomposition (it is symmetric), then ProNE's *spectral
-  propagation* (Zhang et al., IJCAI 2019): a Chebyshev expansion of a Gaussian filter on
+  propagation* (ProNE: Zhang et al., IJCAI 2019): a Chebyshev expansion of a Gaussian filter on
   the normalized Laplacian brings back the higher-order proximity that T = 1 leaves out,
   and a small SVD of the n × d result re-orthogonalises it.  Every step is a sparse ×
   dense product or a dense n × d operation: memory grows with nnz(A) + n·d, not n².  It
@@ -47,13 +55,14 @@ Modules: :mod:`~embedkit.graph.types` (the :class:`Graph`), :mod:`~embedkit.grap
 """
 
 from .edges import read_edges
-from .netmf import netmf_matrix, netmf_steps, top_eigenpairs
+from .netmf import directed_netmf_matrix, netmf_matrix, netmf_steps, top_eigenpairs, two_sided_eigenpairs
 from .sparse import sparse_pmi_matrix, spectral_propagation, spectral_vectors
 from .types import Graph
 from .walks import random_walks, walks_to_id_blocks, write_walks
 
 __all__ = [
     "Graph",
+    "directed_netmf_matrix",
     "netmf_matrix",
     "netmf_steps",
     "random_walks",
@@ -62,6 +71,7 @@ __all__ = [
     "spectral_propagation",
     "spectral_vectors",
     "top_eigenpairs",
+    "two_sided_eigenpairs",
     "walks_to_id_blocks",
     "write_walks",
 ]

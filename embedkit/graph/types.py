@@ -60,14 +60,25 @@ class Graph:
             text += f" ({self.merged:,} duplicates merged)"
         return text
 
+    @property
+    def edgeless(self) -> np.ndarray:
+        """Boolean (n,): nodes with no edge in either direction (the only zero vectors)."""
+        has = self.degrees > 0
+        has[self.indices] = True
+        return ~has
+
     def isolated_note(self) -> str | None:
-        """A line reporting nodes without edges, or None."""
+        """A line reporting nodes without edges (or, directed, without out-edges), or None."""
         iso = self.isolated
         if not iso.size:
             return None
         some = ", ".join(repr(self.nodes[i]) for i in iso[:3])
-        what = "no outgoing edge" if self.directed else "no edge"
-        return f"{self.source}: {iso.size:,} node(s) with {what} (e.g. {some}); no walk leaves them"
+        if not self.directed:
+            return f"{self.source}: {iso.size:,} node(s) with no edge (e.g. {some}); they get zero vectors"
+        return (
+            f"{self.source}: {iso.size:,} sink node(s) with no outgoing edge (e.g. {some}); walks end there, "
+            "and they get vectors from the nodes that point at them"
+        )
 
     @classmethod
     def from_edges(
