@@ -28,6 +28,7 @@ import re
 import sys
 import tempfile
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from typing import BinaryIO
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import DataError, InputError, OutputError, ParameterError
+from .errors import DataError, EmbedkitWarning, InputError, OutputError, ParameterError
 
 STDIO = "-"
 
@@ -90,8 +91,11 @@ def open_binary(path: str | os.PathLike) -> BinaryIO:
     if str(path) == STDIO:
         stdin = sys.stdin.buffer
         peek = getattr(stdin, "peek", None)
-        opener = _opener(peek(16)[:16]) if peek is not None else None
-        return opener(stdin, "rb") if opener is not None else stdin  # type: ignore[return-value]
+        kind = compression(peek(16)[:16]) if peek is not None else None
+        if kind is None:
+            return stdin  # type: ignore[return-value]
+        warnings.warn(f"<stdin>: {kind} data, read decompressed", EmbedkitWarning, stacklevel=2)
+        return _opener(peek(16)[:16])(stdin, "rb")  # type: ignore[return-value]
     p = check_readable(path)
     try:
         with open(p, "rb") as f:

@@ -210,6 +210,8 @@ def test_gzip_data_on_stdin_and_without_a_suffix(cli, tmp_path):
         [sys.executable, "-m", "embedkit.cli", "tokenize", "-"], input=data, capture_output=True, timeout=120
     )
     assert r.returncode == 0 and r.stdout == b"hello world\nhello\n", r.stderr
+    # recognised and said so, once
+    assert r.stderr.decode().splitlines() == ["embedkit: warning: <stdin>: gzip data, read decompressed"]
     p = tmp_path / "corpus.txt"  # gzip data whatever the name
     p.write_bytes(data)
     assert cli("tokenize", p).stdout == "hello world\nhello\n"
