@@ -19,6 +19,7 @@ import typer
 
 from . import __version__
 from .errors import DataError, EmbedkitError, InputError, ParameterError
+from .features import DEFAULT_MODE
 from .pipeline import WordOptions
 
 app = typer.Typer(
@@ -1204,6 +1205,35 @@ def evaluate_analogy(
         r = ev.analogy(emb, ev.read_analogies(f), restrict=restrict)
         rows.append({"file": f, "3cosadd": r.add, "3cosmul": r.mul, "found": r.found, "total": r.total})
     _render_rows(rows, "analogy", as_json)
+
+
+@evaluate_app.command("sts")
+@handles_errors
+def evaluate_sts(
+    files: Annotated[list[str], typer.Argument(help="Sentence-pair files: 'score<TAB>sentence1<TAB>sentence2' lines.")],
+    model: ModelOpt = None,
+    mode: Annotated[
+        str, typer.Option("--mode", help="Sentence-feature mode (see sentence-features); '+' concatenates.")
+    ] = DEFAULT_MODE,
+    as_json: JsonOpt = False,
+) -> None:
+    """Semantic textual similarity: Pearson and Spearman (× 100) of the two sentences' cosine
+    against the gold scores, per file and averaged over the files (SentEval's convention).
+
+    What the mode fits (SIF's common component, …) is fitted on each file's sentences.
+
+    Example: [bold]embedkit evaluate sts sts12.*.tsv -m model.ekm[/bold]
+    """
+    from . import evaluate as ev
+
+    pairs = [ev.read_sts_pairs(f) for f in files]  # every file is checked before any work
+    emb = find_model(model)
+    results = ev.sts_files(emb, pairs, mode)
+    rows = [
+        {"file": r.file, "pearson": r.pearson, "spearman": r.spearman, "pairs": r.pairs, "unknown": r.unknown}
+        for r in results
+    ]
+    _render_rows(rows, f"semantic textual similarity ({mode}; Pearson, Spearman × 100)", as_json)
 
 
 # -- graph evaluation -----------------------------------------------------------------

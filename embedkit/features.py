@@ -59,6 +59,8 @@ from .text import Tokenizer
 from .vectors import Embedding
 
 MODES = ("mean", "sif", "pcs")
+#: The mode used when none is given (chosen by measurement: BENCHMARKS.md, "Sentence features").
+DEFAULT_MODE = "mean"
 
 #: Floats held at once by one padded batch of the pcs mode (batch × length × dim).
 _PCS_BATCH_FLOATS = 1 << 24
