@@ -13,15 +13,14 @@ Protocols (as in the benchmark literature and ``../shared/data/README.md``):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import spearmanr
 
 from .errors import DataError, ParameterError
-from .files import display_name
-from .text import numbered_lines
+from .graph import Graph
+from .io import display_name, numbered_lines
 from .vectors import Embedding, analogy_scores
 
 
@@ -86,6 +85,8 @@ def read_analogies(path: str) -> list[tuple[str, str, str, str]]:
 
 def word_similarity(emb: Embedding, pairs: list[tuple[str, str, float]]) -> SimilarityResult:
     """Spearman ρ of cosine against human scores on the pairs found (case folded)."""
+    from scipy.stats import spearmanr  # about a second to import: only when used
+
     index = emb.index
     u = emb.unit
     gold, pred = [], []
@@ -200,20 +201,20 @@ def read_sts_pairs(path: str) -> STSPairs:
     return STSPairs(name, np.asarray(scores, dtype=np.float64), first, second)
 
 
-def sts(emb: Embedding, pairs: STSPairs, mode: str | None = None, **options) -> STSResult:
+def sts(pairs: STSPairs, features: Callable[[list[str]], np.ndarray]) -> STSResult:
     """Pearson r and Spearman ρ (× 100) of the two sentences' cosine against the gold scores.
 
-    Features are :class:`embedkit.features.SentenceFeatures` of ``mode`` (default: the
-    default mode), fitted on the 2n sentences of the file. A pair in which a sentence has
-    no word of the model scores cosine 0 and is counted in ``unknown``. With fewer than two
-    pairs, or constant scores or cosines, the correlations are nan.
+    ``features(lines)`` gives one row per line for the 2n sentences of the file, first
+    sides then second sides, fitting what it fits on them — e.g.
+    ``SentenceFeatures(emb, mode).fit_transform`` (:mod:`embedkit.features`). A pair in
+    which a sentence's row is zero (no word of the model) scores cosine 0 and is counted in
+    ``unknown``. With fewer than two pairs, or constant scores or cosines, the correlations
+    are nan.
     """
-    from .features import DEFAULT_MODE, SentenceFeatures
+    from scipy.stats import spearmanr
 
-    feats = SentenceFeatures(emb, DEFAULT_MODE if mode is None else mode, **options)
     n = len(pairs.scores)
-    enc = feats.encode(pairs.first + pairs.second)
-    x = np.asarray(feats.fit(enc).transform(enc), dtype=np.float64)
+    x = np.asarray(features(pairs.first + pairs.second), dtype=np.float64)
     a, b = x[:n], x[n:]
     na, nb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
     ok = (na > 0) & (nb > 0)
@@ -226,10 +227,11 @@ def sts(emb: Embedding, pairs: STSPairs, mode: str | None = None, **options) -> 
     return STSResult(pairs.name, pearson, spearman, n, int((~ok).sum()))
 
 
-def sts_files(emb: Embedding, pairs: list[STSPairs], mode: str | None = None, **options) -> list[STSResult]:
-    """:func:`sts` of each file, then (for two files or more) a row ``"average"``: the
-    unweighted mean of the files' Pearson and Spearman (SentEval's "mean"), their pairs summed."""
-    out = [sts(emb, p, mode, **options) for p in pairs]
+def sts_files(pairs: list[STSPairs], features: Callable[[list[str]], np.ndarray]) -> list[STSResult]:
+    """:func:`sts` of each file (``features`` fitted on each file's sentences in turn), then,
+    for two files or more, a row ``"average"``: the unweighted mean of the files' Pearson
+    and Spearman (SentEval's "mean"), their pairs summed."""
+    out = [sts(p, features) for p in pairs]
     if len(out) > 1:
         out.append(
             STSResult(
@@ -411,8 +413,6 @@ def node_classification(
     from sklearn.multiclass import OneVsRestClassifier
     from sklearn.preprocessing import MultiLabelBinarizer
 
-    from .errors import ParameterError
-
     if repeats < 1:
         raise ParameterError(f"--repeats must be at least 1, got {repeats}")
     for f in train_fractions:
@@ -479,9 +479,6 @@ def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
     (m, 2) int64 sampled uniformly among the node pairs that are not edges).
     """
     import scipy.sparse as sp
-
-    from .errors import ParameterError
-    from .graph import Graph
 
     if not 0.0 < test_fraction < 1.0:
         raise ParameterError(f"--test-fraction must be in (0, 1), got {test_fraction}")

@@ -7,6 +7,7 @@ import pytest
 
 from embedkit.errors import DataError
 from embedkit.evaluate import read_sts_pairs, sts, sts_files
+from embedkit.features import SentenceFeatures
 from embedkit.vectors import Embedding
 
 WORDS = ["king", "queen", "man", "woman", "apple"]
@@ -33,7 +34,7 @@ def _pearson(x, y):
 
 def test_pearson_and_spearman_by_hand(tiny, tmp_path):
     (tmp_path / "p.tsv").write_text(PAIRS)
-    r = sts(tiny, read_sts_pairs(str(tmp_path / "p.tsv")), "mean")
+    r = sts(read_sts_pairs(str(tmp_path / "p.tsv")), SentenceFeatures(tiny, "mean").fit_transform)
     assert r.pairs == 4 and r.unknown == 1
     assert r.pearson == pytest.approx(_pearson(COS, GOLD), abs=1e-4)
     # ranks: cosines (4, 1.5, 3, 1.5), gold (4, 3, 2, 1): Σ dx·dy = 3, Σ dx² = 4.5, Σ dy² = 5
@@ -77,11 +78,12 @@ def test_average_is_the_unweighted_mean_of_the_files(tiny, tmp_path):
     (tmp_path / "a.tsv").write_text(PAIRS)
     (tmp_path / "b.tsv").write_text("1\tking\tqueen\n3\tman\twoman\n5\tapple\tapple\n")
     pairs = [read_sts_pairs(str(tmp_path / f)) for f in ("a.tsv", "b.tsv")]
-    a, b, avg = sts_files(tiny, pairs, "mean")
+    mean = SentenceFeatures(tiny, "mean").fit_transform
+    a, b, avg = sts_files(pairs, mean)
     assert avg.file == "average" and avg.pairs == 7 and avg.unknown == 1
     assert avg.pearson == pytest.approx((a.pearson + b.pearson) / 2)
     assert avg.spearman == pytest.approx((a.spearman + b.spearman) / 2)
-    assert len(sts_files(tiny, pairs[:1], "mean")) == 1  # one file: no average row
+    assert len(sts_files(pairs[:1], mean)) == 1  # one file: no average row
 
 
 def test_cli_json_and_errors(cli, tiny, tmp_path):
