@@ -696,12 +696,22 @@ def sentence_features_cmd(
     input: Annotated[str, typer.Argument(help="Text, one sentence or document a line ('-' for stdin).")] = "-",
     model: ModelOpt = None,
     mode: Annotated[
-        str, typer.Option("--mode", help="mean, sif or pcs; join several with '+' to concatenate (sif+pcs).")
-    ] = "mean",
+        str,
+        typer.Option(
+            "--mode",
+            help="usif-oov (default), usif, sif, mean, gem, pmeans or pcs; join several with '+' to concatenate.",
+        ),
+    ] = DEFAULT_MODE,
     output: OutputOpt = "-",
     fmt: Annotated[FeatureFormat, typer.Option("--format", "-f", help="tsv (text) or npy.")] = FeatureFormat.tsv,
     sif_a: Annotated[float, typer.Option("--sif-a", help="SIF smoothing a in a / (a + p(w)).")] = 1e-3,
-    remove: Annotated[int, typer.Option("--remove", help="SIF: common components to remove.")] = 1,
+    remove: Annotated[
+        Optional[int],
+        typer.Option("--remove", help="sif / usif: common components to remove [default: 1 for sif, 5 for usif]."),
+    ] = None,
+    abtt: Annotated[
+        int, typer.Option("--abtt", help="First remove the mean and top ABTT directions of the word vectors.")
+    ] = 0,
     k: Annotated[int, typer.Option("--k", "-k", help="pcs: principal directions per line.")] = 2,
     dim: Annotated[
         Optional[int], typer.Option("--dim", help="Project the features on their top DIM principal directions.")
@@ -735,7 +745,7 @@ def sentence_features_cmd(
     if fit_on is not None and load_fit is not None:
         raise ParameterError("give --fit-on or --load-fit, not both")
     emb = find_model(model)
-    feats = SentenceFeatures(emb, mode, a=sif_a, remove=remove, k=k, dim=dim, unit=unit)
+    feats = SentenceFeatures(emb, mode, a=sif_a, remove=remove, k=k, dim=dim, unit=unit, abtt=abtt)
     lines = read_lines(input)
     if not lines:
         raise DataError(f"{display_name(input)}: no lines to turn into features (the input is empty)")
@@ -759,8 +769,9 @@ def sentence_features_cmd(
         advance(len(lines))
     with reporter.stage("writing", None, unit="steps"):
         write_table(output, x, fmt=fmt.value)
-    if enc.n_empty:
-        typer.echo(f"embedkit: {enc.n_empty} of {enc.n_lines} lines had no known word (zero rows)", err=True)
+    n_zero = int((~x.any(axis=1)).sum())
+    if n_zero:
+        typer.echo(f"embedkit: {n_zero} of {enc.n_lines} lines had no known word (zero rows)", err=True)
     _note(quiet or not sys.stderr.isatty(), f"embedkit: {x.shape[0]} lines × {x.shape[1]} features ({mode})")
 
 
