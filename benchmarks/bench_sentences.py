@@ -69,7 +69,7 @@ def sts_sets() -> dict[str, list]:
 
 
 def evaluate(features, sts, ag, crd, cv: bool) -> dict:
-    """features(lines, fit_lines) → (n, d): fitted on fit_lines, applied to lines."""
+    """features(lines, fit_lines) → (n, d): fitted on fit_lines (a prefix of lines), applied to lines."""
     out = {}
     for year, pairs in sts.items():
         out[year] = sts_files(pairs, lambda lines: features(lines, lines))[-1].pearson
@@ -108,6 +108,7 @@ def main() -> None:
     ap.add_argument("--modes", help="comma-separated modes (default: every mode and a few concatenations)")
     ap.add_argument("--dim", type=int, help="also project each mode on its top DIM directions (--dim)")
     ap.add_argument("--no-cv", action="store_true", help="skip CR's 10-fold cross-validation")
+    ap.add_argument("--no-reference", action="store_true", help="skip the ref_sif.py rows")
     ap.add_argument("--json", help="also write the figures here")
     args = ap.parse_args()
 
@@ -118,7 +119,8 @@ def main() -> None:
         emb = train_words(str(DATA / "corpora" / "dictwiki.txt.gz"), WordOptions())
         train_s = time.perf_counter() - t
     sts, ag, crd = sts_sets(), agnews(), cr()
-    rows = [(f"{name} (ref_sif.py)", reference_features(emb, name.lower())) for name in ("SIF", "uSIF")]
+    refs = () if args.no_reference else ("SIF", "uSIF")
+    rows = [(f"{n} (ref_sif.py)", reference_features(emb, n.lower())) for n in refs]
     modes = args.modes.split(",") if args.modes else ROWS
     rows += [(m, embedkit_features(emb, m)) for m in modes]
     if args.dim:

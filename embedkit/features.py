@@ -1,26 +1,46 @@
-"""Sentence and document features from word vectors: mean, SIF, top principal components.
+"""Sentence and document features from word vectors: uSIF, SIF, mean, GEM, power means, principal components.
 
 Every line of text becomes one fixed-length row, in order.  Lines are tokenized as the
 model's corpus was (its ``pattern`` / ``lowercase`` parameters), mapped to word ids once,
 and kept as a sparse (lines × vocabulary) count matrix, so weighted averages are a single
 sparse-dense product rather than a Python loop per sentence.
 
-Modes (``mode`` may join several with ``+``, e.g. ``"sif+pcs"``, to concatenate them):
+Modes (``mode`` may join several with ``+``, e.g. ``"usif-oov+pmeans"``, to concatenate
+them; each part is then scaled to unit length per line).  p(w) is a word's relative
+frequency in the model's corpus (the model's counts; imported vectors need
+``embedkit import --counts``).
 
-``mean``
-    The average of the vectors of the line's known tokens (repeats count).  Shape (n, d).
+``usif-oov`` (the default)
+    ``usif`` in which a token outside the vocabulary is not dropped but counts as a fixed
+    random unit direction of its own (:func:`unknown_vectors`, hashed from the word), with
+    the weight of a word of probability 0.  Two sentences that share a name the vectors
+    never saw ("vodafone", "assad") match on it; different unknown words are nearly
+    orthogonal.  Chosen by measurement (BENCHMARKS.md, "Sentence features").  Shape (n, d).
+``usif``
+    Unsupervised SIF (Ethayarajh 2018): unit-length word vectors weighted a / (a/2 + p(w)),
+    a set from the vocabulary (:func:`usif_weights`), averaged; then the first ``remove``
+    (5) principal directions of the *fitting* lines' averages (uncentred) removed, each in
+    proportion λ_i = σ_i² / Σ σ_j².  Shape (n, d).
 ``sif``
     Smooth inverse frequency (Arora, Liang & Ma 2017): the average of the token vectors
-    weighted by a / (a + p(w)), p(w) the word's relative frequency in the model's corpus,
-    then with the projection on the first ``remove`` principal directions of the *training*
-    sentences' weighted averages (the "common component", uncentred, as in the paper)
-    subtracted.  :meth:`SentenceFeatures.fit` estimates those directions once; the same
-    directions are then removed from every later batch (e.g. the test sentences).  Shape (n, d).
+    weighted by a / (a + p(w)), then with the projection on the first ``remove`` (1)
+    principal directions of the *training* sentences' weighted averages (the "common
+    component", uncentred, as in the paper) subtracted.  Shape (n, d).
+``mean``
+    The average of the vectors of the line's known tokens (repeats count).  Shape (n, d).
+``gem``
+    Geometric embedding (Yang, Zhu & Chen 2019): words weighted by how much new direction
+    each brings to the span of its context (Gram–Schmidt), and the line's share of the
+    corpus's principal subspace removed (:func:`gem`).  Shape (n, d).
+``pmeans``
+    Power means p = 1, +∞, −∞ of the token vectors — mean, max, min — concatenated (Rücklé
+    et al. 2018).  Shape (n, 3d).
 ``pcs``
     The top ``k`` principal directions of the line's matrix of token vectors X (n_tokens × d),
     i.e. the right singular vectors v_1..v_k of X (not centred, so v_1 follows the bulk of
     the words and the mean), each scaled by σ_i / √n_tokens (its root-mean-square share of
-    the words), concatenated.  Shape (n, k·d).
+    the words), concatenated.  Shape (n, k·d).  Kept as the lecture's baseline: it loses to
+    every other mode on every benchmark measured (BENCHMARKS.md).
 
     *Sign*: a singular vector is only defined up to sign; each v_i is turned so that the
     line's words score positively on it on the whole, vᵢ · Σⱼ xⱼ ≥ 0; when that sum is
@@ -28,14 +48,20 @@ Modes (``mode`` may join several with ``+``, e.g. ``"sif+pcs"``, to concatenate 
     *Fewer than k words*: a line with r < k known tokens (rank ≤ r) has only r directions;
     the others are zero vectors (the feature is zero-padded), so every row has length k·d.
 
-A line that is empty or has no known word gets a row of zeros in every mode.
+What a mode learns from text (common components, GEM's subspace) is estimated once by
+:meth:`SentenceFeatures.fit` and then applied unchanged to every later batch (e.g. the test
+sentences).  ``abtt = D`` first makes the word vectors "all but the top" (Mu & Viswanath
+2018: mean and top D principal directions removed).
+
+A line that is empty or has no known word gets a row of zeros in every mode (in
+``usif-oov``: no word at all).
 
 ``dim = m`` then projects the (concatenated) features on their top ``m`` principal
-directions, fitted with the SIF component on the training lines (centred PCA,
+directions, fitted with the rest on the training lines (centred PCA,
 :func:`embedkit.linalg.pca`): fewer, decorrelated features, which a lightly regularised
 classifier overfits less (BENCHMARKS.md, "Sentence features").  Empty lines stay zero rows.
 
-What :meth:`SentenceFeatures.fit` learns (the SIF components and the projection) is saved
+What :meth:`SentenceFeatures.fit` learns (components, subspace, projection) is saved
 with :meth:`SentenceFeatures.save_fit` and reloaded with :meth:`SentenceFeatures.load_fit`,
 so test sentences get exactly the training transformation.
 """
