@@ -82,12 +82,13 @@ from threadpoolctl import threadpool_limits
 from .errors import DataError, InputError, ParameterError
 from .io import atomic_output, check_readable
 from .linalg import PCAResult, pca
+from .options import DEFAULT_FEATURE_MODE, FEATURE_MODES
 from .tokenize import Tokenizer
 from .vectors import Embedding
 
-MODES = ("mean", "sif", "usif", "usif-oov", "gem", "pmeans", "pcs")
+MODES = FEATURE_MODES
 #: The mode used when none is given (chosen by measurement: BENCHMARKS.md, "Sentence features").
-DEFAULT_MODE = "usif-oov"
+DEFAULT_MODE = DEFAULT_FEATURE_MODE
 #: Modes whose features need :meth:`SentenceFeatures.fit` (common components, GEM's subspace).
 _FITTED = ("sif", "usif", "usif-oov", "gem")
 
@@ -192,8 +193,8 @@ def _probabilities(counts: np.ndarray | None) -> np.ndarray:
     total = c.sum()
     if total <= 0:
         raise DataError(
-            "the model keeps no word counts, and SIF / uSIF weights need them: train it with embedkit, "
-            "or give the counts when importing vectors (embedkit import --counts)"
+            "the model keeps no word counts; SIF / uSIF weighting needs them (train it with embedkit, "
+            "or import the vectors with their counts: embedkit import VECTORS --counts VOCAB)"
         )
     return c / total
 
