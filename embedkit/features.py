@@ -79,9 +79,9 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from .errors import DataError, InputError, ParameterError
+from .errors import DataError, InputError, ParameterError, check_at_least, check_positive, param
 from .io import atomic_output, check_readable
-from .linalg import PCAResult, pca
+from .linalg import PCAResult, fix_signs, pca
 from .options import DEFAULT_FEATURE_MODE, FEATURE_MODES
 from .tokenize import Tokenizer
 from .vectors import Embedding
@@ -101,7 +101,7 @@ def parse_mode(mode: str) -> list[str]:
     parts = [p.strip() for p in str(mode).split("+")]
     bad = [p for p in parts if p not in MODES]
     if not parts or bad:
-        raise ParameterError(f"--mode must be one of {', '.join(MODES)} (or several joined by '+'), got {mode!r}")
+        raise ParameterError("mode", mode, f"must be one of {', '.join(MODES)} (or several joined by '+')")
     return parts
 
 
@@ -204,8 +204,7 @@ def sif_weights(counts: np.ndarray | None, a: float = 1e-3) -> np.ndarray:
 
     Arora, Liang & Ma (2017), "A simple but tough-to-beat baseline for sentence embeddings".
     """
-    if not a > 0:
-        raise ParameterError(f"--sif-a must be positive, got {a}")
+    check_positive("sif_a", a)
     return (a / (a + _probabilities(counts))).astype(np.float32)
 
 
@@ -216,8 +215,7 @@ def usif_weights(counts: np.ndarray | None, n: int = 11) -> tuple[np.ndarray, fl
     with Z = V/2 and α the share of the V words whose p(w) exceeds 1 − (1 − 1/V)^n, the
     chance that a word is seen at all in a sentence of ``n`` words (n = 11, the paper's).
     """
-    if n < 1:
-        raise ParameterError(f"uSIF sentence length n must be at least 1, got {n}")
+    check_at_least("usif_n", n)
     p = _probabilities(counts)
     v = len(p)
     alpha = np.count_nonzero(p > 1.0 - (1.0 - 1.0 / v) ** n) / v
@@ -245,13 +243,12 @@ def unknown_vectors(words: Sequence[str], dim: int) -> np.ndarray:
 def abtt_vectors(vectors: np.ndarray, d: int) -> np.ndarray:
     """All-but-the-top (Mu & Viswanath 2018): the vectors minus their mean and their
     projection on the top ``d`` principal directions of the vocabulary; float32, same shape."""
-    if d < 0:
-        raise ParameterError(f"--abtt must be non-negative, got {d}")
+    check_at_least("abtt", d, 0)
     x = np.asarray(vectors, dtype=np.float64)
     x = x - x.mean(axis=0)
     if d:
         if d >= x.shape[1]:
-            raise ParameterError(f"--abtt {d} must be less than the {x.shape[1]} dimensions")
+            raise ParameterError("abtt", d, f"must be less than the {x.shape[1]} dimensions")
         with threadpool_limits(1):
             evals, evecs = np.linalg.eigh(x.T @ x)
         top = evecs[:, np.argsort(evals)[::-1][:d]]
@@ -289,18 +286,15 @@ def _row_average(counts: sp.csr_matrix, vectors: np.ndarray, weights: np.ndarray
 
 def common_components(x: np.ndarray, n: int = 1) -> np.ndarray:
     """The first ``n`` right singular vectors of x (rows × d), not centred: shape (n, d)."""
-    if n < 0:
-        raise ParameterError(f"--remove must be non-negative, got {n}")
+    check_at_least("remove", n, 0)
     if n == 0:
         return np.zeros((0, x.shape[1]), dtype=np.float32)
     if n > min(x.shape):
-        raise ParameterError(f"--remove {n} is more than the {min(x.shape)} directions of the fitting sentences")
+        raise ParameterError("remove", n, f"is more than the {min(x.shape)} directions of the fitting sentences", True)
     x64 = np.asarray(x, dtype=np.float64)
     with threadpool_limits(1):
         evals, evecs = np.linalg.eigh(x64.T @ x64)  # d × d: cheap whatever the number of rows
-    comps = evecs[:, np.argsort(evals)[::-1][:n]].T
-    idx = np.argmax(np.abs(comps), axis=1)
-    comps *= np.sign(comps[np.arange(n), idx])[:, None]
+    comps = fix_signs(evecs[:, np.argsort(evals)[::-1][:n]]).T
     return comps.astype(np.float32)
 
 
@@ -315,8 +309,7 @@ def principal_directions(
     n × n Gram matrices X Xᵀ (or the d × d matrix Xᵀ X for lines longer than d) are
     diagonalised in one batched call per group.
     """
-    if k < 1:
-        raise ParameterError(f"--k must be at least 1, got {k}")
+    check_at_least("k", k)
     out = np.zeros((enc.n_lines, k, vectors.shape[1]), dtype=np.float32)
     for lines, x, n in _padded_lines(vectors, enc, weights):
         out[lines] = _top_directions(x, k, n)
@@ -368,8 +361,7 @@ def _cubed_spectrum(x: np.ndarray) -> np.ndarray:
 def gem_subspace(vectors: np.ndarray, enc: EncodedLines, k: int = 45) -> tuple[np.ndarray, np.ndarray]:
     """GEM's principal subspace of a set of lines: the top ``k`` right singular vectors
     (k, d) and singular values (k,) of the matrix whose rows are the lines' Σ_i σ_i³ v_i."""
-    if k < 1:
-        raise ParameterError(f"GEM directions k must be at least 1, got {k}")
+    check_at_least("gem_k", k)
     rows = np.zeros((enc.n_lines, vectors.shape[1]))
     for lines, x, _ in _padded_lines(vectors, enc):
         rows[lines] = _cubed_spectrum(x)
@@ -526,16 +518,16 @@ class SentenceFeatures:
     ) -> None:
         self.emb = emb
         self.modes = parse_mode(mode)
-        if k < 1:
-            raise ParameterError(f"--k must be at least 1, got {k}")
-        if remove is not None and remove < 0:
-            raise ParameterError(f"--remove must be non-negative, got {remove}")
-        if min(gem_k, gem_r, gem_window) < 1:
-            raise ParameterError(f"GEM's k, r and window must be at least 1, got {gem_k}, {gem_r}, {gem_window}")
+        check_at_least("k", k)
+        if remove is not None:
+            check_at_least("remove", remove, 0)
+        check_at_least("gem_k", gem_k)
+        check_at_least("gem_r", gem_r)
+        check_at_least("gem_window", gem_window)
         self.a, self.remove, self.k = a, remove, k
         self.pcs_weighted, self.unit = pcs_weighted, unit
-        if dim is not None and dim < 1:
-            raise ParameterError(f"--dim must be at least 1, got {dim}")
+        if dim is not None:
+            check_at_least("dim", dim)
         self.dim = dim
         self.abtt, self.usif_n = abtt, usif_n
         self.gem_k, self.gem_r, self.gem_window = gem_k, gem_r, gem_window
@@ -647,10 +639,31 @@ class SentenceFeatures:
             x = x[np.abs(x).sum(axis=1) > 0]
             if self.dim > min(x.shape):
                 raise ParameterError(
-                    f"--dim {self.dim} is more than the {min(x.shape)} directions of the fitting lines"
+                    "dim", self.dim, f"is more than the {min(x.shape)} directions of the fitting lines", True
                 )
             self.pca_ = pca(x, self.dim)
         return self
+
+    def fit_or_load(
+        self,
+        lines: Sequence[str] | EncodedLines,
+        fit_on: Sequence[str] | EncodedLines | None = None,
+        load_fit: str | None = None,
+    ) -> int | None:
+        """Get ready to transform ``lines``: read a fit saved by :meth:`save_fit`
+        (``load_fit``), or, when the mode needs one, fit on ``fit_on`` lines (default:
+        ``lines`` themselves).  Returns how many lines were fitted on (None when nothing
+        was fitted), so that a caller can warn about a fit on very few."""
+        if fit_on is not None and load_fit is not None:
+            raise ParameterError(f"give {param('fit_on')} or {param('load_fit')}, not both")
+        if load_fit is not None:
+            self.load_fit(load_fit)
+            return None
+        if not self.needs_fit:
+            return None
+        enc = self.encode(fit_on if fit_on is not None else lines)
+        self.fit(enc)
+        return enc.n_lines
 
     def transform(self, lines: Sequence[str] | EncodedLines) -> np.ndarray:
         """Features of shape (n_lines, dim_out), float32; lines with no word → zeros."""
@@ -740,7 +753,9 @@ class SentenceFeatures:
         except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise InputError(f"{p}: not a sentence-features fit file ({exc})") from None
         mine = self._config()
-        diff = [f"{key} {config.get(key)!r} (here {mine[key]!r})" for key in mine if config.get(key) != mine[key]]
+        diff = [
+            f"{param(key)} {config.get(key)!r} (here {mine[key]!r})" for key in mine if config.get(key) != mine[key]
+        ]
         if diff:
             raise ParameterError(f"{p} was fitted with other options: {', '.join(diff)}")
         comps, mean = arrays.pop("pca_components", None), arrays.pop("pca_mean", None)
