@@ -50,13 +50,14 @@ def test_non_utf8_bytes_in_a_corpus(cli, tmp_path):
     p = tmp_path / "latin1.txt"
     p.write_bytes("caf\xe9 au lait\n".encode("latin-1"))
     out = tmp_path / "m.ekm"
-    check(cli("train-words", p, "-o", out), 4, "latin1.txt: not UTF-8 text (bad byte at offset 3", out=out)
+    message = "latin1.txt, line 1: not UTF-8 text: bytes E9"
+    check(cli("train-words", p, "-o", out), 4, message, "--errors replace", out=out)
 
 
 def test_binary_file_as_a_corpus(cli, tmp_path):
     p = tmp_path / "blob.bin"
     p.write_bytes(bytes(range(256)) * 4)
-    check(cli("vocab", p), 4, "blob.bin: not UTF-8 text")
+    check(cli("vocab", p), 4, "blob.bin, line 2: not UTF-8 text: bytes 80")
 
 
 def test_empty_input_on_stdin(cli, tmp_path):
