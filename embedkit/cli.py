@@ -1038,12 +1038,13 @@ def sentence_features_cmd(
     input: Annotated[str, typer.Argument(help="Text, one sentence or document a line ('-' for stdin).")] = "-",
     model: ModelOpt = None,
     mode: Annotated[
-        str,
+        Optional[str],
         typer.Option(
             "--mode",
-            help=f"{', '.join(FEATURE_MODES)}; join several with '+' to concatenate (each part unit length).",
+            help=f"{', '.join(FEATURE_MODES)}; join several with '+' to concatenate (each part unit length) "
+            f"[default: {DEFAULT_FEATURE_MODE}; mean for a model without word counts].",
         ),
-    ] = DEFAULT_FEATURE_MODE,
+    ] = None,
     output: OutputOpt = "-",
     fmt: Annotated[FeatureFormat, typer.Option("--format", "-f", help="tsv (text) or npy.")] = "tsv",
     sif_a: Annotated[float, typer.Option("--sif-a", help="SIF smoothing a in a / (a + p(w)).")] = 1e-3,
@@ -1098,6 +1099,9 @@ def sentence_features_cmd(
     feats = SentenceFeatures(
         emb, mode, a=sif_a, remove=remove, k=k, dim=dim, unit=unit, tokenizer=tokenizer, abtt=abtt
     )
+    if feats.fell_back:
+        _note(quiet, f"embedkit: the model keeps no word counts: mode mean ({DEFAULT_FEATURE_MODE} needs them)")
+    mode = "+".join(feats.modes)
     lines = read_lines(input)
     if not lines:
         raise DataError(f"{display_name(input)}: no lines to turn into features (the input is empty)")
@@ -1621,8 +1625,12 @@ def evaluate_sts(
     files: Annotated[list[str], typer.Argument(help="Sentence-pair files: 'score<TAB>sentence1<TAB>sentence2' lines.")],
     model: ModelOpt = None,
     mode: Annotated[
-        str, typer.Option("--mode", help="Sentence-feature mode (see sentence-features); '+' concatenates.")
-    ] = DEFAULT_FEATURE_MODE,
+        Optional[str],
+        typer.Option(
+            "--mode",
+            help=f"Sentence-feature mode (see sentence-features) [default: {DEFAULT_FEATURE_MODE}; mean w/o counts].",
+        ),
+    ] = None,
     output_format: str | None = None,
 ) -> None:
     """Semantic textual similarity: Pearson and Spearman (× 100) of the two sentences' cosine
@@ -1637,7 +1645,9 @@ def evaluate_sts(
 
     pairs = [ev.read_sts_pairs(f) for f in files]  # every file is checked before any work
     emb = find_model(model)
-    results = ev.sts_files(pairs, SentenceFeatures(emb, mode).fit_transform)
+    feats = SentenceFeatures(emb, mode)
+    mode = "+".join(feats.modes)
+    results = ev.sts_files(pairs, feats.fit_transform)
     rows = [
         {"file": r.file, "pearson": r.pearson, "spearman": r.spearman, "pairs": r.pairs, "unknown": r.unknown}
         for r in results

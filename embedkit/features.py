@@ -491,7 +491,8 @@ class SentenceFeatures:
     Parameters
     ----------
     emb : Embedding
-    mode : one of :data:`MODES`, or several joined by "+" (concatenated in that order)
+    mode : one of :data:`MODES`, or several joined by "+" (concatenated in that order);
+        None: :data:`DEFAULT_MODE`, or ``mean`` for a model without word counts (``fell_back``)
     a : float — SIF smoothing a in a / (a + p(w))
     remove : int or None — common components to remove in ``sif`` (default 1) and
         ``usif`` / ``usif-oov`` (default 5), fitted by :meth:`fit`
@@ -515,7 +516,7 @@ class SentenceFeatures:
     def __init__(
         self,
         emb: Embedding,
-        mode: str = DEFAULT_MODE,
+        mode: str | None = None,
         a: float = 1e-3,
         remove: int | None = None,
         k: int = 2,
@@ -530,6 +531,11 @@ class SentenceFeatures:
         gem_window: int = 7,
     ) -> None:
         self.emb = emb
+        #: True when no mode was given and the model keeps no word counts, so that the
+        #: default (which weights words by frequency) gave way to ``mean``
+        self.fell_back = mode is None and (emb.counts is None or not np.asarray(emb.counts).sum() > 0)
+        if mode is None:
+            mode = "mean" if self.fell_back else DEFAULT_MODE
         self.modes = parse_mode(mode)
         check_at_least("k", k)
         if remove is not None:

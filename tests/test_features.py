@@ -289,6 +289,10 @@ def test_weighted_modes_without_counts_name_import_counts():
         with pytest.raises(DataError, match="embedkit import VECTORS --counts"):
             SentenceFeatures(emb, mode)
     assert SentenceFeatures(emb, "mean").transform(["king"]).any()
+    # no mode given: the default needs counts, so a model without them falls back to mean
+    f = SentenceFeatures(emb)
+    assert f.fell_back and f.modes == ["mean"]
+    assert not SentenceFeatures(Embedding(WORDS, VECTORS, COUNTS)).fell_back
 
 
 @pytest.mark.parametrize("mode", ["usif-oov", "gem", "usif+pmeans"])
