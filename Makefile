@@ -30,7 +30,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_words.py
 	$(BIN)/python benchmarks/bench_graph.py
-	$(BIN)/python benchmarks/bench_features.py --quick
+	$(BIN)/python benchmarks/bench_sentences.py --modes usif-oov,usif,sif,mean --no-cv
 
 # The standard text8 corpus (100 MB of cleaned Wikipedia, one line): corpora/text8
 text8: $(STAMP)

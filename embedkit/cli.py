@@ -33,8 +33,10 @@ from .errors import (
 )
 from .options import (
     ANALOGY_METHODS,
+    DEFAULT_FEATURE_MODE,
     DOC_WEIGHTINGS,
     EXPORT_FORMATS,
+    FEATURE_MODES,
     GRAPH_METHODS,
     NETMF_MAX_NODES,
     SOLVERS,
@@ -1036,12 +1038,23 @@ def sentence_features_cmd(
     input: Annotated[str, typer.Argument(help="Text, one sentence or document a line ('-' for stdin).")] = "-",
     model: ModelOpt = None,
     mode: Annotated[
-        str, typer.Option("--mode", help="mean, sif or pcs; join several with '+' to concatenate (sif+pcs).")
-    ] = "mean",
+        Optional[str],
+        typer.Option(
+            "--mode",
+            help=f"{', '.join(FEATURE_MODES)}; join several with '+' to concatenate (each part unit length) "
+            f"[default: {DEFAULT_FEATURE_MODE}; mean for a model without word counts].",
+        ),
+    ] = None,
     output: OutputOpt = "-",
     fmt: Annotated[FeatureFormat, typer.Option("--format", "-f", help="tsv (text) or npy.")] = "tsv",
     sif_a: Annotated[float, typer.Option("--sif-a", help="SIF smoothing a in a / (a + p(w)).")] = 1e-3,
-    remove: Annotated[int, typer.Option("--remove", help="SIF: common components to remove.")] = 1,
+    remove: Annotated[
+        Optional[int],
+        typer.Option("--remove", help="sif / usif: common components to remove [default: 1 for sif, 5 for usif]."),
+    ] = None,
+    abtt: Annotated[
+        int, typer.Option("--abtt", help="First remove the mean and top ABTT directions of the word vectors.")
+    ] = 0,
     k: Annotated[int, typer.Option("--k", "-k", help="pcs: principal directions per line.")] = 2,
     dim: Annotated[
         Optional[int], typer.Option("--dim", help="Project the features on their top DIM principal directions.")
@@ -1062,11 +1075,12 @@ def sentence_features_cmd(
     quiet: QuietOpt = False,
     no_clobber: NoClobberOpt = False,
 ) -> None:
-    """One row of features per input line, in order: mean, SIF or top principal components.
+    """One row of features per input line, in order: uSIF (default), SIF, mean, GEM, power means, principal components.
 
     An empty line, or one with no word of the model, gets a row of zeros (counted on stderr).
 
-    SIF's common component and --dim's projection are fitted on the input, on --fit-on lines, or read by --load-fit.
+    What the mode learns (common components, GEM's subspace) and --dim's projection are fitted on the input,
+    on --fit-on lines, or read by --load-fit.
 
     Example (fit once on training text, reuse it on test text):
     [bold]embedkit sentence-features train.txt --mode sif --save-fit sif.npz -o train.tsv[/bold]
@@ -1082,7 +1096,12 @@ def sentence_features_cmd(
         _binary_to(output)
     emb = find_model(model)
     tokenizer = model_tokenizer(emb, pattern, lowercase)
-    feats = SentenceFeatures(emb, mode, a=sif_a, remove=remove, k=k, dim=dim, unit=unit, tokenizer=tokenizer)
+    feats = SentenceFeatures(
+        emb, mode, a=sif_a, remove=remove, k=k, dim=dim, unit=unit, tokenizer=tokenizer, abtt=abtt
+    )
+    if feats.fell_back:
+        _note(quiet, f"embedkit: the model keeps no word counts: mode mean ({DEFAULT_FEATURE_MODE} needs them)")
+    mode = "+".join(feats.modes)
     lines = read_lines(input)
     if not lines:
         raise DataError(f"{display_name(input)}: no lines to turn into features (the input is empty)")
@@ -1102,10 +1121,9 @@ def sentence_features_cmd(
         advance(len(lines))
     with reporter.stage("writing", None, unit="steps"):
         write_table(output, x, fmt=fmt)
-    if enc.n_empty:
-        typer.echo(
-            f"embedkit: {_count(enc.n_empty)} of {_count(enc.n_lines)} lines had no known word (zero rows)", err=True
-        )
+    n_zero = int((~x.any(axis=1)).sum())
+    if n_zero:
+        typer.echo(f"embedkit: {_count(n_zero)} of {_count(enc.n_lines)} lines had no known word (zero rows)", err=True)
     _note(quiet or not sys.stderr.isatty(), f"embedkit: {_count(x.shape[0])} lines × {x.shape[1]} features ({mode})")
 
 
@@ -1598,6 +1616,43 @@ def evaluate_analogy(
         r = ev.analogy(emb, ev.read_analogies(f), restrict=restrict)
         rows.append({"file": f, "3cosadd": r.add, "3cosmul": r.mul, "found": r.found, "total": r.total})
     render(rows, output_format, "analogy")
+
+
+@evaluate_app.command("sts")
+@handles_errors
+@output_options
+def evaluate_sts(
+    files: Annotated[list[str], typer.Argument(help="Sentence-pair files: 'score<TAB>sentence1<TAB>sentence2' lines.")],
+    model: ModelOpt = None,
+    mode: Annotated[
+        Optional[str],
+        typer.Option(
+            "--mode",
+            help=f"Sentence-feature mode (see sentence-features) [default: {DEFAULT_FEATURE_MODE}; mean w/o counts].",
+        ),
+    ] = None,
+    output_format: str | None = None,
+) -> None:
+    """Semantic textual similarity: Pearson and Spearman (× 100) of the two sentences' cosine
+    against the gold scores, per file and averaged over the files (SentEval's convention).
+
+    What the mode fits (common components, …) is fitted on each file's sentences.
+
+    Example: [bold]embedkit evaluate sts sts12.*.tsv -m model.ekm[/bold]
+    """
+    from . import evaluate as ev
+    from .features import SentenceFeatures
+
+    pairs = [ev.read_sts_pairs(f) for f in files]  # every file is checked before any work
+    emb = find_model(model)
+    feats = SentenceFeatures(emb, mode)
+    mode = "+".join(feats.modes)
+    results = ev.sts_files(pairs, feats.fit_transform)
+    rows = [
+        {"file": r.file, "pearson": r.pearson, "spearman": r.spearman, "pairs": r.pairs, "unknown": r.unknown}
+        for r in results
+    ]
+    render(rows, output_format, f"semantic textual similarity ({mode}; Pearson, Spearman × 100)")
 
 
 # -- graph evaluation -----------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Evaluation against the standard benchmarks: word similarity and analogies for word
-vectors, classification for feature tables, node classification and link prediction for
-graph embeddings (the ``embedkit evaluate`` commands).
+vectors, sentence similarity (STS) for sentence features, classification for feature
+tables, node classification and link prediction for graph embeddings (the ``embedkit
+evaluate`` commands).
 
 Protocols (as in the benchmark literature and ``../shared/data/README.md``):
 
@@ -169,6 +170,124 @@ def analogy(
         add_ok += int((add.argmax(axis=1) == qb[:, 3]).sum())
         mul_ok += int((mul.argmax(axis=1) == qb[:, 3]).sum())
     return AnalogyResult(add_ok / len(q), mul_ok / len(q), len(q), len(questions))
+
+
+# -- semantic textual similarity (STS) ------------------------------------------------------
+# Protocol (SentEval's, and the SIF paper's): the cosine of the two sentences' feature
+# vectors against the gold score, Pearson r and Spearman ρ (× 100) per file, averaged over
+# the files. Whatever the sentence-feature mode fits (SIF's common component, …) is fitted
+# on all the sentences of the file, both sides, as Arora et al. (2017) did.
+
+
+@dataclass
+class STSPairs:
+    """Scored sentence pairs of one file: gold scores (n,) and the two sides (n each)."""
+
+    name: str
+    scores: np.ndarray
+    first: list[str]
+    second: list[str]
+
+
+@dataclass
+class STSResult:
+    file: str
+    pearson: float  # Pearson r × 100
+    spearman: float  # Spearman ρ × 100
+    pairs: int
+    unknown: int  # pairs with a sentence that has no word of the model (cosine 0)
+
+
+def read_sts_pairs(path: str) -> STSPairs:
+    """Read ``score<TAB>sentence1<TAB>sentence2`` lines (SemEval STS, as in ``sts/``).
+
+    Blank lines, a UTF-8 byte-order mark, CRLF line ends and a header row (a first line whose
+    score is not a number) are tolerated; so is a pair with an empty score (the SemEval
+    gold files leave pairs they did not score empty), which is skipped. Any other line that
+    is not three TAB-separated fields with a numeric score is a :class:`DataError` naming
+    the file and line, and so is a file with no scored pair.
+    """
+    name = display_name(path)
+    scores: list[float] = []
+    first: list[str] = []
+    second: list[str] = []
+    seen = False  # a content line before this one (a header is only allowed first)
+    for lineno, line in numbered_lines(path):
+        if lineno == 1:
+            line = line.lstrip("\ufeff")
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3:
+            raise DataError(
+                f"{name}, line {lineno}: expected 'score<TAB>sentence1<TAB>sentence2', "
+                f"got {len(parts)} TAB-separated field(s): {line[:60]!r}"
+            )
+        field = parts[0].strip()
+        if not field:
+            seen = True
+            continue
+        try:
+            score = float(field)
+        except ValueError:
+            if not seen:
+                seen = True
+                continue  # a header row
+            raise DataError(f"{name}, line {lineno}: score {field[:30]!r} is not a number") from None
+        seen = True
+        if not np.isfinite(score):
+            raise DataError(f"{name}, line {lineno}: score {field[:30]!r} is not a finite number")
+        scores.append(score)
+        first.append(parts[1])
+        second.append(parts[2])
+    if not scores:
+        raise DataError(f"{name}: no scored sentence pairs found (expected 'score<TAB>sentence1<TAB>sentence2' lines)")
+    return STSPairs(name, np.asarray(scores, dtype=np.float64), first, second)
+
+
+def sts(pairs: STSPairs, features: Callable[[list[str]], np.ndarray]) -> STSResult:
+    """Pearson r and Spearman ρ (× 100) of the two sentences' cosine against the gold scores.
+
+    ``features(lines)`` gives one row per line for the 2n sentences of the file, first
+    sides then second sides, fitting what it fits on them — e.g.
+    ``SentenceFeatures(emb, mode).fit_transform`` (:mod:`embedkit.features`). A pair in
+    which a sentence's row is zero (no word of the model) scores cosine 0 and is counted in
+    ``unknown``. With fewer than two pairs, or constant scores or cosines, the correlations
+    are nan.
+    """
+    from scipy.stats import spearmanr
+
+    n = len(pairs.scores)
+    x = np.asarray(features(pairs.first + pairs.second), dtype=np.float64)
+    a, b = x[:n], x[n:]
+    na, nb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
+    ok = (na > 0) & (nb > 0)
+    cos = np.zeros(n)
+    cos[ok] = np.einsum("ij,ij->i", a[ok], b[ok]) / (na[ok] * nb[ok])
+    pearson = spearman = float("nan")
+    if n >= 2 and np.ptp(cos) > 0 and np.ptp(pairs.scores) > 0:
+        pearson = 100.0 * float(np.corrcoef(cos, pairs.scores)[0, 1])
+        spearman = 100.0 * float(spearmanr(cos, pairs.scores).statistic)
+    return STSResult(pairs.name, pearson, spearman, n, int((~ok).sum()))
+
+
+def sts_files(pairs: list[STSPairs], features: Callable[[list[str]], np.ndarray]) -> list[STSResult]:
+    """:func:`sts` of each file (``features`` fitted on each file's sentences in turn), then,
+    for two files or more, a row ``"average"``: the unweighted mean of the files' Pearson
+    and Spearman (SentEval's "mean"), their pairs summed."""
+    out = [sts(p, features) for p in pairs]
+    if len(out) > 1:
+        out.append(
+            STSResult(
+                "average",
+                float(np.mean([r.pearson for r in out])),
+                float(np.mean([r.spearman for r in out])),
+                sum(r.pairs for r in out),
+                sum(r.unknown for r in out),
+            )
+        )
+    return out
 
 
 # -- text classification with sentence / document features ------------------------------------

@@ -1,26 +1,46 @@
-"""Sentence and document features from word vectors: mean, SIF, top principal components.
+"""Sentence and document features from word vectors: uSIF, SIF, mean, GEM, power means, principal components.
 
 Every line of text becomes one fixed-length row, in order.  Lines are tokenized as the
 model's corpus was (its ``pattern`` / ``lowercase`` parameters), mapped to word ids once,
 and kept as a sparse (lines × vocabulary) count matrix, so weighted averages are a single
 sparse-dense product rather than a Python loop per sentence.
 
-Modes (``mode`` may join several with ``+``, e.g. ``"sif+pcs"``, to concatenate them):
+Modes (``mode`` may join several with ``+``, e.g. ``"usif-oov+pmeans"``, to concatenate
+them; each part is then scaled to unit length per line).  p(w) is a word's relative
+frequency in the model's corpus (the model's counts; imported vectors need
+``embedkit import --counts``).
 
-``mean``
-    The average of the vectors of the line's known tokens (repeats count).  Shape (n, d).
+``usif-oov`` (the default)
+    ``usif`` in which a token outside the vocabulary is not dropped but counts as a fixed
+    random unit direction of its own (:func:`unknown_vectors`, hashed from the word), with
+    the weight of a word of probability 0.  Two sentences that share a name the vectors
+    never saw ("vodafone", "assad") match on it; different unknown words are nearly
+    orthogonal.  Chosen by measurement (BENCHMARKS.md, "Sentence features").  Shape (n, d).
+``usif``
+    Unsupervised SIF (Ethayarajh 2018): unit-length word vectors weighted a / (a/2 + p(w)),
+    a set from the vocabulary (:func:`usif_weights`), averaged; then the first ``remove``
+    (5) principal directions of the *fitting* lines' averages (uncentred) removed, each in
+    proportion λ_i = σ_i² / Σ σ_j².  Shape (n, d).
 ``sif``
     Smooth inverse frequency (Arora, Liang & Ma 2017): the average of the token vectors
-    weighted by a / (a + p(w)), p(w) the word's relative frequency in the model's corpus,
-    then with the projection on the first ``remove`` principal directions of the *training*
-    sentences' weighted averages (the "common component", uncentred, as in the paper)
-    subtracted.  :meth:`SentenceFeatures.fit` estimates those directions once; the same
-    directions are then removed from every later batch (e.g. the test sentences).  Shape (n, d).
+    weighted by a / (a + p(w)), then with the projection on the first ``remove`` (1)
+    principal directions of the *training* sentences' weighted averages (the "common
+    component", uncentred, as in the paper) subtracted.  Shape (n, d).
+``mean``
+    The average of the vectors of the line's known tokens (repeats count).  Shape (n, d).
+``gem``
+    Geometric embedding (Yang, Zhu & Chen 2019): words weighted by how much new direction
+    each brings to the span of its context (Gram–Schmidt), and the line's share of the
+    corpus's principal subspace removed (:func:`gem`).  Shape (n, d).
+``pmeans``
+    Power means p = 1, +∞, −∞ of the token vectors — mean, max, min — concatenated (Rücklé
+    et al. 2018).  Shape (n, 3d).
 ``pcs``
     The top ``k`` principal directions of the line's matrix of token vectors X (n_tokens × d),
     i.e. the right singular vectors v_1..v_k of X (not centred, so v_1 follows the bulk of
     the words and the mean), each scaled by σ_i / √n_tokens (its root-mean-square share of
-    the words), concatenated.  Shape (n, k·d).
+    the words), concatenated.  Shape (n, k·d).  Kept as the lecture's baseline: it loses to
+    every other mode on every benchmark measured (BENCHMARKS.md).
 
     *Sign*: a singular vector is only defined up to sign; each v_i is turned so that the
     line's words score positively on it on the whole, vᵢ · Σⱼ xⱼ ≥ 0; when that sum is
@@ -28,25 +48,32 @@ Modes (``mode`` may join several with ``+``, e.g. ``"sif+pcs"``, to concatenate 
     *Fewer than k words*: a line with r < k known tokens (rank ≤ r) has only r directions;
     the others are zero vectors (the feature is zero-padded), so every row has length k·d.
 
-A line that is empty or has no known word gets a row of zeros in every mode.
+What a mode learns from text (common components, GEM's subspace) is estimated once by
+:meth:`SentenceFeatures.fit` and then applied unchanged to every later batch (e.g. the test
+sentences).  ``abtt = D`` first makes the word vectors "all but the top" (Mu & Viswanath
+2018: mean and top D principal directions removed).
+
+A line that is empty or has no known word gets a row of zeros in every mode (in
+``usif-oov``: no word at all).
 
 ``dim = m`` then projects the (concatenated) features on their top ``m`` principal
-directions, fitted with the SIF component on the training lines (centred PCA,
+directions, fitted with the rest on the training lines (centred PCA,
 :func:`embedkit.linalg.pca`): fewer, decorrelated features, which a lightly regularised
 classifier overfits less (BENCHMARKS.md, "Sentence features").  Empty lines stay zero rows.
 
-What :meth:`SentenceFeatures.fit` learns (the SIF components and the projection) is saved
+What :meth:`SentenceFeatures.fit` learns (components, subspace, projection) is saved
 with :meth:`SentenceFeatures.save_fit` and reloaded with :meth:`SentenceFeatures.load_fit`,
 so test sentences get exactly the training transformation.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -55,11 +82,15 @@ from threadpoolctl import threadpool_limits
 from .errors import DataError, InputError, ParameterError, check_at_least, check_positive, param
 from .io import atomic_output, check_readable, numpy_reason
 from .linalg import PCAResult, fix_signs, pca
-from .options import FEATURE_MODES
+from .options import DEFAULT_FEATURE_MODE, FEATURE_MODES
 from .tokenize import Tokenizer
 from .vectors import Embedding
 
 MODES = FEATURE_MODES
+#: The mode used when none is given (chosen by measurement: BENCHMARKS.md, "Sentence features").
+DEFAULT_MODE = DEFAULT_FEATURE_MODE
+#: Modes whose features need :meth:`SentenceFeatures.fit` (common components, GEM's subspace).
+_FITTED = ("sif", "usif", "usif-oov", "gem")
 
 #: Floats held at once by one padded batch of the pcs mode (batch × length × dim).
 _PCS_BATCH_FLOATS = 1 << 24
@@ -86,6 +117,10 @@ class EncodedLines:
     ids: np.ndarray
     line: np.ndarray
     counts: sp.csr_matrix
+    #: with ``keep_unknown``: the distinct unknown words, in order of first appearance,
+    #: and how often each occurs on each line, CSR (n_lines × len(unknown))
+    unknown: list[str] = field(default_factory=list)
+    unknown_counts: sp.csr_matrix | None = None
 
     @property
     def n_lines(self) -> int:
@@ -121,11 +156,16 @@ def _is_cased(emb: Embedding) -> bool:
 
 
 def encode_lines(
-    vocab: Embedding | Mapping[str, int], lines: Sequence[str], tokenizer: Tokenizer | None = None
+    vocab: Embedding | Mapping[str, int],
+    lines: Sequence[str],
+    tokenizer: Tokenizer | None = None,
+    keep_unknown: bool = False,
 ) -> EncodedLines:
     """Tokenize ``lines`` and keep the tokens in the vocabulary (a model, or word → id).
 
     A model brings its own tokenizer (:func:`model_tokenizer`); a plain mapping needs one.
+    With ``keep_unknown`` the tokens outside the vocabulary are counted too
+    (``unknown`` / ``unknown_counts``).
     """
     if isinstance(vocab, Embedding):
         index, tok = vocab.index, tokenizer or model_tokenizer(vocab)
@@ -138,25 +178,115 @@ def encode_lines(
     ids = np.fromiter(map(index.get, flat, itertools.repeat(-1)), dtype=np.int64, count=int(lengths.sum()))
     line = np.repeat(np.arange(len(token_lists), dtype=np.int64), lengths)
     known = ids >= 0
+    unknown: list[str] = []
+    unknown_counts = None
+    if keep_unknown:
+        flat_tokens = list(itertools.chain.from_iterable(token_lists))
+        where = np.flatnonzero(~known)
+        slot: dict[str, int] = {}
+        cols = np.fromiter((slot.setdefault(flat_tokens[i], len(slot)) for i in where), np.int64, count=len(where))
+        unknown = list(slot)
+        unknown_counts = sp.csr_matrix(
+            (np.ones(len(cols), dtype=np.float32), (line[where], cols)),
+            shape=(len(token_lists), len(unknown)),
+            dtype=np.float32,
+        )
+        unknown_counts.sum_duplicates()
     ids, line = ids[known], line[known]
     counts = sp.csr_matrix(
         (np.ones(len(ids), dtype=np.float32), (line, ids)), shape=(len(token_lists), n_words), dtype=np.float32
     )
     counts.sum_duplicates()
-    return EncodedLines(ids, line, counts)
+    return EncodedLines(ids, line, counts, unknown, unknown_counts)
 
 
-def sif_weights(counts: np.ndarray, a: float = 1e-3) -> np.ndarray:
-    """a / (a + p(w)) for word counts (V,), p(w) = count / total; shape (V,), float32."""
-    check_positive("sif_a", a)
-    c = np.asarray(counts, dtype=np.float64)
+def _probabilities(counts: np.ndarray | None) -> np.ndarray:
+    """p(w) = count / total, float64 (V,); a model without counts is a :class:`DataError`."""
+    c = np.zeros(0) if counts is None else np.asarray(counts, dtype=np.float64)
     total = c.sum()
     if total <= 0:
         raise DataError(
-            "the model keeps no word counts; SIF weighting needs them (train it with embedkit, "
+            "the model keeps no word counts; SIF / uSIF weighting needs them (train it with embedkit, "
             "or import the vectors with their counts: embedkit import VECTORS --counts VOCAB)"
         )
-    return (a / (a + c / total)).astype(np.float32)
+    return c / total
+
+
+def sif_weights(counts: np.ndarray | None, a: float = 1e-3) -> np.ndarray:
+    """a / (a + p(w)) for word counts (V,), p(w) = count / total; shape (V,), float32.
+
+    Arora, Liang & Ma (2017), "A simple but tough-to-beat baseline for sentence embeddings".
+    """
+    check_positive("sif_a", a)
+    return (a / (a + _probabilities(counts))).astype(np.float32)
+
+
+def usif_weights(counts: np.ndarray | None, n: int = 11) -> tuple[np.ndarray, float]:
+    """uSIF weights a / (a/2 + p(w)) for word counts (V,), and a; shape (V,), float32.
+
+    Ethayarajh (2018), "Unsupervised random walk sentence embeddings": a = (1 − α) / (α Z)
+    with Z = V/2 and α the share of the V words whose p(w) exceeds 1 − (1 − 1/V)^n, the
+    chance that a word is seen at all in a sentence of ``n`` words (n = 11, the paper's).
+    """
+    check_at_least("usif_n", n)
+    p = _probabilities(counts)
+    v = len(p)
+    alpha = np.count_nonzero(p > 1.0 - (1.0 - 1.0 / v) ** n) / v
+    if alpha == 0:  # no word is that frequent (a tiny vocabulary): treat one word as such
+        alpha = 1.0 / v
+    a = (1.0 - alpha) / (alpha * 0.5 * v) if alpha < 1 else 1.0 / v
+    return (a / (0.5 * a + p)).astype(np.float32), float(a)
+
+
+def unknown_vectors(words: Sequence[str], dim: int) -> np.ndarray:
+    """A fixed random unit direction for each word, from a hash of the word: (len(words), dim).
+
+    The same word always gets the same vector (blake2b of its UTF-8 bytes seeds a Gaussian
+    draw), and two different words nearly orthogonal ones, so a word outside the vocabulary
+    still matches itself in another sentence, and nothing else.
+    """
+    out = np.empty((len(words), dim), dtype=np.float32)
+    for i, w in enumerate(words):
+        seed = int.from_bytes(hashlib.blake2b(w.encode("utf-8"), digest_size=8).digest(), "little")
+        g = np.random.default_rng(seed).standard_normal(dim)
+        out[i] = g / np.linalg.norm(g)
+    return out
+
+
+def abtt_vectors(vectors: np.ndarray, d: int) -> np.ndarray:
+    """All-but-the-top (Mu & Viswanath 2018): the vectors minus their mean and their
+    projection on the top ``d`` principal directions of the vocabulary; float32, same shape."""
+    check_at_least("abtt", d, 0)
+    x = np.asarray(vectors, dtype=np.float64)
+    x = x - x.mean(axis=0)
+    if d:
+        if d >= x.shape[1]:
+            raise ParameterError("abtt", d, f"must be less than the {x.shape[1]} dimensions")
+        with threadpool_limits(1):
+            evals, evecs = np.linalg.eigh(x.T @ x)
+        top = evecs[:, np.argsort(evals)[::-1][:d]]
+        x = x - (x @ top) @ top.T
+    return x.astype(np.float32)
+
+
+def power_means(vectors: np.ndarray, enc: EncodedLines) -> np.ndarray:
+    """Power means p = 1, +∞, −∞ of each line's token vectors (mean, max, min), concatenated.
+
+    Rücklé, Eger, Peyrard & Gurevych (2018), "Concatenated power mean word embeddings as
+    universal cross-lingual sentence representations". Shape (n_lines, 3·d); empty lines → 0.
+    """
+    d = vectors.shape[1]
+    out = np.zeros((enc.n_lines, 3 * d), dtype=np.float32)
+    lengths = enc.lengths
+    has = lengths > 0
+    if not has.any():
+        return out
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[has]
+    x = np.asarray(vectors, dtype=np.float32)[enc.ids]  # tokens are stored line after line
+    out[has, :d] = np.add.reduceat(x, starts, axis=0) / lengths[has][:, None]
+    out[has, d : 2 * d] = np.maximum.reduceat(x, starts, axis=0)
+    out[has, 2 * d :] = np.minimum.reduceat(x, starts, axis=0)
+    return out
 
 
 def _row_average(counts: sp.csr_matrix, vectors: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -193,8 +323,16 @@ def principal_directions(
     diagonalised in one batched call per group.
     """
     check_at_least("k", k)
+    out = np.zeros((enc.n_lines, k, vectors.shape[1]), dtype=np.float32)
+    for lines, x, n in _padded_lines(vectors, enc, weights):
+        out[lines] = _top_directions(x, k, n)
+    return out
+
+
+def _padded_lines(vectors: np.ndarray, enc: EncodedLines, weights: np.ndarray | None = None):
+    """Yield (line indices (B,), padded token matrices (B, L, d) float64, lengths (B,)) for
+    the non-empty lines, grouped by length so that the padding (zero rows) stays small."""
     d = vectors.shape[1]
-    out = np.zeros((enc.n_lines, k, d), dtype=np.float32)
     lengths = enc.lengths
     starts = np.concatenate([[0], np.cumsum(lengths)])  # tokens are stored line after line
     order = np.argsort(lengths, kind="stable")
@@ -211,13 +349,110 @@ def principal_directions(
             batch //= 2
         lines = order[pos : pos + batch]
         L = int(lengths[lines[-1]])
-        # padded token matrices, (B, L, d)
         offs = np.arange(L)
         valid = offs[None, :] < lengths[lines][:, None]
         tok_index = np.where(valid, starts[lines][:, None] + offs[None, :], len(ids) - 1)
-        x = padded[ids[tok_index]].astype(np.float64)
-        out[lines] = _top_directions(x, k, lengths[lines])
+        yield lines, padded[ids[tok_index]].astype(np.float64), lengths[lines]
         pos += batch
+
+
+def _cubed_spectrum(x: np.ndarray) -> np.ndarray:
+    """x (B, L, d) → (B, d): Σ_i σ_i³ v_i over the singular triplets of each X, every v_i
+    signed so that v_i · Σ_j x_j ≥ 0 (GEM's per-sentence vector, with a fixed sign)."""
+    total = x.sum(axis=1)  # (B, d)
+    with threadpool_limits(1):
+        if x.shape[1] <= x.shape[2]:
+            lam, w = np.linalg.eigh(x @ x.transpose(0, 2, 1))  # σ², left singular vectors
+            xv = x.transpose(0, 2, 1) @ w  # (B, d, L): columns σ_i v_i
+            sign = np.where(np.einsum("bdl,bd->bl", xv, total) < 0, -1.0, 1.0)
+            return np.einsum("bdl,bl->bd", xv, np.maximum(lam, 0.0) * sign)
+        lam, v = np.linalg.eigh(x.transpose(0, 2, 1) @ x)  # σ², right singular vectors
+    sign = np.where(np.einsum("bdl,bd->bl", v, total) < 0, -1.0, 1.0)
+    return np.einsum("bdl,bl->bd", v, np.maximum(lam, 0.0) ** 1.5 * sign)
+
+
+def gem_subspace(vectors: np.ndarray, enc: EncodedLines, k: int = 45) -> tuple[np.ndarray, np.ndarray]:
+    """GEM's principal subspace of a set of lines: the top ``k`` right singular vectors
+    (k, d) and singular values (k,) of the matrix whose rows are the lines' Σ_i σ_i³ v_i."""
+    check_at_least("gem_k", k)
+    rows = np.zeros((enc.n_lines, vectors.shape[1]))
+    for lines, x, _ in _padded_lines(vectors, enc):
+        rows[lines] = _cubed_spectrum(x)
+    rows = rows[enc.lengths > 0]
+    with threadpool_limits(1):
+        evals, evecs = np.linalg.eigh(rows.T @ rows)
+    top = np.argsort(evals)[::-1][: min(k, len(rows))]
+    return evecs[:, top].T.copy(), np.sqrt(np.maximum(evals[top], 0.0))
+
+
+def _context_residuals(x: np.ndarray, lengths: np.ndarray, window: int, chunk: int = 4096):
+    """For every token x_i (rows of x, line after line): the residual of x_i off the span
+    of the other tokens of its line within ``window`` places, and how many those are."""
+    t, d = x.shape
+    starts = np.repeat(np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+    ends = starts + np.repeat(lengths, lengths)
+    offs = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)])
+    ctx = np.arange(t)[:, None] + offs[None, :]
+    valid = (ctx >= starts[:, None]) & (ctx < ends[:, None])
+    ctx = np.where(valid, ctx, t)  # t: a zero row
+    xp = np.vstack([x, np.zeros((1, d))])
+    res = np.empty_like(x)
+    with threadpool_limits(1):
+        for a in range(0, t, chunk):
+            c = xp[ctx[a : a + chunk]]  # (b, 2w, d)
+            g = c @ c.transpose(0, 2, 1)
+            rhs = np.einsum("bkd,bd->bk", c, x[a : a + chunk])
+            beta = np.einsum("bkl,bl->bk", np.linalg.pinv(g, rcond=1e-10, hermitian=True), rhs)
+            res[a : a + chunk] = x[a : a + chunk] - np.einsum("bk,bkd->bd", beta, c)
+    return res, valid.sum(axis=1)
+
+
+def gem(
+    vectors: np.ndarray,
+    enc: EncodedLines,
+    directions: np.ndarray,
+    singular_values: np.ndarray,
+    r: int = 17,
+    window: int = 7,
+) -> np.ndarray:
+    """GEM sentence vectors (Yang, Zhu & Chen 2019, "Parameter-free sentence embedding via
+    orthogonal basis"): shape (n_lines, d), empty lines → 0.
+
+    For each line, the ``r`` of the corpus ``directions`` (k, d; :func:`gem_subspace`) on
+    which its words weigh most (‖X c_j‖ σ_j) are its "common" directions C. Each word x_i
+    is split, by Gram–Schmidt against the other words within ``window`` places, into the
+    part its context already spans and a new orthogonal part q_i ‖r_i‖; its weight is
+    exp(‖r_i‖/‖x_i‖) (novelty) + ‖r_i‖ / (context + 1) (significance) +
+    exp(−‖σ_C ⊙ Cq_i‖ / r) (uniqueness). The sentence is Σ_i weight_i x_i with its
+    projection on C removed.
+    """
+    d = vectors.shape[1]
+    out = np.zeros((enc.n_lines, d), dtype=np.float32)
+    lengths = enc.lengths
+    has = lengths > 0
+    if not has.any():
+        return out
+    k = len(directions)
+    r = min(r, k)
+    x = np.asarray(vectors, dtype=np.float64)[enc.ids]
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[has]
+    proj = x @ directions.T  # (T, k)
+    score = np.zeros((enc.n_lines, k))
+    score[has] = np.sqrt(np.add.reduceat(proj**2, starts, axis=0)) * singular_values
+    chosen = np.zeros((enc.n_lines, k), dtype=bool)
+    np.put_along_axis(chosen, np.argsort(score, axis=1)[:, k - r :], True, axis=1)
+    res, n_ctx = _context_residuals(x, lengths, window)
+    rn = np.linalg.norm(res, axis=1)
+    xn = np.linalg.norm(x, axis=1)
+    spanned = rn <= 1e-6 * xn  # nothing new: q_i = 0
+    rn[spanned] = 0.0
+    q_on_c = (res @ directions.T) / np.where(spanned, 1.0, rn)[:, None]
+    q_on_c[spanned] = 0.0
+    uniq = np.linalg.norm(q_on_c * singular_values * chosen[enc.line], axis=1)
+    w = np.exp(rn / np.where(xn > 0, xn, 1.0)) + rn / (n_ctx + 1) + np.exp(-uniq / r)
+    s = np.add.reduceat(x * w[:, None], starts, axis=0)
+    coef = (s @ directions.T) * chosen[has]
+    out[has] = s - coef @ directions
     return out
 
 
@@ -256,83 +491,171 @@ class SentenceFeatures:
     Parameters
     ----------
     emb : Embedding
-    mode : "mean", "sif", "pcs", or several joined by "+" (concatenated in that order)
+    mode : one of :data:`MODES`, or several joined by "+" (concatenated in that order);
+        None: :data:`DEFAULT_MODE`, or ``mean`` for a model without word counts (``fell_back``)
     a : float — SIF smoothing a in a / (a + p(w))
-    remove : int — SIF common components to remove (fitted by :meth:`fit`)
+    remove : int or None — common components to remove in ``sif`` (default 1) and
+        ``usif`` / ``usif-oov`` (default 5), fitted by :meth:`fit`
     k : int — principal directions per line in ``pcs`` mode
     pcs_weighted : bool — weight the token rows by their SIF weight before the pcs SVD
-    unit : bool — average unit-length word vectors instead of the raw vectors
+    unit : bool — use unit-length word vectors in ``mean``, ``sif``, ``pcs``, ``pmeans``, ``gem``
+        (``usif`` always does, as in the paper)
     dim : int or None — project the features on their top ``dim`` principal directions
+    abtt : int — first make the word vectors "all but the top" (Mu & Viswanath 2018): remove
+        their mean and their top ``abtt`` principal directions (0: leave them as they are)
+    usif_n : int — uSIF's expected sentence length n
+    gem_k, gem_r, gem_window : GEM's corpus directions, directions removed per line, and
+        context window (the paper's 45, 17, 7)
 
-    ``fit(lines)`` estimates the SIF common components (and the projection) on training
-    lines; ``transform(lines)`` gives an array of shape (n_lines, dim_out), float32.
+    ``fit(lines)`` estimates what the modes learn from text (common components, GEM's
+    subspace, the projection) on training lines; ``transform(lines)`` gives an array of
+    shape (n_lines, dim_out), float32.  In a concatenation every part is scaled to unit
+    length per line, so the cosine of two rows is the mean of their parts' cosines.
     """
 
     def __init__(
         self,
         emb: Embedding,
-        mode: str = "mean",
+        mode: str | None = None,
         a: float = 1e-3,
-        remove: int = 1,
+        remove: int | None = None,
         k: int = 2,
         pcs_weighted: bool = False,
         unit: bool = False,
         dim: int | None = None,
         tokenizer: Tokenizer | None = None,
+        abtt: int = 0,
+        usif_n: int = 11,
+        gem_k: int = 45,
+        gem_r: int = 17,
+        gem_window: int = 7,
     ) -> None:
         self.emb = emb
+        #: True when no mode was given and the model keeps no word counts, so that the
+        #: default (which weights words by frequency) gave way to ``mean``
+        self.fell_back = mode is None and (emb.counts is None or not np.asarray(emb.counts).sum() > 0)
+        if mode is None:
+            mode = "mean" if self.fell_back else DEFAULT_MODE
         self.modes = parse_mode(mode)
         check_at_least("k", k)
-        check_at_least("remove", remove, 0)
+        if remove is not None:
+            check_at_least("remove", remove, 0)
+        check_at_least("gem_k", gem_k)
+        check_at_least("gem_r", gem_r)
+        check_at_least("gem_window", gem_window)
         self.a, self.remove, self.k = a, remove, k
         self.pcs_weighted, self.unit = pcs_weighted, unit
         if dim is not None:
             check_at_least("dim", dim)
         self.dim = dim
+        self.abtt, self.usif_n = abtt, usif_n
+        self.gem_k, self.gem_r, self.gem_window = gem_k, gem_r, gem_window
         self.pca_: PCAResult | None = None
         self.tokenizer = tokenizer or model_tokenizer(emb)
-        self.weights = sif_weights(emb.counts if emb.counts is not None else [], a) if self._needs_weights else None
-        self.components_: np.ndarray | None = None
+        self.weights = sif_weights(emb.counts, a) if self._needs_weights else None
+        self.usif_weights = None
+        if "usif" in self.modes or "usif-oov" in self.modes:
+            self.usif_weights, self.usif_a = usif_weights(emb.counts, usif_n)
+        self.fitted_: dict[str, np.ndarray] = {}
+        self._base: np.ndarray | None = None
+        if abtt:
+            self._base = abtt_vectors(emb.vectors, abtt)
 
     @property
     def _needs_weights(self) -> bool:
         return "sif" in self.modes or ("pcs" in self.modes and self.pcs_weighted)
 
     @property
+    def components_(self) -> np.ndarray | None:
+        """SIF's fitted common components (remove, d), or None."""
+        return self.fitted_.get("sif_components")
+
+    def _removed(self, mode: str) -> int:
+        if self.remove is not None:
+            return self.remove
+        return 1 if mode == "sif" else 5
+
+    @property
     def vectors(self) -> np.ndarray:
-        return self.emb.unit if self.unit else np.asarray(self.emb.vectors, dtype=np.float32)
+        v = self._base if self._base is not None else np.asarray(self.emb.vectors, dtype=np.float32)
+        return _unit_rows(v) if self.unit else v
+
+    @property
+    def unit_vectors(self) -> np.ndarray:
+        return _unit_rows(self._base) if self._base is not None else self.emb.unit
 
     @property
     def dim_out(self) -> int:
         if self.dim is not None:
             return self.dim
         d = self.emb.dim
-        return sum(self.k * d if m == "pcs" else d for m in self.modes)
+        return sum(self.k * d if m == "pcs" else 3 * d if m == "pmeans" else d for m in self.modes)
 
     @property
     def needs_fit(self) -> bool:
         """Whether :meth:`transform` needs :meth:`fit` (or :meth:`load_fit`) first."""
-        return "sif" in self.modes or self.dim is not None
+        return any(m in _FITTED for m in self.modes) or self.dim is not None
 
     def encode(self, lines: Sequence[str] | EncodedLines) -> EncodedLines:
         if isinstance(lines, EncodedLines):
             return lines
-        return encode_lines(self.emb, lines, self.tokenizer)
+        return encode_lines(self.emb, lines, self.tokenizer, keep_unknown="usif-oov" in self.modes)
 
-    def _sif_average(self, enc: EncodedLines) -> np.ndarray:
-        return _row_average(enc.counts, self.vectors, self.weights)
+    def _usif_average(self, enc: EncodedLines, with_unknown: bool) -> np.ndarray:
+        """uSIF's weighted average of unit word vectors; with_unknown: unknown words count
+        too, each as its own random unit direction (:func:`unknown_vectors`) weighted as a
+        word of probability 0 (a / (a/2) = 2)."""
+        w = self.usif_weights
+        m = enc.counts @ sp.diags(w)
+        x = np.asarray(m @ self.unit_vectors, dtype=np.float64)
+        n = np.asarray(enc.counts.sum(axis=1), dtype=np.float64).ravel()
+        if with_unknown:
+            if enc.unknown_counts is None:
+                raise ParameterError("usif-oov features need lines encoded with their unknown words")
+            if enc.unknown:
+                u = unknown_vectors(enc.unknown, self.emb.dim).astype(np.float64)
+                x += 2.0 * np.asarray(enc.unknown_counts @ u)
+                n += np.asarray(enc.unknown_counts.sum(axis=1), dtype=np.float64).ravel()
+        return (x / np.where(n > 0, n, 1.0)[:, None]).astype(np.float32)
+
+    def _raw(self, mode: str, enc: EncodedLines) -> np.ndarray:
+        """The mode's features before what fit() learnt is applied."""
+        if mode == "mean":
+            return _row_average(enc.counts, self.vectors)
+        if mode == "sif":
+            return _row_average(enc.counts, self.vectors, self.weights)
+        if mode in ("usif", "usif-oov"):
+            return self._usif_average(enc, mode == "usif-oov")
+        if mode == "pmeans":
+            return power_means(self.vectors, enc)
+        if mode == "pcs":
+            w = self.weights if self.pcs_weighted else None
+            return principal_directions(self.vectors, enc, self.k, w).reshape(enc.n_lines, -1)
+        raise AssertionError(mode)
 
     def fit(self, lines: Sequence[str] | EncodedLines) -> SentenceFeatures:
-        """Estimate the SIF common components (remove, d) and the projection on these lines."""
+        """Learn, on these lines, the common components (SIF, uSIF), GEM's subspace, the projection."""
         enc = self.encode(lines)
-        if self.needs_fit and enc.n_empty == enc.n_lines:
+        if self.needs_fit and enc.n_empty == enc.n_lines and not (enc.unknown and "usif-oov" in self.modes):
             raise DataError("no line to fit the features on has a known word")
-        if "sif" in self.modes:
-            x = self._sif_average(enc)[enc.lengths > 0]
-            self.components_ = common_components(x, min(self.remove, len(x)))
+        self.fitted_ = {}
+        for m in self.modes:
+            if m == "sif":
+                x = self._raw(m, enc)[enc.lengths > 0]
+                self.fitted_["sif_components"] = common_components(x, min(self._removed(m), len(x)))
+            elif m in ("usif", "usif-oov"):
+                x = self._raw(m, enc)
+                x = x[np.abs(x).sum(axis=1) > 0]
+                comps, sv = _top_singular(x, min(self._removed(m), len(x)))
+                self.fitted_[f"{m}_components"] = comps
+                self.fitted_[f"{m}_lambdas"] = (sv**2 / max(float((sv**2).sum()), 1e-300)).astype(np.float32)
+            elif m == "gem":
+                dirs, sv = gem_subspace(self.vectors, enc, self.gem_k)
+                self.fitted_["gem_directions"], self.fitted_["gem_singular_values"] = dirs, sv
         self.pca_ = None
         if self.dim is not None:
-            x = self._features(enc)[enc.lengths > 0]
+            x = self._features(enc)
+            x = x[np.abs(x).sum(axis=1) > 0]
             if self.dim > min(x.shape):
                 raise ParameterError(
                     "dim", self.dim, f"is more than the {min(x.shape)} directions of the fitting lines", True
@@ -362,34 +685,50 @@ class SentenceFeatures:
         return enc.n_lines
 
     def transform(self, lines: Sequence[str] | EncodedLines) -> np.ndarray:
-        """Features of shape (n_lines, dim_out), float32; lines with no known word → zeros."""
+        """Features of shape (n_lines, dim_out), float32; lines with no word → zeros."""
         enc = self.encode(lines)
         x = self._features(enc)
         if self.dim is not None:
             if self.pca_ is None:
                 raise ParameterError("projected features (dim) need a fitted projection: call fit() first")
+            empty = np.abs(x).sum(axis=1) == 0
             x = self.pca_.transform(x).astype(np.float32)
-            x[enc.lengths == 0] = 0.0
+            x[empty] = 0.0
         return x
+
+    def _fitted(self, key: str) -> np.ndarray:
+        if key not in self.fitted_:
+            mode = key.split("_")[0]
+            raise ParameterError(f"{mode} features need what fit() learns from text: call fit() first")
+        return self.fitted_[key]
 
     def _features(self, enc: EncodedLines) -> np.ndarray:
         parts = []
         for m in self.modes:
-            if m == "mean":
-                parts.append(_row_average(enc.counts, self.vectors))
-            elif m == "sif":
-                if self.components_ is None:
-                    raise ParameterError("SIF features need fitted common components: call fit() first")
-                x = self._sif_average(enc)
-                c = self.components_
+            if m == "gem":
+                x = gem(
+                    self.vectors,
+                    enc,
+                    self._fitted("gem_directions"),
+                    self._fitted("gem_singular_values"),
+                    self.gem_r,
+                    self.gem_window,
+                )
+            else:
+                x = self._raw(m, enc)
+            if m == "sif":
+                c = self._fitted("sif_components")
                 x = x - (x @ c.T) @ c
                 x[enc.lengths == 0] = 0.0
-                parts.append(x)
-            else:
-                w = self.weights if self.pcs_weighted else None
-                p = principal_directions(self.vectors, enc, self.k, w)
-                parts.append(p.reshape(enc.n_lines, -1))
-        return np.hstack(parts) if len(parts) > 1 else parts[0]
+            elif m in ("usif", "usif-oov"):
+                c, lam = self._fitted(f"{m}_components"), self._fitted(f"{m}_lambdas")
+                zero = np.abs(x).sum(axis=1) == 0
+                x = x - ((x @ c.T) * lam) @ c
+                x[zero] = 0.0
+            parts.append(np.asarray(x, dtype=np.float32))
+        if len(parts) == 1:
+            return parts[0]
+        return np.hstack([_unit_rows(p) for p in parts])
 
     def fit_transform(self, lines: Sequence[str] | EncodedLines) -> np.ndarray:
         enc = self.encode(lines)
@@ -404,18 +743,19 @@ class SentenceFeatures:
             "pcs_weighted": self.pcs_weighted,
             "unit": self.unit,
             "dim": self.dim,
+            "abtt": self.abtt,
+            "usif_n": self.usif_n,
+            "gem": [self.gem_k, self.gem_r, self.gem_window],
             "model_dim": self.emb.dim,
         }
 
     def save_fit(self, path: str) -> None:
         """Write what :meth:`fit` learnt (and the options it was learnt with) to an ``.npz``."""
         if self.needs_fit and (
-            ("sif" in self.modes and self.components_ is None) or (self.dim is not None and self.pca_ is None)
+            (any(m in _FITTED for m in self.modes) and not self.fitted_) or (self.dim is not None and self.pca_ is None)
         ):
             raise ParameterError("nothing fitted to save: call fit() first")
-        arrays = {"config": np.array(json.dumps(self._config(), sort_keys=True))}
-        if self.components_ is not None:
-            arrays["sif_components"] = self.components_
+        arrays = {"config": np.array(json.dumps(self._config(), sort_keys=True)), **self.fitted_}
         if self.pca_ is not None:
             arrays["pca_components"] = self.pca_.components
             arrays["pca_mean"] = self.pca_.mean
@@ -428,9 +768,7 @@ class SentenceFeatures:
         try:
             with np.load(p, allow_pickle=False) as z:
                 config = json.loads(str(z["config"]))
-                sif = z["sif_components"] if "sif_components" in z.files else None
-                comps = z["pca_components"] if "pca_components" in z.files else None
-                mean = z["pca_mean"] if "pca_mean" in z.files else None
+                arrays = {key: z[key] for key in z.files if key != "config"}
         except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise InputError(f"{p}: not a sentence-features fit file ({numpy_reason(exc)})") from None
         mine = self._config()
@@ -439,11 +777,28 @@ class SentenceFeatures:
         ]
         if diff:
             raise ParameterError(f"{p} was fitted with other options: {', '.join(diff)}")
-        self.components_ = None if sif is None else sif.astype(np.float32)
+        comps, mean = arrays.pop("pca_components", None), arrays.pop("pca_mean", None)
+        self.fitted_ = arrays
         self.pca_ = None if comps is None else PCAResult(comps, np.zeros(0), 0.0, mean, None, 0)
         return self
 
 
-def sentence_features(emb: Embedding, lines: Iterable[str], mode: str = "mean", **options) -> np.ndarray:
-    """Features of ``lines`` (n_lines, dim_out), fitting SIF's common component on them."""
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (float32); zero rows stay zero."""
+    x = np.asarray(x, dtype=np.float32)
+    n = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(n > 0, n, 1.0)
+
+
+def _top_singular(x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``n`` right singular vectors (n, d) of x (not centred) and their singular values."""
+    x64 = np.asarray(x, dtype=np.float64)
+    with threadpool_limits(1):
+        evals, evecs = np.linalg.eigh(x64.T @ x64)
+    top = np.argsort(evals)[::-1][:n]
+    return evecs[:, top].T.astype(np.float32), np.sqrt(np.maximum(evals[top], 0.0))
+
+
+def sentence_features(emb: Embedding, lines: Iterable[str], mode: str = DEFAULT_MODE, **options) -> np.ndarray:
+    """Features of ``lines`` (n_lines, dim_out), fitting what the mode learns on them."""
     return SentenceFeatures(emb, mode, **options).fit_transform(list(lines))

@@ -7,7 +7,16 @@ import numpy as np
 import pytest
 
 from embedkit.errors import DataError, ParameterError
-from embedkit.features import SentenceFeatures, encode_lines, sentence_features, sif_weights
+from embedkit.features import (
+    DEFAULT_MODE,
+    SentenceFeatures,
+    abtt_vectors,
+    encode_lines,
+    sentence_features,
+    sif_weights,
+    unknown_vectors,
+    usif_weights,
+)
 from embedkit.io import read_lines
 from embedkit.vectors import Embedding
 
@@ -92,7 +101,11 @@ def test_concatenated_modes_and_projection(tiny):
     lines = ["king man", "queen woman apple", "king queen", "man woman", "apple king"]
     x = SentenceFeatures(tiny, "mean+pcs", k=2).transform(lines)
     assert x.shape == (5, 3 + 6)
-    np.testing.assert_allclose(x[:, :3], sentence_features(tiny, lines, "mean"))
+    # each part scaled to unit length per line: the cosine of two rows is the mean of the parts' cosines
+    mean = sentence_features(tiny, lines, "mean")
+    pcs = sentence_features(tiny, lines, "pcs", k=2)
+    np.testing.assert_allclose(x[:, :3], mean / np.linalg.norm(mean, axis=1, keepdims=True), rtol=1e-5)
+    np.testing.assert_allclose(x[:, 3:], pcs / np.linalg.norm(pcs, axis=1, keepdims=True), rtol=1e-5, atol=1e-6)
     f = SentenceFeatures(tiny, "mean", dim=2).fit(lines)
     z = f.transform(lines)
     assert z.shape == (5, 2)
@@ -175,3 +188,128 @@ def test_sentence_features_bad_input(cli, tiny, tmp_path):
     one_line_error(cli("sentence-features", "-m", m, "--mode", "pcs", "-k", "0", input="king\n"), "-k must be")
     one_line_error(cli("sentence-features", "-m", m, "--mode", "sif", input="zebra\n\n"), "no line to fit")
     one_line_error(cli("sentence-features", tmp_path / "nope.txt", "-m", m), "no such file")
+
+
+# -- uSIF, unknown words, power means, GEM, all-but-the-top ----------------------------
+def test_usif_weights_by_hand():
+    counts = np.array([60, 20, 10, 5, 5])  # p = .6 .2 .1 .05 .05
+    w, a = usif_weights(counts, n=2)
+    # V = 5: a word is "frequent" when p > 1 − (4/5)² = 0.36 → α = 1/5; Z = 5/2; a = (1 − α)/(αZ) = 1.6
+    assert a == pytest.approx(1.6)
+    np.testing.assert_allclose(w, 1.6 / (0.8 + counts / 100), rtol=1e-6)
+
+
+def test_usif_by_hand(tiny):
+    lines = ["king man", "queen woman apple", "king queen", "man woman", "apple zebra"]
+    f = SentenceFeatures(tiny, "usif", remove=2).fit(lines)
+    w, _ = usif_weights(COUNTS)
+    u = VECTORS / np.linalg.norm(VECTORS, axis=1, keepdims=True)
+    ix = {word: i for i, word in enumerate(WORDS)}
+    avg = np.array([np.mean([w[ix[t]] * u[ix[t]] for t in line.split() if t in ix], axis=0) for line in lines])
+    _, s, vt = np.linalg.svd(avg, full_matrices=False)
+    lam = s[:2] ** 2 / (s[:2] ** 2).sum()
+    want = avg - ((avg @ vt[:2].T) * lam) @ vt[:2]  # each component removed in proportion λ_i
+    np.testing.assert_allclose(f.transform(lines), want, atol=1e-5)
+
+
+def test_unknown_words_are_fixed_directions_of_their_own(tiny):
+    f = SentenceFeatures(tiny, "usif-oov", remove=0).fit(["king man"])
+    x = f.transform(["zebra", "zebra", "okapi", "king zebra", ""])
+    np.testing.assert_array_equal(x[0], x[1])  # the same word, the same vector, every time
+    assert np.linalg.norm(x[0]) > 0 and not x[4].any()
+    assert abs(x[0] @ x[2]) < 0.95 * np.linalg.norm(x[0]) * np.linalg.norm(x[2])
+    u = unknown_vectors(["zebra", "okapi"], 3)
+    np.testing.assert_allclose(np.linalg.norm(u, axis=1), 1, rtol=1e-6)
+    np.testing.assert_array_equal(u, unknown_vectors(["zebra", "okapi"], 3))
+    # weighted as a word of probability 0 (a / (a/2) = 2) beside the known word's uSIF weight
+    w, _ = usif_weights(COUNTS)
+    np.testing.assert_allclose(x[3], (w[0] * KING / np.linalg.norm(KING) + 2 * u[0]) / 2, atol=1e-6)
+    # usif skips them: its rows equal usif-oov's on lines without unknown words
+    g = SentenceFeatures(tiny, "usif", remove=0).fit(["king man"])
+    np.testing.assert_allclose(g.transform(["king man"]), f.transform(["king man"]), atol=1e-7)
+
+
+def test_power_means_by_hand(tiny):
+    x = SentenceFeatures(tiny, "pmeans").transform(["king man woman", "", "apple"])
+    m = np.stack([KING, MAN, WOMAN])
+    np.testing.assert_allclose(x[0], np.concatenate([m.mean(0), m.max(0), m.min(0)]), rtol=1e-6)
+    assert not x[1].any()
+    np.testing.assert_allclose(x[2], np.tile(APPLE, 3))
+
+
+def _gem_reference(x, directions, sv, r, window):
+    """GEM for one sentence, one word at a time: least squares against the word's context."""
+    score = np.linalg.norm(x @ directions.T, axis=0) * sv
+    chosen = np.argsort(score)[-r:]
+    c, sc = directions[chosen], sv[chosen]
+    n = len(x)
+    weights = []
+    for i in range(n):
+        ctx = [j for j in range(max(0, i - window), min(n, i + window + 1)) if j != i]
+        res = x[i] - x[ctx].T @ np.linalg.lstsq(x[ctx].T, x[i], rcond=None)[0] if ctx else x[i]
+        norm = np.linalg.norm(res)
+        if norm <= 1e-6 * np.linalg.norm(x[i]):  # a repeat of a context word: nothing new
+            norm, res = 0.0, np.zeros_like(res)
+        q = res / norm if norm else res
+        weights.append(
+            np.exp(norm / np.linalg.norm(x[i])) + norm / (len(ctx) + 1) + np.exp(-np.linalg.norm(sc * (c @ q)) / r)
+        )
+    s = np.asarray(weights) @ x
+    return s - (s @ c.T) @ c
+
+
+def test_gem_equals_a_word_by_word_reference():
+    rng = np.random.default_rng(3)
+    words = [f"w{chr(97 + i)}" for i in range(20)]  # letters only: the default tokenizer
+    emb = Embedding(words, rng.standard_normal((20, 8)).astype(np.float32), np.arange(20) + 1)
+    lines = [" ".join(rng.choice(words, size=n)) for n in rng.integers(1, 12, size=40)]  # repeats allowed
+    f = SentenceFeatures(emb, "gem", gem_k=5, gem_r=2, gem_window=3).fit(lines)
+    dirs, sv = f.fitted_["gem_directions"], f.fitted_["gem_singular_values"]
+    assert dirs.shape == (5, 8) and np.all(np.diff(sv) <= 0)
+    got = f.transform(lines)
+    for line, row in zip(lines, got):
+        x = np.asarray(emb.vectors, dtype=np.float64)[[emb.index[t] for t in line.split()]]
+        np.testing.assert_allclose(row, _gem_reference(x, dirs, sv, 2, 3), rtol=1e-4, atol=1e-4)
+
+
+def test_abtt_vectors_lose_their_mean_and_top_directions():
+    rng = np.random.default_rng(0)
+    v = rng.standard_normal((200, 10)) @ np.diag(np.arange(10, 0, -1)) + 3.0
+    a = abtt_vectors(v, 2)
+    np.testing.assert_allclose(a.mean(axis=0), 0, atol=1e-5)
+    c = v - v.mean(axis=0)
+    top = np.linalg.svd(c, full_matrices=False)[2][:2]
+    np.testing.assert_allclose(a @ top.T, 0, atol=1e-4)
+    np.testing.assert_allclose(a, c - (c @ top.T) @ top, atol=1e-4)
+
+
+def test_weighted_modes_without_counts_name_import_counts():
+    emb = Embedding(WORDS, VECTORS, None)
+    for mode in ("sif", "usif", "usif-oov"):
+        with pytest.raises(DataError, match="embedkit import VECTORS --counts"):
+            SentenceFeatures(emb, mode)
+    assert SentenceFeatures(emb, "mean").transform(["king"]).any()
+    # no mode given: the default needs counts, so a model without them falls back to mean
+    f = SentenceFeatures(emb)
+    assert f.fell_back and f.modes == ["mean"]
+    assert not SentenceFeatures(Embedding(WORDS, VECTORS, COUNTS)).fell_back
+
+
+@pytest.mark.parametrize("mode", ["usif-oov", "gem", "usif+pmeans"])
+def test_save_and_load_fit_of_the_new_modes(tiny, tmp_path, mode):
+    train, test = ["king man", "queen woman apple", "man woman", "apple king"], ["king queen zebra", "woman"]
+    f = SentenceFeatures(tiny, mode, gem_k=3, gem_r=2).fit(train)
+    f.save_fit(tmp_path / "fit.npz")
+    g = SentenceFeatures(tiny, mode, gem_k=3, gem_r=2).load_fit(tmp_path / "fit.npz")
+    np.testing.assert_allclose(g.transform(test), f.transform(test), atol=1e-6)
+    with pytest.raises(ParameterError, match="call fit"):
+        SentenceFeatures(tiny, mode, gem_k=3, gem_r=2).transform(test)
+
+
+def test_default_mode_through_the_cli(cli, tiny, tmp_path):
+    r = cli("sentence-features", "--model", tmp_path / "m.ekm", input="king man\nqueen zebra\n")
+    assert r.exit_code == 0, r.stderr
+    lib = SentenceFeatures(tiny).fit_transform(["king man", "queen zebra"])
+    got = np.array([[float(v) for v in row.split("\t")] for row in r.stdout.splitlines()])
+    np.testing.assert_allclose(got, lib, atol=1e-5)
+    assert DEFAULT_MODE == "usif-oov"
