@@ -1,0 +1,215 @@
+"""Subword vectors: a vector for any string from its character n-grams.
+
+fastText (Bojanowski, Grave, Joulin & Mikolov 2017, *Enriching Word Vectors with Subword
+Information*, TACL 5) represents a word by the bag of the character n-grams of ``<word>``
+(3 to 6 characters, ``<`` and ``>`` marking the word's boundaries), hashed into 2,000,000
+buckets with 32-bit FNV-1a, plus the word itself; the word's vector is the sum of its
+units' vectors, all trained by skip-gram.  Words that share their parts share their
+statistics, which carries most of the morphology behind the syntactic analogies
+(walk : walking :: swim : swimming), and gives a vector to a word never seen.
+
+Here the units are fastText's (same n-grams, same hash, so a bucket number means the same
+n-gram in both), but their vectors are not trained: they are derived from the word vectors
+of any model, count-based or imported.
+
+* The vector of an n-gram g is the mean of the unit vectors of the vocabulary words that
+  contain it, z_g = Σ_{w ∋ g} ŵ / |{w ∋ g}|.  For SVD vectors W = M V Σ^(p−1), this is the
+  fold-in (as LSA folds in a new document, Deerwester et al. 1990) of g's PPMI row, taken
+  as the mean of its words' rows.  An n-gram shared by many words ("ing>") averages them
+  into what they have in common; one found in a single word would only copy that word, so
+  n-grams found in fewer than ``min_words`` words are left out.
+* A word's vector becomes its own direction mixed with its n-grams':
+  w' = ‖w‖ (ŵ + β · n̂_w), n_w = Σ_{g ∈ w} z_g  (β = ``weight``; the norm is kept, the
+  direction changes).
+* A word outside the vocabulary gets n_w alone, from the n-grams it shares with the
+  vocabulary (fastText likewise sums the n-grams of an unknown word).
+
+What a model stores to do this (:class:`Subwords`) is the settings and, for each bucket
+kept, the vocabulary words that contain it: the n-gram vectors are means of word vectors
+the model already holds, so they need no matrix of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import kernels
+from .errors import ParameterError
+
+#: fastText's defaults (``-minn 3 -maxn 6 -bucket 2000000``).
+DEFAULT_MINN = 3
+DEFAULT_MAXN = 6
+DEFAULT_BUCKETS = 2_000_000
+BOW, EOW = "<", ">"
+
+_FNV_OFFSET = 2166136261
+_FNV_PRIME = 16777619
+
+
+def fasttext_hash(ngram: str) -> int:
+    """fastText's ``Dictionary::hash`` of a string: 32-bit FNV-1a over its UTF-8 bytes,
+    each byte sign-extended first (fastText casts it through ``int8_t``, so bytes ≥ 0x80
+    differ from textbook FNV-1a; gensim's ``ft_hash_bytes`` reproduces the same)."""
+    h = _FNV_OFFSET
+    for b in ngram.encode("utf-8"):
+        h = ((h ^ (b | 0xFFFFFF00 if b >= 0x80 else b)) * _FNV_PRIME) & 0xFFFFFFFF
+    return h
+
+
+def char_ngrams(word: str, minn: int = DEFAULT_MINN, maxn: int = DEFAULT_MAXN) -> list[str]:
+    """The character n-grams of ``<word>`` with ``minn`` ≤ n ≤ ``maxn``, in fastText's
+    order (by start, then length; repeats kept).  The whole ``<word>`` is one of them when
+    it is short enough; a lone boundary mark never is (fastText's ``computeSubwords``)."""
+    w = BOW + word + EOW
+    out = []
+    for i in range(len(w)):
+        for n in range(1, maxn + 1):
+            j = i + n
+            if j > len(w):
+                break
+            if n >= minn and not (n == 1 and (i == 0 or j == len(w))):
+                out.append(w[i:j])
+    return out
+
+
+def check_settings(minn: int, maxn: int, buckets: int) -> None:
+    """Raise :class:`ParameterError` unless 1 ≤ minn ≤ maxn and buckets ≥ 1."""
+    if minn < 1:
+        raise ParameterError(f"--minn must be at least 1, got {minn}")
+    if maxn < minn:
+        raise ParameterError(f"--maxn must be at least --minn ({minn}), got {maxn}")
+    if buckets < 1:
+        raise ParameterError(f"--buckets must be at least 1, got {buckets}")
+
+
+def ngram_buckets(
+    words: list[str], minn: int = DEFAULT_MINN, maxn: int = DEFAULT_MAXN, buckets: int = DEFAULT_BUCKETS
+) -> sp.csr_matrix:
+    """Which buckets each word's n-grams fall in: a binary CSR matrix (len(words) × buckets).
+
+    Bucket of an n-gram = :func:`fasttext_hash` modulo ``buckets``, as in fastText; an
+    n-gram repeated in a word counts once.  Compiled (:func:`embedkit.kernels.ngram_hashes`)
+    when numba is available, else the same in Python.
+    """
+    check_settings(minn, maxn, buckets)
+    n = len(words)
+    if kernels.ENABLED and n:
+        encoded = [(BOW + w + EOW).encode("utf-8") for w in words]
+        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
+        ends = np.cumsum(lengths)
+        data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+        indptr, hashes = kernels.ngram_hashes(data, ends - lengths, ends, minn, maxn)
+        cols = (hashes % np.uint32(buckets)).astype(np.int32) if buckets < 1 << 32 else hashes.astype(np.int64)
+    else:
+        rows = [[fasttext_hash(g) % buckets for g in char_ngrams(w, minn, maxn)] for w in words]
+        indptr = np.zeros(n + 1, np.int64)
+        indptr[1:] = np.cumsum([len(r) for r in rows])
+        cols = np.fromiter((c for r in rows for c in r), dtype=np.int64, count=int(indptr[-1]))
+    m = sp.csr_matrix((np.ones(cols.size, np.float32), cols, indptr), shape=(n, buckets))
+    m.sum_duplicates()
+    m.data[:] = 1.0
+    return m
+
+
+@dataclass
+class Subwords:
+    """What a model needs to build a vector for any string from its n-grams.
+
+    minn, maxn, buckets : fastText's n-gram lengths and number of hash buckets
+    weight : β, the weight of the n-gram direction in a vocabulary word's vector
+    min_words : n-grams found in fewer vocabulary words are not kept
+    keys : int64 (k,), ascending — the buckets kept
+    indptr : int64 (k + 1,), members : int32 (nnz,) — the vocabulary rows that contain
+        bucket ``keys[i]`` are ``members[indptr[i]:indptr[i + 1]]``
+    """
+
+    minn: int
+    maxn: int
+    buckets: int
+    weight: float
+    min_words: int
+    keys: np.ndarray
+    indptr: np.ndarray
+    members: np.ndarray
+
+    def settings(self) -> dict:
+        """The scalar settings (as stored in a model's header)."""
+        return {
+            "minn": self.minn,
+            "maxn": self.maxn,
+            "buckets": self.buckets,
+            "weight": self.weight,
+            "min_words": self.min_words,
+            "ngrams": int(self.keys.size),
+        }
+
+    def ngram_matrix(self, words: list[str]) -> sp.csr_matrix:
+        """Binary (len(words) × k): which kept buckets each word's n-grams fall in."""
+        a = ngram_buckets(words, self.minn, self.maxn, self.buckets).tocoo()
+        pos = np.searchsorted(self.keys, a.col)
+        pos_ok = np.minimum(pos, max(self.keys.size - 1, 0))
+        hit = (pos < self.keys.size) & (self.keys[pos_ok] == a.col) if self.keys.size else np.zeros(a.nnz, bool)
+        return sp.csr_matrix(
+            (np.ones(int(hit.sum()), np.float32), (a.row[hit], pos[hit])), shape=(len(words), self.keys.size)
+        )
+
+    def _means(self, n_vocab: int) -> sp.csr_matrix:
+        """(k × n_vocab): row i averages the words that contain bucket ``keys[i]``."""
+        df = np.diff(self.indptr)
+        data = np.repeat(1.0 / np.maximum(df, 1), df).astype(np.float32)
+        return sp.csr_matrix((data, self.members, self.indptr), shape=(self.keys.size, n_vocab))
+
+    def vectors(self, unit: np.ndarray, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors of ``words`` from their n-grams alone, and how many n-grams each had.
+
+        unit : (n_vocab, dim) the model's unit word vectors.  Returns ((len(words), dim)
+        float32 — the sum over each word's kept n-grams of the mean unit vector of the
+        vocabulary words that contain it; zero for a word with none — and int (len(words),)).
+        """
+        a = self.ngram_matrix(words)
+        v = np.asarray((a @ self._means(unit.shape[0])) @ unit, dtype=np.float32)
+        return v, np.diff(a.indptr)
+
+
+def fit_subwords(
+    words: list[str],
+    vectors: np.ndarray,
+    minn: int = DEFAULT_MINN,
+    maxn: int = DEFAULT_MAXN,
+    buckets: int = DEFAULT_BUCKETS,
+    weight: float = 1.0,
+    min_words: int = 2,
+) -> tuple[np.ndarray, Subwords]:
+    """Mix each word's vector with its n-grams' and keep what unseen words need.
+
+    words : n strings; vectors : (n, dim).  Returns the new (n, dim) float32 vectors,
+    w' = ‖w‖ (ŵ + β n̂_w) with n_w = Σ_{g ∈ w} z_g over the word's kept n-grams and
+    z_g the mean unit vector of the words containing g (see the module's docstring), and
+    the :class:`Subwords` that build n_w for any string.  Raises :class:`ParameterError`
+    on a bad setting.
+    """
+    check_settings(minn, maxn, buckets)
+    if not weight >= 0:
+        raise ParameterError(f"--subword-weight must be non-negative, got {weight}")
+    if min_words < 1:
+        raise ParameterError(f"--subword-min-words must be at least 1, got {min_words}")
+    x = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1)
+    unit = x / np.where(norms > 0, norms, 1.0)[:, None]
+    a = ngram_buckets(list(words), minn, maxn, buckets).tocsc()
+    df = np.diff(a.indptr)
+    keys = np.flatnonzero(df >= min_words).astype(np.int64)
+    kept = a[:, keys]  # (n × k), CSC: column i lists the words containing bucket keys[i]
+    sub = Subwords(
+        minn, maxn, buckets, float(weight), int(min_words), keys,
+        kept.indptr.astype(np.int64), kept.indices.astype(np.int32),
+    )  # fmt: skip
+    n = kept.tocsr() @ (sub._means(len(x)) @ unit)
+    n_norm = np.linalg.norm(n, axis=1)
+    mixed = unit + weight * (n / np.where(n_norm > 0, n_norm, 1.0)[:, None])
+    m_norm = np.linalg.norm(mixed, axis=1)
+    out = mixed * (norms / np.where(m_norm > 0, m_norm, 1.0))[:, None]
+    return out.astype(np.float32), sub
