@@ -18,11 +18,14 @@ demo: $(STAMP)
 	$(BIN)/embedkit train-words corpora/demo.txt -o demo-out/model.ekm --dim 100
 	$(BIN)/embedkit neighbors great dog paris monday coffee -k 5 --model demo-out/model.ekm
 
-test: $(STAMP)
+# CI runs `make test`: the import layers and ruff first, then the suite.
+test: lint
 	$(BIN)/python -m pytest -q
 
+# The layers contract in pyproject.toml ([tool.importlinter]), then ruff.
 lint: $(STAMP)
-	$(BIN)/ruff check embedkit tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/ruff check embedkit tests benchmarks corpora
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_words.py
@@ -32,7 +35,7 @@ bench: $(STAMP)
 # The standard text8 corpus (100 MB of cleaned Wikipedia, one line): corpora/text8
 text8: $(STAMP)
 	curl -fL -o corpora/text8.zip http://mattmahoney.net/dc/text8.zip
-	$(BIN)/python -c "import sys; from embedkit.text import prepare_text8; prepare_text8(*sys.argv[1:])" corpora/text8.zip corpora/text8
+	$(BIN)/python -c "import sys; from embedkit.corpus import prepare_text8; prepare_text8(*sys.argv[1:])" corpora/text8.zip corpora/text8
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache

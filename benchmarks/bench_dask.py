@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_words import DATA, dictwiki_times  # noqa: E402
 
 from embedkit import evaluate as ev  # noqa: E402
-from embedkit.pipeline import WordOptions, train_words  # noqa: E402
+from embedkit.pipeline import WordOptions, train_words
 from embedkit.progress import Reporter  # noqa: E402
 
 STAGES = ("tokenize", "cooccur", "pmi", "svd")
@@ -96,16 +96,16 @@ def compare_svd(dim: int = 300, n_iter: int = 4, seed: int = 0, float64: bool = 
     import distributed
     import scipy.sparse as sp
 
-    from embedkit.factorize import SVDResult, _fix_signs, remove_top_components, svd_vectors, truncated_svd
-    from embedkit.pipeline import _local_counts, corpus_name
+    from embedkit.linalg import SVDResult, fix_svd_signs, remove_top_components, svd_vectors, truncated_svd
+    from embedkit.pipeline import corpus_name, local_counts
     from embedkit.progress import SILENT
-    from embedkit.text import Tokenizer
+    from embedkit.tokenize import Tokenizer
     from embedkit.vectors import Embedding
     from embedkit.weighting import pmi
 
     opts = WordOptions(workers=2, dim=dim, n_iter=n_iter, seed=seed)
     files = [str(DATA / "corpora" / "dictwiki.txt.gz")]
-    vocab, counts, _ = _local_counts(files, Tokenizer(), opts, SILENT, corpus_name(files))
+    vocab, counts, _ = local_counts(files, Tokenizer(), opts, SILENT, corpus_name(files))
     m = pmi(counts, opts.transform, opts.shift, opts.cds, copy=False).tocsr()
 
     def model(r: SVDResult) -> Embedding:
@@ -137,7 +137,7 @@ def compare_svd(dim: int = 300, n_iter: int = 4, seed: int = 0, float64: bool = 
             )
             u, s, vt = client.compute([u, s, vt], sync=True)
             t_dask = time.perf_counter() - t
-    dask_r = _fix_signs(
+    dask_r = fix_svd_signs(
         SVDResult(np.ascontiguousarray(u, dtype=np.float32), s.astype(np.float32), vt.astype(np.float32))
     )
     print(f"\nSVD of dictwiki's PPMI matrix ({m.shape[0]:,} × {m.shape[1]:,}, {m.nnz:,} non-zeros), k = {dim}\n")

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from embedkit import evaluate as ev  # noqa: E402
-from embedkit.text import Tokenizer  # noqa: E402
+from embedkit.tokenize import Tokenizer  # noqa: E402
 from embedkit.vectors import Embedding  # noqa: E402
 
 DATA = Path(os.environ.get("EMBEDKIT_SHARED_DATA", ROOT.parent / "shared" / "data"))

@@ -520,21 +520,25 @@ def topic_review(rng):
 
 NEWS = [
     "The {ROLE} (said|announced|confirmed) on {DAY} that {NEWSTOPIC} would (rise|fall|be frozen) in {MONTH}.",
-    "(Speaking|Talking) to reporters in {CITY}, the {ROLE} {SAID} that the (plan|deal|talks) (had|would have) (failed|worked).",
+    "(Speaking|Talking) to reporters in {CITY}, the {ROLE} {SAID} that the (plan|deal|talks) (had|would have) "
+    "(failed|worked).",
     "{NEWSTOPIC} {UPDOWN} by {SMALLNUM} per cent (last|this) (year|month|week).",
     "The {COMPANY} (said|reported) that (profits|sales|losses) {UPDOWN} in the {ORD} quarter.",
     "Shares in the {COMPANY} {UPDOWN} sharply on {DAY}.",
     "The (mayor|governor) of {CITY} (met|visited|called) the {ROLE} on {DAY} {DAYPART}.",
-    "(Police|Officials|Witnesses) said {NUM} people were (hurt|injured|evacuated) after a (fire|crash|storm|flood) near {CITY}.",
+    "(Police|Officials|Witnesses) said {NUM} people were (hurt|injured|evacuated) after a "
+    "(fire|crash|storm|flood) near {CITY}.",
     "The (election|vote|referendum) will (take place|be held) in {MONTH}.",
-    "(Talks|Negotiations) between the (rival|neighbouring|opposing) (sides|parties|countries) (resumed|ended|continued) in {CITY} on {DAY}.",
+    "(Talks|Negotiations) between the (rival|neighbouring|opposing) (sides|parties|countries) "
+    "(resumed|ended|continued) in {CITY} on {DAY}.",
     "The {COMPANY} (plans|hopes|wants) to (hire|cut) {NUM} (jobs|workers|staff) (this year|next year|by {MONTH}).",
     "(Critics|Opponents|Unions) (called the|described the) (plan|decision|budget) (as|) {NEG}.",
     "(Supporters|Analysts|Investors) (called|said) the (plan|decision|budget) (was|) {POS}.",
     "The {ROYAL} (opened|visited|toured) a new (hospital|school|bridge|museum|library) in {CITY}.",
     "The (mayor|minister) {WENT} to the (scene|site|hospital) on {DAY} {DAYPART}.",
     "A (spokesman|spokeswoman) for the {COMPANY} (declined to comment|said nothing|was not available).",
-    "\"(We|I) are (very|deeply|quite) (concerned|pleased|surprised),\" said {NAME_F} {SURNAME}, (a|the) {JOB} from {VILLAGE}.",
+    "\"(We|I) are (very|deeply|quite) (concerned|pleased|surprised),\" said {NAME_F} {SURNAME}, (a|the) {JOB} "
+    "from {VILLAGE}.",
     "\"(It is|This is) (not good enough|a good start|a step forward),\" {NAME_M} {SURNAME} {SAID}.",
     "The {COMPANY}, (based|founded) in {VILLAGE}, (employs|employed) {NUM} (people|workers|staff).",
     "Prices at the {PLACE} {UPDOWN} (again|sharply|slightly) in {MONTH}.",
@@ -628,11 +632,13 @@ def topic_food(rng):
 
 
 ANIMALS = [
-    "(Our|My|Their) {ANIMAL} (was|is) (sleeping|eating|playing|resting|hiding) in the (garden|kitchen|barn|yard|field|{ROOM}).",
+    "(Our|My|Their) {ANIMAL} (was|is) (sleeping|eating|playing|resting|hiding) in the "
+    "(garden|kitchen|barn|yard|field|{ROOM}).",
     "{PERSON} (has|keeps|owns) a {ANIMAL} and (two|three|four) {ANIMAL:pl}.",
     "The {ANIMAL} (ran|walked|jumped|wandered) (across|into|out of) the (garden|kitchen|yard|field|{ROOM}).",
     "We (fed|washed|walked|brushed) the {ANIMAL} (in the morning|every day|after {MEAL}).",
-    "(A|The) (brown|black|white|grey|old|young|little|big) {ANIMAL} (was|stood) (in|near) the (field|barn|garden|yard).",
+    "(A|The) (brown|black|white|grey|old|young|little|big) {ANIMAL} (was|stood) (in|near) the "
+    "(field|barn|garden|yard).",
     "The farm (has|had) {NUM} {ANIMAL:pl}, {NUM} {ANIMAL:pl} and a {ANIMAL}.",
     "(Is|Was) the {ANIMAL} (friendly|hungry|ill|old|young)?",
     "The vet (said|thought) the {ANIMAL} was (fine|healthy|ill|too fat).",
@@ -744,7 +750,8 @@ EMOTIONS = [
     "(Don't|Do not) be {SAD}[, it will be fine].",
     "(We|They) were {HAPPY} to (help|come|see you|be invited).",
     "I (was|felt) {TIRED} but {HAPPY}.",
-    "((The children|The fans|The players) were|(Everyone|The whole team) was) {HAPPY} (with|about) the (result|present|holiday).",
+    "((The children|The fans|The players) were|(Everyone|The whole team) was) {HAPPY} (with|about) the "
+    "(result|present|holiday).",
     "(Why are you|Are you still) so {SAD}?",
     "{PERSON} (smiled|laughed) and (looked|said {SUBJ} was) {HAPPY}.",
     "{PERSON} (cried|sighed|frowned) and (looked|said {SUBJ} was) {SAD}.",
@@ -802,7 +809,8 @@ SPORTS = [
     "The {SPORT} (team|club|coach|players) (trained|practised) (hard|all week|on {DAY}).",
     "(Tickets|Seats) for the {SPORT} (match|final|game) (sold out|were expensive|were cheap).",
     "It was a {POS} (game|match|final)!",
-    "{SURNAME} (scored|missed|saved a penalty) (early|late|twice) (and|before) {SURNAME} (equalised|scored again|was sent off).",
+    "{SURNAME} (scored|missed|saved a penalty) (early|late|twice) (and|before) {SURNAME} (equalised|scored "
+    "again|was sent off).",
 ]
 
 

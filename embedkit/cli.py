@@ -18,8 +18,44 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
+from . import evaluate as ev
+from .corpus import EncodedCorpus, encode_with_vocab
+from .engine import check_workers, keep_freed_memory
 from .errors import DataError, EmbedkitError, InputError, ParameterError
-from .pipeline import WordOptions
+from .features import SentenceFeatures
+from .formats import detect_format, is_model_file, load_model, read_vectors, read_word_counts
+from .graph import random_walks, read_edges, write_walks
+from .io import (
+    atomic_output,
+    corpus_files,
+    display_name,
+    input_size,
+    load_matrix,
+    read_blocks,
+    read_lines,
+    read_table,
+    save_matrix,
+    write_table,
+)
+from .linalg import pca
+from .lsa import LSAModel, build_lsa, documents_path
+from .pipeline import (
+    GraphOptions,
+    WordOptions,
+    build_vocabulary,
+    cooccurrence_counts,
+    embed_graph,
+    factorize_to_embedding,
+    parse_size,
+    route_note,
+    train_words,
+    with_memory_budget,
+)
+from .plots import pca_plot
+from .progress import Reporter
+from .tokenize import Tokenizer
+from .vocab import Vocabulary, count_words
+from .weighting import pmi
 
 app = typer.Typer(
     name="embedkit",
@@ -186,8 +222,6 @@ SchedulerOpt = Annotated[
 
 
 def _options(**kw):
-    from .pipeline import WordOptions
-
     for k, v in list(kw.items()):
         if isinstance(v, Enum):
             kw[k] = v.value
@@ -208,11 +242,6 @@ def tokenize(
 
     Example: [bold]embedkit tokenize corpus.txt.gz | head[/bold]
     """
-    from .files import atomic_output
-    from .pipeline import input_size
-    from .progress import Reporter
-    from .text import Tokenizer, read_blocks
-
     tok = Tokenizer(pattern, lowercase)
     reporter = Reporter(quiet=quiet)
     with atomic_output(output, binary=False) as out, reporter.stage("tokenize", input_size(input)) as advance:
@@ -235,11 +264,6 @@ def vocab(
 
     Example: [bold]embedkit vocab corpus.txt --min-count 5 -o vocab.tsv[/bold]
     """
-    from .files import atomic_output, display_name
-    from .pipeline import WordOptions, build_vocabulary, input_size
-    from .progress import Reporter
-    from .text import Tokenizer, count_words
-
     with Reporter(quiet=quiet).stage("counting", input_size(input)) as advance:
         counts = count_words(input, Tokenizer(pattern, lowercase), advance)
     v = build_vocabulary(counts, WordOptions(min_count=min_count, max_size=max_size), display_name(input))
@@ -274,12 +298,6 @@ def cooccur(
 
     Example: [bold]embedkit cooccur corpus.txt --window 5 -o counts.npz[/bold]
     """
-    from .files import display_name, save_matrix
-    from .parallel import check_workers
-    from .pipeline import build_vocabulary, cooccurrence_counts, input_size, parse_size, with_memory_budget
-    from .progress import Reporter
-    from .text import EncodedCorpus, Tokenizer, Vocabulary, encode_with_vocab
-
     _binary_to(output)
     opts = _options(
         pattern=pattern,
@@ -299,8 +317,7 @@ def cooccur(
     tok = Tokenizer(pattern, lowercase)
     reporter = Reporter(quiet=quiet, verbose=verbose)
     if opts.scheduler:  # the same tasks on a Dask cluster
-        from .cluster import train_counts
-        from .text import corpus_files
+        from .dask import train_counts
 
         given = Vocabulary.read_tsv(vocab_file) if vocab_file is not None else None
         v, counts, _ = train_counts(corpus_files(input), tok, opts, reporter, display_name(input), given)
@@ -332,9 +349,6 @@ def pmi_cmd(
 
     Example: [bold]embedkit pmi counts.npz --cds 0.75 -o ppmi.npz[/bold]
     """
-    from .files import load_matrix, save_matrix
-    from .weighting import pmi
-
     _binary_to(output)
     counts, words, wcounts, params = load_matrix(input)
     m = pmi(counts, transform.value, shift, cds, copy=False)
@@ -362,11 +376,6 @@ def svd(
 
     Example: [bold]embedkit svd ppmi.npz --dim 300 --eig 0.5 -o model.ekm[/bold]
     """
-    from . import __version__
-    from .files import load_matrix
-    from .pipeline import WordOptions, factorize_to_embedding
-    from .progress import Reporter
-
     m, words, wcounts, params = load_matrix(input)
     params.pop("stage", None)
     opts = WordOptions(**{k: v for k, v in params.items() if k in WordOptions.__dataclass_fields__})
@@ -426,9 +435,6 @@ def train_words_cmd(
 
     Example: [bold]embedkit train-words corpus.txt && embedkit neighbors great[/bold]
     """
-    from .pipeline import parse_size, train_words
-    from .progress import Reporter
-
     opts = _options(
         pattern=pattern,
         lowercase=lowercase,
@@ -467,9 +473,6 @@ def train_words_cmd(
 # -- queries --------------------------------------------------------------------------
 def find_model(model: Optional[str], quiet: bool = False):
     """Load ``model`` (embedkit, word2vec or GloVe), or $EMBEDKIT_MODEL, or ./model.ekm."""
-    from .progress import Reporter
-    from .vectors import load_model
-
     path = model or os.environ.get("EMBEDKIT_MODEL") or DEFAULT_MODEL
     if model is None and not Path(path).exists():
         raise InputError(
@@ -479,28 +482,6 @@ def find_model(model: Optional[str], quiet: bool = False):
     size = Path(path).stat().st_size if Path(path).is_file() else None
     with reporter.stage("loading", total=size) as advance:
         return load_model(path, progress=advance, on_cache=lambda c: _note(quiet, f"embedkit: cached {path} as {c}"))
-
-
-def is_model_file(path: str) -> bool:
-    """Whether ``path`` holds vectors (embedkit, word2vec, GloVe) rather than a plain table.
-
-    A GloVe line is a word then numbers; a table row of numbers only is a table.
-    """
-    from .vectors import detect_format
-
-    if path == "-" or not Path(path).is_file():
-        return False
-    try:
-        fmt = detect_format(path)
-    except EmbedkitError:
-        return False
-    if fmt != "glove":
-        return True
-    from .files import is_number
-
-    with open(path, "rb") as f:
-        first = f.readline().decode("utf-8", "replace").split()
-    return bool(first) and not is_number(first[0])
 
 
 ModelOpt = Annotated[
@@ -572,9 +553,6 @@ def import_cmd(
 
     Example: [bold]embedkit import glove.6B.300d.txt -o glove.ekm[/bold]
     """
-    from .progress import Reporter
-    from .vectors import read_vectors, read_word_counts
-
     p = Path(source)
     size = p.stat().st_size if p.is_file() else None
     with Reporter(quiet=quiet).stage("reading", total=size) as advance:
@@ -595,8 +573,6 @@ def info(
 
     Example: [bold]embedkit info model.ekm[/bold]
     """
-    from .vectors import detect_format, load_model
-
     fmt = detect_format(model)
     emb = load_model(model, fmt=fmt)
     facts = {
@@ -754,12 +730,6 @@ def sentence_features_cmd(
     [bold]embedkit sentence-features train.txt --mode sif --save-fit sif.npz -o train.tsv[/bold]
     [bold]embedkit sentence-features test.txt --mode sif --load-fit sif.npz -o test.tsv[/bold]
     """
-    from .errors import DataError
-    from .features import SentenceFeatures
-    from .files import display_name, write_table
-    from .progress import Reporter
-    from .text import read_lines
-
     if fmt == FeatureFormat.npy:
         _binary_to(output)
     if fit_on is not None and load_fit is not None:
@@ -819,11 +789,6 @@ def lsa(
 
     Example: [bold]embedkit lsa abstracts.txt -o lsa.ekm --dim 100 && embedkit search "gene therapy" -m lsa.ekm[/bold]
     """
-    from .files import display_name
-    from .lsa import build_lsa, documents_path
-    from .progress import Reporter
-    from .text import Tokenizer, read_lines
-
     lines = read_lines(docs)
     with Reporter(quiet=quiet).stage("lsa", None, unit="steps"):
         m = build_lsa(
@@ -851,8 +816,6 @@ def search(
 
     Example: [bold]embedkit search "car engine" -m lsa.ekm -k 5[/bold]
     """
-    from .lsa import LSAModel
-
     _check_k(k)
     m = LSAModel.load(model)
     hits = m.search(query, k)
@@ -895,9 +858,6 @@ def pca_cmd(
     """
     import numpy as np
 
-    from .factorize import pca
-    from .files import read_table, write_table
-
     if plot is not None and dim < 2:
         raise ParameterError("--plot needs --dim 2 or more")
     if is_model_file(input):
@@ -930,8 +890,6 @@ def pca_cmd(
             err=True,
         )
     if plot is not None:
-        from .plots import pca_plot
-
         pca_plot(plot, z, res, labels, title=Path(input).name if input != "-" else "stdin")
     ratio, sv = res.explained_variance_ratio, res.singular_values
     var = res.explained_variance
@@ -988,8 +946,6 @@ def _graph_status(quiet: bool, text: str):
 
 
 def _read_graph(edges: str, directed: bool, self_loops: bool, header, delimiter, quiet: bool):
-    from .graph import read_edges
-
     if delimiter == "\\t":
         delimiter = "\t"
     g = read_edges(edges, directed=directed, self_loops=self_loops, header=header, delimiter=delimiter)
@@ -1019,9 +975,6 @@ def walks(
 
     Example: [bold]embedkit walks g.csv | embedkit cooccur - --pattern '\\S+' --min-count 1 --window 10 -o c.npz[/bold]
     """
-    from .files import atomic_output
-    from .graph import random_walks, write_walks
-
     g = _read_graph(edges, directed, self_loops, header, delimiter, quiet)
     t = time.perf_counter()
     with atomic_output(output) as out:
@@ -1065,8 +1018,6 @@ def embed_graph_cmd(
 
     Example: [bold]embedkit embed-graph g.csv -o g.ekm && embedkit neighbors 42 -m g.ekm[/bold]
     """
-    from .graph import GraphOptions, embed_graph, route_note
-
     t = time.perf_counter()
     g = _read_graph(edges, directed, self_loops, header, delimiter, quiet)
     opts = GraphOptions(
@@ -1082,16 +1033,18 @@ def embed_graph_cmd(
         eig=eig,
         seed=seed,
     )
-    opts.timings["read"] = time.perf_counter() - t
+    timings = {"read": time.perf_counter() - t}
     note = route_note(g, opts)  # checks the options first: a bad one is the only line
     _note(quiet, note)
     with _graph_status(quiet, f"embedding {g.summary()} ({opts.method})"):
-        emb = embed_graph(g, opts)
+        result = embed_graph(g, opts)
+    emb = result.embedding
+    timings.update(result.timings)
     t_save = time.perf_counter()
     emb.save(output)
-    opts.timings["save"] = time.perf_counter() - t_save
+    timings["save"] = time.perf_counter() - t_save
     if verbose:
-        for stage, sec in opts.timings.items():
+        for stage, sec in timings.items():
             typer.echo(f"  {stage:<14} {sec:7.2f} s", err=True)
     _note(
         quiet,
@@ -1149,9 +1102,6 @@ def evaluate_classify(
 
     Example: [bold]embedkit evaluate classify features.tsv labels.txt --train 6000[/bold]
     """
-    from . import evaluate as ev
-    from .files import read_table
-
     x, _, _ = read_table(features)
     r = ev.classify(x, ev.read_labels(labels), train=train, test=test, folds=folds, c=c, seed=seed)
     row = {"file": features, "classes": r.classes, "train": r.train, "test": r.test}
@@ -1172,8 +1122,6 @@ def evaluate_similarity(
 
     Example: [bold]embedkit evaluate similarity model.ekm ws353.txt[/bold]
     """
-    from . import evaluate as ev
-
     emb = find_model(model)
     rows = []
     for f in files:
@@ -1194,8 +1142,6 @@ def evaluate_analogy(
 
     Example: [bold]embedkit evaluate analogy model.ekm google_analogy.txt[/bold]
     """
-    from . import evaluate as ev
-
     if restrict < 1:
         raise ParameterError(f"--restrict must be at least 1, got {restrict}")
     emb = find_model(model)
@@ -1227,8 +1173,6 @@ def evaluate_nodes(
 
     Example: [bold]embedkit evaluate nodes g.ekm labels.csv --train-fraction 0.5[/bold]
     """
-    from . import evaluate as ev
-
     emb = find_model(model)
     fracs = tuple(train_fraction) if train_fraction else (0.1, 0.5, 0.9)
     node_labels = ev.read_node_labels(labels)
@@ -1275,13 +1219,10 @@ def evaluate_links(
 
     Example: [bold]embedkit evaluate links g.csv --test-fraction 0.1[/bold]
     """
-    from . import evaluate as ev
-    from .graph import GraphOptions, embed_graph
-
     g = _read_graph(edges, False, self_loops, header, delimiter, True)
     train, test, neg = ev.split_edges(g, test_fraction, seed)
     with _graph_status(False, f"embedding the training graph ({train.summary()})"):
-        emb = embed_graph(train, GraphOptions(method=method.value, dim=dim, window=window, seed=seed))
+        emb = embed_graph(train, GraphOptions(method=method.value, dim=dim, window=window, seed=seed)).embedding
     r = ev.link_prediction(emb, test, neg, train.n_edges)
     rows = [{"method": emb.params["method"], "auc": r.auc, "test_edges": r.test_edges, "train_edges": r.train_edges}]
     _render_rows(rows, "link prediction", as_json)
@@ -1290,8 +1231,6 @@ def evaluate_links(
 def main(argv: list[str] | None = None) -> None:
     """The console script: Typer's app, with usage errors reduced to one line as well."""
     from typer.exceptions import TyperException
-
-    from .parallel import keep_freed_memory
 
     keep_freed_memory()
     command = typer.main.get_command(app)

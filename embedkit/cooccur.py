@@ -8,13 +8,13 @@ window spans N vocabulary words.  Lines are never crossed.
 Counting is chunked: the id stream is cut into segments at line breaks; each segment's
 pairs become integer keys, sorted and reduced to a small sparse matrix (on ``workers``
 processes); partial matrices are merged in a binary tree (a log-structured stack), so
-memory grows with the distinct pairs, not with the corpus.
+memory grows with the distinct pairs, not with the corpus.  Under a memory budget the
+partial sums spill to disk (:mod:`embedkit.spill`).
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 
@@ -22,9 +22,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import kernels
+from .corpus import LINE_BREAK
+from .engine import map_reduce
 from .errors import DataError, ParameterError
-from .parallel import TreeSum, map_reduce
-from .text import LINE_BREAK
+from .spill import SpillingSum
 
 WEIGHTINGS = ("uniform", "harmonic", "linear")
 
@@ -135,7 +136,7 @@ def _count_block(ids: np.ndarray, lines: np.ndarray, start: int, n: int, weights
     return _pairs_to_csr(pair[starts], np.add.reduceat(mult, starts), n, col_bits)
 
 
-def _count_segment(task: tuple) -> sp.csr_matrix:
+def count_segment(task: tuple) -> sp.csr_matrix:
     """Count the forward pairs of one segment of the id stream.
 
     ``task`` = (ids, context, position, vocab_size, weights, keep_probability, seed):
@@ -144,7 +145,7 @@ def _count_segment(task: tuple) -> sp.csr_matrix:
     segment starts inside a line (empty otherwise).  Runs in a worker process.
     """
     ids, context, position, n, weights, keep_probability, seed = task
-    keep = _kept(ids, position, keep_probability, seed)
+    keep = kept_mask(ids, position, keep_probability, seed)
     if kernels.ENABLED:
         col_bits, dist_bits = _key_layout(n, weights)
         keys = kernels.pair_keys(ids, keep, np.asarray(context, np.int32), len(weights), col_bits, dist_bits)
@@ -157,133 +158,15 @@ def _count_segment(task: tuple) -> sp.csr_matrix:
     return _count_block(kept, kept_lines, len(context), n, weights)
 
 
-_RUN_PARTS = (("indptr", np.int64), ("indices", np.int32), ("data", np.float64))
-
-
-def _save_run(m: sp.csr_matrix, directory: str) -> str:
-    """Write a canonical CSR matrix as three raw binary files; returns their common prefix."""
-    fd, path = tempfile.mkstemp(prefix="run-", dir=directory)  # reserves the prefix
-    os.close(fd)
-    for (part, dtype), arr in zip(_RUN_PARTS, (m.indptr, m.indices, m.data)):
-        arr.astype(dtype, copy=False).tofile(f"{path}.{part}")
-    return path
-
-
-def _read_run_rows(path: str, indptr: np.ndarray, r0: int, r1: int, n_cols: int) -> sp.csr_matrix:
-    """Rows r0..r1 of a run written by :func:`_save_run`, read with plain file reads (not
-    memory-mapped: mapped pages would count as the process's memory until unmapped)."""
-    lo, hi = int(indptr[r0]), int(indptr[r1])
-    indices = np.fromfile(f"{path}.indices", dtype=np.int32, count=hi - lo, offset=4 * lo)
-    data = np.fromfile(f"{path}.data", dtype=np.float64, count=hi - lo, offset=8 * lo)
-    return sp.csr_matrix((data, indices, indptr[r0 : r1 + 1] - lo), shape=(r1 - r0, n_cols))
-
-
-class _Runs:
-    """Partial count matrices: some spilled to disk (sorted CSR arrays in .npy files, and
-    for symmetric counting the transpose of each), one in memory.  ``+`` concatenates the
-    spilled runs and adds the in-memory parts."""
-
-    def __init__(self, paths: list[str], memory: sp.csr_matrix, transposed: list[str] | None = None) -> None:
-        self.paths = paths
-        self.transposed = transposed or []
-        self.memory = memory
-
-    def __add__(self, other):
-        if isinstance(other, _Runs):
-            return _Runs(self.paths + other.paths, self.memory + other.memory, self.transposed + other.transposed)
-        return _Runs(self.paths, self.memory + other, self.transposed)
-
-    __radd__ = __add__
-
-    def merge(
-        self, rows_per_block_nnz: int = 1 << 24, symmetric: bool = False, dtype=np.float64, directory: str | None = None
-    ) -> sp.csr_matrix:
-        """Sum every run (plus the transposed runs, and the in-memory part and its
-        transpose when ``symmetric``) a block of rows at a time.  Each run is read a
-        block at a time; each summed block is appended to files in ``directory`` and the
-        result is read back at the end, so memory holds the result (in ``dtype``) and one
-        block of each run, never the result twice."""
-        memory = self.memory
-        if symmetric:
-            memory = (memory + memory.T).tocsr()
-        if not self.paths and not self.transposed:
-            return memory.astype(dtype, copy=False)
-        paths = self.paths + (self.transposed if symmetric else [])
-        run_indptr = [np.fromfile(f"{p}.indptr", dtype=np.int64) for p in paths]
-        n_rows, n_cols = memory.shape
-        total_nnz = memory.nnz + sum(int(ip[-1]) for ip in run_indptr)
-        step = max(1, int(n_rows * rows_per_block_nnz / max(total_nnz, 1)))
-        row_nnz = np.zeros(n_rows + 1, np.int64)
-        with tempfile.TemporaryDirectory(prefix="merge-", dir=directory) as tmp:
-            f_indices = open(os.path.join(tmp, "indices"), "wb")
-            f_data = open(os.path.join(tmp, "data"), "wb")
-            with f_indices, f_data:
-                for r0 in range(0, n_rows, step):
-                    r1 = min(n_rows, r0 + step)
-                    block = memory[r0:r1]
-                    for path, indptr in zip(paths, run_indptr):
-                        block = block + _read_run_rows(path, indptr, r0, r1, n_cols)
-                    block.sum_duplicates()
-                    block.sort_indices()
-                    row_nnz[r0 + 1 : r1 + 1] = np.diff(block.indptr)
-                    f_indices.write(block.indices.astype(np.int32, copy=False).tobytes())
-                    f_data.write(block.data.astype(dtype, copy=False).tobytes())
-                    del block
-            indices = np.fromfile(os.path.join(tmp, "indices"), dtype=np.int32)
-            data = np.fromfile(os.path.join(tmp, "data"), dtype=dtype)
-        # int32 row pointers where they fit, or scipy would widen the column indices too
-        indptr = np.cumsum(row_nnz).astype(np.int32 if indices.size < 2**31 else np.int64)
-        return sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_cols))
-
-
-class _SpillingSum:
-    """A worker's tree sum that writes its running total to ``directory`` whenever the
-    partials it holds pass half of ``budget`` bytes (12 bytes a stored pair), and at the end, so
-    that only file names travel back to the parent.  With ``transpose`` each run's
-    transpose is written too (for the symmetric merge)."""
-
-    def __init__(self, budget: int, directory: str, transpose: bool = False) -> None:
-        self.budget = budget
-        self.directory = directory
-        self.transpose = transpose
-        self.tree = TreeSum()
-        self.held = 0
-        self.paths: list[str] = []
-        self.transposed: list[str] = []
-        self.shape: tuple[int, int] | None = None
-
-    def add(self, m: sp.csr_matrix) -> None:
-        self.shape = m.shape
-        self.tree.add(m)
-        self.held += 12 * m.nnz
-        # a spill adds the partials up (a second copy) and then transposes the sum, so
-        # partials of half the budget keep the worker's peak near the budget
-        if 2 * self.held > self.budget:
-            self._spill()
-
-    def _spill(self) -> None:
-        if self.shape is None or self.held == 0:
-            return
-        total = self.tree.total(sp.csr_matrix(self.shape, dtype=np.float64))
-        self.tree = TreeSum()  # the levels are freed before the transpose is made
-        self.held = 0
-        total.sum_duplicates()
-        self.paths.append(_save_run(total, self.directory))
-        if self.transpose:
-            transposed = total.T.tocsr()
-            del total
-            self.transposed.append(_save_run(transposed, self.directory))
-
-    def total(self, empty: sp.csr_matrix) -> _Runs:
-        self._spill()
-        return _Runs(self.paths, empty, self.transposed)
-
-
 def _empty(n: int) -> sp.csr_matrix:
     return sp.csr_matrix((n, n), dtype=np.float64)
 
 
-def _kept(ids: np.ndarray, position: int, keep_probability: np.ndarray | None, seed: int) -> np.ndarray:
+def kept_mask(ids: np.ndarray, position: int, keep_probability: np.ndarray | None, seed: int) -> np.ndarray:
+    """Which tokens of ``ids`` (a stretch starting at token ``position`` of the stream) are
+    counted: vocabulary words (ids ≥ 0) that survive subsampling.  The draw for a token
+    depends only on (``seed``, its position), so every engine and segmenting keeps the same
+    tokens.  Returns a boolean array shaped like ``ids``."""
     keep = ids >= 0
     if keep_probability is not None:
         keep &= _uniform_at(seed, position, ids.size) < keep_probability[np.maximum(ids, 0)]
@@ -349,7 +232,7 @@ def _last_kept(seg, context, position, window, keep_probability, seed) -> np.nda
     while end > line_start and have < window:
         start = max(line_start, end - 4096)
         chunk = seg[start:end]
-        kept = chunk[_kept(chunk, position + start, keep_probability, seed)]
+        kept = chunk[kept_mask(chunk, position + start, keep_probability, seed)]
         found.insert(0, kept)
         have += kept.size
         end = start
@@ -414,9 +297,9 @@ def count_cooccurrences(
     )
     done = (lambda task: progress(task[0].size)) if progress is not None else None
     if workers > 1:  # compile (or load) the counting loops once, before the workers fork
-        _count_segment((np.zeros(2, np.int32), np.empty(0, np.int32), 0, vocab_size, weights, keep_probability, seed))
+        count_segment((np.zeros(2, np.int32), np.empty(0, np.int32), 0, vocab_size, weights, keep_probability, seed))
     if memory is None:
-        counts = map_reduce(_count_segment, tasks, workers, functools.partial(_empty, vocab_size), done=done)
+        counts = map_reduce(count_segment, tasks, workers, functools.partial(_empty, vocab_size), done=done)
         if symmetric:
             counts = (counts + counts.T).tocsr()
         counts = counts.astype(dtype, copy=False)
@@ -424,11 +307,11 @@ def count_cooccurrences(
         with tempfile.TemporaryDirectory(prefix="embedkit-spill-", dir=spill_dir) as directory:
             share = max(1, memory // max(workers, 1))
             runs = map_reduce(
-                _count_segment,
+                count_segment,
                 tasks,
                 workers,
                 functools.partial(_empty, vocab_size),
-                functools.partial(_SpillingSum, share, directory, symmetric),
+                functools.partial(SpillingSum, share, directory, symmetric),
                 done,
             )
             counts = runs.merge(

@@ -16,11 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import spearmanr
 
 from .errors import DataError, ParameterError
-from .files import display_name
-from .text import numbered_lines
+from .graph import Graph
+from .io import display_name, numbered_lines
 from .vectors import Embedding, analogy_scores
 
 
@@ -85,6 +84,8 @@ def read_analogies(path: str) -> list[tuple[str, str, str, str]]:
 
 def word_similarity(emb: Embedding, pairs: list[tuple[str, str, float]]) -> SimilarityResult:
     """Spearman ρ of cosine against human scores on the pairs found (case folded)."""
+    from scipy.stats import spearmanr  # about a second to import: only when used
+
     index = emb.index
     u = emb.unit
     gold, pred = [], []
@@ -293,8 +294,6 @@ def node_classification(
     from sklearn.multiclass import OneVsRestClassifier
     from sklearn.preprocessing import MultiLabelBinarizer
 
-    from .errors import ParameterError
-
     if repeats < 1:
         raise ParameterError(f"--repeats must be at least 1, got {repeats}")
     for f in train_fractions:
@@ -361,9 +360,6 @@ def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
     (m, 2) int64 sampled uniformly among the node pairs that are not edges).
     """
     import scipy.sparse as sp
-
-    from .errors import ParameterError
-    from .graph import Graph
 
     if not 0.0 < test_fraction < 1.0:
         raise ParameterError(f"--test-fraction must be in (0, 1), got {test_fraction}")

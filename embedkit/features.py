@@ -32,7 +32,7 @@ A line that is empty or has no known word gets a row of zeros in every mode.
 
 ``dim = m`` then projects the (concatenated) features on their top ``m`` principal
 directions, fitted with the SIF component on the training lines (centred PCA,
-:func:`embedkit.factorize.pca`): fewer, decorrelated features, which a lightly regularised
+:func:`embedkit.linalg.pca`): fewer, decorrelated features, which a lightly regularised
 classifier overfits less (BENCHMARKS.md, "Sentence features").  Empty lines stay zero rows.
 
 What :meth:`SentenceFeatures.fit` learns (the SIF components and the projection) is saved
@@ -53,9 +53,9 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from .errors import DataError, InputError, ParameterError
-from .factorize import PCAResult, pca
-from .files import atomic_output, check_readable
-from .text import Tokenizer
+from .io import atomic_output, check_readable
+from .linalg import PCAResult, pca
+from .tokenize import Tokenizer
 from .vectors import Embedding
 
 MODES = ("mean", "sif", "pcs")

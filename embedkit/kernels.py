@@ -233,7 +233,7 @@ def intern_words(  # pragma: no cover - compiled
 
     The store is (chars, starts, lengths, hashes, counts) for its first ``n_words`` words,
     whose code points fill ``chars[:n_chars]``, and an open-addressing ``table`` of word
-    ids; the caller makes room beforehand (:class:`embedkit.text.WordStore`).  A word
+    ids; the caller makes room beforehand (:class:`embedkit.vocab.WordStore`).  A word
     seen before gets its old id and its count increased.
     """
     mask = table.size - 1

@@ -31,11 +31,12 @@ import numpy as np
 
 from . import __version__
 from .errors import DataError, InputError, ParameterError
-from .factorize import truncated_svd
 from .features import encode_lines, model_tokenizer
-from .files import atomic_output, check_readable
-from .text import Tokenizer, Vocabulary
+from .io import atomic_output, check_readable
+from .linalg import truncated_svd
+from .tokenize import Tokenizer
 from .vectors import Embedding
+from .vocab import Vocabulary
 from .weighting import DOC_WEIGHTINGS, idf, tfidf
 
 #: Characters of each document kept in the model for display by ``search``.

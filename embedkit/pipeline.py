@@ -1,23 +1,37 @@
-"""The one-shot commands as compositions of the stages: corpus → vocabulary → counts →
-PMI → SVD → Embedding.  ``train-words`` on the command line is :func:`train_words`."""
+"""The compositions of the stages: ``train-words`` (tokenize → count → PMI → SVD, on the
+local process pool or a Dask cluster) and ``embed-graph`` (NetMF, the sparse route or
+walks → count → PPMI → SVD)."""
 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from . import __version__
 from .cooccur import count_cooccurrences, subsample_keep_probability
+from .corpus import EncodedCorpus
+from .engine import check_workers
 from .errors import DataError, ParameterError
-from .factorize import remove_top_components, svd_vectors, truncated_svd
-from .files import display_name
-from .parallel import check_workers
+from .graph import (
+    Graph,
+    netmf_matrix,
+    random_walks,
+    sparse_pmi_matrix,
+    spectral_propagation,
+    spectral_vectors,
+    walks_to_id_blocks,
+)
+from .io import corpus_files, display_name, input_size
+from .linalg import remove_top_components, svd_vectors, truncated_eigh, truncated_svd, unit_rows
 from .progress import SILENT, Reporter
-from .text import EncodedCorpus, Tokenizer, Vocabulary, corpus_files
+from .tokenize import Tokenizer
 from .vectors import Embedding
+from .vocab import Vocabulary, vocabulary_from_counts
 from .weighting import pmi
 
 
@@ -57,17 +71,9 @@ class WordOptions:
 
 
 def build_vocabulary(counts: dict[str, int], opts: WordOptions, source: str, n_types: int | None = None) -> Vocabulary:
-    """The vocabulary of ``counts`` (which may already leave out the words below
-    ``--min-count``: ``n_types`` then says how many distinct words the corpus had)."""
-    vocab = Vocabulary.from_counts(counts, opts.min_count, opts.max_size)
-    if len(vocab) == 0:
-        n_types = len(counts) if n_types is None else n_types
-        if not n_types:
-            raise DataError(f"{source}: the corpus has no tokens")
-        raise DataError(
-            f"{source}: no word occurs at least {opts.min_count} times ({n_types} distinct words); lower --min-count"
-        )
-    return vocab
+    """The vocabulary of ``counts`` with the options' ``min_count`` and ``max_size``
+    (see :func:`embedkit.vocab.vocabulary_from_counts`)."""
+    return vocabulary_from_counts(counts, opts.min_count, opts.max_size, source, n_types)
 
 
 #: Below this many tokens counting runs in one process: forking workers whose memory is
@@ -126,19 +132,6 @@ def parse_size(text: str | None) -> int | None:
     return size
 
 
-def input_size(paths: str | list[str]) -> int | None:
-    """Bytes a progress bar can expect: the total size if every file is plain, else unknown."""
-    total = 0
-    for path in [paths] if isinstance(paths, str) else paths:
-        if path == "-" or Path(path).suffix.lower() in (".gz", ".bz2", ".xz"):
-            return None
-        try:
-            total += Path(path).stat().st_size
-        except OSError:
-            return None
-    return total
-
-
 #: Above this much text, counting keeps a memory budget even without ``--memory``:
 #: unbounded partials cost ~40 bytes a distinct pair (350 M pairs at a billion tokens).
 AUTO_MEMORY_TEXT_BYTES = 1 << 30
@@ -171,7 +164,7 @@ def corpus_name(files: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
 
 
-def _local_counts(files: list[str], tokenizer: Tokenizer, opts: WordOptions, reporter: Reporter, source: str):
+def local_counts(files: list[str], tokenizer: Tokenizer, opts: WordOptions, reporter: Reporter, source: str):
     """Tokenize and count on this machine's process pool: (vocabulary, counts, tokens)."""
     with EncodedCorpus(files, tokenizer, workers=check_workers(opts.workers)) as enc:
         with reporter.stage("tokenize", total=input_size(files)) as advance:
@@ -192,12 +185,12 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     files = corpus_files(corpus)
     source = corpus_name(files)
     opts = with_memory_budget(opts, files)
-    if opts.scheduler:  # the same tasks on a Dask cluster (embedkit.cluster)
-        from .cluster import train_counts
+    if opts.scheduler:  # the same tasks on a Dask cluster (embedkit.dask)
+        from .dask import train_counts
 
         vocab, counts, n_tokens = train_counts(files, tokenizer, opts, reporter, source)
     else:
-        vocab, counts, n_tokens = _local_counts(files, tokenizer, opts, reporter, source)
+        vocab, counts, n_tokens = local_counts(files, tokenizer, opts, reporter, source)
     with reporter.stage("pmi", total=None, unit="steps"):
         m = pmi(counts, opts.transform, opts.shift, opts.cds, copy=False)
         del counts
@@ -207,4 +200,173 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     return emb
 
 
-__all__ = ["WordOptions", "train_words"]
+# -- graphs: the embed-graph composition ------------------------------------------------
+#: The graph routes (see :mod:`embedkit.graph`).
+METHODS = ("auto", "netmf", "sparse", "walks")
+#: ``method="auto"`` uses NetMF up to this many nodes (a dense n × n float32 matrix,
+#: 1.6 GB at 20,000 nodes), the sparse route above (random walks for directed graphs).
+NETMF_MAX_NODES = 20_000
+
+
+@dataclass
+class GraphOptions:
+    """Every parameter of ``embed-graph``; the defaults are the measured best (BENCHMARKS.md)."""
+
+    method: str = "auto"
+    dim: int = 160
+    window: int = 10
+    negative: float = 1.0
+    rank: int = 192
+    walks_per_node: int = 10
+    walk_length: int = 80
+    p: float = 1.0
+    q: float = 1.0
+    cds: float = 0.75  # walks only
+    # sparse only: the spectral propagation's Chebyshev terms, and the centre μ and width
+    # parameter θ of its Gaussian on the Laplacian's spectrum (ProNE's are 10, 0.2, 0.5;
+    # these were as good or better on BlogCatalog and Cora at half the products)
+    order: int = 5
+    mu: float = 0.0
+    theta: float = 4.0
+    n_iter: int = 2
+    eig: float = 0.5
+    vectors: str | None = None  # None: "w" for netmf (a symmetric matrix), "w+c" for walks
+    seed: int = 0
+
+    def params(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class GraphEmbedding:
+    """What :func:`embed_graph` returns: the node embedding (n × dim), the route it took
+    (``netmf``, ``sparse`` or ``walks``), and the seconds each stage took, in order."""
+
+    embedding: Embedding
+    method: str
+    timings: dict[str, float]
+
+
+def resolve_method(graph: Graph, method: str) -> str:
+    if method not in METHODS:
+        raise ParameterError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method != "auto":
+        return method
+    if graph.directed:
+        return "walks"
+    return "netmf" if graph.n <= NETMF_MAX_NODES else "sparse"
+
+
+def _bytes(x: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if x < 1000 or unit == "PB":
+            return f"{x:.0f} {unit}" if unit in ("B", "KB", "MB") else f"{x:.1f} {unit}"
+        x /= 1000
+    return ""  # unreachable
+
+
+def _checked_method(graph: Graph, opts: GraphOptions) -> str:
+    """The route ``opts`` takes on ``graph``, once the options are checked against it."""
+    if graph.n_edges == 0:
+        raise DataError(f"{graph.source}: the graph has no edges")
+    method = resolve_method(graph, opts.method)
+    if method in ("netmf", "sparse") and graph.directed:
+        what = "NetMF" if method == "netmf" else "The sparse route"
+        raise ParameterError(f"{what} needs an undirected graph; use --method walks for a directed one")
+    if opts.dim < 1:
+        raise ParameterError(f"--dim must be at least 1, got {opts.dim}")
+    if opts.dim > graph.n:
+        raise ParameterError(f"--dim {opts.dim} is too large for a graph of {graph.n} nodes")
+    return method
+
+
+def route_note(graph: Graph, opts: GraphOptions) -> str:
+    """One line saying which route ``opts`` takes on ``graph``, and why (for stderr).
+
+    Raises the errors :func:`embed_graph` would for these options, so that a run that
+    cannot start says only that.
+    """
+    method = opts.method
+    chosen = _checked_method(graph, opts)
+    dense = _bytes(4.0 * graph.n * graph.n)
+    head = f"embed-graph: {graph.n:,} nodes: "
+    if chosen == "netmf":
+        return head + f"dense NetMF (an n × n float32 matrix, {dense})"
+    if chosen == "sparse":
+        why = f"dense NetMF needs {dense} above {NETMF_MAX_NODES:,} nodes" if method == "auto" else "as asked"
+        return head + f"sparse route: T = 1 PMI, SVD, spectral propagation ({why})"
+    why = "a directed graph" if method == "auto" else "as asked"
+    return head + f"walks route: {opts.walks_per_node} walks × {opts.walk_length} steps a node ({why})"
+
+
+def embed_graph(graph: Graph, opts: GraphOptions | None = None) -> GraphEmbedding:
+    """Node embeddings of ``graph``: a :class:`GraphEmbedding` holding an
+    :class:`~embedkit.vectors.Embedding` (n × dim), the route taken and the stage timings.
+
+    ``netmf``: log(max(M, 1)) of the closed form, then truncated SVD, vectors U Σ^eig.
+    ``walks``: DeepWalk / node2vec walks → window co-occurrence → PPMI (shift ``negative``,
+    smoothing ``cds``) → truncated SVD → W + C.  Nodes without edges get zero vectors.
+    (Walk defaults measured on BlogCatalog / Cora: cds 0.75 and W + C gave micro-F1 0.347 /
+    0.819 against 0.322 / 0.817 for cds 1 and W.)
+    """
+    opts = opts or GraphOptions()
+    method = _checked_method(graph, opts)
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    if method == "netmf":
+        m = netmf_matrix(graph, opts.window, opts.negative, opts.rank, seed=opts.seed)
+        timings["netmf"] = time.perf_counter() - t
+    elif method == "sparse":
+        m = sparse_pmi_matrix(graph, opts.negative)
+        timings["pmi"] = time.perf_counter() - t
+    else:
+        walks = random_walks(graph, opts.walks_per_node, opts.walk_length, opts.p, opts.q, opts.seed)
+        counts = count_cooccurrences(walks_to_id_blocks(walks), graph.n, window=opts.window)
+        timings["walks+cooccur"] = time.perf_counter() - t
+        t = time.perf_counter()
+        if counts.nnz == 0:
+            raise DataError(f"{graph.source}: the walks produced no co-occurrences")
+        m = pmi(counts, "ppmi", max(opts.negative, 1.0), opts.cds)
+        timings["pmi"] = time.perf_counter() - t
+    t = time.perf_counter()
+    kind = opts.vectors or ("w+c" if method == "walks" else "w")
+    # OpenBLAS threads only slow down the products of a small graph (linalg.py's gotcha)
+    with threadpool_limits(1 if graph.n <= 5000 else None):
+        if method == "sparse":
+            if kind != "w":
+                raise ParameterError(f"the sparse route gives node vectors W only, not {kind!r}")
+            # M is symmetric: its SVD is an eigendecomposition, at a third of the memory
+            evals, evecs = truncated_eigh(m, opts.dim, n_iter=2 * opts.n_iter, seed=opts.seed)
+            vectors = evecs * (np.abs(evals) ** opts.eig).astype(np.float32)
+        else:
+            r = truncated_svd(m, dim=opts.dim, n_iter=opts.n_iter, seed=opts.seed)
+            vectors = svd_vectors(r, eig=opts.eig, vectors=kind)
+    del m
+    timings["svd"] = time.perf_counter() - t
+    if method == "sparse":
+        t = time.perf_counter()
+        # unit rows first: propagating U Σ^½ as is lets high-degree nodes dominate
+        # (BlogCatalog micro-F1 0.394 against 0.417, BENCHMARKS.md "Graphs at scale")
+        y = spectral_propagation(graph, unit_rows(vectors), opts.order, opts.mu, opts.theta)
+        del vectors
+        timings["propagate"] = time.perf_counter() - t
+        t = time.perf_counter()
+        vectors = spectral_vectors(y, opts.eig)
+        del y
+        timings["orthogonalise"] = time.perf_counter() - t
+    vectors[graph.degrees == 0] = 0.0
+    params = {
+        "kind": "graph",
+        "corpus": graph.source,
+        "nodes": graph.n,
+        "edges": graph.n_edges,
+        "directed": graph.directed,
+        "embedkit": __version__,
+        **opts.params(),
+        "method": method,
+        "vectors": kind,
+    }
+    return GraphEmbedding(Embedding(graph.nodes, vectors, graph.degrees, params), method, timings)
+
+
+__all__ = ["GraphEmbedding", "GraphOptions", "WordOptions", "embed_graph", "train_words"]

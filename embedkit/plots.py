@@ -6,8 +6,8 @@ import os
 
 import numpy as np
 
-from .factorize import PCAResult
-from .files import atomic_output
+from .io import atomic_output
+from .linalg import PCAResult
 
 #: Rows labelled at most in a scatter plot (the ones farthest from the origin first).
 MAX_LABELS = 40

@@ -1,4 +1,5 @@
-"""The Embedding: a vocabulary and its vectors, with queries and file formats.
+"""The Embedding: a vocabulary and its vectors, with the gensim-style queries, and its
+native model file.
 
 The native model file (``.ekm``) is a single file laid out for memory-mapping::
 
@@ -7,7 +8,8 @@ The native model file (``.ekm``) is a single file laid out for memory-mapping::
     then          counts, int64 (n), and the words, UTF-8, one per line
     last          a JSON header: shapes, offsets and every parameter that made the model
 
-Loading reads the header and words and maps the vectors without copying them.
+Loading reads the header and words and maps the vectors without copying them.  Other
+vector formats are read in :mod:`embedkit.formats`.
 """
 
 from __future__ import annotations
@@ -15,15 +17,14 @@ from __future__ import annotations
 import difflib
 import json
 import os
-import re
 import struct
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError, InputError, OutputError, ParameterError, UnknownWordError
-from .files import atomic_output, check_readable, display_name, open_binary
+from .errors import DataError, InputError, ParameterError, UnknownWordError
+from .io import atomic_output, check_readable
 
 MAGIC = b"EMBEDKIT"
 FORMAT_VERSION = 1
@@ -282,227 +283,3 @@ class Embedding:
                 f.write(f"{len(self)} {self.dim}\n")
             for w, row in zip(self.words, v.tolist()):
                 f.write(f"{w} {row_fmt % tuple(row)}\n")
-
-
-# -- reading vectors people already have ----------------------------------------------------
-
-VECTOR_FORMATS = ("auto", "embedkit", "word2vec", "word2vec-binary", "glove")
-_HEADER = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")
-
-
-def detect_format(path: str | os.PathLike) -> str:
-    """'embedkit', 'word2vec', 'word2vec-binary' or 'glove', from the first bytes of a file."""
-    with open_binary(path) as f:
-        head = f.read(1 << 16)
-    name = display_name(path)
-    if head.startswith(MAGIC):
-        return "embedkit"
-    if not head.strip():
-        raise InputError(f"{name}: the file is empty")
-    first, _, rest = head.partition(b"\n")
-    m = _HEADER.match(first)
-    if m:
-        dim = int(m.group(2))
-        word, sep, after = rest.partition(b" ")
-        line = after.split(b"\n", 1)[0]
-        try:
-            values = line.decode("ascii").split()
-            if len(values) == dim:
-                [float(v) for v in values]
-                return "word2vec"
-        except (UnicodeDecodeError, ValueError):
-            pass
-        return "word2vec-binary"
-    try:
-        fields = first.decode("utf-8").split()
-        [float(v) for v in fields[1:]]
-    except (UnicodeDecodeError, ValueError):
-        raise InputError(f"{name}: not a model file (embedkit, word2vec or GloVe vectors)") from None
-    if len(fields) < 2:
-        raise InputError(f"{name}: not a model file (embedkit, word2vec or GloVe vectors)")
-    return "glove"
-
-
-def read_vectors(
-    path: str | os.PathLike, fmt: str = "auto", progress: Callable[[int], None] | None = None
-) -> Embedding:
-    """Load vectors in any supported format (detected with ``fmt='auto'``).
-
-    word2vec and GloVe files keep their row order; they carry no counts, so ``counts``
-    is None.  ``progress(n)`` receives bytes read, for a progress bar on large files.
-    """
-    if fmt not in VECTOR_FORMATS:
-        raise ParameterError(f"--format must be one of {', '.join(VECTOR_FORMATS)}, got {fmt!r}")
-    if str(path) == "-":
-        raise ParameterError("a model must be a file, not stdin")
-    check_readable(path)
-    if fmt == "auto":
-        fmt = detect_format(path)
-    if fmt == "embedkit":
-        return Embedding.load(path)
-    if fmt == "word2vec-binary":
-        return _read_word2vec_binary(path, progress)
-    return _read_text_vectors(path, header=(fmt == "word2vec"), progress=progress)
-
-
-def _read_text_vectors(path, header: bool, progress) -> Embedding:
-    from .text import read_blocks
-
-    name = display_name(path)
-    words: list[str] = []
-    rows: list[np.ndarray] = []
-    dim = None
-    expected_n = None
-    lineno = 0
-    for block in read_blocks(str(path), progress=progress):
-        lines = block.splitlines()
-        if header and lineno == 0 and lines:
-            m = _HEADER.match(lines[0].encode())
-            if not m:
-                raise InputError(f"{name}, line 1: expected a word2vec header 'count dimension'")
-            expected_n, dim = int(m.group(1)), int(m.group(2))
-            lines = lines[1:]
-            lineno = 1
-        lines = [line for line in lines if line.strip()]
-        if not lines:
-            continue
-        parts = [line.rstrip().split(" ", 1) for line in lines]
-        if dim is None:
-            dim = len(parts[0][1].split()) if len(parts[0]) == 2 else 0
-            if dim == 0:
-                raise InputError(f"{name}, line {lineno + 1}: expected 'word value value ...'")
-        try:
-            values = np.array(" ".join(p[1] if len(p) == 2 else "" for p in parts).split(), dtype=np.float32)
-        except ValueError:
-            values = None
-        if values is None or values.size != len(parts) * dim:
-            for k, p in enumerate(parts):
-                fields = p[1].split() if len(p) == 2 else []
-                try:
-                    ok = len(fields) == dim and bool([float(v) for v in fields])
-                except ValueError:
-                    ok = False
-                if not ok:
-                    raise InputError(
-                        f"{name}, line {lineno + k + 1}: expected a word and {dim} numbers, got {lines[k][:60]!r}"
-                    )
-        words.extend(p[0] for p in parts)
-        rows.append(values.reshape(len(parts), dim))
-        lineno += len(lines)
-    if not words:
-        raise InputError(f"{name}: no vectors found")
-    if expected_n is not None and expected_n != len(words):
-        raise InputError(f"{name}: the header promises {expected_n} vectors, the file has {len(words)}")
-    return _unique(Embedding(words, np.vstack(rows), None, {"kind": "words", "source": name}), name)
-
-
-def _read_word2vec_binary(path, progress) -> Embedding:
-    name = display_name(path)
-    with open_binary(path) as f:
-        data = f.read()
-    if progress is not None:
-        progress(len(data))
-    first, _, body = data.partition(b"\n")
-    m = _HEADER.match(first)
-    if not m:
-        raise InputError(f"{name}: expected a word2vec header 'count dimension'")
-    n, dim = int(m.group(1)), int(m.group(2))
-    words: list[str] = []
-    vectors = np.empty((n, dim), dtype=np.float32)
-    pos = 0
-    size = 4 * dim
-    for i in range(n):
-        while pos < len(body) and body[pos : pos + 1] in (b"\n", b"\r"):
-            pos += 1
-        space = body.find(b" ", pos)
-        if space < 0 or space + 1 + size > len(body):
-            raise InputError(f"{name}: truncated after {i} of {n} vectors")
-        try:
-            words.append(body[pos:space].decode("utf-8"))
-        except UnicodeDecodeError:
-            words.append(body[pos:space].decode("latin-1"))
-        vectors[i] = np.frombuffer(body, dtype="<f4", count=dim, offset=space + 1)
-        pos = space + 1 + size
-    return _unique(Embedding(words, vectors, None, {"kind": "words", "source": name}), name)
-
-
-def _unique(emb: Embedding, name: str) -> Embedding:
-    if len(emb.index) != len(emb):
-        seen: set[str] = set()
-        dup = next(w for w in emb.words if w in seen or seen.add(w))
-        raise InputError(f"{name}: the word {dup!r} appears twice")
-    return emb
-
-
-def read_word_counts(path: str | os.PathLike, words: Sequence[str]) -> np.ndarray:
-    """Counts for ``words`` from ``word count`` lines (space or tab; gensim's ``fvocab``).
-
-    Every word must be listed: a missing one is an error naming it.
-    """
-    from .text import numbered_lines
-
-    name = display_name(path)
-    table: dict[str, int] = {}
-    for lineno, line in numbered_lines(str(path)):
-        parts = line.split()
-        if not parts:
-            continue
-        try:
-            if len(parts) != 2:
-                raise ValueError
-            table[parts[0]] = int(parts[1])
-        except ValueError:
-            raise InputError(f"{name}, line {lineno}: expected 'word count', got {line[:60]!r}") from None
-    missing = next((w for w in words if w not in table), None)
-    if missing is not None:
-        raise InputError(f"{name}: no count for {missing!r}")
-    return np.array([table[w] for w in words], dtype=np.int64)
-
-
-def cache_path(path: str | os.PathLike) -> Path:
-    """Where the native copy of a text or binary vector file is cached.
-
-    ``$EMBEDKIT_CACHE_DIR`` or ``~/.cache/embedkit``; the name depends on the file's
-    absolute path, size and modification time, so a changed file is read afresh.
-    """
-    import hashlib
-
-    p = Path(path).resolve()
-    st = p.stat()
-    key = hashlib.sha256(f"{p}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:16]
-    root = Path(os.environ.get("EMBEDKIT_CACHE_DIR") or Path.home() / ".cache" / "embedkit")
-    return root / f"{p.stem}-{key}.ekm"
-
-
-def load_model(
-    path: str | os.PathLike,
-    cache: bool = True,
-    progress: Callable[[int], None] | None = None,
-    on_cache: Callable[[Path], None] | None = None,
-    fmt: str | None = None,
-) -> Embedding:
-    """Load any model file; a word2vec or GloVe file is parsed once and then served from
-    its native cache (see :func:`cache_path`), memory-mapped like a native model.
-    ``fmt`` skips the detection when the caller has already run :func:`detect_format`."""
-    if str(path) == "-":
-        raise ParameterError("a model must be a file, not stdin")
-    check_readable(path)
-    fmt = fmt or detect_format(path)
-    if fmt == "embedkit":
-        return Embedding.load(path)
-    cached = cache_path(path) if cache else None
-    if cached is not None and cached.exists():
-        try:
-            return Embedding.load(cached)
-        except InputError:
-            pass  # a damaged cache entry: read the source again
-    emb = read_vectors(path, fmt, progress)
-    if cached is not None:
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            emb.save(cached)
-            if on_cache is not None:
-                on_cache(cached)
-        except (OSError, OutputError):
-            pass  # caching is an optimisation; an unwritable cache is not an error
-    return emb

@@ -3,10 +3,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from embedkit.cli import app
+from embedkit.vectors import Embedding
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("EMBEDKIT_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -17,6 +19,35 @@ LECTURE = (
     "It can take a long time to park your car in NYC.\n"
     "The dog park is always crowded on Saturdays.\n"
 )
+
+#: The 5-word toy model: cosines by hand, |king| = |queen| = √2, |man| = |woman| = √1.01,
+#: |apple| = 1 (king–man .7036, king–apple 0, man–woman −.9802).
+TOY_WORDS = ["king", "queen", "man", "woman", "apple"]
+TOY_VECTORS = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
+
+
+def toy_embedding(counts=None, params: dict | None = None) -> Embedding:
+    """The 5-word toy model (a fresh copy of :data:`TOY_VECTORS`)."""
+    return Embedding(TOY_WORDS, TOY_VECTORS.copy(), None if counts is None else np.asarray(counts), params)
+
+
+def one_line_error(r, *needles: str, code: int | None = None, out: Path | None = None) -> None:
+    """A CLI result that failed as a user error should: a non-zero exit (``code`` when
+    given), one stderr line starting "embedkit: error: " that holds every needle, no
+    traceback, and no output file ``out`` left behind."""
+    assert r.exit_code not in (0, None) if code is None else r.exit_code == code, (r.exit_code, r.stderr)
+    err = r.stderr.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("embedkit: error: "), err
+    assert "Traceback" not in r.output
+    for n in needles:
+        assert n in err, (n, err)
+    if out is not None:
+        assert not out.exists()
+
+
+def subprocess_env(**extra: str) -> dict:
+    """The environment for running embedkit in a subprocess from this checkout."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), **extra}
 
 
 def shared(rel: str) -> Path:

@@ -11,29 +11,18 @@ import os
 import numpy as np
 import pytest
 
-from embedkit.vectors import Embedding
-
-from .conftest import DEMO
+from .conftest import DEMO, one_line_error, toy_embedding
 
 
 @pytest.fixture
 def model(tmp_path):
-    words = ["king", "queen", "man", "woman", "apple"]
-    v = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
     p = tmp_path / "m.ekm"
-    Embedding(words, v, np.array([5, 4, 3, 2, 1])).save(p)
+    toy_embedding([5, 4, 3, 2, 1]).save(p)
     return p
 
 
 def check(r, code, *needles, out=None):
-    assert r.exit_code == code, (r.exit_code, r.stderr)
-    err = r.stderr.strip()
-    assert len(err.splitlines()) == 1 and err.startswith("embedkit: error: "), err
-    assert "Traceback" not in r.output
-    for n in needles:
-        assert n in err, (n, err)
-    if out is not None:
-        assert not out.exists()
+    one_line_error(r, *needles, code=code, out=out)
 
 
 def test_missing_file(cli, tmp_path):
@@ -211,7 +200,7 @@ def test_memory_budget_option(cli, tmp_path):
     assert cli("train-words", DEMO, "--dim", "20", "-q", "-o", a).exit_code == 0
     assert cli("train-words", DEMO, "--dim", "20", "-q", "--memory", "1M", "-o", b).exit_code == 0
     # with a budget the counts are assembled in float32: the same model up to rounding
-    from embedkit.vectors import load_model
+    from embedkit.formats import load_model
 
     ma, mb = load_model(str(a)), load_model(str(b))
     assert ma.words == mb.words

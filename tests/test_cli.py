@@ -1,6 +1,5 @@
 """The real command line, through Typer's CliRunner and through a shell pipeline."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ import pytest
 
 from embedkit.vectors import Embedding
 
-from .conftest import DEMO
+from .conftest import DEMO, one_line_error, subprocess_env, toy_embedding
 
 EMBEDKIT = [sys.executable, "-m", "embedkit.cli"]
 
@@ -55,7 +54,7 @@ def test_train_words_then_neighbors_as_typed(cli, small_corpus, tmp_path, monkey
 
 
 def test_stages_in_a_shell_pipeline_equal_train_words(small_corpus, tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = subprocess_env()
     opts = ["--window", "3", "--weighting", "harmonic"]
 
     def run(cmd: str) -> None:
@@ -87,60 +86,50 @@ def test_export_word2vec_through_the_cli_loads_in_gensim(cli, small_corpus, tmp_
 
 
 # -- bad input: one clear line on stderr, a non-zero exit, no output file ---------------
-def _one_line_error(r, *needles):
-    assert r.exit_code not in (0, None)
-    err = r.stderr.strip()
-    assert len(err.splitlines()) == 1, err
-    assert err.startswith("embedkit: error: ")
-    assert "Traceback" not in r.output
-    for n in needles:
-        assert n in err
-
-
 def test_missing_corpus(cli, tmp_path):
     r = cli("train-words", tmp_path / "nope.txt", "-o", tmp_path / "m.ekm")
-    _one_line_error(r, "nope.txt", "no such file")
+    one_line_error(r, "nope.txt", "no such file")
     assert not (tmp_path / "m.ekm").exists()
 
 
 def test_directory_instead_of_corpus(cli, tmp_path):
     r = cli("train-words", tmp_path, "-o", tmp_path / "m.ekm")
-    _one_line_error(r, "is a directory")
+    one_line_error(r, "is a directory")
 
 
 def test_empty_corpus(cli, tmp_path):
     (tmp_path / "empty.txt").write_text("")
     r = cli("train-words", tmp_path / "empty.txt", "-o", tmp_path / "m.ekm")
-    _one_line_error(r, "empty.txt", "no tokens")
+    one_line_error(r, "empty.txt", "no tokens")
     assert list(tmp_path.iterdir()) == [tmp_path / "empty.txt"]
 
 
 def test_no_word_above_min_count(cli, tmp_path):
     (tmp_path / "c.txt").write_text("a b c\nd e f\n")
     r = cli("train-words", tmp_path / "c.txt", "-o", tmp_path / "m.ekm")
-    _one_line_error(r, "no word occurs at least 5 times", "--min-count")
+    one_line_error(r, "no word occurs at least 5 times", "--min-count")
     assert not (tmp_path / "m.ekm").exists()
 
 
 def test_dim_larger_than_vocabulary(cli, lecture_file, tmp_path):
     r = cli("train-words", lecture_file, "--min-count", "1", "--dim", "500", "-o", tmp_path / "m.ekm")
-    _one_line_error(r, "--dim 500 is too large")
+    one_line_error(r, "--dim 500 is too large")
     assert not (tmp_path / "m.ekm").exists()
 
 
 def test_unknown_word(cli, small_corpus, tmp_path):
     cli("train-words", small_corpus, "--dim", "20", "-q", "-o", tmp_path / "m.ekm")
     r = cli("neighbors", "grate", "--model", tmp_path / "m.ekm")
-    _one_line_error(r, "'grate' is not in the vocabulary", "did you mean")
+    one_line_error(r, "'grate' is not in the vocabulary", "did you mean")
     r = cli("neighbors", "great", "-k", "0", "--model", tmp_path / "m.ekm")
-    _one_line_error(r, "-k must be at least 1")
+    one_line_error(r, "-k must be at least 1")
 
 
 def test_no_model_found(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("EMBEDKIT_MODEL", raising=False)
     r = cli("neighbors", "great")
-    _one_line_error(r, "model.ekm not found", "train-words")
+    one_line_error(r, "model.ekm not found", "train-words")
 
 
 def test_existing_output_survives_a_failed_run(cli, tmp_path):
@@ -153,9 +142,7 @@ def test_existing_output_survives_a_failed_run(cli, tmp_path):
 
 
 def test_evaluate_similarity_and_analogy_match_a_hand_computation(cli, tmp_path):
-    words = ["king", "queen", "man", "woman", "apple"]
-    v = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
-    Embedding(words, v).save(tmp_path / "m.ekm")
+    toy_embedding().save(tmp_path / "m.ekm")
     # cosines: king–man .7036, king–apple 0, man–woman −.9802 → ranks of the three pairs
     (tmp_path / "pairs.txt").write_text("King\tman\t9\nking\tapple\t5\nman\twoman\t1\nfoo\tbar\t3\n")
     r = cli("evaluate", "similarity", tmp_path / "m.ekm", tmp_path / "pairs.txt")
@@ -187,7 +174,7 @@ def test_ctrl_c_mid_run_leaves_no_output_and_no_traceback(tmp_path):
     out = tmp_path / "m.ekm"
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "TMPDIR": str(tmp)}
+    env = subprocess_env(TMPDIR=str(tmp))
     proc = subprocess.Popen(
         [*EMBEDKIT, "train-words", str(big), "--memory", "64M", "-o", str(out)],
         stderr=subprocess.PIPE,
@@ -211,9 +198,7 @@ def test_ctrl_c_mid_run_leaves_no_output_and_no_traceback(tmp_path):
 
 def test_pretrained_vectors_import_info_and_query(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("EMBEDKIT_CACHE_DIR", str(tmp_path / "cache"))
-    words = ["king", "queen", "man", "woman", "apple"]
-    v = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
-    Embedding(words, v).export(tmp_path / "glove.txt", "glove")
+    toy_embedding().export(tmp_path / "glove.txt", "glove")
     # a GloVe file works directly as --model, and is cached natively on first use
     r = cli("neighbors", "king", "-k", "1", "--model", tmp_path / "glove.txt")
     assert r.exit_code == 0 and r.stdout.startswith("man\t")
@@ -249,7 +234,7 @@ def test_info_on_a_trained_model_shows_its_parameters(cli, small_corpus, tmp_pat
     ],
 )
 def test_usage_errors_are_one_line_through_the_console_script(args, needle):
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = subprocess_env()
     r = subprocess.run([*EMBEDKIT, *args], capture_output=True, text=True, env=env)
     assert r.returncode == 2
     assert r.stdout == ""
@@ -258,9 +243,7 @@ def test_usage_errors_are_one_line_through_the_console_script(args, needle):
 
 
 def test_neighbors_reads_words_from_stdin(cli, tmp_path):
-    words = ["king", "queen", "man", "woman", "apple"]
-    v = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
-    Embedding(words, v).save(tmp_path / "m.ekm")
+    toy_embedding().save(tmp_path / "m.ekm")
     r = cli("neighbors", "-", "-k", "1", "--model", tmp_path / "m.ekm", input="king\nwoman queen\n")
     assert r.exit_code == 0
     assert [line.split("\t")[:2] for line in r.stdout.splitlines()] == [

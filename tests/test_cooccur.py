@@ -3,8 +3,10 @@ import pytest
 import scipy.sparse as sp
 
 from embedkit.cooccur import count_cooccurrences, distance_weights
+from embedkit.corpus import EncodedCorpus, encode_with_vocab
 from embedkit.errors import ParameterError
-from embedkit.text import EncodedCorpus, Tokenizer, Vocabulary, encode_with_vocab
+from embedkit.tokenize import Tokenizer
+from embedkit.vocab import Vocabulary
 
 from .conftest import LECTURE
 
@@ -154,11 +156,11 @@ def test_a_memory_budget_spills_runs_to_disk_with_the_same_counts(tmp_path, work
 
 
 def test_spilled_runs_are_written_and_merged_by_row_blocks(tmp_path):
-    from embedkit.cooccur import _SpillingSum
+    from embedkit.spill import SpillingSum
 
     rng = np.random.default_rng(12)
     parts = [sp.random(50, 50, density=0.1, random_state=rng, format="csr") for _ in range(7)]
-    acc = _SpillingSum(budget=100, directory=str(tmp_path))
+    acc = SpillingSum(budget=100, directory=str(tmp_path))
     for p in parts:
         acc.add(p)
     runs = acc.total(sp.csr_matrix((50, 50)))
@@ -166,7 +168,7 @@ def test_spilled_runs_are_written_and_merged_by_row_blocks(tmp_path):
     merged = runs.merge(rows_per_block_nnz=40)
     np.testing.assert_allclose(merged.toarray(), sum(p.toarray() for p in parts))
     # with the transposes written too, the merge gives the symmetric sum
-    acc = _SpillingSum(budget=100, directory=str(tmp_path), transpose=True)
+    acc = SpillingSum(budget=100, directory=str(tmp_path), transpose=True)
     for p in parts:
         acc.add(p)
     runs = acc.total(sp.csr_matrix((50, 50)))
@@ -212,7 +214,7 @@ def test_a_large_corpus_gets_a_memory_budget_by_default(tmp_path, monkeypatch):
 
 
 def test_tree_sum_adds_everything_and_stays_small_when_partials_saturate():
-    from embedkit.parallel import TreeSum
+    from embedkit.engine import TreeSum
 
     ints = TreeSum()
     for i in range(1, 101):

@@ -15,13 +15,14 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from embedkit import cluster as ek_cluster  # noqa: E402
+from embedkit import dask as ek_dask  # noqa: E402
 from embedkit.cooccur import count_cooccurrences, subsample_keep_probability  # noqa: E402
-from embedkit.files import load_matrix  # noqa: E402
+from embedkit.corpus import EncodedCorpus  # noqa: E402
+from embedkit.io import load_matrix  # noqa: E402
 from embedkit.pipeline import WordOptions, build_vocabulary, train_words  # noqa: E402
-from embedkit.text import EncodedCorpus, Tokenizer  # noqa: E402
+from embedkit.tokenize import Tokenizer  # noqa: E402
 
-from .conftest import DEMO  # noqa: E402
+from .conftest import DEMO, subprocess_env  # noqa: E402
 
 EMBEDKIT = [sys.executable, "-m", "embedkit.cli"]
 SHARD = 64 << 10  # small shards: the demo corpus becomes about 25 tasks
@@ -77,7 +78,7 @@ def test_serial_pool_and_cluster_count_the_same(client, long_lines, weighting, s
     opts = WordOptions(min_count=2, window=4, weighting=weighting, symmetric=symmetric, subsample=1e-3, seed=5)
     vocab, serial, n_tokens = _local(long_lines, opts, 1)
     _, pool, _ = _local(long_lines, opts, 2)
-    got_vocab, dask, got_tokens, _ = ek_cluster.count_corpus(
+    got_vocab, dask, got_tokens, _ = ek_dask.count_corpus(
         client, [str(long_lines)], Tokenizer(), opts, "c", chunk_bytes=SHARD, segment_tokens=3000
     )
     assert got_vocab.words == vocab.words and list(got_vocab.counts) == list(vocab.counts)
@@ -92,7 +93,7 @@ def test_serial_pool_and_cluster_count_the_same(client, long_lines, weighting, s
 def test_an_fsspec_url_is_read_by_the_workers(client, long_lines):
     opts = WordOptions(min_count=2, window=4, weighting="uniform", subsample=1e-3)
     vocab, expected, n_tokens = _local(long_lines, opts, 1)
-    got_vocab, got, got_tokens, _ = ek_cluster.count_corpus(
+    got_vocab, got, got_tokens, _ = ek_dask.count_corpus(
         client, [f"file://{long_lines}"], Tokenizer(), opts, "c", chunk_bytes=SHARD, segment_tokens=3000
     )
     assert got_vocab.words == vocab.words and got_tokens == n_tokens
@@ -100,7 +101,7 @@ def test_an_fsspec_url_is_read_by_the_workers(client, long_lines):
 
 
 def test_the_same_model_as_the_local_engines(dask_cluster, monkeypatch):
-    monkeypatch.setattr(ek_cluster, "SHARD_BYTES", 256 << 10)
+    monkeypatch.setattr(ek_dask, "SHARD_BYTES", 256 << 10)
     base = dict(dim=40, min_count=3, seed=7)
     local = train_words(str(DEMO), WordOptions(workers=1, **base))
     dask = train_words(str(DEMO), WordOptions(scheduler=dask_cluster.scheduler_address, **base))
@@ -129,7 +130,7 @@ def test_a_worker_killed_mid_run_changes_nothing(client, long_lines, tmp_path):
     marker = tmp_path / "killed"
     client.register_plugin(_KillOnce(str(marker)))
     try:
-        _, got, _, _ = ek_cluster.count_corpus(
+        _, got, _, _ = ek_dask.count_corpus(
             client, [str(long_lines)], Tokenizer(), opts, "c", chunk_bytes=SHARD, segment_tokens=3000
         )
     finally:
@@ -145,7 +146,7 @@ def test_ctrl_c_cancels_the_cluster_tasks(client, long_lines):
 
     opts = WordOptions(min_count=2, window=4)
     with pytest.raises(KeyboardInterrupt):
-        ek_cluster.count_corpus(
+        ek_dask.count_corpus(
             client, [str(long_lines)], Tokenizer(), opts, "c", chunk_bytes=SHARD, tokenize_progress=interrupt
         )
     deadline = time.monotonic() + 10
@@ -167,10 +168,6 @@ def test_cooccur_on_the_cluster_writes_the_same_matrix(cli, dask_cluster, tmp_pa
     assert (a != b).nnz == 0
 
 
-def _env() -> dict:
-    return {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-
-
 @pytest.mark.parametrize(
     "address,needle,code",
     [
@@ -184,7 +181,7 @@ def test_a_bad_scheduler_is_one_line_and_quick(tmp_path, address, needle, code):
         [*EMBEDKIT, "train-words", str(DEMO), "-o", str(tmp_path / "m.ekm"), "--scheduler", address],
         capture_output=True,
         text=True,
-        env=_env(),
+        env=subprocess_env(),
         timeout=60,
     )
     assert r.returncode == code, r.stderr
@@ -198,7 +195,7 @@ def test_the_scheduler_comes_from_the_environment(tmp_path):
         [*EMBEDKIT, "cooccur", str(DEMO), "-o", str(tmp_path / "c.npz")],
         capture_output=True,
         text=True,
-        env={**_env(), "DASK_SCHEDULER_ADDRESS": "tcp://127.0.0.1:1"},
+        env=subprocess_env(DASK_SCHEDULER_ADDRESS="tcp://127.0.0.1:1"),
         timeout=60,
     )
     assert r.returncode == 8 and "cannot reach the Dask scheduler" in r.stderr
@@ -214,7 +211,7 @@ def test_sigint_to_the_cli_cancels_and_writes_nothing(client, dask_cluster, tmp_
     proc = subprocess.Popen(
         [*EMBEDKIT, "train-words", str(big), "-o", str(out), "--scheduler", dask_cluster.scheduler_address],
         stderr=subprocess.PIPE,
-        env=_env(),
+        env=subprocess_env(),
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 

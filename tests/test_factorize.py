@@ -3,7 +3,7 @@ import pytest
 import scipy.sparse as sp
 
 from embedkit.errors import ParameterError
-from embedkit.factorize import svd_vectors, truncated_svd
+from embedkit.linalg import svd_vectors, truncated_svd
 
 
 def decaying_matrix(n=80, m=60, seed=0):
@@ -71,7 +71,7 @@ def test_vector_kinds():
 
 
 def test_remove_top_components_centres_and_projects_out_the_top_directions():
-    from embedkit.factorize import remove_top_components
+    from embedkit.linalg import remove_top_components
 
     rng = np.random.default_rng(4)
     x = (rng.standard_normal((500, 10)) * np.arange(10, 0, -1) + 3).astype(np.float32)
@@ -96,7 +96,7 @@ def test_parallel_products_give_the_same_bytes():
 
 
 def test_parallel_matmul_matches_scipy():
-    from embedkit.parallel import ParallelMatmul
+    from embedkit.linalg import ParallelMatmul
 
     rng = np.random.default_rng(9)
     m = sp.random(120, 70, density=0.1, random_state=rng, format="csr")
@@ -110,15 +110,15 @@ def test_parallel_matmul_matches_scipy():
 def test_a_large_matrix_gets_no_transposed_copy(monkeypatch):
     """Above the size limit Mᵀx is summed over the workers' row blocks: no copy of M,
     deterministic for a number of workers, equal to scipy up to rounding."""
-    from embedkit import parallel
+    from embedkit import linalg
 
-    monkeypatch.setattr(parallel, "TRANSPOSE_COPY_MAX_BYTES", 0)
+    monkeypatch.setattr(linalg, "TRANSPOSE_COPY_MAX_BYTES", 0)
     rng = np.random.default_rng(10)
     m = sp.random(150, 90, density=0.1, random_state=rng, format="csr", dtype=np.float32)
     y = rng.standard_normal((150, 7)).astype(np.float32)
     x = rng.standard_normal((90, 6)).astype(np.float32)
     for workers in (1, 2, 3):
-        with parallel.ParallelMatmul(m, workers, max_cols=8) as op:
+        with linalg.ParallelMatmul(m, workers, max_cols=8) as op:
             assert op.mt is None
             np.testing.assert_array_equal(op.matmul(x), m @ x)
             first = op.rmatmul(y)

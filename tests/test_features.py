@@ -1,20 +1,19 @@
 """Sentence features: hand-checked values, one row per input line, fit on train / reuse on test."""
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from embedkit.errors import DataError, ParameterError
 from embedkit.features import SentenceFeatures, encode_lines, sentence_features, sif_weights
-from embedkit.text import read_lines
+from embedkit.io import read_lines
 from embedkit.vectors import Embedding
 
-WORDS = ["king", "queen", "man", "woman", "apple"]
-VECTORS = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
+from .conftest import TOY_VECTORS, TOY_WORDS, one_line_error, subprocess_env
+
+WORDS, VECTORS = TOY_WORDS, TOY_VECTORS
 COUNTS = np.array([50, 40, 30, 20, 10])
 KING, QUEEN, MAN, WOMAN, APPLE = VECTORS
 
@@ -138,7 +137,7 @@ def test_one_row_per_input_line_through_the_cli(cli, tiny, tmp_path, mode):
 
 
 def test_one_row_per_input_line_through_a_pipe(tiny, tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = subprocess_env()
     cmd = [sys.executable, "-m", "embedkit.cli", "sentence-features", "--model", str(tmp_path / "m.ekm")]
     text = "".join(f"{w} king\n" if i % 7 else "\n" for i, w in enumerate(WORDS * 200))
     p = subprocess.run(
@@ -169,18 +168,10 @@ def test_fit_on_training_lines_then_reuse(cli, tiny, tmp_path):
     np.testing.assert_allclose(got, f.transform(["king queen", "woman"]), atol=1e-5)
 
 
-def _one_line_error(r, *needles):
-    assert r.exit_code not in (0, None)
-    err = r.stderr.strip()
-    assert len(err.splitlines()) == 1 and err.startswith("embedkit: error: "), err
-    for n in needles:
-        assert n in err
-
-
 def test_sentence_features_bad_input(cli, tiny, tmp_path):
     m = tmp_path / "m.ekm"
-    _one_line_error(cli("sentence-features", "-m", m, input=""), "no lines")
-    _one_line_error(cli("sentence-features", "-m", m, "--mode", "max", input="king\n"), "--mode")
-    _one_line_error(cli("sentence-features", "-m", m, "--mode", "pcs", "-k", "0", input="king\n"), "--k must be")
-    _one_line_error(cli("sentence-features", "-m", m, "--mode", "sif", input="zebra\n\n"), "no line to fit")
-    _one_line_error(cli("sentence-features", tmp_path / "nope.txt", "-m", m), "no such file")
+    one_line_error(cli("sentence-features", "-m", m, input=""), "no lines")
+    one_line_error(cli("sentence-features", "-m", m, "--mode", "max", input="king\n"), "--mode")
+    one_line_error(cli("sentence-features", "-m", m, "--mode", "pcs", "-k", "0", input="king\n"), "--k must be")
+    one_line_error(cli("sentence-features", "-m", m, "--mode", "sif", input="zebra\n\n"), "no line to fit")
+    one_line_error(cli("sentence-features", tmp_path / "nope.txt", "-m", m), "no such file")

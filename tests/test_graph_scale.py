@@ -12,9 +12,12 @@ import networkx as nx
 import numpy as np
 import pytest
 
-import embedkit.graph as graph_module
+import embedkit.graph.edges as edges_module
+import embedkit.pipeline as pipeline_module
+from embedkit.errors import ParameterError
 from embedkit.evaluate import node_classification
-from embedkit.graph import Graph, GraphOptions, embed_graph, random_walks, read_edges
+from embedkit.graph import Graph, random_walks, read_edges
+from embedkit.pipeline import GraphOptions, embed_graph
 from embedkit.vectors import Embedding
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -36,38 +39,38 @@ def planted():
 
 def test_sparse_route_recovers_planted_communities(planted):
     g, community = planted
-    emb = embed_graph(g, GraphOptions(method="sparse", dim=32, seed=0))
+    emb = embed_graph(g, GraphOptions(method="sparse", dim=32, seed=0)).embedding
     assert emb.vectors.shape == (3000, 32) and emb.params["method"] == "sparse"
     labels = {str(v): [str(c)] for v, c in enumerate(community) if g.degrees[v] > 0}
     (r,) = node_classification(emb, labels, (0.5,), repeats=1)
     assert r.micro_f1 > 0.8 and r.macro_f1 > 0.8, r  # chance is 0.1
     # the propagation adds to what the T = 1 factorisation alone gives
-    bare = embed_graph(g, GraphOptions(method="sparse", dim=32, seed=0, order=1))
+    bare = embed_graph(g, GraphOptions(method="sparse", dim=32, seed=0, order=1)).embedding
     (r1,) = node_classification(bare, labels, (0.5,), repeats=1)
     assert r.micro_f1 > r1.micro_f1, (r, r1)
 
 
 def test_sparse_route_is_deterministic_for_a_seed(planted):
     g, _ = planted
-    a = embed_graph(g, GraphOptions(method="sparse", dim=16, seed=3))
-    b = embed_graph(g, GraphOptions(method="sparse", dim=16, seed=3))
+    a = embed_graph(g, GraphOptions(method="sparse", dim=16, seed=3)).embedding
+    b = embed_graph(g, GraphOptions(method="sparse", dim=16, seed=3)).embedding
     assert a.vectors.tobytes() == b.vectors.tobytes()
-    c = embed_graph(g, GraphOptions(method="sparse", dim=16, seed=4))
+    c = embed_graph(g, GraphOptions(method="sparse", dim=16, seed=4)).embedding
     assert not np.array_equal(a.vectors, c.vectors)
 
 
 def test_sparse_route_gives_isolated_nodes_zero_vectors_and_refuses_directed_graphs():
     g = Graph.from_edges(np.array([0, 1, 2, 3]), np.array([1, 2, 0, 4]), n=7)
-    emb = embed_graph(g, GraphOptions(method="sparse", dim=3))
+    emb = embed_graph(g, GraphOptions(method="sparse", dim=3)).embedding
     assert np.all(emb.vectors[[5, 6]] == 0) and np.all(np.linalg.norm(emb.vectors[:5], axis=1) > 0)
     d = Graph.from_edges(np.array([0, 1]), np.array([1, 2]), n=3, directed=True)
-    with pytest.raises(graph_module.ParameterError, match="undirected"):
+    with pytest.raises(ParameterError, match="undirected"):
         embed_graph(d, GraphOptions(method="sparse", dim=2))
 
 
 def test_truncated_eigh_gives_the_top_singular_triplets_of_a_symmetric_matrix(planted):
-    from embedkit.factorize import truncated_eigh
     from embedkit.graph import sparse_pmi_matrix
+    from embedkit.linalg import truncated_eigh
 
     m = sparse_pmi_matrix(planted[0])
     w, u = truncated_eigh(m, 12, n_iter=8, seed=0)
@@ -95,7 +98,7 @@ def test_auto_takes_the_sparse_route_above_the_netmf_limit_and_says_so(cli, kara
     assert r.exit_code == 0, r.stderr
     assert "embed-graph: 34 nodes: dense NetMF" in r.stderr and Embedding.load(out).params["method"] == "netmf"
 
-    monkeypatch.setattr(graph_module, "NETMF_MAX_NODES", 20)
+    monkeypatch.setattr(pipeline_module, "NETMF_MAX_NODES", 20)
     r = cli("embed-graph", karate_csv, "-o", out, "--dim", "8", "-v")
     assert r.exit_code == 0, r.stderr
     (line,) = [x for x in r.stderr.splitlines() if x.startswith("embed-graph:")]
@@ -137,9 +140,9 @@ def test_options_that_cannot_run_give_one_clear_error_line(cli, karate_csv):
 def test_integer_fast_path_reads_what_the_general_parser_reads(tmp_path, monkeypatch, text):
     p = tmp_path / "g.txt"
     p.write_text(text)
-    assert graph_module._integer_edges(np.frombuffer(text.encode() + b"\n", np.uint8), None) is not None
+    assert edges_module._integer_edges(np.frombuffer(text.encode() + b"\n", np.uint8), None) is not None
     fast = read_edges(str(p))
-    monkeypatch.setattr(graph_module, "_integer_edges", lambda buf, delimiter: None)
+    monkeypatch.setattr(edges_module, "_integer_edges", lambda buf, delimiter: None)
     slow = read_edges(str(p))
     assert fast.nodes == slow.nodes and fast.n_edges == slow.n_edges and fast.merged == slow.merged
     assert fast.self_loops_dropped == slow.self_loops_dropped
@@ -152,7 +155,7 @@ def test_integer_fast_path_reads_what_the_general_parser_reads(tmp_path, monkeyp
     ["007,1\n1,2\n", "1,2,3\n2,3,1\n", "# c\n1,2\n", "1,2\n3\n", "1,-2\n", "1,2\n3,4,\n", "1\t2\n3,4\n", "1 2 3 4\n"],
 )
 def test_anything_else_goes_to_the_general_parser(text):
-    assert graph_module._integer_edges(np.frombuffer(text.encode(), np.uint8), None) is None, text
+    assert edges_module._integer_edges(np.frombuffer(text.encode(), np.uint8), None) is None, text
 
 
 def test_bad_integer_file_still_names_the_line(cli, tmp_path):
@@ -182,7 +185,7 @@ def test_walk_batches_are_counted_as_generated_never_all_held(monkeypatch):
             yield batch
             del batch
 
-    monkeypatch.setattr(graph_module, "random_walks", tracked)
-    emb = embed_graph(g, GraphOptions(method="walks", dim=8, walks_per_node=4, walk_length=80))
+    monkeypatch.setattr(pipeline_module, "random_walks", tracked)
+    emb = embed_graph(g, GraphOptions(method="walks", dim=8, walks_per_node=4, walk_length=80)).embedding
     assert produced == 120 and emb.vectors.shape == (300, 8)
     assert most_alive <= 2, most_alive  # the batch being counted (and the one just made)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from embedkit import cooccur, kernels
-from embedkit.text import Tokenizer, words_of
+from embedkit.tokenize import Tokenizer, words_of
 
 pytestmark = pytest.mark.skipif(not kernels.ENABLED, reason="numba is not installed (or EMBEDKIT_NO_JIT is set)")
 
@@ -60,9 +60,9 @@ def test_the_compiled_pair_counter_matches_the_numpy_one(weighting, with_context
     context = rng.integers(0, n, 9).astype(np.int32) if with_context else np.empty(0, np.int32)
     keep = np.linspace(0.2, 1.0, n) if subsample else None
     task = (ids, context, 1234, n, cooccur.distance_weights(4, weighting), keep, 5)
-    got = cooccur._count_segment(task)
+    got = cooccur.count_segment(task)
     monkeypatch.setattr(kernels, "ENABLED", False)
-    ref = cooccur._count_segment(task)
+    ref = cooccur.count_segment(task)
     assert got.has_canonical_format and got.nnz == ref.nnz
     np.testing.assert_array_equal(got.indptr, ref.indptr)
     np.testing.assert_array_equal(got.indices, ref.indices)

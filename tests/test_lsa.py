@@ -27,7 +27,8 @@ DOCS = [
 
 
 def test_tfidf_matches_scikit_learn():
-    from embedkit.text import Tokenizer, Vocabulary
+    from embedkit.tokenize import Tokenizer
+    from embedkit.vocab import Vocabulary
 
     tok = Tokenizer()
     vocab = Vocabulary.from_counts({w: 1 for line in DOCS for w in tok.tokenize(line)}, 1)

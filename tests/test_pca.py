@@ -8,7 +8,7 @@ from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 
 from embedkit.errors import DataError, ParameterError
-from embedkit.factorize import pca
+from embedkit.linalg import pca
 from embedkit.vectors import Embedding
 
 
@@ -143,7 +143,7 @@ def test_pca_command_bad_input(cli, tmp_path):
 
 
 def test_read_table_formats(tmp_path):
-    from embedkit.files import read_table, write_table
+    from embedkit.io import read_table, write_table
 
     rng = np.random.default_rng(5)
     x = rng.standard_normal((50, 4))

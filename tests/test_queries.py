@@ -9,8 +9,9 @@ from embedkit.errors import ParameterError, UnknownWordError
 from embedkit.evaluate import analogy as evaluate_analogy
 from embedkit.vectors import Embedding
 
-WORDS = ["king", "queen", "man", "woman", "apple"]
-VECTORS = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
+from .conftest import TOY_VECTORS, TOY_WORDS, one_line_error
+
+WORDS, VECTORS = TOY_WORDS, TOY_VECTORS
 
 # Cosines by hand: |king| = |queen| = √2, |man| = |woman| = √1.01, |apple| = 1.
 COS_WOMAN_QUEEN = 1 / np.sqrt(2.02)  # (0·1 + (−1)(−1) + 0) / (√1.01 √2)
@@ -72,16 +73,8 @@ def test_similarity_and_analogy_commands(cli, tiny, tmp_path):
     assert [d["word"] for d in json.loads(r.stdout)] == ["apple", "woman"]
 
 
-def _one_line_error(r, *needles):
-    assert r.exit_code not in (0, None)
-    err = r.stderr.strip()
-    assert len(err.splitlines()) == 1 and err.startswith("embedkit: error: "), err
-    for n in needles:
-        assert n in err
-
-
 def test_query_commands_bad_input(cli, tiny, tmp_path):
     m = tmp_path / "m.ekm"
-    _one_line_error(cli("similarity", "king", "kingg", "--model", m), "'kingg' is not in the vocabulary")
-    _one_line_error(cli("analogy", "king", "queen", "man", "-k", "0", "--model", m), "-k must be at least 1")
-    _one_line_error(cli("analogy", "king", "queen", "mann", "--model", m), "'mann'", "did you mean 'man'")
+    one_line_error(cli("similarity", "king", "kingg", "--model", m), "'kingg' is not in the vocabulary")
+    one_line_error(cli("analogy", "king", "queen", "man", "-k", "0", "--model", m), "-k must be at least 1")
+    one_line_error(cli("analogy", "king", "queen", "mann", "--model", m), "'mann'", "did you mean 'man'")

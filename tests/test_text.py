@@ -5,8 +5,11 @@ import lzma
 import numpy as np
 import pytest
 
+from embedkit.corpus import EncodedCorpus
 from embedkit.errors import DataError, InputError, ParameterError
-from embedkit.text import EncodedCorpus, Tokenizer, Vocabulary, count_words, read_blocks
+from embedkit.io import read_blocks
+from embedkit.tokenize import Tokenizer
+from embedkit.vocab import Vocabulary, count_words
 
 
 def test_default_tokenizer_is_unicode_aware_and_lowercases():
@@ -123,7 +126,7 @@ def test_a_line_longer_than_a_block_is_split_at_spaces_without_breaking_the_line
 def test_prepare_text8_from_a_zip(tmp_path):
     import zipfile
 
-    from embedkit.text import prepare_text8
+    from embedkit.corpus import prepare_text8
 
     words = [f"word{i % 97}" for i in range(2503)]
     with zipfile.ZipFile(tmp_path / "text8.zip", "w") as z:
@@ -172,7 +175,7 @@ def test_fuzz_arbitrary_bytes_either_decode_or_fail_cleanly(tmp_path_factory, da
 
 
 def test_shard_ranges_end_at_newlines_or_spaces_and_cover_the_file(tmp_path):
-    from embedkit.text import shard_ranges
+    from embedkit.io import shard_ranges
 
     p = tmp_path / "c.txt"
     lines = [" ".join(f"w{i}_{j}" for j in range(i % 40)) for i in range(500)]

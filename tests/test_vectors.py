@@ -4,12 +4,12 @@ import pytest
 from embedkit.errors import InputError, UnknownWordError
 from embedkit.vectors import Embedding
 
+from .conftest import toy_embedding
+
 
 @pytest.fixture
 def tiny():
-    words = ["king", "queen", "man", "woman", "apple"]
-    v = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
-    return Embedding(words, v, np.array([50, 40, 30, 20, 10]), {"kind": "words", "dim": 3})
+    return toy_embedding([50, 40, 30, 20, 10], {"kind": "words", "dim": 3})
 
 
 def test_similarity_and_neighbours_by_hand(tiny):
@@ -76,7 +76,7 @@ def test_glove_and_npy_exports(tmp_path, tiny):
 
 def test_vectors_written_by_gensim_read_back(tmp_path, tiny):
     gensim = pytest.importorskip("gensim")
-    from embedkit.vectors import detect_format, read_vectors
+    from embedkit.formats import detect_format, read_vectors
 
     kv = gensim.models.KeyedVectors(vector_size=3)
     kv.add_vectors(tiny.words, tiny.vectors)
@@ -91,7 +91,7 @@ def test_vectors_written_by_gensim_read_back(tmp_path, tiny):
 
 
 def test_glove_text_is_detected_and_read(tmp_path, tiny):
-    from embedkit.vectors import detect_format, read_vectors
+    from embedkit.formats import detect_format, read_vectors
 
     tiny.export(tmp_path / "g.txt", "glove")
     assert detect_format(tmp_path / "g.txt") == "glove"
@@ -103,7 +103,7 @@ def test_glove_text_is_detected_and_read(tmp_path, tiny):
 
 
 def test_bad_vector_files_name_the_line(tmp_path):
-    from embedkit.vectors import read_vectors
+    from embedkit.formats import read_vectors
 
     (tmp_path / "bad.txt").write_text("a 1 2 3\nb 1 x 3\n")
     with pytest.raises(InputError, match="bad.txt, line 2: expected a word and 3 numbers"):
@@ -121,7 +121,7 @@ def test_bad_vector_files_name_the_line(tmp_path):
 
 def test_import_keeps_gensim_counts(cli, tmp_path, tiny):
     gensim = pytest.importorskip("gensim")
-    from embedkit.vectors import read_vectors
+    from embedkit.formats import read_vectors
 
     kv = gensim.models.KeyedVectors(vector_size=3)
     kv.add_vectors(tiny.words, tiny.vectors)

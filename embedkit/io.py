@@ -1,8 +1,15 @@
-"""Opening inputs (paths, ``-`` for stdin, compressed files) and writing outputs atomically.
+"""Opening inputs (paths, ``-`` for stdin, compressed files), reading them as text, and
+writing outputs atomically.
 
 Every file embedkit writes goes through :func:`atomic_output`: the data is written to a
 temporary file in the destination directory and renamed over the target only once it is
 complete, so an interrupted run never leaves a half-written model or matrix behind.
+
+A corpus is a text file (or stdin) with one passage per line; ``.gz``, ``.bz2`` and ``.xz``
+files are read transparently, in newline-aligned blocks (:func:`read_blocks`), so memory
+stays bounded whatever the corpus size; :func:`shard_ranges` cuts a plain file into byte
+ranges that workers read themselves.  Numeric tables (TSV or ``.npy``) and sparse
+matrices (``.npz``) are read and written here too.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import os
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -218,7 +225,6 @@ def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, l
         if x.ndim != 2 or not np.issubdtype(x.dtype, np.number):
             raise DataError(f"{name}: expected a 2-D numeric array, got shape {x.shape} of {x.dtype}")
         return x.astype(np.float64), None, None
-    from .text import read_lines
 
     lines = [line for line in read_lines(str(path)) if line.strip()]
     if not lines:
@@ -282,3 +288,175 @@ def write_table(path: str | os.PathLike, x: np.ndarray, labels: list[str] | None
             if labels is not None:
                 block = [[label, *row] for label, row in zip(labels[start : start + 1024], block)]
             f.write((row_fmt * len(block)) % tuple(v for row in block for v in row))
+
+
+# -- reading text: newline-aligned blocks, lines, corpora and their shards -----------------
+#: Bytes of text handled per block while streaming a corpus.
+CHUNK_BYTES = 8 << 20
+
+
+def read_blocks(
+    path: str, chunk_bytes: int = CHUNK_BYTES, progress: Callable[[int], None] | None = None
+) -> Iterator[str]:
+    """Yield the text of ``path`` (or stdin for ``-``) in blocks that end at a newline.
+
+    A line longer than ``chunk_bytes`` is split at a space; the piece then does not end in
+    a newline, and the tokens of the next block continue the same line.
+    Raises :class:`DataError` naming the file and byte offset on bytes that are not UTF-8.
+    ``progress(n)`` is called with the number of (uncompressed) bytes of each block.
+    """
+    name = display_name(path)
+    for data, offset in raw_blocks(path, chunk_bytes, progress):
+        yield decode_text(data, name, offset)
+
+
+def raw_blocks(
+    path: str, chunk_bytes: int = CHUNK_BYTES, progress: Callable[[int], None] | None = None
+) -> Iterator[tuple[bytes, int]]:
+    """Like :func:`read_blocks`, undecoded: yield (bytes, offset of the block in the file)."""
+    name = display_name(path)
+    f: BinaryIO = open_binary(path)
+    offset = 0
+    carry = b""
+    try:
+        while True:
+            try:
+                block = f.read(chunk_bytes)
+            except (OSError, EOFError) as exc:
+                raise InputError(f"{name}: cannot read ({exc})") from None
+            if not block:
+                break
+            block = carry + block
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:
+                if len(block) < chunk_bytes:
+                    carry = block
+                    continue
+                # a line longer than a block (text8 is one 100 MB line): cut at a space;
+                # the next block continues the same line, so windows still span the cut
+                cut = block.rfind(b" ") + 1
+                if cut == 0:
+                    raise DataError(f"{name}: a line of over {chunk_bytes} bytes has no space to split it at")
+            carry = block[cut:]
+            yield block[:cut], offset
+            offset += cut
+            if progress is not None:
+                progress(cut)
+        if carry:
+            yield carry + b"\n", offset
+            if progress is not None:
+                progress(len(carry))
+    finally:
+        if f is not sys.stdin.buffer:
+            f.close()
+
+
+def numbered_lines(path: str) -> Iterator[tuple[int, str]]:
+    """Every line of a text file or stdin (``-``) with its 1-based number, without the
+    newline; split on ``\\n`` only, so a line cut between blocks comes out whole."""
+    lineno = 0
+    partial = ""
+    for block in read_blocks(path):
+        pieces = block.split("\n")
+        pieces[0] = partial + pieces[0]
+        partial = pieces.pop()  # "" when the block ends with a newline
+        for line in pieces:
+            lineno += 1
+            yield lineno, line
+    if partial:
+        yield lineno + 1, partial
+
+
+def read_lines(path: str) -> list[str]:
+    """The lines of a text file or stdin (``-``), split on ``\\n`` only.
+
+    A final line without a newline counts; a file ending in a newline has no extra empty line.
+    """
+    return [line for _, line in numbered_lines(path)]
+
+
+def decode_text(data: bytes, name: str, offset: int) -> str:
+    """``data`` (bytes at ``offset`` of the file called ``name``) as UTF-8 text.
+
+    Raises :class:`DataError` naming the file, the byte offset and the line on bytes that
+    are not UTF-8.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(
+            f"{name}: not UTF-8 text (bad byte at offset {offset + exc.start}, "
+            f"{line} lines into the block starting at byte {offset})"
+        ) from None
+
+
+def corpus_files(paths: str | list[str]) -> list[str]:
+    """The files of a corpus given as paths, globs (``wiki/*.txt.gz``) or ``-``."""
+    import glob
+
+    out: list[str] = []
+    for p in [paths] if isinstance(paths, str) else list(paths):
+        if p != "-" and any(ch in p for ch in "*?[") and not Path(p).exists():
+            matches = sorted(glob.glob(p))
+            if not matches:
+                raise InputError(f"{p}: no file matches")
+            out.extend(matches)
+        else:
+            out.append(p)
+    if not out:
+        raise InputError("no corpus file given")
+    return out
+
+
+def is_plain(path: str) -> bool:
+    """Whether ``path`` is an uncompressed local file (so workers can seek in it), not stdin."""
+    return path != "-" and Path(path).suffix.lower() not in (".gz", ".bz2", ".xz")
+
+
+def shard_ranges(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[int, int]]:
+    """Byte ranges of about ``chunk_bytes`` covering a plain file, each ending at a newline
+    (or, inside a line longer than a block, at a space), so workers can read their own."""
+    name = display_name(path)
+    size = check_readable(path).stat().st_size
+    with open(path, "rb") as f:
+        start = 0
+        while start < size:
+            target = start + chunk_bytes
+            if target >= size:
+                yield start, size
+                return
+            f.seek(target)
+            end = -1
+            scanned = 0
+            while scanned < chunk_bytes:
+                window = f.read(1 << 16)
+                if not window:
+                    end = size
+                    break
+                nl = window.find(b"\n")
+                if nl >= 0:
+                    end = target + scanned + nl + 1
+                    break
+                scanned += len(window)
+            if end < 0:  # no newline within two blocks: cut the long line at a space
+                f.seek(start)
+                space = f.read(chunk_bytes).rfind(b" ")
+                if space < 0:
+                    raise DataError(f"{name}: a line of over {chunk_bytes} bytes has no space to split it at")
+                end = start + space + 1
+            yield start, end
+            start = end
+
+
+def input_size(paths: str | list[str]) -> int | None:
+    """Bytes a progress bar can expect: the total size if every file is plain, else unknown."""
+    total = 0
+    for path in [paths] if isinstance(paths, str) else paths:
+        if path == "-" or Path(path).suffix.lower() in (".gz", ".bz2", ".xz"):
+            return None
+        try:
+            total += Path(path).stat().st_size
+        except OSError:
+            return None
+    return total

@@ -1,4 +1,6 @@
-"""Truncated SVD of a sparse association matrix, and word vectors from its factors.
+"""Linear algebra: truncated SVD of a sparse association matrix and word vectors from
+its factors, the symmetric eigensolver, PCA, the sign convention, row normalisation, and
+the parallel sparse × dense products they run on.
 
 M ≈ U Σ Vᵀ with the top ``dim`` singular triplets.  Each word gets two embeddings:
 W = U Σ^p (as a target word) and C = V Σ^p (as a context); ``vectors`` picks W, C, their
@@ -7,6 +9,7 @@ sum W + C (rows of each unit-normalised first), or the concatenation [W C].
 
 from __future__ import annotations
 
+import multiprocessing
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,8 +18,8 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from threadpoolctl import threadpool_limits
 
+from .engine import release_freed_memory, worker_init
 from .errors import DataError, ParameterError
-from .parallel import ParallelMatmul
 
 SOLVERS = ("randomized", "arpack")
 VECTOR_KINDS = ("w", "c", "w+c", "concat")
@@ -71,7 +74,7 @@ def truncated_svd(
         U, s, Vt = U[:, order], s[order], Vt[order]
     else:
         U, s, Vt = _randomized_svd(m, dim, n_iter, oversample, rng, dtype, workers)
-    return _fix_signs(SVDResult(np.ascontiguousarray(U), s, np.ascontiguousarray(Vt)))
+    return fix_svd_signs(SVDResult(np.ascontiguousarray(U), s, np.ascontiguousarray(Vt)))
 
 
 def _randomized_svd(m, k: int, n_iter: int, oversample: int, rng, dtype, workers: int = 1):
@@ -202,14 +205,17 @@ def fix_signs(u: np.ndarray) -> np.ndarray:
     return u * signs.astype(u.dtype)
 
 
-def _fix_signs(r: SVDResult) -> SVDResult:
+def fix_svd_signs(r: SVDResult) -> SVDResult:
+    """``r`` with each singular pair's sign chosen so that the largest-magnitude entry of
+    each column of U is positive (U's column and Vt's row flip together, so U Σ Vt is unchanged)."""
     idx = np.argmax(np.abs(r.U), axis=0)
     signs = np.sign(r.U[idx, np.arange(r.U.shape[1])])
     signs[signs == 0] = 1
     return SVDResult(r.U * signs, r.s, r.Vt * signs[:, None])
 
 
-def _unit_rows(x: np.ndarray) -> np.ndarray:
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    """``x`` (n × d) with every non-zero row scaled to unit L2 norm; zero rows stay zero."""
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return x / norms
@@ -231,7 +237,7 @@ def svd_vectors(r: SVDResult, eig: float = 0.5, vectors: str = "w+c") -> np.ndar
         return c
     if vectors == "concat":
         return np.hstack([w, c])
-    return _unit_rows(w) + _unit_rows(c)
+    return unit_rows(w) + unit_rows(c)
 
 
 def remove_top_components(x: np.ndarray, k: int) -> np.ndarray:
@@ -373,6 +379,195 @@ def pca(
         # OpenBLAS threads make the SVD of a narrow table 10× slower when a core is busy
         with threadpool_limits(1 if r <= 1024 else None):
             u, s, vt = la.svd(xt, full_matrices=False, check_finite=False)
-        res = _fix_signs(SVDResult(u, s, vt))
+        res = fix_svd_signs(SVDResult(u, s, vt))
         u, s, vt = res.U, res.s, res.Vt
     return PCAResult(np.ascontiguousarray(vt[:k]), s, total, mean, scale, n)
+
+
+# -- parallel sparse × dense products -------------------------------------------------------
+_COLUMN_BLOCK = 128
+
+
+#: ParallelMatmul keeps a transposed copy of a matrix up to this many bytes (exact, and
+#: the same bytes for any number of workers); above it, Mᵀx is summed over row blocks.
+TRANSPOSE_COPY_MAX_BYTES = 1 << 30
+
+
+class ParallelMatmul:
+    """``m @ x`` and ``m.T @ x`` for a sparse ``m`` and a dense ``x`` on several processes.
+
+    scipy's sparse-dense product runs on one core and holds the GIL, so threads do not
+    help; here the rows of ``m`` (and of ``m.T``) are split into blocks of equal
+    non-zeros, forked worker processes keep a view of their block, and the dense operands
+    travel through shared memory.  Every output row is computed exactly as scipy would,
+    so the result does not depend on the number of workers.
+
+    A matrix larger than :data:`TRANSPOSE_COPY_MAX_BYTES` gets no transposed copy (it
+    would be a third of the factorisation's memory): ``m.T @ x`` is then the sum over
+    the row blocks of ``block.T @ x[block rows]``, each worker writing its own partial,
+    and float32 rounding depends on the number of workers.  Use as a context manager;
+    with ``workers=1`` it is plain scipy.
+    """
+
+    def __init__(self, m, workers: int, max_cols: int) -> None:
+        import mmap
+
+        import numpy as np
+
+        self.m = m.tocsr()
+        self.dtype = np.dtype(np.float32 if self.m.dtype == np.float32 else np.float64)
+        size = self.m.nnz * (self.dtype.itemsize + self.m.indices.itemsize)
+        self.mt = self.m.T.tocsr() if size <= TRANSPOSE_COPY_MAX_BYTES else None
+        self.workers = max(1, min(workers, self.m.shape[0], self.m.shape[1]))
+        self.max_cols = max_cols
+        self._procs: list = []
+        self._pipes: list = []
+        self._rows: dict = {}
+        if self.workers == 1:
+            return
+        n, k = self.m.shape
+        item = self.dtype.itemsize
+        self._in = mmap.mmap(-1, max(n, k) * max_cols * item)
+        self._out = mmap.mmap(-1, max(n, k) * max_cols * item)
+        self._bounds = {"m": _balanced_rows(self.m, self.workers)}
+        release_freed_memory()
+        if self.mt is not None:
+            self._bounds["mt"] = _balanced_rows(self.mt, self.workers)
+        else:
+            self._partial = mmap.mmap(-1, (self.workers - 1) * k * max_cols * item)
+        ctx = multiprocessing.get_context("fork")
+        for w in range(1, self.workers):
+            parent, child = ctx.Pipe()
+            p = ctx.Process(target=self._serve, args=(w, child), daemon=True)
+            p.start()
+            child.close()
+            self._procs.append(p)
+            self._pipes.append(parent)
+
+    def _views(self, which: str, cols: int, w: int = 0):
+        """x (the operand) and y (where worker ``w`` writes) in shared memory."""
+        import numpy as np
+
+        n, k = self.m.shape
+        n_in, n_out = (k, n) if which == "m" else (n, k)
+        x = np.frombuffer(self._in, dtype=self.dtype, count=n_in * cols).reshape(n_in, cols)
+        if which == "mt" and self.mt is None and w > 0:  # a partial sum of its own
+            offset = (w - 1) * k * cols * self.dtype.itemsize
+            return x, np.frombuffer(self._partial, dtype=self.dtype, count=k * cols, offset=offset).reshape(k, cols)
+        return x, np.frombuffer(self._out, dtype=self.dtype, count=n_out * cols).reshape(n_out, cols)
+
+    def _block(self, which: str, cols: int, w: int) -> None:
+        import numpy as np
+
+        x, y = self._views(which, cols, w)
+        summed = which == "mt" and self.mt is None
+        a = self.m if which == "m" or summed else self.mt
+        bounds = self._bounds["m" if summed else which]
+        lo, hi = bounds[w], bounds[w + 1]
+        if hi <= lo:
+            if summed:
+                y[...] = 0
+            return
+        key = (which, w)
+        rows = self._rows.get(key)
+        if rows is None:  # a view of the rows (a slice would copy them, in every worker)
+            rows = self._rows[key] = _row_view(a, lo, hi)
+        # 128 columns at a time keep the rows of x that a block reads in cache
+        # (measured: 0.78 s instead of 0.95 s for a 41k × 41k, 9.5 M non-zero product)
+        for j in range(0, cols, _COLUMN_BLOCK):
+            if summed:
+                y[:, j : j + _COLUMN_BLOCK] = rows.T @ np.ascontiguousarray(x[lo:hi, j : j + _COLUMN_BLOCK])
+            else:
+                y[lo:hi, j : j + _COLUMN_BLOCK] = rows @ np.ascontiguousarray(x[:, j : j + _COLUMN_BLOCK])
+
+    def _serve(self, w: int, conn) -> None:
+        worker_init()
+        while True:
+            msg = conn.recv()
+            if msg is None:
+                return
+            self._block(*msg, w)
+            conn.send(True)
+
+    def _product(self, which: str, x, copy: bool = True):
+        import numpy as np
+
+        x = np.asarray(x)
+        if self.workers == 1:
+            a = self.m if which == "m" else (self.mt if self.mt is not None else self.m.T)  # m.T: a CSC view
+            return np.hstack(
+                [
+                    np.asarray(a @ np.ascontiguousarray(x[:, j : j + _COLUMN_BLOCK]))
+                    for j in range(0, x.shape[1], _COLUMN_BLOCK)
+                ]
+            )
+        cols = x.shape[1]
+        if cols > self.max_cols:
+            raise ValueError(f"x has {cols} columns, more than the {self.max_cols} reserved")
+        xin, out = self._views(which, cols)
+        xin[...] = x
+        for conn in self._pipes:
+            conn.send((which, cols))
+        self._block(which, cols, 0)
+        for conn in self._pipes:
+            conn.recv()
+        if copy:
+            out = out.copy()
+        if which == "mt" and self.mt is None:
+            for w in range(1, self.workers):
+                out += self._views(which, cols, w)[1]
+        return out
+
+    def matmul(self, x, copy: bool = True):
+        """``m @ x`` for x of shape (m.shape[1], c), c <= max_cols.  With ``copy=False``
+        the result is a view of a shared buffer that the next product overwrites."""
+        return self._product("m", x, copy)
+
+    def rmatmul(self, x, copy: bool = True):
+        """``m.T @ x`` for x of shape (m.shape[0], c), c <= max_cols (``copy`` as above)."""
+        return self._product("mt", x, copy)
+
+    def close(self) -> None:
+        for conn in self._pipes:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+        for p in self._procs:
+            p.join(timeout=5)
+            if p.is_alive():
+                p.terminate()
+        self._procs, self._pipes = [], []
+        self._rows.clear()
+        for name in ("_in", "_out", "_partial"):
+            buffer = self.__dict__.pop(name, None)
+            if buffer is not None:
+                try:
+                    buffer.close()
+                except BufferError:  # a caller still holds a view: freed with it
+                    pass
+
+    def __enter__(self) -> ParallelMatmul:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _row_view(m, lo: int, hi: int):
+    """Rows lo..hi of a CSR matrix sharing its data and index arrays."""
+    import scipy.sparse as sp
+
+    s, e = int(m.indptr[lo]), int(m.indptr[hi])
+    parts = (m.data[s:e], m.indices[s:e], m.indptr[lo : hi + 1] - s)
+    return sp.csr_matrix(parts, shape=(hi - lo, m.shape[1]), copy=False)
+
+
+def _balanced_rows(a, parts: int) -> list[int]:
+    """Row boundaries splitting a CSR matrix into ``parts`` blocks of about equal non-zeros."""
+    import numpy as np
+
+    targets = np.linspace(0, a.nnz, parts + 1)
+    bounds = np.searchsorted(a.indptr, targets).tolist()
+    bounds[0], bounds[-1] = 0, a.shape[0]
+    return [int(b) for b in np.maximum.accumulate(bounds)]

@@ -1,13 +1,13 @@
 """The Dask engine: tokenizing and counting a corpus on a Dask distributed cluster.
 
-This is the cluster side of :mod:`embedkit.parallel` (the guide puts both engines there).
+This is the cluster side of :mod:`embedkit.engine`: it runs the same task functions.
 It lives in its own module because ``dask.distributed`` is an optional extra that takes
 about a second to import: nothing imports this module unless ``--scheduler`` is given.
 
-The tasks are the ones the local process pool runs (:func:`embedkit.text._tokenize_task`
-and :func:`embedkit.cooccur._count_segment`), so counts are the same:
+The tasks are the ones the local process pool runs (:func:`embedkit.tokenize.tokenize_task`
+and :func:`embedkit.cooccur.count_segment`), so counts are the same:
 
-1. *Tokenize*, one task per newline-aligned byte range (:func:`embedkit.text.shard_ranges`
+1. *Tokenize*, one task per newline-aligned byte range (:func:`embedkit.io.shard_ranges`
    for plain local files, :func:`dask.bytes.read_bytes` for fsspec URLs such as
    ``s3://bucket/corpus.txt``): the worker reads its own bytes and keeps the shard's word
    list and local ids in its memory (a future); only the distinct words and their counts
@@ -35,20 +35,14 @@ from collections.abc import Iterator
 import numpy as np
 import scipy.sparse as sp
 
-from .cooccur import _count_segment, _kept, distance_weights, subsample_keep_probability
+from . import __version__
+from .cooccur import count_segment, distance_weights, kept_mask, subsample_keep_probability
+from .corpus import LINE_BREAK, OUT_OF_VOCABULARY
+from .engine import TreeSum, default_workers
 from .errors import ClusterError, DataError, InputError, ParameterError
-from .parallel import TreeSum
-from .text import (
-    CHUNK_BYTES,
-    LINE_BREAK,
-    OUT_OF_VOCABULARY,
-    Vocabulary,
-    WordStore,
-    _is_plain,
-    _tokenize_task,
-    raw_blocks,
-    words_of,
-)
+from .io import CHUNK_BYTES, input_size, is_plain, raw_blocks, shard_ranges
+from .tokenize import tokenize_task, words_of
+from .vocab import Vocabulary, WordStore, vocabulary_from_counts
 
 #: Bytes of text per tokenize task (a shard): about 1.5 M tokens, half a second's work.
 SHARD_BYTES = CHUNK_BYTES
@@ -82,8 +76,6 @@ def connect(address: str, workers: int | None = None) -> Iterator:
     # embedkit reports problems itself, in one line
     with dask.config.set({"distributed.comm.timeouts.connect": f"{CONNECT_TIMEOUT}s", "logging.distributed": "error"}):
         if address == "local":
-            from .parallel import default_workers
-
             cluster = distributed.LocalCluster(
                 n_workers=workers or default_workers(), threads_per_worker=1, processes=True, dashboard_address=None
             )
@@ -154,7 +146,6 @@ def _check_workers(client, address: str) -> None:
         versions = client.run(_worker_version)
     except Exception as exc:
         raise ClusterError(f"the Dask workers at {address} cannot run embedkit ({_reason(exc)})") from None
-    from . import __version__
 
     other = sorted({v for v in versions.values() if v != __version__})
     if other:
@@ -162,8 +153,6 @@ def _check_workers(client, address: str) -> None:
 
 
 def _worker_version() -> str:
-    from . import __version__
-
     return __version__
 
 
@@ -172,13 +161,13 @@ def _tokenize_bytes(data: bytes, path: str, start: int, last: bool, pattern: str
     """Tokenize a block read by :func:`dask.bytes.read_bytes` (an fsspec path)."""
     if last and data and not data.endswith(b"\n"):
         data += b"\n"  # a file's last line ends with the file
-    return _tokenize_task((data, path, start, start + len(data), pattern, lowercase))
+    return tokenize_task((data, path, start, start + len(data), pattern, lowercase))
 
 
 def _shard_summary(shard) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, int, int, bool]:
     """((distinct words' code points, their lengths), their counts, tokens, bytes, whether
     the shard ends at a line end): arrays, which the client interns in a compiled
-    :class:`~embedkit.text.WordStore` without making a string per word."""
+    :class:`~embedkit.vocab.WordStore` without making a string per word."""
     chars, lengths, counts, ids, nbytes = shard
     ends_at_break = False
     if ids.size:
@@ -202,13 +191,13 @@ def _shard_tail(shard, shared, position: int, window: int, seed: int) -> tuple[n
     breaks = np.flatnonzero(ids == LINE_BREAK)
     after = int(breaks[-1]) + 1 if breaks.size else 0
     rest = ids[after:]
-    kept = rest[_kept(rest, position + after, shared[1], seed)]
+    kept = rest[kept_mask(rest, position + after, shared[1], seed)]
     return kept[-window:].astype(np.int32), bool(breaks.size)
 
 
 def _count_shard(shard, shared, position: int, context: np.ndarray, weights, seed: int, segment_tokens: int):
     """Count the pairs of one shard: segments of about ``segment_tokens`` cut at line breaks,
-    each counted by :func:`embedkit.cooccur._count_segment`."""
+    each counted by :func:`embedkit.cooccur.count_segment`."""
     ids = _final_ids(shard, shared)
     n = shared[2]
     keep = shared[1]
@@ -218,7 +207,7 @@ def _count_shard(shard, shared, position: int, context: np.ndarray, weights, see
     while start < ids.size:
         j = np.searchsorted(breaks, start + segment_tokens - 1)
         cut = int(breaks[j]) + 1 if j < breaks.size else ids.size
-        tree.add(_count_segment((ids[start:cut], context, position + start, n, weights, keep, seed)))
+        tree.add(count_segment((ids[start:cut], context, position + start, n, weights, keep, seed)))
         context = np.empty(0, np.int32)  # the cut is at a line break
         start = cut
     return tree.total(sp.csr_matrix((n, n), dtype=np.float64))
@@ -241,8 +230,6 @@ def _tasks(files: list[str], tokenizer, chunk_bytes: int) -> Iterator[tuple]:
     """(function, args) of each tokenize task, in corpus order: plain files become byte
     ranges the workers read, fsspec URLs blocks that :func:`dask.bytes.read_bytes` reads
     on the workers, and compressed local files or stdin are read here and sent."""
-    from .text import shard_ranges
-
     pattern, lowercase = tokenizer.pattern, tokenizer.lowercase
     for path in files:
         if "://" in path:
@@ -255,7 +242,7 @@ def _tasks(files: list[str], tokenizer, chunk_bytes: int) -> Iterator[tuple]:
             for file_blocks in blocks:
                 for i, block in enumerate(file_blocks):
                     yield block, (path, i * chunk_bytes, i == len(file_blocks) - 1, pattern, lowercase)
-        elif _is_plain(path):
+        elif is_plain(path):
             full = os.path.abspath(path)  # the workers' working directory may differ
             for start, end in shard_ranges(path, chunk_bytes):
                 yield None, ((None, full, start, end, pattern, lowercase),)
@@ -289,8 +276,6 @@ def count_corpus(
     """
     from distributed import as_completed
 
-    from .pipeline import build_vocabulary
-
     weights = distance_weights(opts.window, opts.weighting)
     run = uuid.uuid4().hex[:8]
     futures: list = []  # everything submitted, cancelled on any error or Ctrl-C
@@ -299,7 +284,7 @@ def count_corpus(
         shards = []
         for i, (block, args) in enumerate(_tasks(files, tokenizer, chunk_bytes)):
             if block is None:
-                f = client.submit(_tokenize_task, *args, key=f"embedkit-tokenize-{run}-{i}", priority=-i)
+                f = client.submit(tokenize_task, *args, key=f"embedkit-tokenize-{run}-{i}", priority=-i)
             else:
                 data = client.compute(block)
                 futures.append(data)
@@ -333,7 +318,9 @@ def count_corpus(
         n_lines = int(store.counts[0])
         n_tokens = position - n_lines
         if vocab is None:
-            vocab = build_vocabulary(store.word_counts(max(opts.min_count, 1)), opts, source, store.n_types)
+            vocab = vocabulary_from_counts(
+                store.word_counts(max(opts.min_count, 1)), opts.min_count, opts.max_size, source, store.n_types
+            )
         elif len(vocab) == 0:
             raise ParameterError("the vocabulary is empty")
         del store
@@ -475,6 +462,4 @@ def train_counts(files, tokenizer, opts, reporter, source: str, vocab: Vocabular
 
 
 def _input_size(files: list[str]) -> int | None:
-    from .pipeline import input_size
-
     return None if any("://" in f for f in files) else input_size(files)

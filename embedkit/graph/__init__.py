@@ -1,0 +1,66 @@
+"""Graphs: edge lists, random walks (DeepWalk, node2vec) and the NetMF closed form.
+
+A random walk is a sentence whose words are node ids, so walks feed the word pipeline's
+``cooccur → pmi → svd`` stages unchanged.  NetMF (Qiu et al., WSDM 2018) writes down the
+matrix that DeepWalk's walk co-occurrence converges to, for window T and b negative
+samples::
+
+    M = vol(G) / (b T) · (Σ_{r=1..T} P^r) D⁻¹,    P = D⁻¹ A,  vol(G) = Σ_ij A_ij
+      = vol(G) / b · D^-½ f(S) D^-½,                S = D^-½ A D^-½,  f(S) = (1/T) Σ_{r=1..T} S^r
+
+and factorises log(max(M, 1)) by truncated SVD — no sampling at all.  ``f(S)`` is computed
+exactly (T sparse × dense products) on small graphs, and through the top ``rank``
+eigenpairs of S (Chebyshev-filtered subspace iteration) on larger ones.
+
+Why NetMF is the default, and its parameters (measured, see BENCHMARKS.md "## Graphs"):
+on BlogCatalog it reaches the quality targets that walk-based training misses (walks are
+a noisy Monte-Carlo estimate of the same matrix) and it is several times faster end to
+end, because the walk route must sort hundreds of millions of window pairs.  T = 10 and
+b = 1 (the paper's) were best among T ∈ {5, 10, 20} and b ∈ {0.5, 1, 2, 5}.  The rank and
+dimension are not the paper's (256 eigenpairs, 128 d): with exact eigenpairs, 512
+eigenpairs lost a point of micro-F1 against 256 and 192 (the small eigenvalues carry noise
+that log(max(M, 1)) amplifies), and 160–256 dimensions beat 128 on the rare labels
+(macro-F1 ≈ 0.281 against 0.275 on BlogCatalog; Cora also gains with more dimensions).
+rank 192, dim 160 is the cheapest of the best.
+
+Three routes, and ``method="auto"`` picks one (:func:`embedkit.pipeline.embed_graph`):
+
+* ``netmf`` — the closed form above, a dense n × n float32 matrix: the best quality, chosen
+  up to :data:`embedkit.pipeline.NETMF_MAX_NODES` nodes (1.6 GB there; 4 TB at a million nodes).
+* ``sparse`` — chosen for larger undirected graphs: NetMF's matrix for T = 1,
+  log(max(vol(G)/b · A_ij / (d_i d_j), 1)), which has the non-zeros of A only, factorised
+  by a randomized eigendecomposition (it is symmetric), then ProNE's *spectral
+  propagation* (Zhang et al., IJCAI 2019): a Chebyshev expansion of a Gaussian filter on
+  the normalized Laplacian brings back the higher-order proximity that T = 1 leaves out,
+  and a small SVD of the n × d result re-orthogonalises it.  Every step is a sparse ×
+  dense product or a dense n × d operation: memory grows with nnz(A) + n·d, not n².  It
+  is 0.01–0.03 micro-F1 below dense NetMF on BlogCatalog and Cora (BENCHMARKS.md "Graphs
+  at scale").
+* ``walks`` — random walks counted batch by batch as they are generated (the word
+  pipeline's cooccur → PPMI → SVD), never all held at once: for directed graphs (the
+  choice of ``auto`` there), node2vec's p and q, or when asked.
+
+Modules: :mod:`~embedkit.graph.types` (the :class:`Graph`), :mod:`~embedkit.graph.edges`
+(edge-list readers), :mod:`~embedkit.graph.walks`, :mod:`~embedkit.graph.netmf`,
+:mod:`~embedkit.graph.sparse`.  The composition (``embed_graph``) is in
+:mod:`embedkit.pipeline`.
+"""
+
+from .edges import read_edges
+from .netmf import netmf_matrix, top_eigenpairs
+from .sparse import sparse_pmi_matrix, spectral_propagation, spectral_vectors
+from .types import Graph
+from .walks import random_walks, walks_to_id_blocks, write_walks
+
+__all__ = [
+    "Graph",
+    "netmf_matrix",
+    "random_walks",
+    "read_edges",
+    "sparse_pmi_matrix",
+    "spectral_propagation",
+    "spectral_vectors",
+    "top_eigenpairs",
+    "walks_to_id_blocks",
+    "write_walks",
+]

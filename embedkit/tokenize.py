@@ -1,0 +1,144 @@
+"""The tokenizer: text blocks into tokens (runs of letters by default), and the
+worker task that tokenizes one block of a corpus."""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+from collections.abc import Iterator
+
+import numpy as np
+
+from . import kernels
+from .errors import ParameterError
+from .io import decode_text, display_name, read_blocks
+
+#: Runs of Unicode letters (no digits, no underscore): "Café au lait" → café, au, lait.
+DEFAULT_PATTERN = r"[^\W\d_]+"
+
+_LETTERS: np.ndarray | None = None
+
+
+def _letter_table() -> np.ndarray:
+    """``table[c]`` = 1 where :data:`DEFAULT_PATTERN` matches ``chr(c)``, for every code
+    point (built once per process with the regular expression itself, about 0.1 s)."""
+    global _LETTERS
+    if _LETTERS is None:
+        table = np.zeros(0x110000, dtype=np.uint8)
+        for m in re.finditer(DEFAULT_PATTERN, "".join(map(chr, range(0x110000)))):
+            table[m.start() : m.end()] = 1
+        _LETTERS = table
+    return _LETTERS
+
+
+class Tokenizer:
+    """Split text into tokens with a regular expression, lower-casing by default.
+
+    Parameters
+    ----------
+    pattern : str or None
+        Regular expression for one token; ``None`` uses :data:`DEFAULT_PATTERN`.
+    lowercase : bool
+        Fold case before matching.
+    """
+
+    def __init__(self, pattern: str | None = None, lowercase: bool = True) -> None:
+        self.pattern = DEFAULT_PATTERN if pattern is None else pattern
+        self.lowercase = lowercase
+        try:
+            self._token_re = re.compile(self.pattern)
+        except re.error as exc:
+            raise ParameterError(f"--pattern {self.pattern!r}: invalid regular expression ({exc})") from None
+        if self._token_re.match(""):
+            raise ParameterError(f"--pattern {self.pattern!r}: matches the empty string")
+        # The default pattern never matches a newline, so a whole block can be scanned
+        # in one call with the newline as a line-break sentinel token.
+        self._fast = self.pattern == DEFAULT_PATTERN
+        if self._fast:
+            self._block_re = re.compile(f"{self.pattern}|\n")
+
+    def tokenize(self, line: str) -> list[str]:
+        """Tokens of one line."""
+        if self.lowercase:
+            line = line.lower()
+        if self._token_re.groups:
+            return [m.group(0) for m in self._token_re.finditer(line)]
+        return [t for t in self._token_re.findall(line) if t]
+
+    def block_words(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """A block's distinct tokens (``"\\n"`` included, in order of first appearance) as
+        arrays, cheap to send between processes: (their code points concatenated as
+        uint32, their lengths, their counts, the index of each token in text order).
+
+        The default pattern runs the compiled scanner (:func:`kernels.scan_tokens`);
+        any other pattern, or no numba, goes through :meth:`block_counts`."""
+        if not (self._fast and kernels.ENABLED):
+            words, counts, ids = self.block_counts(text)
+            chars = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
+            return chars, np.array([len(w) for w in words], np.int64), np.array(counts, np.int64), ids
+        if self.lowercase:
+            text = text.lower()
+        if text.isascii():
+            chars = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+        else:
+            chars = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        ids, starts, lengths, counts = kernels.scan_tokens(chars, _letter_table())
+        return kernels.gather_words(chars, starts, lengths), lengths, counts, ids
+
+    def block_counts(self, text: str) -> tuple[list[str], list[int], np.ndarray]:
+        """:meth:`block_words` through the regular expression: the distinct tokens as
+        strings, their counts, and the index of each token in that list."""
+        tokens = self.block_tokens(text)
+        counter = collections.Counter(tokens)
+        local = {w: i for i, w in enumerate(counter)}
+        ids = np.fromiter(map(local.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+        return list(counter), list(counter.values()), ids
+
+    def block_tokens(self, text: str) -> list[str]:
+        """Tokens of a block of lines, with ``"\\n"`` after each line that ends in the block."""
+        if self._fast:
+            return self._block_re.findall(text.lower() if self.lowercase else text)
+        out: list[str] = []
+        for line in text.splitlines(keepends=True):
+            out.extend(t for t in self.tokenize(line) if "\n" not in t)
+            if line.endswith(("\n", "\r")):
+                out.append("\n")
+        return out
+
+    def iter_lines(self, path: str) -> Iterator[list[str]]:
+        """Yield the token list of each line of a corpus."""
+        for block in read_blocks(path):
+            for line in block.splitlines():
+                yield self.tokenize(line)
+
+
+_TOKENIZERS: dict[tuple[str | None, bool], Tokenizer] = {}
+
+
+def tokenize_task(task: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Decode and tokenize one block: (distinct words as code points and lengths, their
+    counts, local ids per token, bytes).  ``task`` is (data or None, path, start, end,
+    pattern, lowercase); with no data the worker reads bytes start..end of the plain file
+    itself.
+
+    Runs in a worker process; ids index the block's own word list, "\n" included.
+    """
+    data, path, start, end, pattern, lowercase = task
+    if data is None:
+        with open(path, "rb") as f:
+            f.seek(start)
+            data = f.read(end - start)
+        if end == os.path.getsize(path) and not data.endswith(b"\n"):
+            data += b"\n"  # a file's last line ends with the file
+    tok = _TOKENIZERS.get((pattern, lowercase))
+    if tok is None:
+        tok = _TOKENIZERS[(pattern, lowercase)] = Tokenizer(pattern, lowercase)
+    return (*tok.block_words(decode_text(data, display_name(path), start)), end - start)
+
+
+def words_of(chars: np.ndarray, lengths: np.ndarray) -> list[str]:
+    """The words of :meth:`Tokenizer.block_words`' (code points, lengths) as strings."""
+    text = chars.tobytes().decode("utf-32-le")
+    ends = np.cumsum(lengths).tolist()
+    return [text[e - n : e] for e, n in zip(ends, np.asarray(lengths).tolist())]
