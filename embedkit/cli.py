@@ -199,6 +199,19 @@ RemoveTopOpt = Annotated[
     typer.Option("--remove-top", help="Remove the mean and top K principal components (all-but-the-top)."),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")]
+MinnOpt = Annotated[int, typer.Option("--minn", help="Subwords: shortest character n-gram (of <word>).")]
+MaxnOpt = Annotated[int, typer.Option("--maxn", help="Subwords: longest character n-gram.")]
+BucketsOpt = Annotated[int, typer.Option("--buckets", help="Subwords: hash buckets (fastText's FNV-1a, modulo N).")]
+SubwordWeightOpt = Annotated[
+    float, typer.Option("--subword-weight", help="Subwords: weight β of a word's n-gram direction beside its own.")
+]
+SubwordCoherenceOpt = Annotated[
+    float,
+    typer.Option("--subword-coherence", help="Subwords: weight each n-gram by the length of its mean word vector ^ P."),
+]
+SubwordMinWordsOpt = Annotated[
+    int, typer.Option("--subword-min-words", help="Subwords: keep n-grams found in at least N vocabulary words.")
+]
 WorkersOpt = Annotated[
     Optional[int], typer.Option("--workers", "-j", help="Processes for tokenizing and counting (default: all cores).")
 ]
@@ -423,6 +436,19 @@ def train_words_cmd(
     vectors: VectorsOpt = VectorKind(DEFAULTS.vectors),
     remove_top: RemoveTopOpt = DEFAULTS.remove_top,
     seed: SeedOpt = 0,
+    subwords: Annotated[
+        bool,
+        typer.Option(
+            "--subwords/--no-subwords",
+            help="Mix each word with its character n-grams (fastText's) and answer for unseen words.",
+        ),
+    ] = DEFAULTS.subwords,
+    minn: MinnOpt = DEFAULTS.minn,
+    maxn: MaxnOpt = DEFAULTS.maxn,
+    buckets: BucketsOpt = DEFAULTS.buckets,
+    subword_weight: SubwordWeightOpt = DEFAULTS.subword_weight,
+    subword_min_words: SubwordMinWordsOpt = DEFAULTS.subword_min_words,
+    subword_coherence: SubwordCoherenceOpt = DEFAULTS.subword_coherence,
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
     workers: WorkersOpt = None,
@@ -454,6 +480,13 @@ def train_words_cmd(
         vectors=vectors,
         remove_top=remove_top,
         seed=seed,
+        subwords=subwords,
+        minn=minn,
+        maxn=maxn,
+        buckets=buckets,
+        subword_weight=subword_weight,
+        subword_min_words=subword_min_words,
+        subword_coherence=subword_coherence,
         workers=workers,
         memory=parse_size(memory),
         scheduler=scheduler or None,
@@ -482,6 +515,15 @@ def find_model(model: Optional[str], quiet: bool = False):
     size = Path(path).stat().st_size if Path(path).is_file() else None
     with reporter.stage("loading", total=size) as advance:
         return load_model(path, progress=advance, on_cache=lambda c: _note(quiet, f"embedkit: cached {path} as {c}"))
+
+
+def _subword_notes(emb, words, quiet: bool = False) -> list[str]:
+    """Say on stderr which query words are built from their character n-grams; return them
+    (an unknown word that cannot be built raises UnknownWordError here)."""
+    built = emb.from_subwords(dict.fromkeys(words))
+    for w, n in built.items():
+        _note(quiet, f"embedkit: {w!r} is not in the vocabulary; its vector is built from {n} character n-grams")
+    return list(built)
 
 
 ModelOpt = Annotated[
@@ -513,9 +555,14 @@ def neighbors(
         if not words:
             raise ParameterError("no words on stdin")
     emb = find_model(model)
+    built = _subword_notes(emb, words)
     results = {w: emb.most_similar(w, topn=k) for w in words}
     if as_json:
-        typer.echo(json.dumps({w: [{"word": n, "score": round(s, 6)} for n, s in r] for w, r in results.items()}))
+        # a query word built from its n-grams marks each of its rows with "from_subwords"
+        mark = {w: ({"from_subwords": [w]} if w in built else {}) for w in words}
+        typer.echo(
+            json.dumps({w: [{"word": n, "score": round(s, 6), **mark[w]} for n, s in r] for w, r in results.items()})
+        )
     elif _stdout_is_terminal():
         from rich.console import Console
         from rich.table import Table
@@ -563,6 +610,35 @@ def import_cmd(
     _note(quiet, f"embedkit: {len(emb)} words × {emb.dim} dims → {output}")
 
 
+@app.command("subwords")
+@handles_errors
+def subwords_cmd(
+    model: Annotated[str, typer.Argument(help="Model file (embedkit, word2vec or GloVe).")],
+    output: Annotated[str, typer.Option("--output", "-o", help="Native model file to write.")],
+    minn: MinnOpt = DEFAULTS.minn,
+    maxn: MaxnOpt = DEFAULTS.maxn,
+    buckets: BucketsOpt = DEFAULTS.buckets,
+    subword_weight: SubwordWeightOpt = DEFAULTS.subword_weight,
+    subword_min_words: SubwordMinWordsOpt = DEFAULTS.subword_min_words,
+    subword_coherence: SubwordCoherenceOpt = DEFAULTS.subword_coherence,
+    quiet: QuietOpt = False,
+) -> None:
+    """Add subword vectors to any model: each word mixed with its character n-grams
+    (fastText's: <word>, 3-6 characters, FNV-1a buckets), and a vector for any unseen word.
+
+    Example: [bold]embedkit subwords glove.ekm -o glove-sub.ekm[/bold]
+    """
+    emb = find_model(model, quiet=quiet)
+    t = time.perf_counter()
+    out = emb.with_subwords(minn, maxn, buckets, subword_weight, subword_min_words, subword_coherence)
+    out.save(output)
+    _note(
+        quiet,
+        f"embedkit: {len(out)} words, {out.subwords.keys.size:,} n-gram buckets kept in "
+        f"{time.perf_counter() - t:.1f} s → {output}",
+    )
+
+
 @app.command()
 @handles_errors
 def info(
@@ -582,6 +658,8 @@ def info(
         "words": len(emb),
         "dim": emb.dim,
         "has_counts": emb.counts is not None,
+        **({"subword_ngrams": int(emb.subwords.keys.size), "subword_bytes": emb.subwords.nbytes}
+           if emb.subwords else {}),  # fmt: skip
         **{k: v for k, v in emb.params.items()},
     }
     if as_json:
@@ -659,9 +737,10 @@ def similarity(
     Example: [bold]embedkit similarity dog cat[/bold]
     """
     emb = find_model(model)
+    built = _subword_notes(emb, [word1, word2])
     score = emb.similarity(word1, word2)
     if as_json:
-        typer.echo(json.dumps({"word1": word1, "word2": word2, "cosine": round(score, 6)}))
+        typer.echo(json.dumps({"word1": word1, "word2": word2, "cosine": round(score, 6), "from_subwords": built}))
     else:
         typer.echo(f"{score:.4f}")
 
@@ -685,8 +764,9 @@ def analogy(
     """
     _check_k(k)
     emb = find_model(model)
+    built = _subword_notes(emb, [a, b, c])
     answers = emb.analogy(a, b, c, method=method.value, topn=k)
-    rows = [{"word": w, "score": s} for w, s in answers]
+    rows = [{"word": w, "score": s, **({"from_subwords": built} if built else {})} for w, s in answers]
     _render_rows(rows, f"{a} : {b} :: {c} : ?  ({method.value})", as_json)
 
 
@@ -759,6 +839,11 @@ def sentence_features_cmd(
         advance(len(lines))
     with reporter.stage("writing", None, unit="steps"):
         write_table(output, x, fmt=fmt.value)
+    if feats.unseen:
+        shown = ", ".join(repr(w) for w in list(feats.unseen)[:5]) + (", ..." if len(feats.unseen) > 5 else "")
+        n = len(feats.unseen)
+        what = f"{n} word{'s' if n > 1 else ''} outside the vocabulary"
+        _note(quiet, f"embedkit: {what} built from their n-grams ({shown})")
     if enc.n_empty:
         typer.echo(f"embedkit: {enc.n_empty} of {enc.n_lines} lines had no known word (zero rows)", err=True)
     _note(quiet or not sys.stderr.isatty(), f"embedkit: {x.shape[0]} lines × {x.shape[1]} features ({mode})")
@@ -1120,13 +1205,19 @@ def evaluate_similarity(
 ) -> None:
     """Spearman ρ between human similarity scores and cosine, on the pairs found.
 
+    With a model that has subwords, spearman_all scores every pair, an unseen word's vector
+    built from its character n-grams (subwords_used counts the pairs that needed one).
+
     Example: [bold]embedkit evaluate similarity model.ekm ws353.txt[/bold]
     """
     emb = find_model(model)
     rows = []
     for f in files:
         r = ev.word_similarity(emb, ev.read_similarity_pairs(f))
-        rows.append({"file": f, "spearman": r.spearman, "found": r.found, "total": r.total})
+        rows.append(
+            {"file": f, "spearman": r.spearman, "spearman_all": r.spearman_all, "found": r.found,
+             "subwords_used": r.built, "total": r.total}
+        )  # fmt: skip
     _render_rows(rows, "word similarity", as_json)
 
 

@@ -283,6 +283,10 @@ class SentenceFeatures:
         self.tokenizer = tokenizer or model_tokenizer(emb)
         self.weights = sif_weights(emb.counts if emb.counts is not None else [], a) if self._needs_weights else None
         self.components_: np.ndarray | None = None
+        # words outside the vocabulary built from their n-grams (a model with subwords):
+        # rows after the vocabulary's, in the order first met
+        self.unseen: dict[str, int] = {}
+        self._unseen_rows: list[np.ndarray] = []
 
     @property
     def _needs_weights(self) -> bool:
@@ -290,7 +294,23 @@ class SentenceFeatures:
 
     @property
     def vectors(self) -> np.ndarray:
-        return self.emb.unit if self.unit else np.asarray(self.emb.vectors, dtype=np.float32)
+        """The vocabulary's vectors, then those of the unseen words met so far."""
+        v = self.emb.unit if self.unit else np.asarray(self.emb.vectors, dtype=np.float32)
+        if not self.unseen:
+            return v
+        extra = np.vstack(self._unseen_rows)
+        if self.unit:
+            extra = extra / np.linalg.norm(extra, axis=1, keepdims=True)
+        return np.vstack([v, extra])
+
+    def _table(self, enc: EncodedLines) -> tuple[np.ndarray, np.ndarray | None]:
+        """Vectors and SIF weights for the columns of ``enc`` (an unseen word, count 0, gets
+        SIF's largest weight, 1)."""
+        n = enc.counts.shape[1]
+        w = self.weights
+        if w is not None and n > w.size:
+            w = np.concatenate([w, np.ones(n - w.size, np.float32)])
+        return self.vectors[:n], (None if w is None else w[:n])
 
     @property
     def dim_out(self) -> int:
@@ -307,10 +327,18 @@ class SentenceFeatures:
     def encode(self, lines: Sequence[str] | EncodedLines) -> EncodedLines:
         if isinstance(lines, EncodedLines):
             return lines
-        return encode_lines(self.emb, lines, self.tokenizer)
+        if self.emb.subwords is None:
+            return encode_lines(self.emb, lines, self.tokenizer)
+        index = self.emb.index
+        new = sorted({t for line in lines for t in self.tokenizer.tokenize(line)} - index.keys() - self.unseen.keys())
+        built, vectors = self.emb.unseen_vectors(new)
+        for w, v in zip(built, vectors):
+            self.unseen[w] = len(index) + len(self.unseen)
+            self._unseen_rows.append(v[None, :])
+        return encode_lines({**index, **self.unseen}, lines, self.tokenizer)
 
     def _sif_average(self, enc: EncodedLines) -> np.ndarray:
-        return _row_average(enc.counts, self.vectors, self.weights)
+        return _row_average(enc.counts, *self._table(enc))
 
     def fit(self, lines: Sequence[str] | EncodedLines) -> SentenceFeatures:
         """Estimate the SIF common components (remove, d) and the projection on these lines."""
@@ -345,7 +373,7 @@ class SentenceFeatures:
         parts = []
         for m in self.modes:
             if m == "mean":
-                parts.append(_row_average(enc.counts, self.vectors))
+                parts.append(_row_average(enc.counts, self._table(enc)[0]))
             elif m == "sif":
                 if self.components_ is None:
                     raise ParameterError("SIF features need fitted common components: call fit() first")
@@ -355,8 +383,8 @@ class SentenceFeatures:
                 x[enc.lengths == 0] = 0.0
                 parts.append(x)
             else:
-                w = self.weights if self.pcs_weighted else None
-                p = principal_directions(self.vectors, enc, self.k, w)
+                vectors, weights = self._table(enc)
+                p = principal_directions(vectors, enc, self.k, weights if self.pcs_weighted else None)
                 parts.append(p.reshape(enc.n_lines, -1))
         return np.hstack(parts) if len(parts) > 1 else parts[0]
 

@@ -13,6 +13,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from . import __version__
+from . import subwords as subwords_mod
 from .cooccur import count_cooccurrences, subsample_keep_probability
 from .corpus import EncodedCorpus
 from .engine import check_workers
@@ -57,6 +58,13 @@ class WordOptions:
     vectors: str = "w"
     remove_top: int = 1
     seed: int = 0
+    subwords: bool = False  # mix in character n-grams and answer for unseen words (embedkit.subwords)
+    minn: int = subwords_mod.DEFAULT_MINN
+    maxn: int = subwords_mod.DEFAULT_MAXN
+    buckets: int = subwords_mod.DEFAULT_BUCKETS
+    subword_weight: float = subwords_mod.DEFAULT_WEIGHT
+    subword_min_words: int = subwords_mod.DEFAULT_MIN_WORDS
+    subword_coherence: float = subwords_mod.DEFAULT_COHERENCE
     workers: int | None = None  # processes for tokenizing and counting; None = every core
     memory: int | None = None  # bytes the count partials may hold before spilling to disk
     scheduler: str | None = None  # a Dask scheduler address ("local": a cluster started here)
@@ -67,7 +75,13 @@ class WordOptions:
         p = asdict(self)
         for engine in ("workers", "memory", "scheduler"):
             p.pop(engine)
+        if not self.subwords:
+            for setting in _SUBWORD_SETTINGS:
+                p.pop(setting)
         return p
+
+
+_SUBWORD_SETTINGS = ("minn", "maxn", "buckets", "subword_weight", "subword_min_words", "subword_coherence")
 
 
 def build_vocabulary(counts: dict[str, int], opts: WordOptions, source: str, n_types: int | None = None) -> Vocabulary:
@@ -178,9 +192,12 @@ def local_counts(files: list[str], tokenizer: Tokenizer, opts: WordOptions, repo
 def train_words(corpus: str | list[str], opts: WordOptions | None = None, reporter: Reporter = SILENT) -> Embedding:
     """Train word vectors on a corpus: one or more files or globs (``-`` for stdin).
 
-    Stage times are added to ``reporter.timings`` (tokenize, cooccur, pmi, svd).
+    Stage times are added to ``reporter.timings`` (tokenize, cooccur, pmi, svd, and
+    subwords with ``opts.subwords``).
     """
     opts = opts or WordOptions()
+    if opts.subwords:  # bad subword settings fail before the corpus is read
+        subwords_mod.check_settings(opts.minn, opts.maxn, opts.buckets)
     tokenizer = Tokenizer(opts.pattern, opts.lowercase)
     files = corpus_files(corpus)
     source = corpus_name(files)
@@ -197,6 +214,11 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     with reporter.stage("svd", total=None, unit="steps"):
         params = {"kind": "words", "corpus": source, "tokens": n_tokens, "embedkit": __version__, **opts.params()}
         emb = factorize_to_embedding(m, vocab.words, vocab.counts, opts, params)
+    if opts.subwords:
+        with reporter.stage("subwords", total=None, unit="steps"):
+            emb = emb.with_subwords(
+                opts.minn, opts.maxn, opts.buckets, opts.subword_weight, opts.subword_min_words, opts.subword_coherence
+            )
     return emb
 
 

@@ -44,6 +44,10 @@ DEFAULT_MINN = 3
 DEFAULT_MAXN = 6
 DEFAULT_BUCKETS = 2_000_000
 BOW, EOW = "<", ">"
+#: β and the fewest vocabulary words an n-gram must be found in (chosen in BENCHMARKS.md).
+DEFAULT_WEIGHT = 1.0
+DEFAULT_MIN_WORDS = 2
+DEFAULT_COHERENCE = 1.0
 
 _FNV_OFFSET = 2166136261
 _FNV_PRIME = 16777619
@@ -121,6 +125,7 @@ class Subwords:
     minn, maxn, buckets : fastText's n-gram lengths and number of hash buckets
     weight : β, the weight of the n-gram direction in a vocabulary word's vector
     min_words : n-grams found in fewer vocabulary words are not kept
+    coherence : p, an n-gram's vector z_g is weighted by ‖z_g‖^p
     keys : int64 (k,), ascending — the buckets kept
     indptr : int64 (k + 1,), members : int32 (nnz,) — the vocabulary rows that contain
         bucket ``keys[i]`` are ``members[indptr[i]:indptr[i + 1]]``
@@ -131,6 +136,7 @@ class Subwords:
     buckets: int
     weight: float
     min_words: int
+    coherence: float
     keys: np.ndarray
     indptr: np.ndarray
     members: np.ndarray
@@ -143,34 +149,53 @@ class Subwords:
             "buckets": self.buckets,
             "weight": self.weight,
             "min_words": self.min_words,
+            "coherence": self.coherence,
             "ngrams": int(self.keys.size),
         }
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the tables (what a model file holds for its subwords)."""
+        return int(self.keys.nbytes + self.indptr.nbytes + self.members.nbytes)
 
     def ngram_matrix(self, words: list[str]) -> sp.csr_matrix:
         """Binary (len(words) × k): which kept buckets each word's n-grams fall in."""
         a = ngram_buckets(words, self.minn, self.maxn, self.buckets).tocoo()
+        if self.keys.size == 0:
+            return sp.csr_matrix((len(words), 0), dtype=np.float32)
         pos = np.searchsorted(self.keys, a.col)
-        pos_ok = np.minimum(pos, max(self.keys.size - 1, 0))
-        hit = (pos < self.keys.size) & (self.keys[pos_ok] == a.col) if self.keys.size else np.zeros(a.nnz, bool)
+        hit = pos < self.keys.size
+        hit[hit] = self.keys[pos[hit]] == a.col[hit]
         return sp.csr_matrix(
             (np.ones(int(hit.sum()), np.float32), (a.row[hit], pos[hit])), shape=(len(words), self.keys.size)
         )
 
-    def _means(self, n_vocab: int) -> sp.csr_matrix:
-        """(k × n_vocab): row i averages the words that contain bucket ``keys[i]``."""
+    def ngram_vectors(self, unit: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+        """Weighted n-gram vectors ‖z_g‖^p z_g of the kept n-grams ``cols`` (default: all):
+        (len(cols), dim) float32, z_g the mean of the rows of ``unit`` (n_vocab × dim, unit
+        word vectors) that contain n-gram g."""
+        cols = np.arange(self.keys.size) if cols is None else np.asarray(cols)
         df = np.diff(self.indptr)
-        data = np.repeat(1.0 / np.maximum(df, 1), df).astype(np.float32)
-        return sp.csr_matrix((data, self.members, self.indptr), shape=(self.keys.size, n_vocab))
+        means = sp.csr_matrix(
+            (np.repeat(1.0 / np.maximum(df, 1), df).astype(np.float32), self.members, self.indptr),
+            shape=(self.keys.size, unit.shape[0]),
+        )[cols]
+        z = np.asarray(means @ unit, dtype=np.float32)
+        if self.coherence:
+            z *= (np.linalg.norm(z, axis=1) ** self.coherence)[:, None]
+        return z
 
     def vectors(self, unit: np.ndarray, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Vectors of ``words`` from their n-grams alone, and how many n-grams each had.
 
         unit : (n_vocab, dim) the model's unit word vectors.  Returns ((len(words), dim)
-        float32 — the sum over each word's kept n-grams of the mean unit vector of the
-        vocabulary words that contain it; zero for a word with none — and int (len(words),)).
+        float32 — Σ ‖z_g‖^p z_g over each word's kept n-grams g, zero for a word with
+        none — and int (len(words),)).
         """
         a = self.ngram_matrix(words)
-        v = np.asarray((a @ self._means(unit.shape[0])) @ unit, dtype=np.float32)
+        cols = np.unique(a.indices)
+        z = self.ngram_vectors(unit, cols)
+        v = np.asarray(a[:, cols] @ z, dtype=np.float32)
         return v, np.diff(a.indptr)
 
 
@@ -180,22 +205,25 @@ def fit_subwords(
     minn: int = DEFAULT_MINN,
     maxn: int = DEFAULT_MAXN,
     buckets: int = DEFAULT_BUCKETS,
-    weight: float = 1.0,
-    min_words: int = 2,
+    weight: float = DEFAULT_WEIGHT,
+    min_words: int = DEFAULT_MIN_WORDS,
+    coherence: float = DEFAULT_COHERENCE,
 ) -> tuple[np.ndarray, Subwords]:
     """Mix each word's vector with its n-grams' and keep what unseen words need.
 
     words : n strings; vectors : (n, dim).  Returns the new (n, dim) float32 vectors,
-    w' = ‖w‖ (ŵ + β n̂_w) with n_w = Σ_{g ∈ w} z_g over the word's kept n-grams and
-    z_g the mean unit vector of the words containing g (see the module's docstring), and
-    the :class:`Subwords` that build n_w for any string.  Raises :class:`ParameterError`
-    on a bad setting.
+    w' = ‖w‖ (ŵ + β n̂_w) with n_w = Σ_{g ∈ w} ‖z_g‖^p z_g over the word's kept n-grams
+    and z_g the mean unit vector of the words containing g (see the module's docstring),
+    and the :class:`Subwords` that build n_w for any string.  Raises
+    :class:`ParameterError` on a bad setting.
     """
     check_settings(minn, maxn, buckets)
     if not weight >= 0:
         raise ParameterError(f"--subword-weight must be non-negative, got {weight}")
     if min_words < 1:
         raise ParameterError(f"--subword-min-words must be at least 1, got {min_words}")
+    if not coherence >= 0:
+        raise ParameterError(f"--subword-coherence must be non-negative, got {coherence}")
     x = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(x, axis=1)
     unit = x / np.where(norms > 0, norms, 1.0)[:, None]
@@ -204,10 +232,10 @@ def fit_subwords(
     keys = np.flatnonzero(df >= min_words).astype(np.int64)
     kept = a[:, keys]  # (n × k), CSC: column i lists the words containing bucket keys[i]
     sub = Subwords(
-        minn, maxn, buckets, float(weight), int(min_words), keys,
+        minn, maxn, buckets, float(weight), int(min_words), float(coherence), keys,
         kept.indptr.astype(np.int64), kept.indices.astype(np.int32),
     )  # fmt: skip
-    n = kept.tocsr() @ (sub._means(len(x)) @ unit)
+    n = kept.tocsr() @ sub.ngram_vectors(unit)
     n_norm = np.linalg.norm(n, axis=1)
     mixed = unit + weight * (n / np.where(n_norm > 0, n_norm, 1.0)[:, None])
     m_norm = np.linalg.norm(mixed, axis=1)

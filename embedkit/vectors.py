@@ -25,6 +25,16 @@ import numpy as np
 
 from .errors import DataError, InputError, ParameterError, UnknownWordError
 from .io import atomic_output, check_readable
+from .subwords import (
+    DEFAULT_BUCKETS,
+    DEFAULT_COHERENCE,
+    DEFAULT_MAXN,
+    DEFAULT_MIN_WORDS,
+    DEFAULT_MINN,
+    DEFAULT_WEIGHT,
+    Subwords,
+    fit_subwords,
+)
 
 MAGIC = b"EMBEDKIT"
 FORMAT_VERSION = 1
@@ -53,15 +63,40 @@ def analogy_scores(unit: np.ndarray, questions: np.ndarray, method: str | Sequen
     sa, sb, sc = (unit[q[:, j]] @ unit.T for j in range(3))
     r = np.arange(len(q))
     out = []
-    for m in methods:
-        if m == "3cosadd":
-            scores = sb - sa + sc
-        else:
-            scores = ((sb + 1) / 2) * ((sc + 1) / 2) / ((sa + 1) / 2 + COSMUL_EPSILON)
+    for scores in _analogy_from_cosines(sa, sb, sc, methods):
         for j in range(3):
             scores[r, q[:, j]] = -np.inf
         out.append(scores)
     return out[0] if isinstance(method, str) else out
+
+
+def _analogy_from_cosines(sa: np.ndarray, sb: np.ndarray, sc: np.ndarray, methods: list[str]) -> list[np.ndarray]:
+    """3CosAdd / 3CosMul scores from the cosines of every word with a, b and c."""
+    out = []
+    for m in methods:
+        if m == "3cosadd":
+            out.append(sb - sa + sc)
+        else:
+            out.append(((sb + 1) / 2) * ((sc + 1) / 2) / ((sa + 1) / 2 + COSMUL_EPSILON))
+    return out
+
+
+def _read_subwords(f, info: dict, n: int) -> Subwords:
+    """The subword tables of a model file (``info``: the header's ``subwords`` entry)."""
+    k, nnz = int(info["ngrams"]), int(info["members_count"])
+    arrays = {}
+    for name, dtype, size in (("keys", "<i8", k), ("indptr", "<i8", k + 1), ("members", "<i4", nnz)):
+        f.seek(info[f"{name}_offset"])
+        a = np.frombuffer(f.read(np.dtype(dtype).itemsize * size), dtype=dtype)
+        if a.size != size:
+            raise ValueError(f"the subword table {name!r} is truncated")
+        arrays[name] = a.astype(np.int32 if name == "members" else np.int64)
+    if arrays["indptr"][-1] != nnz or (nnz and (arrays["members"].min() < 0 or arrays["members"].max() >= n)):
+        raise ValueError("the subword tables do not match the vocabulary")
+    return Subwords(
+        int(info["minn"]), int(info["maxn"]), int(info["buckets"]), float(info["weight"]), int(info["min_words"]),
+        float(info["coherence"]), arrays["keys"], arrays["indptr"], arrays["members"],
+    )  # fmt: skip
 
 
 class Embedding:
@@ -73,6 +108,10 @@ class Embedding:
     vectors : array of shape (n, dim)
     counts : int array of shape (n,), optional — corpus frequency of each word
     params : dict, optional — how the vectors were made (kept in the model file)
+    subwords : :class:`embedkit.subwords.Subwords`, optional — with it, a word outside the
+        vocabulary gets a vector built from its character n-grams in every query
+        (:meth:`vector`, :meth:`similarity`, :meth:`most_similar`, :meth:`analogy`);
+        without it, an unknown word raises :class:`UnknownWordError`
     """
 
     def __init__(
@@ -81,6 +120,7 @@ class Embedding:
         vectors: np.ndarray,
         counts: np.ndarray | None = None,
         params: dict | None = None,
+        subwords: Subwords | None = None,
     ) -> None:
         self.words = list(words)
         self.vectors = vectors
@@ -88,8 +128,10 @@ class Embedding:
             raise ValueError(f"vectors of shape {vectors.shape} do not match {len(self.words)} words")
         self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
         self.params = dict(params or {})
+        self.subwords = subwords
         self._index: dict[str, int] | None = None
         self._unit: np.ndarray | None = None
+        self._built: dict[str, tuple[np.ndarray, int]] = {}
 
     # -- basic access -------------------------------------------------------------
     def __len__(self) -> int:
@@ -116,7 +158,72 @@ class Embedding:
         return i
 
     def __getitem__(self, word: str) -> np.ndarray:
-        return np.asarray(self.vectors[self.id(word)])
+        return self.vector(word)
+
+    def vector(self, word: str) -> np.ndarray:
+        """The vector of ``word`` (dim,): its row, or for a word outside the vocabulary of a
+        model with subwords, its n-gram vector scaled to the mean length of the rows (so
+        averages of vectors weigh it like a word of the vocabulary).  Raises
+        :class:`UnknownWordError` for an unknown word that cannot be built."""
+        i = self.index.get(word)
+        if i is not None:
+            return np.asarray(self.vectors[i])
+        return self._built_unit(word) * self._mean_norm()
+
+    def unseen_vectors(self, words: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """The words among ``words`` (all outside the vocabulary) that the model's subwords
+        can build, and their vectors (k × dim, float32, scaled as in :meth:`vector`); none
+        without subwords.  One batch: for the many unseen words of a text."""
+        if self.subwords is None or not words:
+            return [], np.zeros((0, self.dim), np.float32)
+        v, _ = self.subwords.vectors(self.unit, list(words))
+        norms = np.linalg.norm(v, axis=1)
+        ok = norms > 0
+        scaled = v[ok] * (self._mean_norm() / norms[ok])[:, None]
+        return [w for w, keep in zip(words, ok) if keep], scaled.astype(np.float32)
+
+    def _mean_norm(self) -> np.float32:
+        if not hasattr(self, "_mean_norm_value"):
+            rows = np.linalg.norm(np.asarray(self.vectors, dtype=np.float32), axis=1)
+            self._mean_norm_value = np.float32(rows.mean() if rows.size else 1.0)
+        return self._mean_norm_value
+
+    get_vector = vector  # gensim's KeyedVectors name
+
+    def from_subwords(self, words: Iterable[str]) -> dict[str, int]:
+        """Which of ``words`` are outside the vocabulary but built from their n-grams, each
+        with the number of its n-grams the model knows (empty without subwords).  Raises
+        :class:`UnknownWordError` for an unknown word that cannot be built."""
+        out = {}
+        for w in words:
+            if w not in self.index and self.subwords is not None:
+                self._built_unit(w)
+                out[w] = self._built[w][1]
+        return out
+
+    def _built_unit(self, word: str) -> np.ndarray:
+        """Unit vector of an out-of-vocabulary word from its n-grams (cached)."""
+        if word not in self._built:
+            if self.subwords is None:
+                raise UnknownWordError(self._unknown_message(word))
+            v, found = self.subwords.vectors(self.unit, [word])
+            norm = float(np.linalg.norm(v[0]))
+            if norm == 0:
+                raise UnknownWordError(
+                    f"{word!r} is not in the vocabulary ({len(self)} words) and none of its character n-grams is known"
+                )
+            self._built[word] = (v[0] / np.float32(norm), int(found[0]))
+        return self._built[word][0]
+
+    def query_vectors(self, words: Sequence[str]) -> tuple[np.ndarray, list[int | None]]:
+        """Unit vectors of ``words`` (len(words) × dim, float32) and their rows (None for
+        a word built from its n-grams); raises :class:`UnknownWordError` as :meth:`vector`."""
+        rows = [self.index.get(w) for w in words]
+        u = self.unit
+        out = np.empty((len(words), self.dim), np.float32)
+        for k, (w, i) in enumerate(zip(words, rows)):
+            out[k] = u[i] if i is not None else self._built_unit(w)
+        return out, rows
 
     def _unknown_message(self, word: str) -> str:
         close = difflib.get_close_matches(word, self.words, n=3, cutoff=0.75)
@@ -135,11 +242,29 @@ class Embedding:
             self._unit = v / norms
         return self._unit
 
+    def with_subwords(
+        self,
+        minn: int = DEFAULT_MINN,
+        maxn: int = DEFAULT_MAXN,
+        buckets: int = DEFAULT_BUCKETS,
+        weight: float = DEFAULT_WEIGHT,
+        min_words: int = DEFAULT_MIN_WORDS,
+        coherence: float = DEFAULT_COHERENCE,
+    ) -> Embedding:
+        """A copy whose words are mixed with their character n-grams and which builds a
+        vector for any string (:func:`embedkit.subwords.fit_subwords`; fastText's n-grams,
+        Bojanowski et al. 2017).  Works for any vectors, imported ones included; raises
+        :class:`ParameterError` on a bad setting or a model that already has subwords."""
+        if self.subwords is not None:
+            raise ParameterError("the model already has subword vectors")
+        vectors, sub = fit_subwords(self.words, self.vectors, minn, maxn, buckets, weight, min_words, coherence)
+        return Embedding(self.words, vectors, self.counts, self.params, sub)
+
     # -- queries ------------------------------------------------------------------
     def similarity(self, a: str, b: str) -> float:
         """Cosine similarity of two words."""
-        u = self.unit
-        return float(u[self.id(a)] @ u[self.id(b)])
+        v, _ = self.query_vectors([a, b])
+        return float(v[0] @ v[1])
 
     def most_similar(
         self,
@@ -157,13 +282,12 @@ class Embedding:
             raise ParameterError("give at least one word")
         if topn < 1:
             raise ParameterError(f"-k must be at least 1, got {topn}")
-        ids = [self.id(w) for w in pos + neg]
-        u = self.unit
-        query = u[ids[: len(pos)]].sum(axis=0) - u[ids[len(pos) :]].sum(axis=0)
+        v, rows = self.query_vectors(pos + neg)
+        query = v[: len(pos)].sum(axis=0) - v[len(pos) :].sum(axis=0)
         norm = np.linalg.norm(query)
         if norm > 0:
             query = query / norm
-        return self._top(u @ query, topn, exclude=ids)
+        return self._top(self.unit @ query, topn, exclude=[i for i in rows if i is not None])
 
     def analogy(self, a: str, b: str, c: str, method: str = "3cosmul", topn: int = 10) -> list[tuple[str, float]]:
         """Answers to a : b :: c : ?, best first, with their scores; a, b and c are excluded.
@@ -173,9 +297,12 @@ class Embedding:
         """
         if topn < 1:
             raise ParameterError(f"-k must be at least 1, got {topn}")
-        ids = np.array([[self.id(a), self.id(b), self.id(c)]], dtype=np.int64)
-        scores = analogy_scores(self.unit, ids, method)[0]
-        return self._top(scores, topn, exclude=ids[0].tolist())
+        if method not in ANALOGY_METHODS:
+            raise ParameterError(f"--method must be one of {', '.join(ANALOGY_METHODS)}, got {method!r}")
+        v, rows = self.query_vectors([a, b, c])
+        sa, sb, sc = (self.unit @ v[j] for j in range(3))
+        scores = _analogy_from_cosines(sa, sb, sc, [method])[0]
+        return self._top(scores, topn, exclude=[i for i in rows if i is not None])
 
     def _top(self, scores: np.ndarray, topn: int, exclude: Sequence[int] = ()) -> list[tuple[str, float]]:
         scores = scores.astype(np.float64, copy=True)
@@ -198,25 +325,36 @@ class Embedding:
         counts_offset = _DATA_OFFSET + vectors.nbytes
         words_offset = counts_offset + counts.nbytes
         header_offset = words_offset + len(blob)
-        header = json.dumps(
-            {
-                "n": len(self),
-                "dim": self.dim,
-                "dtype": "float32",
-                "vectors_offset": _DATA_OFFSET,
-                "counts_offset": counts_offset,
-                "has_counts": self.counts is not None,
-                "words_offset": words_offset,
-                "words_nbytes": len(blob),
-                "params": self.params,
-            },
-            sort_keys=True,
-        ).encode("utf-8")
+        sections = []  # the subword tables follow the words (a model without them ends there)
+        fields = {
+            "n": len(self),
+            "dim": self.dim,
+            "dtype": "float32",
+            "vectors_offset": _DATA_OFFSET,
+            "counts_offset": counts_offset,
+            "has_counts": self.counts is not None,
+            "words_offset": words_offset,
+            "words_nbytes": len(blob),
+            "params": self.params,
+        }
+        if self.subwords is not None:
+            sw = self.subwords
+            info = sw.settings()
+            for name, array in (("keys", sw.keys.astype("<i8")), ("indptr", sw.indptr.astype("<i8")),
+                                ("members", sw.members.astype("<i4"))):  # fmt: skip
+                info[f"{name}_offset"] = header_offset
+                sections.append(array.tobytes())
+                header_offset += len(sections[-1])
+            info["members_count"] = int(sw.members.size)
+            fields["subwords"] = info
+        header = json.dumps(fields, sort_keys=True).encode("utf-8")
         with atomic_output(path) as f:
             f.write(_PRELUDE.pack(MAGIC, FORMAT_VERSION, 0, header_offset, len(header)).ljust(_DATA_OFFSET, b"\0"))
             f.write(vectors.tobytes())
             f.write(counts.astype("<i8").tobytes())
             f.write(blob)
+            for section in sections:
+                f.write(section)
             f.write(header)
 
     @classmethod
@@ -241,6 +379,7 @@ class Embedding:
                 words = f.read(header["words_nbytes"]).decode("utf-8").split("\n") if n else []
                 f.seek(header["counts_offset"])
                 counts = np.frombuffer(f.read(8 * n), dtype="<i8").astype(np.int64)
+                subwords = _read_subwords(f, header["subwords"], n) if "subwords" in header else None
             except (ValueError, KeyError, UnicodeDecodeError) as exc:
                 raise InputError(f"{p}: model file is corrupt ({exc})") from None
         if len(words) != n or header["vectors_offset"] + 4 * n * dim > header["counts_offset"]:
@@ -251,7 +390,8 @@ class Embedding:
             with open(p, "rb") as f:
                 f.seek(header["vectors_offset"])
                 vectors = np.frombuffer(f.read(4 * n * dim), dtype="<f4").reshape(n, dim).copy()
-        return cls(words, vectors, counts if header.get("has_counts", True) else None, header.get("params", {}))
+        counts = counts if header.get("has_counts", True) else None
+        return cls(words, vectors, counts, header.get("params", {}), subwords)
 
     # -- exports -----------------------------------------------------------------
     def export(self, path: str | os.PathLike, fmt: str) -> None:
