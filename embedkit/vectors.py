@@ -6,7 +6,13 @@ The native model file (``.ekm``) is a single file laid out for memory-mapping::
     bytes 0..63   b"EMBEDKIT", format version (uint32), header offset and length (uint64)
     64..          vectors, float32, row-major (n × dim)
     then          counts, int64 (n), and the words, UTF-8, one per line
+    [subwords]    with subword vectors only: the kept n-gram buckets (int64, k), and for
+                  each the vocabulary rows that contain it, CSR (indptr int64 k + 1,
+                  rows int32); their offsets and settings are in the header's "subwords"
     last          a JSON header: shapes, offsets and every parameter that made the model
+
+A model without subwords is laid out exactly as before them; a reader that does not know
+the "subwords" entry loads the vectors and ignores the tables.
 
 Loading reads the header and words and maps the vectors without copying them.  Other
 vector formats are read in :mod:`embedkit.formats`.
