@@ -49,6 +49,10 @@ DEFAULT_WEIGHT = 1.0
 DEFAULT_MIN_WORDS = 2
 DEFAULT_COHERENCE = 1.0
 
+#: Fewer words are hashed in Python: a query's few unseen words should not wait for the
+#: compiled loop to load (a few hundred ms the first time in a process).
+_COMPILED_MIN_WORDS = 256
+
 _FNV_OFFSET = 2166136261
 _FNV_PRIME = 16777619
 
@@ -100,7 +104,7 @@ def ngram_buckets(
     """
     check_settings(minn, maxn, buckets)
     n = len(words)
-    if kernels.ENABLED and n:
+    if kernels.ENABLED and n >= _COMPILED_MIN_WORDS:
         encoded = [(BOW + w + EOW).encode("utf-8") for w in words]
         lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
         ends = np.cumsum(lengths)
@@ -174,12 +178,20 @@ class Subwords:
         """Weighted n-gram vectors ‖z_g‖^p z_g of the kept n-grams ``cols`` (default: all):
         (len(cols), dim) float32, z_g the mean of the rows of ``unit`` (n_vocab × dim, unit
         word vectors) that contain n-gram g."""
-        cols = np.arange(self.keys.size) if cols is None else np.asarray(cols)
         df = np.diff(self.indptr)
+        if cols is None:
+            indptr, members = self.indptr, self.members
+        else:  # only these n-grams' rows of the table: an unseen word needs a few dozen
+            cols = np.asarray(cols, dtype=np.int64)
+            lengths = df[cols]
+            indptr = np.concatenate([[0], np.cumsum(lengths)])
+            offsets = np.repeat(self.indptr[cols] - indptr[:-1], lengths)
+            members = self.members[np.arange(indptr[-1]) + offsets]
+            df = lengths
         means = sp.csr_matrix(
-            (np.repeat(1.0 / np.maximum(df, 1), df).astype(np.float32), self.members, self.indptr),
-            shape=(self.keys.size, unit.shape[0]),
-        )[cols]
+            (np.repeat(1.0 / np.maximum(df, 1), df).astype(np.float32), members, indptr),
+            shape=(df.size, unit.shape[0]),
+        )
         z = np.asarray(means @ unit, dtype=np.float32)
         if self.coherence:
             z *= (np.linalg.norm(z, axis=1) ** self.coherence)[:, None]

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from embedkit import kernels
+from embedkit import kernels, subwords
 from embedkit.errors import ParameterError, UnknownWordError
 from embedkit.evaluate import word_similarity
 from embedkit.subwords import char_ngrams, fasttext_hash, fit_subwords, ngram_buckets
@@ -40,8 +40,13 @@ def test_fasttext_hash_is_fnv1a_on_ascii():
     assert fasttext_hash("foobar") == 0xBF9CF968
 
 
-def test_buckets_match_gensims_fasttext():
+@pytest.mark.parametrize("compiled", [True, False])
+def test_buckets_match_gensims_fasttext(monkeypatch, compiled):
     ft = pytest.importorskip("gensim.models.fasttext")
+    if compiled and not kernels.ENABLED:
+        pytest.skip("numba is not installed (or EMBEDKIT_NO_JIT is set)")
+    # the compiled loop hashes batches of at least _COMPILED_MIN_WORDS words: make it take these
+    monkeypatch.setattr(subwords, "_COMPILED_MIN_WORDS", 0 if compiled else 10**9)
     for minn, maxn, buckets in [(3, 6, 2_000_000), (1, 4, 1000), (2, 2, 7)]:
         m = ngram_buckets(WORDS + UNICODE, minn, maxn, buckets)
         expected = [sorted(set(ft.ft_ngram_hashes(w, minn, maxn, buckets))) for w in WORDS + UNICODE]
@@ -58,6 +63,7 @@ def test_the_compiled_hashing_matches_python(monkeypatch):
     rng = np.random.default_rng(0)
     alphabet = list("abcxyzéüİ日本𝔘")
     words = ["".join(rng.choice(alphabet, size=rng.integers(1, 12))) for _ in range(300)] + UNICODE
+    monkeypatch.setattr(subwords, "_COMPILED_MIN_WORDS", 0)
     compiled = ngram_buckets(words, 2, 5, 100_003)
     monkeypatch.setattr(kernels, "ENABLED", False)
     python = ngram_buckets(words, 2, 5, 100_003)
