@@ -1,6 +1,6 @@
 """Subword vectors on dictwiki: embedkit with and without --subwords, beside fastText.
 
-    python benchmarks/bench_subwords.py [--fasttext] [--corpus PATH] [-- TRAIN-WORDS OPTIONS]
+    python benchmarks/bench_subwords.py [--fasttext] [--only fasttext] [--corpus PATH] [-- TRAIN-WORDS OPTIONS]
 
 Trains ``embedkit train-words`` twice in a subprocess, without and with ``--subwords``
 (wall time and the CPU time of the process tree), and with ``--fasttext`` (and the
@@ -119,18 +119,23 @@ def main() -> None:
     ap.add_argument("--corpus", default=str(DATA / "corpora" / "dictwiki.txt.gz"))
     ap.add_argument("--fasttext", action="store_true", help="also train fastText skip-gram (minutes)")
     ap.add_argument("--threads", type=int, default=2, help="fastText threads")
+    ap.add_argument("--only", choices=["embedkit", "fasttext"], help="run only embedkit's two rows, or only fastText's")
     ap.add_argument("extra", nargs="*", help="extra train-words options for both embedkit runs, after --")
     args = ap.parse_args()
     corpus = Path(args.corpus)
     if not corpus.exists():
         sys.exit(f"benchmark data not found: {corpus}")
     rows = []
-    runs = (("embedkit train-words", ["--no-subwords"]), ("embedkit train-words --subwords", ["--subwords"]))
+    runs = (
+        ()
+        if args.only == "fasttext"
+        else (("embedkit train-words", ["--no-subwords"]), ("embedkit train-words --subwords", ["--subwords"]))
+    )
     for label, flags in runs:
         res, emb = run_embedkit(corpus, [*args.extra, *flags])
         rows.append((label + (" " + " ".join(args.extra) if args.extra else ""), res, scores(emb)))
         print(f"{rows[-1][0]}: {res['wall']:.1f} s wall, {res['cpu']:.1f} s CPU", file=sys.stderr)
-    if args.fasttext:
+    if (args.fasttext or args.only == "fasttext") and args.only != "embedkit":
         try:
             res, emb, model = run_fasttext(corpus, args.threads)
             rows.append((f"fastText skip-gram (300 d, ws 5, 5 epochs, {args.threads} threads)", res,

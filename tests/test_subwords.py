@@ -186,6 +186,8 @@ def test_unseen_words_through_the_cli(cli, tmp_path):
     r = cli("subwords", tmp_path / "plain.ekm", "-o", tmp_path / "sub.ekm", "-q")
     assert r.exit_code == 0, r.stderr
     assert Embedding.load(tmp_path / "sub.ekm").subwords is not None
+    facts = json.loads(cli("info", tmp_path / "sub.ekm", "--json").stdout)
+    assert facts["subword_ngrams"] == Embedding.load(tmp_path / "sub.ekm").subwords.keys.size > 0
     r = cli("analogy", "walks", "walked", "talking", "-m", tmp_path / "sub.ekm", "-k", "1", "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)[0]["from_subwords"] == ["talking"]
 
