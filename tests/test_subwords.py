@@ -213,3 +213,17 @@ def test_sentence_features_use_unseen_words(cli, tmp_path):
     (tmp_path / "s.txt").write_text("walk jumpking\n")
     r = cli("sentence-features", tmp_path / "s.txt", "-m", tmp_path / "m.ekm")
     assert r.exit_code == 0 and "1 word outside the vocabulary built from their n-grams ('jumpking')" in r.stderr
+
+
+def test_subwords_for_imported_vectors(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBEDKIT_CACHE_DIR", str(tmp_path / "cache"))
+    _toy().export(tmp_path / "v.txt", "word2vec")  # pretrained vectors in word2vec text format
+    r = cli("subwords", tmp_path / "v.txt", "-o", tmp_path / "v.ekm", "--subword-weight", "0.5", "-q")
+    assert r.exit_code == 0, r.stderr
+    back = Embedding.load(tmp_path / "v.ekm")
+    assert back.subwords.weight == 0.5 and back.counts is None
+    expected = _toy().with_subwords(weight=0.5)
+    np.testing.assert_allclose(back.vectors, expected.vectors, rtol=1e-5, atol=1e-5)
+    r = cli("neighbors", "talkings", "-m", tmp_path / "v.ekm", "-k", "1")
+    assert r.exit_code == 0 and "'talkings' is not in the vocabulary" in r.stderr
+    one_line_error(cli("subwords", tmp_path / "v.ekm", "-o", tmp_path / "again.ekm"), "already has subword")
