@@ -13,20 +13,26 @@ n-gram in both), but their vectors are not trained: they are derived from the wo
 of any model, count-based or imported.
 
 * The vector of an n-gram g is the mean of the unit vectors of the vocabulary words that
-  contain it, z_g = Σ_{w ∋ g} ŵ / |{w ∋ g}|.  For SVD vectors W = M V Σ^(p−1), this is the
+  contain it, z_g = Σ_{w ∋ g} ŵ / |{w ∋ g}|.  For SVD vectors W = M V Σ^(p−1), the
   fold-in (as LSA folds in a new document, Deerwester et al. 1990) of g's PPMI row, taken
-  as the mean of its words' rows.  An n-gram shared by many words ("ing>") averages them
+  as the mean of its words' rows, would be the mean of their raw vectors; unit vectors
+  weigh each word alike and measured better.  An n-gram shared by many words ("ing>") averages them
   into what they have in common; one found in a single word would only copy that word, so
   n-grams found in fewer than ``min_words`` words are left out.
+* Each n-gram is weighted by how much its words agree, ‖z_g‖^p (p = ``coherence``):
+  ‖z_g‖ is the mean resultant length of their directions, near 1 for a shared stem or an
+  inflection whose words point one way, near 1/√df for a letter triple spread over
+  unrelated words.  (Measured against idf-like and length weights in BENCHMARKS.md.)
 * A word's vector becomes its own direction mixed with its n-grams':
-  w' = ‖w‖ (ŵ + β · n̂_w), n_w = Σ_{g ∈ w} z_g  (β = ``weight``; the norm is kept, the
-  direction changes).
+  w' = ‖w‖ (ŵ + β · n̂_w), n_w = Σ_{g ∈ w} ‖z_g‖^p z_g  (β = ``weight``; the norm is
+  kept, the direction changes).
 * A word outside the vocabulary gets n_w alone, from the n-grams it shares with the
   vocabulary (fastText likewise sums the n-grams of an unknown word).
 
 What a model stores to do this (:class:`Subwords`) is the settings and, for each bucket
 kept, the vocabulary words that contain it: the n-gram vectors are means of word vectors
-the model already holds, so they need no matrix of their own.
+the model already holds, so they need no matrix of their own (an unseen word's n-grams
+average the model's stored, mixed vectors).
 """
 
 from __future__ import annotations
