@@ -7,59 +7,39 @@ in shell pipelines; the one-shot ``train-words`` composes the same library funct
 from __future__ import annotations
 
 import functools
+import inspect
 import json
+import math
 import os
 import sys
 import time
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
 
 from . import __version__
-from . import evaluate as ev
-from .corpus import EncodedCorpus, encode_with_vocab
-from .engine import check_workers, keep_freed_memory
-from .errors import DataError, EmbedkitError, InputError, ParameterError
-from .features import SentenceFeatures
-from .formats import detect_format, is_model_file, load_model, read_vectors, read_word_counts
-from .graph import random_walks, read_edges, write_walks
-from .io import (
-    atomic_output,
-    corpus_files,
-    display_name,
-    input_size,
-    load_matrix,
-    read_blocks,
-    read_lines,
-    read_table,
-    save_matrix,
-    write_table,
-)
-from .linalg import pca
-from .lsa import LSAModel, build_lsa, documents_path
-from .pipeline import (
-    GraphOptions,
+from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, UnknownWordError
+from .options import (
+    ANALOGY_METHODS,
+    DOC_WEIGHTINGS,
+    EXPORT_FORMATS,
+    GRAPH_METHODS,
+    SOLVERS,
+    TABLE_FORMATS,
+    TRANSFORMS,
+    VECTOR_KINDS,
+    WEIGHTINGS,
     WordOptions,
-    build_vocabulary,
-    cooccurrence_counts,
-    embed_graph,
-    factorize_to_embedding,
-    parse_size,
-    route_note,
-    train_words,
-    with_memory_budget,
 )
-from .plots import pca_plot
-from .progress import Reporter
-from .tokenize import Tokenizer
-from .vocab import Vocabulary, count_words
-from .weighting import pmi
+
+# Nothing above imports numpy or scipy: `embedkit --help` and `--version` stay fast, and
+# each command imports what it needs when it runs.
 
 app = typer.Typer(
     name="embedkit",
-    help="Count-based word and graph embeddings: co-occurrence → PMI → truncated SVD → vectors.",
+    help="Count-based word and graph embeddings: co-occurrence → PMI → truncated SVD → vectors.\n\n"
+    "Example: [bold]embedkit train-words corpus.txt && embedkit neighbors great[/bold]",
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
@@ -73,42 +53,58 @@ DEFAULTS = WordOptions()
 DEFAULT_MODEL = "model.ekm"
 EXIT_INTERRUPTED = 130
 
-
-class Weighting(str, Enum):
-    uniform = "uniform"
-    harmonic = "harmonic"
-    linear = "linear"
-
-
-class Transform(str, Enum):
-    ppmi = "ppmi"
-    pmi = "pmi"
-    log = "log"
-    none = "none"
+# Choices come from the library's tuples (embedkit.options): one list for both.
+Weighting = Literal[WEIGHTINGS]
+Transform = Literal[TRANSFORMS]
+Solver = Literal[SOLVERS]
+VectorKind = Literal[VECTOR_KINDS]
+ExportFormat = Literal[EXPORT_FORMATS]
+AnalogyMethod = Literal[ANALOGY_METHODS]
+FeatureFormat = Literal[TABLE_FORMATS]
+DocWeighting = Literal[DOC_WEIGHTINGS]
+GraphMethod = Literal[GRAPH_METHODS]
 
 
-class Solver(str, Enum):
-    randomized = "randomized"
-    arpack = "arpack"
+def _plain_help_types() -> None:
+    """Show choices in full and no type tags (``<int>``, ``<list[str]>``) in ``--help``:
+    a flag needs none, a choice lists its values, a value option its plain type."""
+    from typer import core
+
+    def display(self, ctx):
+        if self.metavar is not None:
+            return self.metavar
+        desc = self.type_descriptor
+        if desc.is_choice:
+            return "|".join(str(getattr(c, "value", c)) for c in desc.choices)
+        if getattr(self, "is_flag", False) or isinstance(self, core.TyperArgument):
+            return None
+        ann = desc.annotation
+        names = {int: "INTEGER", float: "NUMBER", str: "TEXT"}
+        inner = getattr(ann, "__args__", (ann,))
+        return next((names[t] for t in inner if t in names), None)
+
+    core.TyperOption.display_type_rich = display
+    core.TyperArgument.display_type_rich = display
 
 
-class VectorKind(str, Enum):
-    w = "w"
-    c = "c"
-    w_plus_c = "w+c"
-    concat = "concat"
-
-
-class ExportFormat(str, Enum):
-    word2vec = "word2vec"
-    word2vec_binary = "word2vec-binary"
-    glove = "glove"
-    npy = "npy"
+_plain_help_types()
 
 
 def _fail(message: str, code: int) -> typer.Exit:
     typer.echo(f"embedkit: error: {message}", err=True)
     return typer.Exit(code)
+
+
+#: Parameters that name an input file, where '-' means stdin.
+_INPUT_PARAMS = ("input", "corpus", "docs", "edges", "features", "words", "source")
+
+
+def _stdin_note(kwargs: dict) -> None:
+    """Say once that a command waits on a terminal's stdin (piped input needs no word)."""
+    given = [kwargs.get(p) for p in _INPUT_PARAMS]
+    uses_stdin = any(v == "-" or (isinstance(v, list) and "-" in v) for v in given)
+    if uses_stdin and sys.stdin is not None and sys.stdin.isatty():
+        typer.echo("embedkit: reading from stdin (end with Ctrl-D)", err=True)
 
 
 def handles_errors(fn):
@@ -117,6 +113,10 @@ def handles_errors(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
+            _stdin_note(kwargs)
+            from .engine import keep_freed_memory
+
+            keep_freed_memory()
             return fn(*args, **kwargs)
         except EmbedkitError as exc:
             raise _fail(str(exc), exc.exit_code) from None
@@ -164,7 +164,165 @@ def _note(quiet: bool, message: str) -> None:
         typer.echo(message, err=True)
 
 
+def _count(n: int) -> str:
+    """Counts in messages and tables: one way everywhere, with thousands separators."""
+    return f"{n:,}"
+
+
+# -- output that composes ---------------------------------------------------------------
+#: The formats of every command's machine-readable output (sqlite-utils' output_options).
+OUTPUT_FORMATS = ("table", "tsv", "csv", "json", "nl")
+#: Significant digits of every score and statistic, in every format (float32 holds about 7).
+DIGITS = 7
+
+
+def output_options(fn):
+    """Give a command ``--table/--tsv/--csv/--json/--nl``: the command declares a parameter
+    ``output_format`` (hidden from the command line) and hands it to :func:`render`.
+
+    Default: a table on a terminal, TSV with a header row when piped."""
+    sig = inspect.signature(fn, eval_str=True)
+    helps = {
+        "table": "A table (the default on a terminal).",
+        "tsv": "Tab-separated values with a header row (the default when piped).",
+        "csv": "Comma-separated values with a header row.",
+        "json": "A JSON array of objects, one a row.",
+        "nl": "Newline-delimited JSON: one object a line.",
+    }
+    extra = [
+        inspect.Parameter(
+            f"as_{f}",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=False,
+            annotation=Annotated[bool, typer.Option(f"--{f}", help=helps[f], rich_help_panel="Output")],
+        )
+        for f in OUTPUT_FORMATS
+    ]
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        chosen = [f for f in OUTPUT_FORMATS if kwargs.pop(f"as_{f}", False)]
+        if len(chosen) > 1:
+            raise ParameterError(f"give one output format, not {' and '.join('--' + f for f in chosen)}")
+        return fn(*args, **kwargs, output_format=chosen[0] if chosen else None)
+
+    params = [p for name, p in sig.parameters.items() if name != "output_format"]
+    wrapper.__signature__ = sig.replace(parameters=params + extra)
+    return wrapper
+
+
+def _machine_value(v):
+    """A cell for TSV/CSV/JSON: floats rounded to DIGITS significant digits, NaN and ±inf as null."""
+    if isinstance(v, bool) or v is None:
+        return v
+    if hasattr(v, "item") and not isinstance(v, (list, tuple, dict, str)):
+        v = v.item()  # numpy scalars
+    if isinstance(v, float):
+        return float(f"{v:.{DIGITS}g}") if math.isfinite(v) else None
+    return v
+
+
+def _cell(v, table: bool = False, cut: int | None = None) -> str:
+    v = _machine_value(v)
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return str(v).lower()
+    if table and isinstance(v, int):
+        return _count(v)
+    if isinstance(v, float):
+        return f"{v:.{DIGITS}g}"
+    text = str(v) if not isinstance(v, (dict, list)) else json.dumps(v, ensure_ascii=False)
+    if cut is not None and len(text) > cut:
+        text = text[: cut - 1] + "…"
+    return text
+
+
+def render(
+    rows: list[dict],
+    output_format: str | None,
+    title: str = "",
+    columns: list[str] | None = None,
+    record: bool = False,
+    cut: dict[str, int] | None = None,
+) -> None:
+    """Write ``rows`` (dicts with the same keys) in the chosen format.
+
+    ``record``: the rows are one record's fields (``info``): JSON gives an object and the
+    table has a key and a value column.  ``cut``: columns the *table* shortens to so many
+    characters (machine formats never cut).  JSON is valid (no NaN) and UTF-8 unescaped."""
+    fmt = output_format or ("table" if _stdout_is_terminal() else "tsv")
+    columns = columns or (list(rows[0]) if rows else [])
+    if fmt in ("json", "nl"):
+        clean = [{c: _machine_value(r.get(c)) for c in columns} for r in rows]
+        if record:
+            clean = [clean[0] if clean else {}]
+        if fmt == "json":
+            text = json.dumps(clean[0] if record else clean, ensure_ascii=False, allow_nan=False)
+        else:
+            text = "\n".join(json.dumps(r, ensure_ascii=False, allow_nan=False) for r in clean)
+        if text:
+            sys.stdout.write(text + "\n")
+    elif fmt in ("tsv", "csv"):
+        import csv
+
+        if record:  # one record: a key and a value column, a row per field
+            rows = [{"key": c, "value": r.get(c)} for r in rows[:1] for c in columns]
+            columns = ["key", "value"]
+
+        if fmt == "csv":
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+        else:  # TSV: a tab or newline inside a value would break the row, so it is a space
+            writer = None
+        table = [columns] + [[_cell(r.get(c)) for c in columns] for r in rows]
+        for line in table:
+            if writer is not None:
+                writer.writerow(line)
+            else:
+                sys.stdout.write("\t".join(x.replace("\t", " ").replace("\n", " ") for x in line) + "\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        cut = cut or {}
+        table = Table(title=title or None, title_justify="left", show_header=not record)
+        if record:
+            table.add_column("key", style="bold")
+            table.add_column("value")
+            for r in rows:
+                for c in columns:
+                    table.add_row(c, _cell(r.get(c), table=True))
+        else:
+            for c in columns:
+                numeric = any(isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool) for r in rows)
+                table.add_column(c, justify="right" if numeric else "left")
+            for r in rows:
+                table.add_row(*(_cell(r.get(c), table=True, cut=cut.get(c)) for c in columns))
+        Console().print(table)
+
+
 # -- shared options -------------------------------------------------------------------
+NoClobberOpt = Annotated[bool, typer.Option("--no-clobber", "-n", help="Refuse to overwrite an existing output file.")]
+
+
+def check_outputs(outputs: list[Optional[str]], inputs: list[Optional[str]], no_clobber: bool = False) -> None:
+    """Refuse, before any work, to write over an input file, or over any existing file
+    with ``--no-clobber``.  '-' (stdout) and None (not written) are always fine."""
+    for out in outputs:
+        if out is None or out == "-":
+            continue
+        target = Path(out)
+        if not target.exists():
+            continue
+        for given in inputs:
+            if given is None or given == "-" or not Path(given).exists():
+                continue
+            if os.path.samefile(given, target):
+                raise ParameterError(f"{out} is also an input ({given}); refusing to write over it")
+        if no_clobber:
+            raise OutputError(f"{out} exists; not overwritten (--no-clobber)")
+
+
 InputArg = Annotated[str, typer.Argument(help="Input file ('-' for stdin); .gz/.bz2/.xz are read transparently.")]
 OutputOpt = Annotated[str, typer.Option("--output", "-o", help="Output file ('-' for stdout).")]
 PatternOpt = Annotated[
@@ -234,10 +392,7 @@ SchedulerOpt = Annotated[
 ]
 
 
-def _options(**kw):
-    for k, v in list(kw.items()):
-        if isinstance(v, Enum):
-            kw[k] = v.value
+def _options(**kw) -> WordOptions:
     return WordOptions(**kw)
 
 
@@ -250,11 +405,18 @@ def tokenize(
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
     quiet: QuietOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Write one line of space-separated tokens per input line.
 
     Example: [bold]embedkit tokenize corpus.txt.gz | head[/bold]
     """
+    from .io import atomic_output, input_size, read_blocks
+    from .progress import Reporter
+    from .tokenize import Tokenizer
+
+    check_outputs([output], [input], no_clobber)
+
     tok = Tokenizer(pattern, lowercase)
     reporter = Reporter(quiet=quiet)
     with atomic_output(output, binary=False) as out, reporter.stage("tokenize", input_size(input)) as advance:
@@ -272,11 +434,20 @@ def vocab(
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
     quiet: QuietOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Count words: 'word<TAB>count' lines, most frequent first.
 
     Example: [bold]embedkit vocab corpus.txt --min-count 5 -o vocab.tsv[/bold]
     """
+    from .io import atomic_output, display_name, input_size
+    from .pipeline import build_vocabulary
+    from .progress import Reporter
+    from .tokenize import Tokenizer
+    from .vocab import count_words
+
+    check_outputs([output], [input], no_clobber)
+
     with Reporter(quiet=quiet).stage("counting", input_size(input)) as advance:
         counts = count_words(input, Tokenizer(pattern, lowercase), advance)
     v = build_vocabulary(counts, WordOptions(min_count=min_count, max_size=max_size), display_name(input))
@@ -295,7 +466,7 @@ def cooccur(
     min_count: MinCountOpt = DEFAULTS.min_count,
     max_size: MaxSizeOpt = None,
     window: WindowOpt = DEFAULTS.window,
-    weighting: WeightingOpt = Weighting(DEFAULTS.weighting),
+    weighting: WeightingOpt = DEFAULTS.weighting,
     symmetric: SymmetricOpt = True,
     subsample: SubsampleOpt = DEFAULTS.subsample,
     seed: SeedOpt = 0,
@@ -306,11 +477,22 @@ def cooccur(
     scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Count co-occurrences within a window into a sparse matrix (.npz) with its vocabulary.
 
     Example: [bold]embedkit cooccur corpus.txt --window 5 -o counts.npz[/bold]
     """
+    from .corpus import EncodedCorpus, encode_with_vocab
+    from .engine import check_workers
+    from .io import corpus_files, display_name, input_size, save_matrix
+    from .pipeline import build_vocabulary, cooccurrence_counts, parse_size, with_memory_budget
+    from .progress import Reporter
+    from .tokenize import Tokenizer
+    from .vocab import Vocabulary
+
+    check_outputs([output], [input, vocab_file], no_clobber)
+
     _binary_to(output)
     opts = _options(
         pattern=pattern,
@@ -354,18 +536,24 @@ def cooccur(
 def pmi_cmd(
     input: InputArg = "-",
     output: OutputOpt = "-",
-    transform: TransformOpt = Transform(DEFAULTS.transform),
+    transform: TransformOpt = DEFAULTS.transform,
     shift: ShiftOpt = DEFAULTS.shift,
     cds: CdsOpt = DEFAULTS.cds,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Weight a co-occurrence matrix: PPMI (default), PMI, log(1+count) or none.
 
     Example: [bold]embedkit pmi counts.npz --cds 0.75 -o ppmi.npz[/bold]
     """
+    from .io import load_matrix, save_matrix
+    from .weighting import pmi
+
+    check_outputs([output], [input], no_clobber)
+
     _binary_to(output)
     counts, words, wcounts, params = load_matrix(input)
-    m = pmi(counts, transform.value, shift, cds, copy=False)
-    params.update(stage="pmi", transform=transform.value, shift=shift, cds=cds)
+    m = pmi(counts, transform, shift, cds, copy=False)
+    params.update(stage="pmi", transform=transform, shift=shift, cds=cds)
     save_matrix(output, m, words, wcounts, params)
 
 
@@ -373,31 +561,41 @@ def pmi_cmd(
 @handles_errors
 def svd(
     input: InputArg = "-",
-    output: OutputOpt = DEFAULT_MODEL,
+    output: OutputOpt = "-",
     dim: DimOpt = DEFAULTS.dim,
-    solver: SolverOpt = Solver.randomized,
+    solver: SolverOpt = "randomized",
     n_iter: NIterOpt = DEFAULTS.n_iter,
     eig: EigOpt = DEFAULTS.eig,
-    vectors: VectorsOpt = VectorKind(DEFAULTS.vectors),
+    vectors: VectorsOpt = DEFAULTS.vectors,
     remove_top: RemoveTopOpt = DEFAULTS.remove_top,
     seed: SeedOpt = 0,
     workers: WorkersOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Factorise a weighted matrix by truncated SVD into a model of word vectors.
 
     Example: [bold]embedkit svd ppmi.npz --dim 300 --eig 0.5 -o model.ekm[/bold]
     """
+    from .io import load_matrix
+    from .linalg import svd_steps
+    from .pipeline import factorize_to_embedding
+    from .progress import Reporter
+
+    check_outputs([output], [input], no_clobber)
+    _binary_to(output)
+    from . import __version__
+
     m, words, wcounts, params = load_matrix(input)
     params.pop("stage", None)
     opts = WordOptions(**{k: v for k, v in params.items() if k in WordOptions.__dataclass_fields__})
     opts.dim, opts.solver, opts.n_iter, opts.eig, opts.vectors, opts.remove_top, opts.seed = (
         dim,
-        solver.value,
+        solver,
         n_iter,
         eig,
-        vectors.value,
+        vectors,
         remove_top,
         seed,
     )
@@ -410,8 +608,8 @@ def svd(
         **opts.params(),
     }
     opts.workers = workers
-    with Reporter(quiet=quiet, verbose=verbose).stage("svd", None, unit="steps"):
-        emb = factorize_to_embedding(m, words, wcounts, opts, meta)
+    with Reporter(quiet=quiet, verbose=verbose).stage("svd", svd_steps(solver, n_iter), unit="products") as advance:
+        emb = factorize_to_embedding(m, words, wcounts, opts, meta, advance)
     emb.save(output)
 
 
@@ -423,17 +621,17 @@ def train_words_cmd(
     min_count: MinCountOpt = DEFAULTS.min_count,
     max_size: MaxSizeOpt = None,
     window: WindowOpt = DEFAULTS.window,
-    weighting: WeightingOpt = Weighting(DEFAULTS.weighting),
+    weighting: WeightingOpt = DEFAULTS.weighting,
     symmetric: SymmetricOpt = True,
     subsample: SubsampleOpt = DEFAULTS.subsample,
-    transform: TransformOpt = Transform(DEFAULTS.transform),
+    transform: TransformOpt = DEFAULTS.transform,
     shift: ShiftOpt = DEFAULTS.shift,
     cds: CdsOpt = DEFAULTS.cds,
     dim: DimOpt = DEFAULTS.dim,
-    solver: SolverOpt = Solver.randomized,
+    solver: SolverOpt = "randomized",
     n_iter: NIterOpt = DEFAULTS.n_iter,
     eig: EigOpt = DEFAULTS.eig,
-    vectors: VectorsOpt = VectorKind(DEFAULTS.vectors),
+    vectors: VectorsOpt = DEFAULTS.vectors,
     remove_top: RemoveTopOpt = DEFAULTS.remove_top,
     seed: SeedOpt = 0,
     subwords: Annotated[
@@ -456,11 +654,17 @@ def train_words_cmd(
     scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Train word vectors: tokenize → vocab → cooccur → pmi → svd, in one command.
 
     Example: [bold]embedkit train-words corpus.txt && embedkit neighbors great[/bold]
     """
+    from .pipeline import parse_size, train_words
+    from .progress import Reporter
+
+    check_outputs([output], corpus, no_clobber)
+
     opts = _options(
         pattern=pattern,
         lowercase=lowercase,
@@ -498,7 +702,7 @@ def train_words_cmd(
         emb.save(output)
     _note(
         quiet,
-        f"embedkit: {len(emb)} words × {emb.dim} dims from {emb.params.get('tokens', 0):,} tokens "
+        f"embedkit: {_count(len(emb))} words × {emb.dim} dims from {_count(emb.params.get('tokens') or 0)} tokens "
         f"in {time.perf_counter() - t:.1f} s → {output}",
     )
 
@@ -506,8 +710,15 @@ def train_words_cmd(
 # -- queries --------------------------------------------------------------------------
 def find_model(model: Optional[str], quiet: bool = False):
     """Load ``model`` (embedkit, word2vec or GloVe), or $EMBEDKIT_MODEL, or ./model.ekm."""
-    path = model or os.environ.get("EMBEDKIT_MODEL") or DEFAULT_MODEL
+
+    from .formats import load_model
+    from .progress import Reporter
+
+    from_env = os.environ.get("EMBEDKIT_MODEL") if model is None else None
+    path = model or from_env or DEFAULT_MODEL
     if model is None and not Path(path).exists():
+        if from_env:  # say where the path came from: the user never typed it
+            raise InputError(f"EMBEDKIT_MODEL={from_env}: no such file; set it to a model, or pass --model")
         raise InputError(
             f"no model given and {path} not found; train one with 'embedkit train-words CORPUS' or pass --model"
         )
@@ -519,7 +730,7 @@ def find_model(model: Optional[str], quiet: bool = False):
 
 def _subword_notes(emb, words, quiet: bool = False) -> list[str]:
     """Say on stderr which query words are built from their character n-grams; return them
-    (an unknown word that cannot be built raises UnknownWordError here)."""
+    (an unknown word that cannot be built is left to the query to report)."""
     built = emb.from_subwords(dict.fromkeys(words))
     for w, n in built.items():
         _note(quiet, f"embedkit: {w!r} is not in the vocabulary; its vector is built from {n} character n-grams")
@@ -530,76 +741,72 @@ ModelOpt = Annotated[
     Optional[str],
     typer.Option("--model", "-m", help=f"Model file (default: $EMBEDKIT_MODEL or ./{DEFAULT_MODEL})."),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Write JSON instead of a table / TSV.")]
 
 
 @app.command()
 @handles_errors
+@output_options
 def neighbors(
-    words: Annotated[list[str], typer.Argument(help="One or more words (or node ids); '-' reads them from stdin.")],
+    words: Annotated[
+        list[str], typer.Argument(help="Words (or node ids); '-' reads one query a line from stdin.", metavar="WORD...")
+    ],
     model: ModelOpt = None,
     k: Annotated[int, typer.Option("-k", "--k", help="How many neighbours.")] = 10,
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """Nearest words by cosine similarity.
 
-    Piped output is 'neighbor<TAB>score' lines ('word<TAB>neighbor<TAB>score' for several
-    query words); a terminal gets a table.
+    Queries are normalised as the model's corpus was (lower-cased if it was). Unknown words
+    are reported on stderr and the others answered; the exit code is 5 only if none is known.
+
+    Output: 'query, neighbor, score' rows, whatever the number of query words.
 
     Example: [bold]embedkit neighbors great good -k 5[/bold]
     """
-    if k < 1:
-        raise ParameterError(f"-k must be at least 1, got {k}")
+    _check_k(k)
     if words == ["-"]:
-        words = [w for line in sys.stdin for w in line.split()]
+        words = [line.strip() for line in sys.stdin if line.strip()]
         if not words:
-            raise ParameterError("no words on stdin")
+            raise ParameterError("no queries on stdin (one a line)")
     emb = find_model(model)
     built = _subword_notes(emb, words)
-    results = {w: emb.most_similar(w, topn=k) for w in words}
-    if as_json:
-        # a query word built from its n-grams marks each of its rows with "from_subwords"
-        mark = {w: ({"from_subwords": [w]} if w in built else {}) for w in words}
-        typer.echo(
-            json.dumps({w: [{"word": n, "score": round(s, 6), **mark[w]} for n, s in r] for w, r in results.items()})
-        )
-    elif _stdout_is_terminal():
-        from rich.console import Console
-        from rich.table import Table
-
-        console = Console()
-        for w, r in results.items():
-            table = Table(title=f"neighbours of {w}", title_justify="left")
-            table.add_column("#", justify="right", style="dim")
-            table.add_column("word")
-            table.add_column("cosine", justify="right")
-            for i, (n, s) in enumerate(r, 1):
-                table.add_row(str(i), n, f"{s:.4f}")
-            console.print(table)
-    else:
-        lines = []
-        for w, r in results.items():
-            prefix = f"{w}\t" if len(words) > 1 else ""
-            lines.extend(f"{prefix}{n}\t{s:.4f}" for n, s in r)
-        sys.stdout.write("\n".join(lines) + "\n")
+    rows, unknown = emb.neighbors(words, topn=k)
+    if not rows:  # nothing to answer: one error line
+        raise UnknownWordError("; ".join(emb.unknown_message(w) for w in unknown))
+    for w in unknown:
+        typer.echo(f"embedkit: warning: {emb.unknown_message(w)}", err=True)
+    # a query built from its n-grams is named in a from_subwords column (present only then)
+    mark = (lambda q: {"from_subwords": q if q in built else ""}) if built else (lambda q: {})
+    render(
+        [{"query": q, "neighbor": n, "score": s, **mark(q)} for q, n, s in rows],
+        output_format,
+        title=f"neighbours of {', '.join(dict.fromkeys(q for q, _, _ in rows))}",
+    )
 
 
 @app.command("import")
 @handles_errors
 def import_cmd(
     source: Annotated[str, typer.Argument(help="word2vec (text or binary) or GloVe vectors file.")],
-    output: Annotated[str, typer.Option("--output", "-o", help="Native model file to write.")] = DEFAULT_MODEL,
+    output: Annotated[str, typer.Option("--output", "-o", help="Native model file to write ('-' for stdout).")] = "-",
     fmt: Annotated[str, typer.Option("--format", "-f", help="auto, word2vec, word2vec-binary or glove.")] = "auto",
     counts_file: Annotated[
         Optional[str],
         typer.Option("--counts", help="Word counts ('word count' lines, e.g. gensim's fvocab) to keep with them."),
     ] = None,
     quiet: QuietOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Convert pretrained vectors into a native model, which loads in milliseconds.
 
     Example: [bold]embedkit import glove.6B.300d.txt -o glove.ekm[/bold]
     """
+    from .formats import read_vectors, read_word_counts
+    from .progress import Reporter
+
+    check_outputs([output], [source, counts_file], no_clobber)
+    _binary_to(output)
+
     p = Path(source)
     size = p.stat().st_size if p.is_file() else None
     with Reporter(quiet=quiet).stage("reading", total=size) as advance:
@@ -607,7 +814,7 @@ def import_cmd(
     if counts_file is not None:
         emb.counts = read_word_counts(counts_file, emb.words)
     emb.save(output)
-    _note(quiet, f"embedkit: {len(emb)} words × {emb.dim} dims → {output}")
+    _note(quiet, f"embedkit: {_count(len(emb))} words × {emb.dim} dims → {output}")
 
 
 @app.command("subwords")
@@ -641,14 +848,27 @@ def subwords_cmd(
 
 @app.command()
 @handles_errors
+@output_options
 def info(
     model: Annotated[str, typer.Argument(help="Model file (embedkit, word2vec or GloVe).")] = DEFAULT_MODEL,
-    as_json: Annotated[bool, typer.Option("--json", help="Write JSON.")] = False,
+    cache: Annotated[
+        bool, typer.Option("--cache", help="Show the cache of parsed vector files instead: where, how many, size.")
+    ] = False,
+    output_format: str | None = None,
 ) -> None:
     """Vocabulary size, dimension, file size and every parameter that made a model.
 
-    Example: [bold]embedkit info model.ekm[/bold]
+    Example: [bold]embedkit info model.ekm[/bold]   (the cache: [bold]embedkit info --cache[/bold])
     """
+    from .formats import cache_usage, detect_format, load_model
+
+    if cache:
+
+        u = cache_usage()
+        facts = {"cache": str(u.path), "files": u.files, "bytes": u.bytes}
+        render([facts], output_format, "cache of parsed vector files", record=True)
+        return
+
     fmt = detect_format(model)
     emb = load_model(model, fmt=fmt)
     facts = {
@@ -662,21 +882,29 @@ def info(
            if emb.subwords else {}),  # fmt: skip
         **{k: v for k, v in emb.params.items()},
     }
-    if as_json:
-        typer.echo(json.dumps(facts))
-        return
-    if _stdout_is_terminal():
-        from rich.console import Console
-        from rich.table import Table
+    render([facts], output_format, model, record=True)
 
-        table = Table(title=f"{model}", show_header=False, title_justify="left")
-        table.add_column("key", style="bold")
-        table.add_column("value")
-        for k, v in facts.items():
-            table.add_row(k, f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v))
-        Console().print(table)
-    else:
-        sys.stdout.write("".join(f"{k}\t{v}\n" for k, v in facts.items()))
+
+cache_app = typer.Typer(
+    help="The cache of parsed word2vec / GloVe files (native copies that load in milliseconds).\n\n"
+    "Example: [bold]embedkit cache clear[/bold]",
+    no_args_is_help=True,
+)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("clear")
+@handles_errors
+def cache_clear(quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Say nothing.")] = False) -> None:
+    """Delete every cached copy (the vector files themselves are untouched).
+
+    Example: [bold]embedkit cache clear[/bold]
+    """
+
+    from .formats import clear_cache
+
+    u = clear_cache()
+    _note(quiet, f"embedkit: removed {_count(u.files)} cached file(s), {_count(u.bytes)} bytes, from {u.path}")
 
 
 @app.command()
@@ -685,37 +913,30 @@ def export(
     model: Annotated[str, typer.Argument(help="Model file written by train-words or svd.")],
     fmt: Annotated[
         ExportFormat, typer.Option("--format", "-f", help="word2vec, word2vec-binary, glove or npy.")
-    ] = ExportFormat.word2vec,
+    ] = "word2vec",
     output: Annotated[str, typer.Option("--output", "-o", help="Output file ('-' for stdout, text formats).")] = "-",
+    counts: Annotated[
+        Optional[str],
+        typer.Option("--counts", help="Also write the word counts here ('word count' lines: gensim's fvocab)."),
+    ] = None,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Export vectors in word2vec (text or binary), GloVe or NumPy format.
 
-    Example: [bold]embedkit export model.ekm --format word2vec -o vectors.txt[/bold]
-    """
+    The counts travel with the vectors by --counts (gensim: load_word2vec_format(..., fvocab=)).
 
-    if output == "-" and fmt in (ExportFormat.word2vec_binary, ExportFormat.npy):
+    Example: [bold]embedkit export model.ekm -o vectors.txt --counts vocab.txt[/bold]
+    """
+    check_outputs([output, counts], [model], no_clobber)
+
+    if output == "-" and fmt in ("word2vec-binary", "npy"):
         _binary_to(output)
-        if fmt == ExportFormat.npy:
+        if fmt == "npy":
             raise ParameterError("--format npy writes two files; give -o FILE.npy")
-    find_model(model).export(output, fmt.value)
+    find_model(model).export(output, fmt, counts_path=counts)
 
 
 # -- using embeddings: queries, sentence features, LSA search, PCA ------------------------
-class AnalogyMethod(str, Enum):
-    cosmul = "3cosmul"
-    cosadd = "3cosadd"
-
-
-class FeatureFormat(str, Enum):
-    tsv = "tsv"
-    npy = "npy"
-
-
-class DocWeighting(str, Enum):
-    tfidf = "tfidf"
-    log = "log"
-
-
 KOpt = Annotated[int, typer.Option("-k", "--k", help="How many results.")]
 
 
@@ -726,11 +947,12 @@ def _check_k(k: int) -> None:
 
 @app.command()
 @handles_errors
+@output_options
 def similarity(
     word1: Annotated[str, typer.Argument(help="First word.")],
     word2: Annotated[str, typer.Argument(help="Second word.")],
     model: ModelOpt = None,
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """Cosine similarity of two words.
 
@@ -739,14 +961,13 @@ def similarity(
     emb = find_model(model)
     built = _subword_notes(emb, [word1, word2])
     score = emb.similarity(word1, word2)
-    if as_json:
-        typer.echo(json.dumps({"word1": word1, "word2": word2, "cosine": round(score, 6), "from_subwords": built}))
-    else:
-        typer.echo(f"{score:.4f}")
+    mark = {"from_subwords": " ".join(built)} if built else {}
+    render([{"word1": word1, "word2": word2, "cosine": score, **mark}], output_format, "cosine similarity")
 
 
 @app.command()
 @handles_errors
+@output_options
 def analogy(
     a: Annotated[str, typer.Argument(help="a, in a is to b as c is to ?")],
     b: Annotated[str, typer.Argument(help="b")],
@@ -754,9 +975,9 @@ def analogy(
     model: ModelOpt = None,
     method: Annotated[
         AnalogyMethod, typer.Option("--method", help="3cosmul (Levy & Goldberg) or 3cosadd (vector offset).")
-    ] = AnalogyMethod.cosmul,
+    ] = "3cosmul",
     k: KOpt = 10,
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """Answer a : b :: c : ? (a, b and c themselves are never answers).
 
@@ -765,9 +986,10 @@ def analogy(
     _check_k(k)
     emb = find_model(model)
     built = _subword_notes(emb, [a, b, c])
-    answers = emb.analogy(a, b, c, method=method.value, topn=k)
-    rows = [{"word": w, "score": s, **({"from_subwords": built} if built else {})} for w, s in answers]
-    _render_rows(rows, f"{a} : {b} :: {c} : ?  ({method.value})", as_json)
+    answers = emb.analogy(a, b, c, method=method, topn=k)
+    mark = {"from_subwords": " ".join(built)} if built else {}
+    rows = [{"a": a, "b": b, "c": c, "method": method, "answer": w, "score": s, **mark} for w, s in answers]
+    render(rows, output_format, f"{a} : {b} :: {c} : ?  ({method})")
 
 
 @app.command("sentence-features")
@@ -779,7 +1001,7 @@ def sentence_features_cmd(
         str, typer.Option("--mode", help="mean, sif or pcs; join several with '+' to concatenate (sif+pcs).")
     ] = "mean",
     output: OutputOpt = "-",
-    fmt: Annotated[FeatureFormat, typer.Option("--format", "-f", help="tsv (text) or npy.")] = FeatureFormat.tsv,
+    fmt: Annotated[FeatureFormat, typer.Option("--format", "-f", help="tsv (text) or npy.")] = "tsv",
     sif_a: Annotated[float, typer.Option("--sif-a", help="SIF smoothing a in a / (a + p(w)).")] = 1e-3,
     remove: Annotated[int, typer.Option("--remove", help="SIF: common components to remove.")] = 1,
     k: Annotated[int, typer.Option("--k", "-k", help="pcs: principal directions per line.")] = 2,
@@ -798,6 +1020,7 @@ def sentence_features_cmd(
         Optional[str], typer.Option("--save-fit", help="Save the fit (.npz) for later batches.")
     ] = None,
     quiet: QuietOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """One row of features per input line, in order: mean, SIF or top principal components.
 
@@ -805,12 +1028,17 @@ def sentence_features_cmd(
 
     SIF's common component and --dim's projection are fitted on the input, on --fit-on lines, or read by --load-fit.
 
-    Fit once on training text, reuse it on test text:
-
+    Example (fit once on training text, reuse it on test text):
     [bold]embedkit sentence-features train.txt --mode sif --save-fit sif.npz -o train.tsv[/bold]
     [bold]embedkit sentence-features test.txt --mode sif --load-fit sif.npz -o test.tsv[/bold]
     """
-    if fmt == FeatureFormat.npy:
+    from .features import SentenceFeatures
+    from .io import display_name, read_lines, write_table
+    from .progress import Reporter
+
+    check_outputs([output, save_fit], [input, model, fit_on, load_fit], no_clobber)
+
+    if fmt == "npy":
         _binary_to(output)
     if fit_on is not None and load_fit is not None:
         raise ParameterError("give --fit-on or --load-fit, not both")
@@ -838,15 +1066,17 @@ def sentence_features_cmd(
         x = feats.transform(enc)
         advance(len(lines))
     with reporter.stage("writing", None, unit="steps"):
-        write_table(output, x, fmt=fmt.value)
+        write_table(output, x, fmt=fmt)
     if feats.unseen:
         shown = ", ".join(repr(w) for w in list(feats.unseen)[:5]) + (", ..." if len(feats.unseen) > 5 else "")
         n = len(feats.unseen)
-        what = f"{n} word{'s' if n > 1 else ''} outside the vocabulary"
+        what = f"{_count(n)} word{'s' if n > 1 else ''} outside the vocabulary"
         _note(quiet, f"embedkit: {what} built from their n-grams ({shown})")
     if enc.n_empty:
-        typer.echo(f"embedkit: {enc.n_empty} of {enc.n_lines} lines had no known word (zero rows)", err=True)
-    _note(quiet or not sys.stderr.isatty(), f"embedkit: {x.shape[0]} lines × {x.shape[1]} features ({mode})")
+        typer.echo(
+            f"embedkit: {_count(enc.n_empty)} of {_count(enc.n_lines)} lines had no known word (zero rows)", err=True
+        )
+    _note(quiet or not sys.stderr.isatty(), f"embedkit: {_count(x.shape[0])} lines × {x.shape[1]} features ({mode})")
 
 
 @app.command()
@@ -859,12 +1089,13 @@ def lsa(
     dim: Annotated[int, typer.Option("--dim", help="Latent dimensions (singular vectors).")] = 100,
     weighting: Annotated[
         DocWeighting, typer.Option("--weighting", help="tfidf (count × idf) or log (log(1 + count)).")
-    ] = DocWeighting.tfidf,
+    ] = "tfidf",
     min_count: Annotated[int, typer.Option("--min-count", help="Keep words seen at least this often.")] = 1,
     seed: SeedOpt = 0,
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
     quiet: QuietOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Latent semantic analysis: factorise the term-document matrix, keep word and document vectors.
 
@@ -874,42 +1105,58 @@ def lsa(
 
     Example: [bold]embedkit lsa abstracts.txt -o lsa.ekm --dim 100 && embedkit search "gene therapy" -m lsa.ekm[/bold]
     """
+
+    from .io import display_name, read_lines
+    from .lsa import build_lsa, documents_path
+    from .progress import Reporter
+    from .tokenize import Tokenizer
+
+    check_outputs([output, str(documents_path(output))], [docs], no_clobber)
+
     lines = read_lines(docs)
     with Reporter(quiet=quiet).stage("lsa", None, unit="steps"):
         m = build_lsa(
-            lines, dim, weighting.value, min_count, Tokenizer(pattern, lowercase), seed=seed, source=display_name(docs)
+            lines, dim, weighting, min_count, Tokenizer(pattern, lowercase), seed=seed, source=display_name(docs)
         )
         m.save(output)
     _note(
         quiet,
-        f"embedkit: {len(m.docs)} documents × {len(m.terms)} words → {m.terms.dim} dims: "
+        f"embedkit: {_count(len(m.docs))} documents × {_count(len(m.terms))} words → {m.terms.dim} dims: "
         f"{output}, {documents_path(output)}",
     )
 
 
 @app.command()
 @handles_errors
+@output_options
 def search(
     query: Annotated[str, typer.Argument(help="Query words.")],
     model: Annotated[str, typer.Option("--model", "-m", help="LSA model written by 'embedkit lsa'.")] = "lsa.ekm",
     k: KOpt = 10,
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """Rank documents by cosine with the query in the LSA latent space.
 
-    Piped output is 'rank<TAB>doc<TAB>score<TAB>text' (doc = line number from 1).
+    Rows are query, rank, doc (its line number from 1), score and the document's whole
+    text (only the table shortens it).
 
     Example: [bold]embedkit search "car engine" -m lsa.ekm -k 5[/bold]
     """
+    from .lsa import LSAModel
+
     _check_k(k)
     m = LSAModel.load(model)
     hits = m.search(query, k)
-    rows = [{"rank": r, "doc": i + 1, "score": s, "text": m.snippets[i][:80]} for r, (i, s) in enumerate(hits, 1)]
-    _render_rows(rows, f"documents for {query!r}", as_json)
+    rows = [
+        {"query": query, "rank": r, "doc": i + 1, "score": s, "text": m.snippets[i]}
+        for r, (i, s) in enumerate(hits, 1)
+    ]
+    render(rows, output_format, f"documents for {query!r}", cut={"text": 80, "query": 30})
 
 
 @app.command("pca")
 @handles_errors
+@output_options
 def pca_cmd(
     input: Annotated[str, typer.Argument(help="Table (.csv, .tsv, .npy) or model (.ekm); '-' for a text table.")],
     dim: Annotated[int, typer.Option("--dim", help="Components to keep (k).")] = 2,
@@ -929,7 +1176,8 @@ def pca_cmd(
     ] = None,
     plot: Annotated[Optional[str], typer.Option("--plot", help="Draw rows on PC1/PC2 and the spectrum (PNG).")] = None,
     seed: SeedOpt = 0,
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Principal component analysis of a table or of a model's vectors.
 
@@ -941,6 +1189,12 @@ def pca_cmd(
 
     Example: [bold]embedkit pca model.ekm --words king,queen,man,woman --plot words.png[/bold]
     """
+    from .formats import is_model_file
+    from .io import read_table, write_table
+    from .linalg import pca
+    from .plots import pca_plot
+
+    check_outputs([output, components, reconstruct, plot], [input], no_clobber)
     import numpy as np
 
     if plot is not None and dim < 2:
@@ -978,7 +1232,7 @@ def pca_cmd(
         pca_plot(plot, z, res, labels, title=Path(input).name if input != "-" else "stdin")
     ratio, sv = res.explained_variance_ratio, res.singular_values
     var = res.explained_variance
-    shown = len(sv) if as_json else min(len(sv), max(dim, 10))
+    shown = len(sv) if output_format in ("json", "nl") else min(len(sv), max(dim, 10))
     cum = np.cumsum(ratio)
     rows = [
         {
@@ -990,17 +1244,10 @@ def pca_cmd(
         }
         for i in range(shown)
     ]
-    _render_rows(rows, f"PCA of {x.shape[0]} rows × {x.shape[1]} columns (kept {dim})", as_json)
+    render(rows, output_format, f"PCA of {x.shape[0]} rows × {x.shape[1]} columns (kept {dim})")
 
 
 # -- graphs ---------------------------------------------------------------------------
-class GraphMethod(str, Enum):
-    auto = "auto"
-    netmf = "netmf"
-    sparse = "sparse"
-    walks = "walks"
-
-
 EdgesArg = Annotated[
     str, typer.Argument(help="Edge list: 'source target \\[weight]' lines, comma/tab/space separated ('-' for stdin).")
 ]
@@ -1019,18 +1266,9 @@ POpt = Annotated[float, typer.Option("--p", help="node2vec return parameter (1 =
 QOpt = Annotated[float, typer.Option("--q", help="node2vec in-out parameter (1 = DeepWalk).")]
 
 
-def _graph_status(quiet: bool, text: str):
-    """A spinner on stderr while a long graph stage runs (terminal only, not with --quiet)."""
-    import contextlib
-
-    if quiet or not sys.stderr.isatty():
-        return contextlib.nullcontext()
-    from rich.console import Console
-
-    return Console(stderr=True).status(text)
-
-
 def _read_graph(edges: str, directed: bool, self_loops: bool, header, delimiter, quiet: bool):
+    from .graph import read_edges
+
     if delimiter == "\\t":
         delimiter = "\t"
     g = read_edges(edges, directed=directed, self_loops=self_loops, header=header, delimiter=delimiter)
@@ -1055,11 +1293,17 @@ def walks(
     header: HeaderOpt = None,
     delimiter: DelimiterOpt = None,
     quiet: QuietOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Random walks (DeepWalk; node2vec with --p/--q) as lines of node ids: a corpus of nodes.
 
     Example: [bold]embedkit walks g.csv | embedkit cooccur - --pattern '\\S+' --min-count 1 --window 10 -o c.npz[/bold]
     """
+    from .graph import random_walks, write_walks
+    from .io import atomic_output
+
+    check_outputs([output], [edges], no_clobber)
+
     g = _read_graph(edges, directed, self_loops, header, delimiter, quiet)
     t = time.perf_counter()
     with atomic_output(output) as out:
@@ -1081,7 +1325,7 @@ def embed_graph_cmd(
             help="netmf (closed form, dense), sparse (T = 1 PMI → SVD → spectral propagation), "
             "walks (walks → cooccur → PPMI → SVD), auto: netmf up to 20,000 nodes, then sparse (walks if directed).",
         ),
-    ] = GraphMethod.auto,
+    ] = "auto",
     dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = 160,
     window: Annotated[int, typer.Option("--window", help="Window T: pairs up to T steps apart on a walk.")] = 10,
     negative: Annotated[float, typer.Option("--negative", help="Negative samples b: subtract log b.")] = 1.0,
@@ -1098,15 +1342,21 @@ def embed_graph_cmd(
     delimiter: DelimiterOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Embed the nodes of a graph (NetMF closed form; the sparse route on large graphs) into a model file.
 
     Example: [bold]embedkit embed-graph g.csv -o g.ekm && embedkit neighbors 42 -m g.ekm[/bold]
     """
+    from .pipeline import GraphOptions, embed_graph, route_note
+    from .progress import Reporter
+
+    check_outputs([output], [edges], no_clobber)
+
     t = time.perf_counter()
     g = _read_graph(edges, directed, self_loops, header, delimiter, quiet)
     opts = GraphOptions(
-        method=method.value,
+        method=method,
         dim=dim,
         window=window,
         negative=negative,
@@ -1121,8 +1371,7 @@ def embed_graph_cmd(
     timings = {"read": time.perf_counter() - t}
     note = route_note(g, opts)  # checks the options first: a bad one is the only line
     _note(quiet, note)
-    with _graph_status(quiet, f"embedding {g.summary()} ({opts.method})"):
-        result = embed_graph(g, opts)
+    result = embed_graph(g, opts, Reporter(quiet=quiet))
     emb = result.embedding
     timings.update(result.timings)
     t_save = time.perf_counter()
@@ -1140,36 +1389,16 @@ def embed_graph_cmd(
 
 # -- evaluation -----------------------------------------------------------------------
 evaluate_app = typer.Typer(
-    help="Evaluate a model against benchmarks: word similarity, analogies, classification.",
+    help="Evaluate a model against benchmarks: word similarity, analogies, classification, graphs.\n\n"
+    "Example: [bold]embedkit evaluate similarity model.ekm ws353.txt[/bold]",
     no_args_is_help=True,
 )
 app.add_typer(evaluate_app, name="evaluate")
 
 
-def _render_rows(rows: list[dict], title: str, as_json: bool) -> None:
-    """A rich table on a terminal, TSV with a header when piped, or JSON."""
-    if as_json:
-        typer.echo(json.dumps(rows))
-        return
-    columns = list(rows[0]) if rows else []
-    fmt = lambda v: f"{v:.4f}" if isinstance(v, float) else str(v)  # noqa: E731
-    if _stdout_is_terminal():
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(title=title, title_justify="left")
-        for c in columns:
-            table.add_column(c, justify="left" if c in ("file", "model") else "right")
-        for r in rows:
-            table.add_row(*(fmt(r[c]) for c in columns))
-        Console().print(table)
-    else:
-        lines = ["\t".join(columns)] + ["\t".join(fmt(r[c]) for c in columns) for r in rows]
-        sys.stdout.write("\n".join(lines) + "\n")
-
-
 @evaluate_app.command("classify")
 @handles_errors
+@output_options
 def evaluate_classify(
     features: Annotated[str, typer.Argument(help="Features: TSV or .npy, one row per item (sentence-features).")],
     labels: Annotated[str, typer.Argument(help="Labels: one a line, in the same order as the rows.")],
@@ -1181,27 +1410,34 @@ def evaluate_classify(
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds when --train is not given.")] = 5,
     c: Annotated[float, typer.Option("-C", "--C", help="Inverse L2 regularisation of the logistic regression.")] = 1.0,
     seed: SeedOpt = 0,
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """Accuracy of logistic regression on standardised features against a labels file.
 
     Example: [bold]embedkit evaluate classify features.tsv labels.txt --train 6000[/bold]
     """
+    from . import evaluate as ev
+    from .io import read_table
+    from .progress import Reporter
+
     x, _, _ = read_table(features)
-    r = ev.classify(x, ev.read_labels(labels), train=train, test=test, folds=folds, c=c, seed=seed)
+    y = ev.read_labels(labels)
+    with Reporter().stage("fitting", ev.classify_fits(train, folds), unit="fits") as advance:
+        r = ev.classify(x, y, train=train, test=test, folds=folds, c=c, seed=seed, progress=advance)
     row = {"file": features, "classes": r.classes, "train": r.train, "test": r.test}
     if r.folds:
         row["folds"] = r.folds
     row.update(accuracy=r.accuracy, macro_f1=r.macro_f1)
-    _render_rows([row], "text classification", as_json)
+    render([row], output_format, "text classification")
 
 
 @evaluate_app.command("similarity")
 @handles_errors
+@output_options
 def evaluate_similarity(
     model: Annotated[str, typer.Argument(help="Model file.")],
     files: Annotated[list[str], typer.Argument(help="Word-pair files: 'word1 word2 score' lines.")],
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """Spearman ρ between human similarity scores and cosine, on the pairs found.
 
@@ -1210,6 +1446,8 @@ def evaluate_similarity(
 
     Example: [bold]embedkit evaluate similarity model.ekm ws353.txt[/bold]
     """
+    from . import evaluate as ev
+
     emb = find_model(model)
     rows = []
     for f in files:
@@ -1218,21 +1456,24 @@ def evaluate_similarity(
             {"file": f, "spearman": r.spearman, "spearman_all": r.spearman_all, "found": r.found,
              "subwords_used": r.built, "total": r.total}
         )  # fmt: skip
-    _render_rows(rows, "word similarity", as_json)
+    render(rows, output_format, "word similarity")
 
 
 @evaluate_app.command("analogy")
 @handles_errors
+@output_options
 def evaluate_analogy(
     model: Annotated[str, typer.Argument(help="Model file.")],
     files: Annotated[list[str], typer.Argument(help="Analogy files: 'a b c d' lines, ': section' headers.")],
     restrict: Annotated[int, typer.Option("--restrict", help="Search among the N most frequent words.")] = 200_000,
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """3CosAdd and 3CosMul accuracy on a:b :: c:d questions whose words are all known.
 
     Example: [bold]embedkit evaluate analogy model.ekm google_analogy.txt[/bold]
     """
+    from . import evaluate as ev
+
     if restrict < 1:
         raise ParameterError(f"--restrict must be at least 1, got {restrict}")
     emb = find_model(model)
@@ -1240,12 +1481,13 @@ def evaluate_analogy(
     for f in files:
         r = ev.analogy(emb, ev.read_analogies(f), restrict=restrict)
         rows.append({"file": f, "3cosadd": r.add, "3cosmul": r.mul, "found": r.found, "total": r.total})
-    _render_rows(rows, "analogy", as_json)
+    render(rows, output_format, "analogy")
 
 
 # -- graph evaluation -----------------------------------------------------------------
 @evaluate_app.command("nodes")
 @handles_errors
+@output_options
 def evaluate_nodes(
     model: Annotated[str, typer.Argument(help="Node model (from embed-graph).")],
     labels: Annotated[str, typer.Argument(help="Labels: 'node,label' lines, several lines for several labels.")],
@@ -1258,24 +1500,28 @@ def evaluate_nodes(
         bool, typer.Option("--ignore-unknown", help="Leave out labelled nodes that are not in the model.")
     ] = False,
     seed: SeedOpt = 0,
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """Node classification: one-vs-rest logistic regression, top-k labels, micro/macro-F1.
 
     Example: [bold]embedkit evaluate nodes g.ekm labels.csv --train-fraction 0.5[/bold]
     """
+    from . import evaluate as ev
+    from .progress import Reporter
+
     emb = find_model(model)
     fracs = tuple(train_fraction) if train_fraction else (0.1, 0.5, 0.9)
     node_labels = ev.read_node_labels(labels)
     unknown = [n for n in node_labels if n not in emb.index]
     if unknown:
-        what = f"{len(unknown)} labelled node{'s are' if len(unknown) > 1 else ' is'} not in the model"
+        what = f"{_count(len(unknown))} labelled node{'s are' if len(unknown) > 1 else ' is'} not in the model"
         if not ignore_unknown:
             raise DataError(f"{labels}: {what} (first: {unknown[0]!r}); --ignore-unknown leaves them out")
         _note(False, f"embedkit: {labels}: {what}; left out")
         node_labels = {n: ls for n, ls in node_labels.items() if n in emb.index}
-    with _graph_status(False, f"classifying {len(emb):,} nodes ({len(fracs)} fractions × {repeats} splits)"):
-        results = ev.node_classification(emb, node_labels, fracs, repeats=repeats, seed=seed)
+    fits = len(fracs) * repeats * ev.node_label_count(emb, node_labels)
+    with Reporter().stage("fitting", fits, unit="fits") as advance:
+        results = ev.node_classification(emb, node_labels, fracs, repeats=repeats, seed=seed, progress=advance)
     rows = [
         {
             "train": r.train_fraction,
@@ -1289,41 +1535,46 @@ def evaluate_nodes(
         }
         for r in results
     ]
-    _render_rows(rows, "node classification", as_json)
+    render(rows, output_format, "node classification")
 
 
 @evaluate_app.command("links")
 @handles_errors
+@output_options
 def evaluate_links(
     edges: EdgesArg,
     test_fraction: Annotated[float, typer.Option("--test-fraction", help="Fraction of edges held out.")] = 0.1,
-    method: Annotated[GraphMethod, typer.Option("--method", help="netmf, walks or auto.")] = GraphMethod.auto,
+    method: Annotated[
+        GraphMethod, typer.Option("--method", help="How the training graph is embedded (see embed-graph).")
+    ] = "auto",
     dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = 160,
     window: Annotated[int, typer.Option("--window", help="Window T.")] = 10,
     seed: SeedOpt = 0,
     self_loops: SelfLoopsOpt = False,
     header: HeaderOpt = None,
     delimiter: DelimiterOpt = None,
-    as_json: JsonOpt = False,
+    output_format: str | None = None,
 ) -> None:
     """Link prediction: hold out edges, embed the rest, ROC-AUC of cosine vs non-edges.
 
     Example: [bold]embedkit evaluate links g.csv --test-fraction 0.1[/bold]
     """
+    from . import evaluate as ev
+    from .pipeline import GraphOptions, embed_graph
+    from .progress import Reporter
+
     g = _read_graph(edges, False, self_loops, header, delimiter, True)
     train, test, neg = ev.split_edges(g, test_fraction, seed)
-    with _graph_status(False, f"embedding the training graph ({train.summary()})"):
-        emb = embed_graph(train, GraphOptions(method=method.value, dim=dim, window=window, seed=seed)).embedding
+    emb = embed_graph(train, GraphOptions(method=method, dim=dim, window=window, seed=seed), Reporter()).embedding
     r = ev.link_prediction(emb, test, neg, train.n_edges)
     rows = [{"method": emb.params["method"], "auc": r.auc, "test_edges": r.test_edges, "train_edges": r.train_edges}]
-    _render_rows(rows, "link prediction", as_json)
+    render(rows, output_format, "link prediction")
 
 
 def main(argv: list[str] | None = None) -> None:
     """The console script: Typer's app, with usage errors reduced to one line as well."""
     from typer.exceptions import TyperException
 
-    keep_freed_memory()
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=argv, prog_name="embedkit", standalone_mode=False)

@@ -25,9 +25,8 @@ from . import kernels
 from .corpus import LINE_BREAK
 from .engine import map_reduce
 from .errors import DataError, ParameterError
+from .options import WEIGHTINGS
 from .spill import SpillingSum
-
-WEIGHTINGS = ("uniform", "harmonic", "linear")
 
 
 def distance_weights(window: int, weighting: str) -> np.ndarray:
@@ -92,7 +91,7 @@ def _key_layout(n: int, weights: np.ndarray) -> tuple[int, int]:
     col_bits = max(int(n - 1).bit_length(), 1)
     dist_bits = 0 if bool(np.all(weights == 1.0)) else max(int(window - 1).bit_length(), 1)
     if 2 * col_bits + dist_bits > 63:
-        raise DataError(f"a vocabulary of {n} words is too large to count")
+        raise DataError(f"a vocabulary of {n:,} words is too large to count")
     return col_bits, dist_bits
 
 

@@ -7,6 +7,7 @@ cross it) and :data:`OUT_OF_VOCABULARY` a word the vocabulary does not keep.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import tempfile
 from collections.abc import Callable, Iterator
@@ -67,9 +68,12 @@ class EncodedCorpus:
         if self.workers > 1:  # compile (or load) the tokenizer once, before the workers fork
             self.tokenizer.block_words("a\né\n")
             self._store.add(np.empty(0, np.uint32), np.empty(0, np.int64), np.empty(0, np.int64))
-        for chars, lengths, counts, local_ids, nbytes in ordered_map(tokenize_task, self._tasks(), self.workers):
+        # each task's share of the files' bytes on disk, in task order (compressed bytes
+        # for a compressed file, which is decompressed here: see _tasks)
+        self._task_bytes: collections.deque[int] = collections.deque()
+        for chars, lengths, counts, local_ids, _nbytes in ordered_map(tokenize_task, self._tasks(), self.workers):
             if progress is not None:
-                progress(nbytes)
+                progress(self._task_bytes.popleft())
             to_prov = self._store.add(chars, lengths, counts).astype(np.int32)
             self._file.write(to_prov[local_ids].tobytes())
             self.n_tokens += len(local_ids)
@@ -91,9 +95,11 @@ class EncodedCorpus:
         for path in self.paths:
             if is_plain(path) and self.workers > 1:
                 for start, end in shard_ranges(path, self.chunk_bytes):
+                    self._task_bytes.append(end - start)
                     yield None, path, start, end, pattern, lowercase
             else:
-                for data, offset in raw_blocks(path, self.chunk_bytes):
+                # raw_blocks reports each block's share of the file just before it
+                for data, offset in raw_blocks(path, self.chunk_bytes, self._task_bytes.append):
                     yield data, path, offset, offset + len(data), pattern, lowercase
 
     def word_counts(self, min_count: int = 1) -> dict[str, int]:

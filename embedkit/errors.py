@@ -31,10 +31,20 @@ class ParameterError(EmbedkitError):
     exit_code = 2
 
 
-class UnknownWordError(EmbedkitError):
-    """A query word that is not in the model's vocabulary."""
+class UnknownWordError(EmbedkitError, KeyError):
+    """A query word that is not in the model's vocabulary.
+
+    Also a ``KeyError``, as gensim's ``KeyedVectors`` raises for an unknown key, so code
+    written for gensim catches it; ``word`` is the word asked for."""
 
     exit_code = 5
+
+    def __init__(self, message: str, word: str | None = None) -> None:
+        super().__init__(message)
+        self.word = word
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
 
 
 class OutputError(EmbedkitError):

@@ -12,7 +12,7 @@ Protocols (as in the benchmark literature and ``../shared/data/README.md``):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -191,6 +191,15 @@ def _fit_predict(x_train, y_train, x_test, c: float, seed: int) -> np.ndarray:
     return clf.predict(scaler.transform(x_test))
 
 
+def _no_progress(_: int) -> None:
+    pass
+
+
+def classify_fits(train: int | None = None, folds: int = 5) -> int:
+    """How many models :func:`classify` fits: one for a train / test split, else one a fold."""
+    return 1 if train is not None else folds
+
+
 def classify(
     x: np.ndarray,
     labels: list[str] | np.ndarray,
@@ -199,13 +208,16 @@ def classify(
     folds: int = 5,
     c: float = 1.0,
     seed: int = 0,
+    progress: Callable[[int], None] | None = None,
 ) -> ClassifyResult:
     """Accuracy and macro-F1 of L2 logistic regression on standardised features.
 
     x : (n, d) features, labels : (n,).  With ``train`` the first ``train`` rows train and
     the last ``test`` rows (default: all the others) test; otherwise stratified ``folds``-fold
-    cross-validation (shuffled with ``seed``), averaged over the folds.
+    cross-validation (shuffled with ``seed``), averaged over the folds.  ``progress(1)``
+    follows each fit: :func:`classify_fits` of them.
     """
+    progress = progress or _no_progress
     from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold
 
@@ -213,7 +225,7 @@ def classify(
     y = np.asarray(labels)
     n = len(x)
     if len(y) != n:
-        raise DataError(f"{len(y)} labels for {n} rows of features; they must match line for line")
+        raise DataError(f"{len(y):,} labels for {n:,} rows of features; they must match line for line")
     if not c > 0:
         raise ParameterError(f"-C must be positive, got {c}")
     classes = len(np.unique(y))
@@ -222,15 +234,21 @@ def classify(
     if test is not None and train is None:
         raise ParameterError("--test needs --train (the rows to train on)")
     if train is not None:
-        test = n - train if test is None else test
+        if test is None:  # test on the rest: say so in the user's terms
+            if train < 1:
+                raise ParameterError(f"--train must be at least 1, got {train}")
+            if train >= n:
+                raise ParameterError(f"--train {train} leaves no rows to test on: the features have {n:,} rows")
+            test = n - train
         if train < 1 or test < 1 or train + test > n:
             raise ParameterError(
-                f"--train {train} and --test {test} do not fit {n} rows (both at least 1, together at most {n})"
+                f"--train {train} and --test {test} do not fit {n:,} rows (both at least 1, together at most {n})"
             )
         tr, te = np.arange(train), np.arange(n - test, n)
         if len(np.unique(y[tr])) < 2:
             raise DataError(f"the first {train} rows have a single label; nothing to learn")
         pred = _fit_predict(x[tr], y[tr], x[te], c, seed)
+        progress(1)
         return ClassifyResult(
             float((pred == y[te]).mean()), float(f1_score(y[te], pred, average="macro")), train, test, classes, 0
         )
@@ -238,10 +256,11 @@ def classify(
         raise ParameterError(f"--folds must be at least 2, got {folds}")
     smallest = int(np.unique(y, return_counts=True)[1].min())
     if smallest < folds:
-        raise DataError(f"a label has only {smallest} rows, fewer than --folds {folds}")
+        raise DataError(f"a label has only {smallest:,} rows, fewer than --folds {folds}")
     acc, f1 = [], []
     for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y):
         pred = _fit_predict(x[tr], y[tr], x[te], c, seed)
+        progress(1)
         acc.append(float((pred == y[te]).mean()))
         f1.append(float(f1_score(y[te], pred, average="macro")))
     return ClassifyResult(float(np.mean(acc)), float(np.mean(f1)), n - n // folds, n // folds, classes, folds)
@@ -296,12 +315,19 @@ def _top_k_predictions(scores: np.ndarray, k: np.ndarray) -> np.ndarray:
     return (ranks < k[:, None]).astype(np.int8)
 
 
+def node_label_count(emb: Embedding, labels: dict[str, list[str]]) -> int:
+    """Distinct labels among the labelled nodes that have a vector (the fits per split)."""
+    index = emb.index
+    return len({lab for v, ls in labels.items() if v in index for lab in ls})
+
+
 def node_classification(
     emb: Embedding,
     labels: dict[str, list[str]],
     train_fractions: tuple[float, ...] = (0.1, 0.5, 0.9),
     repeats: int = 5,
     seed: int = 0,
+    progress: Callable[[int], None] | None = None,
 ) -> list[NodeClassificationResult]:
     """Micro/macro-F1 of one-vs-rest logistic regression on the nodes that have a vector.
 
@@ -311,9 +337,12 @@ def node_classification(
     labels : node id → its labels (one or several)
     train_fractions : fractions of the labelled nodes used for training, each in (0, 1)
     repeats : random splits averaged per fraction, seeded from ``seed``
+    progress : called with 1 after each binary fit, one a label per split:
+        len(train_fractions) × repeats × (distinct labels) in all (:func:`node_label_count`)
     """
     import warnings
 
+    from sklearn.base import BaseEstimator, ClassifierMixin, clone
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
@@ -328,13 +357,35 @@ def node_classification(
     index = emb.index
     nodes = [v for v in labels if v in index]
     if len(nodes) < 2:
-        raise DataError(f"only {len(nodes)} labelled node(s) are in the model; are the node ids the same?")
+        raise DataError(f"only {len(nodes):,} labelled node(s) are in the model; are the node ids the same?")
     x = np.asarray(emb.vectors, dtype=np.float64)[[index[v] for v in nodes]]
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     x = x / np.where(norms > 0, norms, 1.0)
     mlb = MultiLabelBinarizer()
     y = mlb.fit_transform([labels[v] for v in nodes])
     k = y.sum(axis=1)
+    progress = progress or _no_progress
+    n_labels = y.shape[1]
+
+    class CountedFit(ClassifierMixin, BaseEstimator):
+        """The binary classifier of one label, reporting its fit."""
+
+        def __init__(self, estimator=None):
+            self.estimator = estimator
+
+        def fit(self, xs, ys):
+            self.estimator_ = clone(self.estimator).fit(xs, ys)
+            self.classes_ = self.estimator_.classes_
+            fits[0] += 1
+            progress(1)
+            return self
+
+        def predict_proba(self, xs):
+            return self.estimator_.predict_proba(xs)
+
+        def decision_function(self, xs):
+            return self.estimator_.decision_function(xs)
+
     out = []
     for frac in train_fractions:
         micro, macro = [], []
@@ -343,11 +394,13 @@ def node_classification(
             perm = rng.permutation(len(nodes))
             n_train = min(max(1, int(round(frac * len(nodes)))), len(nodes) - 1)
             tr, te = perm[:n_train], perm[n_train:]
-            clf = OneVsRestClassifier(LogisticRegression(C=1.0, solver="liblinear"))
+            clf = OneVsRestClassifier(CountedFit(LogisticRegression(C=1.0, solver="liblinear")))
+            fits = [0]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 clf.fit(x[tr], y[tr])
+            progress(n_labels - fits[0])  # a label constant in training needs no fit
             # probabilities, not decision values: a label absent from the training part gets
             # a constant predictor whose decision value (0) would outrank every real label
             scores = clf.predict_proba(x[te])

@@ -55,10 +55,11 @@ from threadpoolctl import threadpool_limits
 from .errors import DataError, InputError, ParameterError
 from .io import atomic_output, check_readable
 from .linalg import PCAResult, pca
+from .options import FEATURE_MODES
 from .tokenize import Tokenizer
 from .vectors import Embedding
 
-MODES = ("mean", "sif", "pcs")
+MODES = FEATURE_MODES
 
 #: Floats held at once by one padded batch of the pcs mode (batch × length × dim).
 _PCS_BATCH_FLOATS = 1 << 24
@@ -139,7 +140,10 @@ def sif_weights(counts: np.ndarray, a: float = 1e-3) -> np.ndarray:
     c = np.asarray(counts, dtype=np.float64)
     total = c.sum()
     if total <= 0:
-        raise DataError("the model keeps no word counts; SIF weighting needs them (train it with embedkit)")
+        raise DataError(
+            "the model keeps no word counts; SIF weighting needs them (train it with embedkit, "
+            "or import the vectors with their counts: embedkit import VECTORS --counts VOCAB)"
+        )
     return (a / (a + c / total)).astype(np.float32)
 
 

@@ -9,16 +9,17 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from .errors import EmbedkitError, InputError, OutputError, ParameterError
 from .io import check_readable, display_name, is_number, numbered_lines, open_binary, read_blocks
+from .options import VECTOR_FORMATS
 from .vectors import MAGIC, Embedding
 
 # -- reading vectors people already have ----------------------------------------------------
 
-VECTOR_FORMATS = ("auto", "embedkit", "word2vec", "word2vec-binary", "glove")
 _HEADER = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")
 
 
@@ -122,7 +123,7 @@ def _read_text_vectors(path, header: bool, progress) -> Embedding:
     if not words:
         raise InputError(f"{name}: no vectors found")
     if expected_n is not None and expected_n != len(words):
-        raise InputError(f"{name}: the header promises {expected_n} vectors, the file has {len(words)}")
+        raise InputError(f"{name}: the header promises {expected_n:,} vectors, the file has {len(words):,}")
     return _unique(Embedding(words, np.vstack(rows), None, {"kind": "words", "source": name}), name)
 
 
@@ -146,7 +147,7 @@ def _read_word2vec_binary(path, progress) -> Embedding:
             pos += 1
         space = body.find(b" ", pos)
         if space < 0 or space + 1 + size > len(body):
-            raise InputError(f"{name}: truncated after {i} of {n} vectors")
+            raise InputError(f"{name}: truncated after {i:,} of {n:,} vectors")
         try:
             words.append(body[pos:space].decode("utf-8"))
         except UnicodeDecodeError:
@@ -198,8 +199,48 @@ def cache_path(path: str | os.PathLike) -> Path:
     p = Path(path).resolve()
     st = p.stat()
     key = hashlib.sha256(f"{p}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:16]
-    root = Path(os.environ.get("EMBEDKIT_CACHE_DIR") or Path.home() / ".cache" / "embedkit")
-    return root / f"{p.stem}-{key}.ekm"
+    return cache_dir() / f"{p.stem}-{key}.ekm"
+
+
+def cache_dir() -> Path:
+    """The cache of parsed vector files: ``$EMBEDKIT_CACHE_DIR`` or ``~/.cache/embedkit``."""
+    return Path(os.environ.get("EMBEDKIT_CACHE_DIR") or Path.home() / ".cache" / "embedkit")
+
+
+class CacheUsage(NamedTuple):
+    """Where the cache is, and how many files and bytes it holds (or a clear removed)."""
+
+    path: Path
+    files: int
+    bytes: int
+
+
+def _cache_entries() -> list[Path]:
+    root = cache_dir()
+    return sorted(p for p in root.glob("*.ekm") if p.is_file()) if root.is_dir() else []
+
+
+def cache_usage() -> CacheUsage:
+    """How much the cache holds now (an absent cache holds nothing)."""
+    entries = _cache_entries()
+    return CacheUsage(cache_dir(), len(entries), sum(p.stat().st_size for p in entries))
+
+
+def clear_cache() -> CacheUsage:
+    """Delete every cached copy (only ``*.ekm`` files in the cache folder; the vector files
+    themselves are untouched); returns what was removed."""
+    entries = _cache_entries()
+    removed = 0
+    for p in entries:
+        size = p.stat().st_size
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise OutputError(f"{p}: cannot remove the cached file ({exc.strerror})") from None
+        removed += size
+    return CacheUsage(cache_dir(), len(entries), removed)
 
 
 def load_model(

@@ -37,6 +37,11 @@ from .errors import DataError, InputError, OutputError
 STDIO = "-"
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+_WRAPPERS = {
+    ".gz": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
+    ".bz2": lambda raw: bz2.BZ2File(raw, "rb"),
+    ".xz": lambda raw: lzma.LZMAFile(raw, "rb"),
+}
 
 
 def check_readable(path: str | os.PathLike) -> Path:
@@ -303,20 +308,39 @@ def read_blocks(
     A line longer than ``chunk_bytes`` is split at a space; the piece then does not end in
     a newline, and the tokens of the next block continue the same line.
     Raises :class:`DataError` naming the file and byte offset on bytes that are not UTF-8.
-    ``progress(n)`` is called with the number of (uncompressed) bytes of each block.
+    ``progress(n)`` is called with the bytes of the file each block took (compressed bytes
+    for a compressed file: see :func:`raw_blocks`).
     """
     name = display_name(path)
     for data, offset in raw_blocks(path, chunk_bytes, progress):
         yield decode_text(data, name, offset)
 
 
+def _open_counted(path: str) -> tuple[BinaryIO, BinaryIO | None]:
+    """:func:`open_binary`, and for a compressed file also the compressed file beneath, whose
+    position says how far the reading has come in the file's own bytes."""
+    suffix = Path(path).suffix.lower() if path != STDIO else ""
+    if suffix not in _WRAPPERS:
+        return open_binary(path), None
+    p = check_readable(path)
+    try:
+        raw = open(p, "rb")
+    except OSError as exc:
+        raise InputError(f"{p}: {exc.strerror or exc}") from None
+    return _WRAPPERS[suffix](raw), raw  # type: ignore[return-value]
+
+
 def raw_blocks(
     path: str, chunk_bytes: int = CHUNK_BYTES, progress: Callable[[int], None] | None = None
 ) -> Iterator[tuple[bytes, int]]:
-    """Like :func:`read_blocks`, undecoded: yield (bytes, offset of the block in the file)."""
+    """Like :func:`read_blocks`, undecoded: yield (bytes, offset of the block in the file).
+
+    ``progress(n)`` receives the bytes of the *file* each block took: compressed bytes for
+    .gz/.bz2/.xz, so that the sizes on disk (:func:`input_size`) are the total."""
     name = display_name(path)
-    f: BinaryIO = open_binary(path)
+    f, raw = _open_counted(path)
     offset = 0
+    consumed = 0  # compressed bytes reported so far
     carry = b""
     try:
         while True:
@@ -338,17 +362,24 @@ def raw_blocks(
                 if cut == 0:
                     raise DataError(f"{name}: a line of over {chunk_bytes} bytes has no space to split it at")
             carry = block[cut:]
+            if progress is not None:  # before the yield: a consumer sees a block's share with it
+                if raw is None:
+                    progress(cut)
+                else:
+                    now = raw.tell()
+                    progress(now - consumed)
+                    consumed = now
             yield block[:cut], offset
             offset += cut
-            if progress is not None:
-                progress(cut)
         if carry:
-            yield carry + b"\n", offset
             if progress is not None:
-                progress(len(carry))
+                progress(len(carry) if raw is None else raw.tell() - consumed)
+            yield carry + b"\n", offset
     finally:
         if f is not sys.stdin.buffer:
             f.close()
+        if raw is not None:
+            raw.close()
 
 
 def numbered_lines(path: str) -> Iterator[tuple[int, str]]:
@@ -450,10 +481,12 @@ def shard_ranges(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[in
 
 
 def input_size(paths: str | list[str]) -> int | None:
-    """Bytes a progress bar can expect: the total size if every file is plain, else unknown."""
+    """Bytes a progress bar can expect: the total size of the files on disk (compressed
+    files count their compressed bytes, as :func:`raw_blocks` reports them); unknown (None)
+    for stdin."""
     total = 0
     for path in [paths] if isinstance(paths, str) else paths:
-        if path == "-" or Path(path).suffix.lower() in (".gz", ".bz2", ".xz"):
+        if path == "-":
             return None
         try:
             total += Path(path).stat().st_size

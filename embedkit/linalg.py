@@ -10,6 +10,7 @@ sum W + C (rows of each unit-normalised first), or the concatenation [W C].
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,9 +21,7 @@ from threadpoolctl import threadpool_limits
 
 from .engine import release_freed_memory, worker_init
 from .errors import DataError, ParameterError
-
-SOLVERS = ("randomized", "arpack")
-VECTOR_KINDS = ("w", "c", "w+c", "concat")
+from .options import SOLVERS, VECTOR_KINDS
 
 
 @dataclass
@@ -42,6 +41,7 @@ def truncated_svd(
     oversample: int = 20,
     seed: int = 0,
     workers: int = 1,
+    progress: Callable[[int], None] | None = None,
 ) -> SVDResult:
     """Top-``dim`` singular triplets of ``m`` (n × m), in float32 for sparse input.
 
@@ -51,6 +51,8 @@ def truncated_svd(
     ``workers`` processes share the sparse products of the randomized solver (the result
     does not depend on it).
     Signs are fixed so that the largest-magnitude entry of each column of U is positive.
+    ``progress(1)`` is called after each product with M or Mᵀ and after the final small
+    SVD: :func:`svd_steps` of them in all (randomized; arpack reports only its end).
     """
     if solver not in SOLVERS:
         raise ParameterError(f"--solver must be one of {', '.join(SOLVERS)}, got {solver!r}")
@@ -61,7 +63,7 @@ def truncated_svd(
     if dim > limit or (solver == "arpack" and dim >= limit):
         most = limit - 1 if solver == "arpack" else limit
         raise ParameterError(
-            f"--dim {dim} is too large for a {n_rows} × {n_cols} matrix (at most {most} with {solver})"
+            f"--dim {dim} is too large for a {n_rows:,} × {n_cols:,} matrix (at most {most} with {solver})"
         )
     if n_iter < 0:
         raise ParameterError(f"n_iter must be non-negative, got {n_iter}")
@@ -72,12 +74,33 @@ def truncated_svd(
         U, s, Vt = spla.svds(m.astype(dtype), k=dim, v0=v0, solver="arpack")
         order = np.argsort(s)[::-1]
         U, s, Vt = U[:, order], s[order], Vt[order]
+        if progress is not None:
+            progress(1)  # arpack's iterations are not known in advance: one step, at its end
     else:
-        U, s, Vt = _randomized_svd(m, dim, n_iter, oversample, rng, dtype, workers)
+        U, s, Vt = _randomized_svd(m, dim, n_iter, oversample, rng, dtype, workers, progress or _no_progress)
     return fix_svd_signs(SVDResult(np.ascontiguousarray(U), s, np.ascontiguousarray(Vt)))
 
 
-def _randomized_svd(m, k: int, n_iter: int, oversample: int, rng, dtype, workers: int = 1):
+def svd_steps(solver: str = "randomized", n_iter: int = 4) -> int | None:
+    """How many ``progress`` steps :func:`truncated_svd` reports: 2 n_iter + 2 products
+    and the small SVD (None for arpack, whose iterations are not known in advance)."""
+    return 2 * n_iter + 3 if solver == "randomized" else None
+
+
+def _no_progress(_: int) -> None:
+    pass
+
+
+def _counted(product, progress):
+    def run(x):
+        out = product(x)
+        progress(1)
+        return out
+
+    return run
+
+
+def _randomized_svd(m, k: int, n_iter: int, oversample: int, rng, dtype, workers: int = 1, progress=_no_progress):
     n_rows, n_cols = m.shape
     l = min(k + oversample, min(n_rows, n_cols))
 
@@ -86,18 +109,29 @@ def _randomized_svd(m, k: int, n_iter: int, oversample: int, rng, dtype, workers
 
     if not sp.issparse(m):
         m = np.asarray(m, dtype=dtype)
-        q = _range_finder(lambda x: m @ x, lambda x: m.T @ x, gaussian(), n_iter)
-        return _small_svd(q, m.T @ q, k)
+        matmul, rmatmul = _counted(lambda x: m @ x, progress), _counted(lambda x: m.T @ x, progress)
+        q = _range_finder(matmul, rmatmul, gaussian(), n_iter)
+        y = m.T @ q
+        progress(1)
+        out = _small_svd(q, y, k)
+        progress(1)
+        return out
     with ParallelMatmul(sp.csr_matrix(m, dtype=dtype), workers, l) as op:
         # drawn after the workers fork: an array they inherit and this process later
         # frees and reuses would be copied on write, once per worker
         omega = gaussian()
         q = _range_finder(
-            lambda x: op.matmul(x, copy=False), lambda x: op.rmatmul(x, copy=False), omega, n_iter
+            _counted(lambda x: op.matmul(x, copy=False), progress),
+            _counted(lambda x: op.rmatmul(x, copy=False), progress),
+            omega,
+            n_iter,
         )
         y = op.rmatmul(q)
+        progress(1)
     # the workers and their shared buffers are gone before the dense finish
-    return _small_svd(q, y, k)
+    out = _small_svd(q, y, k)
+    progress(1)
+    return out
 
 
 def _range_finder(matmul, rmatmul, omega: np.ndarray, n_iter: int) -> np.ndarray:
@@ -137,7 +171,12 @@ def _small_svd(q: np.ndarray, y: np.ndarray, k: int):
 
 
 def truncated_eigh(
-    m: sp.spmatrix, dim: int, n_iter: int = 4, oversample: int = 20, seed: int = 0
+    m: sp.spmatrix,
+    dim: int,
+    n_iter: int = 4,
+    oversample: int = 20,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top-``dim`` eigenpairs by magnitude of a symmetric sparse matrix (n × n), float32.
 
@@ -149,8 +188,11 @@ def truncated_eigh(
     at a million rows it holds about three n × (dim + oversample) float32 blocks.
     Deterministic in ``seed``; signs fixed as in :func:`truncated_svd`.
 
+    ``progress(1)`` follows each of the n_iter + 2 products with M.
+
     Returns (eigenvalues (dim,) by decreasing magnitude, eigenvectors (n × dim)).
     """
+    progress = progress or _no_progress
     n = m.shape[0]
     if not 1 <= dim <= n:
         raise ParameterError(f"--dim must be between 1 and {n}, got {dim}")
@@ -158,6 +200,7 @@ def truncated_eigh(
     rng = np.random.default_rng(seed)
     omega = rng.standard_normal((n, min(dim + oversample, n)), dtype=np.float32)
     q = orthonormalize(np.asarray(m @ omega), rounds=1 if n_iter else 2)
+    progress(1)
     del omega
     # two products per orthonormalisation, one Cholesky-QR round except the last: at a
     # million rows a round (two n × l products) costs more than a sparse product, and the
@@ -165,12 +208,15 @@ def truncated_eigh(
     left = n_iter
     while left:
         y = np.asarray(m @ q)
+        progress(1)
         if left > 1:
             y = np.asarray(m @ y)
+            progress(1)
         left -= min(left, 2)
         q = orthonormalize(y, rounds=1 if left else 2)
         del y
     h = (q.T @ np.asarray(m @ q)).astype(np.float64)
+    progress(1)
     with threadpool_limits(1):  # OpenBLAS threads only slow down l × l problems
         w, v = la.eigh((h + h.T) / 2, check_finite=False)
     top = np.argsort(-np.abs(w), kind="stable")[:dim]
@@ -360,7 +406,7 @@ def pca(
     if k < 1:
         raise ParameterError(f"--dim must be at least 1, got {k}")
     if k > r:
-        raise ParameterError(f"--dim {k} is too large for a {n} × {p} table (at most {r})")
+        raise ParameterError(f"--dim {k} is too large for a {n:,} × {p:,} table (at most {r})")
     mean = x.mean(axis=0) if center else None
     scale = None
     if standardize:

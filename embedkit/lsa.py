@@ -39,9 +39,6 @@ from .vectors import Embedding
 from .vocab import Vocabulary
 from .weighting import DOC_WEIGHTINGS, idf, tfidf
 
-#: Characters of each document kept in the model for display by ``search``.
-SNIPPET_CHARS = 200
-
 
 def documents_path(model_path: str | os.PathLike) -> Path:
     """Where the document section of an LSA model lives: ``lsa.ekm`` → ``lsa.docs.npz``."""
@@ -56,7 +53,7 @@ class LSAModel:
     docs: np.ndarray
     singular_values: np.ndarray
     idf: np.ndarray
-    snippets: list[str]
+    snippets: list[str]  # each document's whole text (one line), shown by ``search``
 
     @property
     def weighting(self) -> str:
@@ -150,7 +147,7 @@ def build_lsa(
     most = min(x.shape)
     if dim > most:
         raise ParameterError(
-            f"--dim {dim} is too large for {x.shape[0]} documents × {x.shape[1]} words (at most {most})"
+            f"--dim {dim} is too large for {x.shape[0]:,} documents × {x.shape[1]:,} words (at most {most})"
         )
     svd = truncated_svd(x, dim, solver="randomized", n_iter=n_iter, seed=seed)
     s = svd.s.astype(np.float64)
@@ -170,4 +167,4 @@ def build_lsa(
         "embedkit": __version__,
     }
     terms = Embedding(vocab.words, y, vocab.counts, params)
-    return LSAModel(terms, z, s, weights, [line[:SNIPPET_CHARS] for line in lines])
+    return LSAModel(terms, z, s, weights, list(lines))

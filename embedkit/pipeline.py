@@ -13,7 +13,6 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from . import __version__
-from . import subwords as subwords_mod
 from .cooccur import count_cooccurrences, subsample_keep_probability
 from .corpus import EncodedCorpus
 from .engine import check_workers
@@ -21,6 +20,7 @@ from .errors import DataError, ParameterError
 from .graph import (
     Graph,
     netmf_matrix,
+    netmf_steps,
     random_walks,
     sparse_pmi_matrix,
     spectral_propagation,
@@ -28,60 +28,14 @@ from .graph import (
     walks_to_id_blocks,
 )
 from .io import corpus_files, display_name, input_size
-from .linalg import remove_top_components, svd_vectors, truncated_eigh, truncated_svd, unit_rows
+from .linalg import remove_top_components, svd_steps, svd_vectors, truncated_eigh, truncated_svd, unit_rows
+from .options import GRAPH_METHODS, WordOptions
 from .progress import SILENT, Reporter
+from .subwords import check_settings as check_subword_settings
 from .tokenize import Tokenizer
 from .vectors import Embedding
 from .vocab import Vocabulary, vocabulary_from_counts
 from .weighting import pmi
-
-
-@dataclass
-class WordOptions:
-    """Every parameter of ``train-words``; the defaults are the measured best (BENCHMARKS.md)."""
-
-    pattern: str | None = None
-    lowercase: bool = True
-    min_count: int = 5
-    max_size: int | None = None
-    window: int = 10
-    weighting: str = "harmonic"
-    symmetric: bool = True
-    subsample: float = 0.0
-    transform: str = "ppmi"
-    shift: float = 1.0
-    cds: float = 0.75
-    dim: int = 300
-    solver: str = "randomized"
-    n_iter: int = 4
-    eig: float = 0.5
-    vectors: str = "w"
-    remove_top: int = 1
-    seed: int = 0
-    subwords: bool = False  # mix in character n-grams and answer for unseen words (embedkit.subwords)
-    minn: int = subwords_mod.DEFAULT_MINN
-    maxn: int = subwords_mod.DEFAULT_MAXN
-    buckets: int = subwords_mod.DEFAULT_BUCKETS
-    subword_weight: float = subwords_mod.DEFAULT_WEIGHT
-    subword_min_words: int = subwords_mod.DEFAULT_MIN_WORDS
-    subword_coherence: float = subwords_mod.DEFAULT_COHERENCE
-    workers: int | None = None  # processes for tokenizing and counting; None = every core
-    memory: int | None = None  # bytes the count partials may hold before spilling to disk
-    scheduler: str | None = None  # a Dask scheduler address ("local": a cluster started here)
-
-    def params(self) -> dict:
-        """The parameters that determine the vectors (``workers``, ``memory`` and
-        ``scheduler`` do not)."""
-        p = asdict(self)
-        for engine in ("workers", "memory", "scheduler"):
-            p.pop(engine)
-        if not self.subwords:
-            for setting in _SUBWORD_SETTINGS:
-                p.pop(setting)
-        return p
-
-
-_SUBWORD_SETTINGS = ("minn", "maxn", "buckets", "subword_weight", "subword_min_words", "subword_coherence")
 
 
 def build_vocabulary(counts: dict[str, int], opts: WordOptions, source: str, n_types: int | None = None) -> Vocabulary:
@@ -122,9 +76,17 @@ def cooccurrence_counts(id_blocks, vocab: Vocabulary, opts: WordOptions, progres
     )
 
 
-def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict) -> Embedding:
+def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict, progress=None) -> Embedding:
+    """Truncated SVD of the weighted matrix into word vectors (``progress``: see
+    :func:`~embedkit.linalg.truncated_svd`, :func:`~embedkit.linalg.svd_steps` steps)."""
     svd = truncated_svd(
-        m, dim=opts.dim, solver=opts.solver, n_iter=opts.n_iter, seed=opts.seed, workers=check_workers(opts.workers)
+        m,
+        dim=opts.dim,
+        solver=opts.solver,
+        n_iter=opts.n_iter,
+        seed=opts.seed,
+        workers=check_workers(opts.workers),
+        progress=progress,
     )
     vectors = remove_top_components(svd_vectors(svd, eig=opts.eig, vectors=opts.vectors), opts.remove_top)
     return Embedding(words, vectors, counts, params)
@@ -197,7 +159,7 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     """
     opts = opts or WordOptions()
     if opts.subwords:  # bad subword settings fail before the corpus is read
-        subwords_mod.check_settings(opts.minn, opts.maxn, opts.buckets)
+        check_subword_settings(opts.minn, opts.maxn, opts.buckets)
     tokenizer = Tokenizer(opts.pattern, opts.lowercase)
     files = corpus_files(corpus)
     source = corpus_name(files)
@@ -211,9 +173,9 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     with reporter.stage("pmi", total=None, unit="steps"):
         m = pmi(counts, opts.transform, opts.shift, opts.cds, copy=False)
         del counts
-    with reporter.stage("svd", total=None, unit="steps"):
+    with reporter.stage("svd", total=svd_steps(opts.solver, opts.n_iter), unit="products") as advance:
         params = {"kind": "words", "corpus": source, "tokens": n_tokens, "embedkit": __version__, **opts.params()}
-        emb = factorize_to_embedding(m, vocab.words, vocab.counts, opts, params)
+        emb = factorize_to_embedding(m, vocab.words, vocab.counts, opts, params, advance)
     if opts.subwords:
         with reporter.stage("subwords", total=None, unit="steps"):
             emb = emb.with_subwords(
@@ -224,7 +186,7 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
 
 # -- graphs: the embed-graph composition ------------------------------------------------
 #: The graph routes (see :mod:`embedkit.graph`).
-METHODS = ("auto", "netmf", "sparse", "walks")
+METHODS = GRAPH_METHODS
 #: ``method="auto"`` uses NetMF up to this many nodes (a dense n × n float32 matrix,
 #: 1.6 GB at 20,000 nodes), the sparse route above (random walks for directed graphs).
 NETMF_MAX_NODES = 20_000
@@ -298,7 +260,7 @@ def _checked_method(graph: Graph, opts: GraphOptions) -> str:
     if opts.dim < 1:
         raise ParameterError(f"--dim must be at least 1, got {opts.dim}")
     if opts.dim > graph.n:
-        raise ParameterError(f"--dim {opts.dim} is too large for a graph of {graph.n} nodes")
+        raise ParameterError(f"--dim {opts.dim} is too large for a graph of {graph.n:,} nodes")
     return method
 
 
@@ -321,7 +283,7 @@ def route_note(graph: Graph, opts: GraphOptions) -> str:
     return head + f"walks route: {opts.walks_per_node} walks × {opts.walk_length} steps a node ({why})"
 
 
-def embed_graph(graph: Graph, opts: GraphOptions | None = None) -> GraphEmbedding:
+def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Reporter = SILENT) -> GraphEmbedding:
     """Node embeddings of ``graph``: a :class:`GraphEmbedding` holding an
     :class:`~embedkit.vectors.Embedding` (n × dim), the route taken and the stage timings.
 
@@ -336,14 +298,17 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None) -> GraphEmbeddin
     timings: dict[str, float] = {}
     t = time.perf_counter()
     if method == "netmf":
-        m = netmf_matrix(graph, opts.window, opts.negative, opts.rank, seed=opts.seed)
+        with reporter.stage("netmf", total=netmf_steps(graph, opts.window), unit="products") as advance:
+            m = netmf_matrix(graph, opts.window, opts.negative, opts.rank, seed=opts.seed, progress=advance)
         timings["netmf"] = time.perf_counter() - t
     elif method == "sparse":
-        m = sparse_pmi_matrix(graph, opts.negative)
+        with reporter.stage("pmi", total=None, unit="steps"):
+            m = sparse_pmi_matrix(graph, opts.negative)
         timings["pmi"] = time.perf_counter() - t
     else:
-        walks = random_walks(graph, opts.walks_per_node, opts.walk_length, opts.p, opts.q, opts.seed)
-        counts = count_cooccurrences(walks_to_id_blocks(walks), graph.n, window=opts.window)
+        with reporter.stage("walks", total=None, unit="steps"):
+            walks = random_walks(graph, opts.walks_per_node, opts.walk_length, opts.p, opts.q, opts.seed)
+            counts = count_cooccurrences(walks_to_id_blocks(walks), graph.n, window=opts.window)
         timings["walks+cooccur"] = time.perf_counter() - t
         t = time.perf_counter()
         if counts.nnz == 0:
@@ -358,10 +323,12 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None) -> GraphEmbeddin
             if kind != "w":
                 raise ParameterError(f"the sparse route gives node vectors W only, not {kind!r}")
             # M is symmetric: its SVD is an eigendecomposition, at a third of the memory
-            evals, evecs = truncated_eigh(m, opts.dim, n_iter=2 * opts.n_iter, seed=opts.seed)
+            with reporter.stage("eigh", total=2 * opts.n_iter + 2, unit="products") as advance:
+                evals, evecs = truncated_eigh(m, opts.dim, n_iter=2 * opts.n_iter, seed=opts.seed, progress=advance)
             vectors = evecs * (np.abs(evals) ** opts.eig).astype(np.float32)
         else:
-            r = truncated_svd(m, dim=opts.dim, n_iter=opts.n_iter, seed=opts.seed)
+            with reporter.stage("svd", total=svd_steps("randomized", opts.n_iter), unit="products") as advance:
+                r = truncated_svd(m, dim=opts.dim, n_iter=opts.n_iter, seed=opts.seed, progress=advance)
             vectors = svd_vectors(r, eig=opts.eig, vectors=kind)
     del m
     timings["svd"] = time.perf_counter() - t
@@ -369,7 +336,8 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None) -> GraphEmbeddin
         t = time.perf_counter()
         # unit rows first: propagating U Σ^½ as is lets high-degree nodes dominate
         # (BlogCatalog micro-F1 0.394 against 0.417, BENCHMARKS.md "Graphs at scale")
-        y = spectral_propagation(graph, unit_rows(vectors), opts.order, opts.mu, opts.theta)
+        with reporter.stage("propagate", total=None, unit="steps"):
+            y = spectral_propagation(graph, unit_rows(vectors), opts.order, opts.mu, opts.theta)
         del vectors
         timings["propagate"] = time.perf_counter() - t
         t = time.perf_counter()

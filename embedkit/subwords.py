@@ -42,18 +42,19 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from . import kernels
+from . import kernels, options
 from .errors import ParameterError
 
-#: fastText's defaults (``-minn 3 -maxn 6 -bucket 2000000``).
-DEFAULT_MINN = 3
-DEFAULT_MAXN = 6
-DEFAULT_BUCKETS = 2_000_000
+#: fastText's defaults (``-minn 3 -maxn 6 -bucket 2000000``), and β, the fewest words an
+#: n-gram is kept for, and the coherence exponent (chosen in BENCHMARKS.md; kept in
+#: :mod:`embedkit.options` with the other defaults).
+DEFAULT_MINN = options.SUBWORD_MINN
+DEFAULT_MAXN = options.SUBWORD_MAXN
+DEFAULT_BUCKETS = options.SUBWORD_BUCKETS
+DEFAULT_WEIGHT = options.SUBWORD_WEIGHT
+DEFAULT_MIN_WORDS = options.SUBWORD_MIN_WORDS
+DEFAULT_COHERENCE = options.SUBWORD_COHERENCE
 BOW, EOW = "<", ">"
-#: β and the fewest vocabulary words an n-gram must be found in (chosen in BENCHMARKS.md).
-DEFAULT_WEIGHT = 1.0
-DEFAULT_MIN_WORDS = 2
-DEFAULT_COHERENCE = 1.0
 
 #: Fewer words are hashed in Python: a query's few unseen words should not wait for the
 #: compiled loop to load (a few hundred ms the first time in a process).

@@ -20,7 +20,6 @@ vector formats are read in :mod:`embedkit.formats`.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import struct
@@ -31,6 +30,7 @@ import numpy as np
 
 from .errors import DataError, InputError, ParameterError, UnknownWordError
 from .io import atomic_output, check_readable
+from .options import ANALOGY_METHODS, EXPORT_FORMATS
 from .subwords import (
     DEFAULT_BUCKETS,
     DEFAULT_COHERENCE,
@@ -46,8 +46,6 @@ MAGIC = b"EMBEDKIT"
 FORMAT_VERSION = 1
 _PRELUDE = struct.Struct("<8sIIQQ")  # magic, version, reserved, header offset, header length
 _DATA_OFFSET = 64
-EXPORT_FORMATS = ("word2vec", "word2vec-binary", "glove", "npy")
-ANALOGY_METHODS = ("3cosadd", "3cosmul")
 #: ε of 3CosMul (Levy & Goldberg 2014).
 COSMUL_EPSILON = 1e-3
 
@@ -105,6 +103,34 @@ def _read_subwords(f, info: dict, n: int) -> Subwords:
     )  # fmt: skip
 
 
+def _items(x) -> list:
+    """gensim's positive/negative argument as a list: one word or vector, or several."""
+    if isinstance(x, (str, np.ndarray)):
+        return [x]
+    return list(x)
+
+
+def _edits1(word: str, alphabet: str) -> set[str]:
+    """Every string one deletion, transposition, substitution or insertion from ``word``."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in alphabet]
+    inserts = [a + c + b for a, b in splits for c in alphabet]
+    return set(deletes + transposes + replaces + inserts)
+
+
+def _levenshtein(a: str, b: str) -> int:
+    """Edit distance (insertions, deletions, substitutions) between two short strings."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
 class Embedding:
     """Vectors for a vocabulary of words (or graph nodes).
 
@@ -116,8 +142,9 @@ class Embedding:
     params : dict, optional — how the vectors were made (kept in the model file)
     subwords : :class:`embedkit.subwords.Subwords`, optional — with it, a word outside the
         vocabulary gets a vector built from its character n-grams in every query
-        (:meth:`vector`, :meth:`similarity`, :meth:`most_similar`, :meth:`analogy`);
-        without it, an unknown word raises :class:`UnknownWordError`
+        (:meth:`vector`, :meth:`get_vector`, :meth:`similarity`, :meth:`most_similar`,
+        :meth:`neighbors`, :meth:`analogy`); without it, an unknown word raises
+        :class:`UnknownWordError`.  ``word in emb`` stays membership of the vocabulary.
     """
 
     def __init__(
@@ -143,9 +170,25 @@ class Embedding:
     def __len__(self) -> int:
         return len(self.words)
 
+    def __repr__(self) -> str:
+        kind = self.params.get("kind", "words")
+        source = self.params.get("corpus") or self.params.get("source")
+        parts = [f"{len(self):,} {'nodes' if kind == 'nodes' else 'words'} × {self.dim} dims"]
+        if source:
+            parts.append(f"from {source!r}")
+        if self.lowercases:
+            parts.append("lower-cased")
+        parts.append("with counts" if self.counts is not None else "no counts")
+        if self.subwords is not None:
+            parts.append("with subwords")
+        return f"<Embedding: {', '.join(parts)}>"
+
     @property
     def dim(self) -> int:
         return int(self.vectors.shape[1])
+
+    #: gensim's name for :attr:`dim`.
+    vector_size = dim
 
     @property
     def index(self) -> dict[str, int]:
@@ -153,27 +196,86 @@ class Embedding:
             self._index = {w: i for i, w in enumerate(self.words)}
         return self._index
 
-    def __contains__(self, word: str) -> bool:
-        return word in self.index
+    @property
+    def key_to_index(self) -> dict[str, int]:
+        """Word → row (gensim's ``KeyedVectors.key_to_index``)."""
+        return self.index
+
+    @property
+    def index_to_key(self) -> list[str]:
+        """Row → word (gensim's ``KeyedVectors.index_to_key``)."""
+        return self.words
+
+    @property
+    def lowercases(self) -> bool:
+        """Whether the corpus was lower-cased before counting (recorded in the model's
+        parameters): queries are then lower-cased too.  An imported model never is."""
+        return bool(self.params.get("lowercase", False))
+
+    def normalize(self, word: str) -> str:
+        """``word`` as the model's tokenizer wrote its corpus: the tokenizer recorded in the
+        model's parameters (pattern, lower-casing), when it makes one token of the query
+        ('Great!' → 'great'); else lower-cased if the corpus was.  A model that records no
+        tokenizer (imported vectors, graphs) takes queries as typed."""
+        if "lowercase" not in self.params and "pattern" not in self.params:
+            return word
+        if getattr(self, "_tokenizer", None) is None:
+            from .tokenize import Tokenizer
+
+            try:
+                self._tokenizer = Tokenizer(self.params.get("pattern"), self.lowercases)
+            except ParameterError:  # a pattern this version cannot compile: case only
+                self._tokenizer = False
+        tokens = self._tokenizer.tokenize(word) if self._tokenizer else []
+        if len(tokens) == 1:
+            return tokens[0]
+        return word.lower() if self.lowercases else word
+
+    def key(self, word: str) -> str | None:
+        """The vocabulary entry a query means: ``word`` itself, else its normalised form,
+        else None."""
+        if word in self.index:
+            return word
+        w = self.normalize(word)
+        return w if w in self.index else None
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.key(word) is not None
+
+    def has_index_for(self, word: str) -> bool:
+        return word in self
 
     def id(self, word: str) -> int:
-        """Row of ``word``; raises :class:`UnknownWordError` with close spellings."""
-        i = self.index.get(word)
-        if i is None:
-            raise UnknownWordError(self._unknown_message(word))
-        return i
+        """Row of ``word`` (normalised as the corpus was); raises :class:`UnknownWordError`
+        (a ``KeyError``) naming it, with the closest spellings."""
+        k = self.key(word)
+        if k is None:
+            raise UnknownWordError(self.unknown_message(word), word=word)
+        return self.index[k]
 
-    def __getitem__(self, word: str) -> np.ndarray:
-        return self.vector(word)
+    get_index = id
+
+    def __getitem__(self, word: str | Sequence[str]) -> np.ndarray:
+        if isinstance(word, str):
+            return self.vector(word)
+        return np.stack([self.vector(w) for w in word]) if len(word) else self.vectors[[]]
+
+    def get_vector(self, word: str, norm: bool = False) -> np.ndarray:
+        """The vector of ``word`` (dim,), a copy; unit length with ``norm=True``.  A word
+        outside the vocabulary of a model with subwords is built from its n-grams
+        (:meth:`vector`)."""
+        if norm:
+            return self.query_vectors([word])[0][0].copy()
+        return np.array(self.vector(word), dtype=np.float32)
 
     def vector(self, word: str) -> np.ndarray:
         """The vector of ``word`` (dim,): its row, or for a word outside the vocabulary of a
         model with subwords, its n-gram vector scaled to the mean length of the rows (so
         averages of vectors weigh it like a word of the vocabulary).  Raises
         :class:`UnknownWordError` for an unknown word that cannot be built."""
-        i = self.index.get(word)
-        if i is not None:
-            return np.asarray(self.vectors[i])
+        k = self.key(word)
+        if k is not None:
+            return np.asarray(self.vectors[self.index[k]])
         return self._built_unit(word) * self._mean_norm()
 
     def unseen_vectors(self, words: Sequence[str]) -> tuple[list[str], np.ndarray]:
@@ -182,61 +284,111 @@ class Embedding:
         without subwords.  One batch: for the many unseen words of a text."""
         if self.subwords is None or not words:
             return [], np.zeros((0, self.dim), np.float32)
-        v, _ = self.subwords.vectors(self.unit, list(words))
+        v, _ = self.subwords.vectors(self.unit, [self.normalize(w) for w in words])
         norms = np.linalg.norm(v, axis=1)
         ok = norms > 0
         scaled = v[ok] * (self._mean_norm() / norms[ok])[:, None]
         return [w for w, keep in zip(words, ok) if keep], scaled.astype(np.float32)
 
     def _mean_norm(self) -> np.float32:
-        if not hasattr(self, "_mean_norm_value"):
+        if getattr(self, "_mean_norm_value", None) is None:
             rows = np.linalg.norm(np.asarray(self.vectors, dtype=np.float32), axis=1)
             self._mean_norm_value = np.float32(rows.mean() if rows.size else 1.0)
         return self._mean_norm_value
 
-    get_vector = vector  # gensim's KeyedVectors name
-
     def from_subwords(self, words: Iterable[str]) -> dict[str, int]:
-        """Which of ``words`` are outside the vocabulary but built from their n-grams, each
-        with the number of its n-grams the model knows (empty without subwords).  Raises
-        :class:`UnknownWordError` for an unknown word that cannot be built."""
+        """Which of ``words`` are outside the vocabulary and built from their n-grams, each
+        with the number of its n-grams the model knows (empty without subwords; a word
+        that cannot be built is left out)."""
         out = {}
         for w in words:
-            if w not in self.index and self.subwords is not None:
-                self._built_unit(w)
-                out[w] = self._built[w][1]
+            if self.subwords is not None and self.key(w) is None:
+                try:
+                    self._built_unit(w)
+                except UnknownWordError:
+                    continue
+                out[w] = self._built[self.normalize(w)][1]
         return out
 
     def _built_unit(self, word: str) -> np.ndarray:
-        """Unit vector of an out-of-vocabulary word from its n-grams (cached)."""
-        if word not in self._built:
-            if self.subwords is None:
-                raise UnknownWordError(self._unknown_message(word))
-            v, found = self.subwords.vectors(self.unit, [word])
+        """Unit vector of an unknown word from its n-grams (normalised as the corpus was;
+        cached); raises :class:`UnknownWordError` without subwords or known n-grams."""
+        if self.subwords is None:
+            raise UnknownWordError(self.unknown_message(word), word=word)
+        w = self.normalize(word)
+        if w not in self._built:
+            v, found = self.subwords.vectors(self.unit, [w])
             norm = float(np.linalg.norm(v[0]))
             if norm == 0:
                 raise UnknownWordError(
-                    f"{word!r} is not in the vocabulary ({len(self)} words) and none of its character n-grams is known"
+                    f"{word!r} is not in the vocabulary ({len(self):,} words) and none of its n-grams is known",
+                    word=word,
                 )
-            self._built[word] = (v[0] / np.float32(norm), int(found[0]))
-        return self._built[word][0]
+            self._built[w] = (v[0] / np.float32(norm), int(found[0]))
+        return self._built[w][0]
 
     def query_vectors(self, words: Sequence[str]) -> tuple[np.ndarray, list[int | None]]:
         """Unit vectors of ``words`` (len(words) × dim, float32) and their rows (None for
         a word built from its n-grams); raises :class:`UnknownWordError` as :meth:`vector`."""
-        rows = [self.index.get(w) for w in words]
+        keys = [self.key(w) for w in words]
+        rows = [None if k is None else self.index[k] for k in keys]
         u = self.unit
         out = np.empty((len(words), self.dim), np.float32)
-        for k, (w, i) in enumerate(zip(words, rows)):
-            out[k] = u[i] if i is not None else self._built_unit(w)
+        for j, (w, i) in enumerate(zip(words, rows)):
+            out[j] = u[i] if i is not None else self._built_unit(w)
         return out, rows
 
-    def _unknown_message(self, word: str) -> str:
-        close = difflib.get_close_matches(word, self.words, n=3, cutoff=0.75)
-        if not close and word.lower() != word and word.lower() in self.index:
-            close = [word.lower()]
+    def suggestions(self, word: str, n: int = 3) -> list[str]:
+        """Vocabulary words closest to ``word``: by edit distance between the normalised
+        query and the words (case ignored first, then exact), then by frequency.
+
+        Candidates are the words within two edits (Norvig's spelling corrector), looked up
+        in a case-folded index built on first use, so a 3 M-word vocabulary costs one pass."""
+        q = self.normalize(word).lower()
+        folded = self._folded_index()
+        alphabet = self._alphabet(q)
+        found: dict[str, int] = {}
+        if q in folded:
+            found[q] = 0
+        ones = _edits1(q, alphabet)
+        for e in ones:
+            if e in folded and e not in found:
+                found[e] = 1
+        if len(found) < n and len(q) <= 24:
+            for e1 in ones:
+                for e in _edits1(e1, alphabet):
+                    if e in folded and e not in found:
+                        found[e] = 2
+        counts = self.counts
+        candidates = []
+        for f, dist in found.items():
+            for i in folded[f]:
+                w = self.words[i]
+                freq = -int(counts[i]) if counts is not None else i
+                candidates.append((dist, _levenshtein(word, w), freq, i))
+        candidates.sort()
+        return [self.words[c[3]] for c in candidates[:n]]
+
+    def _folded_index(self) -> dict[str, list[int]]:
+        if getattr(self, "_folded", None) is None:
+            folded: dict[str, list[int]] = {}
+            for i, w in enumerate(self.words):
+                folded.setdefault(w.lower(), []).append(i)
+            self._folded = folded
+        return self._folded
+
+    def _alphabet(self, query: str) -> str:
+        """The characters of the 10,000 most frequent words, and the query's."""
+        if getattr(self, "_chars", None) is None:
+            order = np.argsort(-self.counts, kind="stable")[:10_000] if self.counts is not None else range(10_000)
+            words = self.words
+            self._chars = {ch.lower() for i in order if i < len(words) for ch in words[i]}
+        return "".join(sorted(self._chars | set(query)))
+
+    def unknown_message(self, word: str) -> str:
+        close = self.suggestions(word)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        return f"{word!r} is not in the vocabulary ({len(self)} words){hint}"
+        return f"{word!r} is not in the vocabulary ({len(self):,} words){hint}"
 
     @property
     def unit(self) -> np.ndarray:
@@ -266,34 +418,104 @@ class Embedding:
         vectors, sub = fit_subwords(self.words, self.vectors, minn, maxn, buckets, weight, min_words, coherence)
         return Embedding(self.words, vectors, self.counts, self.params, sub)
 
-    # -- queries ------------------------------------------------------------------
+    # -- queries (gensim's KeyedVectors surface) -------------------------------------
     def similarity(self, a: str, b: str) -> float:
-        """Cosine similarity of two words."""
+        """Cosine similarity of two words (an unknown word built from its n-grams when
+        the model has subwords)."""
         v, _ = self.query_vectors([a, b])
         return float(v[0] @ v[1])
 
+    def distance(self, a: str, b: str) -> float:
+        """1 − cosine similarity (gensim's ``distance``)."""
+        return 1.0 - self.similarity(a, b)
+
+    def n_similarity(self, words1: Sequence[str], words2: Sequence[str]) -> float:
+        """Cosine between the means of two word sets' vectors (gensim's ``n_similarity``).
+        Raises ZeroDivisionError when a set is empty, as gensim does."""
+        if not len(words1) or not len(words2):
+            raise ZeroDivisionError("at least one of the word sets is empty")
+        a = np.asarray(self[list(words1)], dtype=np.float64).mean(axis=0)
+        b = np.asarray(self[list(words2)], dtype=np.float64).mean(axis=0)
+        return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+    def doesnt_match(self, words: Iterable[str]) -> str:
+        """The word furthest from the mean of the unit vectors of ``words`` (unknown words
+        are left out; gensim's ``doesnt_match``).  ValueError if none is known."""
+        used = [w for w in words if w in self]
+        if not used:
+            raise ValueError("cannot select a word from an empty list")
+        v = self.unit[[self.id(w) for w in used]].astype(np.float64)
+        mean = v.mean(axis=0)
+        mean /= np.linalg.norm(mean) or 1.0
+        return min(zip((v @ mean).tolist(), used))[1]
+
     def most_similar(
         self,
-        positive: str | Iterable[str] = (),
-        negative: str | Iterable[str] = (),
-        topn: int = 10,
-    ) -> list[tuple[str, float]]:
-        """Words closest by cosine to the mean of unit ``positive`` minus ``negative`` vectors.
+        positive: str | np.ndarray | Iterable = (),
+        negative: str | np.ndarray | Iterable = (),
+        topn: int | None = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]] | np.ndarray:
+        """Words closest by cosine to the mean of the ``positive`` minus the ``negative``
+        items, best first, as gensim's ``most_similar``.
 
-        The query words themselves are excluded (gensim's ``most_similar``).
-        """
-        pos = [positive] if isinstance(positive, str) else list(positive)
-        neg = [negative] if isinstance(negative, str) else list(negative)
-        if not pos and not neg:
-            raise ParameterError("give at least one word")
-        if topn < 1:
-            raise ParameterError(f"-k must be at least 1, got {topn}")
-        v, rows = self.query_vectors(pos + neg)
-        query = v[: len(pos)].sum(axis=0) - v[len(pos) :].sum(axis=0)
+        An item is a word (its unit vector; the word itself is then never an answer), a
+        vector (dim,) used as given, or a (word or vector, weight) pair whose weight
+        replaces the default +1 / −1 (in ``negative`` too, as in gensim).  ``restrict_vocab``
+        searches the first N rows only; ``topn=None`` returns the cosines of all (n,).
+        Raises UnknownWordError (a KeyError) for a word not in the vocabulary."""
+        items = [(x, 1.0) for x in _items(positive)] + [(x, -1.0) for x in _items(negative)]
+        # a (key, weight) pair's weight is used as given, in negative too (as gensim does)
+        items = [(x[0], float(x[1])) if isinstance(x, tuple) else (x, sign) for x, sign in items]
+        if not items:
+            raise ParameterError("give at least one word or vector")
+        if topn is not None and topn < 1:
+            raise ParameterError(f"topn must be at least 1, got {topn}")
+        u = self.unit
+        parts, exclude = [], []
+        for key, weight in items:
+            if isinstance(key, str):
+                v, (i,) = self.query_vectors([key])
+                if i is not None:
+                    exclude.append(i)
+                parts.append(weight * v[0].astype(np.float64))
+            else:
+                vec = np.asarray(key, dtype=np.float64).reshape(-1)
+                if vec.shape != (self.dim,):
+                    raise ParameterError(f"a query vector must have {self.dim} values, got {vec.size}")
+                parts.append(weight * vec)
+        query = np.mean(parts, axis=0)
         norm = np.linalg.norm(query)
         if norm > 0:
             query = query / norm
-        return self._top(self.unit @ query, topn, exclude=[i for i in rows if i is not None])
+        limit = len(self) if restrict_vocab is None else max(0, min(int(restrict_vocab), len(self)))
+        scores = u[:limit] @ query.astype(np.float32)
+        if topn is None:
+            return scores
+        return self._top(scores, topn, exclude=[i for i in exclude if i < limit])
+
+    def similar_by_word(self, word: str, topn: int = 10, restrict_vocab: int | None = None):
+        """The ``topn`` nearest words of ``word`` (gensim's ``similar_by_word``)."""
+        return self.most_similar([word], topn=topn, restrict_vocab=restrict_vocab)
+
+    def similar_by_vector(self, vector: np.ndarray, topn: int = 10, restrict_vocab: int | None = None):
+        """The ``topn`` nearest words of a vector (dim,) (gensim's ``similar_by_vector``)."""
+        return self.most_similar([np.asarray(vector)], topn=topn, restrict_vocab=restrict_vocab)
+
+    def neighbors(self, queries: Iterable[str], topn: int = 10) -> tuple[list[tuple[str, str, float]], list[str]]:
+        """Nearest words of each query word, normalised as the corpus was.
+
+        Returns (rows of (query, neighbor, cosine) in query order, the queries not found).
+        The command line's ``neighbors``."""
+        if topn < 1:
+            raise ParameterError(f"topn must be at least 1, got {topn}")
+        rows, unknown = [], []
+        for q in queries:
+            if q not in self and q not in self.from_subwords([q]):
+                unknown.append(q)
+                continue
+            rows.extend((q, n, s) for n, s in self.most_similar([q], topn=topn))
+        return rows, unknown
 
     def analogy(self, a: str, b: str, c: str, method: str = "3cosmul", topn: int = 10) -> list[tuple[str, float]]:
         """Answers to a : b :: c : ?, best first, with their scores; a, b and c are excluded.
@@ -319,6 +541,7 @@ class Embedding:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.lexsort((top, -scores[top]))]
         return [(self.words[i], float(scores[i])) for i in top]
+
 
     # -- native model file -------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
@@ -400,14 +623,23 @@ class Embedding:
         return cls(words, vectors, counts, header.get("params", {}), subwords)
 
     # -- exports -----------------------------------------------------------------
-    def export(self, path: str | os.PathLike, fmt: str) -> None:
-        """Write the vectors as word2vec text/binary, GloVe text, or .npy (+ .words.txt)."""
+    def export(self, path: str | os.PathLike, fmt: str, counts_path: str | os.PathLike | None = None) -> None:
+        """Write the vectors as word2vec text/binary, GloVe text, or .npy (+ .words.txt).
+
+        ``counts_path``: also write the word counts as gensim's vocabulary file (``fvocab``
+        of ``save_word2vec_format``: 'word count' lines in row order), so that the counts
+        travel with the vectors (``import --counts`` reads them back; SIF needs them)."""
         if fmt not in EXPORT_FORMATS:
             raise ParameterError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
-        if fmt != "npy":
+        if counts_path is not None and self.counts is None:
+            raise DataError("the model keeps no word counts to write")
+        if fmt != "npy" or counts_path is not None:
             bad = next((w for w in self.words if not w or any(ch.isspace() for ch in w)), None)
             if bad is not None:
                 raise DataError(f"word {bad!r} contains white space; {fmt} files cannot hold it")
+        if counts_path is not None:
+            with atomic_output(counts_path, binary=False) as f:
+                f.writelines(f"{w} {int(c)}\n" for w, c in zip(self.words, self.counts))
         v = np.asarray(self.vectors, dtype=np.float32)
         if fmt == "npy":
             p = Path(path)

@@ -100,7 +100,7 @@ def vocabulary_from_counts(
         if not n_types:
             raise DataError(f"{source}: the corpus has no tokens")
         raise DataError(
-            f"{source}: no word occurs at least {min_count} times ({n_types} distinct words); lower --min-count"
+            f"{source}: no word occurs at least {min_count} times ({n_types:,} distinct words); lower --min-count"
         )
     return vocab
 

@@ -17,8 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import DataError, ParameterError
-
-TRANSFORMS = ("ppmi", "pmi", "log", "none")
+from .options import DOC_WEIGHTINGS, TRANSFORMS
 
 
 def pmi(
@@ -121,7 +120,6 @@ def _with_data(m: sp.csr_matrix, data: np.ndarray) -> sp.csr_matrix:
 
 
 # -- term-document weighting ----------------------------------------------------------------
-DOC_WEIGHTINGS = ("tfidf", "log")
 
 
 def idf(counts: sp.spmatrix) -> np.ndarray:

@@ -44,11 +44,12 @@ def test_train_words_then_neighbors_as_typed(cli, small_corpus, tmp_path, monkey
     assert (tmp_path / "model.ekm").exists()
     r = cli("neighbors", "great", "-k", "5")
     assert r.exit_code == 0
-    lines = [line.split("\t") for line in r.stdout.splitlines()]
-    assert len(lines) == 5 and all(len(x) == 2 for x in lines)
-    scores = [float(s) for _, s in lines]
+    header, *lines = [line.split("\t") for line in r.stdout.splitlines()]
+    assert header == ["query", "neighbor", "score"]
+    assert len(lines) == 5 and all(len(x) == 3 and x[0] == "great" for x in lines)
+    scores = [float(s) for _, _, s in lines]
     assert scores == sorted(scores, reverse=True)
-    assert {"excellent", "wonderful", "superb", "brilliant", "fantastic"} & {w for w, _ in lines}
+    assert {"excellent", "wonderful", "superb", "brilliant", "fantastic"} & {w for _, w, _ in lines}
     r = cli("neighbors", "great", "dog", "-k", "3", "--json")
     assert r.exit_code == 0 and '"great"' in r.stdout and '"dog"' in r.stdout
 
@@ -150,7 +151,7 @@ def test_evaluate_similarity_and_analogy_match_a_hand_computation(cli, tmp_path)
     header, row = r.stdout.splitlines()
     assert header == "file\tspearman\tspearman_all\tfound\tsubwords_used\ttotal"
     # no subwords: every pair is the pairs found, and none is built
-    assert row.split("\t")[1:] == ["1.0000", "1.0000", "3", "0", "4"]
+    assert row.split("\t")[1:] == ["1", "1", "3", "0", "4"]
     # king:queen :: man:?  By hand, with cos(woman, queen) = .7036, cos(woman, king) = -.7036,
     # cos(woman, man) = -.9802, cos(apple, man) = .0995 and apple orthogonal to king and queen:
     #   3CosAdd: woman .7036 + .7036 - .9802 = .427  >  apple .0995            → woman (right)
@@ -202,16 +203,16 @@ def test_pretrained_vectors_import_info_and_query(cli, tmp_path, monkeypatch):
     toy_embedding().export(tmp_path / "glove.txt", "glove")
     # a GloVe file works directly as --model, and is cached natively on first use
     r = cli("neighbors", "king", "-k", "1", "--model", tmp_path / "glove.txt")
-    assert r.exit_code == 0 and r.stdout.startswith("man\t")
+    assert r.exit_code == 0 and r.stdout.splitlines()[1] == "king\tman\t0.7035975"
     assert len(list((tmp_path / "cache").glob("*.ekm"))) == 1
     assert "cached" in r.stderr
     r = cli("neighbors", "king", "-k", "1", "--model", tmp_path / "glove.txt")
-    assert r.exit_code == 0 and r.stdout.startswith("man\t") and "cached" not in r.stderr
+    assert r.exit_code == 0 and r.stdout.splitlines()[1] == "king\tman\t0.7035975" and "cached" not in r.stderr
     # import, then info
     r = cli("import", tmp_path / "glove.txt", "-o", tmp_path / "g.ekm", "-q")
     assert r.exit_code == 0
     r = cli("info", tmp_path / "g.ekm")
-    facts = dict(line.split("\t", 1) for line in r.stdout.splitlines())
+    facts = dict(line.split("\t", 1) for line in r.stdout.splitlines()[1:])
     assert facts["words"] == "5" and facts["dim"] == "3" and facts["format"] == "embedkit"
     r = cli("info", tmp_path / "glove.txt", "--json")
     assert '"format": "glove"' in r.stdout
@@ -220,7 +221,7 @@ def test_pretrained_vectors_import_info_and_query(cli, tmp_path, monkeypatch):
 def test_info_on_a_trained_model_shows_its_parameters(cli, small_corpus, tmp_path):
     cli("train-words", small_corpus, "--dim", "20", "--window", "3", "-q", "-o", tmp_path / "m.ekm")
     r = cli("info", tmp_path / "m.ekm")
-    facts = dict(line.split("\t", 1) for line in r.stdout.splitlines())
+    facts = dict(line.split("\t", 1) for line in r.stdout.splitlines()[1:])
     assert facts["dim"] == "20" and facts["window"] == "3" and facts["kind"] == "words"
     assert facts["corpus"].endswith("small.txt") and int(facts["tokens"]) > 10000
 
@@ -244,10 +245,14 @@ def test_usage_errors_are_one_line_through_the_console_script(args, needle):
 
 
 def test_neighbors_reads_words_from_stdin(cli, tmp_path):
-    toy_embedding().save(tmp_path / "m.ekm")
-    r = cli("neighbors", "-", "-k", "1", "--model", tmp_path / "m.ekm", input="king\nwoman queen\n")
+    words = ["king", "queen", "man", "woman", "apple"]
+    v = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
+    Embedding(words, v).save(tmp_path / "m.ekm")
+    # one query a line; blank lines are skipped
+    r = cli("neighbors", "-", "-k", "1", "--model", tmp_path / "m.ekm", input="king\n\nwoman\n queen \n")
     assert r.exit_code == 0
     assert [line.split("\t")[:2] for line in r.stdout.splitlines()] == [
+        ["query", "neighbor"],
         ["king", "man"],
         ["woman", "queen"],
         ["queen", "woman"],

@@ -149,7 +149,7 @@ def test_one_row_per_input_line_through_a_pipe(tiny, tmp_path):
     )
     x = np.load(tmp_path / "f.npy")
     assert x.shape == (1000, 3)
-    assert f"{len(range(0, 1000, 7))} of 1000 lines had no known word" in p.stderr.decode()
+    assert f"{len(range(0, 1000, 7))} of 1,000 lines had no known word" in p.stderr.decode()
     p = subprocess.run(cmd, input=text.encode(), env=env, capture_output=True, check=True)
     assert len(p.stdout.decode().splitlines()) == 1000
 

@@ -288,7 +288,7 @@ def test_cli_embed_graph_neighbors_and_evaluate(cli, karate_files):
     r = cli("embed-graph", d / "k.csv", "-o", d / "k.ekm", "--dim", "8", "-q")
     assert r.exit_code == 0, r.stderr
     r = cli("neighbors", "33", "-m", d / "k.ekm", "-k", "3")
-    assert r.exit_code == 0 and len(r.stdout.splitlines()) == 3
+    assert r.exit_code == 0 and len(r.stdout.splitlines()) == 1 + 3  # a header row, then 3
     r = cli("evaluate", "nodes", d / "k.ekm", d / "labels.csv", "--train-fraction", "0.5", "--json")
     assert r.exit_code == 0
     import json

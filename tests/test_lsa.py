@@ -73,8 +73,8 @@ def test_lsa_and_search_commands(cli, tmp_path):
     r = cli("search", "kitten", "-m", tmp_path / "lsa.ekm", "-k", "5")
     assert r.exit_code == 0
     header, *rows = r.stdout.splitlines()
-    assert header == "rank\tdoc\tscore\ttext"
-    assert {int(row.split("\t")[1]) for row in rows} == {1, 2, 3, 4, 9}  # line numbers from 1
+    assert header == "query\trank\tdoc\tscore\ttext"
+    assert {int(row.split("\t")[2]) for row in rows} == {1, 2, 3, 4, 9}  # line numbers from 1
     assert "Puppy; kitten!" in r.stdout
     r = cli("search", "loan", "-m", tmp_path / "lsa.ekm", "-k", "1", "--json")
     assert json.loads(r.stdout)[0]["doc"] in (5, 6, 7, 8, 10)

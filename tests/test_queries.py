@@ -63,14 +63,18 @@ def test_analogy_bad_input(tiny):
 def test_similarity_and_analogy_commands(cli, tiny, tmp_path):
     m = tmp_path / "m.ekm"
     r = cli("similarity", "woman", "queen", "--model", m)
-    assert r.exit_code == 0 and float(r.stdout) == pytest.approx(COS_WOMAN_QUEEN, abs=1e-4)
+    assert r.exit_code == 0 and r.stdout.splitlines()[0] == "word1\tword2\tcosine"
+    assert float(r.stdout.splitlines()[1].split("\t")[2]) == pytest.approx(COS_WOMAN_QUEEN, abs=1e-6)
     r = cli("similarity", "woman", "queen", "--model", m, "--json")
-    assert json.loads(r.stdout)["cosine"] == pytest.approx(COS_WOMAN_QUEEN, abs=1e-6)
+    assert json.loads(r.stdout)[0]["cosine"] == pytest.approx(COS_WOMAN_QUEEN, abs=1e-6)
     r = cli("analogy", "king", "queen", "man", "--method", "3cosadd", "-k", "1", "--model", m)
     assert r.exit_code == 0
-    assert r.stdout.splitlines()[1].split("\t") == ["woman", f"{COS_WOMAN_QUEEN - COS_WOMAN_KING + COS_WOMAN_MAN:.4f}"]
+    header, row = r.stdout.splitlines()
+    assert header.split("\t") == ["a", "b", "c", "method", "answer", "score"]
+    assert row.split("\t")[:5] == ["king", "queen", "man", "3cosadd", "woman"]
+    assert float(row.split("\t")[5]) == pytest.approx(COS_WOMAN_QUEEN - COS_WOMAN_KING + COS_WOMAN_MAN, abs=1e-6)
     r = cli("analogy", "king", "queen", "man", "--model", m, "--json")
-    assert [d["word"] for d in json.loads(r.stdout)] == ["apple", "woman"]
+    assert [d["answer"] for d in json.loads(r.stdout)] == ["apple", "woman"]
 
 
 def test_query_commands_bad_input(cli, tiny, tmp_path):

@@ -128,7 +128,7 @@ def test_unseen_words_through_the_library():
     assert len(top) == 3 and "jumpking" not in [w for w, _ in top]
     assert top[0][1] == pytest.approx(float(np.max(emb.unit @ u)), abs=1e-6)
     assert [w for w, _ in emb.analogy("walk", "walking", "jumpking", topn=2)]
-    with pytest.raises(UnknownWordError, match="none of its character n-grams"):
+    with pytest.raises(UnknownWordError, match="none of its n-grams"):
         emb.vector("qqq")
     # without subwords an unknown word stays an error
     with pytest.raises(UnknownWordError, match="not in the vocabulary"):
@@ -168,11 +168,13 @@ def test_unseen_words_through_the_cli(cli, tmp_path):
     assert r.exit_code == 0, r.stderr
     r = cli("similarity", "walking", "walks", "-m", m, "--json")
     assert r.exit_code == 0, r.stderr
-    assert json.loads(r.stdout)["from_subwords"] == ["walking"]
+    assert json.loads(r.stdout)[0]["from_subwords"] == "walking"
     assert "'walking' is not in the vocabulary; its vector is built from" in r.stderr
-    r = cli("neighbors", "talking", "-m", m, "-k", "2", "--json")
-    rows = json.loads(r.stdout)["talking"]
-    assert len(rows) == 2 and all(row["from_subwords"] == ["talking"] for row in rows)
+    r = cli("neighbors", "talking", "walks", "-m", m, "-k", "2", "--json")
+    rows = json.loads(r.stdout)
+    assert [(row["query"], row["from_subwords"]) for row in rows] == [("talking", "talking")] * 2 + [("walks", "")] * 2
+    r = cli("neighbors", "walks", "-m", m, "-k", "2", "--json")  # nothing built: no such column
+    assert "from_subwords" not in json.loads(r.stdout)[0]
     pairs = tmp_path / "pairs.txt"
     pairs.write_text("walks\twalked\t9\ncat\tdog\t5\nwalking\ttalks\t3\nthe\tand\t1\n")
     r = cli("evaluate", "similarity", m, pairs, "--json")
@@ -189,7 +191,7 @@ def test_unseen_words_through_the_cli(cli, tmp_path):
     facts = json.loads(cli("info", tmp_path / "sub.ekm", "--json").stdout)
     assert facts["subword_ngrams"] == Embedding.load(tmp_path / "sub.ekm").subwords.keys.size > 0
     r = cli("analogy", "walks", "walked", "talking", "-m", tmp_path / "sub.ekm", "-k", "1", "--json")
-    assert r.exit_code == 0 and json.loads(r.stdout)[0]["from_subwords"] == ["talking"]
+    assert r.exit_code == 0 and json.loads(r.stdout)[0]["from_subwords"] == "talking"
 
 
 def test_sentence_features_use_unseen_words(cli, tmp_path):

@@ -47,7 +47,7 @@ Modules: :mod:`~embedkit.graph.types` (the :class:`Graph`), :mod:`~embedkit.grap
 """
 
 from .edges import read_edges
-from .netmf import netmf_matrix, top_eigenpairs
+from .netmf import netmf_matrix, netmf_steps, top_eigenpairs
 from .sparse import sparse_pmi_matrix, spectral_propagation, spectral_vectors
 from .types import Graph
 from .walks import random_walks, walks_to_id_blocks, write_walks
@@ -55,6 +55,7 @@ from .walks import random_walks, walks_to_id_blocks, write_walks
 __all__ = [
     "Graph",
     "netmf_matrix",
+    "netmf_steps",
     "random_walks",
     "read_edges",
     "sparse_pmi_matrix",

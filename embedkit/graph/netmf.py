@@ -4,6 +4,8 @@ normalized adjacency (Chebyshev-filtered subspace iteration)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
@@ -39,7 +41,13 @@ def _window_filter(evals: np.ndarray, window: int) -> np.ndarray:
 
 
 def top_eigenpairs(
-    s: sp.spmatrix, rank: int, seed: int = 0, oversample: int = 32, degree: int = 8, passes: int = 4
+    s: sp.spmatrix,
+    rank: int,
+    seed: int = 0,
+    oversample: int = 32,
+    degree: int = 8,
+    passes: int = 4,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top-``rank`` algebraic eigenpairs of a symmetric sparse matrix S (n × n), ‖S‖ ≤ 1.
 
@@ -52,13 +60,18 @@ def top_eigenpairs(
     (one vector per Python callback) takes 38 s for 256 eigenpairs.
     Dense ``eigh`` when ``rank`` is a large part of n.
 
+    ``progress(1)`` follows each of the ``passes`` × (``degree`` + 1) block products (the
+    dense branch reports them all at its end).
+
     Returns (evals (rank,) descending, evecs (n × rank) with orthonormal columns).
     """
+    progress = progress or (lambda _: None)
     n = s.shape[0]
     if 3 * rank >= n or n <= 1500:
         with threadpool_limits(1 if n <= 2000 else None):
             w, u = la.eigh(s.toarray() if sp.issparse(s) else s)
         order = np.argsort(w)[::-1][:rank]
+        progress(passes * (degree + 1))
         return w[order], u[:, order]
     rng = np.random.default_rng(seed)
     l = min(rank + oversample, n)
@@ -68,10 +81,13 @@ def top_eigenpairs(
     for _ in range(passes):
         center, half = (cut - 1.0) / 2, (cut + 1.0) / 2
         y_prev, y = x, (s32 @ x - center * x) / half
+        progress(1)
         for _k in range(1, degree):
             y_prev, y = y, 2.0 * (s32 @ y - center * y) / half - y_prev
+            progress(1)
         x = orthonormalize(y)
         h = (x.T @ (s32 @ x)).astype(np.float64)
+        progress(1)
         with threadpool_limits(1):
             w, v = la.eigh((h + h.T) / 2, check_finite=False)
         order = np.argsort(w)[::-1]
@@ -81,6 +97,15 @@ def top_eigenpairs(
     return w[:rank], x[:, :rank].astype(np.float64)
 
 
+def netmf_steps(graph: Graph, window: int = 10) -> int:
+    """The number of ``progress`` steps :func:`netmf_matrix` reports on ``graph``: the
+    window's products when the exact matrix is affordable, else the eigensolver's."""
+    s, _, _ = _normalized(graph)
+    if s.nnz * graph.n * window <= EXACT_BUDGET:
+        return window
+    return 4 * (8 + 1)  # top_eigenpairs' passes × (degree + 1)
+
+
 def netmf_matrix(
     graph: Graph,
     window: int = 10,
@@ -88,13 +113,15 @@ def netmf_matrix(
     rank: int | None = 192,
     exact: bool | None = None,
     seed: int = 0,
+    progress: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """NetMF's matrix log(max(M, 1)) as a dense float32 array (n × n), see the module doc.
 
     ``exact=None`` decides by cost (:data:`EXACT_BUDGET`); ``exact=False`` uses the top
     ``rank`` eigenpairs of S (all of them when ``rank`` is None).  Rows and columns of
-    isolated nodes are 0.
+    isolated nodes are 0.  ``progress(1)`` follows each step (:func:`netmf_steps` in all).
     """
+    progress = progress or (lambda _: None)
     if window < 1:
         raise ParameterError(f"--window must be at least 1, got {window}")
     if not negative > 0:
@@ -114,6 +141,7 @@ def netmf_matrix(
         for _ in range(window):
             x[diag] += 1.0
             x = np.asarray(s32 @ x)
+            progress(1)
         d32 = dinv.astype(np.float32)
         x *= d32[:, None]
         x *= d32[None, :] * np.float32(vol / (negative * window))
@@ -123,7 +151,7 @@ def netmf_matrix(
             rank = n
         if rank < 1:
             raise ParameterError(f"--rank must be at least 1, got {rank}")
-        evals, evecs = top_eigenpairs(s, min(rank, n), seed=seed)
+        evals, evecs = top_eigenpairs(s, min(rank, n), seed=seed, progress=progress)
         fl = _window_filter(evals, window)
         left = (evecs * dinv[:, None]).astype(np.float32)  # D^-½ U
         m = (left * (fl * (vol / negative)).astype(np.float32)) @ left.T

@@ -1,0 +1,91 @@
+"""The choices every stage accepts, in one place, importable without numpy.
+
+The library validates against these tuples and the command line lists them as its
+choices, so a new method appears in ``--help`` without a second list to edit.  This module
+imports nothing heavy: ``embedkit --help`` builds every command's options from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+#: Weight of a co-occurrence at distance d: 1, 1/d, or (N − d + 1)/N (cooccur).
+WEIGHTINGS = ("uniform", "harmonic", "linear")
+#: How counts become associations (weighting.pmi).
+TRANSFORMS = ("ppmi", "pmi", "log", "none")
+#: Term weighting of a document matrix (LSA).
+DOC_WEIGHTINGS = ("tfidf", "log")
+#: Truncated SVD solvers.
+SOLVERS = ("randomized", "arpack")
+#: Which factor(s) become the word vectors: W = UΣ^p, C = VΣ^p, W + C, [W C].
+VECTOR_KINDS = ("w", "c", "w+c", "concat")
+#: Formats ``Embedding.export`` writes.
+EXPORT_FORMATS = ("word2vec", "word2vec-binary", "glove", "npy")
+#: Formats vectors are read from (``auto`` detects).
+VECTOR_FORMATS = ("auto", "embedkit", "word2vec", "word2vec-binary", "glove")
+#: Analogy scoring (Levy & Goldberg 2014).
+ANALOGY_METHODS = ("3cosadd", "3cosmul")
+#: Sentence feature modes (several may be joined by '+').
+FEATURE_MODES = ("mean", "sif", "pcs")
+#: Graph embedding routes.
+GRAPH_METHODS = ("auto", "netmf", "sparse", "walks")
+#: Table formats for features (text or NumPy).
+TABLE_FORMATS = ("tsv", "npy")
+#: Subword vectors (embedkit.subwords): fastText's n-gram lengths and hash buckets
+#: (-minn 3 -maxn 6 -bucket 2000000), the weight β of a word's n-gram direction, the fewest
+#: vocabulary words an n-gram must be found in, and the coherence exponent p (BENCHMARKS.md).
+SUBWORD_MINN = 3
+SUBWORD_MAXN = 6
+SUBWORD_BUCKETS = 2_000_000
+SUBWORD_WEIGHT = 1.0
+SUBWORD_MIN_WORDS = 2
+SUBWORD_COHERENCE = 1.0
+
+
+# The option set of train-words lives here (not beside the code that runs it) so that the
+# command line can show its defaults without importing numpy.
+
+
+@dataclass
+class WordOptions:
+    """Every parameter of ``train-words``; the defaults are the measured best (BENCHMARKS.md)."""
+
+    pattern: str | None = None
+    lowercase: bool = True
+    min_count: int = 5
+    max_size: int | None = None
+    window: int = 10
+    weighting: str = "harmonic"
+    symmetric: bool = True
+    subsample: float = 0.0
+    transform: str = "ppmi"
+    shift: float = 1.0
+    cds: float = 0.75
+    dim: int = 300
+    solver: str = "randomized"
+    n_iter: int = 4
+    eig: float = 0.5
+    vectors: str = "w"
+    remove_top: int = 1
+    seed: int = 0
+    subwords: bool = False  # mix in character n-grams and answer for unseen words (embedkit.subwords)
+    minn: int = SUBWORD_MINN
+    maxn: int = SUBWORD_MAXN
+    buckets: int = SUBWORD_BUCKETS
+    subword_weight: float = SUBWORD_WEIGHT
+    subword_min_words: int = SUBWORD_MIN_WORDS
+    subword_coherence: float = SUBWORD_COHERENCE
+    workers: int | None = None  # processes for tokenizing and counting; None = every core
+    memory: int | None = None  # bytes the count partials may hold before spilling to disk
+    scheduler: str | None = None  # a Dask scheduler address ("local": a cluster started here)
+
+    def params(self) -> dict:
+        """The parameters that determine the vectors (``workers``, ``memory`` and
+        ``scheduler`` do not)."""
+        p = asdict(self)
+        for engine in ("workers", "memory", "scheduler"):
+            p.pop(engine)
+        if not self.subwords:  # the subword settings matter only with subwords
+            for setting in ("minn", "maxn", "buckets", "subword_weight", "subword_min_words", "subword_coherence"):
+                p.pop(setting)
+        return p
