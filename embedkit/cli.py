@@ -19,17 +19,19 @@ from typing import Annotated, Literal, Optional
 import typer
 
 from . import __version__
-from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, UnknownWordError
+from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, UnknownWordError, check_at_least
 from .options import (
     ANALOGY_METHODS,
     DOC_WEIGHTINGS,
     EXPORT_FORMATS,
     GRAPH_METHODS,
+    NETMF_MAX_NODES,
     SOLVERS,
     TABLE_FORMATS,
     TRANSFORMS,
     VECTOR_KINDS,
     WEIGHTINGS,
+    GraphOptions,
     WordOptions,
 )
 
@@ -49,6 +51,7 @@ app = typer.Typer(
 
 #: The measured defaults of every stage (see WordOptions and BENCHMARKS.md).
 DEFAULTS = WordOptions()
+GRAPH_DEFAULTS = GraphOptions()
 #: Where ``train-words`` writes and ``neighbors`` looks when no path is given.
 DEFAULT_MODEL = "model.ekm"
 EXIT_INTERRUPTED = 130
@@ -90,6 +93,16 @@ def _plain_help_types() -> None:
 _plain_help_types()
 
 
+#: Library parameters whose flag is not ``--`` + the name with '-' for '_' (see :func:`flag`).
+_FLAGS = {"topn": "-k", "k": "-k", "c": "-C", "fmt": "--format", "train_fractions": "--train-fraction"}
+
+
+def flag(parameter: str) -> str:
+    """The command-line flag of a library parameter: the one place where errors raised in
+    library terms (``dim``) become the user's terms (``--dim``)."""
+    return _FLAGS.get(parameter, "--" + parameter.replace("_", "-"))
+
+
 def _fail(message: str, code: int) -> typer.Exit:
     typer.echo(f"embedkit: error: {message}", err=True)
     return typer.Exit(code)
@@ -119,7 +132,7 @@ def handles_errors(fn):
             keep_freed_memory()
             return fn(*args, **kwargs)
         except EmbedkitError as exc:
-            raise _fail(str(exc), exc.exit_code) from None
+            raise _fail(exc.render(flag), exc.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("embedkit: interrupted; no output was written", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -162,6 +175,15 @@ def _binary_to(output: str) -> None:
 def _note(quiet: bool, message: str) -> None:
     if not quiet:
         typer.echo(message, err=True)
+
+
+def _bytes(x: float) -> str:
+    """A size in bytes for people: '4 MB', '1.6 GB' (decimal units)."""
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if x < 1000 or unit == "PB":
+            return f"{x:.0f} {unit}" if unit in ("B", "KB", "MB") else f"{x:.1f} {unit}"
+        x /= 1000
+    return ""  # unreachable
 
 
 def _count(n: int) -> str:
@@ -306,11 +328,15 @@ NoClobberOpt = Annotated[bool, typer.Option("--no-clobber", "-n", help="Refuse t
 
 
 def check_outputs(outputs: list[Optional[str]], inputs: list[Optional[str]], no_clobber: bool = False) -> None:
-    """Refuse, before any work, to write over an input file, or over any existing file
-    with ``--no-clobber``.  '-' (stdout) and None (not written) are always fine."""
+    """Refuse, before any work, an output that cannot be written (a directory, a missing
+    directory), one that is also an input file, or any existing file with
+    ``--no-clobber``.  '-' (stdout) and None (not written) are always fine."""
+    from .io import check_writable
+
     for out in outputs:
         if out is None or out == "-":
             continue
+        check_writable(out)
         target = Path(out)
         if not target.exists():
             continue
@@ -394,6 +420,22 @@ SchedulerOpt = Annotated[
 
 def _options(**kw) -> WordOptions:
     return WordOptions(**kw)
+
+
+def parse_size(text: str | None) -> int | None:
+    """Bytes from a --memory size: '4G', '500M', '2GB', '64k' or a plain number (None stays None)."""
+    if text is None:
+        return None
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)[iI]?[bB]?\s*", text)
+    if not m:
+        raise ParameterError(f"--memory {text!r}: expected a size such as 4G, 500M or 2000000")
+    factor = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[m.group(2).lower()]
+    size = int(float(m.group(1)) * factor)
+    if size < 1 << 20:
+        raise ParameterError(f"--memory {text!r}: at least 1M is needed")
+    return size
 
 
 # -- stages ---------------------------------------------------------------------------
@@ -483,16 +525,12 @@ def cooccur(
 
     Example: [bold]embedkit cooccur corpus.txt --window 5 -o counts.npz[/bold]
     """
-    from .corpus import EncodedCorpus, encode_with_vocab
-    from .engine import check_workers
-    from .io import corpus_files, display_name, input_size, save_matrix
-    from .pipeline import build_vocabulary, cooccurrence_counts, parse_size, with_memory_budget
+    from .io import save_matrix
+    from .pipeline import count_corpus
     from .progress import Reporter
-    from .tokenize import Tokenizer
     from .vocab import Vocabulary
 
     check_outputs([output], [input, vocab_file], no_clobber)
-
     _binary_to(output)
     opts = _options(
         pattern=pattern,
@@ -508,27 +546,10 @@ def cooccur(
         memory=parse_size(memory),
         scheduler=scheduler or None,
     )
-    opts = with_memory_budget(opts, [input])
-    tok = Tokenizer(pattern, lowercase)
-    reporter = Reporter(quiet=quiet, verbose=verbose)
-    if opts.scheduler:  # the same tasks on a Dask cluster
-        from .dask import train_counts
-
-        given = Vocabulary.read_tsv(vocab_file) if vocab_file is not None else None
-        v, counts, _ = train_counts(corpus_files(input), tok, opts, reporter, display_name(input), given)
-    elif vocab_file is not None:
-        v = Vocabulary.read_tsv(vocab_file)
-        with reporter.stage("cooccur", input_size(input)) as advance:
-            counts = cooccurrence_counts(encode_with_vocab(input, tok, v, progress=advance), v, opts)
-    else:
-        with EncodedCorpus(input, tok, workers=check_workers(workers)) as enc:
-            with reporter.stage("tokenize", input_size(input)) as advance:
-                enc.read(advance)
-            v = build_vocabulary(enc.word_counts(max(min_count, 1)), opts, display_name(input), enc.n_types)
-            with reporter.stage("cooccur", enc.n_tokens + enc.n_lines, unit="tokens") as advance:
-                counts = cooccurrence_counts(enc.id_blocks(v), v, opts, advance)
-    params = {"stage": "cooccur", "corpus": display_name(input), **opts.params()}
-    save_matrix(output, counts, v.words, v.counts, params)
+    given = Vocabulary.read_tsv(vocab_file) if vocab_file is not None else None
+    c = count_corpus(input, opts, Reporter(quiet=quiet, verbose=verbose), given)
+    params = {"stage": "cooccur", "corpus": c.source, **opts.params()}
+    save_matrix(output, c.counts, c.vocab.words, c.vocab.counts, params)
 
 
 @app.command("pmi")
@@ -563,7 +584,7 @@ def svd(
     input: InputArg = "-",
     output: OutputOpt = "-",
     dim: DimOpt = DEFAULTS.dim,
-    solver: SolverOpt = "randomized",
+    solver: SolverOpt = DEFAULTS.solver,
     n_iter: NIterOpt = DEFAULTS.n_iter,
     eig: EigOpt = DEFAULTS.eig,
     vectors: VectorsOpt = DEFAULTS.vectors,
@@ -580,36 +601,28 @@ def svd(
     """
     from .io import load_matrix
     from .linalg import svd_steps
-    from .pipeline import factorize_to_embedding
+    from .pipeline import factorize_matrix
     from .progress import Reporter
 
     check_outputs([output], [input], no_clobber)
     _binary_to(output)
-    from . import __version__
-
     m, words, wcounts, params = load_matrix(input)
-    params.pop("stage", None)
-    opts = WordOptions(**{k: v for k, v in params.items() if k in WordOptions.__dataclass_fields__})
-    opts.dim, opts.solver, opts.n_iter, opts.eig, opts.vectors, opts.remove_top, opts.seed = (
-        dim,
-        solver,
-        n_iter,
-        eig,
-        vectors,
-        remove_top,
-        seed,
-    )
-    corpus = params.get("corpus", "-")
-    meta = {
-        "kind": params.get("kind", "words"),
-        "corpus": corpus,
-        "tokens": params.get("tokens"),
-        "embedkit": __version__,
-        **opts.params(),
-    }
-    opts.workers = workers
     with Reporter(quiet=quiet, verbose=verbose).stage("svd", svd_steps(solver, n_iter), unit="products") as advance:
-        emb = factorize_to_embedding(m, words, wcounts, opts, meta, advance)
+        emb = factorize_matrix(
+            m,
+            words,
+            wcounts,
+            params,
+            advance,
+            dim=dim,
+            solver=solver,
+            n_iter=n_iter,
+            eig=eig,
+            vectors=vectors,
+            remove_top=remove_top,
+            seed=seed,
+            workers=workers,
+        )
     emb.save(output)
 
 
@@ -628,7 +641,7 @@ def train_words_cmd(
     shift: ShiftOpt = DEFAULTS.shift,
     cds: CdsOpt = DEFAULTS.cds,
     dim: DimOpt = DEFAULTS.dim,
-    solver: SolverOpt = "randomized",
+    solver: SolverOpt = DEFAULTS.solver,
     n_iter: NIterOpt = DEFAULTS.n_iter,
     eig: EigOpt = DEFAULTS.eig,
     vectors: VectorsOpt = DEFAULTS.vectors,
@@ -660,7 +673,7 @@ def train_words_cmd(
 
     Example: [bold]embedkit train-words corpus.txt && embedkit neighbors great[/bold]
     """
-    from .pipeline import parse_size, train_words
+    from .pipeline import train_words
     from .progress import Reporter
 
     check_outputs([output], corpus, no_clobber)
@@ -941,8 +954,7 @@ KOpt = Annotated[int, typer.Option("-k", "--k", help="How many results.")]
 
 
 def _check_k(k: int) -> None:
-    if k < 1:
-        raise ParameterError(f"-k must be at least 1, got {k}")
+    check_at_least("k", k)
 
 
 @app.command()
@@ -1040,8 +1052,6 @@ def sentence_features_cmd(
 
     if fmt == "npy":
         _binary_to(output)
-    if fit_on is not None and load_fit is not None:
-        raise ParameterError("give --fit-on or --load-fit, not both")
     emb = find_model(model)
     feats = SentenceFeatures(emb, mode, a=sif_a, remove=remove, k=k, dim=dim, unit=unit)
     lines = read_lines(input)
@@ -1050,17 +1060,13 @@ def sentence_features_cmd(
     reporter = Reporter(quiet=quiet)
     with reporter.stage("features", len(lines), unit="lines") as advance:
         enc = feats.encode(lines)
-        if load_fit is not None:
-            feats.load_fit(load_fit)
-        elif feats.needs_fit:
-            fit_enc = feats.encode(read_lines(fit_on)) if fit_on is not None else enc
-            feats.fit(fit_enc)
-            if fit_enc.n_lines < 10:  # the common component of so few lines is most of them
-                _note(
-                    quiet,
-                    f"embedkit: warning: --mode {mode} / --dim fitted on only {fit_enc.n_lines} line(s); "
-                    "fit on training text with --fit-on or --load-fit",
-                )
+        fitted = feats.fit_or_load(enc, read_lines(fit_on) if fit_on is not None else None, load_fit)
+        if fitted is not None and fitted < 10:  # the common component of so few lines is most of them
+            _note(
+                quiet,
+                f"embedkit: warning: --mode {mode} / --dim fitted on only {fitted} line(s); "
+                "fit on training text with --fit-on or --load-fit",
+            )
         if save_fit is not None:
             feats.save_fit(save_fit)
         x = feats.transform(enc)
@@ -1154,6 +1160,25 @@ def search(
     render(rows, output_format, f"documents for {query!r}", cut={"text": 80, "query": 30})
 
 
+def _pair(text: Optional[str], flag: str, kind: type = float) -> Optional[tuple]:
+    """'8,8' (or '8x8') → (8, 8) of ``kind``, both positive; None stays None."""
+    if text is None:
+        return None
+    parts = text.replace("x", ",").replace("×", ",").split(",")
+    try:
+        a, b = (kind(p.strip()) for p in parts)
+    except ValueError:
+        a = b = 0
+    if not (a > 0 and b > 0):
+        raise ParameterError(f"{flag} takes two positive numbers as A,B, got {text!r}")
+    return a, b
+
+
+def _table_format(path: str) -> str:
+    low = str(path).lower()
+    return "npy" if low.endswith(".npy") else "csv" if low.endswith(".csv") else "tsv"
+
+
 @app.command("pca")
 @handles_errors
 @output_options
@@ -1166,7 +1191,8 @@ def pca_cmd(
         Optional[str], typer.Option("--words", help="Model input: only these rows (comma-separated words).")
     ] = None,
     output: Annotated[
-        Optional[str], typer.Option("--output", "-o", help="Write the loadings Z = X V_k (.npy or TSV).")
+        Optional[str],
+        typer.Option("--output", "-o", help="Write the loadings Z = X V_k, or the --sample rows (.npy, .csv, TSV)."),
     ] = None,
     components: Annotated[
         Optional[str], typer.Option("--components", help="Write the components V_kᵀ (k × columns).")
@@ -1174,8 +1200,24 @@ def pca_cmd(
     reconstruct: Annotated[
         Optional[str], typer.Option("--reconstruct", help="Write the rank-k reconstruction and print its error.")
     ] = None,
+    sample: Annotated[
+        Optional[int],
+        typer.Option("--sample", help="Draw N new rows from the model (Gaussian loadings, mapped back) into -o."),
+    ] = None,
     plot: Annotated[Optional[str], typer.Option("--plot", help="Draw rows on PC1/PC2 and the spectrum (PNG).")] = None,
+    image_shape: Annotated[
+        Optional[str],
+        typer.Option("--image-shape", help="Rows are H,W images: --plot draws the mean, components, reconstructions."),
+    ] = None,
+    label: Annotated[
+        Optional[int],
+        typer.Option("--label", help="--plot labels only the N rows farthest from the centre (0: none; default 40)."),
+    ] = None,
+    figsize: Annotated[
+        Optional[str], typer.Option("--figsize", help="--plot's size W,H in inches (110 pixels an inch).")
+    ] = None,
     seed: SeedOpt = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no spectrum.")] = False,
     output_format: str | None = None,
     no_clobber: NoClobberOpt = False,
 ) -> None:
@@ -1187,18 +1229,36 @@ def pca_cmd(
 
     The reconstruction error equals the sum of the dropped σ² (Eckart–Young–Mirsky).
 
-    Example: [bold]embedkit pca model.ekm --words king,queen,man,woman --plot words.png[/bold]
+    --sample N draws N synthetic rows: loadings from a Gaussian with the components' variances,
+    mapped back to the columns (PPCA without its noise term), seeded by --seed.
+
+    Examples: [bold]embedkit pca model.ekm --plot words.png --label 100 --figsize 16,9 -q[/bold] ·
+    [bold]embedkit pca digits.csv --dim 16 --image-shape 8,8 --plot digits.png[/bold] ·
+    [bold]embedkit pca digits.csv --dim 16 --sample 100 -o synthetic.csv --seed 1[/bold]
     """
     from .formats import is_model_file
     from .io import read_table, write_table
     from .linalg import pca
-    from .plots import pca_plot
 
     check_outputs([output, components, reconstruct, plot], [input], no_clobber)
     import numpy as np
 
-    if plot is not None and dim < 2:
+    shape = _pair(image_shape, "--image-shape", int)
+    size = _pair(figsize, "--figsize", float)
+    if plot is None:
+        unused = [f for f, given in (("--image-shape", shape), ("--figsize", size)) if given is not None]
+        if unused:
+            raise ParameterError(f"{' and '.join(unused)} shape the --plot picture; give --plot FILE too")
+    elif shape is None and dim < 2:
         raise ParameterError("--plot needs --dim 2 or more")
+    if label is not None and label < 0:
+        raise ParameterError(f"--label must be 0 or more, got {label}")
+    if sample is not None:
+        if sample < 1:
+            raise ParameterError(f"--sample must be at least 1, got {sample}")
+        if output is None:
+            raise ParameterError("--sample writes its rows to -o FILE (or -o - for stdout); give -o")
+    header = None
     if is_model_file(input):
         emb = find_model(input)
         if words:
@@ -1210,26 +1270,36 @@ def pca_cmd(
     else:
         if words:
             raise ParameterError("--words needs a model (.ekm) as input")
-        x, labels, _ = read_table(input)
+        x, labels, header = read_table(input)
+    if shape is not None and shape[0] * shape[1] != x.shape[1]:
+        h, w = shape
+        raise ParameterError(f"--image-shape {h},{w} is {h * w} pixels, but the rows have {x.shape[1]} columns")
     res = pca(x, dim, center=center, standardize=standardize, seed=seed)
     z = res.transform(x)
-    fmt_of = lambda p: "npy" if str(p).lower().endswith(".npy") else "tsv"  # noqa: E731
-    if output is not None:
-        write_table(output, z, labels, fmt_of(output))
+    if sample is not None:
+        write_table(output, res.sample(sample, seed), None, _table_format(output), header)
+    elif output is not None:
+        write_table(output, z, labels, _table_format(output))
     if components is not None:
-        write_table(components, res.components, None, fmt_of(components))
-    error = None
+        write_table(components, res.components, None, _table_format(components))
     if reconstruct is not None:
-        xt = res.prepare(x)
-        error = float(((xt - (xt @ res.components.T) @ res.components) ** 2).sum())
-        write_table(reconstruct, res.inverse_transform(z), labels, fmt_of(reconstruct))
+        x_hat, error = res.reconstruction(x)
+        write_table(reconstruct, x_hat, labels, _table_format(reconstruct))
         typer.echo(
             f"embedkit: rank-{dim} reconstruction error ‖X̃ − X̃VVᵀ‖² = {error:.6g}; "
             f"sum of dropped σ² = {res.reconstruction_error:.6g}",
             err=True,
         )
     if plot is not None:
-        pca_plot(plot, z, res, labels, title=Path(input).name if input != "-" else "stdin")
+        from .plots import pca_image_plot, pca_plot
+
+        title = Path(input).name if input != "-" else "stdin"
+        if shape is not None:
+            pca_image_plot(plot, x, res, shape, labels, title=title, figsize=size)
+        else:
+            pca_plot(plot, z, res, labels, title=title, label_count=label, figsize=size)
+    if quiet or output == "-":  # stdout carries the rows
+        return
     ratio, sv = res.explained_variance_ratio, res.singular_values
     var = res.explained_variance
     shown = len(sv) if output_format in ("json", "nl") else min(len(sv), max(dim, 10))
@@ -1283,10 +1353,10 @@ def _read_graph(edges: str, directed: bool, self_loops: bool, header, delimiter,
 def walks(
     edges: EdgesArg,
     output: OutputOpt = "-",
-    walks_per_node: WalksPerNodeOpt = 10,
-    walk_length: WalkLengthOpt = 80,
-    p: POpt = 1.0,
-    q: QOpt = 1.0,
+    walks_per_node: WalksPerNodeOpt = GRAPH_DEFAULTS.walks_per_node,
+    walk_length: WalkLengthOpt = GRAPH_DEFAULTS.walk_length,
+    p: POpt = GRAPH_DEFAULTS.p,
+    q: QOpt = GRAPH_DEFAULTS.q,
     seed: SeedOpt = 0,
     directed: DirectedOpt = False,
     self_loops: SelfLoopsOpt = False,
@@ -1323,18 +1393,23 @@ def embed_graph_cmd(
         typer.Option(
             "--method",
             help="netmf (closed form, dense), sparse (T = 1 PMI → SVD → spectral propagation), "
-            "walks (walks → cooccur → PPMI → SVD), auto: netmf up to 20,000 nodes, then sparse (walks if directed).",
+            "walks (walks → cooccur → PPMI → SVD), "
+            f"auto: netmf up to {NETMF_MAX_NODES:,} nodes, then sparse (walks if directed).",
         ),
-    ] = "auto",
-    dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = 160,
-    window: Annotated[int, typer.Option("--window", help="Window T: pairs up to T steps apart on a walk.")] = 10,
-    negative: Annotated[float, typer.Option("--negative", help="Negative samples b: subtract log b.")] = 1.0,
-    rank: Annotated[int, typer.Option("--rank", help="netmf on large graphs: eigenpairs kept.")] = 192,
-    walks_per_node: WalksPerNodeOpt = 10,
-    walk_length: WalkLengthOpt = 80,
-    p: POpt = 1.0,
-    q: QOpt = 1.0,
-    eig: EigOpt = 0.5,
+    ] = GRAPH_DEFAULTS.method,
+    dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = GRAPH_DEFAULTS.dim,
+    window: Annotated[
+        int, typer.Option("--window", help="Window T: pairs up to T steps apart on a walk.")
+    ] = GRAPH_DEFAULTS.window,
+    negative: Annotated[
+        float, typer.Option("--negative", help="Negative samples b: subtract log b.")
+    ] = GRAPH_DEFAULTS.negative,
+    rank: Annotated[int, typer.Option("--rank", help="netmf on large graphs: eigenpairs kept.")] = GRAPH_DEFAULTS.rank,
+    walks_per_node: WalksPerNodeOpt = GRAPH_DEFAULTS.walks_per_node,
+    walk_length: WalkLengthOpt = GRAPH_DEFAULTS.walk_length,
+    p: POpt = GRAPH_DEFAULTS.p,
+    q: QOpt = GRAPH_DEFAULTS.q,
+    eig: EigOpt = GRAPH_DEFAULTS.eig,
     seed: SeedOpt = 0,
     directed: DirectedOpt = False,
     self_loops: SelfLoopsOpt = False,
@@ -1348,7 +1423,7 @@ def embed_graph_cmd(
 
     Example: [bold]embedkit embed-graph g.csv -o g.ekm && embedkit neighbors 42 -m g.ekm[/bold]
     """
-    from .pipeline import GraphOptions, embed_graph, route_note
+    from .pipeline import embed_graph, graph_route
     from .progress import Reporter
 
     check_outputs([output], [edges], no_clobber)
@@ -1369,8 +1444,17 @@ def embed_graph_cmd(
         seed=seed,
     )
     timings = {"read": time.perf_counter() - t}
-    note = route_note(g, opts)  # checks the options first: a bad one is the only line
-    _note(quiet, note)
+    route = graph_route(g, opts)  # checks the options first: a bad one is the only line
+    dense = _bytes(route.dense_bytes)
+    if route.method == "netmf":
+        how = f"dense NetMF (an n × n float32 matrix, {dense})"
+    elif route.method == "sparse":
+        why = f"dense NetMF needs {dense} above {route.netmf_max_nodes:,} nodes" if route.chosen else "as asked"
+        how = f"sparse route: T = 1 PMI, SVD, spectral propagation ({why})"
+    else:
+        why = "a directed graph" if route.chosen else "as asked"
+        how = f"walks route: {opts.walks_per_node} walks × {opts.walk_length} steps a node ({why})"
+    _note(quiet, f"embed-graph: {route.nodes:,} nodes: {how}")
     result = embed_graph(g, opts, Reporter(quiet=quiet))
     emb = result.embedding
     timings.update(result.timings)
@@ -1474,8 +1558,7 @@ def evaluate_analogy(
     """
     from . import evaluate as ev
 
-    if restrict < 1:
-        raise ParameterError(f"--restrict must be at least 1, got {restrict}")
+    check_at_least("restrict", restrict)
     emb = find_model(model)
     rows = []
     for f in files:
@@ -1546,9 +1629,9 @@ def evaluate_links(
     test_fraction: Annotated[float, typer.Option("--test-fraction", help="Fraction of edges held out.")] = 0.1,
     method: Annotated[
         GraphMethod, typer.Option("--method", help="How the training graph is embedded (see embed-graph).")
-    ] = "auto",
-    dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = 160,
-    window: Annotated[int, typer.Option("--window", help="Window T.")] = 10,
+    ] = GRAPH_DEFAULTS.method,
+    dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = GRAPH_DEFAULTS.dim,
+    window: Annotated[int, typer.Option("--window", help="Window T.")] = GRAPH_DEFAULTS.window,
     seed: SeedOpt = 0,
     self_loops: SelfLoopsOpt = False,
     header: HeaderOpt = None,
@@ -1560,7 +1643,7 @@ def evaluate_links(
     Example: [bold]embedkit evaluate links g.csv --test-fraction 0.1[/bold]
     """
     from . import evaluate as ev
-    from .pipeline import GraphOptions, embed_graph
+    from .pipeline import embed_graph
     from .progress import Reporter
 
     g = _read_graph(edges, False, self_loops, header, delimiter, True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,7 +25,7 @@ import scipy.sparse as sp
 from . import kernels
 from .corpus import LINE_BREAK
 from .engine import map_reduce
-from .errors import DataError, ParameterError
+from .errors import DataError, check_at_least, check_choice
 from .options import WEIGHTINGS
 from .spill import SpillingSum
 
@@ -35,8 +36,7 @@ def distance_weights(window: int, weighting: str) -> np.ndarray:
     uniform: 1; harmonic: 1/d (GloVe); linear: (window - d + 1) / window, the expected
     weight of word2vec's dynamic window (a window size drawn uniformly from 1..window).
     """
-    if window < 1:
-        raise ParameterError(f"--window must be at least 1, got {window}")
+    check_at_least("window", window)
     d = np.arange(1, window + 1, dtype=np.float64)
     if weighting == "uniform":
         return np.ones(window)
@@ -44,7 +44,8 @@ def distance_weights(window: int, weighting: str) -> np.ndarray:
         return 1.0 / d
     if weighting == "linear":
         return (window - d + 1) / window
-    raise ParameterError(f"--weighting must be one of {', '.join(WEIGHTINGS)}, got {weighting!r}")
+    check_choice("weighting", weighting, WEIGHTINGS)
+    raise AssertionError(weighting)  # unreachable: every choice is handled above
 
 
 def subsample_keep_probability(counts: np.ndarray, threshold: float) -> np.ndarray:
@@ -135,13 +136,27 @@ def _count_block(ids: np.ndarray, lines: np.ndarray, start: int, n: int, weights
     return _pairs_to_csr(pair[starts], np.add.reduceat(mult, starts), n, col_bits)
 
 
-def count_segment(task: tuple) -> sp.csr_matrix:
-    """Count the forward pairs of one segment of the id stream.
+class SegmentTask(NamedTuple):
+    """The message a counting worker receives (process pool and Dask alike): ``ids``, a
+    stretch of raw ids (LINE_BREAK, skipped words and all) starting at token ``position``
+    of the stream; ``context``, the last kept ids before it when the segment starts inside
+    a line (empty otherwise); V (``vocab_size``), the distance ``weights``, and the
+    subsampling ``keep_probability`` (or None) with its ``seed``."""
 
-    ``task`` = (ids, context, position, vocab_size, weights, keep_probability, seed):
-    ``ids`` is a stretch of raw ids (LINE_BREAK, skipped words and all) starting at token
-    ``position`` of the stream; ``context`` holds the last kept ids before it when the
-    segment starts inside a line (empty otherwise).  Runs in a worker process.
+    ids: np.ndarray
+    context: np.ndarray
+    position: int
+    vocab_size: int
+    weights: np.ndarray
+    keep_probability: np.ndarray | None
+    seed: int
+
+
+def count_segment(task: SegmentTask) -> sp.csr_matrix:
+    """Count the forward pairs of one segment of the id stream (V × V, canonical).
+
+    The task function of both engines: a worker of the local pool
+    (:func:`count_cooccurrences`) or a Dask worker (:mod:`embedkit.dask`).
     """
     ids, context, position, n, weights, keep_probability, seed = task
     keep = kept_mask(ids, position, keep_probability, seed)
@@ -172,21 +187,24 @@ def kept_mask(ids: np.ndarray, position: int, keep_probability: np.ndarray | Non
     return keep
 
 
-def _segments(
+def segments(
     id_blocks: Iterable[np.ndarray],
     window: int,
     keep_probability: np.ndarray | None,
     seed: int,
     target: int,
+    position: int = 0,
+    context: np.ndarray | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
     """Regroup a stream of id blocks into segments of about ``target`` tokens that end at
-    a line break, so that segments can be counted independently.  A line longer than
-    ``4 * target`` is cut anyway, and the piece after the cut carries the last
-    ``window`` kept ids before it as context: the counts never depend on the cuts."""
+    a line break, so that segments can be counted independently: (ids, context, position)
+    of each.  A line longer than ``4 * target`` is cut anyway, and the piece after the cut
+    carries the last ``window`` kept ids before it as context: the counts never depend on
+    the cuts.  ``position`` and ``context``: where the stream starts (a Dask shard starts
+    at its place in the corpus, with the context carried from the shards before it)."""
     pending: list[np.ndarray] = []
     size = 0
-    position = 0
-    context = np.empty(0, np.int32)
+    context = np.empty(0, np.int32) if context is None else context
     for block in id_blocks:
         block = np.asarray(block, dtype=np.int32)
         pending.append(block)
@@ -209,7 +227,7 @@ def _segments(
             context = (
                 np.empty(0, np.int32)
                 if at_break
-                else _last_kept(seg, context, position, window, keep_probability, seed)
+                else last_kept(seg, context, position, window, keep_probability, seed)
             )
             position += seg.size
             start = cut
@@ -220,9 +238,10 @@ def _segments(
         yield ids, context, position
 
 
-def _last_kept(seg, context, position, window, keep_probability, seed) -> np.ndarray:
-    """The last ``window`` kept ids of a segment that ends inside a line: those after its
-    last line break (and, if it has none, the context it started with before them)."""
+def last_kept(seg, context, position, window, keep_probability, seed) -> np.ndarray:
+    """The context a segment passes on when it ends inside a line: its last ``window``
+    kept ids after its last line break (and, if it has none, the ``context`` it started
+    with before them; see :func:`carried_context`)."""
     breaks = np.flatnonzero(seg == LINE_BREAK)
     line_start = int(breaks[-1]) + 1 if breaks.size else 0
     found: list[np.ndarray] = []
@@ -235,8 +254,26 @@ def _last_kept(seg, context, position, window, keep_probability, seed) -> np.nda
         found.insert(0, kept)
         have += kept.size
         end = start
-    before = context if not breaks.size else np.empty(0, np.int32)
-    return np.concatenate([before, *found]).astype(np.int32)[-window:]
+    return carried_context(context, np.concatenate([np.empty(0, np.int32), *found]), bool(breaks.size), window)
+
+
+def carried_context(context: np.ndarray, tail: np.ndarray, has_break: bool, window: int) -> np.ndarray:
+    """The context after a stretch whose kept ids after its last line break are ``tail``:
+    the last ``window`` of ``tail``, preceded by the ``context`` the stretch started with
+    when it holds no line break (int32)."""
+    before = context if not has_break else np.empty(0, np.int32)
+    return np.concatenate([before, tail]).astype(np.int32)[-window:]
+
+
+def finish_counts(counts: sp.csr_matrix, symmetric: bool, dtype=np.float64) -> sp.csr_matrix:
+    """The last step of counting, on either engine: the forward counts plus their
+    transpose when ``symmetric``, in ``dtype``, canonical (sorted, no duplicates)."""
+    if symmetric:
+        counts = (counts + counts.T).tocsr()
+    counts = counts.astype(dtype, copy=False)
+    counts.sum_duplicates()
+    counts.sort_indices()
+    return counts
 
 
 def count_cooccurrences(
@@ -289,19 +326,18 @@ def count_cooccurrences(
     """
     weights = distance_weights(window, weighting)
     if vocab_size < 1:
-        raise DataError("the vocabulary is empty: no word reaches --min-count")
+        raise DataError("the vocabulary is empty: no word reaches {param('min_count')}")
     tasks = (
-        (ids, context, position, vocab_size, weights, keep_probability, seed)
-        for ids, context, position in _segments(id_blocks, window, keep_probability, seed, segment_tokens)
+        SegmentTask(ids, context, position, vocab_size, weights, keep_probability, seed)
+        for ids, context, position in segments(id_blocks, window, keep_probability, seed, segment_tokens)
     )
-    done = (lambda task: progress(task[0].size)) if progress is not None else None
+    done = (lambda task: progress(task.ids.size)) if progress is not None else None
     if workers > 1:  # compile (or load) the counting loops once, before the workers fork
-        count_segment((np.zeros(2, np.int32), np.empty(0, np.int32), 0, vocab_size, weights, keep_probability, seed))
+        warm = SegmentTask(np.zeros(2, np.int32), np.empty(0, np.int32), 0, vocab_size, weights, keep_probability, seed)
+        count_segment(warm)
     if memory is None:
         counts = map_reduce(count_segment, tasks, workers, functools.partial(_empty, vocab_size), done=done)
-        if symmetric:
-            counts = (counts + counts.T).tocsr()
-        counts = counts.astype(dtype, copy=False)
+        return finish_counts(counts, symmetric, dtype)
     else:
         with tempfile.TemporaryDirectory(prefix="embedkit-spill-", dir=spill_dir) as directory:
             share = max(1, memory // max(workers, 1))

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from .engine import ordered_map
-from .errors import DataError, ParameterError
+from .errors import DataError, check_at_least
 from .io import (
     CHUNK_BYTES,
     atomic_output,
@@ -27,7 +27,7 @@ from .io import (
     read_blocks,
     shard_ranges,
 )
-from .tokenize import Tokenizer, tokenize_task
+from .tokenize import Tokenizer, TokenizeTask, tokenize_task
 from .vocab import Vocabulary, WordStore
 
 #: Provisional id of a line break in an encoded token stream.
@@ -88,7 +88,7 @@ class EncodedCorpus:
         self.read()
         return self._store.n_types
 
-    def _tasks(self) -> Iterator[tuple]:
+    def _tasks(self) -> Iterator[TokenizeTask]:
         """Plain files become byte ranges that workers read themselves; compressed files
         and stdin are decompressed here and their blocks sent to the workers."""
         pattern, lowercase = self.tokenizer.pattern, self.tokenizer.lowercase
@@ -96,11 +96,11 @@ class EncodedCorpus:
             if is_plain(path) and self.workers > 1:
                 for start, end in shard_ranges(path, self.chunk_bytes):
                     self._task_bytes.append(end - start)
-                    yield None, path, start, end, pattern, lowercase
+                    yield TokenizeTask(None, path, start, end, pattern, lowercase)
             else:
                 # raw_blocks reports each block's share of the file just before it
                 for data, offset in raw_blocks(path, self.chunk_bytes, self._task_bytes.append):
-                    yield data, path, offset, offset + len(data), pattern, lowercase
+                    yield TokenizeTask(data, path, offset, offset + len(data), pattern, lowercase)
 
     def word_counts(self, min_count: int = 1) -> dict[str, int]:
         """Every distinct token seen at least ``min_count`` times, with its count (only
@@ -138,16 +138,18 @@ class EncodedCorpus:
 
 
 def encode_with_vocab(
-    path: str, tokenizer: Tokenizer, vocab: Vocabulary, progress: Callable[[int], None] | None = None
+    path: str | list[str], tokenizer: Tokenizer, vocab: Vocabulary, progress: Callable[[int], None] | None = None
 ) -> Iterator[np.ndarray]:
-    """One pass over a corpus with a fixed vocabulary: yield int32 id blocks."""
+    """One pass over a corpus (a file, or several in order) with a fixed vocabulary:
+    yield int32 id blocks."""
     index = dict(vocab.index)
     index["\n"] = LINE_BREAK
-    for block in read_blocks(path, progress=progress):
-        tokens = tokenizer.block_tokens(block)
-        yield np.fromiter(
-            map(index.get, tokens, itertools.repeat(OUT_OF_VOCABULARY)), dtype=np.int32, count=len(tokens)
-        )
+    for one in [path] if isinstance(path, str) else path:
+        for block in read_blocks(one, progress=progress):
+            tokens = tokenizer.block_tokens(block)
+            yield np.fromiter(
+                map(index.get, tokens, itertools.repeat(OUT_OF_VOCABULARY)), dtype=np.int32, count=len(tokens)
+            )
 
 
 def prepare_text8(source: str, output: str, words_per_line: int = 1000) -> int:
@@ -158,8 +160,7 @@ def prepare_text8(source: str, output: str, words_per_line: int = 1000) -> int:
     """
     import zipfile
 
-    if words_per_line < 1:
-        raise ParameterError(f"words_per_line must be at least 1, got {words_per_line}")
+    check_at_least("words_per_line", words_per_line)
     src = check_readable(source)
     if zipfile.is_zipfile(src):
         with zipfile.ZipFile(src) as z:

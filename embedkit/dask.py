@@ -31,17 +31,27 @@ import contextlib
 import os
 import uuid
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import __version__
-from .cooccur import count_segment, distance_weights, kept_mask, subsample_keep_probability
+from .cooccur import (
+    SegmentTask,
+    carried_context,
+    count_segment,
+    distance_weights,
+    finish_counts,
+    last_kept,
+    segments,
+    subsample_keep_probability,
+)
 from .corpus import LINE_BREAK, OUT_OF_VOCABULARY
 from .engine import TreeSum, default_workers
-from .errors import ClusterError, DataError, InputError, ParameterError
+from .errors import ClusterError, DataError, InputError, ParameterError, param
 from .io import CHUNK_BYTES, input_size, is_plain, raw_blocks, shard_ranges
-from .tokenize import tokenize_task, words_of
+from .tokenize import TokenizedShard, TokenizeTask, tokenize_task, words_of
 from .vocab import Vocabulary, WordStore, vocabulary_from_counts
 
 #: Bytes of text per tokenize task (a shard): about 1.5 M tokens, half a second's work.
@@ -51,7 +61,7 @@ CONNECT_TIMEOUT = 5
 #: Seconds to wait for a first worker when the scheduler has none.
 WORKER_TIMEOUT = 10
 
-_NEEDS_EXTRA = "--scheduler needs the Dask extra: pip install 'embedkit[dask]'"
+_NEEDS_EXTRA = f"{param('scheduler')} needs the Dask extra: pip install 'embedkit[dask]'"
 
 
 def _import_distributed():
@@ -104,7 +114,7 @@ def _probe(address: str) -> str:
     full = address if "://" in address else f"tcp://{address}"
     m = re.fullmatch(r"(tcp|tls)://(\[[0-9a-fA-F:]+\]|[^:/\s]+):(\d+)/?", full)
     if not m:
-        raise ParameterError(f"--scheduler {address!r}: expected an address such as tcp://HOST:8786, or 'local'")
+        raise ParameterError("scheduler", address, ": expected an address such as tcp://HOST:8786, or 'local'", True)
     host, port = m.group(2).strip("[]"), int(m.group(3))
     try:
         with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):
@@ -161,68 +171,71 @@ def _tokenize_bytes(data: bytes, path: str, start: int, last: bool, pattern: str
     """Tokenize a block read by :func:`dask.bytes.read_bytes` (an fsspec path)."""
     if last and data and not data.endswith(b"\n"):
         data += b"\n"  # a file's last line ends with the file
-    return tokenize_task((data, path, start, start + len(data), pattern, lowercase))
+    return tokenize_task(TokenizeTask(data, path, start, start + len(data), pattern, lowercase))
 
 
-def _shard_summary(shard) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, int, int, bool]:
-    """((distinct words' code points, their lengths), their counts, tokens, bytes, whether
-    the shard ends at a line end): arrays, which the client interns in a compiled
-    :class:`~embedkit.vocab.WordStore` without making a string per word."""
+class ShardSummary(NamedTuple):
+    """What the client learns of a tokenized shard that stays on its worker: the distinct
+    ``words`` as (code points, lengths) arrays, which the client interns in a compiled
+    :class:`~embedkit.vocab.WordStore` without making a string per word, their ``counts``,
+    the shard's ``tokens`` and ``nbytes``, and whether it ``ends_at_break`` (a line end)."""
+
+    words: tuple[np.ndarray, np.ndarray] | None
+    counts: np.ndarray | None
+    tokens: int
+    nbytes: int
+    ends_at_break: bool
+
+
+def _shard_summary(shard: TokenizedShard) -> ShardSummary:
+    """The :class:`ShardSummary` of a shard (on the worker that holds it)."""
     chars, lengths, counts, ids, nbytes = shard
     ends_at_break = False
     if ids.size:
         last = int(ids[-1])
         start = int(lengths[:last].sum())
         ends_at_break = int(lengths[last]) == 1 and int(chars[start]) == 10
-    return (chars, lengths), counts, int(ids.size), nbytes, ends_at_break
+    return ShardSummary((chars, lengths), counts, int(ids.size), nbytes, ends_at_break)
 
 
-def _final_ids(shard, shared) -> np.ndarray:
+class SharedVocabulary(NamedTuple):
+    """What every worker holds once the vocabulary is known (scattered once): the word →
+    id ``index``, the subsampling ``keep_probability`` (or None) and V (``size``)."""
+
+    index: dict[str, int]
+    keep_probability: np.ndarray | None
+    size: int
+
+
+def _final_ids(shard: TokenizedShard, shared: SharedVocabulary) -> np.ndarray:
     chars, lengths, _, local_ids, _ = shard
     words = words_of(chars, lengths)
-    index = shared[0]
+    index = shared.index
     remap = np.fromiter((index.get(w, OUT_OF_VOCABULARY) for w in words), dtype=np.int32, count=len(words))
     return remap[local_ids]
 
 
 def _shard_tail(shard, shared, position: int, window: int, seed: int) -> tuple[np.ndarray, bool]:
-    """The last ``window`` kept ids after the shard's last line break, and whether it has one."""
+    """The last ``window`` kept ids after the shard's last line break, and whether it has
+    one (the client chains them with :func:`embedkit.cooccur.carried_context`)."""
     ids = _final_ids(shard, shared)
-    breaks = np.flatnonzero(ids == LINE_BREAK)
-    after = int(breaks[-1]) + 1 if breaks.size else 0
-    rest = ids[after:]
-    kept = rest[kept_mask(rest, position + after, shared[1], seed)]
-    return kept[-window:].astype(np.int32), bool(breaks.size)
+    tail = last_kept(ids, np.empty(0, np.int32), position, window, shared.keep_probability, seed)
+    return tail, bool((ids == LINE_BREAK).any())
 
 
 def _count_shard(shard, shared, position: int, context: np.ndarray, weights, seed: int, segment_tokens: int):
-    """Count the pairs of one shard: segments of about ``segment_tokens`` cut at line breaks,
-    each counted by :func:`embedkit.cooccur.count_segment`."""
+    """Count the pairs of one shard: the segments :func:`embedkit.cooccur.segments` cuts,
+    each counted by :func:`embedkit.cooccur.count_segment`, as the local pool does."""
     ids = _final_ids(shard, shared)
-    n = shared[2]
-    keep = shared[1]
-    breaks = np.flatnonzero(ids == LINE_BREAK)
+    n, keep = shared.size, shared.keep_probability
     tree = TreeSum()
-    start = 0
-    while start < ids.size:
-        j = np.searchsorted(breaks, start + segment_tokens - 1)
-        cut = int(breaks[j]) + 1 if j < breaks.size else ids.size
-        tree.add(count_segment((ids[start:cut], context, position + start, n, weights, keep, seed)))
-        context = np.empty(0, np.int32)  # the cut is at a line break
-        start = cut
+    for seg, seg_context, seg_position in segments([ids], len(weights), keep, seed, segment_tokens, position, context):
+        tree.add(count_segment(SegmentTask(seg, seg_context, seg_position, n, weights, keep, seed)))
     return tree.total(sp.csr_matrix((n, n), dtype=np.float64))
 
 
 def _add(a, b):
     return a + b
-
-
-def _finish(counts: sp.csr_matrix, symmetric: bool) -> sp.csr_matrix:
-    if symmetric:
-        counts = (counts + counts.T).tocsr()
-    counts.sum_duplicates()
-    counts.sort_indices()
-    return counts
 
 
 # -- the client side ------------------------------------------------------------------------
@@ -245,10 +258,10 @@ def _tasks(files: list[str], tokenizer, chunk_bytes: int) -> Iterator[tuple]:
         elif is_plain(path):
             full = os.path.abspath(path)  # the workers' working directory may differ
             for start, end in shard_ranges(path, chunk_bytes):
-                yield None, ((None, full, start, end, pattern, lowercase),)
+                yield None, (TokenizeTask(None, full, start, end, pattern, lowercase),)
         else:
             for data, offset in raw_blocks(path, chunk_bytes):
-                yield None, ((data, path, offset, offset + len(data), pattern, lowercase),)
+                yield None, (TokenizeTask(data, path, offset, offset + len(data), pattern, lowercase),)
 
 
 def count_corpus(
@@ -304,7 +317,7 @@ def count_corpus(
             summary = f.result()
             done[order[f.key]] = summary
             if tokenize_progress is not None:
-                tokenize_progress(summary[3])
+                tokenize_progress(summary.nbytes)
         summaries_list = [done[i] for i in range(len(shards))]
         del done, summaries
         store = WordStore()
@@ -314,7 +327,7 @@ def count_corpus(
             store.add(chars, lengths, word_counts)
             positions.append(position)
             position += n_ids
-        summaries_list = [(None, None, *rest) for _, _, *rest in summaries_list]  # words no longer needed
+        summaries_list = [s._replace(words=None, counts=None) for s in summaries_list]  # words no longer needed
         n_lines = int(store.counts[0])
         n_tokens = position - n_lines
         if vocab is None:
@@ -331,13 +344,13 @@ def count_corpus(
         index = dict(vocab.index)
         index["\n"] = LINE_BREAK
         keep = subsample_keep_probability(vocab.counts, opts.subsample) if opts.subsample > 0 else None
-        [shared] = client.scatter([(index, keep, len(vocab))], broadcast=True, hash=False)
+        [shared] = client.scatter([SharedVocabulary(index, keep, len(vocab))], broadcast=True, hash=False)
         futures.append(shared)
         del index
 
         # contexts for shards that start inside a line (lines longer than a shard)
         contexts = [np.empty(0, np.int32) for _ in shards]
-        inside = [i for i in range(1, len(shards)) if not summaries_list[i - 1][4]]
+        inside = [i for i in range(1, len(shards)) if not summaries_list[i - 1].ends_at_break]
         if inside:
             need = sorted({i - 1 for i in inside} | {j for i in inside for j in _chain(i, summaries_list)})
             tail_futures = {
@@ -347,11 +360,10 @@ def count_corpus(
             futures += list(tail_futures.values())
             tails = {j: f.result() for j, f in tail_futures.items()}
             for i in range(1, len(shards)):
-                if summaries_list[i - 1][4]:
+                if summaries_list[i - 1].ends_at_break:
                     continue
                 tail, has_break = tails[i - 1]
-                before = contexts[i - 1] if not has_break else np.empty(0, np.int32)
-                contexts[i] = np.concatenate([before, tail])[-opts.window :].astype(np.int32)
+                contexts[i] = carried_context(contexts[i - 1], tail, has_break, opts.window)
 
         # pass 2: count on the workers holding the shards
         parts = [
@@ -372,10 +384,10 @@ def count_corpus(
         futures += parts
         del shards
         total = tree_reduce(client, parts, _add, f"embedkit-add-{run}", futures)
-        final = client.submit(_finish, total, opts.symmetric, key=f"embedkit-finish-{run}")
+        final = client.submit(finish_counts, total, opts.symmetric, key=f"embedkit-finish-{run}")
         futures.append(final)
         if count_progress is not None:
-            sizes = {f.key: summaries_list[i][2] for i, f in enumerate(parts)}
+            sizes = {f.key: summaries_list[i].tokens for i, f in enumerate(parts)}
             for f in as_completed(parts, loop=client.loop):
                 count_progress(sizes[f.key])
         del parts, total
@@ -403,11 +415,11 @@ def _explain(exc: BaseException) -> None:
         ) from None
 
 
-def _chain(i: int, summaries: list) -> list[int]:
+def _chain(i: int, summaries: list[ShardSummary]) -> list[int]:
     """Shards before shard ``i`` back to the start of its line (all without a line end)."""
     out = []
     j = i - 1
-    while j >= 0 and not summaries[j][4]:
+    while j >= 0 and not summaries[j].ends_at_break:
         out.append(j)
         j -= 1
     return out

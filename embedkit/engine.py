@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
-from .errors import ParameterError
+from .errors import check_at_least
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -36,8 +36,7 @@ def default_workers() -> int:
 def check_workers(workers: int | None) -> int:
     if workers is None:
         return default_workers()
-    if workers < 1:
-        raise ParameterError(f"--workers must be at least 1, got {workers}")
+    check_at_least("workers", workers)
     return workers
 
 

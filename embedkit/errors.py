@@ -6,11 +6,43 @@ else that escapes is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
+#: Marks a parameter's name inside a message (see :func:`param`); never in user data.
+_MARK = "\x1f"
+
+
+def param(name: str) -> str:
+    """A parameter's name as written into an error message.
+
+    ``str(error)`` shows the name itself (``min_count``); the command line shows its flag
+    (``--min-count``) through :meth:`EmbedkitError.render`, so the library never spells a
+    flag and the command line never rewrites a sentence.
+    """
+    return f"{_MARK}{name}{_MARK}"
+
+
+def _plain(name: str) -> str:
+    return name
+
+
+def _render_marks(text: str, name: Callable[[str], str]) -> str:
+    parts = text.split(_MARK)
+    return "".join(name(p) if i % 2 else p for i, p in enumerate(parts))
+
 
 class EmbedkitError(Exception):
     """A problem with the user's input or environment, not a bug in embedkit."""
 
     exit_code = 1
+
+    def render(self, name: Callable[[str], str] = _plain) -> str:
+        """The message, each parameter named by ``name(parameter)`` (by default the
+        parameter itself; the command line passes its flag for the parameter)."""
+        return _render_marks(str(self.args[0]) if self.args else "", name)
+
+    def __str__(self) -> str:
+        return self.render()
 
 
 class InputError(EmbedkitError):
@@ -25,10 +57,57 @@ class DataError(EmbedkitError):
     exit_code = 4
 
 
-class ParameterError(EmbedkitError):
-    """An option value that is out of range or inconsistent with the data."""
+_NO_VALUE = object()
+
+
+class ParameterError(EmbedkitError, ValueError):
+    """A parameter value that is out of range or inconsistent with the data.
+
+    ``ParameterError("dim", 0, "must be at least 1")`` names the parameter and the value:
+    its message is "dim must be at least 1, got 0" (``value_first``: "dim 0 …"), and the
+    command line says ``--dim`` instead (:meth:`render`).  ``param`` and ``value`` are kept
+    for callers.  A single argument is a message that concerns no single value; it may
+    name parameters with :func:`param`.
+    """
 
     exit_code = 2
+
+    def __init__(self, name: str, value: object = _NO_VALUE, requirement: str = "", value_first: bool = False):
+        if value is _NO_VALUE:
+            super().__init__(name)
+            self.param, self.value = None, None
+        else:
+            super().__init__(name, value, requirement, value_first)
+            self.param, self.value = name, value
+
+    def render(self, name: Callable[[str], str] = _plain) -> str:
+        if self.param is None:
+            return super().render(name)
+        _, value, requirement, value_first = self.args
+        shown = repr(value) if isinstance(value, str) else str(value)
+        requirement = _render_marks(requirement, name)
+        if value_first:
+            return f"{name(self.param)} {shown}{'' if requirement.startswith(':') else ' '}{requirement}"
+        return f"{name(self.param)} {requirement}, got {shown}"
+
+
+def check_at_least(name: str, value, minimum=1) -> None:
+    """ParameterError unless ``value >= minimum`` ("must be at least 1" / "non-negative")."""
+    if not value >= minimum:
+        raise ParameterError(name, value, "must be non-negative" if minimum == 0 else f"must be at least {minimum}")
+
+
+def check_positive(name: str, value) -> None:
+    """ParameterError unless ``value > 0``."""
+    if not value > 0:
+        raise ParameterError(name, value, "must be positive")
+
+
+def check_choice(name: str, value, choices: Iterable[str]) -> None:
+    """ParameterError unless ``value`` is one of ``choices`` (listed in the message)."""
+    choices = tuple(choices)
+    if value not in choices:
+        raise ParameterError(name, value, f"must be one of {', '.join(choices)}")
 
 
 class UnknownWordError(EmbedkitError, KeyError):

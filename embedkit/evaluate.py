@@ -1,4 +1,6 @@
-"""Evaluation against the standard benchmarks: word similarity and analogies.
+"""Evaluation against the standard benchmarks: word similarity and analogies for word
+vectors, classification for feature tables, node classification and link prediction for
+graph embeddings (the ``embedkit evaluate`` commands).
 
 Protocols (as in the benchmark literature and ``../shared/data/README.md``):
 
@@ -8,6 +10,14 @@ Protocols (as in the benchmark literature and ``../shared/data/README.md``):
   most frequent words, the answer is the word other than a, b, c maximising
   cos(x,b) − cos(x,a) + cos(x,c) (3CosAdd) or cos'(x,b)·cos'(x,c)/(cos'(x,a)+ε) with
   cos' = (cos+1)/2 and ε = 0.001 (3CosMul, Levy & Goldberg 2014), on unit vectors.
+* classify — accuracy and macro-F1 of L2 logistic regression on standardised features
+  (sentence features, SentEval-style): a fixed train/test split of the rows, or
+  stratified k-fold cross-validation.
+* nodes — micro/macro-F1 of one-vs-rest logistic regression on L2-normalised node
+  vectors, each node predicted its true number of labels (Perozzi et al. 2014, DeepWalk;
+  Qiu et al. 2018, NetMF), averaged over seeded splits at each training fraction.
+* links — ROC-AUC of cosine similarity between held-out edges and as many sampled
+  non-edges, the graph re-embedded without the held-out edges (Grover & Leskovec 2016).
 """
 
 from __future__ import annotations
@@ -17,9 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import DataError, ParameterError, UnknownWordError
+from .errors import DataError, ParameterError, UnknownWordError, check_at_least, check_positive, param
 from .graph import Graph
 from .io import display_name, numbered_lines
+from .linalg import unit_rows
 from .vectors import Embedding, analogy_scores
 
 
@@ -226,23 +237,22 @@ def classify(
     n = len(x)
     if len(y) != n:
         raise DataError(f"{len(y):,} labels for {n:,} rows of features; they must match line for line")
-    if not c > 0:
-        raise ParameterError(f"-C must be positive, got {c}")
+    check_positive("c", c)
     classes = len(np.unique(y))
     if classes < 2:
         raise DataError("classification needs at least two distinct labels")
     if test is not None and train is None:
-        raise ParameterError("--test needs --train (the rows to train on)")
+        raise ParameterError(f"{param('test')} needs {param('train')} (the rows to train on)")
     if train is not None:
         if test is None:  # test on the rest: say so in the user's terms
-            if train < 1:
-                raise ParameterError(f"--train must be at least 1, got {train}")
+            check_at_least("train", train)
             if train >= n:
-                raise ParameterError(f"--train {train} leaves no rows to test on: the features have {n:,} rows")
+                raise ParameterError("train", train, f"leaves no rows to test on: the features have {n:,} rows", True)
             test = n - train
         if train < 1 or test < 1 or train + test > n:
             raise ParameterError(
-                f"--train {train} and --test {test} do not fit {n:,} rows (both at least 1, together at most {n})"
+                f"{param('train')} {train} and {param('test')} {test} do not fit {n:,} rows "
+                f"(both at least 1, together at most {n})"
             )
         tr, te = np.arange(train), np.arange(n - test, n)
         if len(np.unique(y[tr])) < 2:
@@ -252,11 +262,10 @@ def classify(
         return ClassifyResult(
             float((pred == y[te]).mean()), float(f1_score(y[te], pred, average="macro")), train, test, classes, 0
         )
-    if folds < 2:
-        raise ParameterError(f"--folds must be at least 2, got {folds}")
+    check_at_least("folds", folds, 2)
     smallest = int(np.unique(y, return_counts=True)[1].min())
     if smallest < folds:
-        raise DataError(f"a label has only {smallest:,} rows, fewer than --folds {folds}")
+        raise DataError(f"a label has only {smallest:,} rows, fewer than {param('folds')} {folds}")
     acc, f1 = [], []
     for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y):
         pred = _fit_predict(x[tr], y[tr], x[te], c, seed)
@@ -349,18 +358,16 @@ def node_classification(
     from sklearn.multiclass import OneVsRestClassifier
     from sklearn.preprocessing import MultiLabelBinarizer
 
-    if repeats < 1:
-        raise ParameterError(f"--repeats must be at least 1, got {repeats}")
+    check_at_least("repeats", repeats)
     for f in train_fractions:
         if not 0.0 < f < 1.0:
-            raise ParameterError(f"--train-fraction must be in (0, 1), got {f}")
+            raise ParameterError("train_fractions", f, "must be in (0, 1)")
     index = emb.index
     nodes = [v for v in labels if v in index]
     if len(nodes) < 2:
         raise DataError(f"only {len(nodes):,} labelled node(s) are in the model; are the node ids the same?")
     x = np.asarray(emb.vectors, dtype=np.float64)[[index[v] for v in nodes]]
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    x = x / np.where(norms > 0, norms, 1.0)
+    x = unit_rows(x)
     mlb = MultiLabelBinarizer()
     y = mlb.fit_transform([labels[v] for v in nodes])
     k = y.sum(axis=1)
@@ -441,7 +448,7 @@ def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
     import scipy.sparse as sp
 
     if not 0.0 < test_fraction < 1.0:
-        raise ParameterError(f"--test-fraction must be in (0, 1), got {test_fraction}")
+        raise ParameterError("test_fraction", test_fraction, "must be in (0, 1)")
     rng = np.random.default_rng(seed)
     a = sp.triu(graph.adjacency(), k=1).tocoo()
     src, dst, w = a.row.astype(np.int64), a.col.astype(np.int64), a.data

@@ -52,9 +52,9 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from .errors import DataError, InputError, ParameterError
+from .errors import DataError, InputError, ParameterError, check_at_least, check_positive, param
 from .io import atomic_output, check_readable
-from .linalg import PCAResult, pca
+from .linalg import PCAResult, fix_signs, pca
 from .options import FEATURE_MODES
 from .tokenize import Tokenizer
 from .vectors import Embedding
@@ -70,7 +70,7 @@ def parse_mode(mode: str) -> list[str]:
     parts = [p.strip() for p in str(mode).split("+")]
     bad = [p for p in parts if p not in MODES]
     if not parts or bad:
-        raise ParameterError(f"--mode must be one of {', '.join(MODES)} (or several joined by '+'), got {mode!r}")
+        raise ParameterError("mode", mode, f"must be one of {', '.join(MODES)} (or several joined by '+')")
     return parts
 
 
@@ -135,8 +135,7 @@ def encode_lines(
 
 def sif_weights(counts: np.ndarray, a: float = 1e-3) -> np.ndarray:
     """a / (a + p(w)) for word counts (V,), p(w) = count / total; shape (V,), float32."""
-    if not a > 0:
-        raise ParameterError(f"--sif-a must be positive, got {a}")
+    check_positive("sif_a", a)
     c = np.asarray(counts, dtype=np.float64)
     total = c.sum()
     if total <= 0:
@@ -157,18 +156,15 @@ def _row_average(counts: sp.csr_matrix, vectors: np.ndarray, weights: np.ndarray
 
 def common_components(x: np.ndarray, n: int = 1) -> np.ndarray:
     """The first ``n`` right singular vectors of x (rows × d), not centred: shape (n, d)."""
-    if n < 0:
-        raise ParameterError(f"--remove must be non-negative, got {n}")
+    check_at_least("remove", n, 0)
     if n == 0:
         return np.zeros((0, x.shape[1]), dtype=np.float32)
     if n > min(x.shape):
-        raise ParameterError(f"--remove {n} is more than the {min(x.shape)} directions of the fitting sentences")
+        raise ParameterError("remove", n, f"is more than the {min(x.shape)} directions of the fitting sentences", True)
     x64 = np.asarray(x, dtype=np.float64)
     with threadpool_limits(1):
         evals, evecs = np.linalg.eigh(x64.T @ x64)  # d × d: cheap whatever the number of rows
-    comps = evecs[:, np.argsort(evals)[::-1][:n]].T
-    idx = np.argmax(np.abs(comps), axis=1)
-    comps *= np.sign(comps[np.arange(n), idx])[:, None]
+    comps = fix_signs(evecs[:, np.argsort(evals)[::-1][:n]]).T
     return comps.astype(np.float32)
 
 
@@ -183,8 +179,7 @@ def principal_directions(
     n × n Gram matrices X Xᵀ (or the d × d matrix Xᵀ X for lines longer than d) are
     diagonalised in one batched call per group.
     """
-    if k < 1:
-        raise ParameterError(f"--k must be at least 1, got {k}")
+    check_at_least("k", k)
     d = vectors.shape[1]
     out = np.zeros((enc.n_lines, k, d), dtype=np.float32)
     lengths = enc.lengths
@@ -274,14 +269,12 @@ class SentenceFeatures:
     ) -> None:
         self.emb = emb
         self.modes = parse_mode(mode)
-        if k < 1:
-            raise ParameterError(f"--k must be at least 1, got {k}")
-        if remove < 0:
-            raise ParameterError(f"--remove must be non-negative, got {remove}")
+        check_at_least("k", k)
+        check_at_least("remove", remove, 0)
         self.a, self.remove, self.k = a, remove, k
         self.pcs_weighted, self.unit = pcs_weighted, unit
-        if dim is not None and dim < 1:
-            raise ParameterError(f"--dim must be at least 1, got {dim}")
+        if dim is not None:
+            check_at_least("dim", dim)
         self.dim = dim
         self.pca_: PCAResult | None = None
         self.tokenizer = tokenizer or model_tokenizer(emb)
@@ -357,10 +350,31 @@ class SentenceFeatures:
             x = self._features(enc)[enc.lengths > 0]
             if self.dim > min(x.shape):
                 raise ParameterError(
-                    f"--dim {self.dim} is more than the {min(x.shape)} directions of the fitting lines"
+                    "dim", self.dim, f"is more than the {min(x.shape)} directions of the fitting lines", True
                 )
             self.pca_ = pca(x, self.dim)
         return self
+
+    def fit_or_load(
+        self,
+        lines: Sequence[str] | EncodedLines,
+        fit_on: Sequence[str] | EncodedLines | None = None,
+        load_fit: str | None = None,
+    ) -> int | None:
+        """Get ready to transform ``lines``: read a fit saved by :meth:`save_fit`
+        (``load_fit``), or, when the mode needs one, fit on ``fit_on`` lines (default:
+        ``lines`` themselves).  Returns how many lines were fitted on (None when nothing
+        was fitted), so that a caller can warn about a fit on very few."""
+        if fit_on is not None and load_fit is not None:
+            raise ParameterError(f"give {param('fit_on')} or {param('load_fit')}, not both")
+        if load_fit is not None:
+            self.load_fit(load_fit)
+            return None
+        if not self.needs_fit:
+            return None
+        enc = self.encode(fit_on if fit_on is not None else lines)
+        self.fit(enc)
+        return enc.n_lines
 
     def transform(self, lines: Sequence[str] | EncodedLines) -> np.ndarray:
         """Features of shape (n_lines, dim_out), float32; lines with no known word → zeros."""
@@ -435,7 +449,9 @@ class SentenceFeatures:
         except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise InputError(f"{p}: not a sentence-features fit file ({exc})") from None
         mine = self._config()
-        diff = [f"{key} {config.get(key)!r} (here {mine[key]!r})" for key in mine if config.get(key) != mine[key]]
+        diff = [
+            f"{param(key)} {config.get(key)!r} (here {mine[key]!r})" for key in mine if config.get(key) != mine[key]
+        ]
         if diff:
             raise ParameterError(f"{p} was fitted with other options: {', '.join(diff)}")
         self.components_ = None if sif is None else sif.astype(np.float32)

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import EmbedkitError, InputError, OutputError, ParameterError
+from .errors import EmbedkitError, InputError, OutputError, ParameterError, check_choice
 from .io import check_readable, display_name, is_number, numbered_lines, open_binary, read_blocks
 from .options import VECTOR_FORMATS
 from .vectors import MAGIC, Embedding
@@ -64,8 +64,7 @@ def read_vectors(
     word2vec and GloVe files keep their row order; they carry no counts, so ``counts``
     is None.  ``progress(n)`` receives bytes read, for a progress bar on large files.
     """
-    if fmt not in VECTOR_FORMATS:
-        raise ParameterError(f"--format must be one of {', '.join(VECTOR_FORMATS)}, got {fmt!r}")
+    check_choice("fmt", fmt, VECTOR_FORMATS)
     if str(path) == "-":
         raise ParameterError("a model must be a file, not stdin")
     check_readable(path)

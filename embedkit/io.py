@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bz2
 import contextlib
+import csv
 import errno
 import gzip
 import io
@@ -92,6 +93,33 @@ def _umask() -> int:
     return mask
 
 
+def _temporary_beside(path: str | os.PathLike) -> tuple[Path, int, str]:
+    """(target, fd, name) of a new temporary file in the directory ``path`` will be
+    written to; OutputError if ``path`` cannot be written."""
+    target = Path(path)
+    if target.is_dir():
+        raise OutputError(f"{target}: is a directory, expected a file name")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{target}: directory {parent} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=parent)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write in {parent} ({exc.strerror})") from None
+    return target, fd, tmp
+
+
+def check_writable(path: str | os.PathLike) -> None:
+    """Raise the OutputError :func:`atomic_output` would raise for ``path`` (a directory,
+    a missing directory, no permission), before any work is done; '-' is always fine.
+    Creates and removes one empty temporary file beside ``path``."""
+    if str(path) == STDIO:
+        return
+    _, fd, tmp = _temporary_beside(path)
+    os.close(fd)
+    os.unlink(tmp)
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike, binary: bool = True) -> Iterator[io.IOBase]:
     """Yield a file object whose contents replace ``path`` only if the block completes.
@@ -103,16 +131,7 @@ def atomic_output(path: str | os.PathLike, binary: bool = True) -> Iterator[io.I
         yield out
         out.flush()
         return
-    target = Path(path)
-    if target.is_dir():
-        raise OutputError(f"{target}: is a directory, expected a file name")
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputError(f"{target}: directory {parent} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=parent)
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write in {parent} ({exc.strerror})") from None
+    target, fd, tmp = _temporary_beside(path)
     ok = False
     try:
         os.chmod(tmp, 0o666 & ~_umask())
@@ -275,8 +294,18 @@ def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, l
     return x, labels, header
 
 
-def write_table(path: str | os.PathLike, x: np.ndarray, labels: list[str] | None = None, fmt: str = "tsv") -> None:
-    """Write a 2-D array as ``.npy`` (``fmt="npy"``) or TSV (``%.6g``, labels first), atomically."""
+def write_table(
+    path: str | os.PathLike,
+    x: np.ndarray,
+    labels: list[str] | None = None,
+    fmt: str = "tsv",
+    header: list[str] | None = None,
+) -> None:
+    """Write a 2-D array as ``.npy`` (``fmt="npy"``), TSV or CSV (``fmt="csv"``) atomically.
+
+    Text holds ``%.6g`` numbers, the row ``labels`` first when given, and a ``header`` row of
+    column names when given (one name a column of ``x``; :func:`read_table` reads it back).
+    """
     x = np.asarray(x)
     if fmt == "npy":
         with atomic_output(path) as f:
@@ -284,10 +313,17 @@ def write_table(path: str | os.PathLike, x: np.ndarray, labels: list[str] | None
         return
     if x.ndim != 2:
         raise ValueError(f"write_table needs a 2-D array, got shape {x.shape}")
-    row_fmt = "\t".join(["%.6g"] * x.shape[1]) + "\n"
+    sep = "," if fmt == "csv" else "\t"
+    row_fmt = sep.join(["%.6g"] * x.shape[1]) + "\n"
     if labels is not None:
-        row_fmt = "%s\t" + row_fmt
+        row_fmt = "%s" + sep + row_fmt
     with atomic_output(path, binary=False) as f:
+        if header is not None:
+            names = ([""] if labels is not None else []) + list(header)
+            if fmt == "csv":
+                csv.writer(f, lineterminator="\n").writerow(names)
+            else:
+                f.write("\t".join(names) + "\n")
         for start in range(0, len(x), 1024):  # one formatting call per block of rows
             block = x[start : start + 1024].tolist()
             if labels is not None:

@@ -20,8 +20,8 @@ import scipy.sparse.linalg as spla
 from threadpoolctl import threadpool_limits
 
 from .engine import release_freed_memory, worker_init
-from .errors import DataError, ParameterError
-from .options import SOLVERS, VECTOR_KINDS
+from .errors import DataError, ParameterError, check_at_least, check_choice
+from .options import PCA_SOLVERS, SOLVERS, VECTOR_KINDS
 
 
 @dataclass
@@ -54,19 +54,16 @@ def truncated_svd(
     ``progress(1)`` is called after each product with M or Mᵀ and after the final small
     SVD: :func:`svd_steps` of them in all (randomized; arpack reports only its end).
     """
-    if solver not in SOLVERS:
-        raise ParameterError(f"--solver must be one of {', '.join(SOLVERS)}, got {solver!r}")
+    check_choice("solver", solver, SOLVERS)
     n_rows, n_cols = m.shape
     limit = min(n_rows, n_cols)
-    if dim < 1:
-        raise ParameterError(f"--dim must be at least 1, got {dim}")
+    check_at_least("dim", dim)
     if dim > limit or (solver == "arpack" and dim >= limit):
         most = limit - 1 if solver == "arpack" else limit
         raise ParameterError(
-            f"--dim {dim} is too large for a {n_rows:,} × {n_cols:,} matrix (at most {most} with {solver})"
+            "dim", dim, f"is too large for a {n_rows:,} × {n_cols:,} matrix (at most {most} with {solver})", True
         )
-    if n_iter < 0:
-        raise ParameterError(f"n_iter must be non-negative, got {n_iter}")
+    check_at_least("n_iter", n_iter, 0)
     dtype = np.float32 if m.dtype == np.float32 else np.float64
     rng = np.random.default_rng(seed)
     if solver == "arpack":
@@ -107,25 +104,27 @@ def _randomized_svd(m, k: int, n_iter: int, oversample: int, rng, dtype, workers
     def gaussian() -> np.ndarray:
         return rng.standard_normal((n_cols, l), dtype=np.float32).astype(dtype, copy=False)
 
+    def power_step(matmul, rmatmul):
+        # one power iteration: M (orth(Mᵀ Q)); each product's result is consumed
+        # (orthonormalised into a new array) before the next, so the products may return
+        # views of a reused buffer
+        return lambda q, _i: matmul(orthonormalize(np.asarray(rmatmul(q)), rounds=1))
+
     if not sp.issparse(m):
         m = np.asarray(m, dtype=dtype)
-        matmul, rmatmul = _counted(lambda x: m @ x, progress), _counted(lambda x: m.T @ x, progress)
-        q = _range_finder(matmul, rmatmul, gaussian(), n_iter)
+        matmul, rmatmul = _counted(m.__matmul__, progress), _counted(m.T.__matmul__, progress)
+        q = randomized_range_finder(lambda: matmul(gaussian()), power_step(matmul, rmatmul), n_iter)
         y = m.T @ q
         progress(1)
         out = _small_svd(q, y, k)
         progress(1)
         return out
     with ParallelMatmul(sp.csr_matrix(m, dtype=dtype), workers, l) as op:
-        # drawn after the workers fork: an array they inherit and this process later
+        matmul = _counted(lambda x: op.matmul(x, copy=False), progress)
+        rmatmul = _counted(lambda x: op.rmatmul(x, copy=False), progress)
+        # Ω is drawn after the workers fork: an array they inherit and this process later
         # frees and reuses would be copied on write, once per worker
-        omega = gaussian()
-        q = _range_finder(
-            _counted(lambda x: op.matmul(x, copy=False), progress),
-            _counted(lambda x: op.rmatmul(x, copy=False), progress),
-            omega,
-            n_iter,
-        )
+        q = randomized_range_finder(lambda: matmul(gaussian()), power_step(matmul, rmatmul), n_iter)
         y = op.rmatmul(q)
         progress(1)
     # the workers and their shared buffers are gone before the dense finish
@@ -134,18 +133,37 @@ def _randomized_svd(m, k: int, n_iter: int, oversample: int, rng, dtype, workers
     return out
 
 
-def _range_finder(matmul, rmatmul, omega: np.ndarray, n_iter: int) -> np.ndarray:
-    """An orthonormal basis Q (n_rows × l) of M's range after ``n_iter`` power iterations.
-    Each product's result is consumed (orthonormalised into a new array) before the next
-    product, so the products may return views of a reused buffer."""
-    # the power iterations only need a well-conditioned basis (one Cholesky-QR round);
-    # the final basis Q must be orthonormal to working precision (two rounds)
-    q = orthonormalize(np.asarray(matmul(omega)), rounds=1 if n_iter else 2)
-    del omega
-    for i in range(n_iter):
-        z = orthonormalize(np.asarray(rmatmul(q)), rounds=1)
-        q = orthonormalize(np.asarray(matmul(z)), rounds=2 if i == n_iter - 1 else 1)
+def randomized_range_finder(start, step, n_steps: int, rounds: int | None = None) -> np.ndarray:
+    """An orthonormal basis Q (n × l) of a matrix's dominant range by subspace iteration
+    (Halko, Martinsson & Tropp 2011, algorithms 4.3/4.4): the one loop behind
+    :func:`truncated_svd`, :func:`truncated_eigh` and NetMF's eigenpairs
+    (:func:`embedkit.graph.netmf.top_eigenpairs`).
+
+    ``start()`` returns the first block Y₀ = M Ω (n × l; Ω is drawn inside it, so that no
+    one holds it once Y₀ exists); ``step(q, i)`` returns the next block from the current
+    basis (a power iteration M Mᵀ q, a second power M² q, a polynomial filter p(M) q, …).
+    Each block is orthonormalised by Cholesky-QR (:func:`orthonormalize`): with
+    ``rounds=None`` one round while iterating, where the basis only has to stay well
+    conditioned, and two for the final basis, which must be orthonormal to working
+    precision; an integer gives that many rounds every time.
+    """
+
+    def rounds_at(last: bool) -> int:
+        return rounds if rounds is not None else (2 if last else 1)
+
+    q = orthonormalize(np.asarray(start()), rounds=rounds_at(n_steps == 0))
+    for i in range(n_steps):
+        q = orthonormalize(np.asarray(step(q, i)), rounds=rounds_at(i == n_steps - 1))
     return q
+
+
+def rayleigh_ritz(matmul, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenpairs of the projection H = Qᵀ M Q of a symmetric M onto the orthonormal
+    basis ``q`` (n × l): (w (l,) ascending, v (l × l)); Q v are the Ritz vectors.
+    H is formed in float64 and symmetrised before the dense ``eigh``."""
+    h = (q.T @ np.asarray(matmul(q))).astype(np.float64)
+    with threadpool_limits(1):  # OpenBLAS threads only slow down l × l problems
+        return la.eigh((h + h.T) / 2, check_finite=False)
 
 
 def _small_svd(q: np.ndarray, y: np.ndarray, k: int):
@@ -195,30 +213,23 @@ def truncated_eigh(
     progress = progress or _no_progress
     n = m.shape[0]
     if not 1 <= dim <= n:
-        raise ParameterError(f"--dim must be between 1 and {n}, got {dim}")
+        raise ParameterError("dim", dim, f"must be between 1 and {n}")
     m = sp.csr_matrix(m, dtype=np.float32)
     rng = np.random.default_rng(seed)
-    omega = rng.standard_normal((n, min(dim + oversample, n)), dtype=np.float32)
-    q = orthonormalize(np.asarray(m @ omega), rounds=1 if n_iter else 2)
-    progress(1)
-    del omega
-    # two products per orthonormalisation, one Cholesky-QR round except the last: at a
-    # million rows a round (two n × l products) costs more than a sparse product, and the
-    # basis only has to stay well-conditioned until the end (as in truncated_svd)
-    left = n_iter
-    while left:
-        y = np.asarray(m @ q)
-        progress(1)
-        if left > 1:
-            y = np.asarray(m @ y)
-            progress(1)
-        left -= min(left, 2)
-        q = orthonormalize(y, rounds=1 if left else 2)
-        del y
-    h = (q.T @ np.asarray(m @ q)).astype(np.float64)
-    progress(1)
-    with threadpool_limits(1):  # OpenBLAS threads only slow down l × l problems
-        w, v = la.eigh((h + h.T) / 2, check_finite=False)
+    l = min(dim + oversample, n)
+    product = _counted(m.__matmul__, progress)
+
+    def squared(q: np.ndarray, i: int) -> np.ndarray:
+        # two products per orthonormalisation (M² q; the last step M q when n_iter is
+        # odd): at a million rows a Cholesky-QR round (two n × l products) costs more
+        # than a sparse product
+        y = np.asarray(product(q))
+        return np.asarray(product(y)) if n_iter - 2 * i > 1 else y
+
+    q = randomized_range_finder(
+        lambda: product(rng.standard_normal((n, l), dtype=np.float32)), squared, (n_iter + 1) // 2
+    )
+    w, v = rayleigh_ritz(product, q)
     top = np.argsort(-np.abs(w), kind="stable")[:dim]
     return w[top], fix_signs(q @ v[:, top].astype(np.float32))
 
@@ -243,20 +254,25 @@ def orthonormalize(y: np.ndarray, rounds: int = 2) -> np.ndarray:
         return q
 
 
-def fix_signs(u: np.ndarray) -> np.ndarray:
-    """Flip columns of u (n × k) so that the largest-magnitude entry of each is positive."""
+def column_signs(u: np.ndarray) -> np.ndarray:
+    """The sign convention of every solver here (scikit-learn's ``svd_flip``): +1 or −1
+    per column of u (n × k), making the largest-magnitude entry of each column positive
+    (+1 for a zero column); same dtype as u."""
     idx = np.argmax(np.abs(u), axis=0)
     signs = np.sign(u[idx, np.arange(u.shape[1])])
     signs[signs == 0] = 1
-    return u * signs.astype(u.dtype)
+    return signs.astype(u.dtype, copy=False)
+
+
+def fix_signs(u: np.ndarray) -> np.ndarray:
+    """u (n × k) with its columns flipped by :func:`column_signs`."""
+    return u * column_signs(u)
 
 
 def fix_svd_signs(r: SVDResult) -> SVDResult:
-    """``r`` with each singular pair's sign chosen so that the largest-magnitude entry of
-    each column of U is positive (U's column and Vt's row flip together, so U Σ Vt is unchanged)."""
-    idx = np.argmax(np.abs(r.U), axis=0)
-    signs = np.sign(r.U[idx, np.arange(r.U.shape[1])])
-    signs[signs == 0] = 1
+    """``r`` with each singular pair flipped by :func:`column_signs` of U (U's column and
+    Vt's row flip together, so U Σ Vt is unchanged)."""
+    signs = column_signs(r.U)
     return SVDResult(r.U * signs, r.s, r.Vt * signs[:, None])
 
 
@@ -267,13 +283,22 @@ def unit_rows(x: np.ndarray) -> np.ndarray:
     return x / norms
 
 
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` largest ``scores`` (n,), best first, ties broken by index
+    (``k`` is capped at n).  O(n + k log k): a partition, then a sort of the k."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.zeros(0, dtype=np.intp)
+    top = np.argpartition(-scores, k - 1)[:k]
+    return top[np.lexsort((top, -scores[top]))]
+
+
 def svd_vectors(r: SVDResult, eig: float = 0.5, vectors: str = "w+c") -> np.ndarray:
     """Word vectors from an SVD: W = U Σ^eig, C = V Σ^eig, then W, C, W+C or [W C].
 
     Returns a float32 array of shape (n, k), or (n, 2k) for ``concat``.
     """
-    if vectors not in VECTOR_KINDS:
-        raise ParameterError(f"--vectors must be one of {', '.join(VECTOR_KINDS)}, got {vectors!r}")
+    check_choice("vectors", vectors, VECTOR_KINDS)
     scale = r.s.astype(np.float64) ** eig
     w = (r.U * scale).astype(np.float32)
     if vectors == "w":
@@ -286,18 +311,18 @@ def svd_vectors(r: SVDResult, eig: float = 0.5, vectors: str = "w+c") -> np.ndar
     return unit_rows(w) + unit_rows(c)
 
 
-def remove_top_components(x: np.ndarray, k: int) -> np.ndarray:
+def remove_top_components(x: np.ndarray, remove_top: int) -> np.ndarray:
     """ "All-but-the-top" (Mu & Viswanath 2018): subtract the mean vector, then project out
-    the top ``k`` principal directions, which carry frequency rather than meaning.
+    the top ``remove_top`` principal directions, which carry frequency rather than meaning.
 
-    ``x`` is (n, d); returns a float32 array of the same shape (``k = 0``: unchanged).
+    ``x`` is (n, d); returns a float32 array of the same shape (``remove_top = 0``: unchanged).
     """
-    if k < 0:
-        raise ParameterError(f"--remove-top must be non-negative, got {k}")
+    k = remove_top
+    check_at_least("remove_top", k, 0)
     if k == 0:
         return x
     if k >= x.shape[1]:
-        raise ParameterError(f"--remove-top {k} must be smaller than the dimension {x.shape[1]}")
+        raise ParameterError("remove_top", k, f"must be smaller than the dimension {x.shape[1]}", True)
     centred = np.asarray(x, dtype=np.float32) - x.mean(axis=0, dtype=np.float64).astype(np.float32)
     cov = (centred.T @ centred).astype(np.float64)
     with threadpool_limits(1):
@@ -363,6 +388,15 @@ class PCAResult:
         """Loadings Z = X̃ V_k, shape (n, k)."""
         return self.prepare(x) @ self.components.T
 
+    def reconstruction(self, x: np.ndarray) -> tuple[np.ndarray, float]:
+        """The rank-k reconstruction of ``x`` in its original columns (n, p), and its
+        error ‖X̃ − X̃ V_k V_kᵀ‖_F² measured on it (for the table the PCA was fitted on,
+        :attr:`reconstruction_error`, the sum of the dropped σ²)."""
+        xt = self.prepare(x)
+        z = xt @ self.components.T
+        error = float(((xt - z @ self.components) ** 2).sum())
+        return self.inverse_transform(z), error
+
     def inverse_transform(self, z: np.ndarray) -> np.ndarray:
         """Back to the original columns: Z V_kᵀ · scale + mean, shape (n, p)."""
         x = np.asarray(z, dtype=np.float64) @ self.components
@@ -372,8 +406,52 @@ class PCAResult:
             x = x + self.mean
         return x
 
+    def reconstruct(self, x: np.ndarray) -> np.ndarray:
+        """The rank-k reconstruction of the rows of ``x`` (n × p) in their own units:
+        ``inverse_transform(transform(x))``, shape (n, p).  Its squared error on the fitted
+        table, measured in the prepared (centred / scaled) units, is
+        :attr:`reconstruction_error`."""
+        return self.inverse_transform(self.transform(x))
 
-PCA_SOLVERS = ("auto", "full", "randomized")
+    def covariance(self) -> np.ndarray:
+        """The covariance of the rows the model generates (see :meth:`sample`), (p × p).
+
+        C = S V_kᵀ Λ_k V_k S with Λ_k = diag(explained_variance[:k]) and S = diag(scale)
+        (the identity without standardizing).  With every component kept (k = min(n, p))
+        this is the table's sample covariance (ddof 1); with fewer, the variance of the
+        dropped directions is missing.  Without centring the model's mean is 0, and C is the
+        second moment XᵀX / (n − 1) of the table instead of its covariance.
+        """
+        lam = self.explained_variance[: self.dim]
+        c = (self.components.T * lam) @ self.components
+        if self.scale is not None:
+            c = c * np.outer(self.scale, self.scale)
+        return c
+
+    def sample(self, n: int, seed: int = 0) -> np.ndarray:
+        """Draw ``n`` new rows from the fitted model, shape (n, p), float64.
+
+        Loadings z ~ N(0, Λ_k), Λ_k = diag(explained_variance[:k]) (the components'
+        variances σ²/(n_rows − 1)), are mapped back like :meth:`inverse_transform`:
+        x = z V_k · scale + mean.  The rows are Gaussian with mean ``mean`` (0 without
+        centring) and covariance :meth:`covariance`; they lie in the k-dimensional
+        principal subspace through the mean.
+
+        This is probabilistic PCA (Tipping & Bishop, "Probabilistic principal component
+        analysis", J. R. Stat. Soc. B 61(3), 1999) in its zero-noise limit σ² → 0: the
+        isotropic noise that PPCA adds in the p − k dropped directions is left out, so the
+        samples carry only the variance the kept components explain.
+
+        The same ``seed`` gives the same bytes.  Raises :class:`ParameterError` when ``n`` is
+        negative.
+        """
+        if n < 0:
+            raise ParameterError(f"n must be 0 or more, got {n}")
+        rng = np.random.default_rng(seed)
+        z = rng.standard_normal((n, self.dim)) * np.sqrt(self.explained_variance[: self.dim])
+        return self.inverse_transform(z)
+
+
 
 
 def pca(
@@ -393,8 +471,7 @@ def pca(
     ``full`` when min(n, p) ≤ 2000.  Signs follow :func:`truncated_svd`: the largest-magnitude
     loading of each component is positive.
     """
-    if solver not in PCA_SOLVERS:
-        raise ParameterError(f"--solver must be one of {', '.join(PCA_SOLVERS)}, got {solver!r}")
+    check_choice("solver", solver, PCA_SOLVERS)
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] < 1:
         raise DataError(f"PCA needs a non-empty table of rows × columns, got shape {x.shape}")
@@ -403,10 +480,9 @@ def pca(
     n, p = x.shape
     r = min(n, p)
     k = r if dim is None else dim
-    if k < 1:
-        raise ParameterError(f"--dim must be at least 1, got {k}")
+    check_at_least("dim", k)
     if k > r:
-        raise ParameterError(f"--dim {k} is too large for a {n:,} × {p:,} table (at most {r})")
+        raise ParameterError("dim", k, f"is too large for a {n:,} × {p:,} table (at most {r})", True)
     mean = x.mean(axis=0) if center else None
     scale = None
     if standardize:

@@ -30,10 +30,10 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .errors import DataError, InputError, ParameterError
+from .errors import DataError, InputError, ParameterError, check_at_least, check_choice, param
 from .features import encode_lines, model_tokenizer
 from .io import atomic_output, check_readable
-from .linalg import truncated_svd
+from .linalg import top_k, truncated_svd
 from .tokenize import Tokenizer
 from .vectors import Embedding
 from .vocab import Vocabulary
@@ -69,8 +69,7 @@ class LSAModel:
 
     def search(self, query: str, k: int = 10) -> list[tuple[int, float]]:
         """The ``k`` documents closest to ``query`` by cosine: (document index from 0, cosine)."""
-        if k < 1:
-            raise ParameterError(f"-k must be at least 1, got {k}")
+        check_at_least("k", k)
         tok = model_tokenizer(self.terms)
         words = tok.tokenize(query)
         if not words:
@@ -81,9 +80,7 @@ class LSAModel:
         z = self.docs.astype(np.float64)
         norms = np.linalg.norm(z, axis=1) * (np.linalg.norm(q) or 1.0)
         scores = np.divide(z @ q, norms, out=np.zeros(len(z)), where=norms > 0)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.lexsort((top, -scores[top]))]
+        top = top_k(scores, k)
         return [(int(i), float(scores[i])) for i in top]
 
     def save(self, path: str | os.PathLike) -> None:
@@ -130,15 +127,14 @@ def build_lsa(
     source: str = "-",
 ) -> LSAModel:
     """LSA of documents given as lines of text: Z = U Σ (docs × k), Y = V Σ (terms × k)."""
-    if weighting not in DOC_WEIGHTINGS:
-        raise ParameterError(f"--weighting must be one of {', '.join(DOC_WEIGHTINGS)}, got {weighting!r}")
+    check_choice("weighting", weighting, DOC_WEIGHTINGS)
     tok = tokenizer or Tokenizer()
     token_counts = collections.Counter(itertools.chain.from_iterable(map(tok.tokenize, lines)))
     if not token_counts:
         raise DataError(f"{source}: the documents have no words")
     vocab = Vocabulary.from_counts(token_counts, min_count)
     if len(vocab) == 0:
-        raise DataError(f"{source}: no word occurs at least {min_count} times; lower --min-count")
+        raise DataError(f"{source}: no word occurs at least {min_count} times; lower {param('min_count')}")
     enc = encode_lines(vocab.index, lines, tok)
     if enc.n_empty == enc.n_lines:
         raise DataError(f"{source}: no document has a vocabulary word")
@@ -147,7 +143,7 @@ def build_lsa(
     most = min(x.shape)
     if dim > most:
         raise ParameterError(
-            f"--dim {dim} is too large for {x.shape[0]:,} documents × {x.shape[1]:,} words (at most {most})"
+            "dim", dim, f"is too large for {x.shape[0]:,} documents × {x.shape[1]:,} words (at most {most})", True
         )
     svd = truncated_svd(x, dim, solver="randomized", n_iter=n_iter, seed=seed)
     s = svd.s.astype(np.float64)

@@ -17,6 +17,8 @@ TRANSFORMS = ("ppmi", "pmi", "log", "none")
 DOC_WEIGHTINGS = ("tfidf", "log")
 #: Truncated SVD solvers.
 SOLVERS = ("randomized", "arpack")
+#: PCA solvers (``auto``: exact up to 2,000 columns or rows).
+PCA_SOLVERS = ("auto", "full", "randomized")
 #: Which factor(s) become the word vectors: W = UΣ^p, C = VΣ^p, W + C, [W C].
 VECTOR_KINDS = ("w", "c", "w+c", "concat")
 #: Formats ``Embedding.export`` writes.
@@ -29,6 +31,9 @@ ANALOGY_METHODS = ("3cosadd", "3cosmul")
 FEATURE_MODES = ("mean", "sif", "pcs")
 #: Graph embedding routes.
 GRAPH_METHODS = ("auto", "netmf", "sparse", "walks")
+#: ``method="auto"`` uses NetMF up to this many nodes (a dense n × n float32 matrix,
+#: 1.6 GB at 20,000 nodes), the sparse route above (random walks for directed graphs).
+NETMF_MAX_NODES = 20_000
 #: Table formats for features (text or NumPy).
 TABLE_FORMATS = ("tsv", "npy")
 #: Subword vectors (embedkit.subwords): fastText's n-gram lengths and hash buckets
@@ -65,8 +70,8 @@ class WordOptions:
     solver: str = "randomized"
     n_iter: int = 4
     eig: float = 0.5
-    vectors: str = "w"
-    remove_top: int = 1
+    vectors: str = "w+c"
+    remove_top: int = 2
     seed: int = 0
     subwords: bool = False  # mix in character n-grams and answer for unseen words (embedkit.subwords)
     minn: int = SUBWORD_MINN
@@ -89,3 +94,33 @@ class WordOptions:
             for setting in ("minn", "maxn", "buckets", "subword_weight", "subword_min_words", "subword_coherence"):
                 p.pop(setting)
         return p
+
+
+@dataclass
+class GraphOptions:
+    """Every parameter of ``embed-graph``; the defaults are the measured best (BENCHMARKS.md).
+    The graph composition runs them (:func:`embedkit.pipeline.embed_graph`)."""
+
+    method: str = "auto"
+    dim: int = 160
+    window: int = 10
+    negative: float = 1.0
+    rank: int = 192
+    walks_per_node: int = 10
+    walk_length: int = 80
+    p: float = 1.0
+    q: float = 1.0
+    cds: float = 0.75  # walks only
+    # sparse only: the spectral propagation's Chebyshev terms, and the centre μ and width
+    # parameter θ of its Gaussian on the Laplacian's spectrum (ProNE's are 10, 0.2, 0.5;
+    # these were as good or better on BlogCatalog and Cora at half the products)
+    order: int = 5
+    mu: float = 0.0
+    theta: float = 4.0
+    n_iter: int = 2
+    eig: float = 0.5
+    vectors: str | None = None  # None: "w" for netmf (a symmetric matrix), "w+c" for walks
+    seed: int = 0
+
+    def params(self) -> dict:
+        return asdict(self)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +14,9 @@ from threadpoolctl import threadpool_limits
 
 from . import __version__
 from .cooccur import count_cooccurrences, subsample_keep_probability
-from .corpus import EncodedCorpus
+from .corpus import EncodedCorpus, encode_with_vocab
 from .engine import check_workers
-from .errors import DataError, ParameterError
+from .errors import DataError, ParameterError, check_at_least, check_choice, param
 from .graph import (
     Graph,
     netmf_matrix,
@@ -29,7 +29,7 @@ from .graph import (
 )
 from .io import corpus_files, display_name, input_size
 from .linalg import remove_top_components, svd_steps, svd_vectors, truncated_eigh, truncated_svd, unit_rows
-from .options import GRAPH_METHODS, WordOptions
+from .options import GRAPH_METHODS, NETMF_MAX_NODES, GraphOptions, WordOptions
 from .progress import SILENT, Reporter
 from .subwords import check_settings as check_subword_settings
 from .tokenize import Tokenizer
@@ -92,22 +92,6 @@ def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict, pr
     return Embedding(words, vectors, counts, params)
 
 
-def parse_size(text: str | None) -> int | None:
-    """Bytes from '4G', '500M', '2GB', '64k' or a plain number (None stays None)."""
-    if text is None:
-        return None
-    import re
-
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)[iI]?[bB]?\s*", text)
-    if not m:
-        raise ParameterError(f"--memory {text!r}: expected a size such as 4G, 500M or 2000000")
-    factor = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[m.group(2).lower()]
-    size = int(float(m.group(1)) * factor)
-    if size < 1 << 20:
-        raise ParameterError(f"--memory {text!r}: at least 1M is needed")
-    return size
-
-
 #: Above this much text, counting keeps a memory budget even without ``--memory``:
 #: unbounded partials cost ~40 bytes a distinct pair (350 M pairs at a billion tokens).
 AUTO_MEMORY_TEXT_BYTES = 1 << 30
@@ -140,8 +124,22 @@ def corpus_name(files: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
 
 
-def local_counts(files: list[str], tokenizer: Tokenizer, opts: WordOptions, reporter: Reporter, source: str):
-    """Tokenize and count on this machine's process pool: (vocabulary, counts, tokens)."""
+def local_counts(
+    files: list[str],
+    tokenizer: Tokenizer,
+    opts: WordOptions,
+    reporter: Reporter,
+    source: str,
+    vocab: Vocabulary | None = None,
+):
+    """Tokenize and count on this machine's process pool: (vocabulary, counts, tokens).
+
+    With a given ``vocab`` the corpus is encoded with it as it is read (one pass, the
+    number of tokens unknown: None)."""
+    if vocab is not None:
+        with reporter.stage("cooccur", total=input_size(files)) as advance:
+            ids = encode_with_vocab(files, tokenizer, vocab, progress=advance)
+            return vocab, cooccurrence_counts(ids, vocab, opts), None
     with EncodedCorpus(files, tokenizer, workers=check_workers(opts.workers)) as enc:
         with reporter.stage("tokenize", total=input_size(files)) as advance:
             enc.read(advance)
@@ -149,6 +147,56 @@ def local_counts(files: list[str], tokenizer: Tokenizer, opts: WordOptions, repo
         with reporter.stage("cooccur", total=enc.n_tokens + enc.n_lines, unit="tokens") as advance:
             counts = cooccurrence_counts(enc.id_blocks(vocab), vocab, opts, advance, enc.n_tokens)
         return vocab, counts, enc.n_tokens
+
+
+@dataclass
+class CorpusCounts:
+    """What :func:`count_corpus` returns: the vocabulary, the co-occurrence counts
+    (V × V, scipy.sparse), the corpus's tokens (None when not counted) and its name."""
+
+    vocab: Vocabulary
+    counts: object
+    n_tokens: int | None
+    source: str
+
+
+def count_corpus(
+    corpus: str | list[str], opts: WordOptions, reporter: Reporter = SILENT, vocab: Vocabulary | None = None
+) -> CorpusCounts:
+    """The counting half of ``train-words`` (and all of ``cooccur``): tokenize a corpus
+    (files or globs, ``-`` for stdin), build the vocabulary (or use ``vocab``) and count
+    co-occurrences, on this machine's process pool or, with ``opts.scheduler``, a Dask
+    cluster.  A corpus over 1 GB gets a memory budget (:func:`with_memory_budget`); a
+    small one is counted in one process (:data:`PARALLEL_COUNT_MIN_TOKENS`)."""
+    tokenizer = Tokenizer(opts.pattern, opts.lowercase)
+    files = corpus_files(corpus)
+    source = corpus_name(files)
+    opts = with_memory_budget(opts, files)
+    if opts.scheduler:  # the same tasks on a Dask cluster (embedkit.dask)
+        from .dask import train_counts
+
+        vocab, counts, n_tokens = train_counts(files, tokenizer, opts, reporter, source, vocab)
+    else:
+        vocab, counts, n_tokens = local_counts(files, tokenizer, opts, reporter, source, vocab)
+    return CorpusCounts(vocab, counts, n_tokens, source)
+
+
+def words_params(opts: WordOptions, source: str, n_tokens: int | None, kind: str = "words") -> dict:
+    """The parameters a word model records (``Embedding.params``): what it was trained
+    on, the embedkit version, and every option that determines its vectors."""
+    return {"kind": kind, "corpus": source, "tokens": n_tokens, "embedkit": __version__, **opts.params()}
+
+
+def factorize_matrix(m, words: list[str], counts, params: dict, progress=None, **svd_options) -> Embedding:
+    """The ``svd`` stage on a weighted matrix saved by the ``pmi`` stage: the options its
+    ``params`` record (the counting and weighting that made it), with ``svd_options``
+    (dim, solver, n_iter, eig, vectors, remove_top, seed, workers) in place of theirs.
+    The model records them all, as :func:`train_words` would.  ``progress``: as in
+    :func:`factorize_to_embedding`."""
+    recorded = {k: v for k, v in params.items() if k in WordOptions.__dataclass_fields__}
+    opts = replace(WordOptions(**recorded), **svd_options)
+    meta = words_params(opts, params.get("corpus", "-"), params.get("tokens"), params.get("kind", "words"))
+    return factorize_to_embedding(m, words, counts, opts, meta, progress)
 
 
 def train_words(corpus: str | list[str], opts: WordOptions | None = None, reporter: Reporter = SILENT) -> Embedding:
@@ -160,21 +208,14 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     opts = opts or WordOptions()
     if opts.subwords:  # bad subword settings fail before the corpus is read
         check_subword_settings(opts.minn, opts.maxn, opts.buckets)
-    tokenizer = Tokenizer(opts.pattern, opts.lowercase)
-    files = corpus_files(corpus)
-    source = corpus_name(files)
-    opts = with_memory_budget(opts, files)
-    if opts.scheduler:  # the same tasks on a Dask cluster (embedkit.dask)
-        from .dask import train_counts
-
-        vocab, counts, n_tokens = train_counts(files, tokenizer, opts, reporter, source)
-    else:
-        vocab, counts, n_tokens = local_counts(files, tokenizer, opts, reporter, source)
+    c = count_corpus(corpus, opts, reporter)
+    counts, vocab = c.counts, c.vocab
+    c.counts = None
     with reporter.stage("pmi", total=None, unit="steps"):
         m = pmi(counts, opts.transform, opts.shift, opts.cds, copy=False)
         del counts
     with reporter.stage("svd", total=svd_steps(opts.solver, opts.n_iter), unit="products") as advance:
-        params = {"kind": "words", "corpus": source, "tokens": n_tokens, "embedkit": __version__, **opts.params()}
+        params = words_params(opts, c.source, c.n_tokens)
         emb = factorize_to_embedding(m, vocab.words, vocab.counts, opts, params, advance)
     if opts.subwords:
         with reporter.stage("subwords", total=None, unit="steps"):
@@ -187,38 +228,6 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
 # -- graphs: the embed-graph composition ------------------------------------------------
 #: The graph routes (see :mod:`embedkit.graph`).
 METHODS = GRAPH_METHODS
-#: ``method="auto"`` uses NetMF up to this many nodes (a dense n × n float32 matrix,
-#: 1.6 GB at 20,000 nodes), the sparse route above (random walks for directed graphs).
-NETMF_MAX_NODES = 20_000
-
-
-@dataclass
-class GraphOptions:
-    """Every parameter of ``embed-graph``; the defaults are the measured best (BENCHMARKS.md)."""
-
-    method: str = "auto"
-    dim: int = 160
-    window: int = 10
-    negative: float = 1.0
-    rank: int = 192
-    walks_per_node: int = 10
-    walk_length: int = 80
-    p: float = 1.0
-    q: float = 1.0
-    cds: float = 0.75  # walks only
-    # sparse only: the spectral propagation's Chebyshev terms, and the centre μ and width
-    # parameter θ of its Gaussian on the Laplacian's spectrum (ProNE's are 10, 0.2, 0.5;
-    # these were as good or better on BlogCatalog and Cora at half the products)
-    order: int = 5
-    mu: float = 0.0
-    theta: float = 4.0
-    n_iter: int = 2
-    eig: float = 0.5
-    vectors: str | None = None  # None: "w" for netmf (a symmetric matrix), "w+c" for walks
-    seed: int = 0
-
-    def params(self) -> dict:
-        return asdict(self)
 
 
 @dataclass
@@ -232,21 +241,12 @@ class GraphEmbedding:
 
 
 def resolve_method(graph: Graph, method: str) -> str:
-    if method not in METHODS:
-        raise ParameterError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    check_choice("method", method, METHODS)
     if method != "auto":
         return method
     if graph.directed:
         return "walks"
     return "netmf" if graph.n <= NETMF_MAX_NODES else "sparse"
-
-
-def _bytes(x: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
-        if x < 1000 or unit == "PB":
-            return f"{x:.0f} {unit}" if unit in ("B", "KB", "MB") else f"{x:.1f} {unit}"
-        x /= 1000
-    return ""  # unreachable
 
 
 def _checked_method(graph: Graph, opts: GraphOptions) -> str:
@@ -256,31 +256,35 @@ def _checked_method(graph: Graph, opts: GraphOptions) -> str:
     method = resolve_method(graph, opts.method)
     if method in ("netmf", "sparse") and graph.directed:
         what = "NetMF" if method == "netmf" else "The sparse route"
-        raise ParameterError(f"{what} needs an undirected graph; use --method walks for a directed one")
-    if opts.dim < 1:
-        raise ParameterError(f"--dim must be at least 1, got {opts.dim}")
+        raise ParameterError(f"{what} needs an undirected graph; use {param('method')} walks for a directed one")
+    check_at_least("dim", opts.dim)
     if opts.dim > graph.n:
-        raise ParameterError(f"--dim {opts.dim} is too large for a graph of {graph.n:,} nodes")
+        raise ParameterError("dim", opts.dim, f"is too large for a graph of {graph.n:,} nodes", True)
     return method
 
 
-def route_note(graph: Graph, opts: GraphOptions) -> str:
-    """One line saying which route ``opts`` takes on ``graph``, and why (for stderr).
+@dataclass
+class GraphRoute:
+    """The route :func:`embed_graph` takes on a graph, and why: ``method`` (netmf, sparse
+    or walks), ``chosen`` (True when ``auto`` chose it: by size, or walks for a directed
+    graph), ``nodes``, ``dense_bytes``, the size of NetMF's dense n × n float32 matrix, and
+    ``netmf_max_nodes``, the size above which ``auto`` leaves NetMF."""
+
+    method: str
+    chosen: bool
+    nodes: int
+    dense_bytes: int
+    netmf_max_nodes: int
+
+
+def graph_route(graph: Graph, opts: GraphOptions) -> GraphRoute:
+    """The route ``opts`` takes on ``graph`` (see :class:`GraphRoute`), known before any work.
 
     Raises the errors :func:`embed_graph` would for these options, so that a run that
     cannot start says only that.
     """
-    method = opts.method
-    chosen = _checked_method(graph, opts)
-    dense = _bytes(4.0 * graph.n * graph.n)
-    head = f"embed-graph: {graph.n:,} nodes: "
-    if chosen == "netmf":
-        return head + f"dense NetMF (an n × n float32 matrix, {dense})"
-    if chosen == "sparse":
-        why = f"dense NetMF needs {dense} above {NETMF_MAX_NODES:,} nodes" if method == "auto" else "as asked"
-        return head + f"sparse route: T = 1 PMI, SVD, spectral propagation ({why})"
-    why = "a directed graph" if method == "auto" else "as asked"
-    return head + f"walks route: {opts.walks_per_node} walks × {opts.walk_length} steps a node ({why})"
+    method = _checked_method(graph, opts)
+    return GraphRoute(method, opts.method == "auto", graph.n, 4 * graph.n * graph.n, NETMF_MAX_NODES)
 
 
 def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Reporter = SILENT) -> GraphEmbedding:

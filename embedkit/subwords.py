@@ -43,7 +43,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import kernels, options
-from .errors import ParameterError
+from .errors import ParameterError, check_at_least, param
 
 #: fastText's defaults (``-minn 3 -maxn 6 -bucket 2000000``), and β, the fewest words an
 #: n-gram is kept for, and the coherence exponent (chosen in BENCHMARKS.md; kept in
@@ -92,12 +92,10 @@ def char_ngrams(word: str, minn: int = DEFAULT_MINN, maxn: int = DEFAULT_MAXN) -
 
 def check_settings(minn: int, maxn: int, buckets: int) -> None:
     """Raise :class:`ParameterError` unless 1 ≤ minn ≤ maxn and buckets ≥ 1."""
-    if minn < 1:
-        raise ParameterError(f"--minn must be at least 1, got {minn}")
+    check_at_least("minn", minn)
     if maxn < minn:
-        raise ParameterError(f"--maxn must be at least --minn ({minn}), got {maxn}")
-    if buckets < 1:
-        raise ParameterError(f"--buckets must be at least 1, got {buckets}")
+        raise ParameterError("maxn", maxn, f"must be at least {param('minn')} ({minn})")
+    check_at_least("buckets", buckets)
 
 
 def ngram_buckets(
@@ -237,12 +235,9 @@ def fit_subwords(
     :class:`ParameterError` on a bad setting.
     """
     check_settings(minn, maxn, buckets)
-    if not weight >= 0:
-        raise ParameterError(f"--subword-weight must be non-negative, got {weight}")
-    if min_words < 1:
-        raise ParameterError(f"--subword-min-words must be at least 1, got {min_words}")
-    if not coherence >= 0:
-        raise ParameterError(f"--subword-coherence must be non-negative, got {coherence}")
+    check_at_least("subword_weight", weight, 0)
+    check_at_least("subword_min_words", min_words)
+    check_at_least("subword_coherence", coherence, 0)
     x = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(x, axis=1)
     unit = x / np.where(norms > 0, norms, 1.0)[:, None]

@@ -7,6 +7,7 @@ import collections
 import os
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
 
@@ -49,9 +50,9 @@ class Tokenizer:
         try:
             self._token_re = re.compile(self.pattern)
         except re.error as exc:
-            raise ParameterError(f"--pattern {self.pattern!r}: invalid regular expression ({exc})") from None
+            raise ParameterError("pattern", self.pattern, f": invalid regular expression ({exc})", True) from None
         if self._token_re.match(""):
-            raise ParameterError(f"--pattern {self.pattern!r}: matches the empty string")
+            raise ParameterError("pattern", self.pattern, ": matches the empty string", True)
         # The default pattern never matches a newline, so a whole block can be scanned
         # in one call with the newline as a line-break sentinel token.
         self._fast = self.pattern == DEFAULT_PATTERN
@@ -116,13 +117,36 @@ class Tokenizer:
 _TOKENIZERS: dict[tuple[str | None, bool], Tokenizer] = {}
 
 
-def tokenize_task(task: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """Decode and tokenize one block: (distinct words as code points and lengths, their
-    counts, local ids per token, bytes).  ``task`` is (data or None, path, start, end,
-    pattern, lowercase); with no data the worker reads bytes start..end of the plain file
-    itself.
+class TokenizeTask(NamedTuple):
+    """The message a tokenizing worker receives (process pool and Dask alike): the bytes
+    ``data`` of a block, or None for the worker to read bytes ``start``..``end`` of the
+    plain file ``path`` itself, and the tokenizer's ``pattern`` and ``lowercase``."""
 
-    Runs in a worker process; ids index the block's own word list, "\n" included.
+    data: bytes | None
+    path: str
+    start: int
+    end: int
+    pattern: str | None
+    lowercase: bool
+
+
+class TokenizedShard(NamedTuple):
+    """What :func:`tokenize_task` returns: the block's distinct words as code points
+    (``chars``) and ``lengths`` ("\n" included, as one word), their ``counts``, the local
+    id of every token (``ids``, indexing those words) and the block's size in bytes."""
+
+    chars: np.ndarray
+    lengths: np.ndarray
+    counts: np.ndarray
+    ids: np.ndarray
+    nbytes: int
+
+
+def tokenize_task(task: TokenizeTask) -> TokenizedShard:
+    """Decode and tokenize one block (see :class:`TokenizeTask`, :class:`TokenizedShard`).
+
+    The task function of both engines: a worker process of the local pool
+    (:class:`embedkit.corpus.EncodedCorpus`) or a Dask worker (:mod:`embedkit.dask`).
     """
     data, path, start, end, pattern, lowercase = task
     if data is None:
@@ -134,7 +158,7 @@ def tokenize_task(task: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     tok = _TOKENIZERS.get((pattern, lowercase))
     if tok is None:
         tok = _TOKENIZERS[(pattern, lowercase)] = Tokenizer(pattern, lowercase)
-    return (*tok.block_words(decode_text(data, display_name(path), start)), end - start)
+    return TokenizedShard(*tok.block_words(decode_text(data, display_name(path), start)), end - start)
 
 
 def words_of(chars: np.ndarray, lengths: np.ndarray) -> list[str]:

@@ -28,8 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError, InputError, ParameterError, UnknownWordError
+from .errors import DataError, InputError, ParameterError, UnknownWordError, check_at_least, check_choice
 from .io import atomic_output, check_readable
+from .linalg import top_k, unit_rows
 from .options import ANALOGY_METHODS, EXPORT_FORMATS
 from .subwords import (
     DEFAULT_BUCKETS,
@@ -61,8 +62,7 @@ def analogy_scores(unit: np.ndarray, questions: np.ndarray, method: str | Sequen
     """
     methods = [method] if isinstance(method, str) else list(method)
     for m in methods:
-        if m not in ANALOGY_METHODS:
-            raise ParameterError(f"--method must be one of {', '.join(ANALOGY_METHODS)}, got {m!r}")
+        check_choice("method", m, ANALOGY_METHODS)
     q = np.asarray(questions, dtype=np.int64)
     sa, sb, sc = (unit[q[:, j]] @ unit.T for j in range(3))
     r = np.arange(len(q))
@@ -394,10 +394,7 @@ class Embedding:
     def unit(self) -> np.ndarray:
         """Rows scaled to unit length (float32; zero rows stay zero)."""
         if self._unit is None:
-            v = np.asarray(self.vectors, dtype=np.float32)
-            norms = np.linalg.norm(v, axis=1, keepdims=True)
-            norms[norms == 0] = 1.0
-            self._unit = v / norms
+            self._unit = unit_rows(np.asarray(self.vectors, dtype=np.float32))
         return self._unit
 
     def with_subwords(
@@ -414,7 +411,7 @@ class Embedding:
         Bojanowski et al. 2017).  Works for any vectors, imported ones included; raises
         :class:`ParameterError` on a bad setting or a model that already has subwords."""
         if self.subwords is not None:
-            raise ParameterError("the model already has subword vectors")
+            raise DataError("the model already has subword vectors")
         vectors, sub = fit_subwords(self.words, self.vectors, minn, maxn, buckets, weight, min_words, coherence)
         return Embedding(self.words, vectors, self.counts, self.params, sub)
 
@@ -469,8 +466,8 @@ class Embedding:
         items = [(x[0], float(x[1])) if isinstance(x, tuple) else (x, sign) for x, sign in items]
         if not items:
             raise ParameterError("give at least one word or vector")
-        if topn is not None and topn < 1:
-            raise ParameterError(f"topn must be at least 1, got {topn}")
+        if topn is not None:
+            check_at_least("topn", topn)
         u = self.unit
         parts, exclude = [], []
         for key, weight in items:
@@ -507,8 +504,7 @@ class Embedding:
 
         Returns (rows of (query, neighbor, cosine) in query order, the queries not found).
         The command line's ``neighbors``."""
-        if topn < 1:
-            raise ParameterError(f"topn must be at least 1, got {topn}")
+        check_at_least("topn", topn)
         rows, unknown = [], []
         for q in queries:
             if q not in self and q not in self.from_subwords([q]):
@@ -523,10 +519,8 @@ class Embedding:
         ``3cosadd``: cos(x, b) − cos(x, a) + cos(x, c); ``3cosmul`` (Levy & Goldberg 2014):
         cos'(x, b)·cos'(x, c) / (cos'(x, a) + 0.001) with cos' = (cos + 1) / 2.
         """
-        if topn < 1:
-            raise ParameterError(f"-k must be at least 1, got {topn}")
-        if method not in ANALOGY_METHODS:
-            raise ParameterError(f"--method must be one of {', '.join(ANALOGY_METHODS)}, got {method!r}")
+        check_at_least("topn", topn)
+        check_choice("method", method, ANALOGY_METHODS)
         v, rows = self.query_vectors([a, b, c])
         sa, sb, sc = (self.unit @ v[j] for j in range(3))
         scores = _analogy_from_cosines(sa, sb, sc, [method])[0]
@@ -535,11 +529,7 @@ class Embedding:
     def _top(self, scores: np.ndarray, topn: int, exclude: Sequence[int] = ()) -> list[tuple[str, float]]:
         scores = scores.astype(np.float64, copy=True)
         scores[list(exclude)] = -np.inf
-        k = min(topn, len(scores) - len(set(exclude)))
-        if k <= 0:
-            return []
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.lexsort((top, -scores[top]))]
+        top = top_k(scores, min(topn, len(scores) - len(set(exclude))))
         return [(self.words[i], float(scores[i])) for i in top]
 
 
@@ -629,8 +619,7 @@ class Embedding:
         ``counts_path``: also write the word counts as gensim's vocabulary file (``fvocab``
         of ``save_word2vec_format``: 'word count' lines in row order), so that the counts
         travel with the vectors (``import --counts`` reads them back; SIF needs them)."""
-        if fmt not in EXPORT_FORMATS:
-            raise ParameterError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
+        check_choice("fmt", fmt, EXPORT_FORMATS)
         if counts_path is not None and self.counts is None:
             raise DataError("the model keeps no word counts to write")
         if fmt != "npy" or counts_path is not None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels
-from .errors import DataError, ParameterError
+from .errors import DataError, check_at_least, param
 from .io import display_name, numbered_lines, read_blocks
 from .tokenize import Tokenizer, words_of
 
@@ -46,10 +46,9 @@ class Vocabulary:
 
         Ties in frequency are broken alphabetically, so the order is deterministic.
         """
-        if min_count < 1:
-            raise ParameterError(f"--min-count must be at least 1, got {min_count}")
-        if max_size is not None and max_size < 1:
-            raise ParameterError(f"--max-size must be at least 1, got {max_size}")
+        check_at_least("min_count", min_count)
+        if max_size is not None:
+            check_at_least("max_size", max_size)
         items = [(w, c) for w, c in counts.items() if c >= min_count and w != "\n"]
         items.sort(key=lambda wc: (-wc[1], wc[0]))
         if max_size is not None:
@@ -100,7 +99,8 @@ def vocabulary_from_counts(
         if not n_types:
             raise DataError(f"{source}: the corpus has no tokens")
         raise DataError(
-            f"{source}: no word occurs at least {min_count} times ({n_types:,} distinct words); lower --min-count"
+            f"{source}: no word occurs at least {min_count} times ({n_types:,} distinct words); "
+            f"lower {param('min_count')}"
         )
     return vocab
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import DataError, ParameterError
+from .errors import DataError, ParameterError, check_choice
 from .options import DOC_WEIGHTINGS, TRANSFORMS
 
 
@@ -43,12 +43,11 @@ def pmi(
     cds : float in (0, 1]
         Exponent α of context distribution smoothing (pmi and ppmi only).
     """
-    if transform not in TRANSFORMS:
-        raise ParameterError(f"--transform must be one of {', '.join(TRANSFORMS)}, got {transform!r}")
+    check_choice("transform", transform, TRANSFORMS)
     if not shift >= 1.0:
-        raise ParameterError(f"--shift must be at least 1 (it subtracts log k), got {shift}")
+        raise ParameterError("shift", shift, "must be at least 1 (it subtracts log k)")
     if not 0.0 < cds <= 1.0:
-        raise ParameterError(f"--cds must be in (0, 1], got {cds}")
+        raise ParameterError("cds", cds, "must be in (0, 1]")
     m = sp.csr_matrix(counts, copy=copy)
     m.sum_duplicates()
     if m.nnz == 0:
@@ -146,8 +145,7 @@ def tfidf(
     training collection's idf to weight a query the same way); ``log``: log(1 + count).
     With ``normalize`` each row is scaled to unit length (rows of zeros stay zero).
     """
-    if weighting not in DOC_WEIGHTINGS:
-        raise ParameterError(f"--weighting must be one of {', '.join(DOC_WEIGHTINGS)}, got {weighting!r}")
+    check_choice("weighting", weighting, DOC_WEIGHTINGS)
     m = sp.csr_matrix(counts, dtype=np.float64, copy=True)
     if m.nnz and m.data.min() < 0:
         raise DataError("term counts must be non-negative")

@@ -189,7 +189,7 @@ def test_graph_inputs(cli, tmp_path):
 
 
 def test_memory_budget_option(cli, tmp_path):
-    from embedkit.pipeline import parse_size
+    from embedkit.cli import parse_size
 
     assert parse_size("4G") == 4 << 30 and parse_size("500MB") == 500 << 20 and parse_size("2000000") == 2000000
     assert parse_size("1.5g") == int(1.5 * (1 << 30)) and parse_size(None) is None

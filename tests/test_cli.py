@@ -245,9 +245,7 @@ def test_usage_errors_are_one_line_through_the_console_script(args, needle):
 
 
 def test_neighbors_reads_words_from_stdin(cli, tmp_path):
-    words = ["king", "queen", "man", "woman", "apple"]
-    v = np.array([[1, 1, 0], [1, -1, 0], [0, 1, 0.1], [0, -1, 0.1], [0, 0, 1]], dtype=np.float32)
-    Embedding(words, v).save(tmp_path / "m.ekm")
+    toy_embedding().save(tmp_path / "m.ekm")
     # one query a line; blank lines are skipped
     r = cli("neighbors", "-", "-k", "1", "--model", tmp_path / "m.ekm", input="king\n\nwoman\n queen \n")
     assert r.exit_code == 0

@@ -72,9 +72,9 @@ def test_weightings_follow_their_formulas():
         assert c[0, 2] == pytest.approx(w[1])
         assert c[0, 3] == pytest.approx(w[2])
         assert c[3, 0] == pytest.approx(w[2])
-    with pytest.raises(ParameterError, match="--weighting"):
+    with pytest.raises(ParameterError, match="^weighting must be one of"):
         distance_weights(3, "cubic")
-    with pytest.raises(ParameterError, match="--window"):
+    with pytest.raises(ParameterError, match="^window must be at least 1"):
         distance_weights(0, "uniform")
 
 

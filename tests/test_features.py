@@ -97,7 +97,7 @@ def test_concatenated_modes_and_projection(tiny):
     z = f.transform(lines)
     assert z.shape == (5, 2)
     np.testing.assert_allclose(z.mean(axis=0), 0, atol=1e-6)  # centred on the fitting lines
-    with pytest.raises(ParameterError, match="--mode"):
+    with pytest.raises(ParameterError, match="^mode must be one of"):
         SentenceFeatures(tiny, "max")
 
 
@@ -172,6 +172,6 @@ def test_sentence_features_bad_input(cli, tiny, tmp_path):
     m = tmp_path / "m.ekm"
     one_line_error(cli("sentence-features", "-m", m, input=""), "no lines")
     one_line_error(cli("sentence-features", "-m", m, "--mode", "max", input="king\n"), "--mode")
-    one_line_error(cli("sentence-features", "-m", m, "--mode", "pcs", "-k", "0", input="king\n"), "--k must be")
+    one_line_error(cli("sentence-features", "-m", m, "--mode", "pcs", "-k", "0", input="king\n"), "-k must be")
     one_line_error(cli("sentence-features", "-m", m, "--mode", "sif", input="zebra\n\n"), "no line to fit")
     one_line_error(cli("sentence-features", tmp_path / "nope.txt", "-m", m), "no such file")

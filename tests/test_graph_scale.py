@@ -11,6 +11,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
+from scipy.sparse.linalg import eigsh
 
 import embedkit.graph.edges as edges_module
 import embedkit.pipeline as pipeline_module
@@ -74,8 +75,10 @@ def test_truncated_eigh_gives_the_top_singular_triplets_of_a_symmetric_matrix(pl
 
     m = sparse_pmi_matrix(planted[0])
     w, u = truncated_eigh(m, 12, n_iter=8, seed=0)
-    truth = np.linalg.eigvalsh(m.toarray().astype(np.float64))
-    truth = truth[np.argsort(-np.abs(truth))][:12]
+    # the reference: ARPACK's 12 eigenvalues of largest magnitude (a dense eigvalsh of the
+    # same matrix gives the same values in 100 × the time)
+    truth = eigsh(m.astype(np.float64), k=12, which="LM", return_eigenvectors=False, v0=np.ones(m.shape[0]))
+    truth = truth[np.argsort(-np.abs(truth))]
     # signed, by decreasing magnitude; the ones near the cut (a slow tail here) converge last
     np.testing.assert_allclose(w[:9], truth[:9], rtol=1e-3)
     np.testing.assert_allclose(w, truth, rtol=1e-2)

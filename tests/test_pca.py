@@ -69,9 +69,9 @@ def test_distances_between_projections_equal_distances_between_loadings(table, k
 
 
 def test_pca_bad_input(table):
-    with pytest.raises(ParameterError, match="--dim 8 is too large"):
+    with pytest.raises(ParameterError, match="dim 8 is too large"):
         pca(table, 8)
-    with pytest.raises(ParameterError, match="--dim must be at least 1"):
+    with pytest.raises(ParameterError, match="^dim must be at least 1"):
         pca(table, 0)
     bad = table.copy()
     bad[3, 2] = np.nan

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from embedkit import kernels, subwords
-from embedkit.errors import ParameterError, UnknownWordError
+from embedkit.errors import DataError, ParameterError, UnknownWordError
 from embedkit.evaluate import word_similarity
 from embedkit.subwords import char_ngrams, fasttext_hash, fit_subwords, ngram_buckets
 from embedkit.vectors import Embedding
@@ -71,11 +71,11 @@ def test_the_compiled_hashing_matches_python(monkeypatch):
 
 
 def test_bad_settings():
-    with pytest.raises(ParameterError, match="--maxn"):
+    with pytest.raises(ParameterError, match="^maxn must be at least minn"):
         ngram_buckets(["a"], 4, 3)
-    with pytest.raises(ParameterError, match="--buckets"):
+    with pytest.raises(ParameterError, match="^buckets must be at least 1, got 0"):
         ngram_buckets(["a"], 3, 6, 0)
-    with pytest.raises(ParameterError, match="--subword-weight"):
+    with pytest.raises(ParameterError, match="^subword_weight must be non-negative"):
         fit_subwords(WORDS, np.eye(10, 4), weight=-1)
 
 
@@ -133,7 +133,7 @@ def test_unseen_words_through_the_library():
     # without subwords an unknown word stays an error
     with pytest.raises(UnknownWordError, match="not in the vocabulary"):
         _toy().vector("jumpking")
-    with pytest.raises(ParameterError, match="already has subword"):
+    with pytest.raises(DataError, match="already has subword"):
         emb.with_subwords()
 
 
@@ -229,3 +229,11 @@ def test_subwords_for_imported_vectors(cli, tmp_path, monkeypatch):
     r = cli("neighbors", "talkings", "-m", tmp_path / "v.ekm", "-k", "1")
     assert r.exit_code == 0 and "'talkings' is not in the vocabulary" in r.stderr
     one_line_error(cli("subwords", tmp_path / "v.ekm", "-o", tmp_path / "again.ekm"), "already has subword")
+
+
+def test_bad_subword_options_through_the_cli(cli, tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the dog walks\n" * 10)
+    out = tmp_path / "m.ekm"
+    one_line_error(cli("train-words", corpus, "-o", out, "--subwords", "--maxn", "2"), "--maxn", out=out)
+    one_line_error(cli("train-words", corpus, "-o", out, "--subwords", "--buckets", "0"), "--buckets", out=out)

@@ -30,7 +30,7 @@ def test_default_tokenizer_is_unicode_aware_and_lowercases():
 def test_custom_pattern_with_groups_returns_whole_matches():
     tok = Tokenizer(pattern=r"(\w)+")
     assert tok.tokenize("ab cd") == ["ab", "cd"]
-    with pytest.raises(ParameterError, match="--pattern"):
+    with pytest.raises(ParameterError, match="^pattern "):
         Tokenizer(pattern="(")
     with pytest.raises(ParameterError, match="empty string"):
         Tokenizer(pattern="a*")
@@ -80,7 +80,7 @@ def test_vocabulary_min_count_max_size_and_deterministic_ties():
     assert v.words == ["c", "a", "b"]
     assert v.counts.tolist() == [10, 3, 3]
     assert Vocabulary.from_counts(counts, min_count=1, max_size=2).words == ["c", "a"]
-    with pytest.raises(ParameterError, match="--min-count"):
+    with pytest.raises(ParameterError, match="^min_count must be at least 1"):
         Vocabulary.from_counts(counts, min_count=0)
 
 

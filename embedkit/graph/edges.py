@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 
-from ..errors import DataError, ParameterError
+from ..errors import DataError, ParameterError, param
 from ..io import display_name, is_number, read_all_bytes
 from .types import Graph
 
@@ -68,7 +68,7 @@ def read_edges(
     if delimiter is None:
         delimiter = "\t" if "\t" in first_line else ("," if "," in first_line else " ")
     if delimiter not in (",", "\t", " ", ";", "|"):
-        raise ParameterError(f"--delimiter must be one of ',', tab, ' ', ';', '|', got {delimiter!r}")
+        raise ParameterError("delimiter", delimiter, "must be one of ',', tab, ' ', ';', '|'")
 
     # fields per line, counted on the bytes
     line_of = np.cumsum(buf == 10) - (buf == 10)  # line index of each byte
@@ -146,7 +146,7 @@ def read_edges(
 
 def _checked(g: Graph) -> Graph:
     if g.n_edges == 0:
-        why = f"all {g.self_loops_dropped:,} are self-loops (keep them with --self-loops)"
+        why = f"all {g.self_loops_dropped:,} are self-loops (keep them with {param('self_loops')})"
         raise DataError(f"{g.source}: no edges left: {why if g.self_loops_dropped else 'every weight is 0'}")
     return g
 

@@ -11,8 +11,8 @@ import scipy.linalg as la
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from ..errors import ParameterError
-from ..linalg import orthonormalize
+from ..errors import ParameterError, check_at_least, check_positive, param
+from ..linalg import randomized_range_finder, rayleigh_ritz
 from .types import Graph
 
 #: NetMF computes f(S) exactly (T sparse × dense n × n products) while nnz(A) · n · T stays
@@ -76,24 +76,31 @@ def top_eigenpairs(
     rng = np.random.default_rng(seed)
     l = min(rank + oversample, n)
     s32 = sp.csr_matrix(s, dtype=np.float32)
-    x = orthonormalize(rng.standard_normal((n, l), dtype=np.float32))
-    cut = 0.0  # first pass: damp the negative half of the spectrum
-    for _ in range(passes):
-        center, half = (cut - 1.0) / 2, (cut + 1.0) / 2
-        y_prev, y = x, (s32 @ x - center * x) / half
-        progress(1)
-        for _k in range(1, degree):
-            y_prev, y = y, 2.0 * (s32 @ y - center * y) / half - y_prev
-            progress(1)
-        x = orthonormalize(y)
-        h = (x.T @ (s32 @ x)).astype(np.float64)
-        progress(1)
-        with threadpool_limits(1):
-            w, v = la.eigh((h + h.T) / 2, check_finite=False)
+
+    def product(x: np.ndarray) -> np.ndarray:
+        y = s32 @ x
+        progress(1)  # after each of the passes × (degree + 1) block products
+        return y
+
+    def ritz(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Eigenvalues (descending) and Ritz vectors of S on the basis x."""
+        w, v = rayleigh_ritz(product, x)
         order = np.argsort(w)[::-1]
-        w, v = w[order], v[:, order]
-        x = x @ v.astype(np.float32)
-        cut = float(w[-1])  # the smallest Ritz value: below it is what to damp
+        return w[order], x @ v[:, order].astype(np.float32)
+
+    def chebyshev(x: np.ndarray, i: int) -> np.ndarray:
+        cut = 0.0  # first pass: damp the negative half of the spectrum
+        if i:  # later passes: below the smallest Ritz value is what to damp
+            w, x = ritz(x)
+            cut = float(w[-1])
+        center, half = (cut - 1.0) / 2, (cut + 1.0) / 2
+        y_prev, y = x, (product(x) - center * x) / half
+        for _k in range(1, degree):
+            y_prev, y = y, 2.0 * (product(y) - center * y) / half - y_prev
+        return y
+
+    x = randomized_range_finder(lambda: rng.standard_normal((n, l), dtype=np.float32), chebyshev, passes, rounds=2)
+    w, x = ritz(x)
     return w[:rank], x[:, :rank].astype(np.float64)
 
 
@@ -122,12 +129,10 @@ def netmf_matrix(
     isolated nodes are 0.  ``progress(1)`` follows each step (:func:`netmf_steps` in all).
     """
     progress = progress or (lambda _: None)
-    if window < 1:
-        raise ParameterError(f"--window must be at least 1, got {window}")
-    if not negative > 0:
-        raise ParameterError(f"--negative must be positive, got {negative}")
+    check_at_least("window", window)
+    check_positive("negative", negative)
     if graph.directed:
-        raise ParameterError("NetMF needs an undirected graph; use --method walks for a directed one")
+        raise ParameterError(f"NetMF needs an undirected graph; use {param('method')} walks for a directed one")
     s, dinv, vol = _normalized(graph)
     n = graph.n
     if exact is None:
@@ -149,8 +154,7 @@ def netmf_matrix(
     else:
         if rank is None:
             rank = n
-        if rank < 1:
-            raise ParameterError(f"--rank must be at least 1, got {rank}")
+        check_at_least("rank", rank)
         evals, evecs = top_eigenpairs(s, min(rank, n), seed=seed, progress=progress)
         fl = _window_filter(evals, window)
         left = (evecs * dinv[:, None]).astype(np.float32)  # D^-½ U

@@ -9,7 +9,7 @@ import scipy.linalg as la
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from ..errors import ParameterError
+from ..errors import check_at_least
 from ..linalg import fix_signs
 from ..weighting import pmi
 from .types import Graph
@@ -42,8 +42,7 @@ def spectral_propagation(
     """
     from scipy.special import iv
 
-    if order < 1:
-        raise ParameterError(f"the propagation order must be at least 1, got {order}")
+    check_at_least("order", order)
     n = graph.n
     at = (graph.adjacency() + sp.eye(n, format="csr")).tocsr()
     dt = np.asarray(at.sum(axis=1)).ravel()

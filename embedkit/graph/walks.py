@@ -8,18 +8,16 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_at_least
 from .types import Graph
 
 
 def _check_walk_params(walks_per_node: int, walk_length: int, p: float, q: float) -> None:
-    if walks_per_node < 1:
-        raise ParameterError(f"--walks-per-node must be at least 1, got {walks_per_node}")
-    if walk_length < 1:
-        raise ParameterError(f"--walk-length must be at least 1, got {walk_length}")
-    for nm, v in (("--p", p), ("--q", q)):
+    check_at_least("walks_per_node", walks_per_node)
+    check_at_least("walk_length", walk_length)
+    for nm, v in (("p", p), ("q", q)):
         if not (v > 0 and np.isfinite(v)):
-            raise ParameterError(f"{nm} must be a positive number, got {v}")
+            raise ParameterError(nm, v, "must be a positive number")
 
 
 class _EdgeSet:
