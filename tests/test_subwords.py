@@ -99,11 +99,11 @@ def _by_hand(emb, word, min_words=2, p=1.0):
 
 def test_vectors_by_hand():
     emb = _toy()
-    sub_emb = emb.with_subwords()
+    sub_emb = emb.with_subwords(weight=0.75)
     unit = emb.vectors / np.linalg.norm(emb.vectors, axis=1, keepdims=True)
-    # a vocabulary word: ‖w‖ (ŵ + β n̂), β = 1, its norm kept
+    # a vocabulary word: ‖w‖ (ŵ + β n̂), β = 0.75, its norm kept
     n = _by_hand(emb, "walking")
-    mixed = unit[1] + n / np.linalg.norm(n)
+    mixed = unit[1] + 0.75 * n / np.linalg.norm(n)
     expected = np.linalg.norm(emb.vectors[1]) * mixed / np.linalg.norm(mixed)
     np.testing.assert_allclose(sub_emb.vectors[1], expected, rtol=1e-5, atol=1e-6)
     # an unseen word: its n-grams alone, from the mixed vectors the model stores
