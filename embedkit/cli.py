@@ -841,6 +841,7 @@ def subwords_cmd(
     subword_weight: SubwordWeightOpt = DEFAULTS.subword_weight,
     subword_min_words: SubwordMinWordsOpt = DEFAULTS.subword_min_words,
     subword_coherence: SubwordCoherenceOpt = DEFAULTS.subword_coherence,
+    no_clobber: NoClobberOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Add subword vectors to any model: each word mixed with its character n-grams
@@ -848,6 +849,7 @@ def subwords_cmd(
 
     Example: [bold]embedkit subwords glove.ekm -o glove-sub.ekm[/bold]
     """
+    check_outputs([output], [model], no_clobber)
     emb = find_model(model, quiet=quiet)
     t = time.perf_counter()
     out = emb.with_subwords(minn, maxn, buckets, subword_weight, subword_min_words, subword_coherence)

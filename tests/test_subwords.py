@@ -237,3 +237,13 @@ def test_bad_subword_options_through_the_cli(cli, tmp_path):
     out = tmp_path / "m.ekm"
     one_line_error(cli("train-words", corpus, "-o", out, "--subwords", "--maxn", "2"), "--maxn", out=out)
     one_line_error(cli("train-words", corpus, "-o", out, "--subwords", "--buckets", "0"), "--buckets", out=out)
+
+
+def test_subwords_refuses_to_overwrite_its_input(cli, tmp_path):
+    _toy().save(tmp_path / "m.ekm")
+    before = (tmp_path / "m.ekm").read_bytes()
+    one_line_error(cli("subwords", tmp_path / "m.ekm", "-o", tmp_path / "m.ekm"))
+    assert (tmp_path / "m.ekm").read_bytes() == before
+    (tmp_path / "other.ekm").write_bytes(b"keep")
+    one_line_error(cli("subwords", tmp_path / "m.ekm", "-o", tmp_path / "other.ekm", "-n"))
+    assert (tmp_path / "other.ekm").read_bytes() == b"keep"
