@@ -383,7 +383,7 @@ RemoveTopOpt = Annotated[
     typer.Option("--remove-top", help="Remove the mean and top K principal components (all-but-the-top)."),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")]
-MinnOpt = Annotated[int, typer.Option("--minn", help="Subwords: shortest character n-gram (of <word>).")]
+MinnOpt = Annotated[int, typer.Option("--minn", help="Subwords: shortest character n-gram (boundary marks included).")]
 MaxnOpt = Annotated[int, typer.Option("--maxn", help="Subwords: longest character n-gram.")]
 BucketsOpt = Annotated[int, typer.Option("--buckets", help="Subwords: hash buckets (fastText's FNV-1a, modulo N).")]
 SubwordWeightOpt = Annotated[
@@ -845,7 +845,7 @@ def subwords_cmd(
     quiet: QuietOpt = False,
 ) -> None:
     """Add subword vectors to any model: each word mixed with its character n-grams
-    (fastText's: <word>, 3-6 characters, FNV-1a buckets), and a vector for any unseen word.
+    (fastText's: 3-6 characters, boundary marks, FNV-1a buckets), and a vector for any unseen word.
 
     Example: [bold]embedkit subwords glove.ekm -o glove-sub.ekm[/bold]
     """
