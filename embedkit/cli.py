@@ -463,6 +463,19 @@ RemoveTopOpt = Annotated[
     typer.Option("--remove-top", help="Remove the mean and top K principal components (all-but-the-top)."),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")]
+MinnOpt = Annotated[int, typer.Option("--minn", help="Subwords: shortest character n-gram (boundary marks included).")]
+MaxnOpt = Annotated[int, typer.Option("--maxn", help="Subwords: longest character n-gram.")]
+BucketsOpt = Annotated[int, typer.Option("--buckets", help="Subwords: hash buckets (fastText's FNV-1a, modulo N).")]
+SubwordWeightOpt = Annotated[
+    float, typer.Option("--subword-weight", help="Subwords: weight β of a word's n-gram direction beside its own.")
+]
+SubwordCoherenceOpt = Annotated[
+    float,
+    typer.Option("--subword-coherence", help="Subwords: weight each n-gram by the length of its mean word vector ^ P."),
+]
+SubwordMinWordsOpt = Annotated[
+    int, typer.Option("--subword-min-words", help="Subwords: keep n-grams found in at least N vocabulary words.")
+]
 WorkersOpt = Annotated[
     Optional[int], typer.Option("--workers", "-j", help="Processes for tokenizing and counting (default: all cores).")
 ]
@@ -718,6 +731,19 @@ def train_words_cmd(
     vectors: VectorsOpt = DEFAULTS.vectors,
     remove_top: RemoveTopOpt = DEFAULTS.remove_top,
     seed: SeedOpt = 0,
+    subwords: Annotated[
+        bool,
+        typer.Option(
+            "--subwords/--no-subwords",
+            help="Mix each word with its character n-grams (fastText's) and answer for unseen words.",
+        ),
+    ] = DEFAULTS.subwords,
+    minn: MinnOpt = DEFAULTS.minn,
+    maxn: MaxnOpt = DEFAULTS.maxn,
+    buckets: BucketsOpt = DEFAULTS.buckets,
+    subword_weight: SubwordWeightOpt = DEFAULTS.subword_weight,
+    subword_min_words: SubwordMinWordsOpt = DEFAULTS.subword_min_words,
+    subword_coherence: SubwordCoherenceOpt = DEFAULTS.subword_coherence,
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
     workers: WorkersOpt = None,
@@ -755,6 +781,13 @@ def train_words_cmd(
         vectors=vectors,
         remove_top=remove_top,
         seed=seed,
+        subwords=subwords,
+        minn=minn,
+        maxn=maxn,
+        buckets=buckets,
+        subword_weight=subword_weight,
+        subword_min_words=subword_min_words,
+        subword_coherence=subword_coherence,
         workers=workers,
         memory=parse_size(memory),
         scheduler=scheduler or None,
@@ -803,6 +836,17 @@ ModelLowerOpt = Annotated[
         "lower-cased only if all its words are).",
     ),
 ]
+
+
+def _subword_notes(emb, words, quiet: bool = False) -> list[str]:
+    """Say on stderr which query words are built from their character n-grams; return them
+    (an unknown word that cannot be built is left to the query to report)."""
+    built = emb.from_subwords(dict.fromkeys(words))
+    for w, n in built.items():
+        _note(quiet, f"embedkit: {w!r} is not in the vocabulary; its vector is built from {n} character n-grams")
+    return list(built)
+
+
 ModelOpt = Annotated[
     Optional[str],
     typer.Option("--model", "-m", help=f"Model file (default: $EMBEDKIT_MODEL or ./{DEFAULT_MODEL})."),
@@ -838,13 +882,16 @@ def neighbors(
         if not words:
             raise ParameterError("no queries on stdin (one a line)")
     emb = find_model(model)
+    built = _subword_notes(emb, words)
     rows, unknown = emb.neighbors(words, topn=k)
     if not rows:  # nothing to answer: one error line
         raise UnknownWordError("; ".join(emb.unknown_message(w) for w in unknown))
     for w in unknown:
         typer.echo(f"embedkit: warning: {emb.unknown_message(w)}", err=True)
+    # a query built from its n-grams is named in a from_subwords column (present only then)
+    mark = (lambda q: {"from_subwords": q if q in built else ""}) if built else (lambda q: {})
     render(
-        [{"query": q, "neighbor": n, "score": s} for q, n, s in rows],
+        [{"query": q, "neighbor": n, "score": s, **mark(q)} for q, n, s in rows],
         output_format,
         title=f"neighbours of {', '.join(dict.fromkeys(q for q, _, _ in rows))}",
     )
@@ -887,6 +934,37 @@ def import_cmd(
     _note(quiet, f"embedkit: {_count(len(emb))} words × {emb.dim} dims → {output}")
 
 
+@app.command("subwords")
+@handles_errors
+def subwords_cmd(
+    model: Annotated[str, typer.Argument(help="Model file (embedkit, word2vec or GloVe).")],
+    output: Annotated[str, typer.Option("--output", "-o", help="Native model file to write.")],
+    minn: MinnOpt = DEFAULTS.minn,
+    maxn: MaxnOpt = DEFAULTS.maxn,
+    buckets: BucketsOpt = DEFAULTS.buckets,
+    subword_weight: SubwordWeightOpt = DEFAULTS.subword_weight,
+    subword_min_words: SubwordMinWordsOpt = DEFAULTS.subword_min_words,
+    subword_coherence: SubwordCoherenceOpt = DEFAULTS.subword_coherence,
+    no_clobber: NoClobberOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Add subword vectors to any model: each word mixed with its character n-grams
+    (fastText's: 3-6 characters, boundary marks, FNV-1a buckets), and a vector for any unseen word.
+
+    Example: [bold]embedkit subwords glove.ekm -o glove-sub.ekm[/bold]
+    """
+    check_outputs([output], [model], no_clobber)
+    emb = find_model(model, quiet=quiet)
+    t = time.perf_counter()
+    out = emb.with_subwords(minn, maxn, buckets, subword_weight, subword_min_words, subword_coherence)
+    out.save(output)
+    _note(
+        quiet,
+        f"embedkit: {len(out)} words, {out.subwords.keys.size:,} n-gram buckets kept in "
+        f"{time.perf_counter() - t:.1f} s → {output}",
+    )
+
+
 @app.command()
 @handles_errors
 @reads_text
@@ -920,6 +998,8 @@ def info(
         "words": len(emb),
         "dim": emb.dim,
         "has_counts": emb.counts is not None,
+        **({"subword_ngrams": int(emb.subwords.keys.size), "subword_bytes": emb.subwords.nbytes}
+           if emb.subwords else {}),  # fmt: skip
         **{k: v for k, v in emb.params.items()},
     }
     render([facts], output_format, model, record=True)
@@ -1001,8 +1081,10 @@ def similarity(
     Example: [bold]embedkit similarity dog cat[/bold]
     """
     emb = find_model(model)
+    built = _subword_notes(emb, [word1, word2])
     score = emb.similarity(word1, word2)
-    render([{"word1": word1, "word2": word2, "cosine": score}], output_format, "cosine similarity")
+    mark = {"from_subwords": " ".join(built)} if built else {}
+    render([{"word1": word1, "word2": word2, "cosine": score, **mark}], output_format, "cosine similarity")
 
 
 @app.command()
@@ -1026,8 +1108,10 @@ def analogy(
     """
     _check_k(k)
     emb = find_model(model)
+    built = _subword_notes(emb, [a, b, c])
     answers = emb.analogy(a, b, c, method=method, topn=k)
-    rows = [{"a": a, "b": b, "c": c, "method": method, "answer": w, "score": s} for w, s in answers]
+    mark = {"from_subwords": " ".join(built)} if built else {}
+    rows = [{"a": a, "b": b, "c": c, "method": method, "answer": w, "score": s, **mark} for w, s in answers]
     render(rows, output_format, f"{a} : {b} :: {c} : ?  ({method})")
 
 
@@ -1578,6 +1662,9 @@ def evaluate_similarity(
 ) -> None:
     """Spearman ρ between human similarity scores and cosine, on the pairs found.
 
+    With a model that has subwords, spearman_all scores every pair, an unseen word's vector
+    built from its character n-grams (subwords_used counts the pairs that needed one).
+
     Example: [bold]embedkit evaluate similarity model.ekm ws353.txt[/bold]
     """
     from . import evaluate as ev
@@ -1589,7 +1676,10 @@ def evaluate_similarity(
             r = ev.word_similarity(emb, ev.read_similarity_pairs(f))
         except DataError as exc:
             raise DataError(str(exc) if str(exc).startswith(f) else f"{f}: {exc}") from None
-        rows.append({"file": f, "spearman": r.spearman, "found": r.found, "total": r.total})
+        rows.append(
+            {"file": f, "spearman": r.spearman, "spearman_all": r.spearman_all, "found": r.found,
+             "subwords_used": r.built, "total": r.total}
+        )  # fmt: skip
     render(rows, output_format, "word similarity")
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import DataError, ParameterError, check_at_least, check_positive, param
+from .errors import DataError, ParameterError, UnknownWordError, check_at_least, check_positive, param
 from .graph import Graph
 from .io import display_name, numbered_lines
 from .linalg import unit_rows
@@ -38,9 +38,15 @@ from .vectors import Embedding, analogy_scores
 
 @dataclass
 class SimilarityResult:
+    """spearman: over the ``found`` pairs whose words are in the vocabulary; spearman_all:
+    over those and the ``built`` pairs with a word built from its character n-grams (a
+    model with subwords; otherwise equal to spearman and built = 0)."""
+
     spearman: float
     found: int
     total: int
+    spearman_all: float = float("nan")
+    built: int = 0
 
 
 @dataclass
@@ -129,20 +135,40 @@ def read_analogies(path: str) -> list[tuple[str, str, str, str]]:
 
 
 def word_similarity(emb: Embedding, pairs: list[tuple[str, str, float]]) -> SimilarityResult:
-    """Spearman ρ of cosine against human scores on the pairs found (case folded)."""
-    from scipy.stats import spearmanr  # about a second to import: only when used
-
+    """Spearman ρ of cosine against human scores on the pairs found (case folded), and
+    with subwords also over every pair that can be built (see :class:`SimilarityResult`)."""
     index = emb.index
     u = emb.unit
-    gold, pred = [], []
+    gold, pred, gold_all, pred_all = [], [], [], []
     for a, b, score in pairs:
         i, j = index.get(a.lower(), index.get(a)), index.get(b.lower(), index.get(b))
         if i is None or j is None:
+            if emb.subwords is not None:
+                va = u[i] if i is not None else _built(emb, a)
+                vb = u[j] if j is not None else _built(emb, b)
+                if va is not None and vb is not None:
+                    gold_all.append(score)
+                    pred_all.append(float(va @ vb))
             continue
         gold.append(score)
         pred.append(float(u[i] @ u[j]))
-    rho = float(spearmanr(gold, pred).statistic) if len(gold) >= 2 else float("nan")
-    return SimilarityResult(rho, len(gold), len(pairs))
+    rho = _spearman(gold, pred)
+    rho_all = _spearman(gold + gold_all, pred + pred_all) if gold_all else rho
+    return SimilarityResult(rho, len(gold), len(pairs), rho_all, len(gold_all))
+
+
+def _spearman(gold: list[float], pred: list[float]) -> float:
+    from scipy.stats import spearmanr  # about a second to import: only when used
+
+    return float(spearmanr(gold, pred).statistic) if len(gold) >= 2 else float("nan")
+
+
+def _built(emb: Embedding, word: str) -> np.ndarray | None:
+    """The unit n-gram vector of an unknown word (lower-cased), or None if it has none."""
+    try:
+        return emb.query_vectors([word.lower()])[0][0]
+    except UnknownWordError:
+        return None
 
 
 def analogy(

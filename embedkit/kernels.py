@@ -286,3 +286,65 @@ def rehash(hashes, n_words, size):  # pragma: no cover - compiled
             slot = (slot + 1) & mask
         table[slot] = w
     return table
+
+
+_FT_OFFSET = np.uint32(2166136261)
+_FT_PRIME = np.uint32(16777619)
+
+
+@njit
+def ngram_hashes(data, starts, ends, minn, maxn):  # pragma: no cover - compiled
+    """fastText's n-gram hashes of each word: (indptr, hashes) in CSR form.
+
+    ``data`` holds the UTF-8 bytes of the words, each already wrapped in ``<`` ``>``;
+    word w is ``data[starts[w]:ends[w]]``.  Its n-grams are the runs of ``minn``..``maxn``
+    characters (not bytes: a UTF-8 continuation byte never starts or ends one), in
+    fastText's order (by start, then length), repeats kept; each is hashed with 32-bit
+    FNV-1a over its bytes, each byte sign-extended as fastText's ``int8_t`` cast does
+    (``Dictionary::hash``), and extended byte by byte, so an n-gram's hash continues the
+    hash of the (n−1)-gram it extends.  Returns uint32 hashes (the caller takes them
+    modulo the number of buckets).
+    """
+    n_words = starts.size
+    indptr = np.zeros(n_words + 1, np.int64)
+    for w in range(n_words):  # count first, so the output is allocated once
+        s, e = starts[w], ends[w]
+        k = 0
+        for i in range(s, e):
+            if (data[i] & 0xC0) == 0x80:
+                continue
+            j = i
+            n = 1
+            while j < e and n <= maxn:
+                j += 1
+                while j < e and (data[j] & 0xC0) == 0x80:
+                    j += 1
+                if n >= minn and not (n == 1 and (i == s or j == e)):
+                    k += 1
+                n += 1
+        indptr[w + 1] = indptr[w] + k
+    out = np.empty(indptr[n_words], np.uint32)
+    mask = np.uint64(0xFFFFFFFF)
+    for w in range(n_words):
+        s, e = starts[w], ends[w]
+        k = indptr[w]
+        for i in range(s, e):
+            if (data[i] & 0xC0) == 0x80:
+                continue
+            h = np.uint64(_FT_OFFSET)
+            j = i
+            n = 1
+            while j < e and n <= maxn:
+                while True:  # one character: its lead byte and continuation bytes
+                    b = np.uint64(data[j])
+                    if b >= 128:
+                        b |= np.uint64(0xFFFFFF00)  # int8_t(b), then uint32
+                    h = ((h ^ b) * np.uint64(_FT_PRIME)) & mask
+                    j += 1
+                    if j >= e or (data[j] & 0xC0) != 0x80:
+                        break
+                if n >= minn and not (n == 1 and (i == s or j == e)):
+                    out[k] = np.uint32(h)
+                    k += 1
+                n += 1
+    return indptr, out

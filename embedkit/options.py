@@ -38,6 +38,15 @@ GRAPH_METHODS = ("auto", "netmf", "sparse", "walks")
 NETMF_MAX_NODES = 20_000
 #: Table formats for features (text or NumPy).
 TABLE_FORMATS = ("tsv", "npy")
+#: Subword vectors (embedkit.subwords): fastText's n-gram lengths and hash buckets
+#: (-minn 3 -maxn 6 -bucket 2000000), the weight β of a word's n-gram direction, the fewest
+#: vocabulary words an n-gram must be found in, and the coherence exponent p (BENCHMARKS.md).
+SUBWORD_MINN = 3
+SUBWORD_MAXN = 6
+SUBWORD_BUCKETS = 2_000_000
+SUBWORD_WEIGHT = 0.5
+SUBWORD_MIN_WORDS = 2
+SUBWORD_COHERENCE = 1.0
 
 
 # The option set of train-words lives here (not beside the code that runs it) so that the
@@ -66,6 +75,13 @@ class WordOptions:
     vectors: str = "w+c"
     remove_top: int = 2
     seed: int = 0
+    subwords: bool = False  # mix in character n-grams and answer for unseen words (embedkit.subwords)
+    minn: int = SUBWORD_MINN
+    maxn: int = SUBWORD_MAXN
+    buckets: int = SUBWORD_BUCKETS
+    subword_weight: float = SUBWORD_WEIGHT
+    subword_min_words: int = SUBWORD_MIN_WORDS
+    subword_coherence: float = SUBWORD_COHERENCE
     workers: int | None = None  # processes for tokenizing and counting; None = every core
     memory: int | None = None  # bytes the count partials may hold before spilling to disk
     scheduler: str | None = None  # a Dask scheduler address ("local": a cluster started here)
@@ -76,6 +92,9 @@ class WordOptions:
         p = asdict(self)
         for engine in ("workers", "memory", "scheduler"):
             p.pop(engine)
+        if not self.subwords:  # the subword settings matter only with subwords
+            for setting in ("minn", "maxn", "buckets", "subword_weight", "subword_min_words", "subword_coherence"):
+                p.pop(setting)
         return p
 
 

@@ -31,6 +31,7 @@ from .io import corpus_files, display_name, input_size, text_decoding
 from .linalg import remove_top_components, svd_steps, svd_vectors, truncated_eigh, truncated_svd, unit_rows
 from .options import GRAPH_METHODS, NETMF_MAX_NODES, GraphOptions, WordOptions
 from .progress import SILENT, Reporter
+from .subwords import check_settings as check_subword_settings
 from .tokenize import Tokenizer
 from .vectors import Embedding
 from .vocab import Vocabulary, vocabulary_from_counts
@@ -228,9 +229,12 @@ def factorize_matrix(m, words: list[str], counts, params: dict, progress=None, *
 def train_words(corpus: str | list[str], opts: WordOptions | None = None, reporter: Reporter = SILENT) -> Embedding:
     """Train word vectors on a corpus: one or more files or globs (``-`` for stdin).
 
-    Stage times are added to ``reporter.timings`` (tokenize, cooccur, pmi, svd).
+    Stage times are added to ``reporter.timings`` (tokenize, cooccur, pmi, svd, and
+    subwords with ``opts.subwords``).
     """
     opts = opts or WordOptions()
+    if opts.subwords:  # bad subword settings fail before the corpus is read
+        check_subword_settings(opts.minn, opts.maxn, opts.buckets)
     c = count_corpus(corpus, opts, reporter)
     counts, vocab = c.counts, c.vocab
     c.counts = None
@@ -240,6 +244,11 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     with reporter.stage("svd", total=svd_steps(opts.solver, opts.n_iter), unit="products") as advance:
         params = words_params(opts, c.source, c.n_tokens)
         emb = factorize_to_embedding(m, vocab.words, vocab.counts, opts, params, advance)
+    if opts.subwords:
+        with reporter.stage("subwords", total=None, unit="steps"):
+            emb = emb.with_subwords(
+                opts.minn, opts.maxn, opts.buckets, opts.subword_weight, opts.subword_min_words, opts.subword_coherence
+            )
     return emb
 
 

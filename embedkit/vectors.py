@@ -6,7 +6,13 @@ The native model file (``.ekm``) is a single file laid out for memory-mapping::
     bytes 0..63   b"EMBEDKIT", format version (uint32), header offset and length (uint64)
     64..          vectors, float32, row-major (n × dim)
     then          counts, int64 (n), and the words, UTF-8, one per line
+    [subwords]    with subword vectors only: the kept n-gram buckets (int64, k), and for
+                  each the vocabulary rows that contain it, CSR (indptr int64 k + 1,
+                  rows int32); their offsets and settings are in the header's "subwords"
     last          a JSON header: shapes, offsets and every parameter that made the model
+
+A model without subwords is laid out exactly as before them; a reader that does not know
+the "subwords" entry loads the vectors and ignores the tables.
 
 Loading reads the header and words and maps the vectors without copying them.  Other
 vector formats are read in :mod:`embedkit.formats`.
@@ -26,6 +32,16 @@ from .errors import DataError, InputError, ParameterError, UnknownWordError, che
 from .io import atomic_output, check_readable
 from .linalg import top_k, unit_rows
 from .options import ANALOGY_METHODS, EXPORT_FORMATS
+from .subwords import (
+    DEFAULT_BUCKETS,
+    DEFAULT_COHERENCE,
+    DEFAULT_MAXN,
+    DEFAULT_MIN_WORDS,
+    DEFAULT_MINN,
+    DEFAULT_WEIGHT,
+    Subwords,
+    fit_subwords,
+)
 
 MAGIC = b"EMBEDKIT"
 FORMAT_VERSION = 1
@@ -51,15 +67,40 @@ def analogy_scores(unit: np.ndarray, questions: np.ndarray, method: str | Sequen
     sa, sb, sc = (unit[q[:, j]] @ unit.T for j in range(3))
     r = np.arange(len(q))
     out = []
-    for m in methods:
-        if m == "3cosadd":
-            scores = sb - sa + sc
-        else:
-            scores = ((sb + 1) / 2) * ((sc + 1) / 2) / ((sa + 1) / 2 + COSMUL_EPSILON)
+    for scores in _analogy_from_cosines(sa, sb, sc, methods):
         for j in range(3):
             scores[r, q[:, j]] = -np.inf
         out.append(scores)
     return out[0] if isinstance(method, str) else out
+
+
+def _analogy_from_cosines(sa: np.ndarray, sb: np.ndarray, sc: np.ndarray, methods: list[str]) -> list[np.ndarray]:
+    """3CosAdd / 3CosMul scores from the cosines of every word with a, b and c."""
+    out = []
+    for m in methods:
+        if m == "3cosadd":
+            out.append(sb - sa + sc)
+        else:
+            out.append(((sb + 1) / 2) * ((sc + 1) / 2) / ((sa + 1) / 2 + COSMUL_EPSILON))
+    return out
+
+
+def _read_subwords(f, info: dict, n: int) -> Subwords:
+    """The subword tables of a model file (``info``: the header's ``subwords`` entry)."""
+    k, nnz = int(info["ngrams"]), int(info["members_count"])
+    arrays = {}
+    for name, dtype, size in (("keys", "<i8", k), ("indptr", "<i8", k + 1), ("members", "<i4", nnz)):
+        f.seek(info[f"{name}_offset"])
+        a = np.frombuffer(f.read(np.dtype(dtype).itemsize * size), dtype=dtype)
+        if a.size != size:
+            raise ValueError(f"the subword table {name!r} is truncated")
+        arrays[name] = a.astype(np.int32 if name == "members" else np.int64)
+    if arrays["indptr"][-1] != nnz or (nnz and (arrays["members"].min() < 0 or arrays["members"].max() >= n)):
+        raise ValueError("the subword tables do not match the vocabulary")
+    return Subwords(
+        int(info["minn"]), int(info["maxn"]), int(info["buckets"]), float(info["weight"]), int(info["min_words"]),
+        float(info["coherence"]), arrays["keys"], arrays["indptr"], arrays["members"],
+    )  # fmt: skip
 
 
 def _items(x) -> list:
@@ -99,6 +140,11 @@ class Embedding:
     vectors : array of shape (n, dim)
     counts : int array of shape (n,), optional — corpus frequency of each word
     params : dict, optional — how the vectors were made (kept in the model file)
+    subwords : :class:`embedkit.subwords.Subwords`, optional — with it, a word outside the
+        vocabulary gets a vector built from its character n-grams in every query
+        (:meth:`vector`, :meth:`get_vector`, :meth:`similarity`, :meth:`most_similar`,
+        :meth:`neighbors`, :meth:`analogy`); without it, an unknown word raises
+        :class:`UnknownWordError`.  ``word in emb`` stays membership of the vocabulary.
     """
 
     def __init__(
@@ -107,6 +153,7 @@ class Embedding:
         vectors: np.ndarray,
         counts: np.ndarray | None = None,
         params: dict | None = None,
+        subwords: Subwords | None = None,
     ) -> None:
         self.words = list(words)
         self.vectors = vectors
@@ -114,8 +161,10 @@ class Embedding:
             raise ValueError(f"vectors of shape {vectors.shape} do not match {len(self.words)} words")
         self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
         self.params = dict(params or {})
+        self.subwords = subwords
         self._index: dict[str, int] | None = None
         self._unit: np.ndarray | None = None
+        self._built: dict[str, tuple[np.ndarray, int]] = {}
 
     # -- basic access -------------------------------------------------------------
     def __len__(self) -> int:
@@ -130,6 +179,8 @@ class Embedding:
         if self.lowercases:
             parts.append("lower-cased")
         parts.append("with counts" if self.counts is not None else "no counts")
+        if self.subwords is not None:
+            parts.append("with subwords")
         return f"<Embedding: {', '.join(parts)}>"
 
     @property
@@ -211,13 +262,86 @@ class Embedding:
 
     def __getitem__(self, word: str | Sequence[str]) -> np.ndarray:
         if isinstance(word, str):
-            return np.asarray(self.vectors[self.id(word)])
-        return np.asarray(self.vectors[[self.id(w) for w in word]])
+            return self.vector(word)
+        return np.stack([self.vector(w) for w in word]) if len(word) else self.vectors[[]]
 
     def get_vector(self, word: str, norm: bool = False) -> np.ndarray:
-        """The vector of ``word`` (dim,), a copy; unit length with ``norm=True``."""
-        i = self.id(word)
-        return (self.unit[i] if norm else np.asarray(self.vectors[i], dtype=np.float32)).copy()
+        """The vector of ``word`` (dim,), a copy; unit length with ``norm=True``.  A word
+        outside the vocabulary of a model with subwords is built from its n-grams
+        (:meth:`vector`)."""
+        if norm:
+            return self.query_vectors([word])[0][0].copy()
+        return np.array(self.vector(word), dtype=np.float32)
+
+    def vector(self, word: str) -> np.ndarray:
+        """The vector of ``word`` (dim,): its row, or for a word outside the vocabulary of a
+        model with subwords, its n-gram vector scaled to the mean length of the rows (so
+        averages of vectors weigh it like a word of the vocabulary).  Raises
+        :class:`UnknownWordError` for an unknown word that cannot be built."""
+        k = self.key(word)
+        if k is not None:
+            return np.asarray(self.vectors[self.index[k]])
+        return self._built_unit(word) * self._mean_norm()
+
+    def unseen_vectors(self, words: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """The words among ``words`` (all outside the vocabulary) that the model's subwords
+        can build, and their vectors (k × dim, float32, scaled as in :meth:`vector`); none
+        without subwords.  One batch: for the many unseen words of a text."""
+        if self.subwords is None or not words:
+            return [], np.zeros((0, self.dim), np.float32)
+        v, _ = self.subwords.vectors(self.unit, [self.normalize(w) for w in words])
+        norms = np.linalg.norm(v, axis=1)
+        ok = norms > 0
+        scaled = v[ok] * (self._mean_norm() / norms[ok])[:, None]
+        return [w for w, keep in zip(words, ok) if keep], scaled.astype(np.float32)
+
+    def _mean_norm(self) -> np.float32:
+        if getattr(self, "_mean_norm_value", None) is None:
+            rows = np.linalg.norm(np.asarray(self.vectors, dtype=np.float32), axis=1)
+            self._mean_norm_value = np.float32(rows.mean() if rows.size else 1.0)
+        return self._mean_norm_value
+
+    def from_subwords(self, words: Iterable[str]) -> dict[str, int]:
+        """Which of ``words`` are outside the vocabulary and built from their n-grams, each
+        with the number of its n-grams the model knows (empty without subwords; a word
+        that cannot be built is left out)."""
+        out = {}
+        for w in words:
+            if self.subwords is not None and self.key(w) is None:
+                try:
+                    self._built_unit(w)
+                except UnknownWordError:
+                    continue
+                out[w] = self._built[self.normalize(w)][1]
+        return out
+
+    def _built_unit(self, word: str) -> np.ndarray:
+        """Unit vector of an unknown word from its n-grams (normalised as the corpus was;
+        cached); raises :class:`UnknownWordError` without subwords or known n-grams."""
+        if self.subwords is None:
+            raise UnknownWordError(self.unknown_message(word), word=word)
+        w = self.normalize(word)
+        if w not in self._built:
+            v, found = self.subwords.vectors(self.unit, [w])
+            norm = float(np.linalg.norm(v[0]))
+            if norm == 0:
+                raise UnknownWordError(
+                    f"{word!r} is not in the vocabulary ({len(self):,} words) and none of its n-grams is known",
+                    word=word,
+                )
+            self._built[w] = (v[0] / np.float32(norm), int(found[0]))
+        return self._built[w][0]
+
+    def query_vectors(self, words: Sequence[str]) -> tuple[np.ndarray, list[int | None]]:
+        """Unit vectors of ``words`` (len(words) × dim, float32) and their rows (None for
+        a word built from its n-grams); raises :class:`UnknownWordError` as :meth:`vector`."""
+        keys = [self.key(w) for w in words]
+        rows = [None if k is None else self.index[k] for k in keys]
+        u = self.unit
+        out = np.empty((len(words), self.dim), np.float32)
+        for j, (w, i) in enumerate(zip(words, rows)):
+            out[j] = u[i] if i is not None else self._built_unit(w)
+        return out, rows
 
     def suggestions(self, word: str, n: int = 3) -> list[str]:
         """Vocabulary words closest to ``word``: by edit distance between the normalised
@@ -278,11 +402,30 @@ class Embedding:
             self._unit = unit_rows(np.asarray(self.vectors, dtype=np.float32))
         return self._unit
 
+    def with_subwords(
+        self,
+        minn: int = DEFAULT_MINN,
+        maxn: int = DEFAULT_MAXN,
+        buckets: int = DEFAULT_BUCKETS,
+        weight: float = DEFAULT_WEIGHT,
+        min_words: int = DEFAULT_MIN_WORDS,
+        coherence: float = DEFAULT_COHERENCE,
+    ) -> Embedding:
+        """A copy whose words are mixed with their character n-grams and which builds a
+        vector for any string (:func:`embedkit.subwords.fit_subwords`; fastText's n-grams,
+        Bojanowski et al. 2017).  Works for any vectors, imported ones included; raises
+        :class:`ParameterError` on a bad setting or a model that already has subwords."""
+        if self.subwords is not None:
+            raise DataError("the model already has subword vectors")
+        vectors, sub = fit_subwords(self.words, self.vectors, minn, maxn, buckets, weight, min_words, coherence)
+        return Embedding(self.words, vectors, self.counts, self.params, sub)
+
     # -- queries (gensim's KeyedVectors surface) -------------------------------------
     def similarity(self, a: str, b: str) -> float:
-        """Cosine similarity of two words."""
-        u = self.unit
-        return float(u[self.id(a)] @ u[self.id(b)])
+        """Cosine similarity of two words (an unknown word built from its n-grams when
+        the model has subwords)."""
+        v, _ = self.query_vectors([a, b])
+        return float(v[0] @ v[1])
 
     def distance(self, a: str, b: str) -> float:
         """1 − cosine similarity (gensim's ``distance``)."""
@@ -334,9 +477,10 @@ class Embedding:
         parts, exclude = [], []
         for key, weight in items:
             if isinstance(key, str):
-                i = self.id(key)
-                exclude.append(i)
-                parts.append(weight * u[i].astype(np.float64))
+                v, (i,) = self.query_vectors([key])
+                if i is not None:
+                    exclude.append(i)
+                parts.append(weight * v[0].astype(np.float64))
             else:
                 vec = np.asarray(key, dtype=np.float64).reshape(-1)
                 if vec.shape != (self.dim,):
@@ -368,7 +512,7 @@ class Embedding:
         check_at_least("topn", topn)
         rows, unknown = [], []
         for q in queries:
-            if q not in self:
+            if q not in self and q not in self.from_subwords([q]):
                 unknown.append(q)
                 continue
             rows.extend((q, n, s) for n, s in self.most_similar([q], topn=topn))
@@ -381,9 +525,11 @@ class Embedding:
         cos'(x, b)·cos'(x, c) / (cos'(x, a) + 0.001) with cos' = (cos + 1) / 2.
         """
         check_at_least("topn", topn)
-        ids = np.array([[self.id(a), self.id(b), self.id(c)]], dtype=np.int64)
-        scores = analogy_scores(self.unit, ids, method)[0]
-        return self._top(scores, topn, exclude=ids[0].tolist())
+        check_choice("method", method, ANALOGY_METHODS)
+        v, rows = self.query_vectors([a, b, c])
+        sa, sb, sc = (self.unit @ v[j] for j in range(3))
+        scores = _analogy_from_cosines(sa, sb, sc, [method])[0]
+        return self._top(scores, topn, exclude=[i for i in rows if i is not None])
 
     def _top(self, scores: np.ndarray, topn: int, exclude: Sequence[int] = ()) -> list[tuple[str, float]]:
         scores = scores.astype(np.float64, copy=True)
@@ -404,25 +550,36 @@ class Embedding:
         counts_offset = _DATA_OFFSET + vectors.nbytes
         words_offset = counts_offset + counts.nbytes
         header_offset = words_offset + len(blob)
-        header = json.dumps(
-            {
-                "n": len(self),
-                "dim": self.dim,
-                "dtype": "float32",
-                "vectors_offset": _DATA_OFFSET,
-                "counts_offset": counts_offset,
-                "has_counts": self.counts is not None,
-                "words_offset": words_offset,
-                "words_nbytes": len(blob),
-                "params": self.params,
-            },
-            sort_keys=True,
-        ).encode("utf-8")
+        sections = []  # the subword tables follow the words (a model without them ends there)
+        fields = {
+            "n": len(self),
+            "dim": self.dim,
+            "dtype": "float32",
+            "vectors_offset": _DATA_OFFSET,
+            "counts_offset": counts_offset,
+            "has_counts": self.counts is not None,
+            "words_offset": words_offset,
+            "words_nbytes": len(blob),
+            "params": self.params,
+        }
+        if self.subwords is not None:
+            sw = self.subwords
+            info = sw.settings()
+            for name, array in (("keys", sw.keys.astype("<i8")), ("indptr", sw.indptr.astype("<i8")),
+                                ("members", sw.members.astype("<i4"))):  # fmt: skip
+                info[f"{name}_offset"] = header_offset
+                sections.append(array.tobytes())
+                header_offset += len(sections[-1])
+            info["members_count"] = int(sw.members.size)
+            fields["subwords"] = info
+        header = json.dumps(fields, sort_keys=True).encode("utf-8")
         with atomic_output(path) as f:
             f.write(_PRELUDE.pack(MAGIC, FORMAT_VERSION, 0, header_offset, len(header)).ljust(_DATA_OFFSET, b"\0"))
             f.write(vectors.tobytes())
             f.write(counts.astype("<i8").tobytes())
             f.write(blob)
+            for section in sections:
+                f.write(section)
             f.write(header)
 
     @classmethod
@@ -447,6 +604,7 @@ class Embedding:
                 words = f.read(header["words_nbytes"]).decode("utf-8").split("\n") if n else []
                 f.seek(header["counts_offset"])
                 counts = np.frombuffer(f.read(8 * n), dtype="<i8").astype(np.int64)
+                subwords = _read_subwords(f, header["subwords"], n) if "subwords" in header else None
             except (ValueError, KeyError, UnicodeDecodeError) as exc:
                 raise InputError(f"{p}: model file is corrupt ({exc})") from None
         if len(words) != n or header["vectors_offset"] + 4 * n * dim > header["counts_offset"]:
@@ -457,7 +615,8 @@ class Embedding:
             with open(p, "rb") as f:
                 f.seek(header["vectors_offset"])
                 vectors = np.frombuffer(f.read(4 * n * dim), dtype="<f4").reshape(n, dim).copy()
-        return cls(words, vectors, counts if header.get("has_counts", True) else None, header.get("params", {}))
+        counts = counts if header.get("has_counts", True) else None
+        return cls(words, vectors, counts, header.get("params", {}), subwords)
 
     # -- exports -----------------------------------------------------------------
     def export(self, path: str | os.PathLike, fmt: str, counts_path: str | os.PathLike | None = None) -> None:

@@ -149,8 +149,9 @@ def test_evaluate_similarity_and_analogy_match_a_hand_computation(cli, tmp_path)
     r = cli("evaluate", "similarity", tmp_path / "m.ekm", tmp_path / "pairs.txt")
     assert r.exit_code == 0
     header, row = r.stdout.splitlines()
-    assert header == "file\tspearman\tfound\ttotal"
-    assert row.split("\t")[1:] == ["1", "3", "4"]
+    assert header == "file\tspearman\tspearman_all\tfound\tsubwords_used\ttotal"
+    # no subwords: every pair is the pairs found, and none is built
+    assert row.split("\t")[1:] == ["1", "1", "3", "0", "4"]
     # king:queen :: man:?  By hand, with cos(woman, queen) = .7036, cos(woman, king) = -.7036,
     # cos(woman, man) = -.9802, cos(apple, man) = .0995 and apple orthogonal to king and queen:
     #   3CosAdd: woman .7036 + .7036 - .9802 = .427  >  apple .0995            → woman (right)

@@ -307,7 +307,9 @@ def test_similarity_on_csv_pairs_and_a_file_without_pairs(cli, tmp_path):
     assert r.exit_code == 0 and json.loads(r.stdout)[0] | {"file": None} == {
         "file": None,
         "spearman": None,
+        "spearman_all": None,
         "found": 0,
+        "subwords_used": 0,
         "total": 2,
     }
 

@@ -1,0 +1,226 @@
+"""Subword vectors (embedkit.subwords): fastText's n-grams and hash, the n-gram vectors
+against hand computation, the model file, and unseen words through the library and CLI."""
+
+import json
+
+import numpy as np
+import pytest
+
+from embedkit import kernels, subwords
+from embedkit.errors import DataError, ParameterError, UnknownWordError
+from embedkit.evaluate import word_similarity
+from embedkit.subwords import char_ngrams, fasttext_hash, fit_subwords, ngram_buckets
+from embedkit.vectors import Embedding
+
+from .conftest import one_line_error
+
+WORDS = ["walk", "walking", "walked", "talk", "talking", "talked", "jump", "jumping", "jumped", "swim"]
+#: Words whose n-grams are not plain ASCII: multi-byte UTF-8, where fastText's sign-extended
+#: bytes differ from textbook FNV-1a, and a character outside the BMP.
+UNICODE = ["café", "naïve", "İstanbul", "日本語", "ΑΘΗΝΑ", "𝔘nicode", "a", "ab", "ünïcödé" * 3]
+
+
+def rows(m):
+    return [sorted(m.indices[m.indptr[i] : m.indptr[i + 1]].tolist()) for i in range(m.shape[0])]
+
+
+def test_char_ngrams_by_hand():
+    # <cat>: starts 0, 1, 2; lengths 3..6 that fit; "t>" is too short
+    assert char_ngrams("cat") == ["<ca", "<cat", "<cat>", "cat", "cat>", "at>"]
+    assert char_ngrams("ab", 3, 3) == ["<ab", "ab>"]
+    assert char_ngrams("walking", 5, 5) == ["<walk", "walki", "alkin", "lking", "king>"]
+    assert char_ngrams("aaaa", 3, 3) == ["<aa", "aaa", "aaa", "aa>"]  # repeats kept, as fastText
+    # minn = 1: single characters, but never a lone boundary mark
+    assert char_ngrams("ab", 1, 1) == ["a", "b"]
+
+
+def test_fasttext_hash_is_fnv1a_on_ascii():
+    assert fasttext_hash("") == 2166136261  # the FNV-1a 32-bit offset basis
+    assert fasttext_hash("a") == 0xE40C292C  # textbook FNV-1a 32 of "a"
+    assert fasttext_hash("foobar") == 0xBF9CF968
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_buckets_match_gensims_fasttext(monkeypatch, compiled):
+    ft = pytest.importorskip("gensim.models.fasttext")
+    if compiled and not kernels.ENABLED:
+        pytest.skip("numba is not installed (or EMBEDKIT_NO_JIT is set)")
+    # the compiled loop hashes batches of at least _COMPILED_MIN_WORDS words: make it take these
+    monkeypatch.setattr(subwords, "_COMPILED_MIN_WORDS", 0 if compiled else 10**9)
+    for minn, maxn, buckets in [(3, 6, 2_000_000), (1, 4, 1000), (2, 2, 7)]:
+        m = ngram_buckets(WORDS + UNICODE, minn, maxn, buckets)
+        expected = [sorted(set(ft.ft_ngram_hashes(w, minn, maxn, buckets))) for w in WORDS + UNICODE]
+        assert rows(m) == expected
+        # the Python hash agrees too (the numba-free path and the docs' oracle)
+        for w in UNICODE:
+            assert sorted({fasttext_hash(g) % buckets for g in char_ngrams(w, minn, maxn)}) == sorted(
+                set(ft.ft_ngram_hashes(w, minn, maxn, buckets))
+            )
+
+
+@pytest.mark.skipif(not kernels.ENABLED, reason="numba is not installed (or EMBEDKIT_NO_JIT is set)")
+def test_the_compiled_hashing_matches_python(monkeypatch):
+    rng = np.random.default_rng(0)
+    alphabet = list("abcxyzéüİ日本𝔘")
+    words = ["".join(rng.choice(alphabet, size=rng.integers(1, 12))) for _ in range(300)] + UNICODE
+    monkeypatch.setattr(subwords, "_COMPILED_MIN_WORDS", 0)
+    compiled = ngram_buckets(words, 2, 5, 100_003)
+    monkeypatch.setattr(kernels, "ENABLED", False)
+    python = ngram_buckets(words, 2, 5, 100_003)
+    assert rows(compiled) == rows(python)
+
+
+def test_bad_settings():
+    with pytest.raises(ParameterError, match="^maxn must be at least minn"):
+        ngram_buckets(["a"], 4, 3)
+    with pytest.raises(ParameterError, match="^buckets must be at least 1, got 0"):
+        ngram_buckets(["a"], 3, 6, 0)
+    with pytest.raises(ParameterError, match="^subword_weight must be non-negative"):
+        fit_subwords(WORDS, np.eye(10, 4), weight=-1)
+
+
+def _toy(seed=0, dim=6):
+    return Embedding(WORDS, np.random.default_rng(seed).standard_normal((len(WORDS), dim)).astype(np.float32))
+
+
+def _by_hand(emb, word, min_words=2, p=1.0):
+    """Σ ‖z_g‖^p z_g over the n-grams of ``word`` found in ≥ min_words vocabulary words,
+    z_g the mean unit vector of those words — straight from the strings (no hashing)."""
+    unit = emb.vectors / np.linalg.norm(emb.vectors, axis=1, keepdims=True)
+    grams = {w: set(char_ngrams(w)) for w in emb.words}
+    total = np.zeros(emb.dim)
+    for g in set(char_ngrams(word)):
+        having = [i for i, w in enumerate(emb.words) if g in grams[w]]
+        if len(having) >= min_words:
+            z = unit[having].mean(axis=0)
+            total += np.linalg.norm(z) ** p * z
+    return total
+
+
+def test_vectors_by_hand():
+    emb = _toy()
+    sub_emb = emb.with_subwords(weight=0.75)
+    unit = emb.vectors / np.linalg.norm(emb.vectors, axis=1, keepdims=True)
+    # a vocabulary word: ‖w‖ (ŵ + β n̂), β = 0.75, its norm kept
+    n = _by_hand(emb, "walking")
+    mixed = unit[1] + 0.75 * n / np.linalg.norm(n)
+    expected = np.linalg.norm(emb.vectors[1]) * mixed / np.linalg.norm(mixed)
+    np.testing.assert_allclose(sub_emb.vectors[1], expected, rtol=1e-5, atol=1e-6)
+    # an unseen word: its n-grams alone, from the mixed vectors the model stores
+    stored = Embedding(WORDS, sub_emb.vectors)
+    v, found = sub_emb.subwords.vectors(sub_emb.unit, ["jumpking"])
+    np.testing.assert_allclose(v[0], _by_hand(stored, "jumpking"), rtol=1e-5, atol=1e-6)
+    assert found[0] == sum(1 for g in set(char_ngrams("jumpking")) if sum(g in char_ngrams(w) for w in WORDS) >= 2)
+    # weight 0 changes nothing
+    np.testing.assert_allclose(emb.with_subwords(weight=0).vectors, emb.vectors, rtol=1e-5, atol=1e-6)
+
+
+def test_unseen_words_through_the_library():
+    emb = _toy().with_subwords()
+    assert "jumpking" not in emb
+    v = emb.vector("jumpking")
+    assert v.shape == (emb.dim,) and np.linalg.norm(v) > 0
+    np.testing.assert_array_equal(emb.get_vector("jumpking"), v)
+    assert emb.from_subwords(["walk", "jumpking"]) == {"jumpking": emb.from_subwords(["jumpking"])["jumpking"]}
+    u = v / np.linalg.norm(v)
+    assert emb.similarity("jumpking", "walk") == pytest.approx(float(u @ emb.unit[0]), abs=1e-6)
+    top = emb.most_similar("jumpking", topn=3)
+    assert len(top) == 3 and "jumpking" not in [w for w, _ in top]
+    assert top[0][1] == pytest.approx(float(np.max(emb.unit @ u)), abs=1e-6)
+    assert [w for w, _ in emb.analogy("walk", "walking", "jumpking", topn=2)]
+    with pytest.raises(UnknownWordError, match="none of its n-grams"):
+        emb.vector("qqq")
+    # without subwords an unknown word stays an error
+    with pytest.raises(UnknownWordError, match="not in the vocabulary"):
+        _toy().vector("jumpking")
+    with pytest.raises(DataError, match="already has subword"):
+        emb.with_subwords()
+
+
+def test_similarity_evaluation_counts_built_pairs():
+    emb = _toy().with_subwords()
+    pairs = [("walk", "walking", 9.0), ("talk", "jump", 2.0), ("jumpking", "jumped", 8.0), ("walk", "qqq", 1.0)]
+    r = word_similarity(emb, pairs)
+    assert (r.found, r.built, r.total) == (2, 1, 4)
+    plain = word_similarity(_toy(), pairs)
+    assert (plain.found, plain.built) == (2, 0) and plain.spearman_all == plain.spearman
+
+
+def test_model_round_trip(tmp_path):
+    emb = _toy().with_subwords(minn=2, maxn=4, buckets=5000, weight=0.5, min_words=1, coherence=2.0)
+    emb.save(tmp_path / "m.ekm")
+    back = Embedding.load(tmp_path / "m.ekm")
+    assert back.subwords.settings() == emb.subwords.settings()
+    for name in ("keys", "indptr", "members"):
+        np.testing.assert_array_equal(getattr(back.subwords, name), getattr(emb.subwords, name))
+    np.testing.assert_array_equal(back.vectors, emb.vectors)
+    np.testing.assert_allclose(back.vector("jumpking"), emb.vector("jumpking"), rtol=1e-6)
+    # a model without subwords writes no tables and loads without them, as before
+    _toy().save(tmp_path / "plain.ekm")
+    assert Embedding.load(tmp_path / "plain.ekm").subwords is None
+
+
+def test_unseen_words_through_the_cli(cli, tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the dog walks and the dog walked\nthe cat talks and the cat talked\n" * 30)
+    m = tmp_path / "m.ekm"
+    r = cli("train-words", corpus, "-o", m, "--dim", "3", "--min-count", "1", "--subwords", "-q")
+    assert r.exit_code == 0, r.stderr
+    r = cli("similarity", "walking", "walks", "-m", m, "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)[0]["from_subwords"] == "walking"
+    assert "'walking' is not in the vocabulary; its vector is built from" in r.stderr
+    r = cli("neighbors", "talking", "walks", "-m", m, "-k", "2", "--json")
+    rows = json.loads(r.stdout)
+    assert [(row["query"], row["from_subwords"]) for row in rows] == [("talking", "talking")] * 2 + [("walks", "")] * 2
+    r = cli("neighbors", "walks", "-m", m, "-k", "2", "--json")  # nothing built: no such column
+    assert "from_subwords" not in json.loads(r.stdout)[0]
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("walks\twalked\t9\ncat\tdog\t5\nwalking\ttalks\t3\nthe\tand\t1\n")
+    r = cli("evaluate", "similarity", m, pairs, "--json")
+    row = json.loads(r.stdout)[0]
+    assert (row["found"], row["subwords_used"], row["total"]) == (3, 1, 4)
+    assert "spearman_all" in row
+    # the same words are errors in a model without subwords
+    cli("train-words", corpus, "-o", tmp_path / "plain.ekm", "--dim", "3", "--min-count", "1", "-q")
+    one_line_error(cli("similarity", "walking", "walks", "-m", tmp_path / "plain.ekm"), "'walking'")
+    # and `embedkit subwords` adds them to any model
+    r = cli("subwords", tmp_path / "plain.ekm", "-o", tmp_path / "sub.ekm", "-q")
+    assert r.exit_code == 0, r.stderr
+    assert Embedding.load(tmp_path / "sub.ekm").subwords is not None
+    facts = json.loads(cli("info", tmp_path / "sub.ekm", "--json").stdout)
+    assert facts["subword_ngrams"] == Embedding.load(tmp_path / "sub.ekm").subwords.keys.size > 0
+    r = cli("analogy", "walks", "walked", "talking", "-m", tmp_path / "sub.ekm", "-k", "1", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)[0]["from_subwords"] == "talking"
+
+
+def test_subwords_for_imported_vectors(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBEDKIT_CACHE_DIR", str(tmp_path / "cache"))
+    _toy().export(tmp_path / "v.txt", "word2vec")  # pretrained vectors in word2vec text format
+    r = cli("subwords", tmp_path / "v.txt", "-o", tmp_path / "v.ekm", "--subword-weight", "0.5", "-q")
+    assert r.exit_code == 0, r.stderr
+    back = Embedding.load(tmp_path / "v.ekm")
+    assert back.subwords.weight == 0.5 and back.counts is None
+    expected = _toy().with_subwords(weight=0.5)
+    np.testing.assert_allclose(back.vectors, expected.vectors, rtol=1e-5, atol=1e-5)
+    r = cli("neighbors", "talkings", "-m", tmp_path / "v.ekm", "-k", "1")
+    assert r.exit_code == 0 and "'talkings' is not in the vocabulary" in r.stderr
+    one_line_error(cli("subwords", tmp_path / "v.ekm", "-o", tmp_path / "again.ekm"), "already has subword")
+
+
+def test_bad_subword_options_through_the_cli(cli, tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the dog walks\n" * 10)
+    out = tmp_path / "m.ekm"
+    one_line_error(cli("train-words", corpus, "-o", out, "--subwords", "--maxn", "2"), "--maxn", out=out)
+    one_line_error(cli("train-words", corpus, "-o", out, "--subwords", "--buckets", "0"), "--buckets", out=out)
+
+
+def test_subwords_refuses_to_overwrite_its_input(cli, tmp_path):
+    _toy().save(tmp_path / "m.ekm")
+    before = (tmp_path / "m.ekm").read_bytes()
+    one_line_error(cli("subwords", tmp_path / "m.ekm", "-o", tmp_path / "m.ekm"))
+    assert (tmp_path / "m.ekm").read_bytes() == before
+    (tmp_path / "other.ekm").write_bytes(b"keep")
+    one_line_error(cli("subwords", tmp_path / "m.ekm", "-o", tmp_path / "other.ekm", "-n"))
+    assert (tmp_path / "other.ekm").read_bytes() == b"keep"
