@@ -6,6 +6,8 @@ in shell pipelines; the one-shot ``train-words`` composes the same library funct
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import inspect
 import json
@@ -1570,6 +1572,14 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=argv, prog_name="embedkit", standalone_mode=False)
+        sys.stdout.flush()  # a full disk shows here, not in the interpreter's exit
+    except OSError as exc:  # stdout is a full disk or a dead device (`> /dev/full`)
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+            raise
+        with contextlib.suppress(OSError):  # let the exit's flush of what is left pass
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        typer.echo(f"embedkit: error: cannot write the output ({exc.strerror})", err=True)
+        sys.exit(OutputError.exit_code)
     except TyperException as exc:  # usage errors: unknown command or option, bad value
         if not exc.format_message().strip():  # no arguments: the help was shown
             sys.exit(0)
