@@ -213,7 +213,11 @@ def load_matrix(path: str | os.PathLike):
             words = bytes(z["words"]).decode("utf-8").split("\n") if shape[0] else []
             counts = z["counts"]
             params = json.loads(str(z["params"]))
-    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+    except ValueError as exc:  # not an .npz at all: numpy's own words would suggest allow_pickle
+        if "pickled" not in str(exc):
+            raise InputError(f"{name}: not a readable embedkit matrix file ({exc})") from None
+        raise InputError(f"{name}: not an embedkit matrix file (expected the output of cooccur or pmi)") from None
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as exc:
         raise InputError(f"{name}: not a readable embedkit matrix file ({exc})") from None
     if len(words) != shape[0]:
         raise InputError(f"{name}: matrix file is corrupt (vocabulary does not match the matrix)")

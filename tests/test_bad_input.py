@@ -248,3 +248,12 @@ def test_memory_budget_option(cli, tmp_path):
     assert ma.words == mb.words
     ga, gb = ma.vectors @ ma.vectors.T, mb.vectors @ mb.vectors.T  # blind to signs and rotations
     assert np.linalg.norm(ga - gb) < 1e-3 * np.linalg.norm(ga)
+
+
+def test_text_file_given_to_a_matrix_stage(cli, tmp_path):
+    """numpy's own message for a non-.npz file talks of allow_pickle; the user hears what
+    the stage expects instead."""
+    for stage in ("pmi", "svd"):
+        r = cli(stage, DEMO, "-o", tmp_path / "x.npz")
+        check(r, 3, "demo.txt: not an embedkit matrix file (expected the output of cooccur or pmi)")
+        assert "pickle" not in r.stderr
