@@ -6,7 +6,6 @@ in shell pipelines; the one-shot ``train-words`` composes the same library funct
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import functools
 import inspect
@@ -15,13 +14,23 @@ import math
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Annotated, Literal, Optional
 
 import typer
 
 from . import __version__
-from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, UnknownWordError, check_at_least
+from .errors import (
+    DataError,
+    EmbedkitError,
+    EmbedkitWarning,
+    InputError,
+    OutputError,
+    ParameterError,
+    UnknownWordError,
+    check_at_least,
+)
 from .options import (
     ANALOGY_METHODS,
     DOC_WEIGHTINGS,
@@ -122,8 +131,42 @@ def _stdin_note(kwargs: dict) -> None:
         typer.echo("embedkit: reading from stdin (end with Ctrl-D)", err=True)
 
 
+#: errno values of a failed write: the disk or the reader is gone, not a bug.
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EPIPE, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF}
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Library warnings (:class:`EmbedkitWarning`) as one line on stderr, no source line."""
+    if issubclass(category, EmbedkitWarning):
+        typer.echo(f"embedkit: warning: {message}", err=True)
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
+
+
+_default_showwarning = warnings.showwarning
+
+
+def _stdout_gone() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush of a closed pipe or
+    a full disk prints nothing more."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _write_failed(exc: OSError) -> typer.Exit:
+    _stdout_gone()
+    reason = "the reader closed the pipe" if exc.errno == errno.EPIPE else (exc.strerror or str(exc))
+    return _fail(f"cannot write the output ({reason})", OutputError.exit_code)
+
+
 def handles_errors(fn):
-    """Turn user errors into one stderr line and a distinct exit code; Ctrl-C into 130."""
+    """Turn user errors into one stderr line and a distinct exit code; Ctrl-C into 130;
+    a write that fails on stdout (a full disk, a closed pipe) into one line and exit 6;
+    library warnings into one 'embedkit: warning:' line each."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -132,21 +175,54 @@ def handles_errors(fn):
             from .engine import keep_freed_memory
 
             keep_freed_memory()
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", EmbedkitWarning)
+                warnings.showwarning = _show_warning
+                result = fn(*args, **kwargs)
+            sys.stdout.flush()
+            return result
         except EmbedkitError as exc:
             raise _fail(exc.render(flag), exc.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("embedkit: interrupted; no output was written", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
-        except BrokenPipeError:
-            # the reader went away (e.g. `| head`): stop quietly
-            try:
-                sys.stdout = open(os.devnull, "w")
-            finally:
-                raise typer.Exit(0) from None
+        except OSError as exc:
+            if exc.errno not in _WRITE_ERRNOS:
+                raise
+            raise _write_failed(exc) from None
         except MemoryError:
             raise _fail("out of memory; try a larger --min-count or a smaller --dim", 7) from None
 
+    return wrapper
+
+
+EncodingOpt = Annotated[
+    str,
+    typer.Option("--encoding", help="Text encoding of the input files (ASCII-compatible: utf-8, latin-1, cp1252…)."),
+]
+ErrorsOpt = Annotated[
+    str,
+    typer.Option("--errors", help="Bytes not in the encoding: strict (stop, naming the line), replace or ignore."),
+]
+
+
+def reads_text(fn):
+    """Give a command ``--encoding`` and ``--errors`` (like :func:`output_options`): every
+    file it reads is decoded with them (:class:`embedkit.io.Decoding`)."""
+    sig = inspect.signature(fn, eval_str=True)
+    extra = [
+        inspect.Parameter("encoding", inspect.Parameter.KEYWORD_ONLY, default="utf-8", annotation=EncodingOpt),
+        inspect.Parameter("errors", inspect.Parameter.KEYWORD_ONLY, default="strict", annotation=ErrorsOpt),
+    ]
+
+    @functools.wraps(fn)
+    def wrapper(*args, encoding: str = "utf-8", errors: str = "strict", **kwargs):
+        from .io import Decoding, use_decoding
+
+        with use_decoding(Decoding(encoding, errors)):
+            return fn(*args, **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=list(sig.parameters.values()) + extra)  # type: ignore[attr-defined]
     return wrapper
 
 
@@ -430,6 +506,7 @@ def parse_size(text: str | None) -> int | None:
 # -- stages ---------------------------------------------------------------------------
 @app.command()
 @handles_errors
+@reads_text
 def tokenize(
     input: InputArg = "-",
     output: OutputOpt = "-",
@@ -457,6 +534,7 @@ def tokenize(
 
 @app.command()
 @handles_errors
+@reads_text
 def vocab(
     input: InputArg = "-",
     output: OutputOpt = "-",
@@ -488,6 +566,7 @@ def vocab(
 
 @app.command()
 @handles_errors
+@reads_text
 def cooccur(
     input: InputArg = "-",
     output: OutputOpt = "-",
@@ -514,8 +593,8 @@ def cooccur(
 
     Example: [bold]embedkit cooccur corpus.txt --window 5 -o counts.npz[/bold]
     """
-    from .io import save_matrix
-    from .pipeline import count_corpus
+    from .io import display_name, save_matrix
+    from .pipeline import count_corpus, counts_params
     from .progress import Reporter
     from .vocab import Vocabulary
 
@@ -537,7 +616,7 @@ def cooccur(
     )
     given = Vocabulary.read_tsv(vocab_file) if vocab_file is not None else None
     c = count_corpus(input, opts, Reporter(quiet=quiet, verbose=verbose), given)
-    params = {"stage": "cooccur", "corpus": c.source, **opts.params()}
+    params = counts_params(c, opts, None if given is None else display_name(vocab_file))
     save_matrix(output, c.counts, c.vocab.words, c.vocab.counts, params)
 
 
@@ -617,6 +696,7 @@ def svd(
 
 @app.command("train-words")
 @handles_errors
+@reads_text
 def train_words_cmd(
     corpus: Annotated[list[str], typer.Argument(help="Corpus files or globs, one passage a line ('-' for stdin).")],
     output: Annotated[str, typer.Option("--output", "-o", help="Model file to write.")] = DEFAULT_MODEL,
@@ -710,6 +790,17 @@ def find_model(model: Optional[str], quiet: bool = False):
         return load_model(path, progress=advance, on_cache=lambda c: _note(quiet, f"embedkit: cached {path} as {c}"))
 
 
+ModelPatternOpt = Annotated[
+    Optional[str], typer.Option("--pattern", help="Token regular expression (default: the model's own).")
+]
+ModelLowerOpt = Annotated[
+    Optional[bool],
+    typer.Option(
+        "--lowercase/--no-lowercase",
+        help="Fold case before tokenizing (default: as the model's corpus was; an imported model is "
+        "lower-cased only if all its words are).",
+    ),
+]
 ModelOpt = Annotated[
     Optional[str],
     typer.Option("--model", "-m", help=f"Model file (default: $EMBEDKIT_MODEL or ./{DEFAULT_MODEL})."),
@@ -718,6 +809,7 @@ ModelOpt = Annotated[
 
 @app.command()
 @handles_errors
+@reads_text
 @output_options
 def neighbors(
     words: Annotated[
@@ -738,7 +830,9 @@ def neighbors(
     """
     _check_k(k)
     if words == ["-"]:
-        words = [line.strip() for line in sys.stdin if line.strip()]
+        from .io import read_lines
+
+        words = [line.strip() for line in read_lines("-") if line.strip()]  # decoded as every input is
         if not words:
             raise ParameterError("no queries on stdin (one a line)")
     emb = find_model(model)
@@ -756,6 +850,7 @@ def neighbors(
 
 @app.command("import")
 @handles_errors
+@reads_text
 def import_cmd(
     source: Annotated[str, typer.Argument(help="word2vec (text or binary) or GloVe vectors file.")],
     output: Annotated[str, typer.Option("--output", "-o", help="Native model file to write ('-' for stdout).")] = "-",
@@ -764,6 +859,9 @@ def import_cmd(
         Optional[str],
         typer.Option("--counts", help="Word counts ('word count' lines, e.g. gensim's fvocab) to keep with them."),
     ] = None,
+    drop_nonfinite: Annotated[
+        bool, typer.Option("--drop-nonfinite", help="Leave out rows with a NaN or infinite value (default: refuse).")
+    ] = False,
     quiet: QuietOpt = False,
     no_clobber: NoClobberOpt = False,
 ) -> None:
@@ -780,7 +878,7 @@ def import_cmd(
     p = Path(source)
     size = p.stat().st_size if p.is_file() else None
     with Reporter(quiet=quiet).stage("reading", total=size) as advance:
-        emb = read_vectors(source, fmt, advance)
+        emb = read_vectors(source, fmt, advance, nonfinite="drop" if drop_nonfinite else "error")
     if counts_file is not None:
         emb.counts = read_word_counts(counts_file, emb.words)
     emb.save(output)
@@ -789,6 +887,7 @@ def import_cmd(
 
 @app.command()
 @handles_errors
+@reads_text
 @output_options
 def info(
     model: Annotated[str, typer.Argument(help="Model file (embedkit, word2vec or GloVe).")] = DEFAULT_MODEL,
@@ -834,6 +933,7 @@ app.add_typer(cache_app, name="cache")
 
 @cache_app.command("clear")
 @handles_errors
+@reads_text
 def cache_clear(quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Say nothing.")] = False) -> None:
     """Delete every cached copy (the vector files themselves are untouched).
 
@@ -848,6 +948,7 @@ def cache_clear(quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Say n
 
 @app.command()
 @handles_errors
+@reads_text
 def export(
     model: Annotated[str, typer.Argument(help="Model file written by train-words or svd.")],
     fmt: Annotated[
@@ -885,6 +986,7 @@ def _check_k(k: int) -> None:
 
 @app.command()
 @handles_errors
+@reads_text
 @output_options
 def similarity(
     word1: Annotated[str, typer.Argument(help="First word.")],
@@ -903,6 +1005,7 @@ def similarity(
 
 @app.command()
 @handles_errors
+@reads_text
 @output_options
 def analogy(
     a: Annotated[str, typer.Argument(help="a, in a is to b as c is to ?")],
@@ -928,6 +1031,7 @@ def analogy(
 
 @app.command("sentence-features")
 @handles_errors
+@reads_text
 def sentence_features_cmd(
     input: Annotated[str, typer.Argument(help="Text, one sentence or document a line ('-' for stdin).")] = "-",
     model: ModelOpt = None,
@@ -953,6 +1057,8 @@ def sentence_features_cmd(
     save_fit: Annotated[
         Optional[str], typer.Option("--save-fit", help="Save the fit (.npz) for later batches.")
     ] = None,
+    pattern: ModelPatternOpt = None,
+    lowercase: ModelLowerOpt = None,
     quiet: QuietOpt = False,
     no_clobber: NoClobberOpt = False,
 ) -> None:
@@ -966,7 +1072,7 @@ def sentence_features_cmd(
     [bold]embedkit sentence-features train.txt --mode sif --save-fit sif.npz -o train.tsv[/bold]
     [bold]embedkit sentence-features test.txt --mode sif --load-fit sif.npz -o test.tsv[/bold]
     """
-    from .features import SentenceFeatures
+    from .features import SentenceFeatures, model_tokenizer
     from .io import display_name, read_lines, write_table
     from .progress import Reporter
 
@@ -975,7 +1081,8 @@ def sentence_features_cmd(
     if fmt == "npy":
         _binary_to(output)
     emb = find_model(model)
-    feats = SentenceFeatures(emb, mode, a=sif_a, remove=remove, k=k, dim=dim, unit=unit)
+    tokenizer = model_tokenizer(emb, pattern, lowercase)
+    feats = SentenceFeatures(emb, mode, a=sif_a, remove=remove, k=k, dim=dim, unit=unit, tokenizer=tokenizer)
     lines = read_lines(input)
     if not lines:
         raise DataError(f"{display_name(input)}: no lines to turn into features (the input is empty)")
@@ -1004,6 +1111,7 @@ def sentence_features_cmd(
 
 @app.command()
 @handles_errors
+@reads_text
 def lsa(
     docs: Annotated[str, typer.Argument(help="Documents, one a line ('-' for stdin).")],
     output: Annotated[str, typer.Option("--output", "-o", help="Model file (the .docs.npz goes beside it).")] = (
@@ -1051,11 +1159,14 @@ def lsa(
 
 @app.command()
 @handles_errors
+@reads_text
 @output_options
 def search(
     query: Annotated[str, typer.Argument(help="Query words.")],
     model: Annotated[str, typer.Option("--model", "-m", help="LSA model written by 'embedkit lsa'.")] = "lsa.ekm",
     k: KOpt = 10,
+    pattern: ModelPatternOpt = None,
+    lowercase: ModelLowerOpt = None,
     output_format: str | None = None,
 ) -> None:
     """Rank documents by cosine with the query in the LSA latent space.
@@ -1065,11 +1176,13 @@ def search(
 
     Example: [bold]embedkit search "car engine" -m lsa.ekm -k 5[/bold]
     """
+    from .features import model_tokenizer
     from .lsa import LSAModel
 
     _check_k(k)
     m = LSAModel.load(model)
-    hits = m.search(query, k)
+    tokenizer = model_tokenizer(m.terms, pattern, lowercase) if (pattern, lowercase) != (None, None) else None
+    hits = m.search(query, k, tokenizer)
     rows = [
         {"query": query, "rank": r, "doc": i + 1, "score": s, "text": m.snippets[i]}
         for r, (i, s) in enumerate(hits, 1)
@@ -1098,6 +1211,7 @@ def _table_format(path: str) -> str:
 
 @app.command("pca")
 @handles_errors
+@reads_text
 @output_options
 def pca_cmd(
     input: Annotated[str, typer.Argument(help="Table (.csv, .tsv, .npy) or model (.ekm); '-' for a text table.")],
@@ -1267,6 +1381,7 @@ def _read_graph(edges: str, directed: bool, self_loops: bool, header, delimiter,
 
 @app.command()
 @handles_errors
+@reads_text
 def walks(
     edges: EdgesArg,
     output: OutputOpt = "-",
@@ -1302,6 +1417,7 @@ def walks(
 
 @app.command("embed-graph")
 @handles_errors
+@reads_text
 def embed_graph_cmd(
     edges: EdgesArg,
     output: Annotated[str, typer.Option("--output", "-o", help="Model file to write.")] = DEFAULT_MODEL,
@@ -1399,6 +1515,7 @@ app.add_typer(evaluate_app, name="evaluate")
 
 @evaluate_app.command("classify")
 @handles_errors
+@reads_text
 @output_options
 def evaluate_classify(
     features: Annotated[str, typer.Argument(help="Features: TSV or .npy, one row per item (sentence-features).")],
@@ -1434,6 +1551,7 @@ def evaluate_classify(
 
 @evaluate_app.command("similarity")
 @handles_errors
+@reads_text
 @output_options
 def evaluate_similarity(
     model: Annotated[str, typer.Argument(help="Model file.")],
@@ -1449,13 +1567,17 @@ def evaluate_similarity(
     emb = find_model(model)
     rows = []
     for f in files:
-        r = ev.word_similarity(emb, ev.read_similarity_pairs(f))
+        try:
+            r = ev.word_similarity(emb, ev.read_similarity_pairs(f))
+        except DataError as exc:
+            raise DataError(str(exc) if str(exc).startswith(f) else f"{f}: {exc}") from None
         rows.append({"file": f, "spearman": r.spearman, "found": r.found, "total": r.total})
     render(rows, output_format, "word similarity")
 
 
 @evaluate_app.command("analogy")
 @handles_errors
+@reads_text
 @output_options
 def evaluate_analogy(
     model: Annotated[str, typer.Argument(help="Model file.")],
@@ -1481,6 +1603,7 @@ def evaluate_analogy(
 # -- graph evaluation -----------------------------------------------------------------
 @evaluate_app.command("nodes")
 @handles_errors
+@reads_text
 @output_options
 def evaluate_nodes(
     model: Annotated[str, typer.Argument(help="Node model (from embed-graph).")],
@@ -1534,6 +1657,7 @@ def evaluate_nodes(
 
 @evaluate_app.command("links")
 @handles_errors
+@reads_text
 @output_options
 def evaluate_links(
     edges: EdgesArg,
@@ -1572,14 +1696,11 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=argv, prog_name="embedkit", standalone_mode=False)
-        sys.stdout.flush()  # a full disk shows here, not in the interpreter's exit
-    except OSError as exc:  # stdout is a full disk or a dead device (`> /dev/full`)
-        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+        sys.stdout.flush()  # --help or --version on a full disk shows here, not at exit
+    except OSError as exc:  # the commands' own writes are handled in handles_errors
+        if exc.errno not in _WRITE_ERRNOS:
             raise
-        with contextlib.suppress(OSError):  # let the exit's flush of what is left pass
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        typer.echo(f"embedkit: error: cannot write the output ({exc.strerror})", err=True)
-        sys.exit(OutputError.exit_code)
+        sys.exit(_write_failed(exc).exit_code)
     except TyperException as exc:  # usage errors: unknown command or option, bad value
         if not exc.format_message().strip():  # no arguments: the help was shown
             sys.exit(0)

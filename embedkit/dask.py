@@ -50,7 +50,7 @@ from .cooccur import (
 from .corpus import LINE_BREAK, OUT_OF_VOCABULARY
 from .engine import TreeSum, default_workers
 from .errors import ClusterError, DataError, InputError, ParameterError, param
-from .io import CHUNK_BYTES, input_size, is_plain, raw_blocks, shard_ranges
+from .io import CHUNK_BYTES, input_size, is_plain, raw_blocks, shard_ranges, text_decoding
 from .tokenize import TokenizedShard, TokenizeTask, tokenize_task, words_of
 from .vocab import Vocabulary, WordStore, vocabulary_from_counts
 
@@ -106,22 +106,41 @@ def connect(address: str, workers: int | None = None) -> Iterator:
 
 
 def _probe(address: str) -> str:
-    """Check an address's form and that something listens there (plain TCP, a few seconds),
-    before Dask tries; returns it with its scheme."""
+    """Check an address's form and that a Dask scheduler answers there (plain TCP, a few
+    seconds), before Dask tries; returns it with its scheme and without a trailing ``/``.
+
+    A scheduler speaks first (its handshake) the moment a connection opens; a web server
+    (the dashboard, port 8787) waits for a request, so silence is not a scheduler."""
     import re
     import socket
 
-    full = address if "://" in address else f"tcp://{address}"
-    m = re.fullmatch(r"(tcp|tls)://(\[[0-9a-fA-F:]+\]|[^:/\s]+):(\d+)/?", full)
+    full = address.strip() if "://" in address else f"tcp://{address.strip()}"
+    m = re.fullmatch(r"(tcp|tls)://(\[[0-9a-fA-F:]+\]|[^:/\s]+):(\d+)/*", full)
     if not m:
         raise ParameterError("scheduler", address, ": expected an address such as tcp://HOST:8786, or 'local'", True)
     host, port = m.group(2).strip("[]"), int(m.group(3))
+    full = f"{m.group(1)}://{m.group(2)}:{port}"
     try:
-        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):
-            pass
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT) as sock:
+            sock.settimeout(CONNECT_TIMEOUT / 2)
+            try:
+                first = sock.recv(8)
+            except TimeoutError:
+                first = b""
+            if not first and m.group(1) == "tcp":
+                sock.sendall(b"HEAD / HTTP/1.0\r\n\r\n")
+                with contextlib.suppress(OSError):
+                    first = sock.recv(8)
     except OSError as exc:
         reason = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
         raise ClusterError(f"cannot reach the Dask scheduler at {full}: {reason}") from None
+    if first.startswith(b"HTTP/"):
+        raise ClusterError(
+            f"{full} is a web server (the Dask dashboard?), not the scheduler; the scheduler's "
+            "address is tcp://HOST:8786 by default"
+        )
+    if not first and m.group(1) == "tcp":
+        raise ClusterError(f"{full} does not answer as a Dask scheduler (nothing came back in {CONNECT_TIMEOUT} s)")
     return full
 
 
@@ -167,11 +186,13 @@ def _worker_version() -> str:
 
 
 # -- tasks run on the workers ---------------------------------------------------------------
-def _tokenize_bytes(data: bytes, path: str, start: int, last: bool, pattern: str | None, lowercase: bool):
+def _tokenize_bytes(
+    data: bytes, path: str, start: int, last: bool, pattern: str | None, lowercase: bool, decoding=None
+):
     """Tokenize a block read by :func:`dask.bytes.read_bytes` (an fsspec path)."""
     if last and data and not data.endswith(b"\n"):
         data += b"\n"  # a file's last line ends with the file
-    return tokenize_task(TokenizeTask(data, path, start, start + len(data), pattern, lowercase))
+    return tokenize_task(TokenizeTask(data, path, start, start + len(data), pattern, lowercase, decoding))
 
 
 class ShardSummary(NamedTuple):
@@ -243,7 +264,7 @@ def _tasks(files: list[str], tokenizer, chunk_bytes: int) -> Iterator[tuple]:
     """(function, args) of each tokenize task, in corpus order: plain files become byte
     ranges the workers read, fsspec URLs blocks that :func:`dask.bytes.read_bytes` reads
     on the workers, and compressed local files or stdin are read here and sent."""
-    pattern, lowercase = tokenizer.pattern, tokenizer.lowercase
+    pattern, lowercase, decoding = tokenizer.pattern, tokenizer.lowercase, text_decoding()
     for path in files:
         if "://" in path:
             from dask.bytes import read_bytes
@@ -254,14 +275,14 @@ def _tasks(files: list[str], tokenizer, chunk_bytes: int) -> Iterator[tuple]:
                 raise InputError(f"{path}: cannot read ({_reason(exc)})") from None
             for file_blocks in blocks:
                 for i, block in enumerate(file_blocks):
-                    yield block, (path, i * chunk_bytes, i == len(file_blocks) - 1, pattern, lowercase)
+                    yield block, (path, i * chunk_bytes, i == len(file_blocks) - 1, pattern, lowercase, decoding)
         elif is_plain(path):
             full = os.path.abspath(path)  # the workers' working directory may differ
             for start, end in shard_ranges(path, chunk_bytes):
-                yield None, (TokenizeTask(None, full, start, end, pattern, lowercase),)
+                yield None, (TokenizeTask(None, full, start, end, pattern, lowercase, decoding),)
         else:
             for data, offset in raw_blocks(path, chunk_bytes):
-                yield None, (TokenizeTask(data, path, offset, offset + len(data), pattern, lowercase),)
+                yield None, (TokenizeTask(data, path, offset, offset + len(data), pattern, lowercase, decoding),)
 
 
 def count_corpus(

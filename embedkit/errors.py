@@ -137,3 +137,8 @@ class ClusterError(EmbedkitError):
     reached, or it has no workers that run embedkit."""
 
     exit_code = 8
+
+
+class EmbedkitWarning(UserWarning):
+    """Something the user should know about input that was read anyway (duplicate words
+    skipped, rows with NaN left out on request); the command line prints it as one line."""

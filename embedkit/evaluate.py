@@ -22,6 +22,7 @@ Protocols (as in the benchmark literature and ``../shared/data/README.md``):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -49,43 +50,76 @@ class AnalogyResult:
     total: int
 
 
-def _content_lines(path: str) -> Iterator[tuple[int, str]]:
+def _content_lines(path: str, normalize: bool = True) -> Iterator[tuple[int, str]]:
     """(line number, stripped line) for each line that is not blank or a ``#`` comment."""
-    for lineno, line in numbered_lines(path):
+    for lineno, line in numbered_lines(path, normalize):
         s = line.strip()
         if s and not s.startswith("#"):
             yield lineno, s
 
 
+def _fields(line: str, sep: str | None) -> list[str]:
+    """The fields of a line split at ``sep`` (``","``: CSV, quotes honoured; ``"\\t"``;
+    None: white space), each stripped, so ``a, b`` and ``a,b`` read the same."""
+    if sep == ",":
+        import csv
+
+        return [f.strip() for f in next(csv.reader([line], skipinitialspace=True), [])]
+    return [f.strip() for f in line.split(sep)] if sep else line.split()
+
+
+def _separator(line: str) -> str | None:
+    """The field separator of a file, from its first content line: TAB, comma or white space."""
+    return "\t" if "\t" in line else "," if "," in line else None
+
+
 def read_similarity_pairs(path: str) -> list[tuple[str, str, float]]:
-    """Read ``word1 word2 score`` lines (tab or space separated); ``#`` lines are comments."""
+    """Read word pairs with a human score: ``word1 word2 score`` per line, separated by
+    TABs, commas (CSV, with or without a space after the comma) or white space, as the
+    benchmark files are distributed.  A first line whose score is not a number is a header
+    (``Word 1,Word 2,Human (mean)``); ``#`` lines are comments; columns after the third are
+    ignored.  Raises :class:`DataError` naming the line for a row without three fields or
+    with a score that is not a number, and when no pair is found at all."""
     name = display_name(path)
     pairs = []
+    sep: str | None = None
+    first = True
     for lineno, s in _content_lines(path):
-        parts = s.split("\t") if "\t" in s else s.split()
-        if len(parts) < 3:
+        if first:
+            sep = _separator(s)
+        parts = _fields(s, sep)
+        if len(parts) < 3 or not parts[0] or not parts[1]:
             raise DataError(f"{name}, line {lineno}: expected 'word1 word2 score', got {s[:60]!r}")
         try:
             score = float(parts[2])
         except ValueError:
-            if lineno == 1 or not pairs:
+            if first:
+                first = False
                 continue  # a header row
             raise DataError(f"{name}, line {lineno}: score {parts[2]!r} is not a number") from None
-        pairs.append((parts[0].strip(), parts[1].strip(), score))
+        first = False
+        if not np.isfinite(score):
+            raise DataError(f"{name}, line {lineno}: score {parts[2]!r} is not a finite number")
+        pairs.append((parts[0], parts[1], score))
     if not pairs:
         raise DataError(f"{name}: no word pairs found")
     return pairs
 
 
 def read_analogies(path: str) -> list[tuple[str, str, str, str]]:
-    """Read ``a b c d`` lines (tab or space separated); ``:`` section headers are skipped."""
+    """Read ``a b c d`` questions (white space, TABs or commas between the words); ``:``
+    section headers and ``#`` comments are skipped.  A line without four words is an
+    error naming it."""
     name = display_name(path)
     out = []
+    sep: str | None = None
     for lineno, s in _content_lines(path):
         if s.startswith(":"):  # a section header
             continue
-        parts = s.split()
-        if len(parts) != 4:
+        if not out:
+            sep = _separator(s)
+        parts = _fields(s, sep)
+        if len(parts) != 4 or not all(parts):
             raise DataError(f"{name}, line {lineno}: expected four words 'a b c d', got {s[:60]!r}")
         out.append(tuple(parts))  # type: ignore[arg-type]
     if not out:
@@ -272,19 +306,26 @@ class NodeClassificationResult:
 
 
 def read_node_labels(path: str) -> dict[str, list[str]]:
-    """Read ``node,label`` lines (comma, tab or space separated); several lines per node
-    for several labels.  ``#`` lines are comments; a first line ``node,label`` is a header."""
+    """Read node labels: ``node,label`` lines (comma, TAB or white space), several lines
+    for several labels, or several labels on one line (``6<TAB>red,blue``, ``6,red,blue``,
+    ``6 red blue``).  ``#`` lines are comments; a first line such as ``node,label`` is a
+    header.  Node ids are kept as written (no Unicode normalisation, like edge lists)."""
     name = display_name(path)
     out: dict[str, list[str]] = {}
-    for lineno, s in _content_lines(path):
-        parts = [x.strip() for x in (s.split("\t") if "\t" in s else s.split(",") if "," in s else s.split())]
-        if len(parts) != 2 or not parts[0] or not parts[1]:
+    for lineno, s in _content_lines(path, normalize=False):
+        if "\t" in s:
+            node, _, rest = s.partition("\t")
+            labels = [x.strip() for x in re.split(r"[,;\t]|\s+", rest) if x.strip()]
+        else:
+            parts = [x.strip() for x in (s.split(",") if "," in s else s.split())]
+            node, labels = parts[0], [x for x in parts[1:] if x]
+        node = node.strip()
+        if not node or not labels:
             raise DataError(f"{name}, line {lineno}: expected 'node,label', got {s[:60]!r}")
-        if not out and parts[0].lower() in ("node", "id", "node_id") and parts[1].lower() in ("label", "class"):
+        if not out and node.lower() in ("node", "id", "node_id") and labels[0].lower() in ("label", "labels", "class"):
             continue
-        labels = out.setdefault(parts[0], [])
-        if parts[1] not in labels:
-            labels.append(parts[1])
+        have = out.setdefault(node, [])
+        have.extend(x for x in dict.fromkeys(labels) if x not in have)
     if not out:
         raise DataError(f"{name}: no labels found")
     return out
@@ -418,6 +459,10 @@ def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
     An edge is held out only if both its ends keep at least one other edge, so every node
     still has a vector.  Returns (training Graph, held-out edges (m, 2) int64, non-edges
     (m, 2) int64 sampled uniformly among the node pairs that are not edges).
+
+    Raises :class:`DataError` when no edge can be held out: the graph is a tree or a forest
+    (a star, a path: every edge is needed to keep it connected), or the fraction of its
+    edges rounds to none.
     """
     import scipy.sparse as sp
 
@@ -429,6 +474,16 @@ def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
     m = src.size
     order = rng.permutation(m)
     want = int(round(test_fraction * m))
+    source = f"{graph.source}: " if graph.source else ""
+    from scipy.sparse.csgraph import connected_components
+
+    if m == graph.n - connected_components(a, directed=False)[0]:  # a forest: no cycle
+        raise DataError(
+            f"{source}no edge can be held out without disconnecting the graph "
+            f"(its {m} edges form a tree or forest, as a star or a path does)"
+        )
+    if want == 0:
+        raise DataError(f"{source}--test-fraction {test_fraction} of {m} edges holds out none; raise it")
     deg = np.bincount(np.concatenate([src, dst]), minlength=graph.n)
     cand = order[: min(m, 2 * want + 10)]
     # vectorised greedy pass: remove candidates in order while both ends keep degree >= 1
@@ -444,6 +499,8 @@ def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
             break
         held[take] = True
         deg = deg - np.bincount(np.concatenate([src[take], dst[take]]), minlength=graph.n)
+    if not held.any():
+        raise DataError(f"{source}no edge can be held out while both its ends keep another edge")
     test = np.stack([src[held], dst[held]], axis=1)
     keep = ~held
     train = Graph.from_edges(

@@ -53,7 +53,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from .errors import DataError, InputError, ParameterError, check_at_least, check_positive, param
-from .io import atomic_output, check_readable
+from .io import atomic_output, check_readable, numpy_reason
 from .linalg import PCAResult, fix_signs, pca
 from .options import FEATURE_MODES
 from .tokenize import Tokenizer
@@ -102,9 +102,22 @@ class EncodedLines:
         return int((self.lengths == 0).sum())
 
 
-def model_tokenizer(emb: Embedding) -> Tokenizer:
-    """The tokenizer the model's corpus was read with (its saved parameters)."""
-    return Tokenizer(emb.params.get("pattern"), bool(emb.params.get("lowercase", True)))
+def model_tokenizer(emb: Embedding, pattern: str | None = None, lowercase: bool | None = None) -> Tokenizer:
+    """The tokenizer that makes text meet the model's words: the one its corpus was read
+    with (its saved ``pattern`` / ``lowercase``).  An imported model (word2vec, GloVe)
+    records neither: it is lower-cased only if none of its words has an upper-case
+    letter, so a cased model (``Paris``, ``USA``) keeps the case of the text.  ``pattern``
+    and ``lowercase``, when given, override the model's."""
+    if lowercase is None:
+        saved = emb.params.get("lowercase")
+        lowercase = bool(saved) if saved is not None else not _is_cased(emb)
+    return Tokenizer(pattern if pattern is not None else emb.params.get("pattern"), lowercase)
+
+
+def _is_cased(emb: Embedding) -> bool:
+    """Whether some word of the model has an upper-case letter (checked on the 100,000
+    first words: models list frequent words first)."""
+    return any(w != w.lower() for w in itertools.islice(emb.words, 100_000))
 
 
 def encode_lines(
@@ -419,7 +432,7 @@ class SentenceFeatures:
                 comps = z["pca_components"] if "pca_components" in z.files else None
                 mean = z["pca_mean"] if "pca_mean" in z.files else None
         except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-            raise InputError(f"{p}: not a sentence-features fit file ({exc})") from None
+            raise InputError(f"{p}: not a sentence-features fit file ({numpy_reason(exc)})") from None
         mine = self._config()
         diff = [
             f"{param(key)} {config.get(key)!r} (here {mine[key]!r})" for key in mine if config.get(key) != mine[key]

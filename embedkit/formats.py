@@ -13,58 +13,92 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import EmbedkitError, InputError, OutputError, ParameterError, check_choice
+from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, check_choice
 from .io import check_readable, display_name, is_number, numbered_lines, open_binary, read_blocks
 from .options import VECTOR_FORMATS
 from .vectors import MAGIC, Embedding
 
 # -- reading vectors people already have ----------------------------------------------------
 
-_HEADER = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")
+NONFINITE = ("error", "drop")
+_HEADER = re.compile(rb"^\s*(\d+)[ \t]+(\d+)\s*$")
+_NOT_A_MODEL = "not a model file (embedkit, word2vec or GloVe vectors)"
+
+
+def _is_float(s: str) -> bool:
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+def _is_text_row(line: bytes) -> bool:
+    """Whether a vectors row is text: printable UTF-8 of a word and values, ending in a
+    number.  A binary row has raw float32 bytes after the word, which are almost never
+    valid UTF-8 (0.1 is CD CC CC 3D); whether the values are right is the reader's to say,
+    naming the line."""
+    try:
+        text = line.decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        return False
+    if any(ch < " " and ch != "\t" for ch in text):
+        return False
+    fields = text.split()
+    return len(fields) >= 2 and _is_float(fields[-1])
 
 
 def detect_format(path: str | os.PathLike) -> str:
-    """'embedkit', 'word2vec', 'word2vec-binary' or 'glove', from the first bytes of a file."""
+    """'embedkit', 'word2vec', 'word2vec-binary' or 'glove', from a file's content (not its
+    name): the native magic; a 'count dimension' header then raw float32 bytes (binary) or
+    text rows; or text rows without a header (GloVe).  A UTF-8 byte-order mark is ignored;
+    gzip/bzip2/xz files are looked into."""
+    from .io import strip_bom
+
+    name = display_name(path)
     with open_binary(path) as f:
         head = f.read(1 << 16)
-    name = display_name(path)
     if head.startswith(MAGIC):
         return "embedkit"
+    head = strip_bom(head, name)
     if not head.strip():
         raise InputError(f"{name}: the file is empty")
-    first, _, rest = head.partition(b"\n")
-    m = _HEADER.match(first)
-    if m:
-        dim = int(m.group(2))
-        word, sep, after = rest.partition(b" ")
-        line = after.split(b"\n", 1)[0]
-        try:
-            values = line.decode("ascii").split()
-            if len(values) == dim:
-                [float(v) for v in values]
-                return "word2vec"
-        except (UnicodeDecodeError, ValueError):
-            pass
-        return "word2vec-binary"
-    try:
-        fields = first.decode("utf-8").split()
-        [float(v) for v in fields[1:]]
-    except (UnicodeDecodeError, ValueError):
-        raise InputError(f"{name}: not a model file (embedkit, word2vec or GloVe vectors)") from None
-    if len(fields) < 2:
-        raise InputError(f"{name}: not a model file (embedkit, word2vec or GloVe vectors)")
+    first, _, rest = head.lstrip(b"\r\n").partition(b"\n")
+    if _HEADER.match(first):
+        row = rest.split(b"\n", 1)[0]
+        return "word2vec" if (not row.strip() or _is_text_row(row)) else "word2vec-binary"
+    if b"\0" in first:
+        raise InputError(f"{name}: {_NOT_A_MODEL}")
+    if not _is_text_row(first):
+        raise InputError(f"{name}: {_NOT_A_MODEL}")
     return "glove"
 
 
 def read_vectors(
-    path: str | os.PathLike, fmt: str = "auto", progress: Callable[[int], None] | None = None
+    path: str | os.PathLike,
+    fmt: str = "auto",
+    progress: Callable[[int], None] | None = None,
+    nonfinite: str = "error",
 ) -> Embedding:
-    """Load vectors in any supported format (detected with ``fmt='auto'``).
+    """Load vectors in any supported format (detected from the content with ``fmt='auto'``).
 
-    word2vec and GloVe files keep their row order; they carry no counts, so ``counts``
-    is None.  ``progress(n)`` receives bytes read, for a progress bar on large files.
+    Text files (word2vec with its 'count dimension' header, GloVe without) may separate
+    fields by spaces, several spaces or TABs, end lines with CRLF or trailing spaces, start
+    with a byte-order mark and end with blank lines; a word is any text without the field
+    separator (``word<TAB>values`` rows may have spaces in the word, and so may a word whose
+    last piece is not a number, as in GloVe 840B's ``. . .``).  Words are NFC-normalised
+    like every text embedkit reads.  Rows keep their order; the first of duplicate words
+    is kept and an :class:`~embedkit.errors.EmbedkitWarning` says how many were skipped.
+    ``nonfinite``: ``"error"`` (default) refuses a NaN or infinite value naming the file,
+    line and word; ``"drop"`` leaves such rows out with a warning.  ``counts`` is None.
+    ``progress(n)`` receives bytes read, for a progress bar on large files.
+
+    Raises :class:`InputError` (file, line, and what is wrong) for a row whose number of
+    values differs from the header's (or the first row's), a field that is not a number,
+    or a header that promises more or fewer rows than the file holds.
     """
     check_choice("fmt", fmt, VECTOR_FORMATS)
+    check_choice("nonfinite", nonfinite, NONFINITE)
     if str(path) == "-":
         raise ParameterError("a model must be a file, not stdin")
     check_readable(path)
@@ -73,70 +107,147 @@ def read_vectors(
     if fmt == "embedkit":
         return Embedding.load(path)
     if fmt == "word2vec-binary":
-        return _read_word2vec_binary(path, progress)
-    return _read_text_vectors(path, header=(fmt == "word2vec"), progress=progress)
+        return _read_word2vec_binary(path, progress, nonfinite)
+    return _read_text_vectors(path, header=(fmt == "word2vec"), progress=progress, nonfinite=nonfinite)
 
 
-def _read_text_vectors(path, header: bool, progress) -> Embedding:
+def _split_row(line: str, dim: int) -> tuple[str, list[str]] | None:
+    """(word, its ``dim`` value fields) of a text row, or None when the row does not have
+    ``dim`` values.  The word is the first field; it may hold white space only when the
+    row is ``word<TAB>values`` or when the extra pieces do not end in a number (so a row
+    with one value too many is an error, never a word like ``'cat 0.1'``)."""
+    fields = line.split()
+    if len(fields) == dim + 1:
+        return fields[0], fields[1:]
+    if len(fields) <= dim + 1:
+        return None
+    tab = line.rfind("\t")
+    if tab > 0 and len(line[tab:].split()) == dim:
+        return line[:tab].strip(), fields[-dim:]
+    if _is_float(fields[-dim - 1]):
+        return None
+    return line.rsplit(None, dim)[0].strip(), fields[-dim:]
+
+
+def _bad_row(name: str, lineno: int, line: str, dim: int, what: str) -> InputError:
+    n = len(line.split()) - 1
+    fields = line.split()
+    bad = next((f for f in fields[1:] if not _is_float(f)), None)
+    if bad is not None and n == dim:
+        return InputError(f"{name}, line {lineno}: {bad!r} is not a number (word {fields[0]!r})")
+    return InputError(f"{name}, line {lineno} has {n} values, {what} {dim}")
+
+
+def _read_text_vectors(path, header: bool, progress, nonfinite: str = "error") -> Embedding:
     name = display_name(path)
     words: list[str] = []
     rows: list[np.ndarray] = []
     dim = None
     expected_n = None
-    lineno = 0
+    what = "the first row has"
+    lineno = 0  # lines before the current block
+    dropped: list[tuple[int, str]] = []
     for block in read_blocks(str(path), progress=progress):
-        lines = block.splitlines()
-        if header and lineno == 0 and lines:
-            m = _HEADER.match(lines[0].encode())
-            if not m:
-                raise InputError(f"{name}, line 1: expected a word2vec header 'count dimension'")
-            expected_n, dim = int(m.group(1)), int(m.group(2))
-            lines = lines[1:]
-            lineno = 1
-        lines = [line for line in lines if line.strip()]
-        if not lines:
-            continue
-        parts = [line.rstrip().split(" ", 1) for line in lines]
-        if dim is None:
-            dim = len(parts[0][1].split()) if len(parts[0]) == 2 else 0
-            if dim == 0:
-                raise InputError(f"{name}, line {lineno + 1}: expected 'word value value ...'")
-        try:
-            values = np.array(" ".join(p[1] if len(p) == 2 else "" for p in parts).split(), dtype=np.float32)
-        except ValueError:
-            values = None
-        if values is None or values.size != len(parts) * dim:
-            for k, p in enumerate(parts):
-                fields = p[1].split() if len(p) == 2 else []
-                try:
-                    ok = len(fields) == dim and bool([float(v) for v in fields])
-                except ValueError:
-                    ok = False
-                if not ok:
-                    raise InputError(
-                        f"{name}, line {lineno + k + 1}: expected a word and {dim} numbers, got {lines[k][:60]!r}"
-                    )
-        words.extend(p[0] for p in parts)
-        rows.append(values.reshape(len(parts), dim))
+        lines = block.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        numbers = range(lineno + 1, lineno + 1 + len(lines))
         lineno += len(lines)
-    if not words:
+        keep = [(n, line) for n, line in zip(numbers, lines) if line.strip()]
+        if header and expected_n is None and keep:
+            n0, first = keep.pop(0)
+            m = _HEADER.match(first.encode("utf-8", "replace"))
+            if not m:
+                raise InputError(f"{name}, line {n0}: expected a word2vec header 'count dimension', got {first[:60]!r}")
+            expected_n, dim = int(m.group(1)), int(m.group(2))
+            what = "the header says"
+            if dim < 1:
+                raise InputError(f"{name}, line {n0}: the header says dimension {dim}")
+        if not keep:
+            continue
+        if dim is None:
+            fields = keep[0][1].split()
+            trailing = 0
+            for f in reversed(fields):
+                if not _is_float(f):
+                    break
+                trailing += 1
+            dim = min(trailing, len(fields) - 1)
+            if dim < 1:
+                raise InputError(f"{name}, line {keep[0][0]}: expected 'word value value ...', got {keep[0][1][:60]!r}")
+        split = [_split_row(line, dim) for _, line in keep]
+        for (n, line), parts in zip(keep, split):
+            if parts is None or not parts[0]:
+                raise _bad_row(name, n, line, dim, what)
+        try:
+            values = np.array([v for _, vals in split for v in vals], dtype=np.float32).reshape(len(split), dim)
+        except ValueError:
+            for (n, _line), (w, vals) in zip(keep, split):
+                bad = next((v for v in vals if not _is_float(v)), None)
+                if bad is not None:
+                    raise InputError(f"{name}, line {n}: {bad!r} is not a number (word {w!r})") from None
+            raise
+        finite = np.isfinite(values).all(axis=1)
+        if not finite.all():
+            bad_rows = np.flatnonzero(~finite)
+            if nonfinite == "error":
+                i = int(bad_rows[0])
+                raise InputError(_nonfinite_message(name, f"line {keep[i][0]}", split[i][0], values[i]))
+            dropped.extend((keep[int(i)][0], split[int(i)][0]) for i in bad_rows)
+            values = values[finite]
+            split = [p for p, ok in zip(split, finite.tolist()) if ok]
+        words.extend(w for w, _ in split)
+        rows.append(values)
+    if not words and not dropped:
         raise InputError(f"{name}: no vectors found")
-    if expected_n is not None and expected_n != len(words):
-        raise InputError(f"{name}: the header promises {expected_n:,} vectors, the file has {len(words):,}")
+    if expected_n is not None and expected_n != len(words) + len(dropped):
+        raise InputError(
+            f"{name}: the header says {expected_n:,} vectors, the file has {len(words) + len(dropped):,}"
+        )
+    _warn_dropped(name, dropped)
+    if not words:
+        raise InputError(f"{name}: every vector has a non-finite value")
     return _unique(Embedding(words, np.vstack(rows), None, {"kind": "words", "source": name}), name)
 
 
-def _read_word2vec_binary(path, progress) -> Embedding:
+def _nonfinite_message(name: str, where: str, word: str, row: np.ndarray) -> str:
+    value = next(str(float(v)) for v in row if not np.isfinite(v))
+    return (
+        f"{name}, {where}: word {word!r} has a non-finite value ({value}); "
+        "'embedkit import FILE --drop-nonfinite' leaves such rows out"
+    )
+
+
+def _warn_dropped(name: str, dropped: list[tuple[int, str]]) -> None:
+    if dropped:
+        import warnings
+
+        from .errors import EmbedkitWarning
+
+        where, word = dropped[0]
+        warnings.warn(
+            EmbedkitWarning(
+                f"{name}: left out {len(dropped)} vector(s) with a NaN or infinite value "
+                f"(first: {word!r}, {where if isinstance(where, str) else f'line {where}'})"
+            ),
+            stacklevel=3,
+        )
+
+
+def _read_word2vec_binary(path, progress, nonfinite: str = "error") -> Embedding:
+    from .io import strip_bom, text_decoding
+
     name = display_name(path)
     with open_binary(path) as f:
         data = f.read()
     if progress is not None:
         progress(len(data))
-    first, _, body = data.partition(b"\n")
+    first, _, body = strip_bom(data, name).partition(b"\n")
     m = _HEADER.match(first)
     if not m:
-        raise InputError(f"{name}: expected a word2vec header 'count dimension'")
+        raise InputError(f"{name}, line 1: expected a word2vec header 'count dimension'")
     n, dim = int(m.group(1)), int(m.group(2))
+    decoding = text_decoding()
     words: list[str] = []
     vectors = np.empty((n, dim), dtype=np.float32)
     pos = 0
@@ -146,22 +257,50 @@ def _read_word2vec_binary(path, progress) -> Embedding:
             pos += 1
         space = body.find(b" ", pos)
         if space < 0 or space + 1 + size > len(body):
-            raise InputError(f"{name}: truncated after {i:,} of {n:,} vectors")
+            raise InputError(f"{name}: truncated: the header says {n:,} vectors, the file holds {i:,}")
         try:
-            words.append(body[pos:space].decode("utf-8"))
-        except UnicodeDecodeError:
-            words.append(body[pos:space].decode("latin-1"))
+            words.append(decoding.decode(body[pos:space], f"{name}, vector {i + 1}", offset=1, first_line=None))
+        except DataError as exc:
+            raise InputError(str(exc)) from None
         vectors[i] = np.frombuffer(body, dtype="<f4", count=dim, offset=space + 1)
         pos = space + 1 + size
+    if body[pos:].strip():
+        raise InputError(f"{name}: more data after the {n} vectors the header promises (is the header wrong?)")
+    finite = np.isfinite(vectors).all(axis=1)
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
+        if nonfinite == "error":
+            i = int(bad[0])
+            raise InputError(_nonfinite_message(name, f"vector {i + 1}", words[i], vectors[i]))
+        _warn_dropped(name, [(f"vector {int(i) + 1}", words[int(i)]) for i in bad])
+        words = [w for w, ok in zip(words, finite.tolist()) if ok]
+        vectors = vectors[finite]
+        if not words:
+            raise InputError(f"{name}: every vector has a non-finite value")
     return _unique(Embedding(words, vectors, None, {"kind": "words", "source": name}), name)
 
 
 def _unique(emb: Embedding, name: str) -> Embedding:
-    if len(emb.index) != len(emb):
-        seen: set[str] = set()
-        dup = next(w for w in emb.words if w in seen or seen.add(w))
-        raise InputError(f"{name}: the word {dup!r} appears twice")
-    return emb
+    """The embedding without later repeats of a word (the first row wins), with a warning."""
+    if len(emb.index) == len(emb):
+        return emb
+    import warnings
+
+    from .errors import EmbedkitWarning
+
+    seen: set[str] = set()
+    keep = np.array([not (w in seen or seen.add(w)) for w in emb.words])
+    first = next(w for w, k in zip(emb.words, keep.tolist()) if not k)
+    skipped = int((~keep).sum())
+    warnings.warn(
+        EmbedkitWarning(
+            f"{name}: {skipped} duplicate word(s) skipped, the first occurrence kept (first repeated: {first!r})"
+        ),
+        stacklevel=3,
+    )
+    words = [w for w, k in zip(emb.words, keep.tolist()) if k]
+    params = {**emb.params, "duplicates_skipped": skipped}
+    return Embedding(words, np.asarray(emb.vectors)[keep], None, params)
 
 
 def read_word_counts(path: str | os.PathLike, words: Sequence[str]) -> np.ndarray:

@@ -15,6 +15,7 @@ matrices (``.npz``) are read and written here too.
 from __future__ import annotations
 
 import bz2
+import codecs
 import contextlib
 import csv
 import errno
@@ -23,26 +24,51 @@ import io
 import json
 import lzma
 import os
+import re
 import stat
 import sys
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import DataError, InputError, OutputError
+from .errors import DataError, InputError, OutputError, ParameterError
 
 STDIO = "-"
 
-_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+#: The first bytes of each compressed format, recognised whatever the file's name (strict
+#: enough that no text starts like one: bzip2's "BZh" is followed by a block size digit
+#: and a block or end-of-stream marker).
+_MAGIC = (
+    (re.compile(rb"\x1f\x8b\x08"), "gzip", gzip.open),
+    (re.compile(rb"BZh[1-9](1AY&SY|\x17rE8P\x90)"), "bzip2", bz2.open),
+    (re.compile(rb"\xfd7zXZ\x00"), "xz", lzma.open),
+)
+
+
+def compression(head: bytes) -> str | None:
+    """'gzip', 'bzip2' or 'xz' when ``head`` (a file's first 10 bytes or more) starts like
+    one, else None."""
+    for magic, kind, _ in _MAGIC:
+        if magic.match(head):
+            return kind
+    return None
+
+
+def _opener(head: bytes):
+    return next((opener for magic, _, opener in _MAGIC if magic.match(head)), None)
+
+
 _WRAPPERS = {
-    ".gz": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
-    ".bz2": lambda raw: bz2.BZ2File(raw, "rb"),
-    ".xz": lambda raw: lzma.LZMAFile(raw, "rb"),
+    "gzip": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
+    "bzip2": lambda raw: bz2.BZ2File(raw, "rb"),
+    "xz": lambda raw: lzma.LZMAFile(raw, "rb"),
 }
 
 
@@ -59,17 +85,30 @@ def check_readable(path: str | os.PathLike) -> Path:
 
 
 def open_binary(path: str | os.PathLike) -> BinaryIO:
-    """Open ``path`` (or stdin for ``-``) for binary reading, decompressing .gz/.bz2/.xz."""
+    """Open ``path`` (or stdin for ``-``) for binary reading, decompressing gzip, bzip2 and
+    xz data: recognised by their first bytes (a ``.gz`` suffix is not needed, and
+    compressed data piped into stdin is read as well)."""
     if str(path) == STDIO:
-        return sys.stdin.buffer
+        stdin = sys.stdin.buffer
+        peek = getattr(stdin, "peek", None)
+        opener = _opener(peek(16)[:16]) if peek is not None else None
+        return opener(stdin, "rb") if opener is not None else stdin  # type: ignore[return-value]
     p = check_readable(path)
-    opener = _OPENERS.get(p.suffix.lower())
     try:
-        if opener is not None:
-            return opener(p, "rb")  # type: ignore[return-value]
-        return open(p, "rb")
+        with open(p, "rb") as f:
+            opener = _opener(f.read(16))
+        return opener(p, "rb") if opener is not None else open(p, "rb")  # type: ignore[return-value]
     except OSError as exc:
         raise InputError(f"{p}: {exc.strerror or exc}") from None
+
+
+def is_compressed(path: str | os.PathLike) -> bool:
+    """Whether a local file holds gzip, bzip2 or xz data (by its first bytes)."""
+    try:
+        with open(path, "rb") as f:
+            return compression(f.read(16)) is not None
+    except OSError:
+        return False
 
 
 def read_all_bytes(path: str | os.PathLike) -> bytes:
@@ -78,10 +117,136 @@ def read_all_bytes(path: str | os.PathLike) -> bytes:
     try:
         return f.read()
     except (OSError, EOFError, lzma.LZMAError) as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from None
+        raise InputError(f"{display_name(path)}: cannot read ({exc})") from None
     finally:
         if f is not sys.stdin.buffer:
             f.close()
+
+
+# -- decoding text: the one place every reader goes through ---------------------------------
+
+UTF8_BOM = b"\xef\xbb\xbf"
+#: Byte-order marks of encodings that are not ASCII-compatible (longest first).
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32-LE"),
+    (b"\x00\x00\xfe\xff", "UTF-32-BE"),
+    (b"\xff\xfe", "UTF-16-LE"),
+    (b"\xfe\xff", "UTF-16-BE"),
+)
+_NL = b"\n"
+DECODE_ERRORS = ("strict", "replace", "ignore")
+#: The Unicode normal form every text reader produces (a decomposed "e" + U+0301 is "é").
+NORMALIZATION = "NFC"
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """How input bytes become text: the codec and what to do with bytes it cannot decode.
+
+    Every text reader (corpora, vectors files, edge lists, labels, word pairs, tables,
+    sentences) decodes through :meth:`decode`, which drops a UTF-8 byte-order mark at the
+    start of a file, turns CRLF and lone CR line ends into ``\\n``, and normalises the text
+    to :data:`NORMALIZATION` (skipped for ASCII and already-normal text, so the common case
+    costs one scan).  ``encoding`` must be ASCII-compatible (``\\n`` is byte 10), since
+    files are cut into blocks at newline bytes: UTF-8, Latin-1, cp1252, … ; ``errors`` is
+    ``strict`` (an error naming the line and bytes), ``replace`` (U+FFFD) or ``ignore``.
+    """
+
+    encoding: str = "utf-8"
+    errors: str = "strict"
+
+    def __post_init__(self) -> None:
+        try:
+            name = codecs.lookup(self.encoding).name
+        except LookupError:
+            raise ParameterError("encoding", self.encoding, ": unknown encoding", True) from None
+        if "\n a0".encode(name, "replace") != b"\n a0":
+            raise ParameterError(
+                f"--encoding {self.encoding!r}: not ASCII-compatible; convert the file to UTF-8 "
+                f"(e.g. iconv -f {self.encoding} -t UTF-8)"
+            )
+        if self.errors not in DECODE_ERRORS:
+            raise ParameterError("errors", self.errors, f"must be one of {', '.join(DECODE_ERRORS)}")
+        object.__setattr__(self, "encoding", name)
+
+    def params(self) -> dict:
+        """What a model records about how its text was read."""
+        return {"encoding": self.encoding, "errors": self.errors, "normalization": NORMALIZATION}
+
+    def decode(
+        self, data: bytes, name: str, offset: int = 0, first_line: int | None = 1, normalize: bool = True
+    ) -> str:
+        """The text of ``data``, bytes ``offset``.. of the file ``name`` (whose line
+        ``first_line`` starts the block, if known: it is named in errors).
+
+        Raises :class:`DataError` naming the file, the line and the offending bytes when
+        ``data`` is not valid in the encoding (with ``errors='strict'``), and on a UTF-16
+        or UTF-32 byte-order mark at the start of the file.
+        """
+        if offset == 0:
+            data = strip_bom(data, name)
+        try:
+            text = data.decode(self.encoding, self.errors)
+        except UnicodeDecodeError as exc:
+            raise DataError(self._bad_bytes(data, exc, name, offset, first_line)) from None
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if normalize and not text.isascii() and not unicodedata.is_normalized(NORMALIZATION, text):
+            text = unicodedata.normalize(NORMALIZATION, text)
+        return text
+
+    def _bad_bytes(self, data: bytes, exc: UnicodeDecodeError, name: str, offset: int, first_line: int | None) -> str:
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        end = data.find(b"\n", exc.end)
+        end = len(data) if end < 0 else end
+        bad = data[exc.start : exc.end]
+        context = data[max(start, exc.start - 20) : min(end, exc.end + 20)].decode(self.encoding, "backslashreplace")
+        context = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in context.strip())
+        if first_line is not None:
+            where = f"line {first_line + data.count(_NL, 0, exc.start)}"
+        else:
+            where = f"byte {offset + exc.start}"
+        hint = "--encoding latin-1 (or cp1252)" if self.encoding == "utf-8" else "another --encoding"
+        return (
+            f"{name}, {where}: not {self.encoding.upper()} text: bytes {bad.hex(' ').upper()} in '{context}'; "
+            f"if the file is in another encoding give {hint}, or --errors replace to go on"
+        )
+
+
+_decoding = Decoding()
+
+
+def text_decoding() -> Decoding:
+    """The :class:`Decoding` every reader uses (UTF-8, strict, unless :func:`use_decoding`)."""
+    return _decoding
+
+
+@contextlib.contextmanager
+def use_decoding(decoding: Decoding) -> Iterator[Decoding]:
+    """Read text with ``decoding`` inside the block (worker processes forked inside it too)."""
+    global _decoding
+    before, _decoding = _decoding, decoding
+    try:
+        yield decoding
+    finally:
+        _decoding = before
+
+
+def strip_bom(data: bytes, name: str) -> bytes:
+    """``data`` (the first bytes of a file) without its UTF-8 byte-order mark.
+
+    Raises :class:`DataError` for a UTF-16 or UTF-32 mark: such text has NUL bytes between
+    its characters and cannot be cut into lines byte-wise.
+    """
+    if data.startswith(UTF8_BOM):
+        return data[3:]
+    for bom, kind in _WIDE_BOMS:
+        if data.startswith(bom):
+            raise DataError(
+                f"{name}: not UTF-8 but {kind} text (byte-order mark {bom.hex(' ').upper()}); "
+                f"convert it to UTF-8, e.g. iconv -f {kind[:6]} -t UTF-8"
+            )
+    return data
 
 
 def display_name(path: str | os.PathLike) -> str:
@@ -200,6 +365,17 @@ def save_matrix(path: str | os.PathLike, matrix, words: list[str], counts, param
         )
 
 
+def numpy_reason(exc: BaseException) -> str:
+    """Why NumPy could not load a file, in words for the user: never NumPy's own advice to
+    load pickled data "unsafely" (embedkit never unpickles what it reads)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "object arrays" in text.lower():
+        return "it holds Python objects, which embedkit does not unpickle"
+    if "pickle" in text.lower():  # NumPy's guess for a file that is no .npy / .npz at all
+        return "it is not a NumPy .npy or .npz file"
+    return text[:200]
+
+
 def load_matrix(path: str | os.PathLike):
     """Read a file written by :func:`save_matrix`: (csr_matrix, words, counts, params)."""
     name = display_name(path)
@@ -213,12 +389,8 @@ def load_matrix(path: str | os.PathLike):
             words = bytes(z["words"]).decode("utf-8").split("\n") if shape[0] else []
             counts = z["counts"]
             params = json.loads(str(z["params"]))
-    except ValueError as exc:  # not an .npz at all: numpy's own words would suggest allow_pickle
-        if "pickled" not in str(exc):
-            raise InputError(f"{name}: not a readable embedkit matrix file ({exc})") from None
-        raise InputError(f"{name}: not an embedkit matrix file (expected the output of cooccur or pmi)") from None
-    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as exc:
-        raise InputError(f"{name}: not a readable embedkit matrix file ({exc})") from None
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+        raise InputError(f"{name}: not a readable embedkit matrix file ({numpy_reason(exc)})") from None
     if len(words) != shape[0]:
         raise InputError(f"{name}: matrix file is corrupt (vocabulary does not match the matrix)")
     return m, words, counts, params
@@ -275,53 +447,91 @@ def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, l
         try:
             x = np.load(check_readable(path), allow_pickle=False)
         except (ValueError, OSError, EOFError) as exc:
-            raise InputError(f"{name}: not a readable .npy file ({exc})") from None
+            raise InputError(f"{name}: not a readable .npy file ({numpy_reason(exc)})") from None
         if x.ndim != 2 or not np.issubdtype(x.dtype, np.number):
             raise DataError(f"{name}: expected a 2-D numeric array, got shape {x.shape} of {x.dtype}")
         return x.astype(np.float64), None, None
 
-    lines = [line for line in read_lines(str(path)) if line.strip()]
-    if not lines:
+    numbered = [(n, line) for n, line in numbered_lines(str(path)) if line.strip()]
+    if not numbered:
         raise DataError(f"{name}: the table is empty")
+    lines = [line for _, line in numbered]
     first = lines[0]
     if str(path).lower().endswith(".csv"):
         sep: str | None = ","
-    elif "\t" in first:
+    elif str(path).lower().endswith(".tsv") or "\t" in first:
         sep = "\t"
     else:
         sep = "," if "," in first else None
-    fast = _numeric_body(lines, sep)
-    if fast is not None:
-        return fast, None, None
-    rows = [[c.strip().strip('"') for c in (line.split(sep) if sep else line.split())] for line in lines]
+    if '"' not in first:
+        fast = _numeric_body(lines, sep)
+        if fast is not None:
+            return fast, None, None
+    if sep is None:
+        rows = [line.split() for line in lines]
+    else:  # a real CSV parser: quoted fields may hold the separator
+        import csv
+
+        try:
+            reader = csv.reader(lines, delimiter=sep, skipinitialspace=True, strict=True)
+            rows = [[c.strip() for c in r] for r in reader]
+        except csv.Error as exc:
+            raise DataError(f"{name}: not a readable table ({exc})") from None
+        if len(rows) != len(lines):
+            raise DataError(f"{name}: a quoted field spans lines; the table cannot be read")
+    numbers = [n for n, _ in numbered]
     header = None
-    if not all(is_number(c) for c in rows[0][1:]) or (
-        len(rows) > 1 and is_number(rows[1][0]) and not is_number(rows[0][0])
+    if not all(_is_cell_number(c) for c in rows[0][1:]) or (
+        len(rows) > 1 and _is_cell_number(rows[1][0]) and not _is_cell_number(rows[0][0])
     ):
-        header, rows = rows[0], rows[1:]
+        header, rows, numbers = rows[0], rows[1:], numbers[1:]
     if not rows:
         raise DataError(f"{name}: the table has a header but no rows")
+    width = len(header) if header is not None else len(rows[0])
+    what = "the header has" if header is not None else "the first row has"
+    for n, r in zip(numbers, rows):
+        if len(r) != width:
+            raise DataError(f"{name}, line {n}: {len(r)} fields, {what} {width}")
     labels = None
-    if not all(is_number(r[0]) for r in rows):
+    if not all(_is_cell_number(r[0]) for r in rows):
         labels = [r[0] for r in rows]
         rows = [r[1:] for r in rows]
         header = header[1:] if header else None
-    width = len(rows[0])
-    offset = 2 if header is not None else 1
-    for i, r in enumerate(rows):
-        if len(r) != width:
-            raise DataError(f"{name}, line {i + offset}: {len(r)} values, expected {width} as on the first row")
-    try:
-        x = np.array(rows, dtype=np.float64)
-    except ValueError:
-        for i, r in enumerate(rows):
-            bad = next((c for c in r if not is_number(c)), None)
-            if bad is not None:
-                raise DataError(f"{name}, line {i + offset}: {bad!r} is not a number") from None
-        raise
+        width -= 1
     if width == 0:
         raise DataError(f"{name}: the table has no numeric column")
+    try:
+        x = np.array([[_cell_value(c) for c in r] for r in rows], dtype=np.float64)
+    except ValueError:
+        for n, r in zip(numbers, rows):
+            for k, c in enumerate(r):
+                if not _is_cell_number(c):
+                    column = repr(header[k]) if header is not None else str(k + 1 + (labels is not None))
+                    raise DataError(f"{name}, line {n}: {c!r} is not a number (column {column})") from None
+        raise
     return x, labels, header
+
+
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
+def _cell_value(cell: str) -> float:
+    """A table cell as a number; ``1,204,000`` (thousands separators, as in a quoted CSV
+    field) is 1204000."""
+    try:
+        return float(cell)
+    except ValueError:
+        if _THOUSANDS.fullmatch(cell):
+            return float(cell.replace(",", ""))
+        raise
+
+
+def _is_cell_number(cell: str) -> bool:
+    try:
+        _cell_value(cell)
+        return True
+    except ValueError:
+        return False
 
 
 def write_table(
@@ -367,33 +577,45 @@ CHUNK_BYTES = 8 << 20
 
 
 def read_blocks(
-    path: str, chunk_bytes: int = CHUNK_BYTES, progress: Callable[[int], None] | None = None
+    path: str,
+    chunk_bytes: int = CHUNK_BYTES,
+    progress: Callable[[int], None] | None = None,
+    normalize: bool = True,
 ) -> Iterator[str]:
     """Yield the text of ``path`` (or stdin for ``-``) in blocks that end at a newline.
 
     A line longer than ``chunk_bytes`` is split at a space; the piece then does not end in
-    a newline, and the tokens of the next block continue the same line.
-    Raises :class:`DataError` naming the file and byte offset on bytes that are not UTF-8.
+    a newline, and the tokens of the next block continue the same line.  Decoded by
+    :func:`text_decoding` (BOM dropped, CR line ends, NFC); raises
+    :class:`DataError` naming the file, line and bytes that are not in the encoding.
     ``progress(n)`` is called with the bytes of the file each block took (compressed bytes
-    for a compressed file: see :func:`raw_blocks`).
+    for a compressed file: see :func:`raw_blocks`);
+    ``normalize=False`` keeps the characters as written (node ids).
     """
     name = display_name(path)
+    decoding = text_decoding()
+    line = 1
     for data, offset in raw_blocks(path, chunk_bytes, progress):
-        yield decode_text(data, name, offset)
+        yield decoding.decode(data, name, offset, line, normalize)
+        line += data.count(b"\n")
 
 
 def _open_counted(path: str) -> tuple[BinaryIO, BinaryIO | None]:
-    """:func:`open_binary`, and for a compressed file also the compressed file beneath, whose
-    position says how far the reading has come in the file's own bytes."""
-    suffix = Path(path).suffix.lower() if path != STDIO else ""
-    if suffix not in _WRAPPERS:
+    """:func:`open_binary`, and for a compressed file (by its first bytes) also the
+    compressed file beneath, whose position says how far the reading has come in the
+    file's own bytes."""
+    if path == STDIO:
         return open_binary(path), None
     p = check_readable(path)
     try:
         raw = open(p, "rb")
+        kind = compression(raw.read(16))
+        raw.seek(0)
     except OSError as exc:
         raise InputError(f"{p}: {exc.strerror or exc}") from None
-    return _WRAPPERS[suffix](raw), raw  # type: ignore[return-value]
+    if kind is None:
+        return raw, None
+    return _WRAPPERS[kind](raw), raw  # type: ignore[return-value]
 
 
 def raw_blocks(
@@ -412,7 +634,7 @@ def raw_blocks(
         while True:
             try:
                 block = f.read(chunk_bytes)
-            except (OSError, EOFError) as exc:
+            except (OSError, EOFError, lzma.LZMAError) as exc:
                 raise InputError(f"{name}: cannot read ({exc})") from None
             if not block:
                 break
@@ -448,12 +670,13 @@ def raw_blocks(
             raw.close()
 
 
-def numbered_lines(path: str) -> Iterator[tuple[int, str]]:
+def numbered_lines(path: str, normalize: bool = True) -> Iterator[tuple[int, str]]:
     """Every line of a text file or stdin (``-``) with its 1-based number, without the
-    newline; split on ``\\n`` only, so a line cut between blocks comes out whole."""
+    newline; split on ``\\n`` only, so a line cut between blocks comes out whole.
+    Decoded as :func:`read_blocks` does."""
     lineno = 0
     partial = ""
-    for block in read_blocks(path):
+    for block in read_blocks(path, normalize=normalize):
         pieces = block.split("\n")
         pieces[0] = partial + pieces[0]
         partial = pieces.pop()  # "" when the block ends with a newline
@@ -472,43 +695,78 @@ def read_lines(path: str) -> list[str]:
     return [line for _, line in numbered_lines(path)]
 
 
-def decode_text(data: bytes, name: str, offset: int) -> str:
-    """``data`` (bytes at ``offset`` of the file called ``name``) as UTF-8 text.
-
-    Raises :class:`DataError` naming the file, the byte offset and the line on bytes that
-    are not UTF-8.
-    """
+def decode_text(data: bytes, path: str, offset: int, decoding: Decoding | None = None) -> str:
+    """A block of a file (bytes ``offset``.. of ``path``) as text, by ``decoding`` (default:
+    :func:`text_decoding`).  The line named in an error is found by counting the newlines
+    before the block, only when there is an error."""
+    decoding = decoding or text_decoding()
+    name = display_name(path)
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise DataError(
-            f"{name}: not UTF-8 text (bad byte at offset {offset + exc.start}, "
-            f"{line} lines into the block starting at byte {offset})"
-        ) from None
+        return decoding.decode(data, name, offset, None if offset else 1)
+    except DataError:
+        if not offset or not is_plain(path):
+            raise
+    with open(path, "rb") as f:  # a block of a plain file: count the lines before it
+        line = 1
+        left = offset
+        while left > 0:
+            chunk = f.read(min(left, 1 << 24))
+            if not chunk:
+                break
+            line += chunk.count(b"\n")
+            left -= len(chunk)
+    return decoding.decode(data, name, offset, line)
 
 
 def corpus_files(paths: str | list[str]) -> list[str]:
-    """The files of a corpus given as paths, globs (``wiki/*.txt.gz``) or ``-``."""
+    """The files of a corpus given as paths, globs (``wiki/*.txt.gz``) or ``-``.
+
+    A glob inside a URL (``s3://bucket/wiki/*.txt``, ``memory://c/*.txt``) is expanded by
+    that URL's fsspec filesystem, never on the local disk."""
     import glob
 
     out: list[str] = []
     for p in [paths] if isinstance(paths, str) else list(paths):
-        if p != "-" and any(ch in p for ch in "*?[") and not Path(p).exists():
+        if p == "-" or not any(ch in p for ch in "*?["):
+            out.append(p)
+        elif "://" in p:
+            out.extend(_url_glob(p))
+        elif Path(p).exists():
+            out.append(p)
+        else:
             matches = sorted(glob.glob(p))
             if not matches:
                 raise InputError(f"{p}: no file matches")
             out.extend(matches)
-        else:
-            out.append(p)
     if not out:
         raise InputError("no corpus file given")
     return out
 
 
+def _url_glob(pattern: str) -> list[str]:
+    """The URLs matching a glob, listed by the URL's own fsspec filesystem."""
+    try:
+        import fsspec
+    except ImportError:
+        raise InputError(f"{pattern}: reading URLs needs fsspec (pip install 'embedkit[dask]')") from None
+    try:
+        fs, _, found = fsspec.core.get_fs_token_paths(pattern)
+    except (ValueError, ImportError, OSError) as exc:
+        raise InputError(f"{pattern}: cannot list ({exc})") from None
+    if not found:
+        raise InputError(f"{pattern}: no file matches")
+    return sorted(fs.unstrip_protocol(f) for f in found)
+
+
 def is_plain(path: str) -> bool:
-    """Whether ``path`` is an uncompressed local file (so workers can seek in it), not stdin."""
-    return path != "-" and Path(path).suffix.lower() not in (".gz", ".bz2", ".xz")
+    """Whether ``path`` is an uncompressed local file (so workers can seek in it): not
+    stdin, not a URL, not compressed (by its suffix or by its first bytes)."""
+    return (
+        path != "-"
+        and "://" not in path
+        and Path(path).suffix.lower() not in (".gz", ".bz2", ".xz")
+        and not is_compressed(path)
+    )
 
 
 def shard_ranges(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[int, int]]:

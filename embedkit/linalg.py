@@ -465,7 +465,8 @@ def pca(
     """Principal component analysis of a dense table ``x`` (n × p).
 
     Columns are centred (``center``) and, with ``standardize``, divided by their standard
-    deviation (ddof 0; constant columns are left unscaled).  ``dim`` directions are kept
+    deviation (ddof 0; constant columns, equal to within rounding, are left unscaled
+    and centre to exact zeros).  ``dim`` directions are kept
     (``None``: all min(n, p)).  ``full`` is an exact SVD giving the whole spectrum;
     ``randomized`` (:func:`truncated_svd`) computes only the top ``dim``; ``auto`` picks
     ``full`` when min(n, p) ≤ 2000.  Signs follow :func:`truncated_svd`: the largest-magnitude
@@ -483,11 +484,15 @@ def pca(
     check_at_least("dim", k)
     if k > r:
         raise ParameterError("dim", k, f"is too large for a {n:,} × {p:,} table (at most {r})", True)
-    mean = x.mean(axis=0) if center else None
+    # a constant column (its values equal to within rounding) has no variance: its mean is
+    # its value exactly, so centring leaves exact zeros, not the noise of a float mean
+    # (which standardizing would blow up into a unit-variance column)
+    constant = np.ptp(x, axis=0) <= 4 * np.finfo(np.float64).eps * np.abs(x).max(axis=0)
+    mean = np.where(constant, x[0], x.mean(axis=0)) if center else None
     scale = None
     if standardize:
         sd = x.std(axis=0)
-        scale = np.where(sd > 0, sd, 1.0)
+        scale = np.where(constant | (sd == 0), 1.0, sd)
     xt = x
     if mean is not None:
         xt = xt - mean

@@ -32,7 +32,7 @@ import numpy as np
 from . import __version__
 from .errors import DataError, InputError, ParameterError, check_at_least, check_choice, param
 from .features import encode_lines, model_tokenizer
-from .io import atomic_output, check_readable
+from .io import atomic_output, check_readable, numpy_reason
 from .linalg import top_k, truncated_svd
 from .tokenize import Tokenizer
 from .vectors import Embedding
@@ -59,28 +59,36 @@ class LSAModel:
     def weighting(self) -> str:
         return str(self.terms.params.get("weighting", "tfidf"))
 
-    def fold_in(self, lines: list[str]) -> np.ndarray:
-        """Queries (or new documents) in the latent space, q V: shape (len(lines), k)."""
-        enc = encode_lines(self.terms, lines)
+    def fold_in(self, lines: list[str], tokenizer: Tokenizer | None = None) -> np.ndarray:
+        """Queries (or new documents) in the latent space, q V: shape (len(lines), k);
+        tokenized as the documents were unless ``tokenizer`` is given."""
+        enc = encode_lines(self.terms, lines, tokenizer)
         q = tfidf(enc.counts, self.weighting, self.idf)
         s = np.where(self.singular_values > 0, self.singular_values, 1.0)
         v = np.asarray(self.terms.vectors, dtype=np.float32) / s.astype(np.float32)  # V = Y Σ⁻¹
         return np.asarray(q @ v)
 
-    def search(self, query: str, k: int = 10) -> list[tuple[int, float]]:
-        """The ``k`` documents closest to ``query`` by cosine: (document index from 0, cosine)."""
+    def search(self, query: str, k: int = 10, tokenizer: Tokenizer | None = None) -> list[tuple[int, float]]:
+        """The ``k`` documents closest to ``query`` by cosine: (document index from 0, cosine).
+
+        Documents with no vocabulary word (their vector is zero) are left out of the ranking.
+        """
         check_at_least("k", k)
-        tok = model_tokenizer(self.terms)
+        tok = tokenizer or model_tokenizer(self.terms)
         words = tok.tokenize(query)
         if not words:
             raise DataError(f"the query {query!r} has no words")
         if not any(w in self.terms.index for w in words):
             self.terms.id(words[0])  # raises UnknownWordError with close spellings
-        q = self.fold_in([query])[0]
+        q = self.fold_in([query], tok)[0]
         z = self.docs.astype(np.float64)
-        norms = np.linalg.norm(z, axis=1) * (np.linalg.norm(q) or 1.0)
-        scores = np.divide(z @ q, norms, out=np.zeros(len(z)), where=norms > 0)
-        top = top_k(scores, k)
+        doc_norms = np.linalg.norm(z, axis=1)
+        # a document whose vector is rounding noise (empty, or with no kept word) is not ranked
+        real = doc_norms > 1e-6 * (doc_norms.max(initial=0.0) or 1.0)
+        norms = doc_norms * (np.linalg.norm(q) or 1.0)
+        scores = np.divide(z @ q, norms, out=np.zeros(len(z)), where=real & (norms > 0))
+        scores[~real] = -np.inf  # left out of the ranking
+        top = top_k(scores, min(k, int(real.sum())))
         return [(int(i), float(scores[i])) for i in top]
 
     def save(self, path: str | os.PathLike) -> None:
@@ -110,7 +118,7 @@ class LSAModel:
                 docs, s, w = z["docs"], z["singular_values"], z["idf"]
                 snippets = bytes(z["snippets"]).decode("utf-8").split("\n")
         except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-            raise InputError(f"{dp}: not a readable LSA document file ({exc})") from None
+            raise InputError(f"{dp}: not a readable LSA document file ({numpy_reason(exc)})") from None
         if len(w) != len(terms) or docs.shape[1] != terms.dim or len(snippets) != len(docs):
             raise InputError(f"{dp} does not match {path} (rebuild both with 'embedkit lsa')")
         return cls(terms, docs, s, w, snippets)
@@ -148,6 +156,7 @@ def build_lsa(
     svd = truncated_svd(x, dim, solver="randomized", n_iter=n_iter, seed=seed)
     s = svd.s.astype(np.float64)
     z = (svd.U * s.astype(np.float32)).astype(np.float32)
+    z[enc.lengths == 0] = 0.0  # a document with no vocabulary word is the zero vector, not noise
     y = (svd.Vt.T * s.astype(np.float32)).astype(np.float32)
     params = {
         "kind": "lsa",

@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_limits
 
 from . import __version__
 from .cooccur import count_cooccurrences, subsample_keep_probability
-from .corpus import EncodedCorpus, encode_with_vocab
+from .corpus import LINE_BREAK, EncodedCorpus, encode_with_vocab
 from .engine import check_workers
 from .errors import DataError, ParameterError, check_at_least, check_choice, param
 from .graph import (
@@ -27,7 +27,7 @@ from .graph import (
     spectral_vectors,
     walks_to_id_blocks,
 )
-from .io import corpus_files, display_name, input_size
+from .io import corpus_files, display_name, input_size, text_decoding
 from .linalg import remove_top_components, svd_steps, svd_vectors, truncated_eigh, truncated_svd, unit_rows
 from .options import GRAPH_METHODS, NETMF_MAX_NODES, GraphOptions, WordOptions
 from .progress import SILENT, Reporter
@@ -133,12 +133,20 @@ def local_counts(
 ):
     """Tokenize and count on this machine's process pool: (vocabulary, counts, tokens).
 
-    With a given ``vocab`` the corpus is encoded with it as it is read (one pass, the
-    number of tokens unknown: None)."""
+    With a given ``vocab`` the corpus is encoded with it as it is read (one pass; the
+    tokens are counted as the blocks go by)."""
     if vocab is not None:
+        tokens = [0]
+
+        def counted(blocks):  # tokens read (line breaks are not tokens), for the model's params
+            for block in blocks:
+                tokens[0] += int((block != LINE_BREAK).sum())
+                yield block
+
         with reporter.stage("cooccur", total=input_size(files)) as advance:
             ids = encode_with_vocab(files, tokenizer, vocab, progress=advance)
-            return vocab, cooccurrence_counts(ids, vocab, opts), None
+            counts = cooccurrence_counts(counted(ids), vocab, opts)
+        return vocab, counts, tokens[0]
     with EncodedCorpus(files, tokenizer, workers=check_workers(opts.workers)) as enc:
         with reporter.stage("tokenize", total=input_size(files)) as advance:
             enc.read(advance)
@@ -180,10 +188,29 @@ def count_corpus(
     return CorpusCounts(vocab, counts, n_tokens, source)
 
 
-def words_params(opts: WordOptions, source: str, n_tokens: int | None, kind: str = "words") -> dict:
+def counts_params(c: CorpusCounts, opts: WordOptions, vocab_name: str | None = None) -> dict:
+    """The parameters the ``cooccur`` stage records with its matrix: the corpus, its tokens,
+    the counting options and the decoding; with a given vocabulary file (``vocab_name``),
+    its own cut (its smallest count as ``min_count``) in place of the options' defaults."""
+    params = {"stage": "cooccur", "corpus": c.source, **opts.params(), "tokens": c.n_tokens}
+    params.update(text_decoding().params())
+    if vocab_name is not None:
+        counts = c.vocab.counts
+        params.update(vocab=vocab_name, min_count=int(counts.min()) if len(counts) else 0, max_size=None)
+    return params
+
+
+def words_params(
+    opts: WordOptions, source: str, n_tokens: int | None, kind: str = "words", recorded: dict | None = None
+) -> dict:
     """The parameters a word model records (``Embedding.params``): what it was trained
-    on, the embedkit version, and every option that determines its vectors."""
-    return {"kind": kind, "corpus": source, "tokens": n_tokens, "embedkit": __version__, **opts.params()}
+    on, the embedkit version, every option that determines its vectors, and how its text
+    was decoded (:func:`embedkit.io.text_decoding`).  ``recorded``: the params of an earlier
+    stage (the ``cooccur`` matrix), whose vocabulary file and decoding are kept."""
+    params = {"kind": kind, "corpus": source, "tokens": n_tokens, "embedkit": __version__, **opts.params()}
+    params.update(text_decoding().params())
+    params.update({k: v for k, v in (recorded or {}).items() if k in ("vocab", "encoding", "errors", "normalization")})
+    return params
 
 
 def factorize_matrix(m, words: list[str], counts, params: dict, progress=None, **svd_options) -> Embedding:
@@ -194,7 +221,7 @@ def factorize_matrix(m, words: list[str], counts, params: dict, progress=None, *
     :func:`factorize_to_embedding`."""
     recorded = {k: v for k, v in params.items() if k in WordOptions.__dataclass_fields__}
     opts = replace(WordOptions(**recorded), **svd_options)
-    meta = words_params(opts, params.get("corpus", "-"), params.get("tokens"), params.get("kind", "words"))
+    meta = words_params(opts, params.get("corpus", "-"), params.get("tokens"), params.get("kind", "words"), params)
     return factorize_to_embedding(m, words, counts, opts, meta, progress)
 
 

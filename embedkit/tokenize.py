@@ -13,7 +13,7 @@ import numpy as np
 
 from . import kernels
 from .errors import ParameterError
-from .io import decode_text, display_name, read_blocks
+from .io import Decoding, decode_text, read_blocks
 
 #: Runs of Unicode letters (no digits, no underscore): "Café au lait" → café, au, lait.
 DEFAULT_PATTERN = r"[^\W\d_]+"
@@ -120,7 +120,9 @@ _TOKENIZERS: dict[tuple[str | None, bool], Tokenizer] = {}
 class TokenizeTask(NamedTuple):
     """The message a tokenizing worker receives (process pool and Dask alike): the bytes
     ``data`` of a block, or None for the worker to read bytes ``start``..``end`` of the
-    plain file ``path`` itself, and the tokenizer's ``pattern`` and ``lowercase``."""
+    plain file ``path`` itself, the tokenizer's ``pattern`` and ``lowercase``, and the
+    :class:`~embedkit.io.Decoding` to read it with (None: the process's own, which a forked
+    worker inherits from its parent; a Dask worker is sent its client's)."""
 
     data: bytes | None
     path: str
@@ -128,6 +130,7 @@ class TokenizeTask(NamedTuple):
     end: int
     pattern: str | None
     lowercase: bool
+    decoding: Decoding | None = None
 
 
 class TokenizedShard(NamedTuple):
@@ -148,7 +151,7 @@ def tokenize_task(task: TokenizeTask) -> TokenizedShard:
     The task function of both engines: a worker process of the local pool
     (:class:`embedkit.corpus.EncodedCorpus`) or a Dask worker (:mod:`embedkit.dask`).
     """
-    data, path, start, end, pattern, lowercase = task
+    data, path, start, end, pattern, lowercase, decoding = task
     if data is None:
         with open(path, "rb") as f:
             f.seek(start)
@@ -158,7 +161,7 @@ def tokenize_task(task: TokenizeTask) -> TokenizedShard:
     tok = _TOKENIZERS.get((pattern, lowercase))
     if tok is None:
         tok = _TOKENIZERS[(pattern, lowercase)] = Tokenizer(pattern, lowercase)
-    return TokenizedShard(*tok.block_words(decode_text(data, display_name(path), start)), end - start)
+    return TokenizedShard(*tok.block_words(decode_text(data, path, start, decoding)), end - start)
 
 
 def words_of(chars: np.ndarray, lengths: np.ndarray) -> list[str]:

@@ -185,7 +185,12 @@ class Embedding:
         else None."""
         if word in self.index:
             return word
-        w = self.normalize(word)
+        import unicodedata
+
+        nfc = unicodedata.normalize("NFC", word)  # every text embedkit reads is NFC
+        if nfc in self.index:
+            return nfc
+        w = self.normalize(nfc)
         return w if w in self.index else None
 
     def __contains__(self, word: object) -> bool:
@@ -383,7 +388,8 @@ class Embedding:
     def _top(self, scores: np.ndarray, topn: int, exclude: Sequence[int] = ()) -> list[tuple[str, float]]:
         scores = scores.astype(np.float64, copy=True)
         scores[list(exclude)] = -np.inf
-        top = top_k(scores, min(topn, len(scores) - len(set(exclude))))
+        scores[np.isnan(scores)] = -np.inf  # a row of NaN (or a zero query) is no answer
+        top = top_k(scores, min(topn, int(np.isfinite(scores).sum())))
         return [(self.words[i], float(scores[i])) for i in top]
 
 

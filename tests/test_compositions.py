@@ -62,9 +62,9 @@ def test_cooccur_and_train_words_count_a_small_corpus_in_one_process(cli, tmp_pa
     c = count_corpus(str(DEMO), WordOptions(window=3, workers=2))
     assert words == c.vocab.words and params["corpus"] == c.source == str(DEMO)
     assert (counts != c.counts).nnz == 0 and c.n_tokens > 0
-    # a given vocabulary (cooccur --vocab): one pass, the same counts
+    # a given vocabulary (cooccur --vocab): one pass, the same counts and tokens
     given = count_corpus([str(DEMO)], WordOptions(window=3), vocab=c.vocab)
-    assert given.vocab is c.vocab and given.n_tokens is None and (given.counts != c.counts).nnz == 0
+    assert given.vocab is c.vocab and given.n_tokens == c.n_tokens and (given.counts != c.counts).nnz == 0
 
 
 def test_factorize_matrix_records_the_params_train_words_records(tmp_path):

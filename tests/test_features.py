@@ -113,10 +113,10 @@ def test_save_and_load_fit(tiny, tmp_path):
         SentenceFeatures(tiny, "sif").fit(["zebra", ""])
 
 
-def test_read_lines_splits_on_newlines_only(tmp_path):
+def test_read_lines_splits_on_newlines_and_cr_only(tmp_path):
     p = tmp_path / "t.txt"
-    p.write_bytes("a\u2028b\r\n\nc\x0cd\nlast".encode())
-    assert read_lines(str(p)) == ["a\u2028b\r", "", "c\x0cd", "last"]
+    p.write_bytes("a\u2028b\r\n\nc\x0cd\rold mac\nlast".encode())
+    assert read_lines(str(p)) == ["a\u2028b", "", "c\x0cd", "old mac", "last"]
 
 
 # -- the command line -----------------------------------------------------------------

@@ -133,7 +133,7 @@ def test_pca_command_bad_input(cli, tmp_path):
     r = cli("pca", tmp_path / "t.tsv")
     assert (
         r.exit_code == 4
-        and r.stderr.strip() == "embedkit: error: " + f"{tmp_path / 't.tsv'}, line 2: 'x' is not a number"
+        and r.stderr.strip() == "embedkit: error: " + f"{tmp_path / 't.tsv'}, line 2: 'x' is not a number (column 2)"
     )
     (tmp_path / "u.tsv").write_text("1\t2\t3\n4\t5\t6\n")
     r = cli("pca", tmp_path / "u.tsv", "--dim", "0")
@@ -159,5 +159,5 @@ def test_read_table_formats(tmp_path):
     got, labels, header = read_table(tmp_path / "lab.csv")
     assert got.tolist() == [[1, 2], [3, 4]] and labels == ["a", "b"] and header == ["x", "y"]
     (tmp_path / "ragged.tsv").write_text("1\t2\t3\n4\t5\n")
-    with pytest.raises(DataError, match="line 2: 2 values, expected 3"):
+    with pytest.raises(DataError, match="line 2: 2 fields, the first row has 3"):
         read_table(tmp_path / "ragged.tsv")

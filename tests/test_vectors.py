@@ -106,10 +106,10 @@ def test_bad_vector_files_name_the_line(tmp_path):
     from embedkit.formats import read_vectors
 
     (tmp_path / "bad.txt").write_text("a 1 2 3\nb 1 x 3\n")
-    with pytest.raises(InputError, match="bad.txt, line 2: expected a word and 3 numbers"):
+    with pytest.raises(InputError, match="bad.txt, line 2: 'x' is not a number \\(word 'b'\\)"):
         read_vectors(tmp_path / "bad.txt")
     (tmp_path / "short.w2v").write_text("3 2\na 1 2\nb 3 4\n")
-    with pytest.raises(InputError, match="promises 3 vectors, the file has 2"):
+    with pytest.raises(InputError, match="the header says 3 vectors, the file has 2"):
         read_vectors(tmp_path / "short.w2v")
     (tmp_path / "empty.txt").write_text("")
     with pytest.raises(InputError, match="empty"):

@@ -9,7 +9,7 @@ import re
 import numpy as np
 
 from ..errors import DataError, ParameterError, param
-from ..io import display_name, is_number, read_all_bytes
+from ..io import display_name, is_number, read_all_bytes, strip_bom, text_decoding
 from .types import Graph
 
 _HEADER_WORDS = {
@@ -40,7 +40,10 @@ def read_edges(
     that is not a number, or a negative weight; and for a file with no edges.
     """
     name = display_name(path)
-    data = read_all_bytes(path)
+    decoding = text_decoding()
+    data = strip_bom(read_all_bytes(path), name)  # ids are kept as written, but for the mark
+    if b"\r" in data:  # CRLF or old Mac line ends
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if not data.endswith(b"\n"):
         data += b"\n"
     buf = np.frombuffer(data, dtype=np.uint8)
@@ -95,9 +98,10 @@ def read_edges(
     keep_line[data_lines] = True
     kept = buf[keep_line[line_of]].tobytes()
     try:
-        text = kept.decode("utf-8")
-    except UnicodeDecodeError:
-        raise DataError(f"{name}: not UTF-8 text") from None
+        text = decoding.decode(kept, name, offset=len(data), first_line=None, normalize=False)
+    except DataError:
+        decoding.decode(data, name, offset=len(data), normalize=False)  # names the line
+        raise
     if delimiter == " ":
         fields = text.split()
     else:

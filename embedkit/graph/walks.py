@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..errors import ParameterError, check_at_least
+from ..errors import DataError, ParameterError, check_at_least
 from .types import Graph
 
 
@@ -205,7 +205,17 @@ def write_walks(graph: Graph, walks: Iterator[np.ndarray], out) -> int:
 
     Vectorised: each batch becomes one bytes object built by numpy gathers from the
     encoded node ids, not a Python join per walk.  Returns the number of walks written.
+
+    Raises :class:`DataError` before writing anything when a node id contains white space:
+    the word stages would read it as several words.
     """
+    bad = next((s for s in graph.nodes if not s or any(ch.isspace() for ch in s)), None)
+    if bad is not None:
+        source = f"{graph.source}: " if graph.source else ""
+        raise DataError(
+            f"{source}node id {bad!r} contains white space, and a walk is a line of space-separated ids "
+            "(the word stages would split it); 'embedkit embed-graph --method walks' keeps ids whole"
+        )
     enc = [s.encode("utf-8") + b" " for s in graph.nodes]
     lens = np.fromiter((len(e) for e in enc), dtype=np.int64, count=len(enc))
     pool = np.frombuffer(b"".join(enc), dtype=np.uint8)
