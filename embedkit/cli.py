@@ -1841,6 +1841,11 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=argv, prog_name="embedkit", standalone_mode=False)
+        sys.stdout.flush()  # --help or --version on a full disk shows here, not at exit
+    except OSError as exc:  # the commands' own writes are handled in handles_errors
+        if exc.errno not in _WRITE_ERRNOS:
+            raise
+        sys.exit(_write_failed(exc).exit_code)
     except TyperException as exc:  # usage errors: unknown command or option, bad value
         if not exc.format_message().strip():  # no arguments: the help was shown
             sys.exit(0)

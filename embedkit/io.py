@@ -25,6 +25,7 @@ import json
 import lzma
 import os
 import re
+import stat
 import sys
 import tempfile
 import unicodedata
@@ -262,10 +263,21 @@ def _umask() -> int:
     return mask
 
 
+def _is_special(path: str | os.PathLike) -> bool:
+    """Whether ``path`` exists and is not a regular file or directory (a device such as
+    /dev/null, a FIFO, a socket): written in place, never replaced by a rename."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def _temporary_beside(path: str | os.PathLike) -> tuple[Path, int, str]:
     """(target, fd, name) of a new temporary file in the directory ``path`` will be
-    written to; OutputError if ``path`` cannot be written."""
-    target = Path(path)
+    written to; OutputError if ``path`` cannot be written.  A symbolic link is followed,
+    so the rename replaces the file it points to and the link stays."""
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     if target.is_dir():
         raise OutputError(f"{target}: is a directory, expected a file name")
     parent = target.parent if str(target.parent) else Path(".")
@@ -284,6 +296,10 @@ def check_writable(path: str | os.PathLike) -> None:
     Creates and removes one empty temporary file beside ``path``."""
     if str(path) == STDIO:
         return
+    if _is_special(path):
+        if not os.access(path, os.W_OK):
+            raise OutputError(f"{path}: permission denied")
+        return
     _, fd, tmp = _temporary_beside(path)
     os.close(fd)
     os.unlink(tmp)
@@ -293,12 +309,22 @@ def check_writable(path: str | os.PathLike) -> None:
 def atomic_output(path: str | os.PathLike, binary: bool = True) -> Iterator[io.IOBase]:
     """Yield a file object whose contents replace ``path`` only if the block completes.
 
-    ``-`` yields stdout (binary or text) and is never closed.
+    ``-`` yields stdout (binary or text) and is never closed.  A device or FIFO (``-o
+    /dev/null``) is written in place: renaming over it would replace the device node.
     """
     if str(path) == STDIO:
         out = sys.stdout.buffer if binary else sys.stdout
         yield out
         out.flush()
+        return
+    if _is_special(path):
+        try:
+            with open(path, "wb" if binary else "w", encoding=None if binary else "utf-8") as f:
+                yield f
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise OutputError(f"{path}: no space left on device") from None
+            raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
         return
     target, fd, tmp = _temporary_beside(path)
     ok = False

@@ -7,11 +7,15 @@ kind (2 option, 3 file, 4 data, 5 word, 6 output), no traceback, no output file 
 import errno
 import json
 import os
+import stat
+import subprocess
+import sys
+import threading
 
 import numpy as np
 import pytest
 
-from .conftest import DEMO, one_line_error, toy_embedding
+from .conftest import DEMO, one_line_error, subprocess_env, toy_embedding
 
 
 @pytest.fixture
@@ -140,6 +144,44 @@ def test_full_disk_keeps_the_previous_output(cli, tmp_path, model, monkeypatch):
     check(cli("export", model, "--format", "word2vec", "-o", out), 6, "vectors.txt: no space left on device")
     assert out.read_text() == "previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.ekm", "vectors.txt"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["neighbors", "king", "-m", "M"], ["export", "M"]])
+def test_stdout_on_a_full_disk(tmp_path, model, args):
+    """`> /dev/full`: one line and exit 6, not a traceback, also for --help and --version,
+    which no command's error handling wraps (test_field covers a large output)."""
+    argv = [str(model) if a == "M" else a for a in args]
+    with open("/dev/full", "w") as full:
+        cmd = [sys.executable, "-m", "embedkit.cli", *argv]
+        r = subprocess.run(cmd, stdout=full, stderr=subprocess.PIPE, text=True, env=subprocess_env(), timeout=120)
+    assert r.returncode == 6, r.stderr
+    assert r.stderr.strip() == "embedkit: error: cannot write the output (No space left on device)", r.stderr
+
+
+def test_device_or_fifo_output_is_written_in_place(cli, tmp_path, model):
+    """`-o FIFO` (like `-o /dev/null` or `-o /dev/stdout`) writes into it: an atomic rename
+    would replace the device node or FIFO with a regular file."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    r = cli("export", model, "--format", "word2vec", "-o", fifo)
+    reader.join(timeout=30)
+    assert r.exit_code == 0, r.output
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert got and got[0].splitlines()[0] == "5 3" and got[0].splitlines()[1].startswith("king ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.ekm", "pipe"]  # no temporary left
+
+
+def test_symlinked_output_keeps_the_link(cli, tmp_path, model):
+    target = tmp_path / "real.txt"
+    target.write_text("previous\n")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    assert cli("export", model, "--format", "word2vec", "-o", link).exit_code == 0
+    assert link.is_symlink() and target.read_text().splitlines()[0] == "5 3"
 
 
 def test_binary_matrix_is_not_written_to_a_terminal(cli, monkeypatch):
