@@ -22,10 +22,11 @@ demo: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest -q
 
-# The layers contract in pyproject.toml ([tool.importlinter]), then ruff.
+# The layers contract in pyproject.toml ([tool.importlinter]), then ruff (lint and format).
 lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check embedkit tests benchmarks corpora
+	$(BIN)/ruff format --check embedkit tests benchmarks corpora
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_words.py

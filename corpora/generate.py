@@ -45,215 +45,197 @@ ZIPF_S = 0.9
 CLASSES_SRC = {
     # --- evaluation -------------------------------------------------------
     "POS": "great excellent wonderful fantastic superb brilliant amazing "
-           "outstanding terrific marvellous splendid magnificent fabulous "
-           "exceptional sublime stunning phenomenal exquisite",
+    "outstanding terrific marvellous splendid magnificent fabulous "
+    "exceptional sublime stunning phenomenal exquisite",
     "NEG": "terrible awful horrible dreadful disappointing poor mediocre "
-           "lousy appalling dismal atrocious abysmal pathetic shoddy "
-           "dire",
+    "lousy appalling dismal atrocious abysmal pathetic shoddy "
+    "dire",
     "DULL": "boring dull bland predictable tedious forgettable "
-            "repetitive clumsy confusing pointless uninspired "
-            "overlong",
+    "repetitive clumsy confusing pointless uninspired "
+    "overlong",
     "INTENS": "very really quite truly absolutely simply pretty rather",
     "WORK": "film movie book novel album play show series documentary "
-            "musical opera comedy thriller sequel memoir drama ballet "
-            "podcast",
+    "musical opera comedy thriller sequel memoir drama ballet "
+    "podcast",
     "VENUE": "restaurant hotel cafe bakery pub bistro inn hostel diner "
-             "brasserie tearoom pizzeria trattoria guesthouse canteen",
+    "brasserie tearoom pizzeria trattoria guesthouse canteen",
     "WORKPART": "acting plot story music soundtrack ending dialogue script "
-                "cast direction photography pacing costumes scenery "
-                "lighting choreography narration editing",
+    "cast direction photography pacing costumes scenery "
+    "lighting choreography narration editing",
     "VENUEPART": "food service staff breakfast room menu coffee view price "
-                 "location atmosphere wine dessert decor terrace "
-                 "portions music",
+    "location atmosphere wine dessert decor terrace "
+    "portions music",
     "GADGET": "phone camera laptop tablet printer watch radio speaker "
-              "keyboard headphones kettle toaster blender vacuum "
-              "monitor router projector microwave",
-    "GADGETPART": "battery screen sound design software case charger "
-                  "display cable lid button motor manual plug "
-                  "remote",
+    "keyboard headphones kettle toaster blender vacuum "
+    "monitor router projector microwave",
+    "GADGETPART": "battery screen sound design software case charger display cable lid button motor manual plug remote",
     # --- people -----------------------------------------------------------
     "NAME_F": "Anna Maria Sarah Emma Lucy Laura Kate Julia Helen Clara Rose "
-              "Alice Nina Eva Grace Olivia Sophie Hannah Ruth Martha Irene "
-              "Judith Agnes Beatrice Miriam Esther Vera Edith Harriet "
-              "Louise Margaret Charlotte Amelia Isabel Zoe Leah Rosa "
-              "Frances Joanna Tessa Mabel Ivy Phoebe Norah",
+    "Alice Nina Eva Grace Olivia Sophie Hannah Ruth Martha Irene "
+    "Judith Agnes Beatrice Miriam Esther Vera Edith Harriet "
+    "Louise Margaret Charlotte Amelia Isabel Zoe Leah Rosa "
+    "Frances Joanna Tessa Mabel Ivy Phoebe Norah",
     "NAME_M": "Tom John Peter David James Mark Paul Daniel Michael Chris "
-              "Adam Ben Sam Jack Henry Lucas Oliver Max Robert George "
-              "Arthur Frank Simon Hugo Felix Oscar Victor Walter Harold "
-              "Edward Stephen Andrew Patrick Leon Rupert Ralph Gilbert "
-              "Ernest Alfred Percy Jasper Tobias Silas Ambrose",
+    "Adam Ben Sam Jack Henry Lucas Oliver Max Robert George "
+    "Arthur Frank Simon Hugo Felix Oscar Victor Walter Harold "
+    "Edward Stephen Andrew Patrick Leon Rupert Ralph Gilbert "
+    "Ernest Alfred Percy Jasper Tobias Silas Ambrose",
     "SURNAME": "Smith Brown Miller Wilson Taylor Clark Walker Young Hill "
-               "Wood Baker Carter Turner Parker Evans Morgan Cooper "
-               "Harris Lewis Robinson Wright Thompson Hughes Edwards Ward "
-               "Bennett Gray Hudson Fletcher Palmer Shaw Lloyd Barnes "
-               "Webb Holmes Fisher Mason Hunt Knight Dixon Marsh Hale "
-               "Porter Foster Grant Russell Pearson Lambert Whitfield "
-               "Ashworth Pemberton Thornton Kingsley Blackwood",
+    "Wood Baker Carter Turner Parker Evans Morgan Cooper "
+    "Harris Lewis Robinson Wright Thompson Hughes Edwards Ward "
+    "Bennett Gray Hudson Fletcher Palmer Shaw Lloyd Barnes "
+    "Webb Holmes Fisher Mason Hunt Knight Dixon Marsh Hale "
+    "Porter Foster Grant Russell Pearson Lambert Whitfield "
+    "Ashworth Pemberton Thornton Kingsley Blackwood",
     "FAMILY": "mother father brother sister aunt uncle grandmother "
-              "grandfather cousin son daughter wife husband niece nephew "
-              "grandson granddaughter stepmother stepfather godmother",
-    "FRIEND": "friend neighbour colleague classmate flatmate boss partner "
-              "landlord roommate teammate pen_pal",
+    "grandfather cousin son daughter wife husband niece nephew "
+    "grandson granddaughter stepmother stepfather godmother",
+    "FRIEND": "friend neighbour colleague classmate flatmate boss partner landlord roommate teammate pen_pal",
     "ROYAL": "king queen prince princess emperor empress duke duchess "
-             "monarch countess archduke baroness sultan tsar pharaoh",
+    "monarch countess archduke baroness sultan tsar pharaoh",
     "ROLE": "minister president mayor governor senator chancellor "
-            "spokesman ambassador commissioner premier treasurer "
-            "councillor",
+    "spokesman ambassador commissioner premier treasurer "
+    "councillor",
     "JOB": "doctor teacher nurse lawyer engineer farmer baker pilot chef "
-           "scientist architect journalist dentist plumber carpenter "
-           "electrician accountant librarian mechanic photographer "
-           "surgeon pharmacist vet gardener butcher tailor painter "
-           "programmer economist firefighter waiter cashier translator "
-           "hairdresser locksmith blacksmith sculptor optician "
-           "midwife",
+    "scientist architect journalist dentist plumber carpenter "
+    "electrician accountant librarian mechanic photographer "
+    "surgeon pharmacist vet gardener butcher tailor painter "
+    "programmer economist firefighter waiter cashier translator "
+    "hairdresser locksmith blacksmith sculptor optician "
+    "midwife",
     # --- places -----------------------------------------------------------
     "CITY": "Paris London Berlin Rome Madrid Vienna Amsterdam Prague Lisbon "
-            "Dublin Athens Brussels Stockholm Warsaw Budapest Copenhagen "
-            "Oslo Helsinki Munich Milan Venice Florence Barcelona "
-            "Zurich Geneva Edinburgh Krakow Seville Porto Naples Lyon "
-            "Hamburg Antwerp Bruges Salzburg Tallinn Riga Vilnius "
-            "Bratislava Ljubljana Zagreb Sofia Bucharest Valletta",
+    "Dublin Athens Brussels Stockholm Warsaw Budapest Copenhagen "
+    "Oslo Helsinki Munich Milan Venice Florence Barcelona "
+    "Zurich Geneva Edinburgh Krakow Seville Porto Naples Lyon "
+    "Hamburg Antwerp Bruges Salzburg Tallinn Riga Vilnius "
+    "Bratislava Ljubljana Zagreb Sofia Bucharest Valletta",
     "FARCITY": "Tokyo Cairo Sydney Toronto Delhi Beijing Chicago Boston "
-               "Istanbul Seoul Mumbai Nairobi Lima Havana Bangkok "
-               "Jakarta Montreal Auckland Santiago Manila",
+    "Istanbul Seoul Mumbai Nairobi Lima Havana Bangkok "
+    "Jakarta Montreal Auckland Santiago Manila",
     "PLACE": "park library shop market office school station beach museum "
-             "church hospital bank gym supermarket cinema theatre "
-             "bookshop pharmacy post_office bakery butcher's hairdresser's "
-             "stadium airport harbour zoo gallery town_hall swimming_pool "
-             "laundrette garden_centre",
-    "ROOM": "kitchen garden bedroom bathroom hall garage attic cellar "
-            "balcony study loft porch conservatory pantry",
-    "NATURE": "river lake forest mountain hill valley field meadow coast "
-              "island woods marsh moor cliffs glen estuary",
+    "church hospital bank gym supermarket cinema theatre "
+    "bookshop pharmacy post_office bakery butcher's hairdresser's "
+    "stadium airport harbour zoo gallery town_hall swimming_pool "
+    "laundrette garden_centre",
+    "ROOM": "kitchen garden bedroom bathroom hall garage attic cellar balcony study loft porch conservatory pantry",
+    "NATURE": "river lake forest mountain hill valley field meadow coast island woods marsh moor cliffs glen estuary",
     # --- animals ----------------------------------------------------------
     "ANIMAL": "dog cat horse rabbit cow sheep pig goat donkey hamster "
-              "parrot duck goose mouse pony kitten puppy guinea_pig "
-              "tortoise ferret budgie goldfish lamb calf llama",
+    "parrot duck goose mouse pony kitten puppy guinea_pig "
+    "tortoise ferret budgie goldfish lamb calf llama",
     "WILD": "fox wolf bear deer lion tiger elephant monkey giraffe zebra "
-            "owl badger squirrel hedgehog otter beaver moose boar lynx "
-            "kangaroo panda rhino hippo gorilla leopard cheetah "
-            "crocodile",
+    "owl badger squirrel hedgehog otter beaver moose boar lynx "
+    "kangaroo panda rhino hippo gorilla leopard cheetah "
+    "crocodile",
     "BIRD": "robin sparrow blackbird crow pigeon swallow owl eagle gull "
-            "heron wren thrush magpie starling kingfisher woodpecker "
-            "finch",
+    "heron wren thrush magpie starling kingfisher woodpecker "
+    "finch",
     # --- time -------------------------------------------------------------
     "DAY": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
     "WEEKDAY": "Monday Tuesday Wednesday Thursday Friday",
-    "MONTH": "January February March April May June July August September "
-             "October November December",
+    "MONTH": "January February March April May June July August September October November December",
     "SEASON": "summer winter spring autumn",
     "DAYPART": "morning evening afternoon night",
     "NUM": "two three four five six seven eight nine ten eleven twelve "
-           "fifteen twenty thirty forty fifty hundred sixty eighty "
-           "thirteen fourteen sixteen seventeen eighteen nineteen",
+    "fifteen twenty thirty forty fifty hundred sixty eighty "
+    "thirteen fourteen sixteen seventeen eighteen nineteen",
     "SMALLNUM": "two three four five six seven eight nine ten",
     "UNIT": "minutes hours days weeks months years",
     "ORD": "first second third fourth fifth last",
     # --- things -----------------------------------------------------------
     "COLOUR": "red blue green yellow black white grey brown pink purple "
-              "orange violet beige turquoise crimson scarlet navy "
-              "maroon silver golden lilac",
+    "orange violet beige turquoise crimson scarlet navy "
+    "maroon silver golden lilac",
     "CLOTH": "shirt dress coat hat jacket scarf sweater skirt jumper "
-             "umbrella bag blouse cardigan raincoat waistcoat tie "
-             "gloves boots sandals",
-    "FURN": "door table chair sofa fence wall bench shelf desk cupboard "
-            "wardrobe gate stool bookcase dresser shed",
+    "umbrella bag blouse cardigan raincoat waistcoat tie "
+    "gloves boots sandals",
+    "FURN": "door table chair sofa fence wall bench shelf desk cupboard wardrobe gate stool bookcase dresser shed",
     "HOTDRINK": "coffee tea cocoa espresso",
-    "DRINK": "coffee tea juice milk water wine beer lemonade cocoa "
-             "cider lager smoothie brandy whisky champagne squash",
+    "DRINK": "coffee tea juice milk water wine beer lemonade cocoa cider lager smoothie brandy whisky champagne squash",
     "FOOD": "bread cheese soup rice pasta pizza salad fish cake chicken "
-            "potatoes eggs pie sausages noodles stew curry omelette "
-            "risotto lasagne porridge pancakes dumplings sushi "
-            "biscuits scones muffins pudding",
+    "potatoes eggs pie sausages noodles stew curry omelette "
+    "risotto lasagne porridge pancakes dumplings sushi "
+    "biscuits scones muffins pudding",
     "FRUIT": "apple banana orange pear grape strawberry cherry lemon "
-             "peach plum mango melon pineapple apricot raspberry "
-            "blueberry gooseberry fig kiwi",
+    "peach plum mango melon pineapple apricot raspberry "
+    "blueberry gooseberry fig kiwi",
     "VEG": "carrot onion tomato cabbage potato pepper cucumber bean "
-           "leek shallot lettuce beetroot turnip radish parsnip "
-           "courgette aubergine",
+    "leek shallot lettuce beetroot turnip radish parsnip "
+    "courgette aubergine",
     "MEAL": "breakfast lunch dinner supper",
     "VEHICLE": "car bus truck bike train taxi van tram motorbike lorry "
-               "scooter coach minibus jeep limousine tractor caravan",
+    "scooter coach minibus jeep limousine tractor caravan",
     "DRIVE": "car truck van taxi lorry motorbike",
     "PUBLIC": "bus train tram ferry taxi",
     "INSTR": "piano guitar violin drums flute cello trumpet saxophone "
-             "clarinet harp oboe trombone banjo ukulele accordion "
-             "mandolin bassoon",
+    "clarinet harp oboe trombone banjo ukulele accordion "
+    "mandolin bassoon",
     "SPORT": "football tennis basketball golf rugby cricket hockey "
-             "baseball volleyball badminton netball squash snooker "
-             "handball lacrosse polo",
+    "baseball volleyball badminton netball squash snooker "
+    "handball lacrosse polo",
     "SUBJECT": "maths history science geography physics chemistry biology "
-               "art literature economics philosophy latin french "
-               "german spanish music drama",
+    "art literature economics philosophy latin french "
+    "german spanish music drama",
     # --- emotions ---------------------------------------------------------
     "HAPPY": "happy glad delighted pleased cheerful thrilled excited "
-             "relieved grateful proud joyful elated overjoyed content "
-             "jubilant",
+    "relieved grateful proud joyful elated overjoyed content "
+    "jubilant",
     "SAD": "sad upset unhappy miserable worried nervous lonely anxious "
-           "angry gloomy heartbroken depressed dejected tearful "
-           "downcast",
+    "angry gloomy heartbroken depressed dejected tearful "
+    "downcast",
     "TIRED": "tired exhausted sleepy weary drained worn_out",
     # --- weather ----------------------------------------------------------
-    "PRECIP": "rain snow hail sleet drizzle showers thunder frost "
-              "fog",
-    "WADJ": "sunny rainy cloudy windy foggy stormy grey bright misty "
-            "overcast humid damp",
-    "TEMP": "cold warm hot chilly mild freezing cool icy sweltering "
-            "balmy",
+    "PRECIP": "rain snow hail sleet drizzle showers thunder frost fog",
+    "WADJ": "sunny rainy cloudy windy foggy stormy grey bright misty overcast humid damp",
+    "TEMP": "cold warm hot chilly mild freezing cool icy sweltering balmy",
     # --- general ----------------------------------------------------------
-    "BIG": "big large huge enormous tiny small little vast massive "
-           "compact",
+    "BIG": "big large huge enormous tiny small little vast massive compact",
     "AGE": "old new young ancient modern",
-    "NICE": "nice good lovely pleasant decent fine charming cosy "
-            "relaxing quiet",
+    "NICE": "nice good lovely pleasant decent fine charming cosy relaxing quiet",
     "QUICK": "quickly slowly carefully quietly happily suddenly",
     "COMPANY": "company firm bank factory airline supplier retailer "
-               "publisher carmaker brewery insurer chain startup "
-               "shipyard",
-    "NEWSTOPIC": "taxes prices wages rents fares fees pensions tariffs "
-                 "premiums",
+    "publisher carmaker brewery insurer chain startup "
+    "shipyard",
+    "NEWSTOPIC": "taxes prices wages rents fares fees pensions tariffs premiums",
     "UPDOWN": "rose fell jumped dropped climbed slipped",
-    "SAID": "said added explained told_reporters announced insisted "
-            "claimed warned",
+    "SAID": "said added explained told_reporters announced insisted claimed warned",
     "WENT": "went walked drove travelled cycled hurried",
     "LIKE": "like love enjoy prefer adore",
     "HATE": "hate dislike detest",
     "DESC": "cosy charming busy quiet historic lively crowded pretty "
-            "famous peaceful modest elegant remote sleepy picturesque "
-            "bustling shabby grand rustic noisy quaint trendy spotless "
-            "sprawling draughty humble stylish leafy gloomy cramped "
-            "airy tranquil dingy affordable overpriced secluded "
-            "windswept sunlit ramshackle",
+    "famous peaceful modest elegant remote sleepy picturesque "
+    "bustling shabby grand rustic noisy quaint trendy spotless "
+    "sprawling draughty humble stylish leafy gloomy cramped "
+    "airy tranquil dingy affordable overpriced secluded "
+    "windswept sunlit ramshackle",
     # --- extra topics -----------------------------------------------------
     "THING": "keys wallet glasses ticket passport umbrella letter map "
-             "notebook purse diary camera charger bottle gloves pen "
-             "receipt scarf",
-    "FLOWER": "rose tulip daisy lily sunflower daffodil orchid violet "
-              "poppy lavender bluebell iris peony marigold",
-    "TREE": "oak pine birch maple willow beech elm ash chestnut "
-            "cherry sycamore yew",
-    "TOOL": "spade rake hose shears trowel wheelbarrow ladder hammer "
-            "saw drill",
-    "BODY": "back head knee shoulder arm leg neck foot wrist ankle "
-            "elbow hip",
-    "ILL": "cold flu cough fever headache sore_throat rash backache "
-           "migraine",
+    "notebook purse diary camera charger bottle gloves pen "
+    "receipt scarf",
+    "FLOWER": "rose tulip daisy lily sunflower daffodil orchid violet poppy lavender bluebell iris peony marigold",
+    "TREE": "oak pine birch maple willow beech elm ash chestnut cherry sycamore yew",
+    "TOOL": "spade rake hose shears trowel wheelbarrow ladder hammer saw drill",
+    "BODY": "back head knee shoulder arm leg neck foot wrist ankle elbow hip",
+    "ILL": "cold flu cough fever headache sore_throat rash backache migraine",
     "HOBBY": "reading painting knitting gardening cooking hiking fishing "
-             "swimming dancing singing sewing chess photography "
-             "birdwatching pottery",
-    "OFFICE": "report email presentation meeting budget contract "
-              "proposal invoice spreadsheet schedule",
+    "swimming dancing singing sewing chess photography "
+    "birdwatching pottery",
+    "OFFICE": "report email presentation meeting budget contract proposal invoice spreadsheet schedule",
 }
 
 
 # Village names are made from two parts ("Ash" + "ford" -> "Ashford"), which
 # gives several hundred rare proper nouns with a long Zipf tail.
-VILLAGE_HEADS = ("Ash Oak Mill Stone Brook Elm Thorn Hazel Fox Lang Black "
-                 "White Red Green North South East West Kings Hart Dun Bram "
-                 "Wick Lind Sand Fair Cold Nether High Low Long Broad Crow "
-                 "Hawk Bright Maple Marl Shep Wood").split()
-VILLAGE_TAILS = ("ford brook ton field wick bury ley ham stead worth dale "
-                 "combe thorpe mouth bridge well hurst more cliffe gate").split()
+VILLAGE_HEADS = (
+    "Ash Oak Mill Stone Brook Elm Thorn Hazel Fox Lang Black "
+    "White Red Green North South East West Kings Hart Dun Bram "
+    "Wick Lind Sand Fair Cold Nether High Low Long Broad Crow "
+    "Hawk Bright Maple Marl Shep Wood"
+).split()
+VILLAGE_TAILS = (
+    "ford brook ton field wick bury ley ham stead worth dale combe thorpe mouth bridge well hurst more cliffe gate"
+).split()
 SURNAME_TAILS = "son ley well by man ridge field".split()
 
 
@@ -262,16 +244,14 @@ class WordClass:
 
     def __init__(self, words: list[str], s: float = ZIPF_S):
         self.words = words
-        self.cum = list(itertools.accumulate(
-            1.0 / (i + 1) ** s for i in range(len(words))))
+        self.cum = list(itertools.accumulate(1.0 / (i + 1) ** s for i in range(len(words))))
         self.total = self.cum[-1]
 
     def sample(self, rng: Random) -> str:
         return self.words[bisect.bisect_right(self.cum, rng.random() * self.total)]
 
 
-CLASSES = {k: WordClass([w.replace("_", " ") for w in v.split()])
-           for k, v in CLASSES_SRC.items()}
+CLASSES = {k: WordClass([w.replace("_", " ") for w in v.split()]) for k, v in CLASSES_SRC.items()}
 
 
 def _compounds(heads, tails, salt: int) -> list[str]:
@@ -282,16 +262,33 @@ def _compounds(heads, tails, salt: int) -> list[str]:
 
 CLASSES["VILLAGE"] = WordClass(_compounds(VILLAGE_HEADS, VILLAGE_TAILS, 7), s=1.05)
 _surnames = CLASSES["SURNAME"].words
-CLASSES["SURNAME"] = WordClass(_surnames + [
-    n for n in _compounds(VILLAGE_HEADS, SURNAME_TAILS, 11) if n not in _surnames])
+CLASSES["SURNAME"] = WordClass(
+    _surnames + [n for n in _compounds(VILLAGE_HEADS, SURNAME_TAILS, 11) if n not in _surnames]
+)
 
 IRREGULAR_PLURALS = {
-    "mouse": "mice", "sheep": "sheep", "deer": "deer", "goose": "geese",
-    "wolf": "wolves", "child": "children", "person": "people",
-    "fish": "fish", "series": "series", "drums": "drums", "headphones": "headphones",
-    "potatoes": "potatoes", "potato": "potatoes", "tomato": "tomatoes", "eggs": "eggs", "sausages": "sausages",
-    "noodles": "noodles", "staff": "staff", "photography": "photography",
-    "shelf": "shelves", "wife": "wives", "knife": "knives",
+    "mouse": "mice",
+    "sheep": "sheep",
+    "deer": "deer",
+    "goose": "geese",
+    "wolf": "wolves",
+    "child": "children",
+    "person": "people",
+    "fish": "fish",
+    "series": "series",
+    "drums": "drums",
+    "headphones": "headphones",
+    "potatoes": "potatoes",
+    "potato": "potatoes",
+    "tomato": "tomatoes",
+    "eggs": "eggs",
+    "sausages": "sausages",
+    "noodles": "noodles",
+    "staff": "staff",
+    "photography": "photography",
+    "shelf": "shelves",
+    "wife": "wives",
+    "knife": "knives",
 }
 
 
@@ -405,6 +402,7 @@ def _render(items, rng, env, out, used):
 # paragraph's fixed variables; the paragraph then uses a few of its templates.
 # ---------------------------------------------------------------------------
 
+
 def person(rng: Random) -> tuple[str, str, str]:
     """A random person: (name, subject pronoun, possessive pronoun)."""
     if rng.random() < 0.5:
@@ -415,9 +413,13 @@ def person(rng: Random) -> tuple[str, str, str]:
 def people(rng: Random) -> dict[str, str]:
     """Paragraph variables for a main character and a second person."""
     name, subj, poss = person(rng)
-    return {"PERSON": name, "SUBJ": subj, "POSS": poss,
-            "OBJ": "her" if subj == "she" else "him",
-            "PERSON2": person(rng)[0]}
+    return {
+        "PERSON": name,
+        "SUBJ": subj,
+        "POSS": poss,
+        "OBJ": "her" if subj == "she" else "him",
+        "PERSON2": person(rng)[0],
+    }
 
 
 # Sentences usable in any paragraph (shared vocabulary across topics).
@@ -537,9 +539,9 @@ NEWS = [
     "The {ROYAL} (opened|visited|toured) a new (hospital|school|bridge|museum|library) in {CITY}.",
     "The (mayor|minister) {WENT} to the (scene|site|hospital) on {DAY} {DAYPART}.",
     "A (spokesman|spokeswoman) for the {COMPANY} (declined to comment|said nothing|was not available).",
-    "\"(We|I) are (very|deeply|quite) (concerned|pleased|surprised),\" said {NAME_F} {SURNAME}, (a|the) {JOB} "
+    '"(We|I) are (very|deeply|quite) (concerned|pleased|surprised)," said {NAME_F} {SURNAME}, (a|the) {JOB} '
     "from {VILLAGE}.",
-    "\"(It is|This is) (not good enough|a good start|a step forward),\" {NAME_M} {SURNAME} {SAID}.",
+    '"(It is|This is) (not good enough|a good start|a step forward)," {NAME_M} {SURNAME} {SAID}.',
     "The {COMPANY}, (based|founded) in {VILLAGE}, (employs|employed) {NUM} (people|workers|staff).",
     "Prices at the {PLACE} {UPDOWN} (again|sharply|slightly) in {MONTH}.",
     "(Residents|Farmers|Shopkeepers) in {VILLAGE} (say|said) the (new road|bypass|wind farm|closure) (is|was) {NEG}.",
@@ -990,12 +992,11 @@ def generate(lines: int, seed: int):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("-o", "--output", default="-",
-                    help="output file ('-' for stdout; a .gz name is gzipped)")
-    ap.add_argument("--lines", type=int, default=DEFAULT_LINES,
-                    help=f"number of paragraphs/lines (default {DEFAULT_LINES})")
-    ap.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                    help=f"random seed (default {DEFAULT_SEED})")
+    ap.add_argument("-o", "--output", default="-", help="output file ('-' for stdout; a .gz name is gzipped)")
+    ap.add_argument(
+        "--lines", type=int, default=DEFAULT_LINES, help=f"number of paragraphs/lines (default {DEFAULT_LINES})"
+    )
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     args = ap.parse_args(argv)
     if args.lines < 0:
         ap.error("--lines must be >= 0")
@@ -1006,6 +1007,7 @@ def main(argv=None) -> int:
         sys.stdout.buffer.write(data)
     elif args.output.endswith(".gz"):
         import gzip
+
         with open(args.output, "wb") as raw:
             # mtime=0 and no file name keep the archive byte-identical.
             with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:

@@ -983,7 +983,6 @@ def info(
     from .formats import cache_usage, detect_format, load_model
 
     if cache:
-
         u = cache_usage()
         facts = {"cache": str(u.path), "files": u.files, "bytes": u.bytes}
         render([facts], output_format, "cache of parsed vector files", record=True)
@@ -998,8 +997,11 @@ def info(
         "words": len(emb),
         "dim": emb.dim,
         "has_counts": emb.counts is not None,
-        **({"subword_ngrams": int(emb.subwords.keys.size), "subword_bytes": emb.subwords.nbytes}
-           if emb.subwords else {}),  # fmt: skip
+        **(
+            {"subword_ngrams": int(emb.subwords.keys.size), "subword_bytes": emb.subwords.nbytes}
+            if emb.subwords
+            else {}
+        ),  # fmt: skip
         **{k: v for k, v in emb.params.items()},
     }
     render([facts], output_format, model, record=True)
@@ -1180,9 +1182,7 @@ def sentence_features_cmd(
         _binary_to(output)
     emb = find_model(model)
     tokenizer = model_tokenizer(emb, pattern, lowercase)
-    feats = SentenceFeatures(
-        emb, mode, a=sif_a, remove=remove, k=k, dim=dim, unit=unit, tokenizer=tokenizer, abtt=abtt
-    )
+    feats = SentenceFeatures(emb, mode, a=sif_a, remove=remove, k=k, dim=dim, unit=unit, tokenizer=tokenizer, abtt=abtt)
     if feats.fell_back:
         _note(quiet, f"embedkit: the model keeps no word counts: mode mean ({DEFAULT_FEATURE_MODE} needs them)")
     mode = "+".join(feats.modes)
@@ -1286,8 +1286,7 @@ def search(
     tokenizer = model_tokenizer(m.terms, pattern, lowercase) if (pattern, lowercase) != (None, None) else None
     hits = m.search(query, k, tokenizer)
     rows = [
-        {"query": query, "rank": r, "doc": i + 1, "score": s, "text": m.snippets[i]}
-        for r, (i, s) in enumerate(hits, 1)
+        {"query": query, "rank": r, "doc": i + 1, "score": s, "text": m.snippets[i]} for r, (i, s) in enumerate(hits, 1)
     ]
     render(rows, output_format, f"documents for {query!r}", cut={"text": 80, "query": 30})
 

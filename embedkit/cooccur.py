@@ -225,9 +225,7 @@ def segments(
             seg = ids[start:cut]
             yield seg, context, position
             context = (
-                np.empty(0, np.int32)
-                if at_break
-                else last_kept(seg, context, position, window, keep_probability, seed)
+                np.empty(0, np.int32) if at_break else last_kept(seg, context, position, window, keep_probability, seed)
             )
             position += seg.size
             start = cut

@@ -201,9 +201,7 @@ def _read_text_vectors(path, header: bool, progress, nonfinite: str = "error") -
     if not words and not dropped:
         raise InputError(f"{name}: no vectors found")
     if expected_n is not None and expected_n != len(words) + len(dropped):
-        raise InputError(
-            f"{name}: the header says {expected_n:,} vectors, the file has {len(words) + len(dropped):,}"
-        )
+        raise InputError(f"{name}: the header says {expected_n:,} vectors, the file has {len(words) + len(dropped):,}")
     _warn_dropped(name, dropped)
     if not words:
         raise InputError(f"{name}: every vector has a non-finite value")

@@ -452,8 +452,6 @@ class PCAResult:
         return self.inverse_transform(z)
 
 
-
-
 def pca(
     x: np.ndarray,
     dim: int | None = 2,

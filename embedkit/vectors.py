@@ -538,7 +538,6 @@ class Embedding:
         top = top_k(scores, min(topn, int(np.isfinite(scores).sum())))
         return [(self.words[i], float(scores[i])) for i in top]
 
-
     # -- native model file -------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
         """Write the native model file atomically."""
