@@ -80,6 +80,21 @@ def _separator(line: str) -> str | None:
     return "\t" if "\t" in line else "," if "," in line else None
 
 
+def _score(field: str, name: str, lineno: int, header_allowed: bool) -> float | None:
+    """The gold score written in ``field`` (line ``lineno`` of ``name``), or None for a
+    header row, which only the first content line may be.  Raises :class:`DataError` for a
+    score that is not a finite number."""
+    try:
+        score = float(field)
+    except ValueError:
+        if header_allowed:
+            return None
+        raise DataError(f"{name}, line {lineno}: score {field[:30]!r} is not a number") from None
+    if not np.isfinite(score):
+        raise DataError(f"{name}, line {lineno}: score {field[:30]!r} is not a finite number")
+    return score
+
+
 def read_similarity_pairs(path: str) -> list[tuple[str, str, float]]:
     """Read word pairs with a human score: ``word1 word2 score`` per line, separated by
     TABs, commas (CSV, with or without a space after the comma) or white space, as the
@@ -97,17 +112,10 @@ def read_similarity_pairs(path: str) -> list[tuple[str, str, float]]:
         parts = _fields(s, sep)
         if len(parts) < 3 or not parts[0] or not parts[1]:
             raise DataError(f"{name}, line {lineno}: expected 'word1 word2 score', got {s[:60]!r}")
-        try:
-            score = float(parts[2])
-        except ValueError:
-            if first:
-                first = False
-                continue  # a header row
-            raise DataError(f"{name}, line {lineno}: score {parts[2]!r} is not a number") from None
+        score = _score(parts[2], name, lineno, header_allowed=first)
         first = False
-        if not np.isfinite(score):
-            raise DataError(f"{name}, line {lineno}: score {parts[2]!r} is not a finite number")
-        pairs.append((parts[0], parts[1], score))
+        if score is not None:
+            pairs.append((parts[0], parts[1], score))
     if not pairs:
         raise DataError(f"{name}: no word pairs found")
     return pairs
@@ -239,9 +247,6 @@ def read_sts_pairs(path: str) -> STSPairs:
     second: list[str] = []
     seen = False  # a content line before this one (a header is only allowed first)
     for lineno, line in numbered_lines(path):
-        if lineno == 1:
-            line = line.lstrip("\ufeff")
-        line = line.rstrip("\r\n")
         if not line.strip():
             continue
         parts = line.split("\t")
@@ -254,16 +259,10 @@ def read_sts_pairs(path: str) -> STSPairs:
         if not field:
             seen = True
             continue
-        try:
-            score = float(field)
-        except ValueError:
-            if not seen:
-                seen = True
-                continue  # a header row
-            raise DataError(f"{name}, line {lineno}: score {field[:30]!r} is not a number") from None
+        score = _score(field, name, lineno, header_allowed=not seen)
         seen = True
-        if not np.isfinite(score):
-            raise DataError(f"{name}, line {lineno}: score {field[:30]!r} is not a finite number")
+        if score is None:
+            continue  # a header row
         scores.append(score)
         first.append(parts[1])
         second.append(parts[2])

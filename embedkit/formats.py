@@ -25,14 +25,6 @@ _HEADER = re.compile(rb"^\s*(\d+)[ \t]+(\d+)\s*$")
 _NOT_A_MODEL = "not a model file (embedkit, word2vec or GloVe vectors)"
 
 
-def _is_float(s: str) -> bool:
-    try:
-        float(s)
-        return True
-    except ValueError:
-        return False
-
-
 def _is_text_row(line: bytes) -> bool:
     """Whether a vectors row is text: printable UTF-8 of a word and values, ending in a
     number.  A binary row has raw float32 bytes after the word, which are almost never
@@ -45,7 +37,7 @@ def _is_text_row(line: bytes) -> bool:
     if any(ch < " " and ch != "\t" for ch in text):
         return False
     fields = text.split()
-    return len(fields) >= 2 and _is_float(fields[-1])
+    return len(fields) >= 2 and is_number(fields[-1])
 
 
 def detect_format(path: str | os.PathLike) -> str:
@@ -124,7 +116,7 @@ def _split_row(line: str, dim: int) -> tuple[str, list[str]] | None:
     tab = line.rfind("\t")
     if tab > 0 and len(line[tab:].split()) == dim:
         return line[:tab].strip(), fields[-dim:]
-    if _is_float(fields[-dim - 1]):
+    if is_number(fields[-dim - 1]):
         return None
     return line.rsplit(None, dim)[0].strip(), fields[-dim:]
 
@@ -132,7 +124,7 @@ def _split_row(line: str, dim: int) -> tuple[str, list[str]] | None:
 def _bad_row(name: str, lineno: int, line: str, dim: int, what: str) -> InputError:
     n = len(line.split()) - 1
     fields = line.split()
-    bad = next((f for f in fields[1:] if not _is_float(f)), None)
+    bad = next((f for f in fields[1:] if not is_number(f)), None)
     if bad is not None and n == dim:
         return InputError(f"{name}, line {lineno}: {bad!r} is not a number (word {fields[0]!r})")
     return InputError(f"{name}, line {lineno} has {n} values, {what} {dim}")
@@ -169,7 +161,7 @@ def _read_text_vectors(path, header: bool, progress, nonfinite: str = "error") -
             fields = keep[0][1].split()
             trailing = 0
             for f in reversed(fields):
-                if not _is_float(f):
+                if not is_number(f):
                     break
                 trailing += 1
             dim = min(trailing, len(fields) - 1)
@@ -183,7 +175,7 @@ def _read_text_vectors(path, header: bool, progress, nonfinite: str = "error") -
             values = np.array([v for _, vals in split for v in vals], dtype=np.float32).reshape(len(split), dim)
         except ValueError:
             for (n, _line), (w, vals) in zip(keep, split):
-                bad = next((v for v in vals if not _is_float(v)), None)
+                bad = next((v for v in vals if not is_number(v)), None)
                 if bad is not None:
                     raise InputError(f"{name}, line {n}: {bad!r} is not a number (word {w!r})") from None
             raise
