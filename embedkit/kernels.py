@@ -348,3 +348,39 @@ def ngram_hashes(data, starts, ends, minn, maxn):  # pragma: no cover - compiled
                     k += 1
                 n += 1
     return indptr, out
+
+
+def merge_top(scores: np.ndarray, scale: np.ndarray, offset: int, top_scores: np.ndarray, top_ids: np.ndarray) -> None:
+    """Fold a block of scores into running top-k lists, in place.
+
+    ``scores`` (q × b, float32) times ``scale`` (b,) — the rows' inverse norms, so that dot
+    products become cosines on the way — are the scores of rows ``offset`` … ``offset + b − 1``;
+    ``top_scores`` / ``top_ids`` (q × k) hold each query's best so far, best first (−inf /
+    −1 where empty).  A score enters only if it beats the k-th best (strictly: on a tie the
+    lower row, seen first, stays), so NaN and −inf never enter.  One pass over the block
+    with a threshold test; an entry costs an insertion into k sorted slots, and after the
+    first blocks few do (about k·ln(n/k) per query over n rows).  The numpy reference is
+    ``embedkit.vectors._merge_top_numpy``."""
+    _merge_top(scores, scale, np.int64(offset), top_scores, top_ids)
+
+
+@njit
+def _merge_top(scores, scale, offset, top_scores, top_ids):
+    q, b = scores.shape
+    k = top_scores.shape[1]
+    for i in range(q):
+        row = scores[i]
+        ts = top_scores[i]
+        ti = top_ids[i]
+        threshold = ts[k - 1]
+        for j in range(b):
+            v = row[j] * scale[j]
+            if v > threshold:
+                pos = k - 1
+                while pos > 0 and ts[pos - 1] < v:
+                    ts[pos] = ts[pos - 1]
+                    ti[pos] = ti[pos - 1]
+                    pos -= 1
+                ts[pos] = v
+                ti[pos] = offset + j
+                threshold = ts[k - 1]

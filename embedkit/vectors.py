@@ -6,6 +6,8 @@ The native model file (``.ekm``) is a single file laid out for memory-mapping::
     bytes 0..63   b"EMBEDKIT", format version (uint32), header offset and length (uint64)
     64..          vectors, float32, row-major (n × dim)
     then          counts, int64 (n), and the words, UTF-8, one per line
+    norms         the L2 norm of every row, float32 (n); absent in older files (then
+                  computed on first use); its offset is the header's "norms_offset"
     [subwords]    with subword vectors only: the kept n-gram buckets (int64, k), and for
                   each the vocabulary rows that contain it, CSR (indptr int64 k + 1,
                   rows int32); their offsets and settings are in the header's "subwords"
@@ -23,14 +25,14 @@ from __future__ import annotations
 import json
 import os
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from .errors import DataError, InputError, ParameterError, UnknownWordError, check_at_least, check_choice
 from .io import atomic_output, check_readable
-from .linalg import top_k, unit_rows
+from .linalg import unit_rows
 from .options import ANALOGY_METHODS, EXPORT_FORMATS
 from .subwords import (
     DEFAULT_BUCKETS,
@@ -49,6 +51,11 @@ _PRELUDE = struct.Struct("<8sIIQQ")  # magic, version, reserved, header offset, 
 _DATA_OFFSET = 64
 #: ε of 3CosMul (Levy & Goldberg 2014).
 COSMUL_EPSILON = 1e-3
+#: Scores a blocked search holds at once (queries × rows, float32): 2**24 is 64 MiB.
+SEARCH_BLOCK = 1 << 24
+#: Queries scored together against each block of rows: a product of 4,096 × dim by
+#: dim × 4,096 runs near the BLAS's peak rate, and more only grows the score block.
+QUERY_CHUNK = 4096
 
 
 def analogy_scores(unit: np.ndarray, questions: np.ndarray, method: str | Sequence[str] = "3cosmul"):
@@ -83,6 +90,45 @@ def _analogy_from_cosines(sa: np.ndarray, sb: np.ndarray, sc: np.ndarray, method
         else:
             out.append(((sb + 1) / 2) * ((sc + 1) / 2) / ((sa + 1) / 2 + COSMUL_EPSILON))
     return out
+
+
+def _merge_top_numpy(
+    scores: np.ndarray, scale: np.ndarray, offset: int, top_scores: np.ndarray, top_ids: np.ndarray
+) -> None:
+    """:func:`embedkit.kernels.merge_top` in numpy, with the same answers, ties included
+    (the reference its test compares to, the route without numba, and the cheaper one for
+    a few queries): the running top-k and the block side by side, ``argpartition`` per row
+    for the k-th best score, then every score above it and, of those equal to it, the
+    lowest rows."""
+    q, b = scores.shape
+    k = top_scores.shape[1]
+    block = scores * scale.astype(np.float32)
+    block[np.isnan(block)] = -np.inf
+    cand_s = np.concatenate([top_scores, block], axis=1)  # rows in increasing order, per query
+    cand_i = np.concatenate([top_ids, np.broadcast_to(np.arange(offset, offset + b, dtype=np.int64), (q, b))], axis=1)
+    kth = -np.partition(-cand_s, k - 1, axis=1)[:, k - 1 : k]
+    above = cand_s > kth
+    tied = cand_s == kth
+    keep = above | (tied & (np.cumsum(tied, axis=1) <= k - above.sum(axis=1, keepdims=True)))
+    ps, pi = cand_s[keep].reshape(q, k), cand_i[keep].reshape(q, k)
+    pi = np.where(np.isfinite(ps), pi, -1)
+    order = np.lexsort((np.where(pi < 0, np.iinfo(np.int64).max, pi), -ps), axis=1)
+    top_scores[:] = np.take_along_axis(ps, order, 1)
+    top_ids[:] = np.take_along_axis(pi, order, 1)
+
+
+#: Below this many queries a block is folded in by numpy (importing numba costs ~0.4 s,
+#: more than one query against a million rows).
+_KERNEL_MIN_QUERIES = 32
+
+
+def _merge_top(scores: np.ndarray, scale: np.ndarray, offset: int, top_scores: np.ndarray, top_ids: np.ndarray) -> None:
+    from . import kernels
+
+    if kernels.ENABLED and len(scores) >= _KERNEL_MIN_QUERIES:
+        kernels.merge_top(scores, scale, offset, top_scores, top_ids)
+    else:
+        _merge_top_numpy(scores, scale, offset, top_scores, top_ids)
 
 
 def _read_subwords(f, info: dict, n: int) -> Subwords:
@@ -131,6 +177,15 @@ def _levenshtein(a: str, b: str) -> int:
     return prev[-1]
 
 
+def _without_own(ids: np.ndarray, scores: np.ndarray, own: np.ndarray, topn: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``topn`` of each row of (ids, scores) (q × m) without the query's own row
+    (``own`` (q,), −1: none), for an index that cannot exclude rows itself."""
+    keep = ids != own[:, None]
+    order = np.argsort(~keep, axis=1, kind="stable")[:, :topn]
+    ids = np.where(np.take_along_axis(keep, order, 1), np.take_along_axis(ids, order, 1), -1)
+    return ids, np.where(ids >= 0, np.take_along_axis(scores, order, 1), -np.inf).astype(np.float32)
+
+
 class Embedding:
     """Vectors for a vocabulary of words (or graph nodes).
 
@@ -154,6 +209,7 @@ class Embedding:
         counts: np.ndarray | None = None,
         params: dict | None = None,
         subwords: Subwords | None = None,
+        norms: np.ndarray | None = None,
     ) -> None:
         self.words = list(words)
         self.vectors = vectors
@@ -165,6 +221,7 @@ class Embedding:
         self._index: dict[str, int] | None = None
         self._unit: np.ndarray | None = None
         self._built: dict[str, tuple[np.ndarray, int]] = {}
+        self._norms = None if norms is None else np.asarray(norms, dtype=np.float32)
 
     # -- basic access -------------------------------------------------------------
     def __len__(self) -> int:
@@ -334,14 +391,39 @@ class Embedding:
 
     def query_vectors(self, words: Sequence[str]) -> tuple[np.ndarray, list[int | None]]:
         """Unit vectors of ``words`` (len(words) × dim, float32) and their rows (None for
-        a word built from its n-grams); raises :class:`UnknownWordError` as :meth:`vector`."""
+        a word built from its n-grams); raises :class:`UnknownWordError` as :meth:`vector`.
+        Only the rows asked for are read (a memory-mapped model is not scaled whole)."""
         keys = [self.key(w) for w in words]
         rows = [None if k is None else self.index[k] for k in keys]
-        u = self.unit
         out = np.empty((len(words), self.dim), np.float32)
         for j, (w, i) in enumerate(zip(words, rows)):
-            out[j] = u[i] if i is not None else self._built_unit(w)
+            out[j] = self._unit_row(i) if i is not None else self._built_unit(w)
         return out, rows
+
+    def _unit_row(self, i: int) -> np.ndarray:
+        """Row ``i`` scaled to unit length as :attr:`unit` has it (a zero row stays zero)."""
+        if self._unit is not None:
+            return self._unit[i]
+        norm = self.row_norms[i]
+        return np.asarray(self.vectors[i], dtype=np.float32) / (norm if norm > 0 else np.float32(1))
+
+    @property
+    def row_norms(self) -> np.ndarray:
+        """L2 norm of every row (n,), float32: stored in the model file (read, not
+        recomputed, when a large model is loaded), else computed a block at a time."""
+        if getattr(self, "_norms", None) is None:
+            out = np.empty(len(self), np.float32)
+            step = max(1, SEARCH_BLOCK // max(self.dim, 1))
+            for r0 in range(0, len(self), step):
+                out[r0 : r0 + step] = np.linalg.norm(np.asarray(self.vectors[r0 : r0 + step], np.float32), axis=1)
+            self._norms = out
+        return self._norms
+
+    def _inverse_norms(self) -> np.ndarray:
+        if getattr(self, "_inv_norms", None) is None:
+            norms = self.row_norms
+            self._inv_norms = np.float32(1) / np.where(norms > 0, norms, np.float32(1))
+        return self._inv_norms
 
     def suggestions(self, word: str, n: int = 3) -> list[str]:
         """Vocabulary words closest to ``word``: by edit distance between the normalised
@@ -473,7 +555,6 @@ class Embedding:
             raise ParameterError("give at least one word or vector")
         if topn is not None:
             check_at_least("topn", topn)
-        u = self.unit
         parts, exclude = [], []
         for key, weight in items:
             if isinstance(key, str):
@@ -486,15 +567,14 @@ class Embedding:
                 if vec.shape != (self.dim,):
                     raise ParameterError(f"a query vector must have {self.dim} values, got {vec.size}")
                 parts.append(weight * vec)
-        query = np.mean(parts, axis=0)
-        norm = np.linalg.norm(query)
-        if norm > 0:
-            query = query / norm
-        limit = len(self) if restrict_vocab is None else max(0, min(int(restrict_vocab), len(self)))
-        scores = u[:limit] @ query.astype(np.float32)
+        query = np.mean(parts, axis=0).astype(np.float32)
+        limit = self._limit(restrict_vocab)
         if topn is None:
-            return scores
-        return self._top(scores, topn, exclude=[i for i in exclude if i < limit])
+            norm = np.linalg.norm(query)
+            query = query / norm if norm > 0 else query
+            return (np.asarray(self.vectors[:limit], np.float32) @ query) * self._inverse_norms()[:limit]
+        ids, scores = self.search(query[None, :], topn, np.array([exclude or [-1]]), restrict_vocab)
+        return self._answers(ids[0], scores[0])
 
     def similar_by_word(self, word: str, topn: int = 10, restrict_vocab: int | None = None):
         """The ``topn`` nearest words of ``word`` (gensim's ``similar_by_word``)."""
@@ -504,39 +584,181 @@ class Embedding:
         """The ``topn`` nearest words of a vector (dim,) (gensim's ``similar_by_vector``)."""
         return self.most_similar([np.asarray(vector)], topn=topn, restrict_vocab=restrict_vocab)
 
-    def neighbors(self, queries: Iterable[str], topn: int = 10) -> tuple[list[tuple[str, str, float]], list[str]]:
-        """Nearest words of each query word, normalised as the corpus was.
+    def _limit(self, restrict_vocab: int | None) -> int:
+        return len(self) if restrict_vocab is None else max(0, min(int(restrict_vocab), len(self)))
 
-        Returns (rows of (query, neighbor, cosine) in query order, the queries not found).
-        The command line's ``neighbors``."""
+    def search(
+        self,
+        queries: np.ndarray,
+        topn: int = 10,
+        exclude: np.ndarray | None = None,
+        restrict_vocab: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Exact nearest rows by cosine of a batch of query vectors: every score computed.
+
+        queries : (q, dim) float, each used at unit length (a zero query matches nothing);
+        exclude : (q, m) int, rows never returned for that query (−1 pads); ``restrict_vocab``
+        searches the first N rows only.  Returns ids (q, topn) int64 and cosines (q, topn)
+        float32, best first, ties to the lower row; a query with fewer than ``topn``
+        answers is padded with id −1 and score −inf.
+
+        Blocked matrix products: up to :data:`QUERY_CHUNK` queries against as many rows as
+        keep the score block within :data:`SEARCH_BLOCK` floats, float32 products by the
+        BLAS on every core; each block is folded into the running top-k by one threshold
+        pass (:func:`embedkit.kernels.merge_top`).  The rows are read a block at a time, so a
+        memory-mapped model is never copied whole.  ``progress(n)`` receives rows scanned
+        (total: rows × ⌈q / QUERY_CHUNK⌉).  Raises :class:`ParameterError` for a bad shape."""
         check_at_least("topn", topn)
-        rows, unknown = [], []
-        for q in queries:
-            if q not in self and q not in self.from_subwords([q]):
-                unknown.append(q)
-                continue
-            rows.extend((q, n, s) for n, s in self.most_similar([q], topn=topn))
-        return rows, unknown
+        q = np.asarray(queries, dtype=np.float32)
+        if q.ndim != 2 or q.shape[1] != self.dim:
+            raise ParameterError("queries", q.shape, f"must be an array of shape (q, {self.dim})")
+        norms = np.linalg.norm(q, axis=1, keepdims=True)
+        q = q / np.where(norms > 0, norms, 1)
+
+        def score(block: np.ndarray, qs: slice, r0: int) -> np.ndarray:
+            return q[qs] @ block.T
+
+        return self._scan(len(q), score, topn, exclude, self._limit(restrict_vocab), progress, self._inverse_norms())
+
+    def _scan(self, nq: int, score, topn: int, exclude, limit: int, progress, scale, width: int = 1):
+        """The blocked top-k of :meth:`search`: ``score(rows, qs, r0)`` gives the (chunk × b)
+        scores of queries ``qs`` against the block of rows from ``r0`` (float32), times ``scale`` of those
+        rows; ``width`` products per score (3 for analogies) shrinks the blocks."""
+        k = min(topn, limit) or 1
+        top_s = np.full((nq, k), -np.inf, np.float32)
+        top_i = np.full((nq, k), -1, np.int64)
+        ex = None if exclude is None else np.asarray(exclude, dtype=np.int64).reshape(nq, -1)
+        chunk = max(1, min(nq, QUERY_CHUNK))
+        step = int(min(max(SEARCH_BLOCK // (chunk * width), 1024), 1 << 16))
+        for q0 in range(0, nq, chunk):
+            qs = slice(q0, min(q0 + chunk, nq))
+            for r0 in range(0, limit, step):
+                r1 = min(r0 + step, limit)
+                block = np.asarray(self.vectors[r0:r1], dtype=np.float32)
+                s = np.ascontiguousarray(score(block, qs, r0), dtype=np.float32)
+                if ex is not None:
+                    e = ex[qs]
+                    rr, cc = np.nonzero((e >= r0) & (e < r1))
+                    s[rr, e[rr, cc] - r0] = -np.inf
+                _merge_top(s, np.ascontiguousarray(scale[r0:r1]), r0, top_s[qs], top_i[qs])
+                if progress is not None:
+                    progress(r1 - r0)
+        if topn > k:
+            pad = topn - k
+            top_s = np.pad(top_s, ((0, 0), (0, pad)), constant_values=-np.inf)
+            top_i = np.pad(top_i, ((0, 0), (0, pad)), constant_values=-1)
+        return top_i, top_s
+
+    def _rescore(self, queries: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Candidates ``ids`` (q × m, −1 for none) of unit ``queries`` (q × dim) with their
+        exact cosines, each row sorted best first (ties to the lower row)."""
+        scores = np.full(ids.shape, -np.inf, np.float32)
+        inv = self._inverse_norms()
+        for q0 in range(0, len(ids), QUERY_CHUNK):
+            block = ids[q0 : q0 + QUERY_CHUNK]
+            safe = np.where(block >= 0, block, 0)
+            rows = np.asarray(self.vectors[safe.ravel()], np.float32).reshape(*block.shape, self.dim)
+            cos = np.einsum("qkd,qd->qk", rows, queries[q0 : q0 + QUERY_CHUNK]) * inv[safe]
+            scores[q0 : q0 + QUERY_CHUNK] = np.where(block >= 0, cos, -np.inf)
+        order = np.lexsort((np.where(ids >= 0, ids, np.iinfo(np.int64).max), -scores), axis=1)
+        return np.take_along_axis(ids, order, 1), np.take_along_axis(scores, order, 1)
+
+    def _answers(self, ids: np.ndarray, scores: np.ndarray) -> list[tuple[str, float]]:
+        """(word, score) pairs of one query's row of :meth:`search`, padding left out."""
+        return [(self.words[i], float(s)) for i, s in zip(ids.tolist(), scores.tolist()) if i >= 0]
+
+    def neighbors(
+        self,
+        queries: Iterable[str],
+        topn: int = 10,
+        progress: Callable[[int], None] | None = None,
+        index=None,
+    ) -> tuple[list[tuple[str, str, float]], list[str]]:
+        """Nearest words of each query word, normalised as the corpus was; the word itself
+        is never its own neighbour.  All queries are answered as one batch (:meth:`search`).
+
+        ``index``: an approximate index of these vectors (``index.search(unit_queries, k)``
+        → ids, cosines (q × k), as :class:`embedkit.ann.AnnIndex`) to ask instead of
+        scoring every row.  Returns (rows of (query, neighbor, cosine) in query order, the
+        queries not found).  The command line's ``neighbors``."""
+        check_at_least("topn", topn)
+        queries = list(queries)
+        built = self.from_subwords(queries)
+        known = [q for q in queries if q in self or q in built]
+        unknown = [q for q in queries if not (q in self or q in built)]
+        if not known:
+            return [], unknown
+        vectors, rows = self.query_vectors(known)
+        own = np.array([[-1 if i is None else i] for i in rows], dtype=np.int64)
+        if index is None:
+            ids, scores = self.search(vectors, topn, own, progress=progress)
+        else:
+            candidates, _ = index.search(vectors, topn + 1)
+            ids, scores = _without_own(*self._rescore(vectors, candidates), own[:, 0], topn)
+        out = []
+        for q, i_row, s_row in zip(known, ids, scores):
+            out.extend((q, w, s) for w, s in self._answers(i_row, s_row))
+        return out, unknown
 
     def analogy(self, a: str, b: str, c: str, method: str = "3cosmul", topn: int = 10) -> list[tuple[str, float]]:
         """Answers to a : b :: c : ?, best first, with their scores; a, b and c are excluded.
 
         ``3cosadd``: cos(x, b) − cos(x, a) + cos(x, c); ``3cosmul`` (Levy & Goldberg 2014):
-        cos'(x, b)·cos'(x, c) / (cos'(x, a) + 0.001) with cos' = (cos + 1) / 2.
+        cos'(x, b)·cos'(x, c) / (cos'(x, a) + 0.001) with cos' = (cos + 1) / 2.  Raises
+        :class:`UnknownWordError` for a word that is not known.
         """
         check_at_least("topn", topn)
         check_choice("method", method, ANALOGY_METHODS)
         v, rows = self.query_vectors([a, b, c])
-        sa, sb, sc = (self.unit @ v[j] for j in range(3))
-        scores = _analogy_from_cosines(sa, sb, sc, [method])[0]
-        return self._top(scores, topn, exclude=[i for i in rows if i is not None])
+        ids, scores = self._analogy_top(v[None], [rows], method, topn)
+        return self._answers(ids[0], scores[0])
 
-    def _top(self, scores: np.ndarray, topn: int, exclude: Sequence[int] = ()) -> list[tuple[str, float]]:
-        scores = scores.astype(np.float64, copy=True)
-        scores[list(exclude)] = -np.inf
-        scores[np.isnan(scores)] = -np.inf  # a row of NaN (or a zero query) is no answer
-        top = top_k(scores, min(topn, int(np.isfinite(scores).sum())))
-        return [(self.words[i], float(scores[i])) for i in top]
+    def analogies(
+        self,
+        questions: Sequence[Sequence[str]],
+        method: str = "3cosmul",
+        topn: int = 10,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[list[list[tuple[str, float]] | None], list[str]]:
+        """:meth:`analogy` for many (a, b, c) questions, answered as one batch of blocked
+        products.  Returns (answers of each question, None for a question with an unknown
+        word; the messages naming those words, one per such question)."""
+        check_at_least("topn", topn)
+        check_choice("method", method, ANALOGY_METHODS)
+        vecs, rows, where, unknown = [], [], [], []
+        for j, question in enumerate(questions):
+            try:
+                v, r = self.query_vectors(list(question))
+            except UnknownWordError as exc:
+                unknown.append(str(exc.args[0]) if exc.args else str(exc))
+                continue
+            vecs.append(v)
+            rows.append(r)
+            where.append(j)
+        answers: list[list[tuple[str, float]] | None] = [None] * len(questions)
+        if vecs:
+            ids, scores = self._analogy_top(np.stack(vecs), rows, method, topn, progress)
+            for j, i_row, s_row in zip(where, ids, scores):
+                answers[j] = self._answers(i_row, s_row)
+        return answers, unknown
+
+    def _analogy_top(self, v: np.ndarray, rows, method: str, topn: int, progress=None):
+        """Top-``topn`` answers of questions with unit vectors v (q × 3 × dim) and rows
+        (None for a built word), by blocked products as :meth:`search`."""
+        nq = len(v)
+        stacked = np.ascontiguousarray(v.transpose(1, 0, 2)).reshape(3 * nq, self.dim)
+        inv = self._inverse_norms()
+
+        def score(block: np.ndarray, qs: slice, r0: int) -> np.ndarray:
+            m = qs.stop - qs.start
+            picks = np.concatenate([np.arange(qs.start, qs.stop) + j * nq for j in range(3)])
+            cos = (stacked[picks] @ block.T) * inv[r0 : r0 + len(block)]
+            return _analogy_from_cosines(cos[:m], cos[m : 2 * m], cos[2 * m :], [method])[0]
+
+        exclude = np.array([[-1 if i is None else i for i in r] for r in rows], dtype=np.int64)
+        ones = np.ones(len(self), np.float32)
+        return self._scan(nq, score, topn, exclude, len(self), progress, ones, width=3)
 
     # -- native model file -------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
@@ -561,6 +783,10 @@ class Embedding:
             "words_nbytes": len(blob),
             "params": self.params,
         }
+        norms = self.row_norms.astype("<f4").tobytes()  # read back by load: no pass over a large model
+        fields["norms_offset"] = header_offset
+        sections.append(norms)
+        header_offset += len(norms)
         if self.subwords is not None:
             sw = self.subwords
             info = sw.settings()
@@ -604,6 +830,12 @@ class Embedding:
                 f.seek(header["counts_offset"])
                 counts = np.frombuffer(f.read(8 * n), dtype="<i8").astype(np.int64)
                 subwords = _read_subwords(f, header["subwords"], n) if "subwords" in header else None
+                norms = None
+                if "norms_offset" in header:
+                    f.seek(header["norms_offset"])
+                    norms = np.frombuffer(f.read(4 * n), dtype="<f4")
+                    if norms.size != n:
+                        raise ValueError("the row norms are truncated")
             except (ValueError, KeyError, UnicodeDecodeError) as exc:
                 raise InputError(f"{p}: model file is corrupt ({exc})") from None
         if len(words) != n or header["vectors_offset"] + 4 * n * dim > header["counts_offset"]:
@@ -615,7 +847,7 @@ class Embedding:
                 f.seek(header["vectors_offset"])
                 vectors = np.frombuffer(f.read(4 * n * dim), dtype="<f4").reshape(n, dim).copy()
         counts = counts if header.get("has_counts", True) else None
-        return cls(words, vectors, counts, header.get("params", {}), subwords)
+        return cls(words, vectors, counts, header.get("params", {}), subwords, norms)
 
     # -- exports -----------------------------------------------------------------
     def export(self, path: str | os.PathLike, fmt: str, counts_path: str | os.PathLike | None = None) -> None:

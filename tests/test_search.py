@@ -1,0 +1,283 @@
+"""Batch neighbour search (exact, blocked products) and the approximate index (embedkit/ann.py)
+on small generated clustered models, against brute force computed here."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embedkit import ann, kernels
+from embedkit import vectors as vec
+from embedkit.vectors import Embedding
+
+from .conftest import one_line_error
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+_spec = importlib.util.spec_from_file_location("_bench_gen_vectors", BENCH / "gen_vectors.py")
+gv = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = gv
+_spec.loader.exec_module(gv)
+
+N, DIM = 3000, 32
+
+
+@pytest.fixture(scope="module")
+def clustered() -> Embedding:
+    return Embedding(gv.words(0, N), gv.vectors(N, DIM, seed=3), gv.counts(N), {"kind": "words"})
+
+
+@pytest.fixture
+def model(tmp_path, clustered) -> Path:
+    p = tmp_path / "c.ekm"
+    clustered.save(p)
+    return p
+
+
+def brute(emb: Embedding, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top-k by a full float64 sort, the query row left out."""
+    v = np.asarray(emb.vectors, np.float64)
+    u = v / np.linalg.norm(v, axis=1, keepdims=True)
+    s = u[rows] @ u.T
+    s[np.arange(len(rows)), rows] = -np.inf
+    order = np.argsort(-s, axis=1, kind="stable")[:, :k]
+    return order, np.take_along_axis(s, order, 1)
+
+
+def assert_same_top(ids, scores, ref_ids, ref_scores, emb_scores=None):
+    """The same answers up to near-ties: equal cosines rank by rank, and every id returned
+    has the cosine it is reported with."""
+    np.testing.assert_allclose(scores, ref_scores, atol=2e-6)
+    assert (np.asarray(ids) == ref_ids).mean() > 0.99  # only near-ties (< 2e-6) may swap
+
+
+def test_batch_neighbors_match_brute_force(clustered):
+    rows = np.random.default_rng(0).choice(N, 200, replace=False)
+    words = [clustered.words[i] for i in rows]
+    found, unknown = clustered.neighbors(words, topn=10)
+    assert unknown == []
+    ids = np.array([clustered.index[n] for _, n, _ in found]).reshape(200, 10)
+    scores = np.array([s for _, _, s in found]).reshape(200, 10)
+    ref_ids, ref_scores = brute(clustered, rows, 10)
+    assert_same_top(ids, scores, ref_ids, ref_scores)
+    assert not np.any(ids == rows[:, None])  # never the word itself
+
+
+def test_batch_equals_one_at_a_time(clustered):
+    words = [clustered.words[i] for i in range(0, N, 97)]
+    found, _ = clustered.neighbors(words, topn=5)
+    batch = {q: [] for q in words}
+    for q, n, s in found:
+        batch[q].append((n, s))
+    for q in words:
+        single = clustered.most_similar(q, topn=5)
+        assert [n for n, _ in single] == [n for n, _ in batch[q]]
+        np.testing.assert_allclose([s for _, s in single], [s for _, s in batch[q]], atol=1e-6)
+
+
+def test_small_blocks_give_the_same_answers(clustered, monkeypatch):
+    rows = np.arange(0, N, 7)
+    q = clustered.query_vectors([clustered.words[i] for i in rows])[0]
+    ids, scores = clustered.search(q, 8, rows[:, None])
+    monkeypatch.setattr(vec, "SEARCH_BLOCK", 1 << 10)  # many row blocks
+    monkeypatch.setattr(vec, "QUERY_CHUNK", 37)  # and many query chunks
+    ids2, scores2 = clustered.search(q, 8, rows[:, None])
+    np.testing.assert_array_equal(ids, ids2)
+    np.testing.assert_allclose(scores, scores2, atol=1e-6)
+
+
+def test_restrict_and_padding():
+    emb = Embedding(["a", "b", "c"], np.array([[1, 0], [1, 1], [0, 1]], np.float32))
+    ids, scores = emb.search(np.array([[1, 0]], np.float32), topn=5, exclude=np.array([[0]]))
+    assert ids.tolist() == [[1, 2, -1, -1, -1]]
+    assert scores[0, 0] == pytest.approx(np.sqrt(0.5)) and scores[0, 1] == pytest.approx(0.0)
+    assert np.isneginf(scores[0, 2:]).all()
+    assert [w for w, _ in emb.most_similar("a", topn=5, restrict_vocab=2)] == ["b"]
+
+
+def test_merge_kernel_equals_numpy_reference():
+    rng = np.random.default_rng(1)
+    q, k = 13, 6
+    tops = [(np.full((q, k), -np.inf, np.float32), np.full((q, k), -1, np.int64)) for _ in range(2)]
+    for r0 in range(0, 500, 100):
+        block = rng.standard_normal((q, 100)).astype(np.float32)
+        block[0, :50] = np.nan  # NaN never enters
+        block[1, :] = -np.inf
+        scale = rng.uniform(0.5, 2, 100).astype(np.float32)
+        kernels.merge_top(block, scale, r0, *tops[0])
+        vec._merge_top_numpy(block, scale, r0, *tops[1])
+    np.testing.assert_array_equal(tops[0][1], tops[1][1])
+    np.testing.assert_array_equal(tops[0][0], tops[1][0])
+    assert (tops[0][1][1] == -1).all()  # a query with only −inf scores has no answer
+    assert not np.isnan(tops[0][0]).any()
+
+
+def test_analogies_batch_equals_single(clustered):
+    qs = [tuple(clustered.words[i] for i in (j, j + 1, j + 2)) for j in range(0, 300, 30)]
+    questions = qs[:3] + [("w00000001", "nosuchword", "w00000002")] + qs[3:]
+    for method in ("3cosmul", "3cosadd"):
+        answers, unknown = clustered.analogies(questions, method=method, topn=4)
+        assert answers[3] is None and len(unknown) == 1 and "nosuchword" in unknown[0]
+        for question, got in zip(questions, answers):
+            if got is None:
+                continue
+            single = clustered.analogy(*question, method=method, topn=4)
+            assert [w for w, _ in got] == [w for w, _ in single]
+            assert not set(question) & {w for w, _ in got}
+
+
+def test_subword_query_batch_equals_single(clustered):
+    # a word outside the vocabulary, built from its character n-grams, answers in the batch
+    # as it does alone (and, having no row, excludes nothing)
+    emb = clustered.with_subwords()
+    words = ["w00000012", "w0000001x", "w00000077"]
+    found, unknown = emb.neighbors(words, topn=3)
+    assert unknown == []
+    got = [n for q, n, _ in found if q == "w0000001x"]
+    assert got == [n for n, _ in emb.most_similar("w0000001x", topn=3)]
+
+
+# -- the command line ------------------------------------------------------------------------
+def test_cli_neighbors_stdin_batch(cli, model, clustered):
+    words = ["w00000003", "nosuchword", "w00000010"]
+    r = cli("neighbors", "-", "-m", model, "-k", "3", "--tsv", input="\n".join(words) + "\n")
+    assert r.exit_code == 0
+    lines = r.stdout.strip().splitlines()[1:]
+    assert [ln.split("\t")[0] for ln in lines] == ["w00000003"] * 3 + ["w00000010"] * 3
+    assert [ln.split("\t")[1] for ln in lines[:3]] == [n for n, _ in clustered.most_similar("w00000003", topn=3)]
+    assert r.stderr.count("nosuchword") == 1 and "is not in the vocabulary" in r.stderr
+
+
+def test_cli_all_unknown_is_exit_5(cli, model):
+    one_line_error(cli("neighbors", "-", "-m", model, input="zzz\nyyy\n"), "zzz", "yyy", code=5)
+
+
+def test_cli_analogy_stdin(cli, model, clustered):
+    text = "w00000001 w00000002 w00000003\n\nw00000004 nosuchword w00000006\nw00000007 w00000008 w00000009\n"
+    r = cli("analogy", "-", "-m", model, "-k", "2", "--tsv", input=text)
+    assert r.exit_code == 0
+    rows = [ln.split("\t") for ln in r.stdout.strip().splitlines()[1:]]
+    assert [row[0] for row in rows] == ["w00000001"] * 2 + ["w00000007"] * 2
+    assert [row[4] for row in rows[:2]] == [
+        w for w, _ in clustered.analogy("w00000001", "w00000002", "w00000003", topn=2)
+    ]
+    assert "nosuchword" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_cli_analogy_bad_line(cli, model):
+    one_line_error(cli("analogy", "-", "-m", model, input="a b c\nonly two\n"), "line 2", "three words", code=3)
+    one_line_error(cli("analogy", "w00000001", "-m", model), "three words", code=2)
+
+
+# -- the approximate index -------------------------------------------------------------------
+needs_usearch = pytest.mark.skipif(
+    importlib.util.find_spec("usearch") is None, reason="the ANN extra (usearch) is not installed"
+)
+
+
+@needs_usearch
+def test_index_recall_on_clustered(model, clustered):
+    ann.build_index(clustered, model)
+    index = ann.load_index(model, clustered)
+    rows = np.arange(0, N, 3)
+    words = [clustered.words[i] for i in rows]
+    found, _ = clustered.neighbors(words, topn=10, index=index)
+    ids = np.array([clustered.index[n] for _, n, _ in found]).reshape(len(rows), 10)
+    ref_ids, _ = brute(clustered, rows, 10)
+    hits = sum(len(set(a) & set(b)) for a, b in zip(ids.tolist(), ref_ids.tolist()))
+    assert hits / ref_ids.size >= 0.95
+    assert not np.any(ids == rows[:, None])
+    # the scores are the exact cosines of the neighbours found
+    v = np.asarray(clustered.vectors, np.float64)
+    u = v / np.linalg.norm(v, axis=1, keepdims=True)
+    exact = np.einsum("qd,qkd->qk", u[rows], u[ids])
+    np.testing.assert_allclose([s for _, _, s in found], exact.ravel(), atol=1e-5)
+
+
+def _spy(monkeypatch) -> list:
+    calls = []
+    search = ann.AnnIndex.search
+
+    def spy(self, queries, k):
+        calls.append(len(queries))
+        return search(self, queries, k)
+
+    monkeypatch.setattr(ann.AnnIndex, "search", spy)
+    return calls
+
+
+@needs_usearch
+def test_cli_index_then_neighbors_uses_it(cli, model, monkeypatch):
+    r = cli("index", model)
+    assert r.exit_code == 0 and ann.index_path(model).exists()
+    assert "c.ekm.index" in r.stderr
+    calls = _spy(monkeypatch)
+    approx = cli("neighbors", "w00000005", "w00000006", "-m", model, "--tsv")
+    assert approx.exit_code == 0 and calls == [2]
+    exact = cli("neighbors", "w00000005", "w00000006", "-m", model, "--tsv", "--exact")
+    assert exact.exit_code == 0 and calls == [2]  # --exact does not ask the index
+    assert len(approx.stdout.splitlines()) == len(exact.stdout.splitlines()) == 21
+
+
+@needs_usearch
+def test_stale_index_is_ignored_with_one_warning(cli, model, clustered, monkeypatch):
+    assert cli("index", model).exit_code == 0
+    changed = Embedding(clustered.words, np.asarray(clustered.vectors)[::-1].copy(), clustered.counts)
+    changed.save(model)  # same words and shape, other vectors
+    with pytest.raises(ann.StaleIndexError):
+        ann.load_index(model, changed)
+    calls = _spy(monkeypatch)
+    r = cli("neighbors", "w00000005", "-m", model, "--tsv", "-k", "3")
+    assert r.exit_code == 0 and calls == []
+    assert r.stderr.strip().count("\n") == 0 and "c.ekm.index was built before c.ekm last changed" in r.stderr
+    assert [ln.split("\t")[1] for ln in r.stdout.splitlines()[1:]] == [
+        n for n, _ in changed.most_similar("w00000005", topn=3)
+    ]
+
+
+@needs_usearch
+def test_damaged_index_is_ignored_with_one_warning(cli, model):
+    ann.index_path(model).write_bytes(b"EKINDEX\0" + b"\0" * 100)
+    r = cli("neighbors", "w00000005", "-m", model, "--tsv")
+    assert r.exit_code == 0 and len(r.stdout.splitlines()) == 11
+    assert "embedkit: warning:" in r.stderr and "c.ekm.index" in r.stderr
+
+
+def test_index_bad_input(cli, tmp_path):
+    one_line_error(cli("index", tmp_path / "missing.ekm"), "missing.ekm", code=3)
+    text = tmp_path / "notes.txt"
+    text.write_text("just some words\n")
+    one_line_error(cli("index", text), "notes.txt", "not a model", code=3)
+    assert not ann.index_path(text).exists()
+
+
+def test_index_without_the_extra(cli, model, monkeypatch):
+    monkeypatch.setitem(sys.modules, "usearch.index", None)  # import → ImportError
+    r = cli("index", model)
+    one_line_error(r, "pip install 'embedkit[ann]'", code=1)
+    assert not ann.index_path(model).exists()
+
+
+@needs_usearch
+def test_index_of_a_word2vec_file_sits_beside_it(cli, tmp_path, clustered, monkeypatch):
+    monkeypatch.setenv("EMBEDKIT_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "v.bin"
+    clustered.export(path, "word2vec-binary")
+    assert cli("index", path).exit_code == 0
+    assert (tmp_path / "v.bin.index").exists()
+    calls = _spy(monkeypatch)
+    r = cli("neighbors", "w00000005", "-m", path, "--tsv")
+    assert r.exit_code == 0 and calls == [1]
+
+
+def test_merge_ties_go_to_the_lower_row_in_both_routes():
+    # duplicate rows score the same: both routes keep the first ones, in row order
+    scores = np.array([[0.5, 0.9, 0.5, 0.9, 0.5, 0.1]], np.float32)
+    for merge in (kernels.merge_top, vec._merge_top_numpy):
+        top = (np.full((1, 3), -np.inf, np.float32), np.full((1, 3), -1, np.int64))
+        merge(scores[:, :3], np.ones(3, np.float32), 0, *top)
+        merge(scores[:, 3:], np.ones(3, np.float32), 3, *top)
+        assert top[1].tolist() == [[1, 3, 0]]
