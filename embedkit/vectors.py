@@ -49,6 +49,9 @@ MAGIC = b"EMBEDKIT"
 FORMAT_VERSION = 1
 _PRELUDE = struct.Struct("<8sIIQQ")  # magic, version, reserved, header offset, header length
 _DATA_OFFSET = 64
+#: A vocabulary larger than this answers its first :data:`_SCANS` look-ups by a scan.
+_SCAN_BELOW_WORDS = 200_000
+_SCANS = 16
 #: ε of 3CosMul (Levy & Goldberg 2014).
 COSMUL_EPSILON = 1e-3
 #: Scores a blocked search holds at once (queries × rows, float32): 2**24 is 64 MiB.
@@ -221,6 +224,7 @@ class Embedding:
         self._index: dict[str, int] | None = None
         self._unit: np.ndarray | None = None
         self._built: dict[str, tuple[np.ndarray, int]] = {}
+        self._scanned: dict[str, int | None] = {}
         self._norms = None if norms is None else np.asarray(norms, dtype=np.float32)
 
     # -- basic access -------------------------------------------------------------
@@ -288,18 +292,34 @@ class Embedding:
             return tokens[0]
         return word.lower() if self.lowercases else word
 
+    def _row(self, word: str) -> int | None:
+        """Row of exactly ``word``, or None.  A large vocabulary answers its first few
+        look-ups by scanning the word list (tens of ms for 3 M words) instead of building
+        the word → row dictionary (about a second), which a single query does not repay."""
+        if self._index is None and len(self.words) > _SCAN_BELOW_WORDS:
+            found = self._scanned
+            if word in found:
+                return found[word]
+            if len(found) < _SCANS:
+                try:
+                    found[word] = self.words.index(word)
+                except ValueError:
+                    found[word] = None
+                return found[word]
+        return self.index.get(word)
+
     def key(self, word: str) -> str | None:
         """The vocabulary entry a query means: ``word`` itself, else its normalised form,
         else None."""
-        if word in self.index:
+        if self._row(word) is not None:
             return word
         import unicodedata
 
         nfc = unicodedata.normalize("NFC", word)  # every text embedkit reads is NFC
-        if nfc in self.index:
+        if nfc != word and self._row(nfc) is not None:
             return nfc
         w = self.normalize(nfc)
-        return w if w in self.index else None
+        return w if w != nfc and self._row(w) is not None else None
 
     def __contains__(self, word: object) -> bool:
         return isinstance(word, str) and self.key(word) is not None
@@ -313,7 +333,7 @@ class Embedding:
         k = self.key(word)
         if k is None:
             raise UnknownWordError(self.unknown_message(word), word=word)
-        return self.index[k]
+        return self._row(k)
 
     get_index = id
 
@@ -337,7 +357,7 @@ class Embedding:
         :class:`UnknownWordError` for an unknown word that cannot be built."""
         k = self.key(word)
         if k is not None:
-            return np.asarray(self.vectors[self.index[k]])
+            return np.asarray(self.vectors[self._row(k)])
         return self._built_unit(word) * self._mean_norm()
 
     def unseen_vectors(self, words: Sequence[str]) -> tuple[list[str], np.ndarray]:
@@ -394,7 +414,7 @@ class Embedding:
         a word built from its n-grams); raises :class:`UnknownWordError` as :meth:`vector`.
         Only the rows asked for are read (a memory-mapped model is not scaled whole)."""
         keys = [self.key(w) for w in words]
-        rows = [None if k is None else self.index[k] for k in keys]
+        rows = [None if k is None else self._row(k) for k in keys]
         out = np.empty((len(words), self.dim), np.float32)
         for j, (w, i) in enumerate(zip(words, rows)):
             out[j] = self._unit_row(i) if i is not None else self._built_unit(w)

@@ -281,3 +281,13 @@ def test_merge_ties_go_to_the_lower_row_in_both_routes():
         merge(scores[:, :3], np.ones(3, np.float32), 0, *top)
         merge(scores[:, 3:], np.ones(3, np.float32), 3, *top)
         assert top[1].tolist() == [[1, 3, 0]]
+
+
+def test_large_vocabulary_scans_for_a_few_queries(clustered, monkeypatch):
+    # a big vocabulary answers a few look-ups without building its word → row dictionary
+    monkeypatch.setattr(vec, "_SCAN_BELOW_WORDS", 100)
+    emb = Embedding(clustered.words, clustered.vectors)
+    found, unknown = emb.neighbors(["w00000042", "nope"], topn=4)
+    assert emb._index is None and unknown == ["nope"]
+    assert [n for _, n, _ in found] == [n for n, _ in clustered.most_similar("w00000042", topn=4)]
+    assert emb.id("w00000043") == 43
