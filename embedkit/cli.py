@@ -51,6 +51,31 @@ from .options import (
 # Nothing above imports numpy or scipy: `embedkit --help` and `--version` stay fast, and
 # each command imports what it needs when it runs.
 
+
+def _defer_rich_markdown() -> None:
+    """Typer's help module imports ``rich.markdown`` (and markdown-it with it: a third of
+    the time `embedkit --help` takes) for ``rich_markup_mode="markdown"``, which embedkit
+    does not use.  Until something really makes a ``Markdown``, a stand-in module answers
+    the import; making one imports the real module in its place."""
+    import types
+
+    if "rich.markdown" in sys.modules:
+        return
+
+    class Markdown:
+        def __new__(cls, *args, **kwargs):
+            del sys.modules["rich.markdown"]
+            import rich.markdown
+
+            return rich.markdown.Markdown(*args, **kwargs)
+
+    stand_in = types.ModuleType("rich.markdown")
+    stand_in.Markdown = Markdown
+    sys.modules["rich.markdown"] = stand_in
+
+
+_defer_rich_markdown()
+
 app = typer.Typer(
     name="embedkit",
     help="Count-based word and graph embeddings: co-occurrence → PMI → truncated SVD → vectors.\n\n"
@@ -1247,10 +1272,18 @@ def lsa(
     check_outputs([output, str(documents_path(output))], [docs], no_clobber)
 
     lines = read_lines(docs)
-    with Reporter(quiet=quiet).stage("lsa", None, unit="steps"):
-        m = build_lsa(
-            lines, dim, weighting, min_count, Tokenizer(pattern, lowercase), seed=seed, source=display_name(docs)
-        )
+    reporter = Reporter(quiet=quiet)
+    m = build_lsa(
+        lines,
+        dim,
+        weighting,
+        min_count,
+        Tokenizer(pattern, lowercase),
+        seed=seed,
+        source=display_name(docs),
+        reporter=reporter,
+    )
+    with reporter.stage("save", None, unit="steps"):
         m.save(output)
     _note(
         quiet,
