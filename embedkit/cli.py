@@ -1890,6 +1890,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_INTERRUPTED)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    except SystemExit as exc:  # Typer's and rich's own exit 1 on a closed pipe (the help): exit 6
+        cause = exc.__context__
+        if exc.code == 1 and isinstance(cause, OSError) and cause.errno in _WRITE_ERRNOS:
+            sys.exit(_write_failed(cause).exit_code)
+        raise
     sys.exit(rv if isinstance(rv, int) else 0)
 
 
