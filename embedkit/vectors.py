@@ -391,6 +391,8 @@ class Embedding:
         return "".join(sorted(self._chars | set(query)))
 
     def unknown_message(self, word: str) -> str:
+        if not self.normalize(word).strip():
+            return f"{word!r} is an empty query (give a word)"
         close = self.suggestions(word)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         return f"{word!r} is not in the vocabulary ({len(self):,} words){hint}"
