@@ -596,7 +596,7 @@ class Embedding:
             if version != FORMAT_VERSION:
                 raise InputError(f"{p}: model format version {version}, this embedkit reads version {FORMAT_VERSION}")
             if header_offset + header_len != size:
-                raise InputError(f"{p}: model file is truncated or corrupt ({size} bytes)")
+                raise InputError(f"{p}: model file is truncated or corrupt ({size:,} bytes)")
             f.seek(header_offset)
             try:
                 header = json.loads(f.read(header_len).decode("utf-8"))
