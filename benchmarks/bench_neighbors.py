@@ -71,7 +71,9 @@ def run(cmd: list[str], stdin=None) -> dict:
 
 def child(cmd: list[str]) -> dict:
     """Run ``cmd`` (python printing one JSON object last), with its peak RSS."""
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # OpenMP threads (faiss) sleep instead of spinning when they wait: fair on a shared machine
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     out = p.stdout.read()
     err = p.stderr.read()
     _, status, ru = os.wait4(p.pid, 0)
@@ -152,8 +154,8 @@ def part_exact(d: Path, rows: int, q: int, results: dict) -> None:
 
 
 CANDIDATES = {
-    # name: (build parameters, search settings to try)
-    "faiss-ivf": ({"nlist": 4096, "train_per_list": 32}, [8, 16, 32, 64]),
+    # name: (build parameters, search settings to try); IVF's lists: about 4 √rows (a power of 2)
+    "faiss-ivf": ({"nlist": None, "train_per_list": 32}, [8, 16, 32, 64]),
     "faiss-hnsw": ({"M": 32, "efConstruction": 80}, [32, 64, 128]),
     "hnswlib": ({"M": 16, "ef_construction": 100}, [32, 64, 128]),
     "usearch": ({"connectivity": 16, "expansion_add": 128, "dtype": "f32"}, [32, 64, 128]),
@@ -169,6 +171,8 @@ def candidate(name: str, model: str, d: str, rows: int, q: int) -> None:
     qids = np.array([emb.index[w] for w in words])
     queries = np.ascontiguousarray(unit[qids])
     params, settings = CANDIDATES[name]
+    if name == "faiss-ivf":
+        params = {**params, "nlist": 2 ** round(np.log2(4 * np.sqrt(rows)))}
     path = Path(d) / f"index-{name}-{rows}"
     t, c = time.perf_counter(), time.process_time()
     if name.startswith("faiss"):

@@ -291,3 +291,12 @@ def test_large_vocabulary_scans_for_a_few_queries(clustered, monkeypatch):
     assert emb._index is None and unknown == ["nope"]
     assert [n for _, n, _ in found] == [n for n, _ in clustered.most_similar("w00000042", topn=4)]
     assert emb.id("w00000043") == 43
+
+
+def test_row_norms_are_stored_in_the_model_file(model, clustered):
+    loaded = Embedding.load(model)
+    assert loaded._norms is not None  # read from the file, not recomputed from the vectors
+    np.testing.assert_allclose(loaded.row_norms, np.linalg.norm(np.asarray(clustered.vectors), axis=1), rtol=1e-6)
+    # without stored norms (a file from before them, or vectors in memory) they are computed on use
+    old = Embedding(clustered.words, np.asarray(clustered.vectors))
+    np.testing.assert_array_equal(old.row_norms, loaded.row_norms)
