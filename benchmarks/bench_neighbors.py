@@ -138,6 +138,17 @@ def part_gemm(results: dict) -> None:
         rate = 10 * 2 * 4096 * 4096 * 300 / wall / 1e9
         if best is None or rate > best["gflops"]:
             best = {"gflops": rate, "cpu_per_wall": cpu / wall}
+    # the top-k of a block of scores: the compiled threshold loop against argpartition
+    from embedkit import kernels
+
+    scores = rng.standard_normal((4096, 4096)).astype(np.float32)
+    scale = np.ones(4096, np.float32)
+    top = (np.full((4096, K), -np.inf, np.float32), np.full((4096, K), -1, np.int64))
+    kernels.merge_top(scores[:64], scale, 0, top[0][:64], top[1][:64])  # compile
+    _, _, cpu = timed(lambda: [kernels.merge_top(scores, scale, r * 4096, *top) for r in range(8)])
+    best["merge_top_ns_per_score_cpu"] = cpu / (8 * scores.size) * 1e9
+    _, _, cpu = timed(np.argpartition, -scores, K - 1, axis=1)
+    best["argpartition_ns_per_score_cpu"] = cpu / scores.size * 1e9
     results["gemm"] = best
     print(f"GEMM float32: {best['gflops']:.0f} GFLOP/s ({best['cpu_per_wall']:.2f} cores busy)", file=sys.stderr)
 

@@ -439,11 +439,18 @@ class Embedding:
             self._norms = out
         return self._norms
 
-    def _inverse_norms(self) -> np.ndarray:
-        if getattr(self, "_inv_norms", None) is None:
+    def _safe_norms(self) -> np.ndarray:
+        """:attr:`row_norms` with 1 for a zero row (which then stays zero)."""
+        if getattr(self, "_nonzero_norms", None) is None:
             norms = self.row_norms
-            self._inv_norms = np.float32(1) / np.where(norms > 0, norms, np.float32(1))
-        return self._inv_norms
+            self._nonzero_norms = np.where(norms > 0, norms, np.float32(1))
+        return self._nonzero_norms
+
+    def _unit_block(self, r0: int, r1: int) -> np.ndarray:
+        """Rows r0 … r1 − 1 at unit length, float32, exactly as :attr:`unit` has them (x / ‖x‖)."""
+        if self._unit is not None:
+            return self._unit[r0:r1]
+        return np.asarray(self.vectors[r0:r1], dtype=np.float32) / self._safe_norms()[r0:r1, None]
 
     def suggestions(self, word: str, n: int = 3) -> list[str]:
         """Vocabulary words closest to ``word``: by edit distance between the normalised
@@ -594,7 +601,8 @@ class Embedding:
         if topn is None:
             norm = np.linalg.norm(query)
             query = query / norm if norm > 0 else query
-            return (np.asarray(self.vectors[:limit], np.float32) @ query) * self._inverse_norms()[:limit]
+            step = 1 << 13
+            return np.concatenate([self._unit_block(r0, min(r0 + step, limit)) @ query for r0 in range(0, limit, step)])
         ids, scores = self.search(query[None, :], topn, np.array([exclude or [-1]]), restrict_vocab)
         return self._answers(ids[0], scores[0])
 
@@ -641,7 +649,8 @@ class Embedding:
         def score(block: np.ndarray, qs: slice, r0: int) -> np.ndarray:
             return q[qs] @ block.T
 
-        return self._scan(len(q), score, topn, exclude, self._limit(restrict_vocab), progress, self._inverse_norms())
+        ones = np.ones(len(self), np.float32)
+        return self._scan(len(q), score, topn, exclude, self._limit(restrict_vocab), progress, ones)
 
     def _scan(self, nq: int, score, topn: int, exclude, limit: int, progress, scale, width: int = 1):
         """The blocked top-k of :meth:`search`: ``score(rows, qs, r0)`` gives the (chunk × b)
@@ -652,13 +661,12 @@ class Embedding:
         top_i = np.full((nq, k), -1, np.int64)
         ex = None if exclude is None else np.asarray(exclude, dtype=np.int64).reshape(nq, -1)
         chunk = max(1, min(nq, QUERY_CHUNK))
-        step = int(min(max(SEARCH_BLOCK // (chunk * width), 1024), 1 << 16))
+        step = int(min(max(SEARCH_BLOCK // (chunk * width), 1024), 1 << 13))  # a unit block stays in cache
         for q0 in range(0, nq, chunk):
             qs = slice(q0, min(q0 + chunk, nq))
             for r0 in range(0, limit, step):
                 r1 = min(r0 + step, limit)
-                block = np.asarray(self.vectors[r0:r1], dtype=np.float32)
-                s = np.ascontiguousarray(score(block, qs, r0), dtype=np.float32)
+                s = np.ascontiguousarray(score(self._unit_block(r0, r1), qs, r0), dtype=np.float32)
                 if ex is not None:
                     e = ex[qs]
                     rr, cc = np.nonzero((e >= r0) & (e < r1))
@@ -676,12 +684,11 @@ class Embedding:
         """Candidates ``ids`` (q × m, −1 for none) of unit ``queries`` (q × dim) with their
         exact cosines, each row sorted best first (ties to the lower row)."""
         scores = np.full(ids.shape, -np.inf, np.float32)
-        inv = self._inverse_norms()
         for q0 in range(0, len(ids), QUERY_CHUNK):
             block = ids[q0 : q0 + QUERY_CHUNK]
             safe = np.where(block >= 0, block, 0)
-            rows = np.asarray(self.vectors[safe.ravel()], np.float32).reshape(*block.shape, self.dim)
-            cos = np.einsum("qkd,qd->qk", rows, queries[q0 : q0 + QUERY_CHUNK]) * inv[safe]
+            rows = np.asarray(self.vectors[safe.ravel()], np.float32) / self._safe_norms()[safe.ravel(), None]
+            cos = np.einsum("qkd,qd->qk", rows.reshape(*block.shape, self.dim), queries[q0 : q0 + QUERY_CHUNK])
             scores[q0 : q0 + QUERY_CHUNK] = np.where(block >= 0, cos, -np.inf)
         order = np.lexsort((np.where(ids >= 0, ids, np.iinfo(np.int64).max), -scores), axis=1)
         return np.take_along_axis(ids, order, 1), np.take_along_axis(scores, order, 1)
@@ -770,12 +777,11 @@ class Embedding:
         (None for a built word), by blocked products as :meth:`search`."""
         nq = len(v)
         stacked = np.ascontiguousarray(v.transpose(1, 0, 2)).reshape(3 * nq, self.dim)
-        inv = self._inverse_norms()
 
         def score(block: np.ndarray, qs: slice, r0: int) -> np.ndarray:
             m = qs.stop - qs.start
             picks = np.concatenate([np.arange(qs.start, qs.stop) + j * nq for j in range(3)])
-            cos = (stacked[picks] @ block.T) * inv[r0 : r0 + len(block)]
+            cos = stacked[picks] @ block.T
             return _analogy_from_cosines(cos[:m], cos[m : 2 * m], cos[2 * m :], [method])[0]
 
         exclude = np.array([[-1 if i is None else i for i in r] for r in rows], dtype=np.int64)
