@@ -52,6 +52,11 @@ _DATA_OFFSET = 64
 #: A vocabulary larger than this answers its first :data:`_SCANS` look-ups by a scan.
 _SCAN_BELOW_WORDS = 200_000
 _SCANS = 16
+#: Up to this many values (rows × dim) a search scales the rows to unit length before the
+#: products, exactly as :attr:`Embedding.unit` (so that exact ties fall to the lower row);
+#: above it, the dot products are scaled instead, which reads a large memory-mapped model
+#: once (3 M × 300: 0.15 s against 0.75 s a query, measured).
+_UNIT_ROWS_UP_TO = 1 << 24
 #: ε of 3CosMul (Levy & Goldberg 2014).
 COSMUL_EPSILON = 1e-3
 #: Scores a blocked search holds at once (queries × rows, float32): 2**24 is 64 MiB.
@@ -649,10 +654,13 @@ class Embedding:
         def score(block: np.ndarray, qs: slice, r0: int) -> np.ndarray:
             return q[qs] @ block.T
 
-        ones = np.ones(len(self), np.float32)
-        return self._scan(len(q), score, topn, exclude, self._limit(restrict_vocab), progress, ones)
+        limit = self._limit(restrict_vocab)
+        if limit * self.dim <= _UNIT_ROWS_UP_TO:  # rows scaled first: cosines exactly as `unit` gives them
+            return self._scan(len(q), score, topn, exclude, limit, progress, np.ones(len(self), np.float32))
+        # a large model: dot products times 1 / |x| in the top-k pass, one read of the rows
+        return self._scan(len(q), score, topn, exclude, limit, progress, 1 / self._safe_norms(), unit=False)
 
-    def _scan(self, nq: int, score, topn: int, exclude, limit: int, progress, scale, width: int = 1):
+    def _scan(self, nq: int, score, topn: int, exclude, limit: int, progress, scale, width: int = 1, unit=True):
         """The blocked top-k of :meth:`search`: ``score(rows, qs, r0)`` gives the (chunk × b)
         scores of queries ``qs`` against the block of rows from ``r0`` (float32), times ``scale`` of those
         rows; ``width`` products per score (3 for analogies) shrinks the blocks."""
@@ -666,7 +674,8 @@ class Embedding:
             qs = slice(q0, min(q0 + chunk, nq))
             for r0 in range(0, limit, step):
                 r1 = min(r0 + step, limit)
-                s = np.ascontiguousarray(score(self._unit_block(r0, r1), qs, r0), dtype=np.float32)
+                rows = self._unit_block(r0, r1) if unit else np.asarray(self.vectors[r0:r1], dtype=np.float32)
+                s = np.ascontiguousarray(score(rows, qs, r0), dtype=np.float32)
                 if ex is not None:
                     e = ex[qs]
                     rr, cc = np.nonzero((e >= r0) & (e < r1))

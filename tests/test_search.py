@@ -300,3 +300,16 @@ def test_row_norms_are_stored_in_the_model_file(model, clustered):
     # without stored norms (a file from before them, or vectors in memory) they are computed on use
     old = Embedding(clustered.words, np.asarray(clustered.vectors))
     np.testing.assert_array_equal(old.row_norms, loaded.row_norms)
+
+
+def test_large_model_route_scales_scores_and_gives_the_same_answers(clustered, monkeypatch):
+    # above _UNIT_ROWS_UP_TO the dot products are scaled by 1/|x| in the top-k pass instead of
+    # the rows before the products: the same neighbours (up to near-ties), batch and single
+    monkeypatch.setattr(vec, "_UNIT_ROWS_UP_TO", 0)
+    rows = np.random.default_rng(2).choice(N, 100, replace=False)
+    words = [clustered.words[i] for i in rows]
+    found, _ = clustered.neighbors(words, topn=10)
+    ids = np.array([clustered.index[n] for _, n, _ in found]).reshape(100, 10)
+    scores = np.array([s for _, _, s in found]).reshape(100, 10)
+    assert_same_top(ids, scores, *brute(clustered, rows, 10))
+    assert [n for n, _ in clustered.most_similar(words[0], topn=10)] == [clustered.words[i] for i in ids[0]]
