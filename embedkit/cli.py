@@ -1528,7 +1528,7 @@ def embed_graph_cmd(
             "--method",
             help="netmf (closed form, dense), sparse (T = 1 PMI → SVD → spectral propagation), "
             "walks (walks → cooccur → PPMI → SVD), "
-            f"auto: netmf up to {NETMF_MAX_NODES:,} nodes, then sparse (walks if directed).",
+            f"auto: up to {NETMF_MAX_NODES:,} nodes netmf (walks if directed), then sparse.",
         ),
     ] = GRAPH_DEFAULTS.method,
     dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = GRAPH_DEFAULTS.dim,
@@ -1584,7 +1584,8 @@ def embed_graph_cmd(
         how = f"dense NetMF (an n × n float32 matrix, {dense})"
     elif route.method == "sparse":
         why = f"dense NetMF needs {dense} above {route.netmf_max_nodes:,} nodes" if route.chosen else "as asked"
-        how = f"sparse route: T = 1 PMI, SVD, spectral propagation ({why})"
+        pmi_kind = "directed (PageRank walk) T = 1 PMI" if g.directed else "T = 1 PMI"
+        how = f"sparse route: {pmi_kind}, SVD, spectral propagation ({why})"
     else:
         why = "a directed graph" if route.chosen else "as asked"
         how = f"walks route: {opts.walks_per_node} walks × {opts.walk_length} steps a node ({why})"
