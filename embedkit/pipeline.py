@@ -26,6 +26,7 @@ from .graph import (
     netmf_steps,
     netmf_vector_steps,
     netmf_vectors,
+    propagation_steps,
     random_walks,
     sparse_pmi_matrix,
     spectral_propagation,
@@ -353,7 +354,8 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
         timings["eigenpairs"] = time.perf_counter() - t
         if opts.dim <= factors.basis.shape[1]:
             t = time.perf_counter()
-            with reporter.stage("netmf", total=netmf_vector_steps(graph.n), unit="tiles") as advance:
+            steps = netmf_vector_steps(graph.n, factors.basis.shape[1])
+            with reporter.stage("netmf", total=steps, unit="tiles") as advance:
                 vectors = netmf_vectors(factors, opts.dim, opts.eig, progress=advance)
             del factors
             timings["netmf"] = time.perf_counter() - t
@@ -405,9 +407,12 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
         t = time.perf_counter()
         # unit rows first: propagating U Σ^½ as is lets high-degree nodes dominate
         # (BlogCatalog micro-F1 0.394 against 0.417, BENCHMARKS.md "Graphs at scale")
-        with reporter.stage("propagate", total=None, unit="steps"):
-            y = spectral_propagation(graph, unit_rows(vectors), opts.order, opts.mu, opts.theta)
-        del vectors
+        x = unit_rows(vectors)
+        del vectors  # not held through the propagation (n × dim: 0.64 GB at a million nodes)
+        steps = propagation_steps(opts.dim, opts.order)
+        with reporter.stage("propagate", total=steps, unit="products") as advance:
+            y = spectral_propagation(graph, x, opts.order, opts.mu, opts.theta, progress=advance)
+        del x
         timings["propagate"] = time.perf_counter() - t
         t = time.perf_counter()
         vectors = spectral_vectors(y, opts.eig)

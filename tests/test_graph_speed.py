@@ -35,15 +35,19 @@ def _planted(n=600, k=6, seed=0) -> tuple[Graph, np.ndarray]:
     return Graph.from_edges(e[:, 0], e[:, 1], n=n), np.repeat(np.arange(k), n // k)
 
 
-def test_netmf_vectors_are_rayleigh_ritz_of_the_dense_log_matrix_on_the_eigenvectors():
+def test_netmf_vectors_are_rayleigh_ritz_of_the_dense_log_matrix_on_a_block_krylov_basis():
     g = _karate()
     f = netmf_factors(g, window=10, rank=12)
     # the dense matrix netmf_matrix builds is log max of exactly these factors
-    m = netmf_matrix(g, window=10, rank=12)
+    m = netmf_matrix(g, window=10, rank=12).astype(np.float64)
     np.testing.assert_allclose(np.log(np.maximum(f.scaled @ f.left.T, 1.0)), m, atol=1e-5)
-    q = f.basis.astype(np.float64)
-    np.testing.assert_allclose(q.T @ q, np.eye(q.shape[1]), atol=1e-5)
-    h = q.T @ m.astype(np.float64) @ q
+    u = f.basis.astype(np.float64)
+    np.testing.assert_allclose(u.T @ u, np.eye(u.shape[1]), atol=1e-5)
+    # the basis [U, P]: P spans the part of L U outside span(U)
+    z = m @ u
+    p, _ = np.linalg.qr(z - u @ (u.T @ z))
+    q = np.hstack([u, p])
+    h = q.T @ m @ q
     w, v = la.eigh((h + h.T) / 2)
     top = np.argsort(-np.abs(w))[:5]
     want = fix_signs(q @ v[:, top]) * np.abs(w[top]) ** 0.5
@@ -56,11 +60,14 @@ def test_netmf_vectors_are_rayleigh_ritz_of_the_dense_log_matrix_on_the_eigenvec
 def test_netmf_vectors_count_their_tiles_and_refuse_more_dimensions_than_eigenpairs():
     g = _karate()
     f = netmf_factors(g, rank=8)
+    k = f.basis.shape[1]
+    assert 2 * k <= 34
     steps = []
     netmf_vectors(f, 4, block=10, progress=steps.append)
-    assert sum(steps) == netmf_vector_steps(34, 10) == 10  # 4 tile rows: 4 + 3 + 2 + 1
+    assert sum(steps) == netmf_vector_steps(34, k, 10) == 2 * 10  # 2 passes × 4 + 3 + 2 + 1 tiles
+    assert netmf_vector_steps(34, 20, 10) == 10  # 2k > n: U alone, one pass
     with pytest.raises(Exception, match="larger than the"):
-        netmf_vectors(f, f.basis.shape[1] + 1)
+        netmf_vectors(f, k + 1)
 
 
 def test_default_route_recovers_planted_communities_and_is_deterministic():
@@ -139,3 +146,15 @@ def test_auto_takes_the_directed_sparse_route_above_the_netmf_limit(monkeypatch)
     labels = {str(v): [str(c)] for v, c in enumerate(community)}
     (r,) = node_classification(emb, labels, (0.5,), repeats=1)
     assert r.micro_f1 > 0.9, r  # chance is 1/6
+
+
+def test_propagation_counts_its_products_and_block_width_does_not_change_it():
+    from embedkit.graph import propagation_steps, spectral_propagation
+
+    g, _ = _planted(300, 3)
+    x = np.random.default_rng(0).standard_normal((300, 10)).astype(np.float32)
+    steps = []
+    a = spectral_propagation(g, x, order=4, block=4, progress=steps.append)
+    assert sum(steps) == propagation_steps(10, 4, 4) == 3 * 7  # 3 blocks × (2·3 + 1)
+    b = spectral_propagation(g, x, order=4, block=10, threads=1)
+    assert a.tobytes() == b.tobytes()  # each column is computed alone

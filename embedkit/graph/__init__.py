@@ -76,7 +76,13 @@ from .netmf import (
     top_eigenpairs,
     two_sided_eigenpairs,
 )
-from .sparse import directed_sparse_pmi_matrix, sparse_pmi_matrix, spectral_propagation, spectral_vectors
+from .sparse import (
+    directed_sparse_pmi_matrix,
+    propagation_steps,
+    sparse_pmi_matrix,
+    spectral_propagation,
+    spectral_vectors,
+)
 from .types import Graph
 from .walks import random_walks, walks_to_id_blocks, write_walks
 
@@ -91,6 +97,7 @@ __all__ = [
     "netmf_vector_steps",
     "netmf_vectors",
     "pagerank_walk",
+    "propagation_steps",
     "random_walks",
     "read_edges",
     "sparse_pmi_matrix",

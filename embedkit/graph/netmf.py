@@ -172,9 +172,20 @@ def top_eigenpairs(
             w, x = ritz(x)
             cut = float(w[-1])
         center, half = (cut - 1.0) / 2, (cut + 1.0) / 2
-        y_prev, y = x, (product(x) - center * x) / half
+        shift = np.empty_like(x)
+
+        def step(y: np.ndarray, scale: float) -> np.ndarray:
+            """scale · (S − center) y, in place on the product (a new array each time)."""
+            z = product(y)
+            z -= np.multiply(y, np.float32(center), out=shift)
+            z *= np.float32(scale)
+            return z
+
+        y_prev, y = x, step(x, 1.0 / half)
         for _k in range(1, degree):
-            y_prev, y = y, 2.0 * (product(y) - center * y) / half - y_prev
+            y_next = step(y, 2.0 / half)
+            y_next -= y_prev
+            y_prev, y = y, y_next
         return y
 
     # BLAS on one thread: the dense steps are tall-skinny (n × l) products, which OpenBLAS's
@@ -243,11 +254,13 @@ def netmf_factors(
 LOG_BLOCK = 1024
 
 
-def netmf_vector_steps(n: int, block: int = LOG_BLOCK) -> int:
-    """The number of ``progress`` steps of :func:`netmf_vectors` on n nodes: one a block
-    of the upper triangle of log max(M, 1)."""
+def netmf_vector_steps(n: int, k: int | None = None, block: int = LOG_BLOCK) -> int:
+    """The number of ``progress`` steps of :func:`netmf_vectors` on n nodes with k
+    eigenpairs: one a tile of the upper triangle of log max(M, 1) in each of its passes
+    (two, or one when 2k > n)."""
     nb = -(-n // block)
-    return nb * (nb + 1) // 2
+    passes = 1 if k is not None and 2 * k > n else 2
+    return passes * nb * (nb + 1) // 2
 
 
 def netmf_vectors(
@@ -258,19 +271,22 @@ def netmf_vectors(
     threads: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> np.ndarray:
-    """Node vectors Ũ |Λ̃|^eig (n × dim, float32) of NetMF's log max(M, 1), never holding it.
+    """Node vectors Ũ |Λ̃|^eig (n × dim, float32) of NetMF's log max(M, 1) = L, without
+    ever holding it as one n × n array.
 
-    Z = log max(M, 1) U is formed a ``block`` × ``block`` tile at a time (the upper
-    triangle only: M is symmetric, so each tile serves both of its mirror images), summed
-    by ``threads`` threads (BLAS on one thread each; the tiles are split among them in a
-    fixed order, so the result does not depend on timing); then Rayleigh–Ritz on the
-    eigenvectors U of S: the eigenpairs (Λ̃, V) of the k × k matrix Uᵀ Z, the ``dim``
-    largest in magnitude, Ũ = U V.  One pass over the n × n matrix and no n × n array,
-    where a randomized SVD of the materialised matrix needs an n × n float32 array and
-    2 n_iter + 2 products with it.  The top eigenvectors of log max(M, 1) lie close to
-    span(U) (M is built from it): on BlogCatalog the vectors classify nodes as well as
-    the converged eigenvectors do (BENCHMARKS.md "Graphs").  ``progress(1)`` follows each
-    tile (:func:`netmf_vector_steps`).
+    Its top eigenvectors lie near span(U), the eigenvectors of S that M is built from, so
+    they are taken by Rayleigh–Ritz on the block Krylov basis Q = [U, P], P the part of
+    L U outside span(U) (orthonormalised): the eigenpairs (Λ̃, V) of the 2k × 2k matrix
+    Qᵀ L Q, the ``dim`` largest in magnitude, Ũ = Q V.  Two passes over L: the first forms
+    it a ``block`` × ``block`` tile at a time (the upper triangle only: each tile serves
+    its mirror image too) and sums Z = L U, keeping the tiles (n²/2 float32: 0.2 GB on
+    BlogCatalog, 0.8 GB at 20,000 nodes); the second sums L P from the kept tiles.  The
+    tiles are split among ``threads`` threads in a fixed order (BLAS on one thread each),
+    so the result does not depend on timing.  A randomized SVD of the materialised n × n
+    matrix needs 2 n_iter + 2 products with it; on BlogCatalog and Cora these vectors
+    classify nodes as well (BENCHMARKS.md "Graphs"; U alone, one pass, is 0.002–0.004
+    micro-F1 below).  When 2k > n, U alone is the basis.  ``progress(1)`` follows each
+    tile of each pass (:func:`netmf_vector_steps`).
     """
     import threading
 
@@ -283,35 +299,49 @@ def netmf_vectors(
     nb = len(edges) - 1
     tiles = [(i, j) for i in range(nb) for j in range(i, nb)]
     threads = max(1, min(product_threads() if threads is None else threads, len(tiles)))
+    parts = [tiles[t::threads] for t in range(threads)]
+    kept: list[dict] = [{} for _ in parts]
     lock = threading.Lock()
     a, b, q = f.scaled, f.left, f.basis
+    krylov = 2 * k <= n
 
-    def work(mine: list[tuple[int, int]]) -> np.ndarray:
-        z = np.zeros((n, k), dtype=np.float32)
-        for i, j in mine:
+    def multiply(t: int, x: np.ndarray) -> np.ndarray:
+        """Thread t's share of L x: its tiles (formed and kept on the first pass)."""
+        y = np.zeros((n, x.shape[1]), dtype=np.float32)
+        for i, j in parts[t]:
             r0, r1, c0, c1 = edges[i], edges[i + 1], edges[j], edges[j + 1]
-            m = a[r0:r1] @ b[c0:c1].T
-            np.maximum(m, 1.0, out=m)
-            np.log(m, out=m)
-            z[r0:r1] += m @ q[c0:c1]
+            m = kept[t].get((i, j))
+            if m is None:
+                m = a[r0:r1] @ b[c0:c1].T
+                np.maximum(m, 1.0, out=m)
+                np.log(m, out=m)
+                if krylov:
+                    kept[t][(i, j)] = m
+            y[r0:r1] += m @ x[c0:c1]
             if i != j:
-                z[c0:c1] += m.T @ q[r0:r1]
+                y[c0:c1] += m.T @ x[r0:r1]
             with lock:
                 progress(1)
-        return z
+        return y
 
-    parts = [tiles[t::threads] for t in range(threads)]
-    with threadpool_limits(1):
+    def product(x: np.ndarray) -> np.ndarray:
         if threads == 1:
-            z = work(parts[0])
-        else:
-            from concurrent.futures import ThreadPoolExecutor
+            return multiply(0, x)
+        from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(threads - 1) as pool:
-                futures = [pool.submit(work, p) for p in parts[1:]]
-                z = work(parts[0])
-                for fut in futures:
-                    z += fut.result()
+        with ThreadPoolExecutor(threads - 1) as pool:
+            futures = [pool.submit(multiply, t, x) for t in range(1, threads)]
+            y = multiply(0, x)
+            for fut in futures:
+                y += fut.result()
+        return y
+
+    with threadpool_limits(1):
+        z = product(q)
+        if krylov:
+            p = orthonormalize(z - q @ (q.T @ z))
+            q, z = np.hstack([q, p]), np.hstack([z, product(p)])
+        kept.clear()
         h = (q.T @ z).astype(np.float64)
         w, v = la.eigh((h + h.T) / 2, check_finite=False)
     top = np.argsort(-np.abs(w), kind="stable")[:dim]
