@@ -12,12 +12,13 @@ and :func:`embedkit.cooccur.count_segment`), so counts are the same:
    ``s3://bucket/corpus.txt``): the worker reads its own bytes and keeps the shard's word
    list and local ids in its memory (a future); the client learns only each shard's
    sizes (:class:`ShardSummary`).
-2. *The vocabulary*, on the workers: the shards' distinct words and counts are merged
-   pairwise in a binary tree of compiled word stores (:class:`~embedkit.vocab.WordStore`);
-   the root keeps the vocabulary's words, and only those reach the client (no work per
-   shard there). The vocabulary goes to every worker once, as a compiled hash table of
-   its words (:class:`SharedVocabulary`), so a shard's words become ids by one lookup
-   each, not a Python dict per word.
+2. *The vocabulary*, on the workers: each worker adds the distinct words and counts of
+   the shards it holds to one compiled word store (:class:`~embedkit.vocab.WordStore`),
+   and the workers' stores are merged pairwise in a binary tree; the root keeps the
+   vocabulary's words, and only those reach the client (no work per shard there). The
+   vocabulary goes to every worker once, as a compiled hash table of its words
+   (:class:`SharedVocabulary`), so a shard's words become ids by one lookup each, not a
+   Python dict per word.
 3. *Count*, one task per shard on the worker that holds it: remap the ids, count the
    segments with the segment counter and add them to that worker's running sum, as a
    local pool worker does (a chain of tasks per worker; under ``memory`` the sum spills
@@ -233,12 +234,14 @@ def _tokenize_bytes(
 class ShardSummary(NamedTuple):
     """What the client learns of a tokenized shard that stays on its worker: its ids
     (``tokens``, line breaks included), its ``lines``, ``nbytes``, and whether it
-    ``ends_at_break`` (a line end). Its words stay on the workers (:func:`_merge_words`)."""
+    ``ends_at_break`` (a line end), and the ``worker`` holding it. Its words stay on the
+    workers (:func:`_fold_words`)."""
 
     tokens: int
     lines: int
     nbytes: int
     ends_at_break: bool
+    worker: str
 
 
 def _line_break_ids(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -253,24 +256,33 @@ def _shard_summary(shard: TokenizedShard) -> ShardSummary:
     chars, lengths, counts, ids, nbytes = shard
     breaks = _line_break_ids(chars, lengths)
     ends_at_break = bool(ids.size) and bool(np.isin(ids[-1], breaks))
-    return ShardSummary(int(ids.size), int(counts[breaks].sum()), nbytes, ends_at_break)
+    return ShardSummary(int(ids.size), int(counts[breaks].sum()), nbytes, ends_at_break, _worker_address())
 
 
-def _shard_words(shard: TokenizedShard) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A shard's distinct words as (code points, lengths, counts): a leaf of the word tree."""
-    chars, lengths, counts, _, _ = shard
-    return chars, lengths, counts
+def _worker_address() -> str:
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return ""
 
 
-def _merge_words(a, b) -> WordStore:
-    """The words of two word-tree nodes (leaves from :func:`_shard_words`, or stores)
-    in one :class:`~embedkit.vocab.WordStore`, counts added. Pure: ``a`` is copied."""
-    if isinstance(a, WordStore):
-        store = copy.deepcopy(a)
-    else:
+def _fold_words(store: WordStore | None, shard: TokenizedShard) -> WordStore:
+    """Add a shard's distinct words and counts to its worker's word store (started by the
+    worker's first shard, ``store`` None), as the counts are folded (:func:`_count_fold`):
+    in place, each store being the input of only the next shard's task on that worker."""
+    if store is None:
         store = WordStore()
-        store.add(*a)
-    store.add(*(b.entries() if isinstance(b, WordStore) else b))
+    chars, lengths, counts, _, _ = shard
+    store.add(chars, lengths, counts)
+    return store
+
+
+def _merge_words(a: WordStore, b: WordStore) -> WordStore:
+    """Two workers' word stores in one, counts added. Pure: ``a`` is copied."""
+    store = copy.deepcopy(a)
+    store.add(*b.entries())
     return store
 
 
@@ -278,9 +290,6 @@ def _vocabulary_of(root, min_count: int, max_size: int | None) -> tuple[Vocabula
     """The vocabulary at the root of the word tree, and the corpus's distinct words. Only
     the kept words become strings and travel to the client."""
     store = root
-    if not isinstance(store, WordStore):  # a corpus of one shard: the tree is a leaf
-        store = WordStore()
-        store.add(*root)
     return Vocabulary.from_counts(store.word_counts(max(min_count, 1)), min_count, max_size), store.n_types
 
 
@@ -470,24 +479,33 @@ def count_corpus(
             for i, s in enumerate(shards)
         ]
         vocab_future = None
-        if vocab is None:  # the words are added up on the workers, in a tree
-            leaves = [
-                client.submit(_shard_words, s, key=f"embedkit-words-{run}-{i}", priority=-i)
-                for i, s in enumerate(shards)
-            ]
-            held["words"] = leaves
-            root = tree_reduce(client, leaves, _merge_words, f"embedkit-merge-{run}", held["words"])
+        # the words: each worker adds its shards' words to one store as they are tokenized,
+        # then the workers' stores are merged in a tree (the client only submits)
+        word_sums: dict[str, object] = {}
+        held["words"] = []
+        done: dict = {}
+        order = {f.key: i for i, f in enumerate(summaries)}
+        for f in as_completed(summaries, loop=client.loop):
+            i = order[f.key]
+            done[i] = summary = f.result()
+            if vocab is None:
+                w = summary.worker
+                where = {"workers": [w], "allow_other_workers": True} if w else {}
+                word_sums[w] = client.submit(
+                    _fold_words, word_sums.get(w), shards[i], key=f"embedkit-words-{run}-{i}", priority=1, **where
+                )
+                held["words"].append(word_sums[w])
+            if tokenize_progress is not None:
+                tokenize_progress(summary.nbytes)
+        if vocab is None:
+            stores = [word_sums[w] for w in sorted(word_sums)]
+            root = tree_reduce(client, stores, _merge_words, f"embedkit-merge-{run}", held["words"])
             vocab_future = client.submit(
                 _vocabulary_of, root, opts.min_count, opts.max_size, key=f"embedkit-vocabulary-{run}"
             )
             held["vocabulary"] = [vocab_future]
-            del leaves, root
-        done: dict = {}
-        order = {f.key: i for i, f in enumerate(summaries)}
-        for f in as_completed(summaries, loop=client.loop):
-            done[order[f.key]] = summary = f.result()
-            if tokenize_progress is not None:
-                tokenize_progress(summary.nbytes)
+            del stores, root
+        del word_sums
         summaries_list = [done[i] for i in range(len(shards))]
         del done, summaries, held["summaries"], f
         positions = np.concatenate([[0], np.cumsum([s.tokens for s in summaries_list])]).tolist()
