@@ -863,6 +863,19 @@ ModelLowerOpt = Annotated[
 ]
 
 
+def _built_note(feats, quiet: bool = False) -> None:
+    """Say on stderr how many words outside the vocabulary sentence features built from
+    their character n-grams (a model with subwords)."""
+    if feats.built_:
+        n = len(feats.built_)
+        what = (
+            "word outside the vocabulary was built from its"
+            if n == 1
+            else "words outside the vocabulary were built from their"
+        )
+        _note(quiet, f"embedkit: {_count(n)} {what} n-grams")
+
+
 def _subword_notes(emb, words, quiet: bool = False) -> list[str]:
     """Say on stderr which query words are built from their character n-grams; return them
     (an unknown word that cannot be built is left to the query to report)."""
@@ -1230,6 +1243,7 @@ def sentence_features_cmd(
         advance(len(lines))
     with reporter.stage("writing", None, unit="steps"):
         write_table(output, x, fmt=fmt)
+    _built_note(feats, quiet)
     n_zero = int((~x.any(axis=1)).sum())
     if n_zero:
         typer.echo(f"embedkit: {_count(n_zero)} of {_count(enc.n_lines)} lines had no known word (zero rows)", err=True)
@@ -1770,6 +1784,7 @@ def evaluate_sts(
     feats = SentenceFeatures(emb, mode)
     mode = "+".join(feats.modes)
     results = ev.sts_files(pairs, feats.fit_transform)
+    _built_note(feats)
     rows = [
         {"file": r.file, "pearson": r.pearson, "spearman": r.spearman, "pairs": r.pairs, "unknown": r.unknown}
         for r in results
