@@ -286,15 +286,14 @@ def _merge_words(a: WordStore, b: WordStore) -> WordStore:
     return store
 
 
-def _vocabulary_of(root, min_count: int, max_size: int | None) -> tuple[Vocabulary, int]:
+def _vocabulary_of(root: WordStore, min_count: int, max_size: int | None) -> tuple[Vocabulary, int]:
     """The vocabulary at the root of the word tree, and the corpus's distinct words. Only
     the kept words become strings and travel to the client."""
-    store = root
-    return Vocabulary.from_counts(store.word_counts(max(min_count, 1)), min_count, max_size), store.n_types
+    return Vocabulary.from_counts(root.word_counts(max(min_count, 1)), min_count, max_size), root.n_types
 
 
 class SharedVocabulary(NamedTuple):
-    """What every worker holds once the vocabulary is known (scattered once): the
+    """What every worker holds once the vocabulary is known (made once, on a worker): the
     vocabulary's words in a compiled ``store`` (:meth:`WordStore.of_words`: word j has id
     j + 1, the line break 0), the subsampling ``keep_probability`` (or None) and V (``size``)."""
 
