@@ -44,8 +44,12 @@ from embedkit.evaluate import node_classification, read_node_labels  # noqa: E40
 from embedkit.vectors import Embedding  # noqa: E402
 
 
-def run_measured(cmd: list[str], stderr_path: Path) -> tuple[float, float, str]:
-    """Run a command; return (wall seconds, peak MB of its process tree, its stderr)."""
+def run_measured(cmd: list[str], stderr_path: Path) -> tuple[float, float, str, float]:
+    """Run a command; return (wall seconds, peak MB of its process tree, its stderr, its
+    CPU seconds: user + system of the command and its children)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     with open(stderr_path, "wb") as err:
         proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=err)
@@ -54,10 +58,12 @@ def run_measured(cmd: list[str], stderr_path: Path) -> tuple[float, float, str]:
             peak = max(peak, tree_rss(proc.pid))
             time.sleep(0.05)
     wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     text = stderr_path.read_text()
     if proc.returncode:
         sys.exit(f"failed: {' '.join(cmd)}\n{text}")
-    return wall, peak / 2**20, text
+    return wall, peak / 2**20, text, cpu
 
 
 def main() -> None:
@@ -98,8 +104,8 @@ def main() -> None:
             cmd.append("--directed")
         runs = []
         for _ in range(args.runs):
-            wall, peak, err = run_measured(cmd, work / "stderr.txt")
-            runs.append((wall, peak, err, os.getloadavg()[0]))
+            wall, peak, err, cpu = run_measured(cmd, work / "stderr.txt")
+            runs.append((wall, peak, err, os.getloadavg()[0], cpu))
 
         emb = Embedding.load(model, mmap=False)
         all_labels = read_node_labels(str(labels))
@@ -111,13 +117,13 @@ def main() -> None:
         (r,) = node_classification(emb, sample, (args.train_fraction,), repeats=args.repeats, seed=args.seed)
         eval_s = time.perf_counter() - t
 
-    print("| run | wall (s) | peak memory (MB) | load avg after | route |")
-    print("|---|---|---|---|---|")
-    for i, (wall, peak, err, load) in enumerate(runs, 1):
+    print("| run | wall (s) | CPU user + sys (s) | peak memory (MB) | load avg after | route |")
+    print("|---|---|---|---|---|---|")
+    for i, (wall, peak, err, load, cpu) in enumerate(runs, 1):
         route = next((line for line in err.splitlines() if line.startswith("embed-graph:")), "?")
-        print(f"| {i} | {wall:.1f} | {peak:,.0f} | {load:.1f} | {route} |")
+        print(f"| {i} | {wall:.1f} | {cpu:.1f} | {peak:,.0f} | {load:.1f} | {route} |")
     print("\nper stage (-v), run by run:")
-    for i, (_, _, err, _) in enumerate(runs, 1):
+    for i, (_, _, err, _, _) in enumerate(runs, 1):
         stages = [line.split() for line in err.splitlines() if line.startswith("  ") and line.strip().endswith(" s")]
         print(f"  run {i}: " + ", ".join(f"{s[0]} {float(s[1]):.1f} s" for s in stages))
     print(
