@@ -51,6 +51,31 @@ from .options import (
 # Nothing above imports numpy or scipy: `embedkit --help` and `--version` stay fast, and
 # each command imports what it needs when it runs.
 
+
+def _defer_rich_markdown() -> None:
+    """Typer's help module imports ``rich.markdown`` (and markdown-it with it: a third of
+    the time `embedkit --help` takes) for ``rich_markup_mode="markdown"``, which embedkit
+    does not use.  Until something really makes a ``Markdown``, a stand-in module answers
+    the import; making one imports the real module in its place."""
+    import types
+
+    if "rich.markdown" in sys.modules:
+        return
+
+    class Markdown:
+        def __new__(cls, *args, **kwargs):
+            del sys.modules["rich.markdown"]
+            import rich.markdown
+
+            return rich.markdown.Markdown(*args, **kwargs)
+
+    stand_in = types.ModuleType("rich.markdown")
+    stand_in.Markdown = Markdown
+    sys.modules["rich.markdown"] = stand_in
+
+
+_defer_rich_markdown()
+
 app = typer.Typer(
     name="embedkit",
     help="Count-based word and graph embeddings: co-occurrence → PMI → truncated SVD → vectors.\n\n"
@@ -843,6 +868,19 @@ ModelLowerOpt = Annotated[
 ]
 
 
+def _built_note(feats, quiet: bool = False) -> None:
+    """Say on stderr how many words outside the vocabulary sentence features built from
+    their character n-grams (a model with subwords)."""
+    if feats.built_:
+        n = len(feats.built_)
+        what = (
+            "word outside the vocabulary was built from its"
+            if n == 1
+            else "words outside the vocabulary were built from their"
+        )
+        _note(quiet, f"embedkit: {_count(n)} {what} n-grams")
+
+
 def _subword_notes(emb, words, quiet: bool = False) -> list[str]:
     """Say on stderr which query words are built from their character n-grams; return them
     (an unknown word that cannot be built is left to the query to report)."""
@@ -1210,6 +1248,7 @@ def sentence_features_cmd(
         advance(len(lines))
     with reporter.stage("writing", None, unit="steps"):
         write_table(output, x, fmt=fmt)
+    _built_note(feats, quiet)
     n_zero = int((~x.any(axis=1)).sum())
     if n_zero:
         typer.echo(f"embedkit: {_count(n_zero)} of {_count(enc.n_lines)} lines had no known word (zero rows)", err=True)
@@ -1252,10 +1291,18 @@ def lsa(
     check_outputs([output, str(documents_path(output))], [docs], no_clobber)
 
     lines = read_lines(docs)
-    with Reporter(quiet=quiet).stage("lsa", None, unit="steps"):
-        m = build_lsa(
-            lines, dim, weighting, min_count, Tokenizer(pattern, lowercase), seed=seed, source=display_name(docs)
-        )
+    reporter = Reporter(quiet=quiet)
+    m = build_lsa(
+        lines,
+        dim,
+        weighting,
+        min_count,
+        Tokenizer(pattern, lowercase),
+        seed=seed,
+        source=display_name(docs),
+        reporter=reporter,
+    )
+    with reporter.stage("save", None, unit="steps"):
         m.save(output)
     _note(
         quiet,
@@ -1742,6 +1789,7 @@ def evaluate_sts(
     feats = SentenceFeatures(emb, mode)
     mode = "+".join(feats.modes)
     results = ev.sts_files(pairs, feats.fit_transform)
+    _built_note(feats)
     rows = [
         {"file": r.file, "pearson": r.pearson, "spearman": r.spearman, "pairs": r.pairs, "unknown": r.unknown}
         for r in results
@@ -1862,6 +1910,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_INTERRUPTED)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    except SystemExit as exc:  # Typer's and rich's own exit 1 on a closed pipe (the help): exit 6
+        cause = exc.__context__
+        if exc.code == 1 and isinstance(cause, OSError) and cause.errno in _WRITE_ERRNOS:
+            sys.exit(_write_failed(cause).exit_code)
+        raise
     sys.exit(rv if isinstance(rv, int) else 0)
 
 

@@ -121,6 +121,11 @@ class EncodedLines:
     #: and how often each occurs on each line, CSR (n_lines × len(unknown))
     unknown: list[str] = field(default_factory=list)
     unknown_counts: sp.csr_matrix | None = None
+    #: with ``build_unseen`` and a model with subwords: the words outside the vocabulary that
+    #: were built from their character n-grams (ids V, V + 1, … in ``ids`` and ``counts``,
+    #: whose width is then V + len(built)) and their vectors (len(built) × d, float32)
+    built: list[str] = field(default_factory=list)
+    built_vectors: np.ndarray | None = None
 
     @property
     def n_lines(self) -> int:
@@ -160,12 +165,16 @@ def encode_lines(
     lines: Sequence[str],
     tokenizer: Tokenizer | None = None,
     keep_unknown: bool = False,
+    build_unseen: bool = False,
 ) -> EncodedLines:
     """Tokenize ``lines`` and keep the tokens in the vocabulary (a model, or word → id).
 
     A model brings its own tokenizer (:func:`model_tokenizer`); a plain mapping needs one.
     With ``keep_unknown`` the tokens outside the vocabulary are counted too
-    (``unknown`` / ``unknown_counts``).
+    (``unknown`` / ``unknown_counts``).  With ``build_unseen``, a model with subwords builds
+    the words outside its vocabulary from their character n-grams
+    (:meth:`Embedding.unseen_vectors`): they become known tokens with ids from V on
+    (``built`` / ``built_vectors``); the words it cannot build stay unknown.
     """
     if isinstance(vocab, Embedding):
         index, tok = vocab.index, tokenizer or model_tokenizer(vocab)
@@ -177,6 +186,15 @@ def encode_lines(
     flat = itertools.chain.from_iterable(token_lists)
     ids = np.fromiter(map(index.get, flat, itertools.repeat(-1)), dtype=np.int64, count=int(lengths.sum()))
     line = np.repeat(np.arange(len(token_lists), dtype=np.int64), lengths)
+    built: list[str] = []
+    built_vectors = None
+    if build_unseen and isinstance(vocab, Embedding) and vocab.subwords is not None and (ids < 0).any():
+        flat_tokens = list(itertools.chain.from_iterable(token_lists))
+        where = np.flatnonzero(ids < 0)
+        built, built_vectors = vocab.unseen_vectors(list(dict.fromkeys(flat_tokens[i] for i in where)))
+        slot = {w: n_words + j for j, w in enumerate(built)}
+        ids[where] = np.fromiter((slot.get(flat_tokens[i], -1) for i in where), np.int64, count=len(where))
+        n_words += len(built)
     known = ids >= 0
     unknown: list[str] = []
     unknown_counts = None
@@ -197,7 +215,7 @@ def encode_lines(
         (np.ones(len(ids), dtype=np.float32), (line, ids)), shape=(len(token_lists), n_words), dtype=np.float32
     )
     counts.sum_duplicates()
-    return EncodedLines(ids, line, counts, unknown, unknown_counts)
+    return EncodedLines(ids, line, counts, unknown, unknown_counts, built, built_vectors)
 
 
 def _probabilities(counts: np.ndarray | None) -> np.ndarray:
@@ -256,15 +274,27 @@ def unknown_vectors(words: Sequence[str], dim: int) -> np.ndarray:
 def abtt_vectors(vectors: np.ndarray, d: int) -> np.ndarray:
     """All-but-the-top (Mu & Viswanath 2018): the vectors minus their mean and their
     projection on the top ``d`` principal directions of the vocabulary; float32, same shape."""
+    return _abtt_apply(vectors, *abtt_fit(vectors, d))
+
+
+def abtt_fit(vectors: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """All-but-the-top's mean (dim,) and top ``d`` principal directions (dim × d), float64."""
     check_at_least("abtt", d, 0)
     x = np.asarray(vectors, dtype=np.float64)
-    x = x - x.mean(axis=0)
-    if d:
-        if d >= x.shape[1]:
-            raise ParameterError("abtt", d, f"must be less than the {x.shape[1]} dimensions")
-        with threadpool_limits(1):
-            evals, evecs = np.linalg.eigh(x.T @ x)
-        top = evecs[:, np.argsort(evals)[::-1][:d]]
+    mean = x.mean(axis=0)
+    if d >= x.shape[1]:
+        raise ParameterError("abtt", d, f"must be less than the {x.shape[1]} dimensions")
+    if not d:
+        return mean, np.zeros((x.shape[1], 0))
+    x = x - mean
+    with threadpool_limits(1):
+        evals, evecs = np.linalg.eigh(x.T @ x)
+    return mean, evecs[:, np.argsort(evals)[::-1][:d]]
+
+
+def _abtt_apply(vectors: np.ndarray, mean: np.ndarray, top: np.ndarray) -> np.ndarray:
+    x = np.asarray(vectors, dtype=np.float64) - mean
+    if top.shape[1]:
         x = x - (x @ top) @ top.T
     return x.astype(np.float32)
 
@@ -558,8 +588,12 @@ class SentenceFeatures:
             self.usif_weights, self.usif_a = usif_weights(emb.counts, usif_n)
         self.fitted_: dict[str, np.ndarray] = {}
         self._base: np.ndarray | None = None
+        self._abtt: tuple[np.ndarray, np.ndarray] | None = None
         if abtt:
-            self._base = abtt_vectors(emb.vectors, abtt)
+            self._abtt = abtt_fit(emb.vectors, abtt)
+            self._base = _abtt_apply(emb.vectors, *self._abtt)
+        #: the words outside the vocabulary built from their n-grams, over every call so far
+        self.built_: set[str] = set()
 
     @property
     def _needs_weights(self) -> bool:
@@ -584,6 +618,31 @@ class SentenceFeatures:
     def unit_vectors(self) -> np.ndarray:
         return _unit_rows(self._base) if self._base is not None else self.emb.unit
 
+    def _built(self, enc: EncodedLines) -> np.ndarray | None:
+        """The built words' vectors as the vocabulary's are used (all-but-the-top applied)."""
+        if enc.built_vectors is None or not len(enc.built_vectors):
+            return None
+        return _abtt_apply(enc.built_vectors, *self._abtt) if self._abtt is not None else enc.built_vectors
+
+    def _vectors(self, enc: EncodedLines) -> np.ndarray:
+        """:attr:`vectors`, with the rows of the words ``enc`` built from their n-grams below."""
+        extra = self._built(enc)
+        if extra is None:
+            return self.vectors
+        return np.vstack([self.vectors, _unit_rows(extra) if self.unit else extra])
+
+    def _unit_vectors(self, enc: EncodedLines) -> np.ndarray:
+        extra = self._built(enc)
+        return self.unit_vectors if extra is None else np.vstack([self.unit_vectors, _unit_rows(extra)])
+
+    @staticmethod
+    def _weights(weights: np.ndarray | None, enc: EncodedLines, unseen: float) -> np.ndarray | None:
+        """Word weights (V,) extended to the built words, each weighted as a word of
+        probability 0 (``unseen``: SIF's a / (a + 0) = 1, uSIF's a / (a/2) = 2)."""
+        if weights is None or not enc.built:
+            return weights
+        return np.concatenate([weights, np.full(len(enc.built), unseen, dtype=weights.dtype)])
+
     @property
     def dim_out(self) -> int:
         if self.dim is not None:
@@ -599,15 +658,17 @@ class SentenceFeatures:
     def encode(self, lines: Sequence[str] | EncodedLines) -> EncodedLines:
         if isinstance(lines, EncodedLines):
             return lines
-        return encode_lines(self.emb, lines, self.tokenizer, keep_unknown="usif-oov" in self.modes)
+        enc = encode_lines(self.emb, lines, self.tokenizer, keep_unknown="usif-oov" in self.modes, build_unseen=True)
+        self.built_.update(enc.built)
+        return enc
 
     def _usif_average(self, enc: EncodedLines, with_unknown: bool) -> np.ndarray:
         """uSIF's weighted average of unit word vectors; with_unknown: unknown words count
         too, each as its own random unit direction (:func:`unknown_vectors`) weighted as a
         word of probability 0 (a / (a/2) = 2)."""
-        w = self.usif_weights
+        w = self._weights(self.usif_weights, enc, 2.0)
         m = enc.counts @ sp.diags(w)
-        x = np.asarray(m @ self.unit_vectors, dtype=np.float64)
+        x = np.asarray(m @ self._unit_vectors(enc), dtype=np.float64)
         n = np.asarray(enc.counts.sum(axis=1), dtype=np.float64).ravel()
         if with_unknown:
             if enc.unknown_counts is None:
@@ -621,16 +682,16 @@ class SentenceFeatures:
     def _raw(self, mode: str, enc: EncodedLines) -> np.ndarray:
         """The mode's features before what fit() learnt is applied."""
         if mode == "mean":
-            return _row_average(enc.counts, self.vectors)
+            return _row_average(enc.counts, self._vectors(enc))
         if mode == "sif":
-            return _row_average(enc.counts, self.vectors, self.weights)
+            return _row_average(enc.counts, self._vectors(enc), self._weights(self.weights, enc, 1.0))
         if mode in ("usif", "usif-oov"):
             return self._usif_average(enc, mode == "usif-oov")
         if mode == "pmeans":
-            return power_means(self.vectors, enc)
+            return power_means(self._vectors(enc), enc)
         if mode == "pcs":
-            w = self.weights if self.pcs_weighted else None
-            return principal_directions(self.vectors, enc, self.k, w).reshape(enc.n_lines, -1)
+            w = self._weights(self.weights, enc, 1.0) if self.pcs_weighted else None
+            return principal_directions(self._vectors(enc), enc, self.k, w).reshape(enc.n_lines, -1)
         raise AssertionError(mode)
 
     def fit(self, lines: Sequence[str] | EncodedLines) -> SentenceFeatures:
@@ -650,7 +711,7 @@ class SentenceFeatures:
                 self.fitted_[f"{m}_components"] = comps
                 self.fitted_[f"{m}_lambdas"] = (sv**2 / max(float((sv**2).sum()), 1e-300)).astype(np.float32)
             elif m == "gem":
-                dirs, sv = gem_subspace(self.vectors, enc, self.gem_k)
+                dirs, sv = gem_subspace(self._vectors(enc), enc, self.gem_k)
                 self.fitted_["gem_directions"], self.fitted_["gem_singular_values"] = dirs, sv
         self.pca_ = None
         if self.dim is not None:
@@ -707,7 +768,7 @@ class SentenceFeatures:
         for m in self.modes:
             if m == "gem":
                 x = gem(
-                    self.vectors,
+                    self._vectors(enc),
                     enc,
                     self._fitted("gem_directions"),
                     self._fitted("gem_singular_values"),

@@ -217,7 +217,7 @@ def _warn_dropped(name: str, dropped: list[tuple[int, str]]) -> None:
         where, word = dropped[0]
         warnings.warn(
             EmbedkitWarning(
-                f"{name}: left out {len(dropped)} vector(s) with a NaN or infinite value "
+                f"{name}: left out {len(dropped):,} vector(s) with a NaN or infinite value "
                 f"(first: {word!r}, {where if isinstance(where, str) else f'line {where}'})"
             ),
             stacklevel=3,

@@ -33,7 +33,8 @@ from . import __version__
 from .errors import DataError, InputError, ParameterError, check_at_least, check_choice, param
 from .features import encode_lines, model_tokenizer
 from .io import atomic_output, check_readable, numpy_reason
-from .linalg import top_k, truncated_svd
+from .linalg import svd_steps, top_k, truncated_svd
+from .progress import Reporter
 from .tokenize import Tokenizer
 from .vectors import Embedding
 from .vocab import Vocabulary
@@ -133,17 +134,31 @@ def build_lsa(
     n_iter: int = 7,
     seed: int = 0,
     source: str = "-",
+    reporter: Reporter | None = None,
 ) -> LSAModel:
-    """LSA of documents given as lines of text: Z = U Σ (docs × k), Y = V Σ (terms × k)."""
+    """LSA of documents given as lines of text (Deerwester et al. 1990): Z = U Σ (docs × k),
+    Y = V Σ (terms × k) from the randomized truncated SVD of the weighted term-document matrix.
+
+    ``reporter`` shows two stages: "tokenize" (documents) and "svd" (sparse products).
+    Raises DataError when no document has a word at ``min_count``, ParameterError for a
+    ``dim`` above min(documents, words)."""
     check_choice("weighting", weighting, DOC_WEIGHTINGS)
     tok = tokenizer or Tokenizer()
-    token_counts = collections.Counter(itertools.chain.from_iterable(map(tok.tokenize, lines)))
-    if not token_counts:
-        raise DataError(f"{source}: the documents have no words")
-    vocab = Vocabulary.from_counts(token_counts, min_count)
-    if len(vocab) == 0:
-        raise DataError(f"{source}: no word occurs at least {min_count} times; lower {param('min_count')}")
-    enc = encode_lines(vocab.index, lines, tok)
+    reporter = reporter or Reporter(quiet=True)
+    # two passes over the documents: count the words, then encode them with the vocabulary
+    with reporter.stage("tokenize", 2 * len(lines), unit="documents") as advance:
+        token_counts = collections.Counter()
+        for start in range(0, len(lines), 1000):
+            block = lines[start : start + 1000]
+            token_counts.update(itertools.chain.from_iterable(map(tok.tokenize, block)))
+            advance(len(block))
+        if not token_counts:
+            raise DataError(f"{source}: the documents have no words")
+        vocab = Vocabulary.from_counts(token_counts, min_count)
+        if len(vocab) == 0:
+            raise DataError(f"{source}: no word occurs at least {min_count} times; lower {param('min_count')}")
+        enc = encode_lines(vocab.index, lines, tok)
+        advance(len(lines))
     if enc.n_empty == enc.n_lines:
         raise DataError(f"{source}: no document has a vocabulary word")
     weights = idf(enc.counts) if weighting == "tfidf" else np.ones(len(vocab))
@@ -153,7 +168,8 @@ def build_lsa(
         raise ParameterError(
             "dim", dim, f"is too large for {x.shape[0]:,} documents × {x.shape[1]:,} words (at most {most})", True
         )
-    svd = truncated_svd(x, dim, solver="randomized", n_iter=n_iter, seed=seed)
+    with reporter.stage("svd", svd_steps("randomized", n_iter), unit="products") as advance:
+        svd = truncated_svd(x, dim, solver="randomized", n_iter=n_iter, seed=seed, progress=advance)
     s = svd.s.astype(np.float64)
     z = (svd.U * s.astype(np.float32)).astype(np.float32)
     z[enc.lengths == 0] = 0.0  # a document with no vocabulary word is the zero vector, not noise

@@ -71,7 +71,7 @@ def pca_plot(
     ax.axvline(0, color="0.85", lw=0.8, zorder=0)
     ax.set_xlabel(f"PC1 ({ratio[0]:.1%} of variance)")
     ax.set_ylabel(f"PC2 ({ratio[1]:.1%} of variance)")
-    ax.set_title(f"{title}: {len(z)} rows on the first two components" if title else "first two components")
+    ax.set_title(f"{title}: {len(z):,} rows on the first two components" if title else "first two components")
     shown = min(len(ratio), 30)
     idx = np.arange(1, shown + 1)
     bx.bar(idx, ratio[:shown], color=["tab:blue" if i <= result.dim else "0.7" for i in idx])

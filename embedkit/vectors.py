@@ -391,6 +391,8 @@ class Embedding:
         return "".join(sorted(self._chars | set(query)))
 
     def unknown_message(self, word: str) -> str:
+        if not self.normalize(word).strip():
+            return f"{word!r} is an empty query (give a word)"
         close = self.suggestions(word)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         return f"{word!r} is not in the vocabulary ({len(self):,} words){hint}"
@@ -594,7 +596,7 @@ class Embedding:
             if version != FORMAT_VERSION:
                 raise InputError(f"{p}: model format version {version}, this embedkit reads version {FORMAT_VERSION}")
             if header_offset + header_len != size:
-                raise InputError(f"{p}: model file is truncated or corrupt ({size} bytes)")
+                raise InputError(f"{p}: model file is truncated or corrupt ({size:,} bytes)")
             f.seek(header_offset)
             try:
                 header = json.loads(f.read(header_len).decode("utf-8"))

@@ -159,6 +159,23 @@ def test_stdout_on_a_full_disk(tmp_path, model, args):
     assert r.stderr.strip() == "embedkit: error: cannot write the output (No space left on device)", r.stderr
 
 
+@pytest.mark.parametrize("args", [["--help"], ["evaluate", "--help"], ["export", "M"]])
+def test_a_reader_that_closes_the_pipe(model, args):
+    """`| head -1`: the rest is not written, one line says so, exit 6 (the help, which rich
+    writes and Typer handles, included)."""
+    argv = [str(model) if a == "M" else a for a in args]
+    p = subprocess.Popen(
+        [sys.executable, "-m", "embedkit.cli", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**subprocess_env(), "COLUMNS": "80"},
+    )
+    p.stdout.close()  # the reader is gone before the first line
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=120) == 6, err
+    assert err.strip() == "embedkit: error: cannot write the output (the reader closed the pipe)", err
+
+
 def test_device_or_fifo_output_is_written_in_place(cli, tmp_path, model):
     """`-o FIFO` (like `-o /dev/null` or `-o /dev/stdout`) writes into it: an atomic rename
     would replace the device node or FIFO with a regular file."""

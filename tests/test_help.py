@@ -54,10 +54,24 @@ def test_help_and_version_import_no_numpy():
         "import sys\n"
         "from embedkit.cli import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-        "heavy = sorted(m for m in ('numpy', 'scipy', 'sklearn', 'numba') if m in sys.modules)\n"
+        "heavy = sorted(m for m in ('numpy', 'scipy', 'sklearn', 'numba', 'markdown_it') if m in sys.modules)\n"
         "print('HEAVY', heavy, file=sys.stderr)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for args in (["--version"], ["--help"], ["neighbors", "--help"], ["evaluate", "--help"]):
         r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
         assert "HEAVY []" in r.stderr, (args, r.stderr)
+
+
+def test_rich_markdown_is_the_real_one_when_used():
+    """The help does without rich.markdown; whoever makes a Markdown gets the real class."""
+    code = (
+        "import embedkit.cli, typer.rich_utils\n"
+        "from rich.markdown import Markdown\n"
+        "m = Markdown('# title')\n"
+        "import rich.markdown\n"
+        "print(type(m) is rich.markdown.Markdown, 'markdown_it' in __import__('sys').modules)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.stdout.split() == ["True", "True"], r.stderr

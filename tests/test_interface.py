@@ -88,6 +88,8 @@ def test_known_words_are_answered_and_unknown_ones_reported(cli, lower_model):
     r = cli("neighbors", "great", "zzqxj", "-m", lower_model)  # none known: exit 5, one line
     assert r.exit_code == 5 and r.stdout == ""
     assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("embedkit: error: 'great'")
+    r = cli("neighbors", "", "-m", lower_model)  # an empty query is named as such, not spelled out
+    assert r.exit_code == 5 and r.stderr == "embedkit: error: '' is an empty query (give a word)\n"
 
 
 def test_neighbors_dash_reads_one_query_a_line(cli, lower_model):

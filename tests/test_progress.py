@@ -2,6 +2,7 @@
 callable, and the counts it reports add up to the total the command line shows."""
 
 import bz2
+import contextlib
 import gzip
 import lzma
 import os
@@ -146,3 +147,30 @@ def test_a_terminal_on_stdin_is_told_once(tmp_path):
         [sys.executable, "-m", "embedkit.cli", "tokenize", "-"], input=b"A b\n", capture_output=True, env=env
     )
     assert piped.stdout == b"a b\n" and b"reading from stdin" not in piped.stderr
+
+
+class Stages:
+    """A reporter that records each stage's announced total and what was reported in it."""
+
+    def __init__(self):
+        self.stages = {}
+
+    @contextlib.contextmanager
+    def stage(self, name, total=None, unit="bytes"):
+        c = Counter()
+        self.stages[name] = (total, c)
+        yield c
+
+
+def test_lsa_shows_its_documents_and_products():
+    from embedkit.lsa import build_lsa
+
+    docs = [line for line in DEMO.read_text().splitlines()[:3000] if line.strip()]
+    r = Stages()
+    m = build_lsa(docs, dim=20, n_iter=3, reporter=r)
+    assert list(r.stages) == ["tokenize", "svd"]
+    total, c = r.stages["tokenize"]
+    assert total == c.total == 2 * len(docs)
+    total, c = r.stages["svd"]
+    assert total == c.total == svd_steps("randomized", 3)
+    np.testing.assert_array_equal(m.docs, build_lsa(docs, dim=20, n_iter=3).docs)  # the reporter changes nothing

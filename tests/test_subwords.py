@@ -224,3 +224,48 @@ def test_subwords_refuses_to_overwrite_its_input(cli, tmp_path):
     (tmp_path / "other.ekm").write_bytes(b"keep")
     one_line_error(cli("subwords", tmp_path / "m.ekm", "-o", tmp_path / "other.ekm", "-n"))
     assert (tmp_path / "other.ekm").read_bytes() == b"keep"
+
+
+def test_sentence_features_build_unseen_words():
+    from embedkit.features import SentenceFeatures, encode_lines
+
+    counts = np.arange(len(WORDS), 0, -1) * 10
+    emb = Embedding(WORDS, _toy().vectors, counts).with_subwords()
+    plain = Embedding(WORDS, _toy().vectors, counts)
+    lines = ["walk jumpking", "talk qqq", "jumpking"]
+    enc = encode_lines(emb, lines, build_unseen=True, keep_unknown=True)
+    assert enc.built == ["jumpking"] and enc.unknown == ["qqq"] and enc.counts.shape == (3, len(WORDS) + 1)
+    # mean: the built word counts as a word, with the vector the model gives it
+    x = SentenceFeatures(emb, "mean").transform(lines)
+    np.testing.assert_allclose(x[0], (emb.vectors[0] + emb.vector("jumpking")) / 2, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(x[1], emb.vectors[3], rtol=1e-5, atol=1e-6)  # qqq cannot be built: left out
+    np.testing.assert_allclose(x[2], emb.vector("jumpking"), rtol=1e-5, atol=1e-6)
+    # SIF: weighted as a word of probability 0, a / (a + 0) = 1
+    f = SentenceFeatures(emb, "sif")
+    raw = f._raw("sif", f.encode(lines))
+    np.testing.assert_allclose(raw[0], (f.weights[0] * emb.vectors[0] + emb.vector("jumpking")) / 2, rtol=1e-5)
+    assert f.built_ == {"jumpking"}
+    # a model without subwords leaves the word out, as before
+    y = SentenceFeatures(plain, "mean").transform(lines)
+    np.testing.assert_allclose(y[0], plain.vectors[0], rtol=1e-6)
+    assert not y[2].any()
+    # every mode runs with built words, all-but-the-top included
+    for mode in ("usif", "usif-oov", "pmeans", "gem", "pcs"):
+        assert SentenceFeatures(emb, mode, gem_k=2, gem_r=1).fit_transform(lines * 4).shape[0] == 12
+    z = SentenceFeatures(emb, "mean", abtt=1).transform(lines)
+    assert np.isfinite(z).all() and z[2].any()
+
+
+def test_sentence_features_say_what_they_built(cli, tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the dog walks and the dog walked\nthe cat talks and the cat talked\n" * 30)
+    m = tmp_path / "m.ekm"
+    assert cli("train-words", corpus, "-o", m, "--dim", "3", "--min-count", "1", "--subwords", "-q").exit_code == 0
+    lines = tmp_path / "s.txt"
+    lines.write_text("the dog walking\nthe cat talks\n")
+    r = cli("sentence-features", lines, "-m", m, "--mode", "mean")
+    assert r.exit_code == 0, r.stderr
+    assert "1 word outside the vocabulary was built from its n-grams" in r.stderr
+    x = np.loadtxt(r.stdout.splitlines(), delimiter="\t")
+    emb = Embedding.load(m)
+    np.testing.assert_allclose(x[0], (emb["the"] + emb["dog"] + emb.vector("walking")) / 3, atol=2e-5)
