@@ -1,4 +1,5 @@
-"""Compiled inner loops: tokenizing a block, interning its words, counting pairs.
+"""Compiled inner loops: tokenizing a block, interning its words, counting pairs, and the
+sparse × dense product of the SVD (:func:`csr_dense_rows`).
 
 These are the loops that touch every token (or every distinct word of every block) of a
 corpus, so they are compiled with numba: the regular expression engine builds a Python string per token and ``Counter``

@@ -733,7 +733,8 @@ class ParallelMatmul:
 
     def matmul(self, x, copy: bool = True):
         """``m @ x`` for x of shape (m.shape[1], c), c <= max_cols.  With ``copy=False``
-        the result is a view of a shared buffer that the next product overwrites."""
+        the result is a reused buffer that a later product may overwrite (the next one on
+        forked processes; the next one with ``m`` and as many columns, compiled)."""
         return self._product("m", x, copy)
 
     def rmatmul(self, x, copy: bool = True):
