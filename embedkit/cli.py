@@ -513,8 +513,8 @@ MemoryOpt = Annotated[
     Optional[str],
     typer.Option(
         "--memory",
-        help="Budget for count partials (e.g. 4G); past it they spill to disk. "
-        "Default: none, or a quarter of RAM (at most 4G) for over 1 GB of text.",
+        help="Budget for count partials (e.g. 4G); past it they spill to disk (with --scheduler: "
+        "each worker's, on its disk). Default: none, or a quarter of RAM (at most 4G) for over 1 GB of text.",
     ),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Print the time of each stage on stderr.")]

@@ -277,6 +277,40 @@ def intern_words(  # pragma: no cover - compiled
 
 
 @njit
+def find_words(chars, starts, lengths, hashes, table, block_chars, block_lengths):  # pragma: no cover - compiled
+    """Ids of a block's words in a word store (as :func:`intern_words` would give them),
+    -1 for a word the store does not hold; the store is left unchanged."""
+    mask = table.size - 1
+    ids = np.empty(block_lengths.size, np.int64)
+    s = 0
+    for b in range(block_lengths.size):
+        n = block_lengths[b]
+        h = _FNV_OFFSET
+        for j in range(n):
+            h = (h ^ np.uint64(block_chars[s + j])) * _FNV_PRIME
+        slot = np.int64(h & np.uint64(mask))
+        found = -1
+        while True:
+            w = table[slot]
+            if w < 0:
+                break
+            if hashes[w] == h and lengths[w] == n:
+                same = True
+                t = starts[w]
+                for j in range(n):
+                    if chars[t + j] != block_chars[s + j]:
+                        same = False
+                        break
+                if same:
+                    found = w
+                    break
+            slot = (slot + 1) & mask
+        ids[b] = found
+        s += n
+    return ids
+
+
+@njit
 def rehash(hashes, n_words, size):  # pragma: no cover - compiled
     """A fresh open-addressing table of ``size`` slots for the first ``n_words`` hashes."""
     table = np.full(size, -1, np.int32)
