@@ -479,8 +479,13 @@ TransformOpt = Annotated[Transform, typer.Option("--transform", help="ppmi, pmi,
 ShiftOpt = Annotated[float, typer.Option("--shift", help="Shifted PMI: subtract log k.")]
 CdsOpt = Annotated[float, typer.Option("--cds", help="Context distribution smoothing exponent α.")]
 DimOpt = Annotated[int, typer.Option("--dim", help="Number of dimensions (singular vectors).")]
-SolverOpt = Annotated[Solver, typer.Option("--solver", help="randomized (fast) or arpack (exact, slower).")]
-NIterOpt = Annotated[int, typer.Option("--n-iter", help="Power iterations of the randomized solver.")]
+SolverOpt = Annotated[
+    Solver,
+    typer.Option(
+        "--solver", help="shifted (randomized, dynamic shifts: fewest products), randomized, or arpack (exact, slow)."
+    ),
+]
+NIterOpt = Annotated[int, typer.Option("--n-iter", help="Power iterations of the shifted / randomized solver.")]
 EigOpt = Annotated[float, typer.Option("--eig", help="Eigenvalue weighting p: vectors are U·Σ^p.")]
 VectorsOpt = Annotated[VectorKind, typer.Option("--vectors", help="w (U), c (V), w+c (their sum) or concat.")]
 RemoveTopOpt = Annotated[
