@@ -1,12 +1,21 @@
-"""The Dask engine against the local process pool: train-words on dictwiki (× N), per stage.
+"""The Dask engine against the local process pool: counting, and train-words per stage.
 
+    python benchmarks/bench_dask.py --count [--times 5] [--runs 2] [--memory 64M]
     python benchmarks/bench_dask.py [--times 1 5] [--workers 1 2] [--runs 2] [--svd]
 
-For each N, writes dictwiki × N as plain text to a temporary directory, then trains with
-the defaults (a) on the local process pool (``--workers 2``) and (b) with ``--scheduler``
-on a LocalCluster of 1, then 2 worker processes (one thread each; the cluster is started
-before the clock runs, as a standing cluster would be). Reports the wall time of each
-stage (best of ``--runs``) and WS353 of each model.
+``--count`` (the comparison of the two engines' counting): writes dictwiki × N (5 by
+default) as plain text, starts a LocalCluster of 2 worker processes (one thread each,
+before the clock, as a standing cluster would be), then alternates, ``--runs`` times,
+``count_corpus`` (tokenize + vocabulary + co-occurrence counts, the defaults) on the
+local pool of 2 processes and on the cluster, back to back, so that both see the same
+load. For each run: wall seconds per stage, CPU seconds (user + sys of this process and
+its pool workers, or of this process and the Dask workers), and the cluster's wall time
+over the pool's. Checks that both count the same. ``--memory`` also runs the cluster
+with that budget per worker (spilling to the workers' disks).
+
+Without ``--count``: for each N, trains with the defaults (a) on the local process pool
+(``--workers 2``) and (b) with ``--scheduler`` on a LocalCluster of 1, then 2 worker
+processes. Reports the wall time of each stage (best of ``--runs``) and WS353 of each model.
 
 ``--svd`` also factorises dictwiki's PPMI matrix with ``dask.array.linalg.svd_compressed``
 over scipy.sparse row blocks on a 2-worker LocalCluster and compares its time and quality
@@ -17,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -30,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_words import DATA, dictwiki_times  # noqa: E402
 
 from embedkit import evaluate as ev  # noqa: E402
-from embedkit.pipeline import WordOptions, train_words
+from embedkit.pipeline import WordOptions, count_corpus, train_words  # noqa: E402
 from embedkit.progress import Reporter  # noqa: E402
 
 STAGES = ("tokenize", "cooccur", "pmi", "svd")
@@ -59,9 +69,13 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--svd", action="store_true")
     ap.add_argument("--svd-only", action="store_true", help="only the SVD comparison")
+    ap.add_argument("--count", action="store_true", help="counting only: the pool and the cluster back to back")
+    ap.add_argument("--memory", help="with --count: also the cluster under this budget per worker (e.g. 64M)")
     args = ap.parse_args()
     if args.svd_only:
         return compare_svd()
+    if args.count:
+        return compare_counting(args.times[0] if args.times != [1] else 5, args.runs, args.memory)
     import distributed
 
     rows = []
@@ -88,6 +102,72 @@ def main() -> None:
         print(f"| dictwiki × {n} | {name} | {cells} | {t['total']:.2f} | {score:.3f} |")
     if args.svd:
         compare_svd()
+
+
+def _own_cpu() -> float:
+    """User + sys seconds of this process and of its children that have ended."""
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
+def _cpu_of(pids: list[int]) -> float:
+    import psutil
+
+    return sum(sum(psutil.Process(p).cpu_times()[:2]) for p in pids)
+
+
+def compare_counting(n: int, runs: int, memory: str | None) -> None:
+    """count_corpus on the local pool and on a 2-worker LocalCluster, alternately."""
+    import distributed
+
+    from embedkit.cli import parse_size
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="embedkit-dask-") as tmp:
+        corpus = str(dictwiki_times(n, tmp))
+        with distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        ) as cluster:
+            with distributed.Client(cluster, set_as_default=False) as client:
+                pids = list(client.run(os.getpid).values())
+            engines = [("local pool, 2 processes", WordOptions(workers=2))]
+            engines.append(("Dask, 2 workers", WordOptions(workers=2, scheduler=cluster.scheduler_address)))
+            if memory:
+                budget = parse_size(memory)
+                engines.append(
+                    (
+                        f"Dask, 2 workers, {memory} each",
+                        WordOptions(workers=2, scheduler=cluster.scheduler_address, memory=budget),
+                    )
+                )
+            first = None
+            for r in range(runs):
+                for name, opts in engines:
+                    rep = Reporter(quiet=True)
+                    cpu0, workers0, t = _own_cpu(), _cpu_of(pids), time.perf_counter()
+                    c = count_corpus(corpus, opts, rep)
+                    wall = time.perf_counter() - t
+                    cpu = _own_cpu() - cpu0 + (_cpu_of(pids) - workers0 if opts.scheduler else 0.0)
+                    if first is None:
+                        first = c
+                    else:  # the same counts (within float rounding of 1/d weights summed in another order)
+                        assert c.vocab.words == first.vocab.words and c.counts.nnz == first.counts.nnz
+                        diff = abs(c.counts.astype(np.float64) - first.counts).max()
+                        assert diff <= 1e-6 * max(1.0, float(first.counts.max())), diff
+                    rows.append((r + 1, name, rep.timings, wall, cpu))
+                    print(f"run {r + 1} {name}: {wall:.2f} s wall, {cpu:.2f} s CPU", file=sys.stderr, flush=True)
+                    del c
+        tokens = first.n_tokens
+    print(f"count_corpus on dictwiki × {n} ({tokens:,} tokens), defaults; {os.cpu_count()} cores\n")
+    print("| run | engine | tokenize s | cooccur s | wall s | CPU s | wall / pool's |")
+    print("|---|---|---|---|---|---|---|")
+    pool = {}
+    for r, name, t, wall, cpu in rows:
+        if name.startswith("local"):
+            pool[r] = wall
+        ratio = f"{wall / pool[r]:.2f}" if not name.startswith("local") else ""
+        stages = f"{t.get('tokenize', 0):.2f} | {t.get('cooccur', 0):.2f}"
+        print(f"| {r} | {name} | {stages} | {wall:.2f} | {cpu:.2f} | {ratio} |")
 
 
 def compare_svd(dim: int = 300, n_iter: int = 4, seed: int = 0, float64: bool = True) -> None:

@@ -12,7 +12,8 @@ made undirected (smaller id first) and de-duplicated, and draws continue until a
 ``--edges`` distinct edges exist, and a random surplus is dropped (so exactly ``--edges``).
 
 Output: ``source,target`` lines (each undirected edge once, source < target, sorted), no
-header; labels ``node,community``, one line per node 0 .. nodes-1.  Node ids are 0-based
+header (with ``--directed``, each edge oriented as :func:`orient` says, in the same order);
+labels ``node,community``, one line per node 0 .. nodes-1.  Node ids are 0-based
 integers.  The same arguments give byte-identical files.  Standard library and numpy only.
 """
 
@@ -158,6 +159,18 @@ def write_columns(path: str, *cols: np.ndarray, block: int = 1 << 21) -> int:
     return written
 
 
+def orient(g: Graph, seed: int, towards_heavier: float = 0.8) -> Graph:
+    """``g`` with each edge pointing to its endpoint of higher weight with probability
+    ``towards_heavier``, else to the other (its own random stream: the undirected output
+    of the same arguments is unchanged); edges stay in the same order."""
+    rng = np.random.default_rng([seed, 1])
+    up = g.weight[g.target] >= g.weight[g.source]  # does source → target point to the heavier end?
+    keep = np.where(rng.random(len(g.source)) < towards_heavier, up, ~up)
+    src = np.where(keep, g.source, g.target)
+    dst = np.where(keep, g.target, g.source)
+    return Graph(src, dst, g.community, g.weight)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--nodes", type=int, required=True)
@@ -168,12 +181,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mu", type=float, default=0.8, help="probability that an edge is drawn within a community")
     ap.add_argument("--exponent", type=float, default=1.5, help="Pareto shape of node weights")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--directed",
+        action="store_true",
+        help="orient each edge: towards the endpoint of higher weight with probability 0.8 (as links go to "
+        "popular pages, citations to cited papers), else the other way; lines are then source,target as oriented",
+    )
     args = ap.parse_args(argv)
     t0, c0 = time.perf_counter(), time.process_time()
     try:
         g = generate(args.nodes, args.edges, args.communities, args.mu, args.exponent, args.seed)
     except ValueError as exc:
         ap.error(str(exc))
+    if args.directed:
+        g = orient(g, args.seed)
     t1 = time.perf_counter()
     size = write_columns(args.output, g.source, g.target)
     if args.labels:

@@ -481,8 +481,13 @@ TransformOpt = Annotated[Transform, typer.Option("--transform", help="ppmi, pmi,
 ShiftOpt = Annotated[float, typer.Option("--shift", help="Shifted PMI: subtract log k.")]
 CdsOpt = Annotated[float, typer.Option("--cds", help="Context distribution smoothing exponent α.")]
 DimOpt = Annotated[int, typer.Option("--dim", help="Number of dimensions (singular vectors).")]
-SolverOpt = Annotated[Solver, typer.Option("--solver", help="randomized (fast) or arpack (exact, slower).")]
-NIterOpt = Annotated[int, typer.Option("--n-iter", help="Power iterations of the randomized solver.")]
+SolverOpt = Annotated[
+    Solver,
+    typer.Option(
+        "--solver", help="shifted (randomized, dynamic shifts: fewest products), randomized, or arpack (exact, slow)."
+    ),
+]
+NIterOpt = Annotated[int, typer.Option("--n-iter", help="Power iterations of the shifted / randomized solver.")]
 EigOpt = Annotated[float, typer.Option("--eig", help="Eigenvalue weighting p: vectors are U·Σ^p.")]
 VectorsOpt = Annotated[VectorKind, typer.Option("--vectors", help="w (U), c (V), w+c (their sum) or concat.")]
 RemoveTopOpt = Annotated[
@@ -510,8 +515,8 @@ MemoryOpt = Annotated[
     Optional[str],
     typer.Option(
         "--memory",
-        help="Budget for count partials (e.g. 4G); past it they spill to disk. "
-        "Default: none, or a quarter of RAM (at most 4G) for over 1 GB of text.",
+        help="Budget for count partials (e.g. 4G); past it they spill to disk (with --scheduler: "
+        "each worker's, on its disk). Default: none, or a quarter of RAM (at most 4G) for over 1 GB of text.",
     ),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Print the time of each stage on stderr.")]
@@ -1698,7 +1703,7 @@ def embed_graph_cmd(
             "--method",
             help="netmf (closed form, dense), sparse (T = 1 PMI → SVD → spectral propagation), "
             "walks (walks → cooccur → PPMI → SVD), "
-            f"auto: netmf up to {NETMF_MAX_NODES:,} nodes, then sparse (walks if directed).",
+            f"auto: up to {NETMF_MAX_NODES:,} nodes netmf (walks if directed), then sparse.",
         ),
     ] = GRAPH_DEFAULTS.method,
     dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = GRAPH_DEFAULTS.dim,
@@ -1754,7 +1759,8 @@ def embed_graph_cmd(
         how = f"dense NetMF (an n × n float32 matrix, {dense})"
     elif route.method == "sparse":
         why = f"dense NetMF needs {dense} above {route.netmf_max_nodes:,} nodes" if route.chosen else "as asked"
-        how = f"sparse route: T = 1 PMI, SVD, spectral propagation ({why})"
+        pmi_kind = "directed (PageRank walk) T = 1 PMI" if g.directed else "T = 1 PMI"
+        how = f"sparse route: {pmi_kind}, SVD, spectral propagation ({why})"
     else:
         why = "a directed graph" if route.chosen else "as asked"
         how = f"walks route: {opts.walks_per_node} walks × {opts.walk_length} steps a node ({why})"

@@ -144,6 +144,12 @@ class TreeSum:
             size = self._size(x, inputs)
         self._stack.append((size, x, inputs))
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the sparse partials held (0 for other kinds)."""
+        parts = ("data", "indices", "indptr")
+        return sum(getattr(getattr(x, a, None), "nbytes", 0) for _, x, _ in self._stack for a in parts)
+
     def total(self, empty: Any) -> Any:
         out = empty
         for _, x, _ in reversed(self._stack):

@@ -1,4 +1,5 @@
-"""Compiled inner loops: tokenizing a block, interning its words, counting pairs.
+"""Compiled inner loops: tokenizing a block, interning its words, counting pairs, and the
+sparse × dense product of the SVD (:func:`csr_dense_rows`).
 
 These are the loops that touch every token (or every distinct word of every block) of a
 corpus, so they are compiled with numba: the regular expression engine builds a Python string per token and ``Counter``
@@ -276,6 +277,40 @@ def intern_words(  # pragma: no cover - compiled
 
 
 @njit
+def find_words(chars, starts, lengths, hashes, table, block_chars, block_lengths):  # pragma: no cover - compiled
+    """Ids of a block's words in a word store (as :func:`intern_words` would give them),
+    -1 for a word the store does not hold; the store is left unchanged."""
+    mask = table.size - 1
+    ids = np.empty(block_lengths.size, np.int64)
+    s = 0
+    for b in range(block_lengths.size):
+        n = block_lengths[b]
+        h = _FNV_OFFSET
+        for j in range(n):
+            h = (h ^ np.uint64(block_chars[s + j])) * _FNV_PRIME
+        slot = np.int64(h & np.uint64(mask))
+        found = -1
+        while True:
+            w = table[slot]
+            if w < 0:
+                break
+            if hashes[w] == h and lengths[w] == n:
+                same = True
+                t = starts[w]
+                for j in range(n):
+                    if chars[t + j] != block_chars[s + j]:
+                        same = False
+                        break
+                if same:
+                    found = w
+                    break
+            slot = (slot + 1) & mask
+        ids[b] = found
+        s += n
+    return ids
+
+
+@njit
 def rehash(hashes, n_words, size):  # pragma: no cover - compiled
     """A fresh open-addressing table of ``size`` slots for the first ``n_words`` hashes."""
     table = np.full(size, -1, np.int32)
@@ -384,3 +419,43 @@ def _merge_top(scores, scale, offset, top_scores, top_ids):
                 ts[pos] = v
                 ti[pos] = offset + j
                 threshold = ts[k - 1]
+
+
+@njit
+def csr_dense_rows(indptr, indices, data, x, y, lo, hi, panel):  # pragma: no cover - compiled
+    """Rows lo..hi of y = A x for a CSR matrix A (``indptr``, ``indices`` sorted within
+    each row, ``data``) and a dense C-contiguous x (n_cols × l): y[lo:hi] is overwritten.
+
+    The columns of A are taken ``panel`` at a time (the rows of x they read, ``panel`` × l,
+    stay in the core's cache while every row of the block reads them), each row resuming
+    where it stopped in the previous panel; a row's products are still added in the order
+    of its non-zeros, into an accumulator that starts from 0, so every entry of y is the
+    bytes scipy's ``csr_matvecs`` gives.  Measured on dictwiki's PPMI matrix (41k × 41k,
+    9.5 M non-zeros, 320 float32 columns, one core, the same run): 0.67–0.74 s against
+    1.78 s for scipy's product; without panels 0.98 s (x, 53 MB, does not fit in cache).
+    """
+    l = x.shape[1]
+    n_cols = x.shape[0]
+    cursor = indptr[lo:hi].copy()
+    acc = np.empty(l, dtype=y.dtype)
+    for i in range(lo, hi):
+        for c in range(l):
+            y[i, c] = 0
+    for c0 in range(0, n_cols, panel):
+        c1 = c0 + panel
+        for i in range(lo, hi):
+            p = cursor[i - lo]
+            end = indptr[i + 1]
+            if p >= end or indices[p] >= c1:
+                continue
+            for c in range(l):
+                acc[c] = y[i, c]
+            while p < end and indices[p] < c1:
+                v = data[p]
+                j = indices[p]
+                for c in range(l):
+                    acc[c] += v * x[j, c]
+                p += 1
+            cursor[i - lo] = p
+            for c in range(l):
+                y[i, c] = acc[c]

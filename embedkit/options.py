@@ -16,7 +16,7 @@ TRANSFORMS = ("ppmi", "pmi", "log", "none")
 #: Term weighting of a document matrix (LSA).
 DOC_WEIGHTINGS = ("tfidf", "log")
 #: Truncated SVD solvers.
-SOLVERS = ("randomized", "arpack")
+SOLVERS = ("shifted", "randomized", "arpack")
 #: PCA solvers (``auto``: exact up to 2,000 columns or rows).
 PCA_SOLVERS = ("auto", "full", "randomized")
 #: Which factor(s) become the word vectors: W = UΣ^p, C = VΣ^p, W + C, [W C].
@@ -69,8 +69,8 @@ class WordOptions:
     shift: float = 1.0
     cds: float = 0.75
     dim: int = 300
-    solver: str = "randomized"
-    n_iter: int = 4
+    solver: str = "shifted"
+    n_iter: int = 3
     eig: float = 0.5
     vectors: str = "w+c"
     remove_top: int = 2

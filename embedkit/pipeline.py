@@ -10,17 +10,23 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from . import __version__
 from .cooccur import count_cooccurrences, subsample_keep_probability
 from .corpus import LINE_BREAK, EncodedCorpus, encode_with_vocab
 from .engine import check_workers
-from .errors import DataError, ParameterError, check_at_least, check_choice, param
+from .errors import DataError, ParameterError, check_at_least, check_choice
 from .graph import (
     Graph,
+    directed_sparse_pmi_matrix,
+    netmf_factors,
     netmf_matrix,
     netmf_steps,
+    netmf_vector_steps,
+    netmf_vectors,
+    propagation_steps,
     random_walks,
     sparse_pmi_matrix,
     spectral_propagation,
@@ -28,7 +34,15 @@ from .graph import (
     walks_to_id_blocks,
 )
 from .io import corpus_files, display_name, input_size, text_decoding
-from .linalg import remove_top_components, svd_steps, svd_vectors, truncated_eigh, truncated_svd, unit_rows
+from .linalg import (
+    RowSplitMatmul,
+    remove_top_components,
+    svd_steps,
+    svd_vectors,
+    truncated_eigh_product,
+    truncated_svd,
+    unit_rows,
+)
 from .options import GRAPH_METHODS, NETMF_MAX_NODES, GraphOptions, WordOptions
 from .progress import SILENT, Reporter
 from .subwords import check_settings as check_subword_settings
@@ -271,9 +285,9 @@ def resolve_method(graph: Graph, method: str) -> str:
     check_choice("method", method, METHODS)
     if method != "auto":
         return method
-    if graph.directed:
-        return "walks"
-    return "netmf" if graph.n <= NETMF_MAX_NODES else "sparse"
+    if graph.n > NETMF_MAX_NODES:
+        return "sparse"
+    return "walks" if graph.directed else "netmf"
 
 
 def _checked_method(graph: Graph, opts: GraphOptions) -> str:
@@ -281,9 +295,6 @@ def _checked_method(graph: Graph, opts: GraphOptions) -> str:
     if graph.n_edges == 0:
         raise DataError(f"{graph.source}: the graph has no edges")
     method = resolve_method(graph, opts.method)
-    if method == "sparse" and graph.directed:
-        m = param("method")
-        raise ParameterError(f"The sparse route needs an undirected graph; use {m} walks or netmf for a directed one")
     check_at_least("dim", opts.dim)
     if opts.dim > graph.n:
         raise ParameterError("dim", opts.dim, f"is too large for a graph of {graph.n:,} nodes", True)
@@ -293,7 +304,7 @@ def _checked_method(graph: Graph, opts: GraphOptions) -> str:
 @dataclass
 class GraphRoute:
     """The route :func:`embed_graph` takes on a graph, and why: ``method`` (netmf, sparse
-    or walks), ``chosen`` (True when ``auto`` chose it: by size, or walks for a directed
+    or walks), ``chosen`` (True when ``auto`` chose it: by size, and walks for a directed
     graph), ``nodes``, ``dense_bytes``, the size of NetMF's dense n × n float32 matrix, and
     ``netmf_max_nodes``, the size above which ``auto`` leaves NetMF."""
 
@@ -318,7 +329,13 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
     """Node embeddings of ``graph``: a :class:`GraphEmbedding` holding an
     :class:`~embedkit.vectors.Embedding` (n × dim), the route taken and the stage timings.
 
-    ``netmf``: log(max(M, 1)) of the closed form, then truncated SVD, vectors U Σ^eig.
+    ``netmf``: log(max(M, 1)) of the closed form and its top eigenvectors, vectors U |Λ|^eig
+    — for an undirected graph without the n × n matrix (the eigenpairs of S, then
+    :func:`~embedkit.graph.netmf.netmf_vectors`: stages ``eigenpairs`` and ``netmf``),
+    else (a directed graph, ``vectors`` other than W, or more dimensions than eigenpairs)
+    the dense matrix and a truncated SVD (U Σ^eig).
+    ``sparse``: T = 1 PMI (directed: on the PageRank walk), truncated eigh, spectral
+    propagation, re-orthogonalisation.
     ``walks``: DeepWalk / node2vec walks → window co-occurrence → PPMI (shift ``negative``,
     smoothing ``cds``) → truncated SVD → W + C.  Nodes without edges get zero vectors.
     (Walk defaults measured on BlogCatalog / Cora: cds 0.75 and W + C gave micro-F1 0.347 /
@@ -328,13 +345,31 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
     method = _checked_method(graph, opts)
     timings: dict[str, float] = {}
     t = time.perf_counter()
+    kind = opts.vectors or ("w+c" if method == "walks" else "w")
+    if method == "netmf" and not graph.directed and kind == "w" and opts.dim <= min(opts.rank or graph.n, graph.n):
+        # the undirected closed form without its n × n matrix (netmf_vectors): the
+        # eigenpairs of S, then one tiled pass over log max(M, 1) and Rayleigh–Ritz
+        with reporter.stage("eigenpairs", total=netmf_steps(graph, opts.window), unit="products") as advance:
+            factors = netmf_factors(graph, opts.window, opts.negative, opts.rank, seed=opts.seed, progress=advance)
+        timings["eigenpairs"] = time.perf_counter() - t
+        if opts.dim <= factors.basis.shape[1]:
+            t = time.perf_counter()
+            steps = netmf_vector_steps(graph.n, factors.basis.shape[1])
+            with reporter.stage("netmf", total=steps, unit="tiles") as advance:
+                vectors = netmf_vectors(factors, opts.dim, opts.eig, progress=advance)
+            del factors
+            timings["netmf"] = time.perf_counter() - t
+            return _graph_embedding(graph, opts, method, kind, vectors, timings)
+        del factors  # fewer eigenpairs than dimensions (a small graph): the dense matrix
+        t = time.perf_counter()
     if method == "netmf":
         with reporter.stage("netmf", total=netmf_steps(graph, opts.window), unit="products") as advance:
             m = netmf_matrix(graph, opts.window, opts.negative, opts.rank, seed=opts.seed, progress=advance)
         timings["netmf"] = time.perf_counter() - t
     elif method == "sparse":
         with reporter.stage("pmi", total=None, unit="steps"):
-            m = sparse_pmi_matrix(graph, opts.negative)
+            weigh = directed_sparse_pmi_matrix if graph.directed else sparse_pmi_matrix
+            m = weigh(graph, opts.negative)
         timings["pmi"] = time.perf_counter() - t
     else:
         with reporter.stage("walks", total=None, unit="steps"):
@@ -347,15 +382,20 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
         m = pmi(counts, "ppmi", max(opts.negative, 1.0), opts.cds)
         timings["pmi"] = time.perf_counter() - t
     t = time.perf_counter()
-    kind = opts.vectors or ("w+c" if method == "walks" else "w")
     # OpenBLAS threads only slow down the products of a small graph (linalg.py's gotcha)
     with threadpool_limits(1 if graph.n <= 5000 else None):
         if method == "sparse":
             if kind != "w":
                 raise ParameterError(f"the sparse route gives node vectors W only, not {kind!r}")
             # M is symmetric: its SVD is an eigendecomposition, at a third of the memory
-            with reporter.stage("eigh", total=2 * opts.n_iter + 2, unit="products") as advance:
-                evals, evecs = truncated_eigh(m, opts.dim, n_iter=2 * opts.n_iter, seed=opts.seed, progress=advance)
+            # the products' rows shared among threads: the same bytes as truncated_eigh
+            with (
+                reporter.stage("eigh", total=2 * opts.n_iter + 2, unit="products") as advance,
+                RowSplitMatmul(sp.csr_matrix(m, dtype=np.float32)) as product,
+            ):
+                evals, evecs = truncated_eigh_product(
+                    product, graph.n, opts.dim, n_iter=2 * opts.n_iter, seed=opts.seed, progress=advance
+                )
             vectors = evecs * (np.abs(evals) ** opts.eig).astype(np.float32)
         else:
             with reporter.stage("svd", total=svd_steps("randomized", opts.n_iter), unit="products") as advance:
@@ -367,14 +407,23 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
         t = time.perf_counter()
         # unit rows first: propagating U Σ^½ as is lets high-degree nodes dominate
         # (BlogCatalog micro-F1 0.394 against 0.417, BENCHMARKS.md "Graphs at scale")
-        with reporter.stage("propagate", total=None, unit="steps"):
-            y = spectral_propagation(graph, unit_rows(vectors), opts.order, opts.mu, opts.theta)
-        del vectors
+        x = unit_rows(vectors)
+        del vectors  # not held through the propagation (n × dim: 0.64 GB at a million nodes)
+        steps = propagation_steps(opts.dim, opts.order)
+        with reporter.stage("propagate", total=steps, unit="products") as advance:
+            y = spectral_propagation(graph, x, opts.order, opts.mu, opts.theta, progress=advance)
+        del x
         timings["propagate"] = time.perf_counter() - t
         t = time.perf_counter()
         vectors = spectral_vectors(y, opts.eig)
         del y
         timings["orthogonalise"] = time.perf_counter() - t
+    return _graph_embedding(graph, opts, method, kind, vectors, timings)
+
+
+def _graph_embedding(graph: Graph, opts: GraphOptions, method: str, kind: str, vectors, timings) -> GraphEmbedding:
+    """The :class:`GraphEmbedding` of ``vectors`` (n × dim): zero rows for nodes without
+    edges, and the parameters the model records."""
     vectors[graph.edgeless] = 0.0  # a sink (in-edges only) keeps its vector
     params = {
         "kind": "graph",

@@ -14,7 +14,7 @@ def decaying_matrix(n=80, m=60, seed=0):
     return sp.csr_matrix((u * s) @ v.T)
 
 
-@pytest.mark.parametrize("solver", ["arpack", "randomized"])
+@pytest.mark.parametrize("solver", ["arpack", "randomized", "shifted"])
 def test_reconstruction_error_is_the_sum_of_dropped_squared_singular_values(solver):
     rng = np.random.default_rng(1)
     x = sp.random(70, 50, density=0.3, random_state=rng, format="csr")
@@ -127,3 +127,99 @@ def test_a_large_matrix_gets_no_transposed_copy(monkeypatch):
     a = truncated_svd(m, dim=5, seed=1, workers=1)
     b = truncated_svd(m, dim=5, seed=1, workers=2)
     np.testing.assert_allclose(a.s, b.s, rtol=1e-4)
+
+
+def flat_spectrum_matrix(seed=11):
+    """A sparse 400 × 300 float32 matrix whose singular values decay slowly (a random
+    sparse matrix's bulk), as a PPMI matrix's do past the first few: where plain power
+    iterations converge slowly."""
+    rng = np.random.default_rng(seed)
+    return sp.random(400, 300, density=0.05, random_state=rng, format="csr", dtype=np.float32)
+
+
+def test_shifted_solver_matches_scipy_svds_and_beats_plain_power_iterations():
+    from scipy.sparse.linalg import svds
+
+    x = flat_spectrum_matrix()
+    exact = np.sort(svds(x.astype(np.float64), k=20, solver="arpack", random_state=0)[1])[::-1]
+    shifted = truncated_svd(x, dim=20, solver="shifted", n_iter=3, seed=0)
+    plain = truncated_svd(x, dim=20, solver="randomized", n_iter=3, seed=0)
+    err_shifted = np.abs(shifted.s - exact) / exact
+    err_plain = np.abs(plain.s - exact) / exact
+    # Ritz values never exceed the true singular values
+    assert np.all(shifted.s <= exact * (1 + 1e-5)) and np.all(plain.s <= exact * (1 + 1e-5))
+    assert err_shifted.mean() < 0.5 * err_plain.mean()
+    # converged, the two solvers give scipy's values
+    np.testing.assert_allclose(truncated_svd(x, dim=20, solver="shifted", n_iter=40).s, exact, rtol=1e-4)
+
+
+def test_shifted_solver_gives_orthonormal_factors_the_same_bytes_for_a_seed_and_any_workers():
+    x = flat_spectrum_matrix(12)
+    a = truncated_svd(x, dim=15, solver="shifted", n_iter=3, seed=5, workers=1)
+    b = truncated_svd(x, dim=15, solver="shifted", n_iter=3, seed=5, workers=2)
+    assert a.U.tobytes() == b.U.tobytes() and a.s.tobytes() == b.s.tobytes() and a.Vt.tobytes() == b.Vt.tobytes()
+    np.testing.assert_allclose(a.U.T @ a.U, np.eye(15), atol=1e-5)
+    np.testing.assert_allclose(a.Vt @ a.Vt.T, np.eye(15), atol=1e-5)
+    assert np.all(np.diff(a.s) <= 0)
+    # U Σ = M V: the factors are singular triplets of M projected on the basis
+    np.testing.assert_allclose(a.U.T @ (x @ a.Vt.T), np.diag(a.s), atol=1e-4 * a.s[0])
+    c = truncated_svd(x, dim=15, solver="shifted", n_iter=3, seed=6)
+    assert c.U.tobytes() != a.U.tobytes()
+
+
+def test_shifted_solver_on_a_dense_matrix_agrees_with_the_sparse_one():
+    x = flat_spectrum_matrix(13)
+    a = truncated_svd(x, dim=10, solver="shifted", n_iter=2, seed=1)
+    b = truncated_svd(x.toarray(), dim=10, solver="shifted", n_iter=2, seed=1)
+    np.testing.assert_allclose(a.s, b.s, rtol=1e-5)
+    np.testing.assert_allclose(np.abs(np.sum(a.U * b.U, axis=0)), 1, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_panel_product_gives_scipys_bytes(monkeypatch, dtype):
+    """The cache-blocked product: many column panels (a tiny panel size), empty rows,
+    unsorted and 64-bit indices; each entry the bytes of scipy's product, for 1–3 threads."""
+    from embedkit import kernels, linalg
+
+    if not kernels.ENABLED:
+        pytest.skip("numba is not available (EMBEDKIT_NO_JIT or no wheel)")
+    monkeypatch.setattr(linalg, "PANEL_BYTES", 1)  # the smallest panel: 64 columns
+    rng = np.random.default_rng(14)
+    m = sp.random(500, 300, density=0.04, random_state=rng, format="csr", dtype=dtype)
+    m = sp.csr_matrix(m.multiply(rng.random((500, 1)) > 0.2))  # a fifth of the rows empty
+    m.indices = m.indices.astype(np.int64)
+    m.indptr = m.indptr.astype(np.int64)
+    perm = m.copy()  # the same matrix with each row's entries stored in reverse
+    for i in range(perm.shape[0]):
+        s, e = perm.indptr[i], perm.indptr[i + 1]
+        perm.indices[s:e] = perm.indices[s:e][::-1].copy()
+        perm.data[s:e] = perm.data[s:e][::-1].copy()
+    perm.has_sorted_indices = False
+    x = rng.standard_normal((300, 70)).astype(dtype)
+    y = rng.standard_normal((500, 70)).astype(dtype)
+    for workers in (1, 2, 3):
+        with linalg.ParallelMatmul(m, workers, max_cols=70) as op:
+            assert op.compiled
+            assert op.matmul(x).tobytes() == (m @ x).tobytes()
+            assert op.rmatmul(y).tobytes() == (m.T.tocsr() @ y).tobytes()
+            first = op.matmul(x, copy=False)
+            assert op.matmul(x[:, :5]).tobytes() == (m @ x[:, :5]).tobytes()
+            assert first.tobytes() == (m @ x).tobytes()  # another shape leaves it alone
+        with linalg.ParallelMatmul(perm, workers, max_cols=70) as op:
+            np.testing.assert_allclose(op.matmul(x), m @ x, rtol=1e-5, atol=1e-5)
+
+
+def test_the_svd_is_the_same_with_and_without_the_compiled_product(monkeypatch):
+    from embedkit import kernels, linalg
+
+    if not kernels.ENABLED:
+        pytest.skip("numba is not available (EMBEDKIT_NO_JIT or no wheel)")
+    x = flat_spectrum_matrix(15)
+    with linalg.ParallelMatmul(x, 2, 8) as op:
+        assert op.compiled
+    a = truncated_svd(x, dim=12, solver="shifted", n_iter=2, seed=3, workers=2)
+    monkeypatch.setattr(kernels, "ENABLED", False)
+    with linalg.ParallelMatmul(x, 2, 8) as op:
+        assert not op.compiled
+    b = truncated_svd(x, dim=12, solver="shifted", n_iter=2, seed=3, workers=2)
+    assert a.U.tobytes() == b.U.tobytes() and a.s.tobytes() == b.s.tobytes() and a.Vt.tobytes() == b.Vt.tobytes()

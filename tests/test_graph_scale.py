@@ -15,7 +15,6 @@ from scipy.sparse.linalg import eigsh
 
 import embedkit.graph.edges as edges_module
 import embedkit.pipeline as pipeline_module
-from embedkit.errors import ParameterError
 from embedkit.evaluate import node_classification
 from embedkit.graph import Graph, random_walks, read_edges
 from embedkit.pipeline import GraphOptions, embed_graph
@@ -60,13 +59,15 @@ def test_sparse_route_is_deterministic_for_a_seed(planted):
     assert not np.array_equal(a.vectors, c.vectors)
 
 
-def test_sparse_route_gives_isolated_nodes_zero_vectors_and_refuses_directed_graphs():
+def test_sparse_route_gives_isolated_nodes_zero_vectors_and_takes_directed_graphs():
     g = Graph.from_edges(np.array([0, 1, 2, 3]), np.array([1, 2, 0, 4]), n=7)
     emb = embed_graph(g, GraphOptions(method="sparse", dim=3)).embedding
     assert np.all(emb.vectors[[5, 6]] == 0) and np.all(np.linalg.norm(emb.vectors[:5], axis=1) > 0)
-    d = Graph.from_edges(np.array([0, 1]), np.array([1, 2]), n=3, directed=True)
-    with pytest.raises(ParameterError, match="undirected"):
-        embed_graph(d, GraphOptions(method="sparse", dim=2))
+    d = Graph.from_edges(np.array([0, 1, 2, 3]), np.array([1, 2, 0, 4]), n=7, directed=True)
+    emb = embed_graph(d, GraphOptions(method="sparse", dim=3)).embedding
+    assert emb.params["method"] == "sparse" and emb.params["directed"] is True
+    # node 4 is a sink (an in-edge only): it keeps a vector; 5 and 6 have no edge at all
+    assert np.all(emb.vectors[[5, 6]] == 0) and np.all(np.linalg.norm(emb.vectors[:5], axis=1) > 0)
 
 
 def test_truncated_eigh_gives_the_top_singular_triplets_of_a_symmetric_matrix(planted):
@@ -112,6 +113,13 @@ def test_auto_takes_the_sparse_route_above_the_netmf_limit_and_says_so(cli, kara
 
     r = cli("embed-graph", karate_csv, "-o", out, "--dim", "8", "-q")
     assert r.exit_code == 0 and r.stderr == ""
+    # a directed graph above the limit: the sparse route too, on the PageRank walk's matrix
+    r = cli("embed-graph", karate_csv, "-o", out, "--dim", "8", "--directed")
+    assert r.exit_code == 0, r.stderr
+    (line,) = [x for x in r.stderr.splitlines() if x.startswith("embed-graph:")]
+    assert "34 nodes: sparse route: directed (PageRank walk) T = 1 PMI" in line, line
+    assert Embedding.load(out).params["method"] == "sparse"
+    monkeypatch.setattr(pipeline_module, "NETMF_MAX_NODES", 20_000)  # below it: walks, as before
     r = cli("embed-graph", karate_csv, "-o", out, "--dim", "8", "--directed")
     assert r.exit_code == 0 and "walks route" in r.stderr and "(a directed graph)" in r.stderr
     assert Embedding.load(out).params["method"] == "walks"
@@ -119,10 +127,10 @@ def test_auto_takes_the_sparse_route_above_the_netmf_limit_and_says_so(cli, kara
 
 def test_options_that_cannot_run_give_one_clear_error_line(cli, karate_csv):
     out = karate_csv.parent / "m.ekm"
-    r = cli("embed-graph", karate_csv, "--method", "sparse", "--directed", "-o", out)
+    r = cli("embed-graph", karate_csv, "--method", "sparse", "--directed", "--dim", "40", "-o", out)
     assert r.exit_code == 2 and not out.exists()
     *notes, err = r.stderr.strip().splitlines()  # (a note on nodes without out-edges) and the error
-    assert err.startswith("embedkit: error: ") and "undirected" in err and "Traceback" not in r.output
+    assert err.startswith("embedkit: error: ") and "--dim 40 is too large" in err and "Traceback" not in r.output
     assert not any(x.startswith("embed-graph:") for x in notes)  # no route line before the error
     r = cli("embed-graph", karate_csv, "--dim", "40", "-o", out)
     (err,) = r.stderr.strip().splitlines()

@@ -68,3 +68,27 @@ def test_the_compiled_pair_counter_matches_the_numpy_one(weighting, with_context
     np.testing.assert_array_equal(got.indices, ref.indices)
     np.testing.assert_allclose(got.data, ref.data, rtol=1e-12)
     assert got.sum() > 0
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_the_word_store_finds_words_without_adding_them(compiled, monkeypatch):
+    monkeypatch.setattr(kernels, "ENABLED", compiled)
+    from embedkit.vocab import WordStore
+
+    store = WordStore.of_words(["the", "café", "a", "naïve"])
+    chars, lengths, counts, _ = Tokenizer().block_words("the Café zz\nnaïve a the b\n")
+    found = store.find(chars, lengths)
+    # ids as of_words gives them: the line break 0, then 1, 2, … in order; -1 when absent
+    expected = {"the": 1, "café": 2, "a": 3, "naïve": 4, "\n": 0}
+    assert found.tolist() == [expected.get(w, -1) for w in words_of(chars, lengths)]
+    assert store.n_words == 5 and store.counts.tolist() == [0] * 5  # nothing was added
+    # entries() round-trips: a second store built from them has the same words and counts
+    block = WordStore()
+    block.add(chars, lengths, counts)
+    again = WordStore()
+    again.add(*block.entries())
+    again.add(*block.entries())
+    assert again.words(np.arange(again.n_words)) == block.words(np.arange(block.n_words))
+    assert again.counts.tolist() == (2 * block.counts).tolist()
+    with pytest.raises(ValueError, match="twice"):
+        WordStore.of_words(["dog", "dog"])

@@ -41,14 +41,15 @@ def sparse_matrix(n=300, m=200, seed=0):
     return sp.random(n, m, density=0.05, random_state=seed, format="csr", dtype=np.float32)
 
 
+@pytest.mark.parametrize("solver", ["randomized", "shifted"])
 @pytest.mark.parametrize("n_iter", [0, 1, 4])
 @pytest.mark.parametrize("dense", [False, True])
-def test_svd_reports_every_power_iteration(n_iter, dense):
+def test_svd_reports_every_power_iteration(n_iter, dense, solver):
     m = sparse_matrix()
     c = Counter()
-    a = truncated_svd(m.toarray() if dense else m, dim=10, n_iter=n_iter, progress=c)
-    assert c.total == svd_steps("randomized", n_iter) == 2 * n_iter + 3 and len(c.calls) == c.total
-    b = truncated_svd(m.toarray() if dense else m, dim=10, n_iter=n_iter)  # the callback changes nothing
+    a = truncated_svd(m.toarray() if dense else m, dim=10, solver=solver, n_iter=n_iter, progress=c)
+    assert c.total == svd_steps(solver, n_iter) == 2 * n_iter + 3 and len(c.calls) == c.total
+    b = truncated_svd(m.toarray() if dense else m, dim=10, solver=solver, n_iter=n_iter)  # the callback changes nothing
     np.testing.assert_array_equal(a.s, b.s)
     c = Counter()
     truncated_svd(m, dim=10, solver="arpack", progress=c)

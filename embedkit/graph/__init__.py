@@ -32,10 +32,15 @@ rank 192, dim 160 is the cheapest of the best.
 
 Three routes, and ``method="auto"`` picks one (:func:`embedkit.pipeline.embed_graph`):
 
-* ``netmf`` — the closed form above, a dense n × n float32 matrix: the best quality, chosen
-  up to :data:`embedkit.pipeline.NETMF_MAX_NODES` nodes (1.6 GB there; 4 TB at a million
-  nodes); directed graphs only when asked.
-* ``sparse`` — chosen for larger undirected graphs: NetMF's matrix for T = 1,
+* ``netmf`` — the closed form above: the best quality, chosen up to
+  :data:`embedkit.pipeline.NETMF_MAX_NODES` nodes (its n × n matrix would be 1.6 GB there,
+  4 TB at a million nodes); directed graphs only when asked.  For an undirected graph the
+  n × n matrix is never held: :func:`~embedkit.graph.netmf.netmf_vectors` forms
+  log max(M, 1) a tile at a time, multiplies it by the eigenvectors of S that M is built
+  from, and takes the node vectors by Rayleigh–Ritz on them (one pass over the matrix, in
+  place of a randomized SVD's six over a materialised matrix; same quality within split
+  noise, BENCHMARKS.md "Graphs").
+* ``sparse`` — chosen for larger graphs: NetMF's matrix for T = 1,
   log(max(vol(G)/b · A_ij / (d_i d_j), 1)), which has the non-zeros of A only, factorised
   by a randomized eigendecomposition (it is symmetric), then ProNE's *spectral
   propagation* (ProNE: Zhang et al., IJCAI 2019): a Chebyshev expansion of a Gaussian filter on
@@ -43,10 +48,14 @@ Three routes, and ``method="auto"`` picks one (:func:`embedkit.pipeline.embed_gr
   and a small SVD of the n × d result re-orthogonalises it.  Every step is a sparse ×
   dense product or a dense n × d operation: memory grows with nnz(A) + n·d, not n².  It
   is 0.01–0.03 micro-F1 below dense NetMF on BlogCatalog and Cora (BENCHMARKS.md "Graphs
-  at scale").
+  at scale").  A directed graph takes the directed closed form's T = 1 matrix on the
+  PageRank walk (:func:`~embedkit.graph.sparse.directed_sparse_pmi_matrix`, symmetric, on
+  the edges of A + Aᵀ) and propagates along edges in both directions.  The sparse
+  products are shared among threads (:class:`~embedkit.linalg.RowSplitMatmul`).
 * ``walks`` — random walks counted batch by batch as they are generated (the word
-  pipeline's cooccur → PPMI → SVD), never all held at once: for directed graphs (the
-  choice of ``auto`` there), node2vec's p and q, or when asked.
+  pipeline's cooccur → PPMI → SVD), never all held at once: for directed graphs up to
+  ``NETMF_MAX_NODES`` nodes (the choice of ``auto`` there), node2vec's p and q, or when
+  asked.
 
 Modules: :mod:`~embedkit.graph.types` (the :class:`Graph`), :mod:`~embedkit.graph.edges`
 (edge-list readers), :mod:`~embedkit.graph.walks`, :mod:`~embedkit.graph.netmf`,
@@ -55,16 +64,40 @@ Modules: :mod:`~embedkit.graph.types` (the :class:`Graph`), :mod:`~embedkit.grap
 """
 
 from .edges import read_edges
-from .netmf import directed_netmf_matrix, netmf_matrix, netmf_steps, top_eigenpairs, two_sided_eigenpairs
-from .sparse import sparse_pmi_matrix, spectral_propagation, spectral_vectors
+from .netmf import (
+    NetMFFactors,
+    directed_netmf_matrix,
+    netmf_factors,
+    netmf_matrix,
+    netmf_steps,
+    netmf_vector_steps,
+    netmf_vectors,
+    pagerank_walk,
+    top_eigenpairs,
+    two_sided_eigenpairs,
+)
+from .sparse import (
+    directed_sparse_pmi_matrix,
+    propagation_steps,
+    sparse_pmi_matrix,
+    spectral_propagation,
+    spectral_vectors,
+)
 from .types import Graph
 from .walks import random_walks, walks_to_id_blocks, write_walks
 
 __all__ = [
     "Graph",
+    "NetMFFactors",
     "directed_netmf_matrix",
+    "directed_sparse_pmi_matrix",
+    "netmf_factors",
     "netmf_matrix",
     "netmf_steps",
+    "netmf_vector_steps",
+    "netmf_vectors",
+    "pagerank_walk",
+    "propagation_steps",
     "random_walks",
     "read_edges",
     "sparse_pmi_matrix",

@@ -6,14 +6,15 @@ exactly; and its analogue for directed graphs (a walk with restarts)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from ..errors import check_at_least, check_positive
-from ..linalg import randomized_range_finder, rayleigh_ritz
+from ..errors import ParameterError, check_at_least, check_positive
+from ..linalg import RowSplitMatmul, fix_signs, orthonormalize, product_threads, randomized_range_finder, rayleigh_ritz
 from .types import Graph
 
 #: The restart probability of the directed closed form's walk (PageRank's 0.15).
@@ -151,10 +152,11 @@ def top_eigenpairs(
         return w[order], u[:, order]
     rng = np.random.default_rng(seed)
     l = min(rank + oversample, n)
-    s32 = sp.csr_matrix(s, dtype=np.float32)
+    # the rows split among threads: the same bytes as one s32 @ x, on every core
+    s32 = RowSplitMatmul(sp.csr_matrix(s, dtype=np.float32))
 
     def product(x: np.ndarray) -> np.ndarray:
-        y = s32 @ x
+        y = s32(x)
         progress(1)  # after each of the passes × (degree + 1) block products
         return y
 
@@ -170,13 +172,28 @@ def top_eigenpairs(
             w, x = ritz(x)
             cut = float(w[-1])
         center, half = (cut - 1.0) / 2, (cut + 1.0) / 2
-        y_prev, y = x, (product(x) - center * x) / half
+        shift = np.empty_like(x)
+
+        def step(y: np.ndarray, scale: float) -> np.ndarray:
+            """scale · (S − center) y, in place on the product (a new array each time)."""
+            z = product(y)
+            z -= np.multiply(y, np.float32(center), out=shift)
+            z *= np.float32(scale)
+            return z
+
+        y_prev, y = x, step(x, 1.0 / half)
         for _k in range(1, degree):
-            y_prev, y = y, 2.0 * (product(y) - center * y) / half - y_prev
+            y_next = step(y, 2.0 / half)
+            y_next -= y_prev
+            y_prev, y = y, y_next
         return y
 
-    x = randomized_range_finder(lambda: rng.standard_normal((n, l), dtype=np.float32), chebyshev, passes, rounds=2)
-    w, x = ritz(x)
+    # BLAS on one thread: the dense steps are tall-skinny (n × l) products, which OpenBLAS's
+    # threads slow down (BlogCatalog: a Cholesky-QR 0.05 s on one thread, 0.6 s on two
+    # with the cores busy); the cores go to the row-split sparse products instead
+    with s32, threadpool_limits(1):
+        x = randomized_range_finder(lambda: rng.standard_normal((n, l), dtype=np.float32), chebyshev, passes, rounds=2)
+        w, x = ritz(x)
     return w[:rank], x[:, :rank].astype(np.float64)
 
 
@@ -186,6 +203,150 @@ def netmf_steps(graph: Graph, window: int = 10) -> int:
     if graph.directed:
         return window
     return 4 * (8 + 1)  # top_eigenpairs' passes × (degree + 1)
+
+
+@dataclass
+class NetMFFactors:
+    """NetMF's matrix before its logarithm, as factors: M = ``scaled`` ``left``ᵀ with
+    ``left`` = D^-½ U (n × k, float32) and ``scaled`` = D^-½ U · vol(G)/b · g(Λ) (n × k,
+    float32), and ``basis``, the eigenvectors U (n × k, orthonormal columns, float32)
+    on which :func:`netmf_vectors` projects log max(M, 1).  ``negative_kept``: how many of
+    the k eigenpairs are the negative ones :func:`two_sided_eigenpairs` kept."""
+
+    left: np.ndarray
+    scaled: np.ndarray
+    basis: np.ndarray
+    negative_kept: int
+
+    @property
+    def n(self) -> int:
+        return self.left.shape[0]
+
+
+def netmf_factors(
+    graph: Graph,
+    window: int = 10,
+    negative: float = 1.0,
+    rank: int | None = 192,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> NetMFFactors:
+    """The factors of NetMF's truncated matrix M = vol(G)/b · D^-½ U g(Λ) Uᵀ D^-½ of an
+    undirected graph (see :func:`netmf_matrix`, whose default matrix is log max(M, 1) of
+    exactly this M), from :func:`two_sided_eigenpairs`; ``progress`` follows its block
+    products (:func:`netmf_steps` of them)."""
+    check_at_least("window", window)
+    check_positive("negative", negative)
+    if graph.directed:
+        raise ParameterError("graph", "directed", "has no NetMF factors: use directed_netmf_matrix")
+    s, dinv, vol = _normalized(graph)
+    n = graph.n
+    rank = n if rank is None else rank
+    check_at_least("rank", rank)
+    evals, evecs, kept = two_sided_eigenpairs(s, min(rank, n), seed=seed, progress=progress)
+    fl = _two_sided_filter(evals, window)
+    left = (evecs * dinv[:, None]).astype(np.float32)  # D^-½ U
+    scaled = left * (fl * (vol / negative)).astype(np.float32)
+    return NetMFFactors(left, scaled, orthonormalize(evecs.astype(np.float32)), kept)
+
+
+#: Rows and columns of a block of log max(M, 1) that :func:`netmf_vectors` forms at once.
+LOG_BLOCK = 1024
+
+
+def netmf_vector_steps(n: int, k: int | None = None, block: int = LOG_BLOCK) -> int:
+    """The number of ``progress`` steps of :func:`netmf_vectors` on n nodes with k
+    eigenpairs: one a tile of the upper triangle of log max(M, 1) in each of its passes
+    (two, or one when 2k > n)."""
+    nb = -(-n // block)
+    passes = 1 if k is not None and 2 * k > n else 2
+    return passes * nb * (nb + 1) // 2
+
+
+def netmf_vectors(
+    f: NetMFFactors,
+    dim: int,
+    eig: float = 0.5,
+    block: int = LOG_BLOCK,
+    threads: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Node vectors Ũ |Λ̃|^eig (n × dim, float32) of NetMF's log max(M, 1) = L, without
+    ever holding it as one n × n array.
+
+    Its top eigenvectors lie near span(U), the eigenvectors of S that M is built from, so
+    they are taken by Rayleigh–Ritz on the block Krylov basis Q = [U, P], P the part of
+    L U outside span(U) (orthonormalised): the eigenpairs (Λ̃, V) of the 2k × 2k matrix
+    Qᵀ L Q, the ``dim`` largest in magnitude, Ũ = Q V.  Two passes over L: the first forms
+    it a ``block`` × ``block`` tile at a time (the upper triangle only: each tile serves
+    its mirror image too) and sums Z = L U, keeping the tiles (n²/2 float32: 0.2 GB on
+    BlogCatalog, 0.8 GB at 20,000 nodes); the second sums L P from the kept tiles.  The
+    tiles are split among ``threads`` threads in a fixed order (BLAS on one thread each),
+    so the result does not depend on timing.  A randomized SVD of the materialised n × n
+    matrix needs 2 n_iter + 2 products with it; on BlogCatalog and Cora these vectors
+    classify nodes as well (BENCHMARKS.md "Graphs"; U alone, one pass, is 0.002–0.004
+    micro-F1 below).  When 2k > n, U alone is the basis.  ``progress(1)`` follows each
+    tile of each pass (:func:`netmf_vector_steps`).
+    """
+    import threading
+
+    progress = progress or (lambda _: None)
+    n, k = f.basis.shape
+    check_at_least("dim", dim)
+    if dim > k:
+        raise ParameterError("dim", dim, f"is larger than the {k} eigenpairs the NetMF factors keep", True)
+    edges = list(range(0, n, block)) + [n]
+    nb = len(edges) - 1
+    tiles = [(i, j) for i in range(nb) for j in range(i, nb)]
+    threads = max(1, min(product_threads() if threads is None else threads, len(tiles)))
+    parts = [tiles[t::threads] for t in range(threads)]
+    kept: list[dict] = [{} for _ in parts]
+    lock = threading.Lock()
+    a, b, q = f.scaled, f.left, f.basis
+    krylov = 2 * k <= n
+
+    def multiply(t: int, x: np.ndarray) -> np.ndarray:
+        """Thread t's share of L x: its tiles (formed and kept on the first pass)."""
+        y = np.zeros((n, x.shape[1]), dtype=np.float32)
+        for i, j in parts[t]:
+            r0, r1, c0, c1 = edges[i], edges[i + 1], edges[j], edges[j + 1]
+            m = kept[t].get((i, j))
+            if m is None:
+                m = a[r0:r1] @ b[c0:c1].T
+                np.maximum(m, 1.0, out=m)
+                np.log(m, out=m)
+                if krylov:
+                    kept[t][(i, j)] = m
+            y[r0:r1] += m @ x[c0:c1]
+            if i != j:
+                y[c0:c1] += m.T @ x[r0:r1]
+            with lock:
+                progress(1)
+        return y
+
+    def product(x: np.ndarray) -> np.ndarray:
+        if threads == 1:
+            return multiply(0, x)
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads - 1) as pool:
+            futures = [pool.submit(multiply, t, x) for t in range(1, threads)]
+            y = multiply(0, x)
+            for fut in futures:
+                y += fut.result()
+        return y
+
+    with threadpool_limits(1):
+        z = product(q)
+        if krylov:
+            p = orthonormalize(z - q @ (q.T @ z))
+            q, z = np.hstack([q, p]), np.hstack([z, product(p)])
+        kept.clear()
+        h = (q.T @ z).astype(np.float64)
+        w, v = la.eigh((h + h.T) / 2, check_finite=False)
+    top = np.argsort(-np.abs(w), kind="stable")[:dim]
+    u = fix_signs(q @ v[:, top].astype(np.float32))
+    return u * (np.abs(w[top]) ** eig).astype(np.float32)
 
 
 def netmf_matrix(
@@ -245,6 +406,36 @@ def netmf_matrix(
     return m
 
 
+def pagerank_walk(a: sp.spmatrix, teleport: float = TELEPORT) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """PageRank's walk on the weighted directed adjacency ``a`` (n × n; Page et al. 1999).
+
+    The walk follows out-edges in proportion to weight; with probability ``teleport`` at
+    each step, and always at a sink (no out-edge), it restarts at a node drawn uniformly.
+    Returns (P = D_out⁻¹ A (CSR, float64; a sink's row is 0), jump (n,), π (n,)): the walk's
+    matrix is P_α = (1 − teleport) P + jump 1ᵀ, jump_i = (teleport + (1 − teleport)·[i is
+    a sink]) / n, and π its stationary distribution (power iteration until the L1 change
+    is below 1e-12).
+    """
+    a = sp.csr_matrix(a)
+    nv = a.shape[0]
+    out_s = np.asarray(a.sum(axis=1)).ravel()
+    inv = np.zeros(nv)
+    inv[out_s > 0] = 1.0 / out_s[out_s > 0]
+    p = (sp.diags(inv) @ a).tocsr()
+    # restart mass of each row: the teleport everywhere, and the rest of a sink's row
+    jump = ((1.0 - teleport) * (out_s == 0) + teleport) / nv
+    pi = np.full(nv, 1.0 / nv)
+    pt = p.T.tocsr()
+    for _ in range(10_000):  # π ← π P_α until it stops moving
+        new = (1.0 - teleport) * (pt @ pi) + jump @ pi
+        new /= new.sum()
+        done = np.abs(new - pi).sum() < 1e-12
+        pi = new
+        if done:
+            break
+    return p, jump, pi
+
+
 def directed_netmf_matrix(
     graph: Graph,
     window: int = 10,
@@ -275,21 +466,7 @@ def directed_netmf_matrix(
     in_s = np.asarray(a.sum(axis=0)).ravel()
     idx = np.flatnonzero((out_s > 0) | (in_s > 0))
     nv = idx.size
-    a, out_s = a[idx][:, idx], out_s[idx]
-    inv = np.zeros(nv)
-    inv[out_s > 0] = 1.0 / out_s[out_s > 0]
-    p = (sp.diags(inv) @ a).tocsr()
-    # restart mass of each row: the teleport everywhere, and the rest of a sink's row
-    jump = ((1.0 - teleport) * (out_s == 0) + teleport) / nv
-    pi = np.full(nv, 1.0 / nv)
-    pt = p.T.tocsr()
-    for _ in range(10_000):  # π ← π P_α until it stops moving
-        new = (1.0 - teleport) * (pt @ pi) + jump @ pi
-        new /= new.sum()
-        done = np.abs(new - pi).sum() < 1e-12
-        pi = new
-        if done:
-            break
+    p, jump, pi = pagerank_walk(a[idx][:, idx], teleport)
     p32, jump32 = p.astype(np.float32), jump.astype(np.float32)
     x = np.zeros((nv, nv), dtype=np.float32)
     diag = np.diag_indices(nv)
