@@ -2,7 +2,11 @@
 
 The index is a graph of the model's unit rows searched by inner product (HNSW, Malkov &
 Yashunin 2018), built and searched by the usearch library (the optional extra
-``embedkit[ann]``; chosen over faiss-cpu and hnswlib by the measurements in BENCHMARKS.md).
+``embedkit[ann]``).  Among the measured candidates (BENCHMARKS.md: faiss-cpu IVF and HNSW,
+hnswlib, usearch) IVF missed the time target; usearch and hnswlib found the same
+neighbours at equal settings (faiss's HNSW ran at twice the degree and led); usearch is
+kept for being maintained, one wheel without an OpenMP runtime, and memory-mapping its
+index file.
 :meth:`embedkit.vectors.Embedding.neighbors` asks it for candidates and scores them
 exactly, so an answer's cosine is always the true one; only a missed neighbour differs
 from the exact search.
