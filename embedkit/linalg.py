@@ -242,28 +242,8 @@ def truncated_eigh(
 
     Returns (eigenvalues (dim,) by decreasing magnitude, eigenvectors (n × dim)).
     """
-    progress = progress or _no_progress
-    n = m.shape[0]
-    if not 1 <= dim <= n:
-        raise ParameterError("dim", dim, f"must be between 1 and {n}")
     m = sp.csr_matrix(m, dtype=np.float32)
-    rng = np.random.default_rng(seed)
-    l = min(dim + oversample, n)
-    product = _counted(m.__matmul__, progress)
-
-    def squared(q: np.ndarray, i: int) -> np.ndarray:
-        # two products per orthonormalisation (M² q; the last step M q when n_iter is
-        # odd): at a million rows a Cholesky-QR round (two n × l products) costs more
-        # than a sparse product
-        y = np.asarray(product(q))
-        return np.asarray(product(y)) if n_iter - 2 * i > 1 else y
-
-    q = randomized_range_finder(
-        lambda: product(rng.standard_normal((n, l), dtype=np.float32)), squared, (n_iter + 1) // 2
-    )
-    w, v = rayleigh_ritz(product, q)
-    top = np.argsort(-np.abs(w), kind="stable")[:dim]
-    return w[top], fix_signs(q @ v[:, top].astype(np.float32))
+    return truncated_eigh_product(m.__matmul__, m.shape[0], dim, n_iter, oversample, seed, progress)
 
 
 def orthonormalize(y: np.ndarray, rounds: int = 2) -> np.ndarray:
@@ -887,9 +867,8 @@ def truncated_eigh_product(
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`truncated_eigh` for a symmetric n × n matrix given by its product
     ``product(x)`` = M x (x: n × c float32), e.g. a :class:`RowSplitMatmul` that shares
-    the products among threads.  The same steps in the same order as
-    :func:`truncated_eigh`, so for a product that computes ``m @ x`` exactly (as
-    RowSplitMatmul does) the result is the same bytes.
+    the products among threads (for a product that computes ``m @ x`` exactly, as
+    RowSplitMatmul does, the result is the same bytes as :func:`truncated_eigh`'s).
     """
     progress = progress or _no_progress
     if not 1 <= dim <= n:
@@ -899,6 +878,9 @@ def truncated_eigh_product(
     counted = _counted(product, progress)
 
     def squared(q: np.ndarray, i: int) -> np.ndarray:
+        # two products per orthonormalisation (M² q; the last step M q when n_iter is
+        # odd): at a million rows a Cholesky-QR round (two n × l products) costs more
+        # than a sparse product
         y = np.asarray(counted(q))
         return np.asarray(counted(y)) if n_iter - 2 * i > 1 else y
 
