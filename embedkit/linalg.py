@@ -242,28 +242,8 @@ def truncated_eigh(
 
     Returns (eigenvalues (dim,) by decreasing magnitude, eigenvectors (n × dim)).
     """
-    progress = progress or _no_progress
-    n = m.shape[0]
-    if not 1 <= dim <= n:
-        raise ParameterError("dim", dim, f"must be between 1 and {n}")
     m = sp.csr_matrix(m, dtype=np.float32)
-    rng = np.random.default_rng(seed)
-    l = min(dim + oversample, n)
-    product = _counted(m.__matmul__, progress)
-
-    def squared(q: np.ndarray, i: int) -> np.ndarray:
-        # two products per orthonormalisation (M² q; the last step M q when n_iter is
-        # odd): at a million rows a Cholesky-QR round (two n × l products) costs more
-        # than a sparse product
-        y = np.asarray(product(q))
-        return np.asarray(product(y)) if n_iter - 2 * i > 1 else y
-
-    q = randomized_range_finder(
-        lambda: product(rng.standard_normal((n, l), dtype=np.float32)), squared, (n_iter + 1) // 2
-    )
-    w, v = rayleigh_ritz(product, q)
-    top = np.argsort(-np.abs(w), kind="stable")[:dim]
-    return w[top], fix_signs(q @ v[:, top].astype(np.float32))
+    return truncated_eigh_product(m.__matmul__, m.shape[0], dim, n_iter, oversample, seed, progress)
 
 
 def orthonormalize(y: np.ndarray, rounds: int = 2) -> np.ndarray:
@@ -557,12 +537,10 @@ PANEL_BYTES = 1 << 21
 class ParallelMatmul:
     """``m @ x`` and ``m.T @ x`` for a sparse ``m`` and a dense ``x`` on several cores.
 
-    With numba (:data:`embedkit.kernels.ENABLED`) the rows of ``m`` (and of its transposed
-    copy) are split into blocks of equal non-zeros and ``workers`` threads run the
-    compiled, cache-blocked product :func:`embedkit.kernels.csr_dense_rows` on them
-    (it releases the GIL).  Without it, scipy's sparse-dense product runs on one core
-    and holds the GIL, so threads do not help: forked worker processes keep a view of
-    their block, and the dense operands travel through shared memory.  Either way every
+    With numba (:data:`embedkit.kernels.ENABLED`) ``m`` and its transposed copy are each
+    a :class:`RowSplitMatmul` on ``workers`` threads running the compiled, cache-blocked
+    product.  Without it, forked worker processes keep a view of their block of rows,
+    and the dense operands travel through shared memory.  Either way every
     output row is computed exactly as scipy would (the same bytes), so the result does
     not depend on the number of workers or on numba.
 
@@ -587,7 +565,6 @@ class ParallelMatmul:
         self._procs: list = []
         self._pipes: list = []
         self._rows: dict = {}
-        self._pool = None
         self.compiled = kernels.ENABLED and self.mt is not None
         if self.compiled:
             self._start_threads()
@@ -614,46 +591,24 @@ class ParallelMatmul:
             self._pipes.append(parent)
 
     def _start_threads(self) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        for name in ("m", "mt"):
-            a = getattr(self, name)
-            if a.dtype != self.dtype:
-                a = a.astype(self.dtype)
-            if not a.has_sorted_indices:  # the kernel walks each row's columns in order
-                a = a.sorted_indices()
-            setattr(self, name, a)
-        self._bounds = {"m": _balanced_rows(self.m, self.workers), "mt": _balanced_rows(self.mt, self.workers)}
+        self.m, self.mt = (a if a.dtype == self.dtype else a.astype(self.dtype) for a in (self.m, self.mt))
+        self._threaded = {which: RowSplitMatmul(getattr(self, which), self.workers) for which in ("m", "mt")}
         self._buffers: dict = {}
-        if self.workers > 1:
-            self._pool = ThreadPoolExecutor(self.workers)
 
     def _compiled_product(self, which: str, x, copy: bool):
         import numpy as np
 
-        a = self.m if which == "m" else self.mt
+        product = self._threaded[which]
         x = np.ascontiguousarray(x, dtype=self.dtype)
-        if x.shape[0] != a.shape[1]:
-            raise ValueError(f"x has {x.shape[0]} rows, the product needs {a.shape[1]}")
-        shape = (a.shape[0], x.shape[1])
+        if x.shape[0] != product.shape[1]:
+            raise ValueError(f"x has {x.shape[0]} rows, the product needs {product.shape[1]}")
+        shape = (product.shape[0], x.shape[1])
         y = None if copy else self._buffers.get((which, shape))
         if y is None:
             y = np.empty(shape, dtype=self.dtype)
             if not copy:  # reused by the next product of this shape (see matmul)
                 self._buffers[(which, shape)] = y
-        if x.shape[1] == 0:
-            return y
-        panel = max(64, PANEL_BYTES // (x.shape[1] * self.dtype.itemsize))
-        bounds = self._bounds[which]
-
-        def block(w: int) -> None:
-            kernels.csr_dense_rows(a.indptr, a.indices, a.data, x, y, bounds[w], bounds[w + 1], panel)
-
-        if self._pool is None:
-            block(0)
-        else:
-            list(self._pool.map(block, range(self.workers)))
-        return y
+        return product(x, out=y)
 
     def _views(self, which: str, cols: int, w: int = 0):
         """x (the operand) and y (where worker ``w`` writes) in shared memory."""
@@ -742,9 +697,8 @@ class ParallelMatmul:
         return self._product("mt", x, copy)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        for product in self.__dict__.pop("_threaded", {}).values():
+            product.close()
         self.__dict__.pop("_buffers", None)
         for conn in self._pipes:
             try:
@@ -810,20 +764,28 @@ except ImportError:  # pragma: no cover - a scipy that moved it: each thread cop
 
 
 class RowSplitMatmul:
-    """``m @ x`` for a sparse CSR ``m`` and a dense ``x``, its rows split among threads.
+    """``m @ x`` for a sparse CSR ``m`` and a dense ``x``, its rows split among threads:
+    the one threaded sparse × dense product (the SVD's :class:`ParallelMatmul`, the
+    eigensolvers and the graph routes use it).
 
-    scipy's sparse × dense kernel (``csr_matvecs``) releases the GIL, so threads of one
-    process share the product without forking or copying: the rows of ``m`` are cut into
-    ``threads`` blocks of about equal non-zeros (views, no copy) and each thread writes
-    its rows of the result.  Every output row is computed exactly as ``m @ x`` computes
-    it, so the result is the same bytes for any number of threads.  Callable:
-    ``RowSplitMatmul(m)(x)``; ``x`` (m.shape[1] × c) is made C-contiguous first.
+    The rows of ``m`` are cut into ``threads`` blocks of about equal non-zeros and each
+    thread writes its rows of the result.  With numba (:data:`embedkit.kernels.ENABLED`)
+    a block runs the compiled, cache-blocked :func:`embedkit.kernels.csr_dense_rows`
+    (about twice scipy's speed on one core); without it, scipy's own kernel
+    (``csr_matvecs``), which releases the GIL too.  Every output row is computed exactly
+    as ``m @ x`` computes it, so the result is the same bytes for any number of threads,
+    with or without numba.  Callable: ``RowSplitMatmul(m)(x, out=None)``; ``x``
+    (m.shape[1] × c) is made C-contiguous first; ``out`` (m.shape[0] × c, x's dtype)
+    receives the result when given.
     """
 
     def __init__(self, m, threads: int | None = None) -> None:
         import scipy.sparse as sp
 
         self.m = sp.csr_matrix(m)
+        self.compiled = kernels.ENABLED
+        if self.compiled and not self.m.has_sorted_indices:  # the kernel walks each row in order
+            self.m = self.m.sorted_indices()
         threads = product_threads() if threads is None else max(1, threads)
         bounds = _balanced_rows(self.m, max(1, min(threads, self.m.shape[0])))
         self.blocks = [(lo, hi, _row_view(self.m, lo, hi)) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo]
@@ -837,20 +799,36 @@ class RowSplitMatmul:
     def shape(self) -> tuple[int, int]:
         return self.m.shape
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         x = np.ascontiguousarray(x)
-        if self._pool is None:
-            return np.asarray(self.m @ x)
+        same = x.ndim == 2 and x.dtype == self.m.dtype
+        compiled = self.compiled and same
+        if self._pool is None and not compiled:
+            y = np.asarray(self.m @ x)
+            if out is None:
+                return y
+            out[...] = y
+            return out
         dtype = np.result_type(self.m.dtype, x.dtype)
         # scipy's own kernel, accumulating into each thread's rows of one zeroed result
         # (as ``m @ x`` does into its own), so that no thread holds a partial copy: at a
         # million rows and 180 columns that copy would be 0.7 GB
-        direct = _csr_matvecs is not None and x.ndim == 2 and x.dtype == self.m.dtype == dtype
-        out = (np.zeros if direct else np.empty)((self.m.shape[0], *x.shape[1:]), dtype=dtype)
+        direct = not compiled and _csr_matvecs is not None and same
+        shape = (self.m.shape[0], *x.shape[1:])
+        if out is None:
+            out = (np.zeros if direct else np.empty)(shape, dtype=dtype)
+        elif direct:
+            out[...] = 0
+        if compiled and x.shape[1] == 0:
+            return out
+        panel = max(64, PANEL_BYTES // (max(1, x.shape[1]) * x.dtype.itemsize))
+        m = self.m
 
         def part(block) -> None:
             lo, hi, rows = block
-            if direct:
+            if compiled:
+                kernels.csr_dense_rows(m.indptr, m.indices, m.data, x, out, lo, hi, panel)
+            elif direct:
                 flat = x.ravel()
                 _csr_matvecs(
                     hi - lo, x.shape[0], x.shape[1], rows.indptr, rows.indices, rows.data, flat, out[lo:hi].ravel()
@@ -858,6 +836,10 @@ class RowSplitMatmul:
             else:
                 out[lo:hi] = rows @ x
 
+        if self._pool is None:
+            for b in self.blocks:
+                part(b)
+            return out
         futures = [self._pool.submit(part, b) for b in self.blocks[1:]]
         part(self.blocks[0])
         for f in futures:
@@ -887,9 +869,8 @@ def truncated_eigh_product(
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`truncated_eigh` for a symmetric n × n matrix given by its product
     ``product(x)`` = M x (x: n × c float32), e.g. a :class:`RowSplitMatmul` that shares
-    the products among threads.  The same steps in the same order as
-    :func:`truncated_eigh`, so for a product that computes ``m @ x`` exactly (as
-    RowSplitMatmul does) the result is the same bytes.
+    the products among threads (for a product that computes ``m @ x`` exactly, as
+    RowSplitMatmul does, the result is the same bytes as :func:`truncated_eigh`'s).
     """
     progress = progress or _no_progress
     if not 1 <= dim <= n:
@@ -899,6 +880,9 @@ def truncated_eigh_product(
     counted = _counted(product, progress)
 
     def squared(q: np.ndarray, i: int) -> np.ndarray:
+        # two products per orthonormalisation (M² q; the last step M q when n_iter is
+        # odd): at a million rows a Cholesky-QR round (two n × l products) costs more
+        # than a sparse product
         y = np.asarray(counted(q))
         return np.asarray(counted(y)) if n_iter - 2 * i > 1 else y
 
