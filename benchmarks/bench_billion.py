@@ -8,7 +8,7 @@ billion tokens) unless ``--corpus`` names an existing file, then runs ``embedkit
 train-words`` on it in a fresh process, sampling the PSS of its process tree once a
 second (a finer sampling costs CPU on a 10 GB process), and prints the wall time, the
 peak memory and the time of each stage.  Default options: ``--window 5 --max-size 300000
---memory 4G`` (see BENCHMARKS.md, "A billion tokens", for why).  Issue 7's targets:
+--memory 4G`` (see BENCHMARKS.md, "A billion tokens", for why).  Targets:
 at most 20 minutes and 8 GB on this 2-core machine.
 """
 

@@ -35,7 +35,7 @@ process) is printed beside it.  The peers' times are their embedding alone (the 
 already read, the interpreter started); ``default`` and ``sparse`` are the whole command, so
 the comparison favours the peers by embedkit's start-up and reading (about 0.3–0.5 s).
 
-The issue-17 comparison (BlogCatalog end to end against FastRP), one command:
+The speed comparison (BlogCatalog end to end against FastRP), one command:
 
     python benchmarks/bench_graph_peers.py --graphs blogcatalog cora --peers default fastrp --repeats 10
 """

@@ -5,7 +5,7 @@
 For each N, writes dictwiki × N as plain text to a temporary directory, runs
 ``embedkit cooccur`` on it (both passes: vocabulary and pairs; window 5, min-count 5)
 in a fresh process, and reports wall time, tokens per second and peak memory (PSS of the
-process tree). Issue 7's targets: ≥ 3 M tokens/s at 20× (92 M tokens) on both cores, and
+process tree). Targets: ≥ 3 M tokens/s at 20× (92 M tokens) on both cores, and
 the peak at 20× at most 1.3× the peak at 5×.
 """
 

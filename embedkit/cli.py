@@ -456,6 +456,13 @@ def check_outputs(outputs: list[Optional[str]], inputs: list[Optional[str]], no_
             raise OutputError(f"{out} exists; not overwritten (--no-clobber)")
 
 
+def _note_default_replaced(output: str, quiet: bool) -> None:
+    """Say that the default model file (no -o) is about to be replaced: the one output a
+    user may not have chosen (train-words and embed-graph both write ./model.ekm)."""
+    if output == DEFAULT_MODEL and Path(output).exists():
+        _note(quiet, f"embedkit: {output} exists and is replaced when done (-o: elsewhere; --no-clobber: kept)")
+
+
 InputArg = Annotated[str, typer.Argument(help="Input file ('-' for stdin); .gz/.bz2/.xz are read transparently.")]
 OutputOpt = Annotated[str, typer.Option("--output", "-o", help="Output file ('-' for stdout).")]
 PatternOpt = Annotated[
@@ -793,6 +800,7 @@ def train_words_cmd(
     from .progress import Reporter
 
     check_outputs([output], corpus, no_clobber)
+    _note_default_replaced(output, quiet)
 
     opts = _options(
         pattern=pattern,
@@ -894,7 +902,8 @@ def _subword_notes(emb, words, quiet: bool = False) -> list[str]:
     (an unknown word that cannot be built is left to the query to report)."""
     built = emb.from_subwords(dict.fromkeys(words))
     for w, n in built.items():
-        _note(quiet, f"embedkit: {w!r} is not in the vocabulary; its vector is built from {n} character n-grams")
+        grams = "character n-gram" if n == 1 else "character n-grams"
+        _note(quiet, f"embedkit: {w!r} is not in the vocabulary; its vector is built from {n} {grams}")
     return list(built)
 
 
@@ -936,6 +945,8 @@ def neighbors(
     from .progress import Reporter
 
     _check_k(k)
+    if "-" in words and words != ["-"]:
+        raise ParameterError("'-' reads the queries from stdin: give it alone, or give the words themselves")
     if words == ["-"]:
         from .io import read_lines
 
@@ -1081,7 +1092,7 @@ def subwords_cmd(
     out.save(output)
     _note(
         quiet,
-        f"embedkit: {len(out)} words, {out.subwords.keys.size:,} n-gram buckets kept in "
+        f"embedkit: {len(out):,} words, {out.subwords.keys.size:,} n-gram buckets kept in "
         f"{time.perf_counter() - t:.1f} s → {output}",
     )
 
@@ -1736,6 +1747,7 @@ def embed_graph_cmd(
     from .progress import Reporter
 
     check_outputs([output], [edges], no_clobber)
+    _note_default_replaced(output, quiet)
 
     t = time.perf_counter()
     g = _read_graph(edges, directed, self_loops, header, delimiter, quiet)
@@ -1764,7 +1776,7 @@ def embed_graph_cmd(
     else:
         why = "a directed graph" if route.chosen else "as asked"
         how = f"walks route: {opts.walks_per_node} walks × {opts.walk_length} steps a node ({why})"
-    _note(quiet, f"embed-graph: {route.nodes:,} nodes: {how}")
+    _note(quiet, f"embedkit: {route.nodes:,} nodes: {how}")
     result = embed_graph(g, opts, Reporter(quiet=quiet))
     emb = result.embedding
     timings.update(result.timings)

@@ -68,7 +68,7 @@ def truncated_svd(
     if dim > limit or (solver == "arpack" and dim >= limit):
         most = limit - 1 if solver == "arpack" else limit
         raise ParameterError(
-            "dim", dim, f"is too large for a {n_rows:,} × {n_cols:,} matrix (at most {most} with {solver})", True
+            "dim", dim, f"is too large for a {n_rows:,} × {n_cols:,} matrix (at most {most:,} with {solver})", True
         )
     check_at_least("n_iter", n_iter, 0)
     dtype = np.float32 if m.dtype == np.float32 else np.float64

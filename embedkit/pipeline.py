@@ -17,7 +17,7 @@ from . import __version__
 from .cooccur import count_cooccurrences, subsample_keep_probability
 from .corpus import LINE_BREAK, EncodedCorpus, encode_with_vocab
 from .engine import check_workers
-from .errors import DataError, ParameterError, check_at_least, check_choice
+from .errors import DataError, ParameterError, check_at_least, check_choice, param
 from .graph import (
     Graph,
     directed_sparse_pmi_matrix,
@@ -90,9 +90,24 @@ def cooccurrence_counts(id_blocks, vocab: Vocabulary, opts: WordOptions, progres
     )
 
 
+def check_dim_after_removal(opts: WordOptions) -> None:
+    """ParameterError (naming ``dim``) unless ``dim`` leaves a dimension once the top
+    ``remove_top`` components are removed: checked before any work starts."""
+    if opts.remove_top >= opts.dim:
+        raise ParameterError(
+            "dim",
+            opts.dim,
+            f"leaves nothing once the top {opts.remove_top} principal components are removed "
+            f"({param('remove_top')} {opts.remove_top}): give more than {opts.remove_top}, "
+            f"or a smaller {param('remove_top')}",
+            True,
+        )
+
+
 def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict, progress=None) -> Embedding:
     """Truncated SVD of the weighted matrix into word vectors (``progress``: see
     :func:`~embedkit.linalg.truncated_svd`, :func:`~embedkit.linalg.svd_steps` steps)."""
+    check_dim_after_removal(opts)
     svd = truncated_svd(
         m,
         dim=opts.dim,
@@ -247,6 +262,7 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     subwords with ``opts.subwords``).
     """
     opts = opts or WordOptions()
+    check_dim_after_removal(opts)  # before the corpus is read
     if opts.subwords:  # bad subword settings fail before the corpus is read
         check_subword_settings(opts.minn, opts.maxn, opts.buckets)
     c = count_corpus(corpus, opts, reporter)
@@ -297,7 +313,9 @@ def _checked_method(graph: Graph, opts: GraphOptions) -> str:
     method = resolve_method(graph, opts.method)
     check_at_least("dim", opts.dim)
     if opts.dim > graph.n:
-        raise ParameterError("dim", opts.dim, f"is too large for a graph of {graph.n:,} nodes", True)
+        raise ParameterError(
+            "dim", opts.dim, f"is too large for a graph of {graph.n:,} nodes (at most {graph.n:,})", True
+        )
     return method
 
 
@@ -323,6 +341,13 @@ def graph_route(graph: Graph, opts: GraphOptions) -> GraphRoute:
     """
     method = _checked_method(graph, opts)
     return GraphRoute(method, opts.method == "auto", graph.n, 4 * graph.n * graph.n, NETMF_MAX_NODES)
+
+
+def _counted_walks(batches, advance):
+    """The walk batches, each reported (its number of walks) once it has been used."""
+    for walks in batches:
+        yield walks
+        advance(walks.shape[0])
 
 
 def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Reporter = SILENT) -> GraphEmbedding:
@@ -372,9 +397,11 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
             m = weigh(graph, opts.negative)
         timings["pmi"] = time.perf_counter() - t
     else:
-        with reporter.stage("walks", total=None, unit="steps"):
+        starts = opts.walks_per_node * int(np.count_nonzero(graph.degrees > 0))
+        with reporter.stage("walks", total=starts, unit="walks") as advance:
             walks = random_walks(graph, opts.walks_per_node, opts.walk_length, opts.p, opts.q, opts.seed)
-            counts = count_cooccurrences(walks_to_id_blocks(walks), graph.n, window=opts.window)
+            blocks = walks_to_id_blocks(_counted_walks(walks, advance))
+            counts = count_cooccurrences(blocks, graph.n, window=opts.window)
         timings["walks+cooccur"] = time.perf_counter() - t
         t = time.perf_counter()
         if counts.nnz == 0:

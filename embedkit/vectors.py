@@ -530,9 +530,12 @@ class Embedding:
         """A copy whose words are mixed with their character n-grams and which builds a
         vector for any string (:func:`embedkit.subwords.fit_subwords`; fastText's n-grams,
         Bojanowski et al. 2017).  Works for any vectors, imported ones included; raises
-        :class:`ParameterError` on a bad setting or a model that already has subwords."""
+        :class:`ParameterError` on a bad setting, :class:`DataError` for a model that already
+        has subwords or whose rows are graph nodes (an id's spelling says nothing of it)."""
         if self.subwords is not None:
             raise DataError("the model already has subword vectors")
+        if self.params.get("kind") == "graph":
+            raise DataError("the model's rows are graph nodes: their ids have no parts that mean anything")
         vectors, sub = fit_subwords(self.words, self.vectors, minn, maxn, buckets, weight, min_words, coherence)
         return Embedding(self.words, vectors, self.counts, self.params, sub)
 

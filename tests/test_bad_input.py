@@ -266,3 +266,15 @@ def test_memory_budget_option(cli, tmp_path):
     assert ma.words == mb.words
     ga, gb = ma.vectors @ ma.vectors.T, mb.vectors @ mb.vectors.T  # blind to signs and rotations
     assert np.linalg.norm(ga - gb) < 1e-3 * np.linalg.norm(ga)
+
+
+def test_dim_that_removal_would_empty_names_dim(cli, tmp_path):
+    """--dim 2 with the default --remove-top 2: the flag the user gave is named, before any work."""
+    out = tmp_path / "m.ekm"
+    r = cli("train-words", DEMO, "--dim", "2", "-o", out)
+    assert r.exit_code == 2 and not out.exists()
+    assert r.stderr.strip() == (
+        "embedkit: error: --dim 2 leaves nothing once the top 2 principal components are removed "
+        "(--remove-top 2): give more than 2, or a smaller --remove-top"
+    )
+    assert cli("train-words", DEMO, "--dim", "2", "--remove-top", "1", "-o", out, "-q").exit_code == 0

@@ -1,4 +1,4 @@
-"""The synthetic-data generators of benchmarks/ (issue 7): small sizes, a few seconds."""
+"""The synthetic-data generators of benchmarks/: small sizes, a few seconds."""
 
 from __future__ import annotations
 

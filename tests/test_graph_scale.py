@@ -100,12 +100,12 @@ def test_auto_takes_the_sparse_route_above_the_netmf_limit_and_says_so(cli, kara
     out = karate_csv.parent / "k.ekm"
     r = cli("embed-graph", karate_csv, "-o", out, "--dim", "8")
     assert r.exit_code == 0, r.stderr
-    assert "embed-graph: 34 nodes: dense NetMF" in r.stderr and Embedding.load(out).params["method"] == "netmf"
+    assert "embedkit: 34 nodes: dense NetMF" in r.stderr and Embedding.load(out).params["method"] == "netmf"
 
     monkeypatch.setattr(pipeline_module, "NETMF_MAX_NODES", 20)
     r = cli("embed-graph", karate_csv, "-o", out, "--dim", "8", "-v")
     assert r.exit_code == 0, r.stderr
-    (line,) = [x for x in r.stderr.splitlines() if x.startswith("embed-graph:")]
+    (line,) = [x for x in r.stderr.splitlines() if x.startswith("embedkit: 34 nodes:")]
     assert "34 nodes: sparse route" in line and "dense NetMF needs 5 KB above 20 nodes" in line, line
     assert Embedding.load(out).params["method"] == "sparse"
     for stage in ("read", "pmi", "svd", "propagate", "orthogonalise", "save"):
@@ -116,7 +116,7 @@ def test_auto_takes_the_sparse_route_above_the_netmf_limit_and_says_so(cli, kara
     # a directed graph above the limit: the sparse route too, on the PageRank walk's matrix
     r = cli("embed-graph", karate_csv, "-o", out, "--dim", "8", "--directed")
     assert r.exit_code == 0, r.stderr
-    (line,) = [x for x in r.stderr.splitlines() if x.startswith("embed-graph:")]
+    (line,) = [x for x in r.stderr.splitlines() if x.startswith("embedkit: 34 nodes:")]
     assert "34 nodes: sparse route: directed (PageRank walk) T = 1 PMI" in line, line
     assert Embedding.load(out).params["method"] == "sparse"
     monkeypatch.setattr(pipeline_module, "NETMF_MAX_NODES", 20_000)  # below it: walks, as before
@@ -131,7 +131,7 @@ def test_options_that_cannot_run_give_one_clear_error_line(cli, karate_csv):
     assert r.exit_code == 2 and not out.exists()
     *notes, err = r.stderr.strip().splitlines()  # (a note on nodes without out-edges) and the error
     assert err.startswith("embedkit: error: ") and "--dim 40 is too large" in err and "Traceback" not in r.output
-    assert not any(x.startswith("embed-graph:") for x in notes)  # no route line before the error
+    assert not any(x.startswith("embedkit: 34 nodes:") for x in notes)  # no route line before the error
     r = cli("embed-graph", karate_csv, "--dim", "40", "-o", out)
     (err,) = r.stderr.strip().splitlines()
     assert r.exit_code == 2 and "--dim 40 is too large for a graph of 34 nodes" in err and not out.exists()

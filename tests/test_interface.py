@@ -88,6 +88,8 @@ def test_known_words_are_answered_and_unknown_ones_reported(cli, lower_model):
     r = cli("neighbors", "great", "zzqxj", "-m", lower_model)  # none known: exit 5, one line
     assert r.exit_code == 5 and r.stdout == ""
     assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("embedkit: error: 'great'")
+    r = cli("neighbors", "great", "-", "-m", lower_model)  # '-' is stdin, not a word
+    assert r.exit_code == 2 and "'-' reads the queries from stdin: give it alone" in r.stderr
     r = cli("neighbors", "", "-m", lower_model)  # an empty query is named as such, not spelled out
     assert r.exit_code == 5 and r.stderr == "embedkit: error: '' is an empty query (give a word)\n"
 
@@ -228,3 +230,17 @@ def test_info_cache_shows_its_size_and_cache_clear_empties_it(cli, tmp_path, mon
     r = cli("cache", "clear")
     assert r.exit_code == 0 and f"removed 1 cached file(s), {size:,} bytes" in r.stderr and not entry.exists()
     assert json.loads(cli("info", "--cache", "--json").stdout)["files"] == 0
+
+
+def test_the_default_model_file_is_not_replaced_silently(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    edges = tmp_path / "g.txt"
+    edges.write_text("".join(f"{i} {(i + 1) % 12}\n{i} {(i + 5) % 12}\n" for i in range(12)))
+    r = cli("embed-graph", edges, "--dim", "4")
+    assert r.exit_code == 0 and "exists and is replaced" not in r.stderr
+    r = cli("embed-graph", edges, "--dim", "4")  # ./model.ekm again: said
+    assert r.exit_code == 0
+    assert "embedkit: model.ekm exists and is replaced when done (-o: elsewhere; --no-clobber: kept)" in r.stderr
+    before = (tmp_path / "model.ekm").read_bytes()
+    r = cli("embed-graph", edges, "--dim", "3", "--no-clobber")
+    assert r.exit_code == 6 and (tmp_path / "model.ekm").read_bytes() == before

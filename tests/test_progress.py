@@ -174,3 +174,14 @@ def test_lsa_shows_its_documents_and_products():
     total, c = r.stages["svd"]
     assert total == c.total == svd_steps("randomized", 3)
     np.testing.assert_array_equal(m.docs, build_lsa(docs, dim=20, n_iter=3).docs)  # the reporter changes nothing
+
+
+def test_walks_show_how_many_of_the_walks_are_done():
+    from embedkit.pipeline import GraphOptions, embed_graph
+
+    edges = np.array(list(nx.karate_club_graph().edges()))
+    g = Graph.from_edges([str(u) for u in edges[:, 0]], [str(v) for v in edges[:, 1]])
+    r = Stages()
+    embed_graph(g, GraphOptions(method="walks", dim=8, walks_per_node=3, walk_length=10), r)
+    total, c = r.stages["walks"]
+    assert total == c.total == 3 * 34

@@ -269,3 +269,9 @@ def test_sentence_features_say_what_they_built(cli, tmp_path):
     x = np.loadtxt(r.stdout.splitlines(), delimiter="\t")
     emb = Embedding.load(m)
     np.testing.assert_allclose(x[0], (emb["the"] + emb["dog"] + emb.vector("walking")) / 3, atol=2e-5)
+
+
+def test_graph_models_get_no_subwords():
+    nodes = Embedding([str(i) for i in range(10)], np.eye(10, dtype=np.float32), None, {"kind": "graph"})
+    with pytest.raises(DataError, match="graph nodes"):
+        nodes.with_subwords()
