@@ -1867,7 +1867,18 @@ def evaluate_similarity(
             {"file": f, "spearman": r.spearman, "spearman_all": r.spearman_all, "found": r.found,
              "subwords_used": r.built, "total": r.total}
         )  # fmt: skip
+        if 0 < r.found < MIN_PAIRS_FOR_A_SCORE:
+            typer.echo(
+                f"embedkit: warning: {f}: only {r.found} of {_count(r.total)} pairs found in the model; "
+                "a correlation over so few means little",
+                err=True,
+            )
     render(rows, output_format, "word similarity")
+
+
+#: Below this many pairs found, `evaluate similarity` warns that its correlation means little
+#: (with 10 pairs a 95 % interval of Spearman's ρ spans about ±0.6).
+MIN_PAIRS_FOR_A_SCORE = 10
 
 
 @evaluate_app.command("analogy")

@@ -152,6 +152,11 @@ def test_evaluate_similarity_and_analogy_match_a_hand_computation(cli, tmp_path)
     assert header == "file\tspearman\tspearman_all\tfound\tsubwords_used\ttotal"
     # no subwords: every pair is the pairs found, and none is built
     assert row.split("\t")[1:] == ["1", "1", "3", "0", "4"]
+    # three pairs: the score is given, with a warning that it means little
+    assert r.stderr.strip() == (
+        f"embedkit: warning: {tmp_path / 'pairs.txt'}: only 3 of 4 pairs found in the model; "
+        "a correlation over so few means little"
+    )
     # king:queen :: man:?  By hand, with cos(woman, queen) = .7036, cos(woman, king) = -.7036,
     # cos(woman, man) = -.9802, cos(apple, man) = .0995 and apple orthogonal to king and queen:
     #   3CosAdd: woman .7036 + .7036 - .9802 = .427  >  apple .0995            → woman (right)
