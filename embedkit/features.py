@@ -808,7 +808,17 @@ class SentenceFeatures:
             "usif_n": self.usif_n,
             "gem": [self.gem_k, self.gem_r, self.gem_window],
             "model_dim": self.emb.dim,
+            "model": self._model_fingerprint(),
         }
+
+    def _model_fingerprint(self) -> str:
+        """A short hash of the model's words and vectors (every ⌈V/1000⌉-th row): a fit
+        is only meaningful on the vectors it was fitted with."""
+        emb = self.emb
+        step = max(1, len(emb) // 1000)
+        h = hashlib.sha256("\n".join(list(emb.words)[::step]).encode("utf-8"))
+        h.update(np.ascontiguousarray(np.asarray(emb.vectors[::step], dtype=np.float32)).tobytes())
+        return h.hexdigest()[:16]
 
     def save_fit(self, path: str) -> None:
         """Write what :meth:`fit` learnt (and the options it was learnt with) to an ``.npz``."""
@@ -833,8 +843,16 @@ class SentenceFeatures:
         except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise InputError(f"{p}: not a sentence-features fit file ({numpy_reason(exc)})") from None
         mine = self._config()
+        if "model" not in config:  # a fit saved before fits recorded their model
+            mine.pop("model")
         diff = [
-            f"{param(key)} {config.get(key)!r} (here {mine[key]!r})" for key in mine if config.get(key) != mine[key]
+            "another model (its words or vectors differ)"
+            if key == "model"
+            else f"the model's dimension {config.get(key)!r} (here {mine[key]!r})"
+            if key == "model_dim"
+            else f"{param(key)} {config.get(key)!r} (here {mine[key]!r})"
+            for key in mine
+            if config.get(key) != mine[key]
         ]
         if diff:
             raise ParameterError(f"{p} was fitted with other options: {', '.join(diff)}")
