@@ -189,6 +189,7 @@ class Decoding:
         """
         if offset == 0:
             data = strip_bom(data, name)
+            check_not_binary(data, name)
         try:
             text = data.decode(self.encoding, self.errors)
         except UnicodeDecodeError as exc:
@@ -251,6 +252,14 @@ def strip_bom(data: bytes, name: str) -> bytes:
                 f"convert it to UTF-8, e.g. iconv -f {kind[:6]} -t UTF-8"
             )
     return data
+
+
+def check_not_binary(data: bytes, name: str) -> None:
+    """:class:`InputError` (a wrong kind of file) when the first bytes of a text input hold a
+    NUL byte: no text encoding a reader accepts has one, every executable, image and
+    archive does (a UTF-16/32 mark is named by :func:`strip_bom` first)."""
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{name}: a binary file (it has NUL bytes), not text")
 
 
 def display_name(path: str | os.PathLike) -> str:

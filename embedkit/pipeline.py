@@ -93,6 +93,7 @@ def cooccurrence_counts(id_blocks, vocab: Vocabulary, opts: WordOptions, progres
 def check_dim_after_removal(opts: WordOptions) -> None:
     """ParameterError (naming ``dim``) unless ``dim`` leaves a dimension once the top
     ``remove_top`` components are removed: checked before any work starts."""
+    check_at_least("dim", opts.dim)
     if opts.remove_top >= opts.dim:
         raise ParameterError(
             "dim",

@@ -61,6 +61,8 @@ def test_non_utf8_bytes_in_a_corpus(cli, tmp_path):
 def test_binary_file_as_a_corpus(cli, tmp_path):
     p = tmp_path / "blob.bin"
     p.write_bytes(bytes(range(256)) * 4)
+    check(cli("vocab", p), 3, "blob.bin: a binary file (it has NUL bytes), not text")
+    p.write_bytes(bytes(range(1, 256)) * 4)  # no NUL: text in another encoding, perhaps
     check(cli("vocab", p), 4, "blob.bin, line 2: not UTF-8 text: bytes 80")
 
 
@@ -278,3 +280,14 @@ def test_dim_that_removal_would_empty_names_dim(cli, tmp_path):
         "(--remove-top 2): give more than 2, or a smaller --remove-top"
     )
     assert cli("train-words", DEMO, "--dim", "2", "--remove-top", "1", "-o", out, "-q").exit_code == 0
+
+
+@pytest.mark.parametrize("command", [["train-words"], ["tokenize"], ["embed-graph"], ["lsa"]])
+def test_a_binary_file_is_the_wrong_kind_of_file(cli, tmp_path, command):
+    """An executable or an image as text: exit 3 (wrong kind of file), not a decoding hint."""
+    binary = tmp_path / "prog"
+    binary.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4)
+    r = cli(*command, binary, "-o", tmp_path / "out")
+    assert r.exit_code == 3, r.stderr
+    assert r.stderr == f"embedkit: error: {binary}: a binary file (it has NUL bytes), not text\n"
+    assert not (tmp_path / "out").exists()

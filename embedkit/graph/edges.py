@@ -9,7 +9,7 @@ import re
 import numpy as np
 
 from ..errors import DataError, ParameterError, param
-from ..io import display_name, is_number, read_all_bytes, strip_bom, text_decoding
+from ..io import check_not_binary, display_name, is_number, read_all_bytes, strip_bom, text_decoding
 from .types import Graph
 
 _HEADER_WORDS = {
@@ -42,6 +42,7 @@ def read_edges(
     name = display_name(path)
     decoding = text_decoding()
     data = strip_bom(read_all_bytes(path), name)  # ids are kept as written, but for the mark
+    check_not_binary(data, name)
     if b"\r" in data:  # CRLF or old Mac line ends
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if not data.endswith(b"\n"):
