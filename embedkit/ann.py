@@ -38,7 +38,7 @@ import numpy as np
 from .errors import DataError, EmbedkitError, InputError, check_at_least
 from .io import atomic_output, check_readable
 from .options import IndexOptions
-from .vectors import Embedding
+from .vectors import Embedding, read_container_header
 
 MAGIC = b"EKINDEX\0"
 FORMAT_VERSION = 1
@@ -181,19 +181,9 @@ def build_index(
 def read_meta(path: str | os.PathLike) -> dict:
     """The JSON header of an index file; :class:`InputError` if it is not one."""
     p = check_readable(path)
-    size = p.stat().st_size
     with open(p, "rb") as f:
-        prelude = f.read(_DATA_OFFSET)
-        if len(prelude) < _PRELUDE.size or prelude[:8] != MAGIC:
-            raise InputError(f"{p}: not an embedkit index file")
-        _, version, _, offset, length = _PRELUDE.unpack(prelude[: _PRELUDE.size])
-        if version != FORMAT_VERSION:
-            raise InputError(f"{p}: index format version {version}, this embedkit reads version {FORMAT_VERSION}")
-        if offset + length != size:
-            raise InputError(f"{p}: index file is truncated or corrupt ({size} bytes)")
-        f.seek(offset)
+        meta, offset = read_container_header(f, p, MAGIC, FORMAT_VERSION, "index")
         try:
-            meta = json.loads(f.read(length).decode("utf-8"))
             meta["_offset"] = offset
             if not (isinstance(meta["n"], int) and isinstance(meta["dim"], int) and "size" in meta["fingerprint"]):
                 raise ValueError("missing fields")

@@ -194,6 +194,27 @@ def _without_own(ids: np.ndarray, scores: np.ndarray, own: np.ndarray, topn: int
     return ids, np.where(ids >= 0, np.take_along_axis(scores, order, 1), -np.inf).astype(np.float32)
 
 
+def read_container_header(f, path: Path, magic: bytes, version: int, what: str) -> tuple[dict, int]:
+    """The JSON header of an embedkit file (a model, an index) open as ``f``, and where it
+    starts: the file begins with a 64-byte prelude (8-byte ``magic``, format version,
+    header offset and length) and ends with the header.  :class:`InputError` naming
+    ``path`` when it is not such a ``what`` file, another version, truncated or corrupt."""
+    size = os.fstat(f.fileno()).st_size
+    prelude = f.read(_DATA_OFFSET)
+    if len(prelude) < _PRELUDE.size or prelude[:8] != magic:
+        raise InputError(f"{path}: not an embedkit {what} file")
+    _, found, _, offset, length = _PRELUDE.unpack(prelude[: _PRELUDE.size])
+    if found != version:
+        raise InputError(f"{path}: {what} format version {found}, this embedkit reads version {version}")
+    if offset + length != size:
+        raise InputError(f"{path}: {what} file is truncated or corrupt ({size:,} bytes)")
+    f.seek(offset)
+    try:
+        return json.loads(f.read(length).decode("utf-8")), offset
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: {what} file is corrupt ({exc})") from None
+
+
 class Embedding:
     """Vectors for a vocabulary of words (or graph nodes).
 
@@ -851,19 +872,9 @@ class Embedding:
     def load(cls, path: str | os.PathLike, mmap: bool = True) -> Embedding:
         """Read a native model file, memory-mapping the vectors."""
         p = check_readable(path)
-        size = p.stat().st_size
         with open(p, "rb") as f:
-            prelude = f.read(_DATA_OFFSET)
-            if len(prelude) < _PRELUDE.size or prelude[:8] != MAGIC:
-                raise InputError(f"{p}: not an embedkit model file")
-            _, version, _, header_offset, header_len = _PRELUDE.unpack(prelude[: _PRELUDE.size])
-            if version != FORMAT_VERSION:
-                raise InputError(f"{p}: model format version {version}, this embedkit reads version {FORMAT_VERSION}")
-            if header_offset + header_len != size:
-                raise InputError(f"{p}: model file is truncated or corrupt ({size:,} bytes)")
-            f.seek(header_offset)
+            header, _ = read_container_header(f, p, MAGIC, FORMAT_VERSION, "model")
             try:
-                header = json.loads(f.read(header_len).decode("utf-8"))
                 n, dim = int(header["n"]), int(header["dim"])
                 f.seek(header["words_offset"])
                 words = f.read(header["words_nbytes"]).decode("utf-8").split("\n") if n else []
