@@ -688,13 +688,18 @@ def pmi_cmd(
 
     Example: [bold]embedkit pmi counts.npz --cds 0.75 -o ppmi.npz[/bold]
     """
-    from .io import load_matrix, save_matrix
+    from .io import display_name, load_matrix, save_matrix
     from .weighting import pmi
 
     check_outputs([output], [input], no_clobber)
 
     _binary_to(output)
     counts, words, wcounts, params = load_matrix(input)
+    if params.get("stage") == "pmi":  # weighting weights twice: log of logs
+        raise InputError(
+            f"{display_name(input)}: already weighted by pmi (--transform {params.get('transform')}); "
+            "give pmi the counts that cooccur writes"
+        )
     m = pmi(counts, transform, shift, cds, copy=False)
     params.update(stage="pmi", transform=transform, shift=shift, cds=cds)
     save_matrix(output, m, words, wcounts, params)

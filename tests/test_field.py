@@ -420,6 +420,12 @@ def test_staged_models_record_the_vocabulary_they_were_made_with(cli, tmp_path):
     assert cli("pmi", c, "-o", pm).exit_code == 0 and cli("svd", pm, "--dim", "3", "-o", m).exit_code == 0
     facts = model_words(cli, m)
     assert facts["min_count"] == 1 and facts["tokens"] == 12
+    # weighting a weighted matrix again (a log of logs) is refused, and nothing is written
+    r = cli("pmi", pm, "-o", tmp_path / "twice.npz")
+    assert r.exit_code == 3 and not (tmp_path / "twice.npz").exists()
+    assert r.stderr == (
+        f"embedkit: error: {pm}: already weighted by pmi (--transform ppmi); give pmi the counts that cooccur writes\n"
+    )
 
 
 # -- cluster addresses ------------------------------------------------------------------------
