@@ -1009,11 +1009,13 @@ def index_cmd(
         int, typer.Option("--expansion-search", help="Candidates kept while searching (HNSW's ef), stored as default.")
     ] = INDEX_DEFAULTS.expansion_search,
     quiet: QuietOpt = False,
+    no_clobber: NoClobberOpt = False,
 ) -> None:
     """Build an approximate nearest-neighbour index of a model, stored beside it as MODEL.index.
 
     'embedkit neighbors' then uses it (when it still fits the model) instead of scoring every
-    word: 10,000 queries on a million words in about a second. Needs the ANN extra
+    word: candidates from the index, scored exactly (recall and speed against the exact
+    search are measured in BENCHMARKS.md). Needs the ANN extra
     (pip install 'embedkit[ann]'; exit code 1 without it); a missing or unreadable model
     exits with 3.
 
@@ -1023,6 +1025,7 @@ def index_cmd(
     from .progress import Reporter
 
     ann.check_installed()  # say what to install before loading a large model
+    check_outputs([str(ann.index_path(model))], [model], no_clobber)
     emb = find_model(model, quiet)
     t = time.perf_counter()
     with Reporter(quiet=quiet).stage("indexing", total=len(emb), unit="rows") as advance:

@@ -220,6 +220,10 @@ def test_cli_index_then_neighbors_uses_it(cli, model, monkeypatch):
     exact = cli("neighbors", "w00000005", "w00000006", "-m", model, "--tsv", "--exact")
     assert exact.exit_code == 0 and calls == [2]  # --exact does not ask the index
     assert len(approx.stdout.splitlines()) == len(exact.stdout.splitlines()) == 21
+    before = ann.index_path(model).read_bytes()
+    kept = cli("index", model, "--no-clobber", "--connectivity", "8")
+    assert kept.exit_code == 6 and "exists; not overwritten (--no-clobber)" in kept.stderr
+    assert ann.index_path(model).read_bytes() == before
 
 
 @needs_usearch
