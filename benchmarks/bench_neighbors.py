@@ -291,7 +291,7 @@ def part_gensim(d: Path, rows: int, q: int, results: dict) -> None:
     from gensim.models import KeyedVectors
 
     emb = load_model(model_path(d, rows))
-    kv = KeyedVectors(emb.dim, count=len(emb))
+    kv = KeyedVectors(emb.dim)  # (count=N would add N zero rows before the added ones)
     kv.add_vectors(emb.words, np.asarray(emb.vectors))
     kv.fill_norms()
     exact = truth(d, rows, q, 0, results)
@@ -301,7 +301,8 @@ def part_gensim(d: Path, rows: int, q: int, results: dict) -> None:
     ids = np.array([[kv.key_to_index[n] for n, _ in f] for f in found])
     out = {"most_similar_200_wall": wall, "most_similar_200_cpu": cpu, "scaled_wall": wall * q / m,
            "agrees_with_exact": recall(ids, exact[:m])}  # fmt: skip
-    try:
+    try:  # gensim's module imports without annoy and fails only when an indexer is made
+        import annoy  # noqa: F401
         from gensim.similarities.annoy import AnnoyIndexer
     except ImportError:
         out["annoy"] = "not installed"
