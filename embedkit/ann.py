@@ -29,7 +29,6 @@ import hashlib
 import json
 import mmap
 import os
-import struct
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,13 +37,11 @@ import numpy as np
 from .errors import DataError, EmbedkitError, InputError, check_at_least
 from .io import atomic_output, check_readable
 from .options import IndexOptions
-from .vectors import Embedding, read_container_header
+from .vectors import DATA_OFFSET, Embedding, container_prelude, read_container_header
 
 MAGIC = b"EKINDEX\0"
 FORMAT_VERSION = 1
 SUFFIX = ".index"
-_PRELUDE = struct.Struct("<8sIIQQ")
-_DATA_OFFSET = 64
 _SAMPLE = 1 << 20
 
 #: Build and search settings (usearch's names for HNSW's M, efConstruction and ef).
@@ -170,9 +167,7 @@ def build_index(
     header = json.dumps(meta, sort_keys=True).encode("utf-8")
     path = index_path(model)
     with atomic_output(path) as f:
-        f.write(
-            _PRELUDE.pack(MAGIC, FORMAT_VERSION, 0, _DATA_OFFSET + len(blob), len(header)).ljust(_DATA_OFFSET, b"\0")
-        )
+        f.write(container_prelude(MAGIC, FORMAT_VERSION, DATA_OFFSET + len(blob), len(header)))
         f.write(memoryview(blob))
         f.write(header)
     return path
@@ -218,7 +213,7 @@ def load_index(model: str | os.PathLike, emb: Embedding | None = None) -> AnnInd
     with open(path, "rb") as f:
         mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     try:
-        index = Index.restore(memoryview(mapped)[_DATA_OFFSET : meta["_offset"]], view=True)
+        index = Index.restore(memoryview(mapped)[DATA_OFFSET : meta["_offset"]], view=True)
     except (RuntimeError, ValueError) as exc:
         raise InputError(f"{path}: index file is corrupt ({exc})") from None
     if index is None:

@@ -48,7 +48,8 @@ from .subwords import (
 MAGIC = b"EMBEDKIT"
 FORMAT_VERSION = 1
 _PRELUDE = struct.Struct("<8sIIQQ")  # magic, version, reserved, header offset, header length
-_DATA_OFFSET = 64
+#: Where the data of an embedkit container file (a model, an index) starts: after the prelude.
+DATA_OFFSET = 64
 #: A vocabulary larger than this answers its first :data:`_SCANS` look-ups by a scan.
 _SCAN_BELOW_WORDS = 200_000
 _SCANS = 16
@@ -194,13 +195,19 @@ def _without_own(ids: np.ndarray, scores: np.ndarray, own: np.ndarray, topn: int
     return ids, np.where(ids >= 0, np.take_along_axis(scores, order, 1), -np.inf).astype(np.float32)
 
 
+def container_prelude(magic: bytes, version: int, header_offset: int, header_len: int) -> bytes:
+    """The first :data:`DATA_OFFSET` bytes of an embedkit file (a model, an index): magic,
+    format version, and where the JSON header at the end starts and how long it is."""
+    return _PRELUDE.pack(magic, version, 0, header_offset, header_len).ljust(DATA_OFFSET, b"\0")
+
+
 def read_container_header(f, path: Path, magic: bytes, version: int, what: str) -> tuple[dict, int]:
     """The JSON header of an embedkit file (a model, an index) open as ``f``, and where it
     starts: the file begins with a 64-byte prelude (8-byte ``magic``, format version,
     header offset and length) and ends with the header.  :class:`InputError` naming
     ``path`` when it is not such a ``what`` file, another version, truncated or corrupt."""
     size = os.fstat(f.fileno()).st_size
-    prelude = f.read(_DATA_OFFSET)
+    prelude = f.read(DATA_OFFSET)
     if len(prelude) < _PRELUDE.size or prelude[:8] != magic:
         raise InputError(f"{path}: not an embedkit {what} file")
     _, found, _, offset, length = _PRELUDE.unpack(prelude[: _PRELUDE.size])
@@ -829,7 +836,7 @@ class Embedding:
         if any("\n" in w for w in self.words):
             raise DataError("a word contains a newline; it cannot be stored")
         blob = "\n".join(self.words).encode("utf-8")
-        counts_offset = _DATA_OFFSET + vectors.nbytes
+        counts_offset = DATA_OFFSET + vectors.nbytes
         words_offset = counts_offset + counts.nbytes
         header_offset = words_offset + len(blob)
         sections = []  # the subword tables follow the words (a model without them ends there)
@@ -837,7 +844,7 @@ class Embedding:
             "n": len(self),
             "dim": self.dim,
             "dtype": "float32",
-            "vectors_offset": _DATA_OFFSET,
+            "vectors_offset": DATA_OFFSET,
             "counts_offset": counts_offset,
             "has_counts": self.counts is not None,
             "words_offset": words_offset,
@@ -860,7 +867,7 @@ class Embedding:
             fields["subwords"] = info
         header = json.dumps(fields, sort_keys=True).encode("utf-8")
         with atomic_output(path) as f:
-            f.write(_PRELUDE.pack(MAGIC, FORMAT_VERSION, 0, header_offset, len(header)).ljust(_DATA_OFFSET, b"\0"))
+            f.write(container_prelude(MAGIC, FORMAT_VERSION, header_offset, len(header)))
             f.write(vectors.tobytes())
             f.write(counts.astype("<i8").tobytes())
             f.write(blob)
