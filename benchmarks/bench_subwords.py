@@ -2,7 +2,8 @@
 
     python benchmarks/bench_subwords.py [--fasttext] [--only fasttext] [--corpus PATH] [-- TRAIN-WORDS OPTIONS]
 
-Trains ``embedkit train-words`` twice in a subprocess, without and with ``--subwords``
+Trains ``embedkit train-words`` in a subprocess without and with ``--subwords`` (the ridge
+fit of the n-gram vectors, and the earlier mean n-gram vectors with ``--subword-ridge 0``)
 (wall time and the CPU time of the process tree), and with ``--fasttext`` (and the
 ``fasttext`` Python module installed; it is not an embedkit dependency) fastText skip-gram
 on the same tokens (embedkit's tokenizer, one passage a line): 300 d, window 5, 5 epochs,
@@ -42,6 +43,7 @@ SIMILARITY_SETS = ["ws353", "ws353_similarity", "ws353_relatedness", "simverb350
 #: (capital-common-countries 506, capital-world 4,524, currency 866, city-in-state 2,467,
 #: family 506), the other 10,675 the syntactic ones (Mikolov et al. 2013).
 GOOGLE_SEMANTIC = 8869
+MEAN_LABEL = "embedkit train-words --subwords --subword-ridge 0 --subword-weight 0.5"
 
 
 def children_cpu() -> float:
@@ -129,7 +131,12 @@ def main() -> None:
     runs = (
         ()
         if args.only == "fasttext"
-        else (("embedkit train-words", ["--no-subwords"]), ("embedkit train-words --subwords", ["--subwords"]))
+        else (
+            ("embedkit train-words", ["--no-subwords"]),
+            ("embedkit train-words --subwords", ["--subwords"]),
+            # the earlier route: mean n-gram vectors, β 0.5, p 1
+            (MEAN_LABEL, ["--subwords", "--subword-ridge", "0", "--subword-weight", "0.5"]),
+        )
     )
     for label, flags in runs:
         res, emb = run_embedkit(corpus, [*args.extra, *flags])

@@ -512,6 +512,13 @@ SubwordCoherenceOpt = Annotated[
     float,
     typer.Option("--subword-coherence", help="Subwords: weight each n-gram by the length of its mean word vector ^ P."),
 ]
+SubwordRidgeOpt = Annotated[
+    float,
+    typer.Option(
+        "--subword-ridge",
+        help="Subwords: fit the n-gram vectors by ridge regression with this λ (0: the mean of their words).",
+    ),
+]
 SubwordMinWordsOpt = Annotated[
     int, typer.Option("--subword-min-words", help="Subwords: keep n-grams found in at least N vocabulary words.")
 ]
@@ -788,6 +795,7 @@ def train_words_cmd(
     subword_weight: SubwordWeightOpt = DEFAULTS.subword_weight,
     subword_min_words: SubwordMinWordsOpt = DEFAULTS.subword_min_words,
     subword_coherence: SubwordCoherenceOpt = DEFAULTS.subword_coherence,
+    subword_ridge: SubwordRidgeOpt = DEFAULTS.subword_ridge,
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
     workers: WorkersOpt = None,
@@ -833,6 +841,7 @@ def train_words_cmd(
         subword_weight=subword_weight,
         subword_min_words=subword_min_words,
         subword_coherence=subword_coherence,
+        subword_ridge=subword_ridge,
         workers=workers,
         memory=parse_size(memory),
         scheduler=scheduler or None,
@@ -1085,6 +1094,7 @@ def subwords_cmd(
     subword_weight: SubwordWeightOpt = DEFAULTS.subword_weight,
     subword_min_words: SubwordMinWordsOpt = DEFAULTS.subword_min_words,
     subword_coherence: SubwordCoherenceOpt = DEFAULTS.subword_coherence,
+    subword_ridge: SubwordRidgeOpt = DEFAULTS.subword_ridge,
     no_clobber: NoClobberOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -1096,7 +1106,7 @@ def subwords_cmd(
     check_outputs([output], [model], no_clobber)
     emb = find_model(model, quiet=quiet)
     t = time.perf_counter()
-    out = emb.with_subwords(minn, maxn, buckets, subword_weight, subword_min_words, subword_coherence)
+    out = emb.with_subwords(minn, maxn, buckets, subword_weight, subword_min_words, subword_coherence, subword_ridge)
     out.save(output)
     _note(
         quiet,

@@ -40,13 +40,15 @@ NETMF_MAX_NODES = 20_000
 TABLE_FORMATS = ("tsv", "npy")
 #: Subword vectors (embedkit.subwords): fastText's n-gram lengths and hash buckets
 #: (-minn 3 -maxn 6 -bucket 2000000), the weight β of a word's n-gram direction, the fewest
-#: vocabulary words an n-gram must be found in, and the coherence exponent p (BENCHMARKS.md).
+#: vocabulary words an n-gram must be found in, the coherence exponent p of mean n-gram
+#: vectors, and λ of the ridge fit of n-gram vectors (0: mean vectors) (BENCHMARKS.md).
 SUBWORD_MINN = 3
 SUBWORD_MAXN = 6
 SUBWORD_BUCKETS = 2_000_000
-SUBWORD_WEIGHT = 0.5
+SUBWORD_WEIGHT = 1.25
 SUBWORD_MIN_WORDS = 2
 SUBWORD_COHERENCE = 1.0
+SUBWORD_RIDGE = 10.0
 
 
 # The option set of train-words lives here (not beside the code that runs it) so that the
@@ -82,6 +84,7 @@ class WordOptions:
     subword_weight: float = SUBWORD_WEIGHT
     subword_min_words: int = SUBWORD_MIN_WORDS
     subword_coherence: float = SUBWORD_COHERENCE
+    subword_ridge: float = SUBWORD_RIDGE
     workers: int | None = None  # processes for tokenizing and counting; None = every core
     memory: int | None = None  # bytes the count partials may hold before spilling to disk
     scheduler: str | None = None  # a Dask scheduler address ("local": a cluster started here)
@@ -93,7 +96,8 @@ class WordOptions:
         for engine in ("workers", "memory", "scheduler"):
             p.pop(engine)
         if not self.subwords:  # the subword settings matter only with subwords
-            for setting in ("minn", "maxn", "buckets", "subword_weight", "subword_min_words", "subword_coherence"):
+            for setting in ("minn", "maxn", "buckets", "subword_weight", "subword_min_words", "subword_coherence",
+                            "subword_ridge"):  # fmt: skip
                 p.pop(setting)
         return p
 

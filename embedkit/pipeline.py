@@ -278,8 +278,9 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     if opts.subwords:
         with reporter.stage("subwords", total=None, unit="steps"):
             emb = emb.with_subwords(
-                opts.minn, opts.maxn, opts.buckets, opts.subword_weight, opts.subword_min_words, opts.subword_coherence
-            )
+                opts.minn, opts.maxn, opts.buckets, opts.subword_weight, opts.subword_min_words,
+                opts.subword_coherence, opts.subword_ridge,
+            )  # fmt: skip
     return emb
 
 

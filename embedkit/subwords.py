@@ -9,30 +9,35 @@ statistics, which carries most of the morphology behind the syntactic analogies
 (walk : walking :: swim : swimming), and gives a vector to a word never seen.
 
 Here the units are fastText's (same n-grams, same hash, so a bucket number means the same
-n-gram in both), but their vectors are not trained: they are derived from the word vectors
-of any model, count-based or imported.
+n-gram in both), but their vectors are not trained by skip-gram: they are fitted to the
+word vectors of any model, count-based or imported, in closed form.
 
-* The vector of an n-gram g is the mean of the unit vectors of the vocabulary words that
-  contain it, z_g = Σ_{w ∋ g} ŵ / |{w ∋ g}|.  For SVD vectors W = M V Σ^(p−1), the
-  fold-in (as LSA folds in a new document, Deerwester et al. 1990) of g's PPMI row, taken
-  as the mean of its words' rows, would be the mean of their raw vectors; unit vectors
-  weigh each word alike and measured better.  An n-gram shared by many words ("ing>") averages them
-  into what they have in common; one found in a single word would only copy that word, so
-  n-grams found in fewer than ``min_words`` words are left out.
-* Each n-gram is weighted by how much its words agree, ‖z_g‖^p (p = ``coherence``):
-  ‖z_g‖ is the mean resultant length of their directions, near 1 for a shared stem or an
-  inflection whose words point one way, near 1/√df for a letter triple spread over
-  unrelated words.  (Measured against idf-like and length weights in BENCHMARKS.md.)
-* A word's vector becomes its own direction mixed with its n-grams':
-  w' = ‖w‖ (ŵ + β · n̂_w), n_w = Σ_{g ∈ w} ‖z_g‖^p z_g  (β = ``weight``; the norm is
-  kept, the direction changes).
-* A word outside the vocabulary gets n_w alone, from the n-grams it shares with the
-  vocabulary (fastText likewise sums the n-grams of an unknown word).
-
-What a model stores to do this (:class:`Subwords`) is the settings and, for each bucket
-kept, the vocabulary words that contain it: the n-gram vectors are means of word vectors
-the model already holds, so they need no matrix of their own (an unseen word's n-grams
-average the model's stored, mixed vectors).
+* **Ridge (the default, ``ridge`` = λ > 0).**  fastText and LexVec with subwords (Salle &
+  Villavicencio 2018, *Incorporating Subword Information into Matrix Factorization Word
+  Embeddings*) make each word its own unit plus the sum of its n-grams' and fit them all
+  together.  Fitted to the model's unit word vectors X̂ (n × dim) with G the binary word ×
+  n-gram incidence, min ‖O + G Z − X̂‖² + λ_o ‖O‖² + λ ‖Z‖² over the words' own rows O and
+  the n-gram vectors Z has, for the n-grams, the ridge solution Z = Gᵀ A with
+  A = (G Gᵀ + λ' I)⁻¹ X̂ (the dual form; λ' = λ (1 + λ_o) / λ_o), solved by conjugate
+  gradients.  Unlike a mean of the words that contain an n-gram, the fit shares out each
+  word among its n-grams: the stem n-grams explain the stem, so "ing>" keeps what its
+  words have in common beyond their stems — the consistent offset that
+  walk : walking :: swim : swimming asks for.  An n-gram's vector is the sum of the dual
+  rows A_w of the words containing it, so the model stores A (float16) and the table of
+  which words contain each n-gram, not a k × dim matrix.
+* **Mean (``ridge`` = 0; models written before the ridge fit).**  The vector of an n-gram g
+  is the mean of the unit vectors of the vocabulary words that contain it,
+  z_g = Σ_{w ∋ g} ŵ / |{w ∋ g}|, weighted by how much its words agree, ‖z_g‖^p
+  (p = ``coherence``): ‖z_g‖ is the mean resultant length of their directions, near 1 for a
+  shared stem or an inflection, near 1/√df for a letter triple spread over unrelated words.
+  It needs no table beyond the word lists (an unseen word's n-grams average the model's
+  stored, mixed vectors).
+* Either way n-grams found in fewer than ``min_words`` words are left out (one found in a
+  single word would only copy it), and a word's vector becomes its own direction mixed with
+  its n-grams', w' = ‖w‖ (ŵ + β · n̂_w), n_w = Σ_{g ∈ w} z_g (β = ``weight``; the norm is
+  kept, the direction changes); a word outside the vocabulary gets n_w alone, from the
+  n-grams it shares with the vocabulary (fastText likewise sums the n-grams of an unknown
+  word).  Choices and figures: BENCHMARKS.md, "Subwords".
 """
 
 from __future__ import annotations
@@ -54,6 +59,11 @@ DEFAULT_BUCKETS = options.SUBWORD_BUCKETS
 DEFAULT_WEIGHT = options.SUBWORD_WEIGHT
 DEFAULT_MIN_WORDS = options.SUBWORD_MIN_WORDS
 DEFAULT_COHERENCE = options.SUBWORD_COHERENCE
+DEFAULT_RIDGE = options.SUBWORD_RIDGE
+#: Conjugate-gradient steps of the ridge fit at most, and the relative residual it stops at
+#: (measured on dictwiki: BENCHMARKS.md).
+RIDGE_MAX_ITER = 50
+RIDGE_TOL = 5e-2
 BOW, EOW = "<", ">"
 
 #: Fewer words are hashed in Python: a query's few unseen words should not wait for the
@@ -134,7 +144,10 @@ class Subwords:
     minn, maxn, buckets : fastText's n-gram lengths and number of hash buckets
     weight : β, the weight of the n-gram direction in a vocabulary word's vector
     min_words : n-grams found in fewer vocabulary words are not kept
-    coherence : p, an n-gram's vector z_g is weighted by ‖z_g‖^p
+    coherence : p, an n-gram's vector z_g is weighted by ‖z_g‖^p (mean n-gram vectors only)
+    ridge : λ of the ridge fit; 0 for mean n-gram vectors
+    dual : float16 (n_vocab, dim), the ridge fit's dual rows A (None for mean vectors): an
+        n-gram's vector is the sum of the rows of the words that contain it
     keys : int64 (k,), ascending — the buckets kept
     indptr : int64 (k + 1,), members : int32 (nnz,) — the vocabulary rows that contain
         bucket ``keys[i]`` are ``members[indptr[i]:indptr[i + 1]]``
@@ -149,6 +162,8 @@ class Subwords:
     keys: np.ndarray
     indptr: np.ndarray
     members: np.ndarray
+    ridge: float = 0.0
+    dual: np.ndarray | None = None
 
     def settings(self) -> dict:
         """The scalar settings (as stored in a model's header)."""
@@ -159,13 +174,15 @@ class Subwords:
             "weight": self.weight,
             "min_words": self.min_words,
             "coherence": self.coherence,
+            "ridge": self.ridge,
             "ngrams": int(self.keys.size),
         }
 
     @property
     def nbytes(self) -> int:
         """Bytes of the tables (what a model file holds for its subwords)."""
-        return int(self.keys.nbytes + self.indptr.nbytes + self.members.nbytes)
+        dual = 0 if self.dual is None else self.dual.nbytes
+        return int(self.keys.nbytes + self.indptr.nbytes + self.members.nbytes + dual)
 
     def ngram_matrix(self, words: list[str]) -> sp.csr_matrix:
         """Binary (len(words) × k): which kept buckets each word's n-grams fall in."""
@@ -180,9 +197,10 @@ class Subwords:
         )
 
     def ngram_vectors(self, unit: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
-        """Weighted n-gram vectors ‖z_g‖^p z_g of the kept n-grams ``cols`` (default: all):
-        (len(cols), dim) float32, z_g the mean of the rows of ``unit`` (n_vocab × dim, unit
-        word vectors) that contain n-gram g."""
+        """Vectors of the kept n-grams ``cols`` (default: all), (len(cols), dim) float32:
+        with a ridge fit, z_g = Σ_{w ∋ g} A_w (the dual rows; ``unit`` is not used); else
+        ‖z_g‖^p z_g, z_g the mean of the rows of ``unit`` (n_vocab × dim, unit word
+        vectors) that contain n-gram g."""
         df = np.diff(self.indptr)
         if cols is None:
             indptr, members = self.indptr, self.members
@@ -193,6 +211,11 @@ class Subwords:
             offsets = np.repeat(self.indptr[cols] - indptr[:-1], lengths)
             members = self.members[np.arange(indptr[-1]) + offsets]
             df = lengths
+        if self.dual is not None:
+            # only the rows these n-grams need, widened from float16
+            rows, local = np.unique(members, return_inverse=True)
+            sums = sp.csr_matrix((np.ones(members.size, np.float32), local, indptr), shape=(df.size, rows.size))
+            return np.asarray(sums @ self.dual[rows].astype(np.float32), dtype=np.float32)
         means = sp.csr_matrix(
             (np.repeat(1.0 / np.maximum(df, 1), df).astype(np.float32), members, indptr),
             shape=(df.size, unit.shape[0]),
@@ -225,19 +248,22 @@ def fit_subwords(
     weight: float = DEFAULT_WEIGHT,
     min_words: int = DEFAULT_MIN_WORDS,
     coherence: float = DEFAULT_COHERENCE,
+    ridge: float = DEFAULT_RIDGE,
 ) -> tuple[np.ndarray, Subwords]:
     """Mix each word's vector with its n-grams' and keep what unseen words need.
 
     words : n strings; vectors : (n, dim).  Returns the new (n, dim) float32 vectors,
-    w' = ‖w‖ (ŵ + β n̂_w) with n_w = Σ_{g ∈ w} ‖z_g‖^p z_g over the word's kept n-grams
-    and z_g the mean unit vector of the words containing g (see the module's docstring),
-    and the :class:`Subwords` that build n_w for any string.  Raises
-    :class:`ParameterError` on a bad setting.
+    w' = ‖w‖ (ŵ + β n̂_w) with n_w = Σ_{g ∈ w} z_g over the word's kept n-grams — z_g
+    fitted by ridge regression (``ridge`` = λ > 0, :func:`ridge_dual`) or, with
+    ``ridge`` = 0, ‖z_g‖^p times the mean unit vector of the words containing g (see the
+    module's docstring) — and the :class:`Subwords` that build n_w for any string.
+    Raises :class:`ParameterError` on a bad setting.
     """
     check_settings(minn, maxn, buckets)
     check_at_least("subword_weight", weight, 0)
     check_at_least("subword_min_words", min_words)
     check_at_least("subword_coherence", coherence, 0)
+    check_at_least("subword_ridge", ridge, 0)
     x = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(x, axis=1)
     unit = x / np.where(norms > 0, norms, 1.0)[:, None]
@@ -247,11 +273,54 @@ def fit_subwords(
     kept = a[:, keys]  # (n × k), CSC: column i lists the words containing bucket keys[i]
     sub = Subwords(
         minn, maxn, buckets, float(weight), int(min_words), float(coherence), keys,
-        kept.indptr.astype(np.int64), kept.indices.astype(np.int32),
+        kept.indptr.astype(np.int64), kept.indices.astype(np.int32), float(ridge),
     )  # fmt: skip
-    n = kept.tocsr() @ sub.ngram_vectors(unit)
+    g = kept.tocsr()
+    if ridge > 0:
+        z, dual = ridge_dual(g, unit, ridge)
+        sub.dual = dual.astype(np.float16)
+        n = g @ z
+    else:
+        n = g @ sub.ngram_vectors(unit)
     n_norm = np.linalg.norm(n, axis=1)
     mixed = unit + weight * (n / np.where(n_norm > 0, n_norm, 1.0)[:, None])
     m_norm = np.linalg.norm(mixed, axis=1)
     out = mixed * (norms / np.where(m_norm > 0, m_norm, 1.0))[:, None]
     return out.astype(np.float32), sub
+
+
+def ridge_dual(g: sp.csr_matrix, x: np.ndarray, ridge: float) -> tuple[np.ndarray, np.ndarray]:
+    """The ridge fit of ``x`` on the n-grams: the n-gram vectors Z and the dual rows A.
+
+    g : binary (n × k) word × n-gram incidence; x : (n, dim); ridge : λ > 0.  Z minimises
+    ‖G Z − X‖² + λ ‖Z‖² (Hoerl & Kennard's ridge regression), solved by conjugate
+    gradients on (Gᵀ G + λ I) Z = Gᵀ X with the Jacobi preconditioner (diag Gᵀ G = the
+    words each n-gram is found in, + λ), all columns at once, until the relative residual
+    is below :data:`RIDGE_TOL` or after :data:`RIDGE_MAX_ITER` steps.  A = (X − G Z) / λ,
+    so that Z = Gᵀ A at the solution (the dual form: n rows instead of k, what a model
+    stores).  Returns float32 Z (k, dim) and A (n, dim).
+    """
+    gt = g.T.tocsr()
+    x = np.asarray(x, dtype=np.float32)
+    lam = np.float32(ridge)
+    inv_diag = (1.0 / (np.diff(gt.indptr) + ridge)).astype(np.float32)[:, None]
+    tiny = np.finfo(np.float32).tiny
+    z = np.zeros((g.shape[1], x.shape[1]), np.float32)
+    r = np.asarray(gt @ x, dtype=np.float32)  # the residual Gᵀ X − (Gᵀ G + λ I) Z at Z = 0
+    target = RIDGE_TOL * float(np.linalg.norm(r))
+    y = inv_diag * r
+    p = y.copy()
+    rho = np.einsum("ij,ij->j", r, y)
+    for _ in range(RIDGE_MAX_ITER):
+        if float(np.linalg.norm(r)) <= target:
+            break
+        q = np.asarray(gt @ np.asarray(g @ p, dtype=np.float32), dtype=np.float32)
+        q += lam * p
+        alpha = rho / np.maximum(np.einsum("ij,ij->j", p, q), tiny)
+        z += p * alpha
+        r -= q * alpha
+        y = inv_diag * r
+        rho_next = np.einsum("ij,ij->j", r, y)
+        p = y + p * (rho_next / np.maximum(rho, tiny))
+        rho = rho_next
+    return z, (x - np.asarray(g @ z, dtype=np.float32)) / lam

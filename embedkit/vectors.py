@@ -10,7 +10,8 @@ The native model file (``.ekm``) is a single file laid out for memory-mapping::
                   computed on first use); its offset is the header's "norms_offset"
     [subwords]    with subword vectors only: the kept n-gram buckets (int64, k), and for
                   each the vocabulary rows that contain it, CSR (indptr int64 k + 1,
-                  rows int32); their offsets and settings are in the header's "subwords"
+                  rows int32), and with a ridge fit its dual rows (float16, n × dim);
+                  their offsets and settings are in the header's "subwords"
     last          a JSON header: shapes, offsets and every parameter that made the model
 
 A model without subwords is laid out exactly as before them; a reader that does not know
@@ -40,6 +41,7 @@ from .subwords import (
     DEFAULT_MAXN,
     DEFAULT_MIN_WORDS,
     DEFAULT_MINN,
+    DEFAULT_RIDGE,
     DEFAULT_WEIGHT,
     Subwords,
     fit_subwords,
@@ -150,11 +152,20 @@ def _read_subwords(f, info: dict, n: int) -> Subwords:
         if a.size != size:
             raise ValueError(f"the subword table {name!r} is truncated")
         arrays[name] = a.astype(np.int32 if name == "members" else np.int64)
+    dual = None
+    if "dual_offset" in info:  # a ridge fit (older files hold mean n-gram vectors only)
+        dim = int(info["dual_dim"])
+        f.seek(info["dual_offset"])
+        dual = np.frombuffer(f.read(2 * n * dim), dtype="<f2")
+        if dual.size != n * dim:
+            raise ValueError("the subword table 'dual' is truncated")
+        dual = dual.reshape(n, dim).astype(np.float16)
     if arrays["indptr"][-1] != nnz or (nnz and (arrays["members"].min() < 0 or arrays["members"].max() >= n)):
         raise ValueError("the subword tables do not match the vocabulary")
     return Subwords(
         int(info["minn"]), int(info["maxn"]), int(info["buckets"]), float(info["weight"]), int(info["min_words"]),
         float(info["coherence"]), arrays["keys"], arrays["indptr"], arrays["members"],
+        float(info.get("ridge", 0.0)), dual,
     )  # fmt: skip
 
 
@@ -554,6 +565,7 @@ class Embedding:
         weight: float = DEFAULT_WEIGHT,
         min_words: int = DEFAULT_MIN_WORDS,
         coherence: float = DEFAULT_COHERENCE,
+        ridge: float = DEFAULT_RIDGE,
     ) -> Embedding:
         """A copy whose words are mixed with their character n-grams and which builds a
         vector for any string (:func:`embedkit.subwords.fit_subwords`; fastText's n-grams,
@@ -564,7 +576,7 @@ class Embedding:
             raise DataError("the model already has subword vectors")
         if self.params.get("kind") == "graph":
             raise DataError("the model's rows are graph nodes: their ids have no parts that mean anything")
-        vectors, sub = fit_subwords(self.words, self.vectors, minn, maxn, buckets, weight, min_words, coherence)
+        vectors, sub = fit_subwords(self.words, self.vectors, minn, maxn, buckets, weight, min_words, coherence, ridge)
         return Embedding(self.words, vectors, self.counts, self.params, sub)
 
     # -- queries (gensim's KeyedVectors surface) -------------------------------------
@@ -864,6 +876,10 @@ class Embedding:
                 sections.append(array.tobytes())
                 header_offset += len(sections[-1])
             info["members_count"] = int(sw.members.size)
+            if sw.dual is not None:
+                info["dual_offset"], info["dual_dim"] = header_offset, int(sw.dual.shape[1])
+                sections.append(np.ascontiguousarray(sw.dual, dtype="<f2").tobytes())
+                header_offset += len(sections[-1])
             fields["subwords"] = info
         header = json.dumps(fields, sort_keys=True).encode("utf-8")
         with atomic_output(path) as f:

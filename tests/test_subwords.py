@@ -77,6 +77,8 @@ def test_bad_settings():
         ngram_buckets(["a"], 3, 6, 0)
     with pytest.raises(ParameterError, match="^subword_weight must be non-negative"):
         fit_subwords(WORDS, np.eye(10, 4), weight=-1)
+    with pytest.raises(ParameterError, match="^subword_ridge must be non-negative"):
+        fit_subwords(WORDS, np.eye(10, 4), ridge=-1)
 
 
 def _toy(seed=0, dim=6):
@@ -97,9 +99,9 @@ def _by_hand(emb, word, min_words=2, p=1.0):
     return total
 
 
-def test_vectors_by_hand():
+def test_mean_vectors_by_hand():
     emb = _toy()
-    sub_emb = emb.with_subwords(weight=0.75)
+    sub_emb = emb.with_subwords(weight=0.75, ridge=0)
     unit = emb.vectors / np.linalg.norm(emb.vectors, axis=1, keepdims=True)
     # a vocabulary word: ‖w‖ (ŵ + β n̂), β = 0.75, its norm kept
     n = _by_hand(emb, "walking")
@@ -111,8 +113,53 @@ def test_vectors_by_hand():
     v, found = sub_emb.subwords.vectors(sub_emb.unit, ["jumpking"])
     np.testing.assert_allclose(v[0], _by_hand(stored, "jumpking"), rtol=1e-5, atol=1e-6)
     assert found[0] == sum(1 for g in set(char_ngrams("jumpking")) if sum(g in char_ngrams(w) for w in WORDS) >= 2)
+    assert sub_emb.subwords.dual is None
     # weight 0 changes nothing
+    np.testing.assert_allclose(emb.with_subwords(weight=0, ridge=0).vectors, emb.vectors, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(emb.with_subwords(weight=0).vectors, emb.vectors, rtol=1e-5, atol=1e-6)
+
+
+def test_ridge_fit_of_one_shared_ngram_by_hand():
+    # trigrams only: <ab> has "<ab", "ab>"; <abc> has "<ab", "abc", "bc>"; only "<ab" is in
+    # both words.  Unit vectors x̂ = (1, 0), (0, 1); G = [[1], [1]]; λ = 1:
+    # z = (GᵀG + λ)⁻¹ Gᵀ X̂ = (1, 1) / 3, the dual rows A = (X̂ − G z) / λ = [[2, −1], [−1, 2]] / 3
+    emb = Embedding(["ab", "abc"], np.array([[3.0, 0.0], [0.0, 2.0]], np.float32))
+    sub_emb = emb.with_subwords(minn=3, maxn=3, weight=1.0, ridge=1.0)
+    np.testing.assert_allclose(sub_emb.subwords.dual.astype(np.float64), [[2 / 3, -1 / 3], [-1 / 3, 2 / 3]], atol=1e-3)
+    # each word: ‖w‖ (ŵ + β n̂), n = z for both, its norm kept
+    for i, (norm, own) in enumerate([(3.0, [1.0, 0.0]), (2.0, [0.0, 1.0])]):
+        mixed = np.array(own) + np.array([1.0, 1.0]) / np.sqrt(2)
+        np.testing.assert_allclose(sub_emb.vectors[i], norm * mixed / np.linalg.norm(mixed), rtol=1e-5)
+    # an unseen word with "<ab": Σ z = Gᵀ A = (1, 1) / 3
+    v, found = sub_emb.subwords.vectors(sub_emb.unit, ["abd", "xyz"])
+    np.testing.assert_allclose(v, [[1 / 3, 1 / 3], [0.0, 0.0]], atol=1e-3)
+    assert found.tolist() == [1, 0]
+
+
+def test_ridge_fit_solves_the_normal_equations(monkeypatch):
+    # on the toy vocabulary, against a dense solve built from the strings (no hashing)
+    monkeypatch.setattr(subwords, "RIDGE_TOL", 1e-6)
+    emb = _toy()
+    lam = 0.5
+    grams = sorted({g for w in WORDS for g in char_ngrams(w)})
+    g = np.array([[g_ in char_ngrams(w) for g_ in grams] for w in WORDS], dtype=np.float64)
+    kept = g.sum(axis=0) >= 2
+    g = g[:, kept]
+    unit = emb.vectors / np.linalg.norm(emb.vectors, axis=1, keepdims=True)
+    z = np.linalg.solve(g.T @ g + lam * np.eye(g.shape[1]), g.T @ unit)
+    sub_emb = emb.with_subwords(weight=0.5, ridge=lam)
+    n = g @ z
+    n_norm = np.linalg.norm(n, axis=1, keepdims=True)  # "swim" shares no n-gram: n = 0, unchanged
+    mixed = unit + 0.5 * n / np.where(n_norm > 0, n_norm, 1.0)
+    expected = mixed / np.linalg.norm(mixed, axis=1, keepdims=True) * np.linalg.norm(emb.vectors, axis=1)[:, None]
+    np.testing.assert_allclose(sub_emb.vectors, expected, rtol=1e-4, atol=1e-4)
+    # the stored dual rows give the same n-gram vectors: Z = Gᵀ A
+    np.testing.assert_allclose(g.T @ sub_emb.subwords.dual.astype(np.float64), z, atol=2e-3)
+    # an unseen word: the sum of its known n-grams' vectors
+    own = np.array([g_ in char_ngrams("jumpking") for g_ in np.array(grams)[kept]])
+    v, found = sub_emb.subwords.vectors(sub_emb.unit, ["jumpking"])
+    np.testing.assert_allclose(v[0], z[own].sum(axis=0), atol=5e-3)
+    assert found[0] == own.sum()
 
 
 def test_unseen_words_through_the_library():
@@ -155,6 +202,14 @@ def test_model_round_trip(tmp_path):
         np.testing.assert_array_equal(getattr(back.subwords, name), getattr(emb.subwords, name))
     np.testing.assert_array_equal(back.vectors, emb.vectors)
     np.testing.assert_allclose(back.vector("jumpking"), emb.vector("jumpking"), rtol=1e-6)
+    np.testing.assert_array_equal(back.subwords.dual, emb.subwords.dual)  # the ridge fit's dual rows
+    assert back.subwords.ridge == emb.subwords.ridge == subwords.DEFAULT_RIDGE
+    # mean n-gram vectors store no dual rows
+    mean = _toy().with_subwords(ridge=0)
+    mean.save(tmp_path / "mean.ekm")
+    again = Embedding.load(tmp_path / "mean.ekm")
+    assert again.subwords.dual is None and again.subwords.ridge == 0
+    np.testing.assert_allclose(again.vector("jumpking"), mean.vector("jumpking"), rtol=1e-6)
     # a model without subwords writes no tables and loads without them, as before
     _toy().save(tmp_path / "plain.ekm")
     assert Embedding.load(tmp_path / "plain.ekm").subwords is None

@@ -1,0 +1,247 @@
+"""Where a word's n-gram vectors come from, on dictwiki: counted, factorised or fitted.
+
+    python benchmarks/bench_subword_fits.py [--cache DIR] [--only FAMILY,...]
+
+One count matrix (``train-words``' defaults: window 10 harmonic) and its SVD (PPMI cds 0.75,
+300 d, shifted solver, 3 iterations) are computed once with embedkit's own stages and
+cached in ``--cache`` (default: a folder in the system's temp directory); the families of
+n-gram vectors below vary only the cheap stages.  N-grams: fastText's 3–6 characters of
+``<word>``, exact strings (no hashing), kept when found in at least 2 vocabulary words;
+G is the binary word × n-gram incidence (V × K, K = 91,947 on dictwiki).
+
+- ``none``: the vectors of ``train-words`` (W + C, top 2 components removed).
+- ``fold``: the n-grams' own co-occurrences, N = Gᵀ C (each occurrence of a word also
+  counts for its n-grams, as fastText's targets do); PPMI of each n-gram row with the
+  words' context margins (cds 0.75), folded into the word SVD as LSA folds in a document:
+  z_g = PPMI(N)_g V Σ^(−1/2) (and the context side with U); word = own + β · mean of its
+  n-grams' z (W and C sides), then W + C and top-2 removal as usual.  ``a1``: each word's
+  count row divided by its total before summing (every word weighs alike).
+- ``stack``: one SVD of the stacked PPMI [C; Gᵀ C] (n-gram rows shifted by log 5), word =
+  own row + β · (mean or sum) of its n-grams' rows, C side from the same SVD.
+- ``syntax``: a second count (window 2, uniform), a 100-d stacked SVD of its words and
+  suffix n-grams (ending in ``>``), word syntax = own + Σ suffix rows, concatenated to the
+  unit semantic vector with weight γ.
+- ``ridge``: fastText's / LexVec's composition (word = own unit + Σ n-gram units) fitted in
+  closed form to the unit word vectors X̂: Z = argmin ‖G Z − X̂‖² + λ ‖Z‖² (conjugate
+  gradients, 20 steps), word = x̂ + β · unit(G Z) — what ``train-words --subwords`` ships
+  (embedkit/subwords.py, hashed n-grams; figures within ±0.006 of these).
+
+Scores: Spearman ρ over the pairs in the vocabulary, Google 3CosMul over the questions in
+the vocabulary (semantic half: the first 8,869 questions).  Selection columns first
+(WS353, SimVerb, Google syntactic half), then the confirmation sets.  Prints markdown rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_words_eval import DATA, analogy_scores, similarity_scores  # noqa: E402
+
+from embedkit.linalg import remove_top_components, truncated_svd  # noqa: E402
+from embedkit.options import WordOptions  # noqa: E402
+from embedkit.pipeline import count_corpus  # noqa: E402
+from embedkit.subwords import char_ngrams  # noqa: E402
+from embedkit.vectors import Embedding  # noqa: E402
+from embedkit.weighting import pmi  # noqa: E402
+
+COLS = ["ws353", "simverb3500", "syn", "ws353_similarity", "ws353_relatedness", "rg65", "mc30", "yp130", "verb143"]
+HEADER = "| variant | WS353 | SimVerb | G-syn | WS-sim | WS-rel | RG65 | MC30 | YP130 | Verb143 | G-sem | Google |"
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(x, axis=1, keepdims=True)
+    return (x / np.where(n > 0, n, 1.0)).astype(np.float32)
+
+
+def finish(w: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """W + C (unit rows), mean and top 2 components removed: train-words' defaults."""
+    return remove_top_components(unit(w) + unit(c), 2)
+
+
+class Bench:
+    def __init__(self, cache: Path, corpus: Path):
+        self.cache, self.corpus = cache, corpus
+        cache.mkdir(parents=True, exist_ok=True)
+        self.words, self.wcounts, self.C = self.counts(10, "harmonic")
+        self.svd = self._svd()
+        self.G, self.names = self.incidence()
+
+    def counts(self, window: int, weighting: str):
+        f = self.cache / f"counts_w{window}{weighting}.npz"
+        if not f.exists():
+            c = count_corpus(str(self.corpus), WordOptions(window=window, weighting=weighting, workers=1))
+            sp.save_npz(f, sp.csr_matrix(c.counts, dtype=np.float32))
+            np.savez(self.cache / "vocab.npz", words=np.array(c.vocab.words), counts=c.vocab.counts)
+        v = np.load(self.cache / "vocab.npz")
+        return [str(w) for w in v["words"]], v["counts"], sp.load_npz(f).tocsr()
+
+    def _svd(self):
+        f = self.cache / "svd.npz"
+        if not f.exists():
+            r = truncated_svd(pmi(self.C, "ppmi", 1.0, 0.75), dim=300, solver="shifted", n_iter=3, seed=0)
+            np.savez(f, U=r.U, s=r.s, Vt=r.Vt)
+        d = np.load(f)
+        return d["U"], d["s"], d["Vt"]
+
+    def incidence(self, min_words: int = 2):
+        index: dict[str, int] = {}
+        rows, cols = [], []
+        for i, w in enumerate(self.words):
+            for g in set(char_ngrams(w)):
+                rows.append(i)
+                cols.append(index.setdefault(g, len(index)))
+        g = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(self.words), len(index)))
+        keep = np.flatnonzero(np.diff(g.tocsc().indptr) >= min_words)
+        return g[:, keep].tocsr(), np.array(list(index), dtype=object)[keep]
+
+    def base(self):
+        U, s, Vt = self.svd
+        scale = np.sqrt(s)
+        return (U * scale).astype(np.float32), (Vt.T * scale).astype(np.float32)
+
+    def score(self, name: str, vectors: np.ndarray) -> str:
+        emb = Embedding(self.words, np.ascontiguousarray(vectors, dtype=np.float32), self.wcounts, {})
+        sim, g = similarity_scores(emb), analogy_scores(emb)
+        cells = [f"{sim[c][0]:.4f}" if c == "simverb3500" else f"{sim[c][0]:.3f}" for c in COLS if c in sim]
+        cells.insert(2, f"{g['syn'][1]:.3f}")
+        line = f"| {name} | " + " | ".join(cells) + f" | {g['sem'][1]:.3f} | {g['all'][1]:.3f} |"
+        print(line, flush=True)
+        return line
+
+
+def ppmi_rows(n: sp.csr_matrix, rowsum, log_col, const, shift: float = 0.0) -> sp.csr_matrix:
+    """max(PMI − shift, 0) of count rows ``n`` with given row sums and (smoothed) column margins."""
+    n = n.tocsr()
+    own = np.repeat(np.arange(n.shape[0]), np.diff(n.indptr))
+    d = np.log(n.data.astype(np.float64)) + const - np.log(rowsum[own]) - log_col[n.indices] - shift
+    m = sp.csr_matrix((np.maximum(d, 0).astype(np.float32), n.indices, n.indptr), shape=n.shape)
+    m.eliminate_zeros()
+    return m
+
+
+def margins(c: sp.csr_matrix, cds: float = 0.75):
+    rows = np.asarray(c.sum(1)).ravel().astype(np.float64)
+    col_a = np.asarray(c.sum(0)).ravel().astype(np.float64) ** cds
+    return rows, np.log(np.maximum(col_a, 1e-30)), np.log(col_a.sum())
+
+
+def fold(b: Bench, a: float = 0.0, chunk: int = 2000):
+    """z_g = PPMI(Gᵀ C)_g V Σ^(−1/2) (W side) and the n-gram as a context, U Σ^(−1/2) (C side)."""
+    U, s, Vt = b.svd
+    rows, log_col, const = margins(b.C)
+    gt = (b.G.T.tocsr() @ sp.diags((rows**-a).astype(np.float32))).tocsr()
+    rg = gt @ rows
+    pw, pc = (Vt.T / np.sqrt(s)).astype(np.float32), (U / np.sqrt(s)).astype(np.float32)
+    zw = np.zeros((gt.shape[0], s.size), np.float32)
+    zc = np.zeros_like(zw)
+    for s0 in range(0, gt.shape[0], chunk):
+        n = (gt[s0 : s0 + chunk] @ b.C).tocsr()
+        zw[s0 : s0 + chunk] = ppmi_rows(n, rg[s0 : s0 + chunk], log_col, const) @ pw
+        # as a context: the n-gram's margin smoothed (cds), the word rows' margins as rows
+        own = np.repeat(np.arange(n.shape[0]) + s0, np.diff(n.indptr))
+        d = np.log(n.data.astype(np.float64)) + const - 0.75 * np.log(rg[own]) - np.log(rows[n.indices])
+        m = sp.csr_matrix((np.maximum(d, 0).astype(np.float32), n.indices, n.indptr), shape=n.shape)
+        zc[s0 : s0 + chunk] = m @ pc
+    return zw, zc
+
+
+def stacked(c: sp.csr_matrix, g: sp.csr_matrix, dim: int, shift: float):
+    """One SVD of PPMI [C; Gᵀ C] (n-gram rows shifted): word rows, n-gram rows, context rows."""
+    rows, log_col, const = margins(c)
+    gt = g.T.tocsr()
+    rg = gt @ rows
+    parts = [ppmi_rows(c, rows, log_col, const)]
+    for s0 in range(0, gt.shape[0], 4000):
+        parts.append(ppmi_rows(gt[s0 : s0 + 4000] @ c, rg[s0 : s0 + 4000], log_col, const, shift))
+    r = truncated_svd(sp.vstack(parts).tocsr(), dim=dim, solver="shifted", n_iter=3, seed=0)
+    x = r.U * np.sqrt(r.s)
+    return x[: c.shape[0]], x[c.shape[0] :], r.Vt.T * np.sqrt(r.s)
+
+
+def ridge_fit(g: sp.csr_matrix, x: np.ndarray, lam: float, steps: int = 20) -> np.ndarray:
+    """Z = argmin ‖G Z − X‖² + λ‖Z‖² by Jacobi-preconditioned conjugate gradients."""
+    gt = g.T.tocsr()
+    inv = (1.0 / (np.diff(gt.indptr) + lam)).astype(np.float32)[:, None]
+    z = np.zeros((g.shape[1], x.shape[1]), np.float32)
+    r = gt @ x
+    y = inv * r
+    p = y.copy()
+    rho = (r * y).sum(0)
+    for _ in range(steps):
+        q = gt @ (g @ p) + lam * p
+        alpha = rho / np.maximum((p * q).sum(0), 1e-30)
+        z += p * alpha
+        r -= q * alpha
+        y = inv * r
+        nxt = (r * y).sum(0)
+        p = y + p * (nxt / np.maximum(rho, 1e-30))
+        rho = nxt
+    return z
+
+
+def run(b: Bench, only: set[str]) -> None:
+    w, c = b.base()
+    x = finish(w, c)
+    n_grams = np.diff(b.G.indptr).astype(np.float32)[:, None]
+    if "none" in only:
+        b.score("no subwords", x)
+        e = Embedding(b.words, x, b.wcounts, {}).with_subwords(weight=0.5, coherence=1.0, ridge=0)
+        b.score("mean n-gram vectors (hashed), β 0.5, p 1", e.vectors)
+    if "fold" in only:
+        for a in (0.0, 1.0):
+            zw, zc = fold(b, a)
+            sw, sc = b.G @ zw, b.G @ zc
+            for beta in (0.5, 1.0) if a else (0.5, 1.0, 2.0):
+                w2, c2 = w + beta * sw / np.maximum(n_grams, 1), c + beta * sc / np.maximum(n_grams, 1)
+                b.score(f"fold-in PPMI(GᵀC){', rows per word' if a else ''}, own + {beta} · mean", finish(w2, c2))
+            if a:
+                b.score("fold-in PPMI(GᵀC), rows per word, own + 0.5 · sum", finish(w + 0.5 * sw, c + 0.5 * sc))
+    if "stack" in only:
+        xw, xg, xc = stacked(b.C, b.G, 300, np.log(5))
+        sg = b.G @ xg
+        b.score("stacked SVD [C; GᵀC], own row only", finish(xw, xc))
+        for beta in (0.5, 1.0):
+            b.score(f"stacked SVD [C; GᵀC], own + {beta} · mean", finish(xw + beta * sg / np.maximum(n_grams, 1), xc))
+        b.score("stacked SVD [C; GᵀC], own + 0.25 · sum", finish(xw + 0.25 * sg, xc))
+    if "syntax" in only:
+        _, _, c2 = b.counts(2, "uniform")
+        suffix = np.flatnonzero([n.endswith(">") for n in b.names])
+        gs = b.G[:, suffix].tocsr()
+        xw, xg, _ = stacked(c2, gs, 100, 0.0)
+        syn = unit(remove_top_components((xw + gs @ xg).astype(np.float32), 1))
+        for gamma in (0.5, 1.0):
+            b.score(f"[semantic, {gamma} · syntax (w2 stack, own + Σ suffixes)]", np.hstack([unit(x), gamma * syn]))
+    if "ridge" in only:
+        xu = unit(x)
+        for lam, betas in ((10.0, (0.85, 1.0, 1.25, 1.5)), (30.0, (0.5, 0.75, 0.85, 1.0, 1.25)),
+                           (100.0, (0.75, 1.25))):  # fmt: skip
+            gz = unit(b.G @ ridge_fit(b.G, xu, lam))
+            for beta in betas:
+                b.score(f"ridge λ {lam:g}, x̂ + {beta} · unit(G Z)", xu + beta * gz)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", default=str(DATA / "corpora" / "dictwiki.txt.gz"))
+    ap.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "embedkit-subword-fits"))
+    ap.add_argument("--only", default="none,fold,stack,syntax,ridge", help="families to run, comma-separated")
+    args = ap.parse_args()
+    if not Path(args.corpus).exists():
+        sys.exit(f"benchmark data not found: {args.corpus}")
+    print(HEADER + "\n|" + "---|" * 12)
+    run(Bench(Path(args.cache), Path(args.corpus)), set(args.only.split(",")))
+
+
+if __name__ == "__main__":
+    main()
