@@ -510,7 +510,10 @@ SubwordWeightOpt = Annotated[
 ]
 SubwordCoherenceOpt = Annotated[
     float,
-    typer.Option("--subword-coherence", help="Subwords: weight each n-gram by the length of its mean word vector ^ P."),
+    typer.Option(
+        "--subword-coherence",
+        help="Subwords, mean n-gram vectors (--subword-ridge 0): weight each by the length of its mean ^ P.",
+    ),
 ]
 SubwordRidgeOpt = Annotated[
     float,

@@ -45,7 +45,7 @@ from .linalg import (
 )
 from .options import GRAPH_METHODS, NETMF_MAX_NODES, GraphOptions, WordOptions
 from .progress import SILENT, Reporter
-from .subwords import check_settings as check_subword_settings
+from .subwords import check_fit_settings as check_subword_settings
 from .tokenize import Tokenizer
 from .vectors import Embedding
 from .vocab import Vocabulary, vocabulary_from_counts
@@ -265,7 +265,10 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     opts = opts or WordOptions()
     check_dim_after_removal(opts)  # before the corpus is read
     if opts.subwords:  # bad subword settings fail before the corpus is read
-        check_subword_settings(opts.minn, opts.maxn, opts.buckets)
+        check_subword_settings(
+            opts.minn, opts.maxn, opts.buckets, opts.subword_weight, opts.subword_min_words,
+            opts.subword_coherence, opts.subword_ridge,
+        )  # fmt: skip
     c = count_corpus(corpus, opts, reporter)
     counts, vocab = c.counts, c.vocab
     c.counts = None

@@ -63,7 +63,7 @@ DEFAULT_RIDGE = options.SUBWORD_RIDGE
 #: Conjugate-gradient steps of the ridge fit at most, and the relative residual it stops at
 #: (measured on dictwiki: BENCHMARKS.md).
 RIDGE_MAX_ITER = 50
-RIDGE_TOL = 5e-2
+RIDGE_TOL = 1e-1
 BOW, EOW = "<", ">"
 
 #: Fewer words are hashed in Python: a query's few unseen words should not wait for the
@@ -106,6 +106,18 @@ def check_settings(minn: int, maxn: int, buckets: int) -> None:
     if maxn < minn:
         raise ParameterError("maxn", maxn, f"must be at least {param('minn')} ({minn})")
     check_at_least("buckets", buckets)
+
+
+def check_fit_settings(
+    minn: int, maxn: int, buckets: int, weight: float, min_words: int, coherence: float, ridge: float
+) -> None:
+    """Raise :class:`ParameterError` for a bad setting of :func:`fit_subwords` (checked
+    before any work: ``train-words`` before it reads the corpus)."""
+    check_settings(minn, maxn, buckets)
+    check_at_least("subword_weight", weight, 0)
+    check_at_least("subword_min_words", min_words)
+    check_at_least("subword_coherence", coherence, 0)
+    check_at_least("subword_ridge", ridge, 0)
 
 
 def ngram_buckets(
@@ -259,11 +271,7 @@ def fit_subwords(
     module's docstring) — and the :class:`Subwords` that build n_w for any string.
     Raises :class:`ParameterError` on a bad setting.
     """
-    check_settings(minn, maxn, buckets)
-    check_at_least("subword_weight", weight, 0)
-    check_at_least("subword_min_words", min_words)
-    check_at_least("subword_coherence", coherence, 0)
-    check_at_least("subword_ridge", ridge, 0)
+    check_fit_settings(minn, maxn, buckets, weight, min_words, coherence, ridge)
     x = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(x, axis=1)
     unit = x / np.where(norms > 0, norms, 1.0)[:, None]

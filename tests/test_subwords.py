@@ -264,6 +264,12 @@ def test_subwords_for_imported_vectors(cli, tmp_path, monkeypatch):
     r = cli("neighbors", "talkings", "-m", tmp_path / "v.ekm", "-k", "1")
     assert r.exit_code == 0 and "'talkings' is not in the vocabulary" in r.stderr
     one_line_error(cli("subwords", tmp_path / "v.ekm", "-o", tmp_path / "again.ekm"), "already has subword")
+    # --subword-ridge 0: the mean n-gram vectors, no dual rows stored
+    r = cli("subwords", tmp_path / "v.txt", "-o", tmp_path / "m.ekm", "--subword-ridge", "0", "-q")
+    assert r.exit_code == 0, r.stderr
+    mean = Embedding.load(tmp_path / "m.ekm")
+    assert mean.subwords.ridge == 0 and mean.subwords.dual is None and back.subwords.dual is not None
+    np.testing.assert_allclose(mean.vectors, _toy().with_subwords(ridge=0).vectors, rtol=1e-5, atol=1e-5)
 
 
 def test_bad_subword_options_through_the_cli(cli, tmp_path):
@@ -272,6 +278,9 @@ def test_bad_subword_options_through_the_cli(cli, tmp_path):
     out = tmp_path / "m.ekm"
     one_line_error(cli("train-words", corpus, "-o", out, "--subwords", "--maxn", "2"), "--maxn", out=out)
     one_line_error(cli("train-words", corpus, "-o", out, "--subwords", "--buckets", "0"), "--buckets", out=out)
+    one_line_error(
+        cli("train-words", corpus, "-o", out, "--subwords", "--subword-ridge", "-1"), "--subword-ridge", out=out
+    )
 
 
 def test_subwords_refuses_to_overwrite_its_input(cli, tmp_path):
