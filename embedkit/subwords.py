@@ -319,16 +319,18 @@ def ridge_dual(g: sp.csr_matrix, x: np.ndarray, ridge: float) -> tuple[np.ndarra
     y = inv_diag * r
     p = y.copy()
     rho = np.einsum("ij,ij->j", r, y)
+    step = np.empty_like(p)  # the updates are made in place: the arrays are k × dim
     for _ in range(RIDGE_MAX_ITER):
         if float(np.linalg.norm(r)) <= target:
             break
         q = np.asarray(gt @ np.asarray(g @ p, dtype=np.float32), dtype=np.float32)
         q += lam * p
         alpha = rho / np.maximum(np.einsum("ij,ij->j", p, q), tiny)
-        z += p * alpha
-        r -= q * alpha
-        y = inv_diag * r
+        z += np.multiply(p, alpha, out=step)
+        r -= np.multiply(q, alpha, out=q)
+        np.multiply(inv_diag, r, out=y)
         rho_next = np.einsum("ij,ij->j", r, y)
-        p = y + p * (rho_next / np.maximum(rho, tiny))
+        p *= rho_next / np.maximum(rho, tiny)
+        p += y
         rho = rho_next
     return z, (x - np.asarray(g @ z, dtype=np.float32)) / lam
