@@ -569,9 +569,11 @@ class Embedding:
     ) -> Embedding:
         """A copy whose words are mixed with their character n-grams and which builds a
         vector for any string (:func:`embedkit.subwords.fit_subwords`; fastText's n-grams,
-        Bojanowski et al. 2017).  Works for any vectors, imported ones included; raises
-        :class:`ParameterError` on a bad setting, :class:`DataError` for a model that already
-        has subwords or whose rows are graph nodes (an id's spelling says nothing of it)."""
+        Bojanowski et al. 2017; their vectors fitted by ridge regression with λ = ``ridge``,
+        or with ``ridge=0`` the means of their words' unit vectors).  Works for any vectors,
+        imported ones included; raises :class:`ParameterError` on a bad setting,
+        :class:`DataError` for a model that already has subwords or whose rows are graph
+        nodes (an id's spelling says nothing of it)."""
         if self.subwords is not None:
             raise DataError("the model already has subword vectors")
         if self.params.get("kind") == "graph":
