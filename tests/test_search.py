@@ -317,3 +317,56 @@ def test_large_model_route_scales_scores_and_gives_the_same_answers(clustered, m
     scores = np.array([s for _, _, s in found]).reshape(100, 10)
     assert_same_top(ids, scores, *brute(clustered, rows, 10))
     assert [n for n, _ in clustered.most_similar(words[0], topn=10)] == [clustered.words[i] for i in ids[0]]
+
+
+def test_loaded_model_keeps_its_words_as_bytes_until_listed(model, clustered):
+    # one query on a loaded model looks its word up and names its answers from the file's
+    # bytes; the list of words (and the word → row dictionary) is made only when asked for
+    emb = Embedding.load(model)
+    found, unknown = emb.neighbors(["w00000042", "w0000004", "nope", "w00002999", "w00000000"], topn=5)
+    assert emb._words is None and emb._index is None
+    assert unknown == ["w0000004", "nope"]  # a prefix of a word is not the word
+    want = [(q, n) for q in ("w00000042", "w00002999", "w00000000") for n, _ in clustered.most_similar(q, topn=5)]
+    assert [(q, n) for q, n, _ in found] == want
+    assert emb.id("w00001234") == 1234 and "w00000001" in emb and "w0000000" not in emb
+    assert emb.words == clustered.words and len(emb) == N  # the list, made on first use
+    assert emb.index["w00002999"] == 2999
+
+
+def test_stored_words_find_and_name_every_row():
+    words = ["ä", "b c", "", "straße", "b", "日本"]
+    stored = vec.StoredWords("\n".join(words).encode("utf-8"), len(words))
+    assert [stored.word(i) for i in range(len(words))] == words == stored.to_list()
+    assert [stored.find(w) for w in words] == list(range(len(words)))
+    assert stored.find("b c\nstraße") is None and stored.find("日") is None
+    with pytest.raises(ValueError, match="holds 6 words, the header says 5"):
+        vec.StoredWords("\n".join(words).encode("utf-8"), 5)
+    with pytest.raises(UnicodeDecodeError):
+        vec.StoredWords(b"ok\n\xff", 2)
+
+
+def test_wide_block_preselection_keeps_the_same_answers_and_ties(monkeypatch):
+    # a few queries against a wide block fold in only the scores at or above each query's
+    # k-th best of the block: the same top-k as folding every score, ties to the lower row
+    rng = np.random.default_rng(4)
+    k, b = 5, 4000
+    block = np.round(rng.standard_normal((3, b)), 1).astype(np.float32)  # many exact ties
+    block[0, 100:200] = np.nan
+    scale = rng.uniform(0.5, 2, b).astype(np.float32)
+    scale[::2] = 1.0
+    block[2, :] = -5.0
+    block[2, ::2] = 2.0  # half the scores equal and best: the first rows of them
+    tops = []
+    for wider in (10**9, 1):  # never preselect, always
+        monkeypatch.setattr(vec, "_PRESELECT_WIDER", wider)
+        top = (np.full((3, k), -np.inf, np.float32), np.full((3, k), -1, np.int64))
+        top[0][:, 0], top[1][:, 0] = 3.0, 7  # an earlier block's best stays first
+        vec._merge_top_numpy(block, scale, 100, *top)
+        tops.append(top)
+    np.testing.assert_array_equal(tops[0][1], tops[1][1])
+    np.testing.assert_array_equal(tops[0][0], tops[1][0])
+    assert tops[1][1][2].tolist() == [7, 100, 102, 104, 106]
+    kernel = (np.full((3, k), -np.inf, np.float32), np.full((3, k), -1, np.int64))
+    kernel[0][:, 0], kernel[1][:, 0] = 3.0, 7
+    kernels.merge_top(block, scale, 100, *kernel)
+    np.testing.assert_array_equal(kernel[1], tops[1][1])
