@@ -12,6 +12,7 @@ import pytest
 
 from embedkit import ann, kernels
 from embedkit import vectors as vec
+from embedkit.errors import InputError
 from embedkit.vectors import Embedding
 
 from .conftest import one_line_error
@@ -173,12 +174,12 @@ def test_cli_analogy_bad_line(cli, model):
 
 
 # -- the approximate index -------------------------------------------------------------------
-needs_usearch = pytest.mark.skipif(
-    importlib.util.find_spec("usearch") is None, reason="the ANN extra (usearch) is not installed"
+needs_faiss = pytest.mark.skipif(
+    importlib.util.find_spec("faiss") is None, reason="the ANN extra (faiss-cpu) is not installed"
 )
 
 
-@needs_usearch
+@needs_faiss
 def test_index_recall_on_clustered(model, clustered):
     ann.build_index(clustered, model)
     index = ann.load_index(model, clustered)
@@ -209,7 +210,7 @@ def _spy(monkeypatch) -> list:
     return calls
 
 
-@needs_usearch
+@needs_faiss
 def test_cli_index_then_neighbors_uses_it(cli, model, monkeypatch):
     r = cli("index", model)
     assert r.exit_code == 0 and ann.index_path(model).exists()
@@ -221,12 +222,12 @@ def test_cli_index_then_neighbors_uses_it(cli, model, monkeypatch):
     assert exact.exit_code == 0 and calls == [2]  # --exact does not ask the index
     assert len(approx.stdout.splitlines()) == len(exact.stdout.splitlines()) == 21
     before = ann.index_path(model).read_bytes()
-    kept = cli("index", model, "--no-clobber", "--connectivity", "8")
+    kept = cli("index", model, "--no-clobber", "--lists", "8")
     assert kept.exit_code == 6 and "exists; not overwritten (--no-clobber)" in kept.stderr
     assert ann.index_path(model).read_bytes() == before
 
 
-@needs_usearch
+@needs_faiss
 def test_stale_index_is_ignored_with_one_warning(cli, model, clustered, monkeypatch):
     assert cli("index", model).exit_code == 0
     changed = Embedding(clustered.words, np.asarray(clustered.vectors)[::-1].copy(), clustered.counts)
@@ -242,7 +243,7 @@ def test_stale_index_is_ignored_with_one_warning(cli, model, clustered, monkeypa
     ]
 
 
-@needs_usearch
+@needs_faiss
 def test_damaged_index_is_ignored_with_one_warning(cli, model):
     ann.index_path(model).write_bytes(b"EKINDEX\0" + b"\0" * 100)
     r = cli("neighbors", "w00000005", "-m", model, "--tsv")
@@ -259,13 +260,13 @@ def test_index_bad_input(cli, tmp_path):
 
 
 def test_index_without_the_extra(cli, model, monkeypatch):
-    monkeypatch.setitem(sys.modules, "usearch.index", None)  # import → ImportError
+    monkeypatch.setitem(sys.modules, "faiss", None)  # import → ImportError
     r = cli("index", model)
     one_line_error(r, "pip install 'embedkit[ann]'", code=1)
     assert not ann.index_path(model).exists()
 
 
-@needs_usearch
+@needs_faiss
 def test_index_of_a_word2vec_file_sits_beside_it(cli, tmp_path, clustered, monkeypatch):
     monkeypatch.setenv("EMBEDKIT_CACHE_DIR", str(tmp_path / "cache"))
     path = tmp_path / "v.bin"
@@ -370,3 +371,44 @@ def test_wide_block_preselection_keeps_the_same_answers_and_ties(monkeypatch):
     kernel[0][:, 0], kernel[1][:, 0] = 3.0, 7
     kernels.merge_top(block, scale, 100, *kernel)
     np.testing.assert_array_equal(kernel[1], tops[1][1])
+
+
+@needs_faiss
+def test_index_candidates_are_reranked_exactly(model, clustered, monkeypatch):
+    # the index ranks by 4-bit codes; neighbors asks it for `rerank` candidates and scores
+    # them against the float32 rows: the answers' cosines are exact, best first, and with
+    # every candidate handed over (rerank = all rows) the answers are the exact ones
+    ann.build_index(clustered, model, lists=4, probes=4, rerank=N)
+    index = ann.load_index(model, clustered)
+    asked = []
+    search = index.search
+    monkeypatch.setattr(index, "search", lambda q, k: asked.append(k) or search(q, k))
+    rows = np.arange(0, N, 97)
+    words = [clustered.words[i] for i in rows]
+    found, _ = clustered.neighbors(words, topn=5, index=index)
+    assert asked == [N]
+    ids = np.array([clustered.index[n] for _, n, _ in found]).reshape(len(rows), 5)
+    scores = np.array([s for _, _, s in found]).reshape(len(rows), 5)
+    assert_same_top(ids, scores, *brute(clustered, rows, 5))
+    # the codes' own estimates are not the cosines: the scores above are not theirs
+    _, estimates = index.search(clustered.query_vectors(words)[0], 6)
+    assert np.abs(np.sort(estimates, axis=1)[:, ::-1][:, 1:] - scores).max() > 1e-4
+
+
+@needs_faiss
+def test_index_settings_are_stored_and_checked(cli, model, clustered):
+    r = cli("index", model, "--lists", "8", "--probes", "3", "--rerank", "40")
+    assert r.exit_code == 0
+    index = ann.load_index(model, clustered)
+    assert (index.probes, index.rerank, index.meta["params"]["lists"]) == (3, 40, 8)
+    one_line_error(cli("index", model, "--probes", "0"), "--probes", code=2)
+    # an index written by an earlier format (usearch's graph) is refused, and neighbors
+    # answers exactly after one warning that says to rebuild it
+    data = bytearray(ann.index_path(model).read_bytes())
+    data[8:12] = (1).to_bytes(4, "little")
+    ann.index_path(model).write_bytes(bytes(data))
+    with pytest.raises(InputError, match="index format version 1"):
+        ann.load_index(model, clustered)
+    r = cli("neighbors", "w00000005", "-m", model, "--tsv", "-k", "3")
+    assert r.exit_code == 0 and len(r.stdout.splitlines()) == 4
+    assert r.stderr.count("\n") == 1 and "rebuild: embedkit index" in r.stderr
