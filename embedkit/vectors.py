@@ -820,12 +820,13 @@ class Embedding:
         """Candidates ``ids`` (q × m, −1 for none) of unit ``queries`` (q × dim) with their
         exact cosines, each row sorted best first (ties to the lower row)."""
         scores = np.full(ids.shape, -np.inf, np.float32)
-        for q0 in range(0, len(ids), QUERY_CHUNK):
-            block = ids[q0 : q0 + QUERY_CHUNK]
+        step = max(1, SEARCH_BLOCK // max(1, ids.shape[1] * self.dim))  # rows gathered at once: 64 MiB
+        for q0 in range(0, len(ids), step):
+            block = ids[q0 : q0 + step]
             safe = np.where(block >= 0, block, 0)
             rows = np.asarray(self.vectors[safe.ravel()], np.float32) / self._safe_norms()[safe.ravel(), None]
-            cos = np.einsum("qkd,qd->qk", rows.reshape(*block.shape, self.dim), queries[q0 : q0 + QUERY_CHUNK])
-            scores[q0 : q0 + QUERY_CHUNK] = np.where(block >= 0, cos, -np.inf)
+            cos = np.einsum("qkd,qd->qk", rows.reshape(*block.shape, self.dim), queries[q0 : q0 + step])
+            scores[q0 : q0 + step] = np.where(block >= 0, cos, -np.inf)
         order = np.lexsort((np.where(ids >= 0, ids, np.iinfo(np.int64).max), -scores), axis=1)
         return np.take_along_axis(ids, order, 1), np.take_along_axis(scores, order, 1)
 

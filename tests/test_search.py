@@ -385,6 +385,7 @@ def test_index_candidates_are_reranked_exactly(model, clustered, monkeypatch):
     monkeypatch.setattr(index, "search", lambda q, k: asked.append(k) or search(q, k))
     rows = np.arange(0, N, 97)
     words = [clustered.words[i] for i in rows]
+    monkeypatch.setattr(vec, "SEARCH_BLOCK", 1 << 12)  # the candidates' rows gathered a query at a time
     found, _ = clustered.neighbors(words, topn=5, index=index)
     assert asked == [N]
     ids = np.array([clustered.index[n] for _, n, _ in found]).reshape(len(rows), 5)
