@@ -167,7 +167,8 @@ def part_exact(d: Path, rows: int, q: int, results: dict) -> None:
 
 
 CANDIDATES = {
-    # name: (build parameters, search settings to try); IVF's lists: about 4 √rows (a power of 2)
+    # name: (build parameters, search settings to try); IVF's lists: about 4 √rows (a power of 2).
+    # faiss-cpu comes with embedkit[ann]; usearch and hnswlib are installed by hand to compare
     "faiss-ivf": ({"nlist": None, "train_per_list": 32}, [8, 16, 32, 64]),
     "faiss-hnsw": ({"M": 32, "efConstruction": 80}, [32, 64, 128]),
     "hnswlib": ({"M": 16, "ef_construction": 100}, [32, 64, 128]),
