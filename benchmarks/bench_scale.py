@@ -1,12 +1,18 @@
 """Counting throughput and memory as the corpus grows: dictwiki repeated N times.
 
     python benchmarks/bench_scale.py [--times 5 20] [--window 5] [--workers 2] [--memory 4G]
+    python benchmarks/bench_scale.py --times 20 --train-words     # end to end, beside the prototype
 
 For each N, writes dictwiki × N as plain text to a temporary directory, runs
 ``embedkit cooccur`` on it (both passes: vocabulary and pairs; window 5, min-count 5)
 in a fresh process, and reports wall time, tokens per second and peak memory (PSS of the
 process tree). Targets: ≥ 3 M tokens/s at 20× (92 M tokens) on both cores, and
 the peak at 20× at most 1.3× the peak at 5×.
+
+``--train-words``: runs ``embedkit train-words`` with its defaults (window 10, 1/d) end
+to end instead, and in the same run the plain numpy counting prototype
+(``proto_count.py``: counting alone, the same window and weighting, two processes),
+and prints the ratio of the two wall times.
 """
 
 from __future__ import annotations
@@ -30,7 +36,10 @@ def main() -> None:
     ap.add_argument("--window", type=int, default=5)
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--memory", default=None)
+    ap.add_argument("--train-words", action="store_true", help="train-words end to end beside the prototype")
     args = ap.parse_args()
+    if args.train_words:
+        return against_prototype(args.times)
     rows = []
     with tempfile.TemporaryDirectory(prefix="embedkit-scale-") as tmp:
         for n in args.times:
@@ -57,6 +66,27 @@ def main() -> None:
         print(f"| dictwiki × {n} | {tokens:,} | {wall:.1f} | {tokens / wall / 1e6:.2f} | {peak:.0f} |")
     if len(rows) > 1:
         print(f"\npeak at × {rows[-1][0]} / peak at × {rows[-2][0]}: {rows[-1][3] / rows[-2][3]:.2f}")
+
+
+def against_prototype(times: list[int]) -> None:
+    """train-words (defaults) end to end against the numpy prototype's counting alone."""
+    import json
+
+    here = Path(__file__).resolve().parent
+    print("| corpus | tokens | train-words wall s (peak MB) | prototype counting wall s (peak MB) | ratio |")
+    print("|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory(prefix="embedkit-scale-") as tmp:
+        for n in times:
+            corpus = dictwiki_times(n, tmp)
+            model = str(Path(tmp) / "m.ekm")
+            tw, tp = run_measured([sys.executable, "-m", "embedkit.cli", "train-words", str(corpus), "-o", model, "-q"])
+            out = Path(tmp) / "proto.json"
+            pw, pp = run_measured(["sh", "-c", f"{sys.executable} {here / 'proto_count.py'} {corpus} > {out}"])
+            proto = json.loads(out.read_text())
+            corpus.unlink()
+            cells = [f"dictwiki × {n}", f"{proto['tokens']:,}", f"{tw:.1f} ({tp:.0f})", f"{pw:.1f} ({pp:.0f})"]
+            print("| " + " | ".join(cells) + f" | {tw / pw:.2f} |", flush=True)
+    print(f"\nmachine: {os.cpu_count()} cores; prototype: window 10, 1/d, min-count 5, 2 processes")
 
 
 if __name__ == "__main__":

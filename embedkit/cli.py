@@ -1858,7 +1858,8 @@ def evaluate_similarity(
     """Spearman ρ between human similarity scores and cosine, on the pairs found.
 
     With a model that has subwords, spearman_all scores every pair, an unseen word's vector
-    built from its character n-grams (subwords_used counts the pairs that needed one).
+    built from its character n-grams (subwords_used counts the pairs that needed one);
+    without subwords it is empty unless every pair was found.
 
     Example: [bold]embedkit evaluate similarity model.ekm ws353.txt[/bold]
     """
@@ -1884,8 +1885,9 @@ def evaluate_similarity(
     render(rows, output_format, "word similarity")
 
 
-#: Below this many pairs found, `evaluate similarity` warns that its correlation means little
-#: (with 10 pairs a 95 % interval of Spearman's ρ spans about ±0.6).
+#: Below this many pairs found (`evaluate similarity`) or edges held out (`evaluate links`),
+#: the command warns that its score means little (with 10 pairs a 95 % interval of
+#: Spearman's ρ spans about ±0.6).
 MIN_PAIRS_FOR_A_SCORE = 10
 
 
@@ -2037,6 +2039,12 @@ def evaluate_links(
     train, test, neg = ev.split_edges(g, test_fraction, seed)
     emb = embed_graph(train, GraphOptions(method=method, dim=dim, window=window, seed=seed), Reporter()).embedding
     r = ev.link_prediction(emb, test, neg, train.n_edges)
+    if r.test_edges < MIN_PAIRS_FOR_A_SCORE:
+        typer.echo(
+            f"embedkit: warning: only {r.test_edges} edges held out; an AUC over so few means little "
+            "(raise --test-fraction or use a larger graph)",
+            err=True,
+        )
     rows = [{"method": emb.params["method"], "auc": r.auc, "test_edges": r.test_edges, "train_edges": r.train_edges}]
     render(rows, output_format, "link prediction")
 

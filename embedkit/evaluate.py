@@ -40,7 +40,8 @@ from .vectors import Embedding, analogy_scores
 class SimilarityResult:
     """spearman: over the ``found`` pairs whose words are in the vocabulary; spearman_all:
     over those and the ``built`` pairs with a word built from its character n-grams (a
-    model with subwords; otherwise equal to spearman and built = 0)."""
+    model with subwords).  Without subwords built = 0, and spearman_all is spearman when
+    every pair was found, else NaN: the pairs with an unseen word were not scored."""
 
     spearman: float
     found: int
@@ -161,7 +162,10 @@ def word_similarity(emb: Embedding, pairs: list[tuple[str, str, float]]) -> Simi
         gold.append(score)
         pred.append(float(u[i] @ u[j]))
     rho = _spearman(gold, pred)
-    rho_all = _spearman(gold + gold_all, pred + pred_all) if gold_all else rho
+    if gold_all:
+        rho_all = _spearman(gold + gold_all, pred + pred_all)
+    else:  # nothing was built: "every pair" is the found pairs only if nothing is missing
+        rho_all = rho if len(gold) == len(pairs) or emb.subwords is not None else float("nan")
     return SimilarityResult(rho, len(gold), len(pairs), rho_all, len(gold_all))
 
 

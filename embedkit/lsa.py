@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .errors import DataError, InputError, ParameterError, check_at_least, check_choice, param
+from .errors import DataError, InputError, ParameterError, UnknownWordError, check_at_least, check_choice, param
 from .features import encode_lines, model_tokenizer
 from .io import atomic_output, check_readable, numpy_reason
 from .linalg import svd_steps, top_k, truncated_svd
@@ -78,7 +78,8 @@ class LSAModel:
         tok = tokenizer or model_tokenizer(self.terms)
         words = tok.tokenize(query)
         if not words:
-            raise DataError(f"the query {query!r} has no words")
+            # exit 5 as for a word query: an empty query matches nothing in the model
+            raise UnknownWordError(f"the query {query!r} has no words", query)
         if not any(w in self.terms.index for w in words):
             self.terms.id(words[0])  # raises UnknownWordError with close spellings
         q = self.fold_in([query], tok)[0]

@@ -150,8 +150,8 @@ def test_evaluate_similarity_and_analogy_match_a_hand_computation(cli, tmp_path)
     assert r.exit_code == 0
     header, row = r.stdout.splitlines()
     assert header == "file\tspearman\tspearman_all\tfound\tsubwords_used\ttotal"
-    # no subwords: every pair is the pairs found, and none is built
-    assert row.split("\t")[1:] == ["1", "1", "3", "0", "4"]
+    # no subwords: none is built, and with a pair unscored there is no all-pairs ρ
+    assert row.split("\t")[1:] == ["1", "", "3", "0", "4"]
     # three pairs: the score is given, with a warning that it means little
     assert r.stderr.strip() == (
         f"embedkit: warning: {tmp_path / 'pairs.txt'}: only 3 of 4 pairs found in the model; "

@@ -307,8 +307,11 @@ def test_cli_embed_graph_neighbors_and_evaluate(cli, karate_files):
 
     (row,) = json.loads(r.stdout)
     assert row["train"] == 0.5 and row["micro_f1"] > 0.8 and row["labels"] == 2
-    r = cli("evaluate", "links", d / "k.csv", "--dim", "8")
+    r = cli("evaluate", "links", d / "k.csv", "--dim", "8")  # 10 % of karate's 78 edges: 8
     assert r.exit_code == 0 and r.stdout.splitlines()[0] == "method\tauc\ttest_edges\ttrain_edges"
+    assert "only 8 edges held out" in r.stderr
+    r = cli("evaluate", "links", d / "k.csv", "--dim", "8", "--test-fraction", "0.2")
+    assert r.exit_code == 0 and r.stdout.splitlines()[1].split("\t")[2] == "16" and not r.stderr
 
 
 @pytest.mark.parametrize(

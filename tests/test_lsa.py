@@ -95,6 +95,9 @@ def test_lsa_bad_input(cli, tmp_path):
     cli("lsa", tmp_path / "docs.txt", "-o", tmp_path / "lsa.ekm", "--dim", "2", "-q")
     r = cli("search", "kiten", "-m", tmp_path / "lsa.ekm")
     assert r.exit_code == 5 and "did you mean 'kitten'" in r.stderr and len(r.stderr.splitlines()) == 1
+    for empty in ("", "!!"):  # no words at all: exit 5 as `neighbors ""` gives
+        r = cli("search", empty, "-m", tmp_path / "lsa.ekm")
+        assert r.exit_code == 5 and "has no words" in r.stderr and len(r.stderr.splitlines()) == 1
     r = cli("search", "cat", "-m", tmp_path / "lsa.ekm", "-k", "0")
     assert r.exit_code == 2 and "-k must be at least 1" in r.stderr
     (tmp_path / "lsa.docs.npz").unlink()

@@ -2,6 +2,7 @@
 against hand computation, the model file, and unseen words through the library and CLI."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -142,8 +143,10 @@ def test_similarity_evaluation_counts_built_pairs():
     pairs = [("walk", "walking", 9.0), ("talk", "jump", 2.0), ("jumpking", "jumped", 8.0), ("walk", "qqq", 1.0)]
     r = word_similarity(emb, pairs)
     assert (r.found, r.built, r.total) == (2, 1, 4)
-    plain = word_similarity(_toy(), pairs)
-    assert (plain.found, plain.built) == (2, 0) and plain.spearman_all == plain.spearman
+    plain = word_similarity(_toy(), pairs)  # without subwords two pairs go unscored: no all-pairs ρ
+    assert (plain.found, plain.built) == (2, 0) and math.isnan(plain.spearman_all)
+    every = word_similarity(_toy(), pairs[:2])  # every pair found: the all-pairs ρ is the ρ
+    assert every.found == every.total == 2 and every.spearman_all == every.spearman
 
 
 def test_model_round_trip(tmp_path):
