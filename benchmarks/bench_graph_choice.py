@@ -21,9 +21,9 @@ sign(λ) g(|λ|)): ``T`` NetMF's window (1/T) Σ_{r≤T} λ^r; ``hT`` the powers
 negative eigenpairs alone (Q d).
 
 ``stats`` — label-free statistics of the spectrum that a rule could use: the ratio of the
-j-th most negative eigenvalue's magnitude to the j-th non-trivial positive one, its running
-mean, how fast the positive end decays, and the semicircle edge 2/√(mean degree) with the
-count of eigenvalues beyond it on each side.
+j-th most negative eigenvalue's magnitude to the j-th non-trivial positive one, the same
+ratio for the sums of the first 16, 32, 64, how fast the positive end decays, and the
+semicircle edge 2/√(mean degree) with the count of eigenvalues beyond it on each side.
 
 ``links`` — a label-free criterion: 10 % of the edges held out, the top 192 and the 64 most
 negative eigenpairs of the rest, and for Q negative eigenpairs and window T the ROC-AUC of
@@ -159,7 +159,7 @@ def cmd_labels(args) -> None:
 
 def cmd_stats(args) -> None:
     print(
-        "| graph | mean degree | |λ⁻_j| / λ⁺_j, j = 1, 4, 16, 32, 64 | running mean to 16 / 32 / 64 "
+        "| graph | mean degree | −λ⁻_j / λ⁺_j, j = 1, 4, 16, 32, 64 | ratio of the sums to 16 / 32 / 64 "
         "| λ⁺_64 / λ⁺_1 | 2/√d̄ | beyond it: negative / positive |"
     )
     print("|---|---|---|---|---|---|---|")
