@@ -35,6 +35,8 @@ spectral propagation, re-orthogonalisation, 160 d) on other sparse matrices with
 non-zeros of A: ``pmi`` its own, the T = 1 PMI; ``T`` log max(M, 1) of NetMF's window-T
 matrix M from the ``mirror`` eigenpairs, evaluated on the edges only (as NetSMF keeps a
 sparse sample of M; Qiu et al., WWW 2019); ``TrK`` the same from the top K eigenpairs.
+A suffix ``+wT`` (``pmi+w10``) follows the propagation with NetMF's window on the walk,
+(1/T) Σ_{r≤T} P^r, P = D⁻¹A.
 
 Graph names: ``blogcatalog`` and ``cora`` from the shared data, ``newswords`` from
 ``--news-dir`` (``gen_confirm_graphs.py --news``), the rest from ``--confirm-dir``.
@@ -227,8 +229,9 @@ def cmd_sparse(args) -> None:
     print("|---|---|---|---|---|")
     for name in args.graphs:
         g, labels, w, u = load(name, args)
-        for filt in args.filters:
+        for spec in args.filters:
             t = time.process_time()
+            filt, _, walk = spec.partition("+w")
             if filt == "pmi":
                 m = sparse_pmi_matrix(g)
             else:
@@ -252,11 +255,20 @@ def cmd_sparse(args) -> None:
             with RowSplitMatmul(sp.csr_matrix(m, dtype=np.float32)) as product:
                 ev, vec = truncated_eigh_product(product, g.n, DIM, n_iter=4, seed=0)
             y = spectral_propagation(g, unit_rows(vec * (np.abs(ev) ** 0.5).astype(np.float32)), 5, 0.0, 4.0)
+            if walk:
+                a = g.adjacency().tocsr()
+                deg = np.asarray(a.sum(axis=1)).ravel()
+                p = (sp.diags(1.0 / np.maximum(deg, 1e-300)) @ a).astype(np.float32).tocsr()
+                z, acc = y, np.zeros_like(y)
+                for _ in range(int(walk)):
+                    z = p @ z
+                    acc += z
+                y = acc / int(walk)
             x = spectral_vectors(y, 0.5)
             x[g.degrees == 0] = 0
             (r,) = node_classification(Embedding(g.nodes, x), labels, (0.5,), repeats=args.repeats)
             print(
-                f"| {name} | {filt} | {m.nnz:,} | {r.micro_f1:.3f} | {r.macro_f1:.3f} |"
+                f"| {name} | {spec} | {m.nnz:,} | {r.micro_f1:.3f} | {r.macro_f1:.3f} |"
                 f"  <!-- CPU {time.process_time() - t:.0f} s -->",
                 flush=True,
             )
