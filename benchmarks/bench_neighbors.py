@@ -12,9 +12,11 @@ the generated models take 1.2 GB at 1 M rows, 3.6 GB more for ``big``):
   clustered model (``gen_vectors.py``), top 10, one batch: wall, CPU, and the rate
   2·q·n·dim / wall against the GEMM rate.  Its answers are the ground truth for the rest.
   Also the same queries through ``embedkit neighbors - --exact`` (load, search, print).
-- ``ann``: each candidate library (faiss-cpu IVF-Flat and HNSW, hnswlib, usearch) built
-  over the unit rows in a child process: build wall / CPU, peak RSS, index size on disk,
-  then query time and recall@10 (the word itself left out) at several search settings.
+- ``ann``: each candidate (faiss-cpu IVF-Flat, IVF-PQ fast-scan and HNSW, hnswlib, usearch
+  float32 and 8-bit) built over the unit rows in a child process: build wall / CPU, peak
+  RSS, index size on disk, then query time and recall@10 (the word itself left out) at
+  several search settings; a candidate with ``rerank`` has its candidates scored exactly
+  against the float32 rows (timed with the search).
   Then ``embedkit index`` and ``embedkit neighbors -`` (the one embedkit uses) end to end,
   on the tuning queries and on a second, disjoint query sample (the confirmation).
 - ``gensim``: ``KeyedVectors.most_similar`` on the same vectors one query at a time (200
@@ -165,12 +167,28 @@ def part_exact(d: Path, rows: int, q: int, results: dict) -> None:
 
 
 CANDIDATES = {
-    # name: (build parameters, search settings to try); IVF's lists: about 4 √rows (a power of 2)
+    # name: (build parameters, search settings to try); IVF's lists: about 4 √rows (a power of 2).
+    # faiss-cpu comes with embedkit[ann]; usearch and hnswlib are installed by hand to compare
     "faiss-ivf": ({"nlist": None, "train_per_list": 32}, [8, 16, 32, 64]),
     "faiss-hnsw": ({"M": 32, "efConstruction": 80}, [32, 64, 128]),
     "hnswlib": ({"M": 16, "ef_construction": 100}, [32, 64, 128]),
     "usearch": ({"connectivity": 16, "expansion_add": 128, "dtype": "f32"}, [32, 64, 128]),
+    # 8-bit graph, its candidates re-ranked exactly (search setting: ef; 64 candidates)
+    "usearch-i8": ({"connectivity": 32, "expansion_add": 64, "dtype": "i8", "rerank": 64}, [64, 128, 192]),
+    # the one embedkit uses (embedkit/ann.py): IVF, 4-bit PQ fast-scan, 100 candidates re-ranked
+    # exactly (search setting: nprobe); lists about 2 √rows
+    "faiss-ivfpq": ({"nlist": None, "train_per_list": 64, "rerank": 100}, [8, 16, 32, 64]),
 }
+
+
+def rerank(unit: np.ndarray, queries: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Candidates (q × m, −1 none) sorted by their exact cosines with the queries."""
+    out = np.empty_like(ids)
+    for q0 in range(0, len(ids), 1024):
+        c = ids[q0 : q0 + 1024]
+        cos = np.einsum("qkd,qd->qk", unit[np.where(c >= 0, c, 0)], queries[q0 : q0 + 1024])
+        out[q0 : q0 + 1024] = np.take_along_axis(c, np.argsort(-np.where(c >= 0, cos, -np.inf), axis=1), 1)
+    return out
 
 
 def candidate(name: str, model: str, d: str, rows: int, q: int) -> None:
@@ -184,14 +202,16 @@ def candidate(name: str, model: str, d: str, rows: int, q: int) -> None:
     params, settings = CANDIDATES[name]
     if name == "faiss-ivf":
         params = {**params, "nlist": 2 ** round(np.log2(4 * np.sqrt(rows)))}
+    if name == "faiss-ivfpq":
+        params = {**params, "nlist": 2 ** round(np.log2(2 * np.sqrt(rows)))}
     path = Path(d) / f"index-{name}-{rows}"
     t, c = time.perf_counter(), time.process_time()
     if name.startswith("faiss"):
         import faiss
 
-        if name == "faiss-ivf":
-            quantizer = faiss.IndexFlatIP(emb.dim)
-            index = faiss.IndexIVFFlat(quantizer, emb.dim, params["nlist"], faiss.METRIC_INNER_PRODUCT)
+        if name in ("faiss-ivf", "faiss-ivfpq"):
+            spec = f"IVF{params['nlist']},{'Flat' if name == 'faiss-ivf' else f'PQ{emb.dim}x4fs'}"
+            index = faiss.index_factory(emb.dim, spec, faiss.METRIC_INNER_PRODUCT)
             sample = np.random.default_rng(0).choice(len(unit), params["nlist"] * params["train_per_list"], False)
             index.train(unit[np.sort(sample)])
         else:
@@ -202,11 +222,11 @@ def candidate(name: str, model: str, d: str, rows: int, q: int) -> None:
         faiss.write_index(index, str(path))
 
         def search(s):
-            if name == "faiss-ivf":
+            if name.startswith("faiss-ivf"):
                 index.nprobe = s
             else:
                 index.hnsw.efSearch = s
-            return index.search(queries, K + 1)[1]
+            return index.search(queries, params.get("rerank", K + 1))[1]
     elif name == "hnswlib":
         import hnswlib
 
@@ -230,12 +250,15 @@ def candidate(name: str, model: str, d: str, rows: int, q: int) -> None:
 
         def search(s):
             index.expansion_search = s
-            return index.search(queries, K + 1).keys.astype(np.int64)
+            return index.search(queries, params.get("rerank", K + 1)).keys.astype(np.int64)
 
     out = {"name": name, "params": params, "build_wall": build[0], "build_cpu": build[1],
            "size_gb": path.stat().st_size / 2**30, "settings": []}  # fmt: skip
     for s in settings:
         ids, wall, cpu = timed(search, s)
+        if "rerank" in params:  # the candidates scored exactly against the float32 rows
+            ids, rwall, rcpu = timed(rerank, unit, queries, ids)
+            wall, cpu = wall + rwall, cpu + rcpu
         keep = [row[row != own][:K] for row, own in zip(ids, qids)]
         out["settings"].append({"search": s, "wall": wall, "cpu": cpu, "recall": recall(np.array(keep), exact)})
     path.unlink()
@@ -255,29 +278,33 @@ def part_ann(d: Path, rows: int, q: int, results: dict, names: list[str]) -> Non
 
 def part_index(d: Path, rows: int, q: int, results: dict) -> None:
     """``embedkit index`` then ``embedkit neighbors -`` on the tuning and the confirmation queries."""
-    model = model_path(d, rows)
-    print("embedkit index …", file=sys.stderr)
-    r = run(["/usr/bin/time", "-f", "%e %U %S %M", *EMBEDKIT, "index", str(model)])
-    wall, user, sys_, rss = r["stderr"].strip().splitlines()[-1].split()
-    out = {"build_wall": float(wall), "build_cpu": float(user) + float(sys_), "build_rss_gb": int(rss) / 2**20}
     from embedkit import ann
 
-    out["size_gb"] = ann.index_path(model).stat().st_size / 2**30
+    model = model_path(d, rows)
     emb = load_model(model)
+    out = dict(results.get("index", {}))
+    try:  # an index built by an earlier run that still fits the model is kept (a 1 M build takes minutes)
+        ann.load_index(model, emb)
+    except Exception:
+        print("embedkit index …", file=sys.stderr)
+        r = run(["/usr/bin/time", "-f", "%e %U %S %M", *EMBEDKIT, "index", str(model)])
+        wall, user, sys_, rss = r["stderr"].strip().splitlines()[-1].split()
+        out = {"build_wall": float(wall), "build_cpu": float(user) + float(sys_), "build_rss_gb": int(rss) / 2**20}
+    out["size_gb"] = ann.index_path(model).stat().st_size / 2**30
     index = ann.load_index(model, emb)
-    default = index.expansion_search
+    default = index.probes
     for seed in (0, 1):
         exact = truth(d, rows, q, seed, results)
         words = query_words(rows, q, seed)
-        vectors, rows_ = emb.query_vectors(words)
-        # the search setting is chosen on seed 0 (all of these) and confirmed on seed 1 (the default)
-        for ef in (16, 32, 64, 128, 256) if seed == 0 else (default,):
-            index.expansion_search = ef
-            (ids, _), wall, cpu = timed(index.search, vectors, K + 1)
-            keep = [row[row != own][:K] for row, own in zip(ids, rows_)]
-            out[f"seed{seed}-ef{ef}"] = {"wall": wall, "cpu": cpu, "recall": recall(np.array(keep), exact)}
-            print(f"seed {seed}, ef {ef}: {out[f'seed{seed}-ef{ef}']}", file=sys.stderr)
-        index.expansion_search = default
+        # the search setting is chosen on seed 0 (all of these) and confirmed on seed 1 (the
+        # default); timed: Embedding.neighbors with the index (search, then exact re-ranking)
+        for probes in (8, 16, 32, 64) if seed == 0 else (default,):
+            index.probes = probes
+            (found, _), wall, cpu = timed(emb.neighbors, words, K, index=index)
+            ids = np.array([emb.index[n] for _, n, _ in found]).reshape(len(words), K)
+            out[f"seed{seed}-probes{probes}"] = {"wall": wall, "cpu": cpu, "recall": recall(ids, exact)}
+            print(f"seed {seed}, probes {probes}: {out[f'seed{seed}-probes{probes}']}", file=sys.stderr)
+        index.probes = default
         out[f"seed{seed}"] = {}
         qfile = d / f"queries-{rows}-{q}-{seed}.txt"
         qfile.write_text("\n".join(words) + "\n")
@@ -351,13 +378,17 @@ def part_dictwiki(d: Path, results: dict) -> None:
     from embedkit import ann
 
     emb = load_model(model)
-    ids_exact, _ = emb.search(emb.unit, K + 1)
     index = ann.load_index(model, emb)
-    ids, _ = index.search(np.asarray(emb.unit), K + 1)
-    own = np.arange(len(emb))
-    ex = np.array([r[r != o][:K] for r, o in zip(ids_exact, own)])
-    got = np.array([r[r != o][:K] for r, o in zip(ids, own)])
-    results["dictwiki"] = {"words": len(emb), "recall": recall(got, ex)}
+
+    def ids(found):  # a word with fewer than K neighbours (a tiny model) pads with −1
+        rows = {}
+        for q, n, _ in found:
+            rows.setdefault(q, []).append(emb.index[n])
+        return np.array([(rows.get(w, []) + [-1] * K)[:K] for w in emb.words])
+
+    exact = ids(emb.neighbors(emb.words, K)[0])
+    (found, _), wall, cpu = timed(emb.neighbors, emb.words, K, index=index)
+    results["dictwiki"] = {"words": len(emb), "recall": recall(ids(found), exact), "wall": wall, "cpu": cpu}
     print(json.dumps(results["dictwiki"]), file=sys.stderr)
 
 

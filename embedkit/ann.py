@@ -1,22 +1,22 @@
 """An approximate nearest-neighbour index of a model, stored beside it as ``MODEL.index``.
 
-The index is a graph of the model's unit rows searched by inner product (HNSW, Malkov &
-Yashunin 2018), built and searched by the usearch library (the optional extra
-``embedkit[ann]``).  Among the measured candidates (BENCHMARKS.md: faiss-cpu IVF and HNSW,
-hnswlib, usearch) IVF missed the time target; usearch and hnswlib found the same
-neighbours at equal settings (faiss's HNSW ran at twice the degree and led); usearch is
-kept for being maintained, one wheel without an OpenMP runtime, and memory-mapping its
-index file.
-:meth:`embedkit.vectors.Embedding.neighbors` asks it for candidates and scores them
-exactly, so an answer's cosine is always the true one; only a missed neighbour differs
-from the exact search.
+Inverted lists of product-quantised codes (IVF-PQ, Jégou, Douze & Schmid 2011) scanned by
+4-bit fast-scan (André, Kermarrec & Le Scouarnec 2015), built and searched by faiss-cpu
+(the optional extra ``embedkit[ann]``): the unit rows are split among ``lists`` k-means
+cells, and each row is kept as a 4-bit code a dimension of its residual (a sixteenth of
+its float32 size).  A query scans the ``probes`` cells nearest to it and ranks their rows
+by the codes' inner products; :meth:`embedkit.vectors.Embedding.neighbors` then scores
+the best ``rerank`` of them exactly against the model's float32 rows, so an answer's
+cosine is always the true one and only a neighbour outside the candidates differs from
+the exact search.  Chosen by measurement over HNSW graphs (usearch, hnswlib and faiss,
+float32 and 8-bit) and IVF without codes (BENCHMARKS.md).
 
 The file::
 
     bytes 0..63   b"EKINDEX\\0", format version (uint32), reserved, JSON offset and length (uint64)
-    64..          usearch's serialised index (vectors and graph), memory-mapped when loaded
+    64..          faiss's serialised index (centroids, codebooks, codes, row ids)
     last          a JSON header: the library and its version, rows, dimension, the build
-                  settings, and the model file's fingerprint
+                  and search settings, and the model file's fingerprint
 
 The fingerprint (size, modification time, SHA-256 of the first and last MiB) ties the index
 to one state of the model file: :func:`load_index` refuses an index whose model has changed
@@ -40,11 +40,14 @@ from .options import IndexOptions
 from .vectors import DATA_OFFSET, Embedding, container_prelude, read_container_header
 
 MAGIC = b"EKINDEX\0"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 1: usearch's HNSW graph
 SUFFIX = ".index"
 _SAMPLE = 1 << 20
+#: Rows a k-means cell is trained on (faiss asks for at least 39).
+_TRAIN_PER_LIST = 64
 
-#: Build and search settings (usearch's names for HNSW's M, efConstruction and ef).
+#: Build and search settings: cells (IVF's nlist; 0: chosen from the rows), cells scanned
+#: a query (nprobe) and candidates scored exactly a query.
 DEFAULTS = IndexOptions()
 
 _NEEDS_EXTRA = "an approximate index needs the ANN extra: pip install 'embedkit[ann]'"
@@ -72,27 +75,37 @@ def fingerprint(model: str | os.PathLike) -> dict:
 
 
 def check_installed() -> None:
-    """Raise :class:`EmbedkitError` (exit code 1) naming the extra when usearch is missing."""
-    _usearch()
+    """Raise :class:`EmbedkitError` (exit code 1) naming the extra when faiss is missing."""
+    _faiss()
 
 
-def _usearch():
+def _faiss():
+    # faiss's OpenMP threads sleep instead of spinning while they wait (read when the
+    # runtime starts): spinning threads take the cores from numpy's BLAS and other programs
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
-        from usearch.index import Index
+        import faiss
     except ImportError:
         raise EmbedkitError(_NEEDS_EXTRA) from None
-    return Index
+    return faiss
+
+
+def default_lists(n: int) -> int:
+    """Cells for ``n`` rows when none is given: about 2 √n, a power of two, 1 to 65,536."""
+    return int(min(1 << 16, max(1, 2 ** round(np.log2(max(1.0, 2 * np.sqrt(n)))))))
 
 
 class AnnIndex:
     """A loaded index: :meth:`search` finds the approximate nearest rows of unit queries."""
 
-    def __init__(self, index, meta: dict, path: Path | None = None, mapped: mmap.mmap | None = None) -> None:
+    def __init__(self, index, meta: dict, path: Path | None = None) -> None:
         self._index = index
-        self._mapped = mapped  # the file a viewed index reads from: kept open while it lives
         self.meta = meta
         self.path = path
-        self.expansion_search = int(meta["params"]["expansion_search"])
+        params = meta["params"]
+        self.probes = int(params["probes"])
+        #: candidates a query hands to the exact scoring (at least k + 1)
+        self.rerank = int(params["rerank"])
 
     def __len__(self) -> int:
         return int(self.meta["n"])
@@ -103,74 +116,77 @@ class AnnIndex:
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Approximate top-``k`` rows by inner product of unit queries (q × dim): ids (q × k)
-        int64 and cosines (q × k) float32, best first, padded with −1 / −inf.  The search
-        widens its candidate list to at least ``k`` (HNSW's ef ≥ k)."""
+        int64 and the codes' estimates of the cosines (q × k) float32, best first, padded
+        with −1 / −inf.  Scans :attr:`probes` cells a query, on every core."""
         check_at_least("k", k)
         q = np.ascontiguousarray(queries, dtype=np.float32)
         if q.ndim != 2 or q.shape[1] != self.dim:
             raise DataError(f"queries of shape {q.shape} for an index of dimension {self.dim}")
-        self._index.expansion_search = max(self.expansion_search, k)
-        m = self._index.search(q, min(k, len(self)) or 1, threads=0)
-        keys = np.asarray(m.keys, dtype=np.int64).reshape(len(q), -1)
-        dist = np.asarray(m.distances, dtype=np.float32).reshape(len(q), -1)
-        counts = np.asarray(m.counts) if hasattr(m, "counts") else np.array([keys.shape[1]])  # one query: Matches
-        found = np.arange(keys.shape[1])[None, :] < counts.reshape(-1, 1)
-        ids = np.full((len(q), k), -1, np.int64)
-        scores = np.full((len(q), k), -np.inf, np.float32)
-        ids[:, : keys.shape[1]] = np.where(found, keys, -1)
-        scores[:, : keys.shape[1]] = np.where(found, 1 - dist, -np.inf)
-        return ids, scores
+        self._index.nprobe = min(self.probes, self._index.nlist)
+        scores, ids = self._index.search(q, k)
+        ids = np.asarray(ids, dtype=np.int64)
+        return ids, np.where(ids >= 0, scores, -np.inf).astype(np.float32)
 
 
 def build_index(
     emb: Embedding,
     model: str | os.PathLike,
-    connectivity: int = DEFAULTS.connectivity,
-    expansion_add: int = DEFAULTS.expansion_add,
-    expansion_search: int = DEFAULTS.expansion_search,
+    lists: int = DEFAULTS.lists,
+    probes: int = DEFAULTS.probes,
+    rerank: int = DEFAULTS.rerank,
     progress: Callable[[int], None] | None = None,
 ) -> Path:
     """Build the index of ``emb`` (loaded from the file ``model``) and write it atomically
     beside the model (:func:`index_path`); returns its path.
 
+    ``lists``: k-means cells (0: :func:`default_lists`), trained on 64 rows a cell (a
+    seeded sample); ``probes``, ``rerank``: the search settings stored as its defaults.
     The unit rows are added in blocks on every core; ``progress(n)`` receives rows added.
-    Memory: the index holds a float32 copy of the rows plus about 2 × connectivity × 4
-    bytes of graph a row.  Raises :class:`EmbedkitError` without usearch installed."""
-    check_at_least("connectivity", connectivity, 2)
-    check_at_least("expansion_add", expansion_add)
-    check_at_least("expansion_search", expansion_search)
-    Index = _usearch()
-    import usearch
-
-    stamp = fingerprint(model)
-    index = Index(ndim=emb.dim, metric="ip", dtype="f32", connectivity=connectivity, expansion_add=expansion_add)
+    Memory and size: dim / 2 bytes a row and 8 for its id, plus the centroids.  Raises
+    :class:`ParameterError` for a bad setting, :class:`EmbedkitError` without faiss."""
+    check_at_least("lists", lists, 0)
+    check_at_least("probes", probes)
+    check_at_least("rerank", rerank)
+    faiss = _faiss()
     n = len(emb)
+    lists = min(lists or default_lists(n), max(1, n // _TRAIN_PER_LIST)) if n else 1
+    stamp = fingerprint(model)
+    index = faiss.index_factory(emb.dim, f"IVF{lists},PQ{emb.dim}x4fs", faiss.METRIC_INNER_PRODUCT)
+    index.cp.seed = 1234  # faiss's default, named: the same model gives the same index
+    train = np.sort(np.random.default_rng(0).choice(n, min(n, lists * _TRAIN_PER_LIST), replace=False))
+    index.train(_unit(emb, train))
     step = 1 << 15
     for r0 in range(0, n, step):
         r1 = min(r0 + step, n)
-        block = np.asarray(emb.vectors[r0:r1], dtype=np.float32)
-        norms = emb.row_norms[r0:r1]
-        index.add(np.arange(r0, r1, dtype=np.uint64), block / np.where(norms > 0, norms, 1)[:, None], threads=0)
+        index.add(_unit(emb, np.arange(r0, r1)))
         if progress is not None:
             progress(r1 - r0)
     meta = {
-        "library": "usearch",
-        "library_version": usearch.__version__,
+        "library": "faiss",
+        "library_version": faiss.__version__,
+        "kind": f"IVF{lists},PQ{emb.dim}x4fs",
         "metric": "ip",
         "n": n,
         "dim": emb.dim,
-        "params": {"connectivity": connectivity, "expansion_add": expansion_add, "expansion_search": expansion_search},
+        "params": {"lists": lists, "probes": probes, "rerank": rerank},
         "model": Path(model).name,
         "fingerprint": stamp,
     }
-    blob = index.save()
+    blob = faiss.serialize_index(index)
     header = json.dumps(meta, sort_keys=True).encode("utf-8")
     path = index_path(model)
     with atomic_output(path) as f:
-        f.write(container_prelude(MAGIC, FORMAT_VERSION, DATA_OFFSET + len(blob), len(header)))
+        f.write(container_prelude(MAGIC, FORMAT_VERSION, DATA_OFFSET + blob.nbytes, len(header)))
         f.write(memoryview(blob))
         f.write(header)
     return path
+
+
+def _unit(emb: Embedding, rows: np.ndarray) -> np.ndarray:
+    """Rows ``rows`` (sorted) of ``emb`` at unit length, float32, C order (zero rows stay zero)."""
+    norms = emb.row_norms[rows]
+    block = np.asarray(emb.vectors[rows], dtype=np.float32)
+    return np.ascontiguousarray(block / np.where(norms > 0, norms, 1)[:, None])
 
 
 def read_meta(path: str | os.PathLike) -> dict:
@@ -182,6 +198,7 @@ def read_meta(path: str | os.PathLike) -> dict:
             meta["_offset"] = offset
             if not (isinstance(meta["n"], int) and isinstance(meta["dim"], int) and "size" in meta["fingerprint"]):
                 raise ValueError("missing fields")
+            int(meta["params"]["probes"]), int(meta["params"]["rerank"])
         except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
             raise InputError(f"{p}: index file is corrupt ({exc})") from None
     return meta
@@ -201,21 +218,24 @@ def check_fresh(meta: dict, model: str | os.PathLike, emb: Embedding | None = No
 
 
 def load_index(model: str | os.PathLike, emb: Embedding | None = None) -> AnnIndex:
-    """The index beside ``model``, memory-mapped (nothing is read until searched).
+    """The index beside ``model``, read into memory (dim / 2 + 8 bytes a row).
 
-    Raises :class:`InputError` if there is none or it is not an index file,
+    Raises :class:`InputError` if there is none or it is not an index file (an index
+    written by an earlier embedkit is refused by its format version: rebuild it),
     :class:`StaleIndexError` if the model changed since it was built, and
-    :class:`EmbedkitError` without usearch installed."""
+    :class:`EmbedkitError` without faiss installed."""
     path = index_path(model)
     meta = read_meta(path)
     check_fresh(meta, model, emb)
-    Index = _usearch()
-    with open(path, "rb") as f:
-        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    try:
-        index = Index.restore(memoryview(mapped)[DATA_OFFSET : meta["_offset"]], view=True)
-    except (RuntimeError, ValueError) as exc:
-        raise InputError(f"{path}: index file is corrupt ({exc})") from None
-    if index is None:
-        raise InputError(f"{path}: index file is corrupt")
-    return AnnIndex(index, meta, path, mapped)
+    faiss = _faiss()
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        blob = np.frombuffer(mapped, np.uint8, count=meta["_offset"] - DATA_OFFSET, offset=DATA_OFFSET)
+        try:
+            index = faiss.deserialize_index(blob)
+        except (RuntimeError, ValueError) as exc:
+            raise InputError(f"{path}: index file is corrupt ({str(exc).splitlines()[0]})") from None
+        finally:
+            del blob
+    if index.ntotal != int(meta["n"]) or index.d != int(meta["dim"]):
+        raise InputError(f"{path}: index file is corrupt (it holds {index.ntotal:,} × {index.d})")
+    return AnnIndex(index, meta, path)

@@ -983,7 +983,7 @@ def neighbors(
 
 def _fresh_index(path: str, emb):
     """The index beside the model when there is one that fits it; else None, after one
-    warning line if there is an index that cannot be used (stale, damaged, no usearch)."""
+    warning line if there is an index that cannot be used (stale, damaged, no faiss)."""
     from . import ann
 
     if not ann.index_path(path).exists():
@@ -999,15 +999,15 @@ def _fresh_index(path: str, emb):
 @handles_errors
 def index_cmd(
     model: Annotated[str, typer.Argument(help="Model file (embedkit, word2vec or GloVe).")],
-    connectivity: Annotated[
-        int, typer.Option("--connectivity", help="Graph edges a row (HNSW's M): more, better recall, more memory.")
-    ] = INDEX_DEFAULTS.connectivity,
-    expansion_add: Annotated[
-        int, typer.Option("--expansion-add", help="Candidates kept while building (HNSW's efConstruction).")
-    ] = INDEX_DEFAULTS.expansion_add,
-    expansion_search: Annotated[
-        int, typer.Option("--expansion-search", help="Candidates kept while searching (HNSW's ef), stored as default.")
-    ] = INDEX_DEFAULTS.expansion_search,
+    lists: Annotated[
+        int, typer.Option("--lists", help="k-means cells of the inverted lists (IVF's nlist); 0: about 2 √rows.")
+    ] = INDEX_DEFAULTS.lists,
+    probes: Annotated[
+        int, typer.Option("--probes", help="Cells scanned a query (nprobe): more, better recall, slower; stored.")
+    ] = INDEX_DEFAULTS.probes,
+    rerank: Annotated[
+        int, typer.Option("--rerank", help="Candidates a query scores exactly against the model; stored.")
+    ] = INDEX_DEFAULTS.rerank,
     quiet: QuietOpt = False,
     no_clobber: NoClobberOpt = False,
 ) -> None:
@@ -1029,7 +1029,7 @@ def index_cmd(
     emb = find_model(model, quiet)
     t = time.perf_counter()
     with Reporter(quiet=quiet).stage("indexing", total=len(emb), unit="rows") as advance:
-        path = ann.build_index(emb, model, connectivity, expansion_add, expansion_search, progress=advance)
+        path = ann.build_index(emb, model, lists, probes, rerank, progress=advance)
     _note(
         quiet,
         f"embedkit: indexed {_count(len(emb))} rows × {emb.dim} dims in {time.perf_counter() - t:.1f} s → {path} "

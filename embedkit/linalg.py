@@ -159,10 +159,52 @@ def _randomized_svd(
 
 
 def _smallest_ritz_value(z: np.ndarray) -> float:
-    """The smallest eigenvalue of Zᵀ Z (z: n × l), from a Gram matrix summed in float64."""
-    g = (z.T @ z).astype(np.float64)
+    """The smallest eigenvalue of Zᵀ Z (z: n × l), from its :func:`gram` matrix."""
+    g = gram(z)
     with threadpool_limits(1):  # OpenBLAS threads only slow down l × l problems
-        return float(max(la.eigvalsh(g, check_finite=False)[0], 0.0))
+        return float(max(la.eigvalsh(g, check_finite=False, subset_by_index=[0, 0])[0], 0.0))
+
+
+#: Rows of a tall block in one part of :func:`gram` (a fixed size, so the sum is the same
+#: bytes whatever the number of threads)
+GRAM_ROWS = 8192
+
+
+def gram(y: np.ndarray, z: np.ndarray | None = None, exact: bool = False) -> np.ndarray:
+    """Yᵀ Y (l × l, float64) of a tall block y (n × l), n ≫ l; with ``z`` (n × l′), Yᵀ Z.
+
+    The rows are cut into parts of :data:`GRAM_ROWS`; each part's Yᵢᵀ Zᵢ is one BLAS
+    product on one thread (several parts at once on :func:`product_threads` threads), and
+    the parts are added in float64 in their order, so the result does not depend on the
+    number of threads.  OpenBLAS's own threads split a product this shape (a long inner
+    dimension, a small result) badly: on two cores it took about nine times the CPU of
+    one thread here, most of it spinning (``benchmarks/bench_svd.py``).  ``exact``: each
+    part is converted to float64 before its product (the sums of squares of a float32
+    block then lose nothing); otherwise the parts are products in y's dtype.
+    """
+    z = y if z is None else z
+    n = y.shape[0]
+    starts = range(0, n, GRAM_ROWS)
+
+    def part(lo: int) -> np.ndarray:
+        a, b = y[lo : lo + GRAM_ROWS], z[lo : lo + GRAM_ROWS]
+        if exact:
+            a, b = a.astype(np.float64), b.astype(np.float64)
+        return (a.T @ b).astype(np.float64, copy=False)
+
+    out = np.zeros((y.shape[1], z.shape[1]))
+    threads = min(product_threads(), len(starts))
+    with threadpool_limits(1):
+        if threads <= 1:
+            parts = map(part, starts)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(threads) as pool:
+                parts = list(pool.map(part, starts))
+        for g in parts:
+            out += g
+    return out
 
 
 def randomized_range_finder(start, step, n_steps: int, rounds: int | None = None) -> np.ndarray:
@@ -193,24 +235,19 @@ def rayleigh_ritz(matmul, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Eigenpairs of the projection H = Qᵀ M Q of a symmetric M onto the orthonormal
     basis ``q`` (n × l): (w (l,) ascending, v (l × l)); Q v are the Ritz vectors.
     H is formed in float64 and symmetrised before the dense ``eigh``."""
-    h = (q.T @ np.asarray(matmul(q))).astype(np.float64)
+    h = gram(q, np.asarray(matmul(q)))
     with threadpool_limits(1):  # OpenBLAS threads only slow down l × l problems
         return la.eigh((h + h.T) / 2, check_finite=False)
 
 
 def _small_svd(q: np.ndarray, y: np.ndarray, k: int):
     """U, s, Vt of M ≈ Q B with B = Qᵀ M = yᵀ (l × n_cols), through the l × l Gram matrix
-    B Bᵀ = W Σ² Wᵀ.  The Gram matrix is summed in float64 a block of columns at a time and
+    B Bᵀ = W Σ² Wᵀ.  The Gram matrix is summed in float64 a block of columns at a time (:func:`gram`) and
     Vt = Σ⁻¹ Wᵀ B is one product in the working dtype, so no float64 copy of B (8 bytes ×
     l × n_cols: 0.8 GB for 300 k words) is ever made."""
-    l = y.shape[1]
-    gram = np.zeros((l, l))
-    step = max(1, (1 << 24) // max(l, 1))
-    for c0 in range(0, y.shape[0], step):
-        block = y[c0 : c0 + step].astype(np.float64)
-        gram += block.T @ block
+    g = gram(y, exact=True)
     with threadpool_limits(1):  # OpenBLAS threads only slow down l × l problems
-        evals, w = la.eigh(gram, check_finite=False)
+        evals, w = la.eigh(g, check_finite=False)
     order = np.argsort(evals)[::-1][:k]
     s = np.sqrt(np.maximum(evals[order], 0.0))
     w = w[:, order]
@@ -255,7 +292,7 @@ def orthonormalize(y: np.ndarray, rounds: int = 2) -> np.ndarray:
     """
     try:
         for _ in range(rounds):
-            g = (y.T @ y).astype(np.float64)
+            g = gram(y)
             with threadpool_limits(1):  # OpenBLAS threads only slow down l × l problems
                 r = la.cholesky(g, lower=False, check_finite=True)
                 r_inv = la.solve_triangular(r, np.eye(len(r)), lower=False, check_finite=False)
@@ -336,7 +373,7 @@ def remove_top_components(x: np.ndarray, remove_top: int) -> np.ndarray:
     if k >= x.shape[1]:
         raise ParameterError("remove_top", k, f"must be smaller than the dimension {x.shape[1]}", True)
     centred = np.asarray(x, dtype=np.float32) - x.mean(axis=0, dtype=np.float64).astype(np.float32)
-    cov = (centred.T @ centred).astype(np.float64)
+    cov = gram(centred)
     with threadpool_limits(1):
         _, vecs = la.eigh(cov, check_finite=False)
     top = vecs[:, ::-1][:, :k].astype(np.float32)  # (d, k)

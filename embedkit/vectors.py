@@ -113,8 +113,28 @@ def _merge_top_numpy(
     k = top_scores.shape[1]
     block = scores * scale.astype(np.float32)
     block[np.isnan(block)] = -np.inf
+    if b > _PRESELECT_WIDER * k:
+        # a wide block (a few queries against a large model): only the scores at or above a
+        # query's k-th best of the block can enter; those (ties included, in row order) are
+        # folded in alone, instead of every score of the block
+        for j in range(q):
+            row = block[j]
+            pick = np.flatnonzero(row >= np.partition(row, b - k)[b - k])
+            _fold_top(row[pick][None], offset + pick[None], top_scores[j : j + 1], top_ids[j : j + 1])
+        return
+    ids = np.arange(offset, offset + b, dtype=np.int64)
+    _fold_top(block, np.broadcast_to(ids, (q, b)), top_scores, top_ids)
+
+
+#: :func:`_merge_top_numpy` preselects in a block wider than this many times k.
+_PRESELECT_WIDER = 4096
+
+
+def _fold_top(block: np.ndarray, ids: np.ndarray, top_scores: np.ndarray, top_ids: np.ndarray) -> None:
+    """Fold candidates (q × b scores, their rows in increasing order) into the running top-k."""
+    q, k = top_scores.shape
     cand_s = np.concatenate([top_scores, block], axis=1)  # rows in increasing order, per query
-    cand_i = np.concatenate([top_ids, np.broadcast_to(np.arange(offset, offset + b, dtype=np.int64), (q, b))], axis=1)
+    cand_i = np.concatenate([top_ids, ids], axis=1)
     kth = -np.partition(-cand_s, k - 1, axis=1)[:, k - 1 : k]
     above = cand_s > kth
     tied = cand_s == kth
@@ -222,12 +242,65 @@ def read_container_header(f, path: Path, magic: bytes, version: int, what: str) 
         raise InputError(f"{path}: {what} file is corrupt ({exc})") from None
 
 
+class StoredWords:
+    """The words of a model file kept as its UTF-8 bytes (one word a line) until a list of
+    them is needed: loading a 3 M-word vocabulary is then one read of ~30 MB and one pass
+    for where each line ends, instead of 3 M Python strings (about a second); a single
+    query needs only :meth:`find` (its word's row: one byte search) and :meth:`word` (its
+    answers' names).
+
+    ``blob``: the words joined by ``\\n``; ``n``: how many.  Raises ``ValueError`` when the
+    blob does not hold ``n`` words or is not UTF-8."""
+
+    def __init__(self, blob: bytes | bytearray, n: int, _padded: bytearray | None = None) -> None:
+        if _padded is None:
+            _padded = bytearray(len(blob) + 2)
+            _padded[1:-1] = blob
+        buf = _padded  # every word between two newlines
+        buf[0] = buf[-1] = 10
+        self._buf = buf
+        self.n = n
+        if not buf.isascii():
+            buf.decode("utf-8")  # invalid UTF-8 is a corrupt file now, not at a later query
+        #: byte offset of each newline: word i is buf[ends[i] + 1 : ends[i + 1]]
+        self._ends = np.flatnonzero(np.frombuffer(buf, np.uint8) == 10)
+        if n and len(self._ends) != n + 1:
+            raise ValueError(f"the word list holds {len(self._ends) - 1:,} words, the header says {n:,}")
+
+    @classmethod
+    def read(cls, f, nbytes: int, n: int) -> StoredWords:
+        """The ``n`` words in the next ``nbytes`` of the open file ``f``, read in place."""
+        buf = bytearray(nbytes + 2)
+        got = f.readinto(memoryview(buf)[1:-1])
+        if got != nbytes:
+            raise ValueError("the word list is truncated")
+        return cls(b"", n, buf)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def find(self, word: str) -> int | None:
+        """Row of ``word`` (the first if it were there twice), or None."""
+        if not self.n or "\n" in word:
+            return None
+        at = self._buf.find(b"\n" + word.encode("utf-8") + b"\n")
+        return None if at < 0 else int(np.searchsorted(self._ends, at))
+
+    def word(self, i: int) -> str:
+        """The word of row ``i`` (0 ≤ i < n)."""
+        return self._buf[self._ends[i] + 1 : self._ends[i + 1]].decode("utf-8")
+
+    def to_list(self) -> list[str]:
+        return self._buf[1:-1].decode("utf-8").split("\n") if self.n else []
+
+
 class Embedding:
     """Vectors for a vocabulary of words (or graph nodes).
 
     Parameters
     ----------
-    words : sequence of str, length n
+    words : sequence of str, length n (or :class:`StoredWords`, turned into a list only
+        when :attr:`words` is first read)
     vectors : array of shape (n, dim)
     counts : int array of shape (n,), optional — corpus frequency of each word
     params : dict, optional — how the vectors were made (kept in the model file)
@@ -247,10 +320,12 @@ class Embedding:
         subwords: Subwords | None = None,
         norms: np.ndarray | None = None,
     ) -> None:
-        self.words = list(words)
+        self._stored = words if isinstance(words, StoredWords) else None
+        self._words = None if self._stored is not None else list(words)
+        self._n = len(words)
         self.vectors = vectors
-        if vectors.ndim != 2 or vectors.shape[0] != len(self.words):
-            raise ValueError(f"vectors of shape {vectors.shape} do not match {len(self.words)} words")
+        if vectors.ndim != 2 or vectors.shape[0] != self._n:
+            raise ValueError(f"vectors of shape {vectors.shape} do not match {self._n} words")
         self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
         self.params = dict(params or {})
         self.subwords = subwords
@@ -261,8 +336,20 @@ class Embedding:
         self._norms = None if norms is None else np.asarray(norms, dtype=np.float32)
 
     # -- basic access -------------------------------------------------------------
+    @property
+    def words(self) -> list[str]:
+        """The vocabulary, row order (gensim's ``index_to_key``); a loaded model's list is
+        made on first use."""
+        if self._words is None:
+            self._words = self._stored.to_list()
+        return self._words
+
+    def _word(self, i: int) -> str:
+        """The word of row ``i``, without making the list of a loaded model."""
+        return self._words[i] if self._words is not None else self._stored.word(i)
+
     def __len__(self) -> int:
-        return len(self.words)
+        return self._n
 
     def __repr__(self) -> str:
         kind = self.params.get("kind", "words")
@@ -327,17 +414,21 @@ class Embedding:
 
     def _row(self, word: str) -> int | None:
         """Row of exactly ``word``, or None.  A large vocabulary answers its first few
-        look-ups by scanning the word list (tens of ms for 3 M words) instead of building
-        the word → row dictionary (about a second), which a single query does not repay."""
-        if self._index is None and len(self.words) > _SCAN_BELOW_WORDS:
+        look-ups by scanning the word list (a loaded model: its bytes, ~10 ms for 3 M words)
+        instead of building the word → row dictionary (about a second), which a single
+        query does not repay."""
+        if self._index is None and (self._words is None or len(self) > _SCAN_BELOW_WORDS):
             found = self._scanned
             if word in found:
                 return found[word]
             if len(found) < _SCANS:
-                try:
-                    found[word] = self.words.index(word)
-                except ValueError:
-                    found[word] = None
+                if self._words is None:  # a loaded model: a byte search of its word list
+                    found[word] = self._stored.find(word)
+                else:
+                    try:
+                        found[word] = self.words.index(word)
+                    except ValueError:
+                        found[word] = None
                 return found[word]
         return self.index.get(word)
 
@@ -700,7 +791,12 @@ class Embedding:
         top_i = np.full((nq, k), -1, np.int64)
         ex = None if exclude is None else np.asarray(exclude, dtype=np.int64).reshape(nq, -1)
         chunk = max(1, min(nq, QUERY_CHUNK))
-        step = int(min(max(SEARCH_BLOCK // (chunk * width), 1024), 1 << 13))  # a unit block stays in cache
+        step = int(max(SEARCH_BLOCK // (chunk * width), 1024))
+        if unit:  # a block of rows scaled to unit length stays in cache
+            step = min(step, 1 << 13)
+        # else the rows are read where they lie (a memory-mapped model: no copy): a few queries
+        # score a large block in one product (3 M rows, one query: one call, against 367
+        # calls of 8,192 rows that cost ten times the CPU, measured)
         for q0 in range(0, nq, chunk):
             qs = slice(q0, min(q0 + chunk, nq))
             for r0 in range(0, limit, step):
@@ -724,18 +820,19 @@ class Embedding:
         """Candidates ``ids`` (q × m, −1 for none) of unit ``queries`` (q × dim) with their
         exact cosines, each row sorted best first (ties to the lower row)."""
         scores = np.full(ids.shape, -np.inf, np.float32)
-        for q0 in range(0, len(ids), QUERY_CHUNK):
-            block = ids[q0 : q0 + QUERY_CHUNK]
+        step = max(1, SEARCH_BLOCK // max(1, ids.shape[1] * self.dim))  # rows gathered at once: 64 MiB
+        for q0 in range(0, len(ids), step):
+            block = ids[q0 : q0 + step]
             safe = np.where(block >= 0, block, 0)
             rows = np.asarray(self.vectors[safe.ravel()], np.float32) / self._safe_norms()[safe.ravel(), None]
-            cos = np.einsum("qkd,qd->qk", rows.reshape(*block.shape, self.dim), queries[q0 : q0 + QUERY_CHUNK])
-            scores[q0 : q0 + QUERY_CHUNK] = np.where(block >= 0, cos, -np.inf)
+            cos = np.einsum("qkd,qd->qk", rows.reshape(*block.shape, self.dim), queries[q0 : q0 + step])
+            scores[q0 : q0 + step] = np.where(block >= 0, cos, -np.inf)
         order = np.lexsort((np.where(ids >= 0, ids, np.iinfo(np.int64).max), -scores), axis=1)
         return np.take_along_axis(ids, order, 1), np.take_along_axis(scores, order, 1)
 
     def _answers(self, ids: np.ndarray, scores: np.ndarray) -> list[tuple[str, float]]:
         """(word, score) pairs of one query's row of :meth:`search`, padding left out."""
-        return [(self.words[i], float(s)) for i, s in zip(ids.tolist(), scores.tolist()) if i >= 0]
+        return [(self._word(i), float(s)) for i, s in zip(ids.tolist(), scores.tolist()) if i >= 0]
 
     def neighbors(
         self,
@@ -748,9 +845,10 @@ class Embedding:
         is never its own neighbour.  All queries are answered as one batch (:meth:`search`).
 
         ``index``: an approximate index of these vectors (``index.search(unit_queries, k)``
-        → ids, cosines (q × k), as :class:`embedkit.ann.AnnIndex`) to ask instead of
-        scoring every row.  Returns (rows of (query, neighbor, cosine) in query order, the
-        queries not found).  The command line's ``neighbors``."""
+        → ids, scores (q × k), as :class:`embedkit.ann.AnnIndex`) to ask instead of
+        scoring every row: its best ``index.rerank`` candidates (at least topn + 1) are
+        scored exactly, so the cosines returned are the true ones.  Returns (rows of
+        (query, neighbor, cosine) in query order, the queries not found).  The command line's ``neighbors``."""
         check_at_least("topn", topn)
         queries = list(queries)
         built = self.from_subwords(queries)
@@ -763,7 +861,9 @@ class Embedding:
         if index is None:
             ids, scores = self.search(vectors, topn, own, progress=progress)
         else:
-            candidates, _ = index.search(vectors, topn + 1)
+            # the index's own ranking may be coarse (quantised codes): it hands over its best
+            # `rerank` candidates, and those are scored exactly here
+            candidates, _ = index.search(vectors, max(topn + 1, int(getattr(index, "rerank", 0))))
             ids, scores = _without_own(*self._rescore(vectors, candidates), own[:, 0], topn)
         out = []
         for q, i_row, s_row in zip(known, ids, scores):
@@ -884,7 +984,7 @@ class Embedding:
             try:
                 n, dim = int(header["n"]), int(header["dim"])
                 f.seek(header["words_offset"])
-                words = f.read(header["words_nbytes"]).decode("utf-8").split("\n") if n else []
+                words = StoredWords.read(f, header["words_nbytes"], n)
                 f.seek(header["counts_offset"])
                 counts = np.frombuffer(f.read(8 * n), dtype="<i8").astype(np.int64)
                 subwords = _read_subwords(f, header["subwords"], n) if "subwords" in header else None
@@ -896,7 +996,7 @@ class Embedding:
                         raise ValueError("the row norms are truncated")
             except (ValueError, KeyError, UnicodeDecodeError) as exc:
                 raise InputError(f"{p}: model file is corrupt ({exc})") from None
-        if len(words) != n or header["vectors_offset"] + 4 * n * dim > header["counts_offset"]:
+        if header["vectors_offset"] + 4 * n * dim > header["counts_offset"]:
             raise InputError(f"{p}: model file is corrupt (header does not match contents)")
         if mmap and n * dim:
             vectors = np.memmap(p, dtype="<f4", mode="r", offset=header["vectors_offset"], shape=(n, dim))

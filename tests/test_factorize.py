@@ -223,3 +223,23 @@ def test_the_svd_is_the_same_with_and_without_the_compiled_product(monkeypatch):
         assert not op.compiled
     b = truncated_svd(x, dim=12, solver="shifted", n_iter=2, seed=3, workers=2)
     assert a.U.tobytes() == b.U.tobytes() and a.s.tobytes() == b.s.tobytes() and a.Vt.tobytes() == b.Vt.tobytes()
+
+
+def test_gram_is_yty_the_same_bytes_whatever_the_threads(monkeypatch):
+    from embedkit import linalg
+
+    y = np.random.default_rng(3).standard_normal((3 * linalg.GRAM_ROWS + 17, 5), dtype=np.float32)
+    want = y.astype(np.float64).T @ y.astype(np.float64)
+    exact = linalg.gram(y, exact=True)
+    assert exact.dtype == np.float64 and exact.shape == (5, 5)
+    np.testing.assert_allclose(exact, want, rtol=1e-12)  # float64 parts lose nothing of float32 data
+    np.testing.assert_allclose(linalg.gram(y), want, rtol=1e-4)  # float32 parts: float32 rounding
+    monkeypatch.setattr(linalg, "product_threads", lambda: 1)
+    one = linalg.gram(y), linalg.gram(y, exact=True)
+    monkeypatch.setattr(linalg, "product_threads", lambda: 4)
+    four = linalg.gram(y), linalg.gram(y, exact=True)
+    assert one[0].tobytes() == four[0].tobytes() and one[1].tobytes() == four[1].tobytes()
+    z = np.random.default_rng(4).standard_normal((y.shape[0], 3), dtype=np.float32)
+    np.testing.assert_allclose(
+        linalg.gram(y, z, exact=True), y.astype(np.float64).T @ z.astype(np.float64), rtol=1e-10, atol=1e-9
+    )

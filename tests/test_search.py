@@ -12,6 +12,7 @@ import pytest
 
 from embedkit import ann, kernels
 from embedkit import vectors as vec
+from embedkit.errors import InputError
 from embedkit.vectors import Embedding
 
 from .conftest import one_line_error
@@ -173,12 +174,12 @@ def test_cli_analogy_bad_line(cli, model):
 
 
 # -- the approximate index -------------------------------------------------------------------
-needs_usearch = pytest.mark.skipif(
-    importlib.util.find_spec("usearch") is None, reason="the ANN extra (usearch) is not installed"
+needs_faiss = pytest.mark.skipif(
+    importlib.util.find_spec("faiss") is None, reason="the ANN extra (faiss-cpu) is not installed"
 )
 
 
-@needs_usearch
+@needs_faiss
 def test_index_recall_on_clustered(model, clustered):
     ann.build_index(clustered, model)
     index = ann.load_index(model, clustered)
@@ -209,7 +210,7 @@ def _spy(monkeypatch) -> list:
     return calls
 
 
-@needs_usearch
+@needs_faiss
 def test_cli_index_then_neighbors_uses_it(cli, model, monkeypatch):
     r = cli("index", model)
     assert r.exit_code == 0 and ann.index_path(model).exists()
@@ -221,12 +222,12 @@ def test_cli_index_then_neighbors_uses_it(cli, model, monkeypatch):
     assert exact.exit_code == 0 and calls == [2]  # --exact does not ask the index
     assert len(approx.stdout.splitlines()) == len(exact.stdout.splitlines()) == 21
     before = ann.index_path(model).read_bytes()
-    kept = cli("index", model, "--no-clobber", "--connectivity", "8")
+    kept = cli("index", model, "--no-clobber", "--lists", "8")
     assert kept.exit_code == 6 and "exists; not overwritten (--no-clobber)" in kept.stderr
     assert ann.index_path(model).read_bytes() == before
 
 
-@needs_usearch
+@needs_faiss
 def test_stale_index_is_ignored_with_one_warning(cli, model, clustered, monkeypatch):
     assert cli("index", model).exit_code == 0
     changed = Embedding(clustered.words, np.asarray(clustered.vectors)[::-1].copy(), clustered.counts)
@@ -242,7 +243,7 @@ def test_stale_index_is_ignored_with_one_warning(cli, model, clustered, monkeypa
     ]
 
 
-@needs_usearch
+@needs_faiss
 def test_damaged_index_is_ignored_with_one_warning(cli, model):
     ann.index_path(model).write_bytes(b"EKINDEX\0" + b"\0" * 100)
     r = cli("neighbors", "w00000005", "-m", model, "--tsv")
@@ -259,13 +260,13 @@ def test_index_bad_input(cli, tmp_path):
 
 
 def test_index_without_the_extra(cli, model, monkeypatch):
-    monkeypatch.setitem(sys.modules, "usearch.index", None)  # import → ImportError
+    monkeypatch.setitem(sys.modules, "faiss", None)  # import → ImportError
     r = cli("index", model)
     one_line_error(r, "pip install 'embedkit[ann]'", code=1)
     assert not ann.index_path(model).exists()
 
 
-@needs_usearch
+@needs_faiss
 def test_index_of_a_word2vec_file_sits_beside_it(cli, tmp_path, clustered, monkeypatch):
     monkeypatch.setenv("EMBEDKIT_CACHE_DIR", str(tmp_path / "cache"))
     path = tmp_path / "v.bin"
@@ -317,3 +318,98 @@ def test_large_model_route_scales_scores_and_gives_the_same_answers(clustered, m
     scores = np.array([s for _, _, s in found]).reshape(100, 10)
     assert_same_top(ids, scores, *brute(clustered, rows, 10))
     assert [n for n, _ in clustered.most_similar(words[0], topn=10)] == [clustered.words[i] for i in ids[0]]
+
+
+def test_loaded_model_keeps_its_words_as_bytes_until_listed(model, clustered):
+    # one query on a loaded model looks its word up and names its answers from the file's
+    # bytes; the list of words (and the word → row dictionary) is made only when asked for
+    emb = Embedding.load(model)
+    found, unknown = emb.neighbors(["w00000042", "w0000004", "nope", "w00002999", "w00000000"], topn=5)
+    assert emb._words is None and emb._index is None
+    assert unknown == ["w0000004", "nope"]  # a prefix of a word is not the word
+    want = [(q, n) for q in ("w00000042", "w00002999", "w00000000") for n, _ in clustered.most_similar(q, topn=5)]
+    assert [(q, n) for q, n, _ in found] == want
+    assert emb.id("w00001234") == 1234 and "w00000001" in emb and "w0000000" not in emb
+    assert emb.words == clustered.words and len(emb) == N  # the list, made on first use
+    assert emb.index["w00002999"] == 2999
+
+
+def test_stored_words_find_and_name_every_row():
+    words = ["ä", "b c", "", "straße", "b", "日本"]
+    stored = vec.StoredWords("\n".join(words).encode("utf-8"), len(words))
+    assert [stored.word(i) for i in range(len(words))] == words == stored.to_list()
+    assert [stored.find(w) for w in words] == list(range(len(words)))
+    assert stored.find("b c\nstraße") is None and stored.find("日") is None
+    with pytest.raises(ValueError, match="holds 6 words, the header says 5"):
+        vec.StoredWords("\n".join(words).encode("utf-8"), 5)
+    with pytest.raises(UnicodeDecodeError):
+        vec.StoredWords(b"ok\n\xff", 2)
+
+
+def test_wide_block_preselection_keeps_the_same_answers_and_ties(monkeypatch):
+    # a few queries against a wide block fold in only the scores at or above each query's
+    # k-th best of the block: the same top-k as folding every score, ties to the lower row
+    rng = np.random.default_rng(4)
+    k, b = 5, 4000
+    block = np.round(rng.standard_normal((3, b)), 1).astype(np.float32)  # many exact ties
+    block[0, 100:200] = np.nan
+    scale = rng.uniform(0.5, 2, b).astype(np.float32)
+    scale[::2] = 1.0
+    block[2, :] = -5.0
+    block[2, ::2] = 2.0  # half the scores equal and best: the first rows of them
+    tops = []
+    for wider in (10**9, 1):  # never preselect, always
+        monkeypatch.setattr(vec, "_PRESELECT_WIDER", wider)
+        top = (np.full((3, k), -np.inf, np.float32), np.full((3, k), -1, np.int64))
+        top[0][:, 0], top[1][:, 0] = 3.0, 7  # an earlier block's best stays first
+        vec._merge_top_numpy(block, scale, 100, *top)
+        tops.append(top)
+    np.testing.assert_array_equal(tops[0][1], tops[1][1])
+    np.testing.assert_array_equal(tops[0][0], tops[1][0])
+    assert tops[1][1][2].tolist() == [7, 100, 102, 104, 106]
+    kernel = (np.full((3, k), -np.inf, np.float32), np.full((3, k), -1, np.int64))
+    kernel[0][:, 0], kernel[1][:, 0] = 3.0, 7
+    kernels.merge_top(block, scale, 100, *kernel)
+    np.testing.assert_array_equal(kernel[1], tops[1][1])
+
+
+@needs_faiss
+def test_index_candidates_are_reranked_exactly(model, clustered, monkeypatch):
+    # the index ranks by 4-bit codes; neighbors asks it for `rerank` candidates and scores
+    # them against the float32 rows: the answers' cosines are exact, best first, and with
+    # every candidate handed over (rerank = all rows) the answers are the exact ones
+    ann.build_index(clustered, model, lists=4, probes=4, rerank=N)
+    index = ann.load_index(model, clustered)
+    asked = []
+    search = index.search
+    monkeypatch.setattr(index, "search", lambda q, k: asked.append(k) or search(q, k))
+    rows = np.arange(0, N, 97)
+    words = [clustered.words[i] for i in rows]
+    monkeypatch.setattr(vec, "SEARCH_BLOCK", 1 << 12)  # the candidates' rows gathered a query at a time
+    found, _ = clustered.neighbors(words, topn=5, index=index)
+    assert asked == [N]
+    ids = np.array([clustered.index[n] for _, n, _ in found]).reshape(len(rows), 5)
+    scores = np.array([s for _, _, s in found]).reshape(len(rows), 5)
+    assert_same_top(ids, scores, *brute(clustered, rows, 5))
+    # the codes' own estimates are not the cosines: the scores above are not theirs
+    _, estimates = index.search(clustered.query_vectors(words)[0], 6)
+    assert np.abs(np.sort(estimates, axis=1)[:, ::-1][:, 1:] - scores).max() > 1e-4
+
+
+@needs_faiss
+def test_index_settings_are_stored_and_checked(cli, model, clustered):
+    r = cli("index", model, "--lists", "8", "--probes", "3", "--rerank", "40")
+    assert r.exit_code == 0
+    index = ann.load_index(model, clustered)
+    assert (index.probes, index.rerank, index.meta["params"]["lists"]) == (3, 40, 8)
+    one_line_error(cli("index", model, "--probes", "0"), "--probes", code=2)
+    # an index written by an earlier format (usearch's graph) is refused, and neighbors
+    # answers exactly after one warning that says to rebuild it
+    data = bytearray(ann.index_path(model).read_bytes())
+    data[8:12] = (1).to_bytes(4, "little")
+    ann.index_path(model).write_bytes(bytes(data))
+    with pytest.raises(InputError, match="index format version 1"):
+        ann.load_index(model, clustered)
+    r = cli("neighbors", "w00000005", "-m", model, "--tsv", "-k", "3")
+    assert r.exit_code == 0 and len(r.stdout.splitlines()) == 4
+    assert r.stderr.count("\n") == 1 and "rebuild: embedkit index" in r.stderr
