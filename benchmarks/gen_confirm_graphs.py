@@ -1,6 +1,7 @@
 """Graphs of other kinds, with labels, to confirm graph defaults chosen on BlogCatalog and Cora.
 
     python benchmarks/gen_confirm_graphs.py OUTDIR [--corpus ../shared/data/corpora/dictwiki.txt.gz]
+    python benchmarks/gen_confirm_graphs.py OUTDIR --news [--eval ../shared/data/eval]
 
 Writes ``NAME.edges.csv`` (``source,target[,weight]``, each undirected edge once) and
 ``NAME.labels.csv`` (``node,label``) for each of:
@@ -21,6 +22,11 @@ Writes ``NAME.edges.csv`` (``source,target[,weight]``, each undirected edge once
   part of speech: ``-ly`` (adverbs), ``-ing``, ``-ed``, ``-tion``/``-sion``, ``-ness``,
   ``-able``/``-ible``, ``-ous``, ``-ment``, ``-ity`` (words of 6+ letters only; the rest
   have no label).  Skipped when the corpus is absent.
+* ``newswords`` (only with ``--news``, and then only it) — the same recipe on other text: the
+  AG News test set (titles and descriptions), the customer reviews of ``cr.tsv`` and the
+  STS12/13 sentence pairs from the shared evaluation folder (about 0.5 M words), its 5,000
+  most frequent words.  A second word network, built after ``words`` had been looked at,
+  to check whether what helps on ``words`` holds for word networks in general.
 
 Deterministic (seeded); numpy only.
 """
@@ -122,12 +128,14 @@ def useritem(out: Path, users: int = 2000, items: int = 1000, genres: int = 10) 
     write(out, "useritem", a, b, labels)
 
 
-def words(out: Path, corpus: Path, top: int = 8000) -> None:
-    if not corpus.exists():
+def words(out: Path, corpus: Path, top: int = 8000, name: str = "words", text: list[str] | None = None) -> None:
+    if text is None and not corpus.exists():
         print(f"words: skipped, corpus not found: {corpus}", file=sys.stderr)
         return
-    with gzip.open(corpus, "rt", encoding="utf-8") as f:
-        lines = [re.findall(r"[a-z]+", line.lower()) for line in f]
+    if text is None:
+        with gzip.open(corpus, "rt", encoding="utf-8") as f:
+            text = list(f)
+    lines = [re.findall(r"[a-z]+", line.lower()) for line in text]
     counts = Counter(w for line in lines for w in line)
     vocab = [w for w, _ in counts.most_common(top)]
     index = {w: i for i, w in enumerate(vocab)}
@@ -150,7 +158,24 @@ def words(out: Path, corpus: Path, top: int = 8000) -> None:
             if word.endswith(ends):
                 labels[i] = [lab]
                 break
-    write(out, "words", a[keep], b[keep], labels, w[keep])
+    write(out, name, a[keep], b[keep], labels, w[keep])
+
+
+def newswords(out: Path, folder: Path, top: int = 5000) -> None:
+    """``words`` on the shared evaluation folder's English text (see the module doc)."""
+    import csv
+
+    if not (folder / "agnews_test.csv").exists():
+        print(f"newswords: skipped, not found: {folder / 'agnews_test.csv'}", file=sys.stderr)
+        return
+    with open(folder / "agnews_test.csv", encoding="utf-8", newline="") as f:
+        text = [field for row in csv.reader(f) for field in row[1:3]]
+    with open(folder / "cr.tsv", encoding="utf-8") as f:
+        text += [line.split("\t", 1)[1] for line in f]
+    for path in sorted((folder / "sts").glob("*.tsv")):
+        with open(path, encoding="utf-8") as f:
+            text += [part for line in f for part in line.rstrip("\n").split("\t")[1:3]]
+    words(out, folder, top, name="newswords", text=text)
 
 
 def main() -> None:
@@ -158,9 +183,14 @@ def main() -> None:
     ap.add_argument("outdir")
     default = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora" / "dictwiki.txt.gz"
     ap.add_argument("--corpus", type=Path, default=default)
+    ap.add_argument("--news", action="store_true", help="write only newswords (from --eval's text)")
+    ap.add_argument("--eval", type=Path, default=default.parents[1] / "eval")
     args = ap.parse_args()
     out = Path(args.outdir)
     out.mkdir(parents=True, exist_ok=True)
+    if args.news:
+        newswords(out, args.eval)
+        return
     dcsbm(out)
     hetero(out)
     useritem(out)
