@@ -14,7 +14,15 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from ..errors import ParameterError, check_at_least, check_positive
-from ..linalg import RowSplitMatmul, fix_signs, orthonormalize, product_threads, randomized_range_finder, rayleigh_ritz
+from ..linalg import (
+    RowSplitMatmul,
+    fix_signs,
+    gram,
+    orthonormalize,
+    product_threads,
+    randomized_range_finder,
+    rayleigh_ritz,
+)
 from .types import Graph
 
 #: The restart probability of the directed closed form's walk (PageRank's 0.15).
@@ -342,7 +350,7 @@ def netmf_vectors(
             p = orthonormalize(z - q @ (q.T @ z))
             q, z = np.hstack([q, p]), np.hstack([z, product(p)])
         kept.clear()
-        h = (q.T @ z).astype(np.float64)
+        h = gram(q, z)
         w, v = la.eigh((h + h.T) / 2, check_finite=False)
     top = np.argsort(-np.abs(w), kind="stable")[:dim]
     u = fix_signs(q @ v[:, top].astype(np.float32))

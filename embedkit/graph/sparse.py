@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from ..errors import check_at_least
-from ..linalg import RowSplitMatmul, fix_signs
+from ..linalg import RowSplitMatmul, fix_signs, gram
 from ..weighting import pmi
 from .netmf import TELEPORT, pagerank_walk
 from .types import Graph
@@ -132,7 +132,7 @@ def propagation_steps(dim: int, order: int = 5, block: int = 32) -> int:
 
 def spectral_vectors(y: np.ndarray, eig: float = 0.5) -> np.ndarray:
     """Re-orthogonalise an n × d embedding: U Σ^eig of its thin SVD, through the d × d Gram."""
-    g = (y.T @ y).astype(np.float64)
+    g = gram(y)
     with threadpool_limits(1):  # OpenBLAS threads only slow down d × d problems
         w, v = la.eigh(g, check_finite=False)
     order = np.argsort(w)[::-1]
