@@ -33,7 +33,7 @@ import numpy as np
 
 from .errors import DataError, InputError, ParameterError, UnknownWordError, check_at_least, check_choice
 from .io import atomic_output, check_readable
-from .linalg import unit_rows
+from .linalg import product_threads, unit_rows
 from .options import ANALOGY_METHODS, EXPORT_FORMATS
 from .subwords import (
     DEFAULT_BUCKETS,
@@ -385,7 +385,7 @@ class Embedding:
     @property
     def index(self) -> dict[str, int]:
         if self._index is None:
-            self._index = {w: i for i, w in enumerate(self.words)}
+            self._index = dict(zip(self.words, range(len(self))))
         return self._index
 
     @property
@@ -835,12 +835,27 @@ class Embedding:
         exact cosines, each row sorted best first (ties to the lower row)."""
         scores = np.full(ids.shape, -np.inf, np.float32)
         step = max(1, SEARCH_BLOCK // max(1, ids.shape[1] * self.dim))  # rows gathered at once: 64 MiB
-        for q0 in range(0, len(ids), step):
+        rows_of = np.asarray(self.vectors)  # a memory-mapped model: a plain view, no copy
+        norms = self._safe_norms()
+
+        def rescore(q0: int) -> None:
             block = ids[q0 : q0 + step]
             safe = np.where(block >= 0, block, 0)
-            rows = np.asarray(self.vectors[safe.ravel()], np.float32) / self._safe_norms()[safe.ravel(), None]
-            cos = np.einsum("qkd,qd->qk", rows.reshape(*block.shape, self.dim), queries[q0 : q0 + step])
-            scores[q0 : q0 + step] = np.where(block >= 0, cos, -np.inf)
+            rows = np.take(rows_of, safe.ravel(), axis=0).reshape(*block.shape, self.dim)
+            dots = np.einsum("qkd,qd->qk", rows, queries[q0 : q0 + step]).astype(np.float32, copy=False)
+            scores[q0 : q0 + step] = np.where(block >= 0, dots / norms[safe], -np.inf)
+
+        # the gathers and products release the GIL: blocks of queries on the product threads
+        starts = range(0, len(ids), step)
+        threads = min(product_threads(), len(starts))
+        if threads > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(rescore, starts))
+        else:
+            for q0 in starts:
+                rescore(q0)
         order = np.lexsort((np.where(ids >= 0, ids, np.iinfo(np.int64).max), -scores), axis=1)
         return np.take_along_axis(ids, order, 1), np.take_along_axis(scores, order, 1)
 
