@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mmap
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -45,6 +44,8 @@ SUFFIX = ".index"
 _SAMPLE = 1 << 20
 #: Rows a k-means cell is trained on (faiss asks for at least 39).
 _TRAIN_PER_LIST = 64
+#: Rows the codebooks are trained on at least (all of a smaller model).
+_TRAIN_AT_LEAST = 65_536
 
 #: Build and search settings: cells (IVF's nlist; 0: chosen from the rows), cells scanned
 #: a query (nprobe) and candidates scored exactly a query.
@@ -153,7 +154,11 @@ def build_index(
     stamp = fingerprint(model)
     index = faiss.index_factory(emb.dim, f"IVF{lists},PQ{emb.dim}x4fs", faiss.METRIC_INNER_PRODUCT)
     index.cp.seed = 1234  # faiss's default, named: the same model gives the same index
-    train = np.sort(np.random.default_rng(0).choice(n, min(n, lists * _TRAIN_PER_LIST), replace=False))
+    # a small model trains on every row (the 4-bit codebooks want thousands of rows even
+    # when there are few lists) and without faiss's warning per sub-quantiser about it
+    index.cp.min_points_per_centroid = index.pq.cp.min_points_per_centroid = 1
+    want = max(lists * _TRAIN_PER_LIST, _TRAIN_AT_LEAST)
+    train = np.sort(np.random.default_rng(0).choice(n, min(n, want), replace=False))
     index.train(_unit(emb, train))
     step = 1 << 15
     for r0 in range(0, n, step):
@@ -228,14 +233,19 @@ def load_index(model: str | os.PathLike, emb: Embedding | None = None) -> AnnInd
     meta = read_meta(path)
     check_fresh(meta, model, emb)
     faiss = _faiss()
-    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-        blob = np.frombuffer(mapped, np.uint8, count=meta["_offset"] - DATA_OFFSET, offset=DATA_OFFSET)
-        try:
-            index = faiss.deserialize_index(blob)
-        except (RuntimeError, ValueError) as exc:
-            raise InputError(f"{path}: index file is corrupt ({str(exc).splitlines()[0]})") from None
-        finally:
-            del blob
+    size = meta["_offset"] - DATA_OFFSET
+    blob = np.empty(size, np.uint8)  # read, not mapped: faiss copies it, and a failed parse
+    with open(path, "rb") as f:  # must not leave a view of a mapping that is being closed
+        f.seek(DATA_OFFSET)
+        got = f.readinto(memoryview(blob))
+    try:
+        if got != size:
+            raise ValueError("truncated")
+        index = faiss.deserialize_index(blob)
+    except (RuntimeError, ValueError) as exc:
+        raise InputError(f"{path}: index file is corrupt ({str(exc).splitlines()[0]})") from None
+    finally:
+        del blob
     if index.ntotal != int(meta["n"]) or index.d != int(meta["dim"]):
         raise InputError(f"{path}: index file is corrupt (it holds {index.ntotal:,} × {index.d})")
     return AnnIndex(index, meta, path)

@@ -984,8 +984,10 @@ def neighbors(
     answers: dict[str, list] = {}
     for q, n, s in rows:
         answers.setdefault(q, []).append((n, s))
-    # a query built from its n-grams is named in a from_subwords column (present only then)
-    mark = (lambda q: {"from_subwords": q if q in built else ""}) if built else (lambda q: {})
+    # a model with subwords always has a from_subwords column (the same columns whatever
+    # the queries): the query when its vector was built from its n-grams, else empty
+    has = emb.subwords is not None
+    mark = (lambda q: {"from_subwords": q if q in built else ""}) if has else (lambda q: {})
     render(
         [{"query": q, "neighbor": n, "score": s, **mark(q)} for q in words for n, s in answers.get(q, [])],
         output_format,
@@ -1028,7 +1030,7 @@ def index_cmd(
     'embedkit neighbors' then uses it (when it still fits the model) instead of scoring every
     word: candidates from the index, scored exactly (recall and speed against the exact
     search are measured in BENCHMARKS.md). Needs the ANN extra
-    (pip install 'embedkit[ann]'; exit code 1 without it); a missing or unreadable model
+    (pip install 'embedkit\\[ann]'; exit code 1 without it); a missing or unreadable model
     exits with 3.
 
     Example: [bold]embedkit index model.ekm && cat words.txt | embedkit neighbors - -m model.ekm[/bold]
@@ -1238,7 +1240,7 @@ def similarity(
     emb = find_model(model)
     built = _subword_notes(emb, [word1, word2])
     score = emb.similarity(word1, word2)
-    mark = {"from_subwords": " ".join(built)} if built else {}
+    mark = {"from_subwords": " ".join(built)} if emb.subwords is not None else {}
     render([{"word1": word1, "word2": word2, "cosine": score, **mark}], output_format, "cosine similarity")
 
 
@@ -1290,7 +1292,7 @@ def analogy(
             typer.echo(f"embedkit: warning: {message}", err=True)
     rows = []
     for (qa, qb, qc), found in zip(questions, answers):
-        mark = {"from_subwords": " ".join(w for w in (qa, qb, qc) if w in built)} if built else {}
+        mark = {"from_subwords": " ".join(w for w in (qa, qb, qc) if w in built)} if emb.subwords is not None else {}
         rows.extend(
             {"a": qa, "b": qb, "c": qc, "method": method, "answer": w, "score": s, **mark} for w, s in found or []
         )
@@ -2054,7 +2056,8 @@ def evaluate_links(
     r = ev.link_prediction(emb, test, neg, train.n_edges)
     if r.test_edges < MIN_PAIRS_FOR_A_SCORE:
         typer.echo(
-            f"embedkit: warning: only {r.test_edges} edges held out; an AUC over so few means little "
+            f"embedkit: warning: only {r.test_edges} edge{'s' if r.test_edges != 1 else ''} held out; "
+            "an AUC over so few means little "
             "(raise --test-fraction or use a larger graph)",
             err=True,
         )

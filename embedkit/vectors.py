@@ -664,13 +664,16 @@ class Embedding:
         or with ``ridge=0`` the means of their words' unit vectors).  Works for any vectors,
         imported ones included; raises :class:`ParameterError` on a bad setting,
         :class:`DataError` for a model that already has subwords or whose rows are graph
-        nodes (an id's spelling says nothing of it)."""
+        nodes (an id's spelling says nothing of it).  The copy's :attr:`params` record the
+        settings under ``train-words``' names (``subwords``, ``minn``, … ``subword_ridge``)."""
         if self.subwords is not None:
-            raise DataError("the model already has subword vectors")
+            raise DataError("the model already has subword vectors (fit them again from the model they were fitted to)")
         if self.params.get("kind") == "graph":
             raise DataError("the model's rows are graph nodes: their ids have no parts that mean anything")
         vectors, sub = fit_subwords(self.words, self.vectors, minn, maxn, buckets, weight, min_words, coherence, ridge)
-        return Embedding(self.words, vectors, self.counts, self.params, sub)
+        settings = {"subwords": True, "minn": minn, "maxn": maxn, "buckets": buckets, "subword_weight": weight,
+                    "subword_min_words": min_words, "subword_coherence": coherence, "subword_ridge": ridge}  # fmt: skip
+        return Embedding(self.words, vectors, self.counts, {**self.params, **settings}, sub)
 
     # -- queries (gensim's KeyedVectors surface) -------------------------------------
     def similarity(self, a: str, b: str) -> float:

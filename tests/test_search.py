@@ -249,6 +249,28 @@ def test_damaged_index_is_ignored_with_one_warning(cli, model):
     r = cli("neighbors", "w00000005", "-m", model, "--tsv")
     assert r.exit_code == 0 and len(r.stdout.splitlines()) == 11
     assert "embedkit: warning:" in r.stderr and "c.ekm.index" in r.stderr
+    # a well-formed header over damaged index bytes: the library's parse fails, one warning
+    r = cli("index", model, "-q")
+    assert r.exit_code == 0 and r.stderr == ""
+    damaged = bytearray(ann.index_path(model).read_bytes())
+    damaged[64:128] = bytes(b ^ 0x5A for b in damaged[64:128])
+    ann.index_path(model).write_bytes(bytes(damaged))
+    r = cli("neighbors", "w00000005", "-m", model, "--tsv")
+    assert r.exit_code == 0 and len(r.stdout.splitlines()) == 11
+    assert r.stderr.count("\n") == 1 and "index file is corrupt" in r.stderr and "answering exactly" in r.stderr
+
+
+@needs_faiss
+def test_a_small_model_is_indexed_quietly_on_all_its_rows(cli, tmp_path):
+    small = Embedding(gv.words(0, 300), gv.vectors(300, 20, seed=5), gv.counts(300), {"kind": "words"})
+    small.save(tmp_path / "s.ekm")
+    r = cli("index", tmp_path / "s.ekm", "-q")  # faiss would warn 20 times about too few rows
+    assert r.exit_code == 0 and r.stderr == ""
+    index = ann.load_index(tmp_path / "s.ekm", small)
+    words = small.words[:50]
+    approx, _ = small.neighbors(words, 5, index=index)
+    exact, _ = small.neighbors(words, 5)
+    assert len({(q, n) for q, n, _ in approx} & {(q, n) for q, n, _ in exact}) >= 0.9 * len(exact)
 
 
 def test_index_bad_input(cli, tmp_path):

@@ -231,8 +231,10 @@ def test_unseen_words_through_the_cli(cli, tmp_path):
     r = cli("neighbors", "talking", "walks", "-m", m, "-k", "2", "--json")
     rows = json.loads(r.stdout)
     assert [(row["query"], row["from_subwords"]) for row in rows] == [("talking", "talking")] * 2 + [("walks", "")] * 2
-    r = cli("neighbors", "walks", "-m", m, "-k", "2", "--json")  # nothing built: no such column
-    assert "from_subwords" not in json.loads(r.stdout)[0]
+    r = cli("neighbors", "walks", "-m", m, "-k", "2", "--json")  # nothing built: the column, empty
+    assert [row["from_subwords"] for row in json.loads(r.stdout)] == ["", ""]
+    r = cli("similarity", "walks", "walked", "-m", m, "--json")
+    assert json.loads(r.stdout)[0]["from_subwords"] == ""
     pairs = tmp_path / "pairs.txt"
     pairs.write_text("walks\twalked\t9\ncat\tdog\t5\nwalking\ttalks\t3\nthe\tand\t1\n")
     r = cli("evaluate", "similarity", m, pairs, "--json")
@@ -248,6 +250,10 @@ def test_unseen_words_through_the_cli(cli, tmp_path):
     assert Embedding.load(tmp_path / "sub.ekm").subwords is not None
     facts = json.loads(cli("info", tmp_path / "sub.ekm", "--json").stdout)
     assert facts["subword_ngrams"] == Embedding.load(tmp_path / "sub.ekm").subwords.keys.size > 0
+    # the settings are recorded as train-words --subwords records them
+    assert facts["subwords"] is True and facts["subword_ridge"] == 10 and facts["minn"] == 3
+    r = cli("neighbors", "walks", "-m", tmp_path / "plain.ekm", "-k", "1", "--json")  # no subwords: no column
+    assert "from_subwords" not in json.loads(r.stdout)[0]
     r = cli("analogy", "walks", "walked", "talking", "-m", tmp_path / "sub.ekm", "-k", "1", "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)[0]["from_subwords"] == "talking"
 
