@@ -467,7 +467,7 @@ class Embedding:
         (a ``KeyError``) naming it, with the closest spellings."""
         k = self.key(word)
         if k is None:
-            raise UnknownWordError(self.unknown_message(word), word=word)
+            raise UnknownWordError(self.unknown_message(word, ngrams_tried=False), word=word)
         return self._row(k)
 
     get_index = id
@@ -537,10 +537,7 @@ class Embedding:
             v, found = self.subwords.vectors(self.unit, [w])
             norm = float(np.linalg.norm(v[0]))
             if norm == 0:
-                raise UnknownWordError(
-                    f"{word!r} is not in the vocabulary ({len(self):,} words) and none of its n-grams is known",
-                    word=word,
-                )
+                raise UnknownWordError(self.unknown_message(word), word=word)
             self._built[w] = (v[0] / np.float32(norm), int(found[0]))
         return self._built[w][0]
 
@@ -634,12 +631,17 @@ class Embedding:
             self._chars = {ch.lower() for i in order if i < len(words) for ch in words[i]}
         return "".join(sorted(self._chars | set(query)))
 
-    def unknown_message(self, word: str) -> str:
+    def unknown_message(self, word: str, ngrams_tried: bool | None = None) -> str:
+        """Why ``word`` has no vector, with the closest spellings.  ``ngrams_tried``
+        (default: the model has subwords) adds that none of its n-grams is known either."""
         if not self.normalize(word).strip():
             return f"{word!r} is an empty query (give a word)"
         close = self.suggestions(word)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        return f"{word!r} is not in the vocabulary ({len(self):,} words){hint}"
+        # with subwords a word is unknown only when none of its n-grams is known either
+        tried = self.subwords is not None if ngrams_tried is None else ngrams_tried
+        parts = " and none of its n-grams is known" if tried else ""
+        return f"{word!r} is not in the vocabulary ({len(self):,} words){parts}{hint}"
 
     @property
     def unit(self) -> np.ndarray:

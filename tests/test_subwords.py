@@ -178,6 +178,10 @@ def test_unseen_words_through_the_library():
     assert [w for w, _ in emb.analogy("walk", "walking", "jumpking", topn=2)]
     with pytest.raises(UnknownWordError, match="none of its n-grams"):
         emb.vector("qqq")
+    assert emb.neighbors(["qqq"], 2)[1] == ["qqq"] and "none of its n-grams" in emb.unknown_message("qqq")
+    with pytest.raises(UnknownWordError) as row_only:  # a row, not a vector: n-grams are not tried
+        emb.id("jumpking")
+    assert "n-grams" not in str(row_only.value)
     # without subwords an unknown word stays an error
     with pytest.raises(UnknownWordError, match="not in the vocabulary"):
         _toy().vector("jumpking")
