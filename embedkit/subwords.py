@@ -42,6 +42,8 @@ word vectors of any model, count-based or imported, in closed form.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -261,6 +263,7 @@ def fit_subwords(
     min_words: int = DEFAULT_MIN_WORDS,
     coherence: float = DEFAULT_COHERENCE,
     ridge: float = DEFAULT_RIDGE,
+    product: Product | None = None,
 ) -> tuple[np.ndarray, Subwords]:
     """Mix each word's vector with its n-grams' and keep what unseen words need.
 
@@ -269,7 +272,8 @@ def fit_subwords(
     fitted by ridge regression (``ridge`` = λ > 0, :func:`ridge_dual`) or, with
     ``ridge`` = 0, ‖z_g‖^p times the mean unit vector of the words containing g (see the
     module's docstring) — and the :class:`Subwords` that build n_w for any string.
-    Raises :class:`ParameterError` on a bad setting.
+    ``product``: how a sparse × dense product is made (see :data:`Product`; default
+    scipy's, on one core).  Raises :class:`ParameterError` on a bad setting.
     """
     check_fit_settings(minn, maxn, buckets, weight, min_words, coherence, ridge)
     x = np.asarray(vectors, dtype=np.float32)
@@ -285,9 +289,10 @@ def fit_subwords(
     )  # fmt: skip
     g = kept.tocsr()
     if ridge > 0:
-        z, dual = ridge_dual(g, unit, ridge)
+        z, dual = ridge_dual(g, unit, ridge, product)
         sub.dual = dual.astype(np.float16)
-        n = g @ z
+        with _multiplier(product, g) as g_mul:
+            n = g_mul(z)
     else:
         n = g @ sub.ngram_vectors(unit)
     n_norm = np.linalg.norm(n, axis=1)
@@ -297,7 +302,26 @@ def fit_subwords(
     return out.astype(np.float32), sub
 
 
-def ridge_dual(g: sp.csr_matrix, x: np.ndarray, ridge: float) -> tuple[np.ndarray, np.ndarray]:
+#: A factory of sparse × dense products: ``product(m)`` returns a callable computing
+#: ``m @ x`` (and may have ``close()``), e.g. :class:`embedkit.linalg.RowSplitMatmul`,
+#: which shares the rows among threads and gives scipy's bytes.  (The layers keep this
+#: module below linalg, so the caller hands it in.)
+Product = Callable[[sp.csr_matrix], Callable[[np.ndarray], np.ndarray]]
+
+
+@contextmanager
+def _multiplier(product: Product | None, m: sp.csr_matrix) -> Iterator[Callable[[np.ndarray], np.ndarray]]:
+    op = product(m) if product is not None else None
+    try:
+        yield op if op is not None else m.__matmul__
+    finally:
+        if op is not None and hasattr(op, "close"):
+            op.close()
+
+
+def ridge_dual(
+    g: sp.csr_matrix, x: np.ndarray, ridge: float, product: Product | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The ridge fit of ``x`` on the n-grams: the n-gram vectors Z and the dual rows A.
 
     g : binary (n × k) word × n-gram incidence; x : (n, dim); ridge : λ > 0.  Z minimises
@@ -306,15 +330,21 @@ def ridge_dual(g: sp.csr_matrix, x: np.ndarray, ridge: float) -> tuple[np.ndarra
     words each n-gram is found in, + λ), all columns at once, until the relative residual
     is below :data:`RIDGE_TOL` or after :data:`RIDGE_MAX_ITER` steps.  A = (X − G Z) / λ,
     so that Z = Gᵀ A at the solution (the dual form: n rows instead of k, what a model
-    stores).  Returns float32 Z (k, dim) and A (n, dim).
+    stores).  Returns float32 Z (k, dim) and A (n, dim).  ``product``: as
+    :func:`fit_subwords`'s (nearly all the time is these sparse products).
     """
     gt = g.T.tocsr()
+    with _multiplier(product, g) as g_mul, _multiplier(product, gt) as gt_mul:
+        return _ridge_cg(g_mul, gt_mul, gt, x, ridge)
+
+
+def _ridge_cg(g_mul, gt_mul, gt: sp.csr_matrix, x: np.ndarray, ridge: float) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(x, dtype=np.float32)
     lam = np.float32(ridge)
     inv_diag = (1.0 / (np.diff(gt.indptr) + ridge)).astype(np.float32)[:, None]
     tiny = np.finfo(np.float32).tiny
-    z = np.zeros((g.shape[1], x.shape[1]), np.float32)
-    r = np.asarray(gt @ x, dtype=np.float32)  # the residual Gᵀ X − (Gᵀ G + λ I) Z at Z = 0
+    z = np.zeros((gt.shape[0], x.shape[1]), np.float32)
+    r = np.asarray(gt_mul(x), dtype=np.float32)  # the residual Gᵀ X − (Gᵀ G + λ I) Z at Z = 0
     target = RIDGE_TOL * float(np.linalg.norm(r))
     y = inv_diag * r
     p = y.copy()
@@ -323,7 +353,7 @@ def ridge_dual(g: sp.csr_matrix, x: np.ndarray, ridge: float) -> tuple[np.ndarra
     for _ in range(RIDGE_MAX_ITER):
         if float(np.linalg.norm(r)) <= target:
             break
-        q = np.asarray(gt @ np.asarray(g @ p, dtype=np.float32), dtype=np.float32)
+        q = np.asarray(gt_mul(np.asarray(g_mul(p), dtype=np.float32)), dtype=np.float32)
         q += lam * p
         alpha = rho / np.maximum(np.einsum("ij,ij->j", p, q), tiny)
         z += np.multiply(p, alpha, out=step)
@@ -333,4 +363,4 @@ def ridge_dual(g: sp.csr_matrix, x: np.ndarray, ridge: float) -> tuple[np.ndarra
         p *= rho_next / np.maximum(rho, tiny)
         p += y
         rho = rho_next
-    return z, (x - np.asarray(g @ z, dtype=np.float32)) / lam
+    return z, (x - np.asarray(g_mul(z), dtype=np.float32)) / lam

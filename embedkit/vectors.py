@@ -33,7 +33,7 @@ import numpy as np
 
 from .errors import DataError, InputError, ParameterError, UnknownWordError, check_at_least, check_choice
 from .io import atomic_output, check_readable
-from .linalg import product_threads, unit_rows
+from .linalg import RowSplitMatmul, product_threads, unit_rows
 from .options import ANALOGY_METHODS, EXPORT_FORMATS
 from .subwords import (
     DEFAULT_BUCKETS,
@@ -672,7 +672,9 @@ class Embedding:
             raise DataError("the model already has subword vectors (fit them again from the model they were fitted to)")
         if self.params.get("kind") == "graph":
             raise DataError("the model's rows are graph nodes: their ids have no parts that mean anything")
-        vectors, sub = fit_subwords(self.words, self.vectors, minn, maxn, buckets, weight, min_words, coherence, ridge)
+        vectors, sub = fit_subwords(
+            self.words, self.vectors, minn, maxn, buckets, weight, min_words, coherence, ridge, RowSplitMatmul
+        )
         settings = {"subwords": True, "minn": minn, "maxn": maxn, "buckets": buckets, "subword_weight": weight,
                     "subword_min_words": min_words, "subword_coherence": coherence, "subword_ridge": ridge}  # fmt: skip
         return Embedding(self.words, vectors, self.counts, {**self.params, **settings}, sub)

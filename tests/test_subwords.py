@@ -352,3 +352,16 @@ def test_graph_models_get_no_subwords():
     nodes = Embedding([str(i) for i in range(10)], np.eye(10, dtype=np.float32), None, {"kind": "graph"})
     with pytest.raises(DataError, match="graph nodes"):
         nodes.with_subwords()
+
+
+def test_the_fit_on_threaded_products_is_the_same_bytes():
+    """Embedding.with_subwords hands the fit linalg's threaded product (scipy's bytes):
+    the vectors and the stored dual rows equal the fit on scipy's own product."""
+    from embedkit.linalg import RowSplitMatmul
+
+    emb = _toy()
+    plain, sub_plain = subwords.fit_subwords(emb.words, emb.vectors, min_words=1)
+    threaded, sub_threaded = subwords.fit_subwords(emb.words, emb.vectors, min_words=1, product=RowSplitMatmul)
+    assert plain.tobytes() == threaded.tobytes()
+    assert sub_plain.dual.tobytes() == sub_threaded.dual.tobytes()
+    assert emb.with_subwords(min_words=1).vectors.tobytes() == plain.tobytes()
