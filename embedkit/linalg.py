@@ -193,18 +193,24 @@ def gram(y: np.ndarray, z: np.ndarray | None = None, exact: bool = False) -> np.
         return (a.T @ b).astype(np.float64, copy=False)
 
     out = np.zeros((y.shape[1], z.shape[1]))
-    threads = min(product_threads(), len(starts))
     with threadpool_limits(1):
-        if threads <= 1:
-            parts = map(part, starts)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(threads) as pool:
-                parts = list(pool.map(part, starts))
-        for g in parts:
+        for g in on_product_threads(part, starts):
             out += g
     return out
+
+
+def on_product_threads(fn: Callable, items) -> list:
+    """``[fn(item) for item in items]``, the calls shared among :func:`product_threads`
+    threads (for work that releases the GIL: BLAS products, numpy gathers); results in
+    the items' order, and one thread runs them in the caller's."""
+    items = list(items)
+    threads = min(product_threads(), len(items))
+    if threads <= 1:
+        return [fn(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(fn, items))
 
 
 def randomized_range_finder(start, step, n_steps: int, rounds: int | None = None) -> np.ndarray:

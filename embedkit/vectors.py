@@ -33,7 +33,7 @@ import numpy as np
 
 from .errors import DataError, InputError, ParameterError, UnknownWordError, check_at_least, check_choice
 from .io import atomic_output, check_readable
-from .linalg import RowSplitMatmul, product_threads, unit_rows
+from .linalg import RowSplitMatmul, on_product_threads, unit_rows
 from .options import ANALOGY_METHODS, EXPORT_FORMATS
 from .subwords import (
     DEFAULT_BUCKETS,
@@ -853,16 +853,7 @@ class Embedding:
             scores[q0 : q0 + step] = np.where(block >= 0, dots / norms[safe], -np.inf)
 
         # the gathers and products release the GIL: blocks of queries on the product threads
-        starts = range(0, len(ids), step)
-        threads = min(product_threads(), len(starts))
-        if threads > 1:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(threads) as pool:
-                list(pool.map(rescore, starts))
-        else:
-            for q0 in starts:
-                rescore(q0)
+        on_product_threads(rescore, range(0, len(ids), step))
         order = np.lexsort((np.where(ids >= 0, ids, np.iinfo(np.int64).max), -scores), axis=1)
         return np.take_along_axis(ids, order, 1), np.take_along_axis(scores, order, 1)
 
