@@ -461,24 +461,48 @@ def test_index_candidates_are_reranked_exactly(model, clustered, monkeypatch):
 @needs_faiss
 def test_index_coarse_step_finds_faiss_cells(model, clustered):
     # the cells a query scans are chosen here (a product with the centres, a partition):
-    # the same candidates as faiss's own coarse step
-    ann.build_index(clustered, model, lists=16, probes=5)
+    # with a margin that skips none, the same candidates as faiss's own coarse step
+    ann.build_index(clustered, model, lists=16, probes=5, margin=10.0)
     index = ann.load_index(model, clustered)
+    assert index.margin == 10.0
     q = clustered.query_vectors([clustered.words[i] for i in range(0, N, 7)])[0]
-    ids, scores = index.search(q, 20)
-    index._index.nprobe = 5
-    ref_scores, ref_ids = index._index.search(q, 20)
-    np.testing.assert_allclose(scores, ref_scores, rtol=1e-5, atol=1e-5)
-    assert (ids == ref_ids).mean() > 0.99  # only near-ties may swap
+
+    def faiss_search(probes):
+        index._index.nprobe = probes
+        scores, ids = index._index.search(q, 20)
+        return ids, np.where(ids >= 0, scores, -np.inf)
+
+    def same(got, want):
+        np.testing.assert_allclose(got[1], want[1], rtol=1e-5, atol=1e-5)
+        assert (got[0] == want[0]).mean() > 0.99  # only near-ties may swap
+
+    same(index.search(q, 20), faiss_search(5))
+    # margin 0 skips every cell but the best: faiss's search of one cell
+    index.margin = 0.0
+    same(index.search(q, 20), faiss_search(1))
+    # a margin between: each query scans its cells within it of its best, no other
+    index.margin = 0.05
+    coarse = q @ index._centroids.T
+    top = np.sort(coarse, axis=1)[:, ::-1][:, :5]
+    within = (top >= top[:, :1] - 0.05).sum(1)
+    assert 1 < within.mean() < 5  # the test means something: some cells skipped, not all
+    ids, _ = index.search(q, 20)
+    for j in np.flatnonzero(within < 5)[:5]:
+        index._index.nprobe = int(within[j])
+        assert set(ids[j][ids[j] >= 0]) == set(index._index.search(q[j : j + 1], 20)[1][0]) - {-1}
 
 
 @needs_faiss
 def test_index_settings_are_stored_and_checked(cli, model, clustered):
-    r = cli("index", model, "--lists", "8", "--probes", "3", "--rerank", "40")
+    r = cli("index", model, "--lists", "8", "--probes", "3", "--rerank", "40", "--margin", "0.5")
     assert r.exit_code == 0
     index = ann.load_index(model, clustered)
-    assert (index.probes, index.rerank, index.meta["params"]["lists"]) == (3, 40, 8)
+    assert (index.probes, index.rerank, index.margin, index.meta["params"]["lists"]) == (3, 40, 0.5, 8)
     one_line_error(cli("index", model, "--probes", "0"), "--probes", code=2)
+    one_line_error(cli("index", model, "--margin", "-0.1"), "--margin", code=2)
+    # an index from before the margin existed takes the default
+    del index.meta["params"]["margin"]
+    assert ann.AnnIndex(index._index, index.meta).margin == ann.DEFAULTS.margin == 0.3
     # an index written by an earlier format (usearch's graph) is refused, and neighbors
     # answers exactly after one warning that says to rebuild it
     data = bytearray(ann.index_path(model).read_bytes())
