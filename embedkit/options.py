@@ -143,5 +143,5 @@ class IndexOptions:
 
     lists: int = 0
     probes: int = 64
-    margin: float = 0.3
+    margin: float = 0.5
     rerank: int = 100

@@ -502,7 +502,7 @@ def test_index_settings_are_stored_and_checked(cli, model, clustered):
     one_line_error(cli("index", model, "--margin", "-0.1"), "--margin", code=2)
     # an index from before the margin existed takes the default
     del index.meta["params"]["margin"]
-    assert ann.AnnIndex(index._index, index.meta).margin == ann.DEFAULTS.margin == 0.3
+    assert ann.AnnIndex(index._index, index.meta).margin == ann.DEFAULTS.margin == 0.5
     # an index written by an earlier format (usearch's graph) is refused, and neighbors
     # answers exactly after one warning that says to rebuild it
     data = bytearray(ann.index_path(model).read_bytes())
