@@ -63,11 +63,11 @@ DEFAULT_MIN_WORDS = options.SUBWORD_MIN_WORDS
 DEFAULT_COHERENCE = options.SUBWORD_COHERENCE
 DEFAULT_RIDGE = options.SUBWORD_RIDGE
 #: Conjugate-gradient steps of the ridge fit at most, and the relative residual it stops at
-#: (chosen on dictwiki, BENCHMARKS.md "Subwords": 5 steps there; stopping early acts as a
-#: further regularisation, and the 3 more steps a residual of 0.1 takes raised no selection
-#: set while costing a third of the fit).
+#: (measured on dictwiki, BENCHMARKS.md "Subwords": 8 steps there; 5 steps, at 0.25, score
+#: the vocabulary as well but build unseen words worse, their dual rows further from the
+#: solution).
 RIDGE_MAX_ITER = 50
-RIDGE_TOL = 0.25
+RIDGE_TOL = 1e-1
 BOW, EOW = "<", ">"
 
 #: Fewer words are hashed in Python: a query's few unseen words should not wait for the
