@@ -167,7 +167,8 @@ _WRITE_ERRNOS = {errno.ENOSPC, errno.EPIPE, errno.EDQUOT, errno.EFBIG, errno.EIO
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Library warnings (:class:`EmbedkitWarning`) as one line on stderr, no source line."""
     if issubclass(category, EmbedkitWarning):
-        typer.echo(f"embedkit: warning: {message}", err=True)
+        shown = message.render(flag) if isinstance(message, EmbedkitWarning) else message
+        typer.echo(f"embedkit: warning: {shown}", err=True)
     else:
         _default_showwarning(message, category, filename, lineno, file, line)
 
