@@ -330,8 +330,12 @@ def _checked_method(graph: Graph, opts: GraphOptions) -> str:
     method = resolve_method(graph, opts.method)
     check_at_least("dim", opts.dim)
     if opts.dim > graph.n:
+        hint = f"; {opts.dim} is the default: give a smaller {param('dim')}" if opts.dim == GraphOptions.dim else ""
         raise ParameterError(
-            "dim", opts.dim, f"is too large for a graph of {graph.n:,} nodes (at most {graph.n:,})", True
+            "dim",
+            opts.dim,
+            f"is too large for a graph of {graph.n:,} nodes (at most {graph.n:,}{hint})",
+            True,
         )
     return method
 
