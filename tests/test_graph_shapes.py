@@ -204,3 +204,14 @@ def test_negative_probe_keeps_its_own_solver_settings():
     w_pos, u_pos = top_eigenpairs(s, 24, seed=5)
     np.testing.assert_array_equal(w[:24], w_pos)
     np.testing.assert_array_equal(u[:, :24], u_pos)
+
+
+def test_mirror_rule_counts_eigenvalues_just_below_one_as_trivial():
+    from embedkit.graph.netmf import _mirrored
+
+    # two components: the solver's second eigenvalue 1 comes out 3e-6 below 1; the first
+    # negative one (0.95) mirrors the first non-trivial positive one (0.9), the second does not
+    pos = np.array([1.0, 1.0 - 3e-6, 0.9, 0.5])
+    assert _mirrored(pos, np.array([0.95, 0.4])) == 1
+    assert _mirrored(pos, np.array([0.85, 0.4])) == 0
+    assert _mirrored(np.array([1.0, 0.99, 0.9]), np.array([0.995, 0.95])) == 2  # 0.99 is structure
