@@ -167,7 +167,8 @@ _WRITE_ERRNOS = {errno.ENOSPC, errno.EPIPE, errno.EDQUOT, errno.EFBIG, errno.EIO
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Library warnings (:class:`EmbedkitWarning`) as one line on stderr, no source line."""
     if issubclass(category, EmbedkitWarning):
-        typer.echo(f"embedkit: warning: {message}", err=True)
+        shown = message.render(flag) if isinstance(message, EmbedkitWarning) else message
+        typer.echo(f"embedkit: warning: {shown}", err=True)
     else:
         _default_showwarning(message, category, filename, lineno, file, line)
 
@@ -1481,7 +1482,7 @@ def lsa(
 @reads_text
 @output_options
 def search(
-    query: Annotated[str, typer.Argument(help="Query words.")],
+    query: Annotated[str, typer.Argument(help="Query words; '-' reads one query a line from stdin.")],
     model: Annotated[str, typer.Option("--model", "-m", help="LSA model written by 'embedkit lsa'.")] = "lsa.ekm",
     k: KOpt = 10,
     pattern: ModelPatternOpt = None,
@@ -1491,7 +1492,9 @@ def search(
     """Rank documents by cosine with the query in the LSA latent space.
 
     Rows are query, rank, doc (its line number from 1), score and the document's whole
-    text (only the table shortens it).
+    text (only the table shortens it). With '-' every line of stdin is a query, answered in
+    one batch; a query with no word of the model is reported on stderr and the others
+    answered (exit 5 only if none is).
 
     Example: [bold]embedkit search "car engine" -m lsa.ekm -k 5[/bold]
     """
@@ -1499,13 +1502,27 @@ def search(
     from .lsa import LSAModel
 
     _check_k(k)
+    queries = [query]
+    if query == "-":
+        from .io import read_lines
+
+        queries = [line.strip() for line in read_lines("-") if line.strip()]  # decoded as every input is
+        if not queries:
+            raise ParameterError("no queries on stdin (one a line)")
     m = LSAModel.load(model)
     tokenizer = model_tokenizer(m.terms, pattern, lowercase) if (pattern, lowercase) != (None, None) else None
-    hits = m.search(query, k, tokenizer)
+    hits, unknown = m.search_many(queries, k, tokenizer)
+    if not hits:  # nothing to answer: one error line
+        raise UnknownWordError("; ".join(m.unknown_query(q, tokenizer) for q in unknown))
+    for q in unknown:
+        typer.echo(f"embedkit: warning: {m.unknown_query(q, tokenizer)}", err=True)
     rows = [
-        {"query": query, "rank": r, "doc": i + 1, "score": s, "text": m.snippets[i]} for r, (i, s) in enumerate(hits, 1)
+        {"query": q, "rank": r, "doc": i + 1, "score": s, "text": m.snippets[i]}
+        for q in queries
+        for r, (i, s) in enumerate(hits.get(q, []), 1)
     ]
-    render(rows, output_format, f"documents for {query!r}", cut={"text": 80, "query": 30})
+    title = f"documents for {query!r}" if len(queries) == 1 else f"documents for {len(hits):,} queries"
+    render(rows, output_format, title, cut={"text": 80, "query": 30})
 
 
 def _pair(text: Optional[str], flag: str, kind: type = float) -> Optional[tuple]:

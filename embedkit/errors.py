@@ -141,4 +141,12 @@ class ClusterError(EmbedkitError):
 
 class EmbedkitWarning(UserWarning):
     """Something the user should know about input that was read anyway (duplicate words
-    skipped, rows with NaN left out on request); the command line prints it as one line."""
+    skipped, rows with NaN left out on request); the command line prints it as one line.
+    Parameters in it are named with :func:`param`, as in errors."""
+
+    def render(self, name: Callable[[str], str] = _plain) -> str:
+        """The message, each parameter named by ``name(parameter)`` (see :class:`EmbedkitError`)."""
+        return _render_marks(str(self.args[0]) if self.args else "", name)
+
+    def __str__(self) -> str:
+        return self.render()

@@ -73,25 +73,53 @@ class LSAModel:
         """The ``k`` documents closest to ``query`` by cosine: (document index from 0, cosine).
 
         Documents with no vocabulary word (their vector is zero) are left out of the ranking.
+        Raises :class:`UnknownWordError` (exit 5) when the query has no word of the model.
+        """
+        hits, unknown = self.search_many([query], k, tokenizer)
+        if unknown:
+            raise UnknownWordError(self.unknown_query(query, tokenizer), query)
+        return hits[query]
+
+    def unknown_query(self, query: str, tokenizer: Tokenizer | None = None) -> str:
+        """Why ``query`` matches nothing: it has no words, or none is a term (with the closest
+        spellings of its first word)."""
+        words = (tokenizer or model_tokenizer(self.terms)).tokenize(query)
+        if not words:
+            return f"the query {query!r} has no words"
+        return self.terms.unknown_message(words[0])
+
+    def search_many(
+        self, queries: list[str], k: int = 10, tokenizer: Tokenizer | None = None
+    ) -> tuple[dict[str, list[tuple[int, float]]], list[str]]:
+        """Each query's ``k`` closest documents, as :meth:`search` ranks them, in one product.
+
+        Returns ``({query: [(document index from 0, cosine), …]}, unknown)``: ``unknown`` lists,
+        in order, the queries with no term of the model (no words, or none in the vocabulary),
+        which get no entry.  Repeated queries are answered once.
         """
         check_at_least("k", k)
         tok = tokenizer or model_tokenizer(self.terms)
-        words = tok.tokenize(query)
-        if not words:
-            # exit 5 as for a word query: an empty query matches nothing in the model
-            raise UnknownWordError(f"the query {query!r} has no words", query)
-        if not any(w in self.terms.index for w in words):
-            self.terms.id(words[0])  # raises UnknownWordError with close spellings
-        q = self.fold_in([query], tok)[0]
+        queries = list(dict.fromkeys(queries))
+        known = [q for q in queries if any(w in self.terms.index for w in tok.tokenize(q))]
+        unknown = [q for q in queries if q not in set(known)]
+        if not known:
+            return {}, unknown
+        q = self.fold_in(known, tok)  # (queries, k)
         z = self.docs.astype(np.float64)
         doc_norms = np.linalg.norm(z, axis=1)
         # a document whose vector is rounding noise (empty, or with no kept word) is not ranked
         real = doc_norms > 1e-6 * (doc_norms.max(initial=0.0) or 1.0)
-        norms = doc_norms * (np.linalg.norm(q) or 1.0)
-        scores = np.divide(z @ q, norms, out=np.zeros(len(z)), where=real & (norms > 0))
-        scores[~real] = -np.inf  # left out of the ranking
-        top = top_k(scores, min(k, int(real.sum())))
-        return [(int(i), float(scores[i])) for i in top]
+        top = min(k, int(real.sum()))
+        hits = {}
+        for start in range(0, len(known), 256):  # (docs × 256) scores at a time
+            part = q[start : start + 256].astype(np.float64)
+            q_norms = np.linalg.norm(part, axis=1)
+            norms = doc_norms[:, None] * np.where(q_norms > 0, q_norms, 1.0)
+            scores = np.divide(z @ part.T, norms, out=np.zeros((len(z), len(part))), where=real[:, None] & (norms > 0))
+            scores[~real] = -np.inf  # left out of the ranking
+            for query, column in zip(known[start : start + 256], scores.T):
+                hits[query] = [(int(i), float(column[i])) for i in top_k(column, top)]
+        return hits, unknown
 
     def save(self, path: str | os.PathLike) -> None:
         """Write ``path`` (term vectors) and its ``.docs.npz`` section, each atomically."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from . import __version__
 from .cooccur import count_cooccurrences, subsample_keep_probability
 from .corpus import LINE_BREAK, EncodedCorpus, encode_with_vocab
 from .engine import check_workers
-from .errors import DataError, ParameterError, check_at_least, check_choice, param
+from .errors import DataError, EmbedkitWarning, ParameterError, check_at_least, check_choice, param
 from .graph import (
     Graph,
     directed_sparse_pmi_matrix,
@@ -90,9 +91,10 @@ def cooccurrence_counts(id_blocks, vocab: Vocabulary, opts: WordOptions, progres
     )
 
 
-def check_dim_after_removal(opts: WordOptions) -> None:
+def check_dim_after_removal(opts: WordOptions, warn: bool = True) -> None:
     """ParameterError (naming ``dim``) unless ``dim`` leaves a dimension once the top
-    ``remove_top`` components are removed: checked before any work starts."""
+    ``remove_top`` components are removed: checked before any work starts.  With ``warn``,
+    an :class:`EmbedkitWarning` when it leaves a single one (every cosine ±1)."""
     check_at_least("dim", opts.dim)
     if opts.remove_top >= opts.dim:
         raise ParameterError(
@@ -103,12 +105,21 @@ def check_dim_after_removal(opts: WordOptions) -> None:
             f"or a smaller {param('remove_top')}",
             True,
         )
+    if warn and opts.dim - opts.remove_top == 1 and opts.dim > 1:
+        warnings.warn(
+            EmbedkitWarning(
+                f"{param('dim')} {opts.dim} leaves one direction once the top {opts.remove_top} principal "
+                f"components are removed ({param('remove_top')} {opts.remove_top}): every cosine will be "
+                f"±1; give a larger {param('dim')} or a smaller {param('remove_top')}"
+            ),
+            stacklevel=2,
+        )
 
 
 def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict, progress=None) -> Embedding:
     """Truncated SVD of the weighted matrix into word vectors (``progress``: see
     :func:`~embedkit.linalg.truncated_svd`, :func:`~embedkit.linalg.svd_steps` steps)."""
-    check_dim_after_removal(opts)
+    check_dim_after_removal(opts, warn=False)  # the callers warned before their work began
     svd = truncated_svd(
         m,
         dim=opts.dim,
@@ -252,6 +263,7 @@ def factorize_matrix(m, words: list[str], counts, params: dict, progress=None, *
     :func:`factorize_to_embedding`."""
     recorded = {k: v for k, v in params.items() if k in WordOptions.__dataclass_fields__}
     opts = replace(WordOptions(**recorded), **svd_options)
+    check_dim_after_removal(opts)
     meta = words_params(opts, params.get("corpus", "-"), params.get("tokens"), params.get("kind", "words"), params)
     return factorize_to_embedding(m, words, counts, opts, meta, progress)
 
@@ -318,8 +330,12 @@ def _checked_method(graph: Graph, opts: GraphOptions) -> str:
     method = resolve_method(graph, opts.method)
     check_at_least("dim", opts.dim)
     if opts.dim > graph.n:
+        hint = f"; {opts.dim} is the default: give a smaller {param('dim')}" if opts.dim == GraphOptions.dim else ""
         raise ParameterError(
-            "dim", opts.dim, f"is too large for a graph of {graph.n:,} nodes (at most {graph.n:,})", True
+            "dim",
+            opts.dim,
+            f"is too large for a graph of {graph.n:,} nodes (at most {graph.n:,}{hint})",
+            True,
         )
     return method
 

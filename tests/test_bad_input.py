@@ -282,6 +282,25 @@ def test_dim_that_removal_would_empty_names_dim(cli, tmp_path):
     assert cli("train-words", DEMO, "--dim", "2", "--remove-top", "1", "-o", out, "-q").exit_code == 0
 
 
+def test_dim_that_removal_leaves_one_direction_warns_once(cli, tmp_path):
+    """--dim 3 with --remove-top 2 leaves one direction (every cosine ±1): one warning line,
+    in flags on the command line and in parameter names in the library."""
+    from embedkit.errors import EmbedkitWarning
+    from embedkit.pipeline import WordOptions, check_dim_after_removal
+    from embedkit.vectors import Embedding
+
+    r = cli("train-words", DEMO, "--dim", "3", "-o", tmp_path / "m.ekm", "-q")
+    assert r.exit_code == 0 and r.stderr.splitlines() == [
+        "embedkit: warning: --dim 3 leaves one direction once the top 2 principal components are removed "
+        "(--remove-top 2): every cosine will be ±1; give a larger --dim or a smaller --remove-top"
+    ]
+    emb = Embedding.load(tmp_path / "m.ekm")
+    assert np.allclose(np.abs(emb.unit[:20] @ emb.unit[0]), 1, atol=1e-4)  # what the warning says
+    with pytest.warns(EmbedkitWarning, match=r"^dim 3 leaves one direction .* \(remove_top 2\)"):
+        check_dim_after_removal(WordOptions(dim=3))
+    assert cli("train-words", DEMO, "--dim", "3", "--remove-top", "1", "-o", tmp_path / "m.ekm", "-q").stderr == ""
+
+
 @pytest.mark.parametrize("command", [["train-words"], ["tokenize"], ["embed-graph"], ["lsa"]])
 def test_a_binary_file_is_the_wrong_kind_of_file(cli, tmp_path, command):
     """An executable or an image as text: exit 3 (wrong kind of file), not a decoding hint."""

@@ -351,6 +351,7 @@ def test_cli_bad_parameters(cli, karate_files):
     assert r.exit_code == 2 and "--walk-length must be at least 1" in r.stderr
     r = cli("embed-graph", d / "k.csv", "--method", "sparse", "--directed", "-o", d / "m.ekm")
     assert r.exit_code == 2 and "--dim 160 is too large for a graph of 34 nodes" in r.stderr
+    assert "(at most 34; 160 is the default: give a smaller --dim)" in r.stderr
     assert not (d / "m.ekm").exists()
 
 

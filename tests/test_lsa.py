@@ -85,6 +85,33 @@ def test_lsa_and_search_commands(cli, tmp_path):
     assert loaded.snippets[3] == DOCS[3] and loaded.docs.shape == (10, 2)
 
 
+def test_search_many_is_each_search_in_one_batch():
+    m = build_lsa(DOCS, dim=2, seed=1)
+    queries = ["cat", "money bank", "kitten puppy", "cat"]
+    hits, unknown = m.search_many(queries + ["zebra", "!!"], k=4)
+    assert unknown == ["zebra", "!!"] and list(hits) == ["cat", "money bank", "kitten puppy"]
+    for q in hits:
+        single = m.search(q, k=4)
+        assert [i for i, _ in hits[q]] == [i for i, _ in single]
+        np.testing.assert_allclose([s for _, s in hits[q]], [s for _, s in single], rtol=1e-6)
+
+
+def test_search_reads_queries_from_stdin(cli, tmp_path):
+    (tmp_path / "docs.txt").write_text("\n".join(DOCS) + "\n")
+    cli("lsa", tmp_path / "docs.txt", "-o", tmp_path / "lsa.ekm", "--dim", "2", "-q")
+    r = cli("search", "-", "-m", tmp_path / "lsa.ekm", "-k", "2", "--json", input="kitten\nzebra\n\nloan\n")
+    assert r.exit_code == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert [(x["query"], x["rank"]) for x in rows] == [("kitten", 1), ("kitten", 2), ("loan", 1), ("loan", 2)]
+    one = json.loads(cli("search", "loan", "-m", tmp_path / "lsa.ekm", "-k", "2", "--json").stdout)
+    assert rows[2:] == one
+    assert r.stderr.splitlines() == ["embedkit: warning: 'zebra' is not in the vocabulary (12 words)"]
+    r = cli("search", "-", "-m", tmp_path / "lsa.ekm", input="zebra\n!!\n")
+    assert r.exit_code == 5 and len(r.stderr.splitlines()) == 1 and "has no words" in r.stderr
+    r = cli("search", "-", "-m", tmp_path / "lsa.ekm", input="\n")
+    assert r.exit_code == 2 and "no queries on stdin" in r.stderr
+
+
 def test_lsa_bad_input(cli, tmp_path):
     (tmp_path / "docs.txt").write_text("\n".join(DOCS) + "\n")
     r = cli("lsa", tmp_path / "docs.txt", "-o", tmp_path / "lsa.ekm", "--dim", "50")
