@@ -5,7 +5,9 @@ Inverted lists of product-quantised codes (IVF-PQ, Jégou, Douze & Schmid 2011) 
 (the optional extra ``embedkit[ann]``): the unit rows are split among ``lists`` k-means
 cells, and each row is kept as a 4-bit code a dimension of its residual (a sixteenth of
 its float32 size).  A query scans the ``probes`` cells nearest to it and ranks their rows
-by the codes' inner products; :meth:`embedkit.vectors.Embedding.neighbors` then scores
+by the codes' inner products, skipping a cell whose centre scores more than ``margin``
+below the best cell's (a query deep inside a dense region needs many cells, one in an
+isolated cluster few); :meth:`embedkit.vectors.Embedding.neighbors` then scores
 the best ``rerank`` of them exactly against the model's float32 rows, so an answer's
 cosine is always the true one and only a neighbour outside the candidates differs from
 the exact search.  Chosen by measurement over HNSW graphs (usearch, hnswlib and faiss,
@@ -35,6 +37,7 @@ import numpy as np
 
 from .errors import DataError, EmbedkitError, InputError, check_at_least
 from .io import atomic_output, check_readable
+from .linalg import on_product_threads
 from .options import IndexOptions
 from .vectors import DATA_OFFSET, Embedding, container_prelude, read_container_header
 
@@ -46,6 +49,9 @@ _SAMPLE = 1 << 20
 _TRAIN_PER_LIST = 64
 #: Rows the codebooks are trained on at least (all of a smaller model).
 _TRAIN_AT_LEAST = 65_536
+
+#: Queries whose cells are chosen in one product (queries × lists scores: 8 MiB at 2,048 lists).
+_COARSE_BLOCK = 1024
 
 #: Build and search settings: cells (IVF's nlist; 0: chosen from the rows), cells scanned
 #: a query (nprobe) and candidates scored exactly a query.
@@ -105,8 +111,15 @@ class AnnIndex:
         self.path = path
         params = meta["params"]
         self.probes = int(params["probes"])
+        #: cells scoring more than this below the query's best cell are not scanned (an
+        #: index built before the setting existed takes the default)
+        self.margin = float(params.get("margin", DEFAULTS.margin))
         #: candidates a query hands to the exact scoring (at least k + 1)
         self.rerank = int(params["rerank"])
+        # the cells' centres (lists × dim, float32): the coarse step is a matrix product
+        # and a partition per query block on the product threads (faiss's own took twice
+        # the CPU: 0.69 s against 0.3 s for 10,000 queries × 2,048 lists, measured)
+        self._centroids = np.ascontiguousarray(index.quantizer.reconstruct_n(0, index.nlist), dtype=np.float32)
 
     def __len__(self) -> int:
         return int(self.meta["n"])
@@ -118,13 +131,29 @@ class AnnIndex:
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Approximate top-``k`` rows by inner product of unit queries (q × dim): ids (q × k)
         int64 and the codes' estimates of the cosines (q × k) float32, best first, padded
-        with −1 / −inf.  Scans :attr:`probes` cells a query, on every core."""
+        with −1 / −inf.  Scans the :attr:`probes` cells whose centres score highest
+        against a query, less those scoring more than :attr:`margin` below the best of
+        them, on every core."""
         check_at_least("k", k)
         q = np.ascontiguousarray(queries, dtype=np.float32)
         if q.ndim != 2 or q.shape[1] != self.dim:
             raise DataError(f"queries of shape {q.shape} for an index of dimension {self.dim}")
-        self._index.nprobe = min(self.probes, self._index.nlist)
-        scores, ids = self._index.search(q, k)
+        probes = min(self.probes, self._index.nlist)
+        self._index.nprobe = probes
+        cells = np.empty((len(q), probes), np.int64)
+        cell_scores = np.empty((len(q), probes), np.float32)
+
+        def coarse(q0: int) -> None:
+            s = q[q0 : q0 + _COARSE_BLOCK] @ self._centroids.T
+            best = np.argpartition(s, -probes, axis=1)[:, -probes:]
+            scores = np.take_along_axis(s, best, 1)
+            # a far cell holds few of the nearest rows but costs its full scan: skipped (−1)
+            near = scores >= scores.max(axis=1, keepdims=True) - self.margin
+            cells[q0 : q0 + _COARSE_BLOCK] = np.where(near, best, -1)
+            cell_scores[q0 : q0 + _COARSE_BLOCK] = scores
+
+        on_product_threads(coarse, range(0, len(q), _COARSE_BLOCK))
+        scores, ids = self._index.search_preassigned(q, k, cells, cell_scores)
         ids = np.asarray(ids, dtype=np.int64)
         return ids, np.where(ids >= 0, scores, -np.inf).astype(np.float32)
 
@@ -136,18 +165,21 @@ def build_index(
     probes: int = DEFAULTS.probes,
     rerank: int = DEFAULTS.rerank,
     progress: Callable[[int], None] | None = None,
+    margin: float = DEFAULTS.margin,
 ) -> Path:
     """Build the index of ``emb`` (loaded from the file ``model``) and write it atomically
     beside the model (:func:`index_path`); returns its path.
 
     ``lists``: k-means cells (0: :func:`default_lists`), trained on 64 rows a cell (a
-    seeded sample); ``probes``, ``rerank``: the search settings stored as its defaults.
+    seeded sample); ``probes``, ``margin`` (≥ 0, in units of the cosine), ``rerank``: the
+    search settings stored as its defaults (:meth:`AnnIndex.search`).
     The unit rows are added in blocks on every core; ``progress(n)`` receives rows added.
     Memory and size: dim / 2 bytes a row and 8 for its id, plus the centroids.  Raises
     :class:`ParameterError` for a bad setting, :class:`EmbedkitError` without faiss."""
     check_at_least("lists", lists, 0)
     check_at_least("probes", probes)
     check_at_least("rerank", rerank)
+    check_at_least("margin", margin, 0)
     faiss = _faiss()
     n = len(emb)
     lists = min(lists or default_lists(n), max(1, n // _TRAIN_PER_LIST)) if n else 1
@@ -173,7 +205,7 @@ def build_index(
         "metric": "ip",
         "n": n,
         "dim": emb.dim,
-        "params": {"lists": lists, "probes": probes, "rerank": rerank},
+        "params": {"lists": lists, "probes": probes, "margin": float(margin), "rerank": rerank},
         "model": Path(model).name,
         "fingerprint": stamp,
     }
@@ -203,7 +235,7 @@ def read_meta(path: str | os.PathLike) -> dict:
             meta["_offset"] = offset
             if not (isinstance(meta["n"], int) and isinstance(meta["dim"], int) and "size" in meta["fingerprint"]):
                 raise ValueError("missing fields")
-            int(meta["params"]["probes"]), int(meta["params"]["rerank"])
+            int(meta["params"]["probes"]), int(meta["params"]["rerank"]), float(meta["params"].get("margin", 0))
         except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
             raise InputError(f"{p}: index file is corrupt ({exc})") from None
     return meta

@@ -368,6 +368,46 @@ def test_stored_words_find_and_name_every_row():
         vec.StoredWords(b"ok\n\xff", 2)
 
 
+def test_stored_words_rows_of_many_words_match_find():
+    # the batch look-up (a sorted 64-bit key of every word, then the word compared) gives
+    # find()'s row for every word: duplicates (the first row), multi-byte characters, empty
+    # and long words, and words whose keys are equal (they differ only in bytes 8 to 10 of
+    # 30, which the key does not read)
+    same_key = ["a" * 8 + c + "b" * 21 for c in "xyz"]
+    words = ["ä", "b c", "", "straße", "b", "日本", "b", "w" * 40, "w" * 39, *same_key, "x" * 24 + "a", "x" * 24 + "b"]
+    stored = vec.StoredWords("\n".join(words).encode("utf-8"), len(words))
+    keys = vec._span_keys(np.frombuffer(b"\n".join(w.encode() for w in same_key), np.uint8),
+                          np.array([0, 31, 62]), np.array([30, 30, 30]))  # fmt: skip
+    assert len(set(keys.tolist())) == 1
+    queries = [*words, "nope", "日", "b c\nstraße", "a" * 8 + "q" + "b" * 21, "w" * 41]
+    want = [-1 if stored.find(w) is None else stored.find(w) for w in queries]
+    assert stored.rows(queries).tolist() == want
+    assert want[:9] == [0, 1, 2, 3, 4, 5, 4, 7, 8] and want[9:14] == [9, 10, 11, 12, 13] and set(want[14:]) == {-1}
+    assert stored.rows([]).tolist() == []
+
+
+def test_loaded_model_answers_many_queries_without_the_dictionary(tmp_path):
+    # more than _SCANS look-ups on a loaded model go through its stored words at once, with
+    # key()'s normalisation (NFC, then the corpus's lower-casing); no word → row dictionary
+    words = [f"w{i}" for i in range(40)] + ["café", "straße", "naïve"]
+    rng = np.random.default_rng(5)
+    Embedding(words, rng.standard_normal((len(words), 8)).astype(np.float32), params={"lowercase": True}).save(
+        tmp_path / "m.ekm"
+    )
+    queries = [f"w{i}" for i in range(0, 40, 2)] + ["Café", "cafe\u0301", "STRASSE", "Straße", "nope", "NAÏVE"]
+    loaded = Embedding.load(tmp_path / "m.ekm")
+    keys, rows = loaded._keys(queries)
+    fresh = Embedding.load(tmp_path / "m.ekm")
+    assert keys == [fresh.key(q) for q in queries]
+    assert keys[-6:] == ["café", "café", None, "straße", None, "naïve"]
+    assert rows == [None if k is None else words.index(k) for k in keys]
+    found, unknown = loaded.neighbors(queries, topn=3)
+    assert loaded._index is None and unknown == ["STRASSE", "nope"]
+    in_memory = Embedding(words, np.asarray(loaded.vectors), params={"lowercase": True})
+    assert found == in_memory.neighbors(queries, topn=3)[0]
+    np.testing.assert_array_equal(loaded.query_vectors(queries[:3])[0], in_memory.query_vectors(queries[:3])[0])
+
+
 def test_wide_block_preselection_keeps_the_same_answers_and_ties(monkeypatch):
     # a few queries against a wide block fold in only the scores at or above each query's
     # k-th best of the block: the same top-k as folding every score, ties to the lower row
@@ -407,7 +447,7 @@ def test_index_candidates_are_reranked_exactly(model, clustered, monkeypatch):
     monkeypatch.setattr(index, "search", lambda q, k: asked.append(k) or search(q, k))
     rows = np.arange(0, N, 97)
     words = [clustered.words[i] for i in rows]
-    monkeypatch.setattr(vec, "SEARCH_BLOCK", 1 << 12)  # the candidates' rows gathered a query at a time
+    monkeypatch.setattr(vec, "_RESCORE_BLOCK", 1)  # the candidates' rows gathered a query at a time
     found, _ = clustered.neighbors(words, topn=5, index=index)
     assert asked == [N]
     ids = np.array([clustered.index[n] for _, n, _ in found]).reshape(len(rows), 5)
@@ -419,12 +459,50 @@ def test_index_candidates_are_reranked_exactly(model, clustered, monkeypatch):
 
 
 @needs_faiss
+def test_index_coarse_step_finds_faiss_cells(model, clustered):
+    # the cells a query scans are chosen here (a product with the centres, a partition):
+    # with a margin that skips none, the same candidates as faiss's own coarse step
+    ann.build_index(clustered, model, lists=16, probes=5, margin=10.0)
+    index = ann.load_index(model, clustered)
+    assert index.margin == 10.0
+    q = clustered.query_vectors([clustered.words[i] for i in range(0, N, 7)])[0]
+
+    def faiss_search(probes):
+        index._index.nprobe = probes
+        scores, ids = index._index.search(q, 20)
+        return ids, np.where(ids >= 0, scores, -np.inf)
+
+    def same(got, want):
+        np.testing.assert_allclose(got[1], want[1], rtol=1e-5, atol=1e-5)
+        assert (got[0] == want[0]).mean() > 0.99  # only near-ties may swap
+
+    same(index.search(q, 20), faiss_search(5))
+    # margin 0 skips every cell but the best: faiss's search of one cell
+    index.margin = 0.0
+    same(index.search(q, 20), faiss_search(1))
+    # a margin between: each query scans its cells within it of its best, no other
+    index.margin = 0.05
+    coarse = q @ index._centroids.T
+    top = np.sort(coarse, axis=1)[:, ::-1][:, :5]
+    within = (top >= top[:, :1] - 0.05).sum(1)
+    assert 1 < within.mean() < 5  # the test means something: some cells skipped, not all
+    ids, _ = index.search(q, 20)
+    for j in np.flatnonzero(within < 5)[:5]:
+        index._index.nprobe = int(within[j])
+        assert set(ids[j][ids[j] >= 0]) == set(index._index.search(q[j : j + 1], 20)[1][0]) - {-1}
+
+
+@needs_faiss
 def test_index_settings_are_stored_and_checked(cli, model, clustered):
-    r = cli("index", model, "--lists", "8", "--probes", "3", "--rerank", "40")
+    r = cli("index", model, "--lists", "8", "--probes", "3", "--rerank", "40", "--margin", "0.5")
     assert r.exit_code == 0
     index = ann.load_index(model, clustered)
-    assert (index.probes, index.rerank, index.meta["params"]["lists"]) == (3, 40, 8)
+    assert (index.probes, index.rerank, index.margin, index.meta["params"]["lists"]) == (3, 40, 0.5, 8)
     one_line_error(cli("index", model, "--probes", "0"), "--probes", code=2)
+    one_line_error(cli("index", model, "--margin", "-0.1"), "--margin", code=2)
+    # an index from before the margin existed takes the default
+    del index.meta["params"]["margin"]
+    assert ann.AnnIndex(index._index, index.meta).margin == ann.DEFAULTS.margin == 0.5
     # an index written by an earlier format (usearch's graph) is refused, and neighbors
     # answers exactly after one warning that says to rebuild it
     data = bytearray(ann.index_path(model).read_bytes())
