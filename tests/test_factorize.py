@@ -254,7 +254,8 @@ def test_panel_columns_widen_for_sparse_rows(monkeypatch):
     monkeypatch.setattr(linalg, "PANEL_BYTES", 1 << 21)
     monkeypatch.setattr(linalg, "PANEL_ROW_NNZ", 4)
     # 1,000 × 100,000 with 20 non-zeros a row: 4 · 100,000 / 20 = 20,000 columns
-    m = sp.csr_matrix((np.ones(20_000, np.float32), np.arange(20_000) * 5, np.arange(0, 20_001, 20)), shape=(1000, 100_000))
+    data, indices, indptr = np.ones(20_000, np.float32), np.arange(20_000) * 5, np.arange(0, 20_001, 20)
+    m = sp.csr_matrix((data, indices, indptr), shape=(1000, 100_000))
     assert linalg.panel_columns(m, 32, 4) == 20_000
     # at 2 columns the L2 panel, 2²¹ / 8 = 262,144 columns, is wider
     assert linalg.panel_columns(m, 2, 4) == 262_144
