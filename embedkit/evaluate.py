@@ -67,24 +67,39 @@ def _content_lines(path: str, normalize: bool = True) -> Iterator[tuple[int, str
 
 
 def _fields(line: str, sep: str | None) -> list[str]:
-    """The fields of a line split at ``sep`` (``","``: CSV, quotes honoured; ``"\\t"``;
-    None: white space), each stripped, so ``a, b`` and ``a,b`` read the same."""
-    if sep == ",":
+    """The fields of a line split at ``sep`` (``","``, ``";"`` or ``"\\t"``: CSV, quotes
+    honoured; None: white space), each stripped, so ``a, b`` and ``a,b`` read the same."""
+    if sep is None:
+        return line.split()
+    if '"' in line:
         import csv
 
-        return [f.strip() for f in next(csv.reader([line], skipinitialspace=True), [])]
-    return [f.strip() for f in line.split(sep)] if sep else line.split()
+        return [f.strip() for f in next(csv.reader([line], delimiter=sep, skipinitialspace=True), [])]
+    return [f.strip() for f in line.split(sep)]
 
 
 def _separator(line: str) -> str | None:
-    """The field separator of a file, from its first content line: TAB, comma or white space."""
-    return "\t" if "\t" in line else "," if "," in line else None
+    """The field separator of a line: TAB; a semicolon when one comes before any comma or
+    white space (``love;sex;6,77``, the CSV of locales with a decimal comma); a comma; or
+    white space (None)."""
+    if "\t" in line:
+        return "\t"
+    first = re.search(r"[\s,;]", line)
+    if first is not None and first.group() == ";":
+        return ";"
+    return "," if "," in line else None
 
 
-def _score(field: str, name: str, lineno: int, header_allowed: bool) -> float | None:
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
+
+
+def _score(field: str, name: str, lineno: int, header_allowed: bool, decimal_comma: bool = False) -> float | None:
     """The gold score written in ``field`` (line ``lineno`` of ``name``), or None for a
-    header row, which only the first content line may be.  Raises :class:`DataError` for a
+    header row, which only the first content line may be; ``decimal_comma`` (a file
+    separated by semicolons) reads ``6,77`` as 6.77.  Raises :class:`DataError` for a
     score that is not a finite number."""
+    if decimal_comma and _DECIMAL_COMMA.fullmatch(field):
+        field = field.replace(",", ".")
     try:
         score = float(field)
     except ValueError:
@@ -99,21 +114,23 @@ def _score(field: str, name: str, lineno: int, header_allowed: bool) -> float | 
 def read_similarity_pairs(path: str) -> list[tuple[str, str, float]]:
     """Read word pairs with a human score: ``word1 word2 score`` per line, separated by
     TABs, commas (CSV, with or without a space after the comma) or white space, as the
-    benchmark files are distributed.  A first line whose score is not a number is a header
-    (``Word 1,Word 2,Human (mean)``); ``#`` lines are comments; columns after the third are
-    ignored.  Raises :class:`DataError` naming the line for a row without three fields or
-    with a score that is not a number, and when no pair is found at all."""
+    benchmark files are distributed, or by semicolons with a decimal comma
+    (``love;sex;6,77``).  A first line whose score is not a number is a header
+    (``Word 1,Word 2,Human (mean)``); the separator is that of the first pair.  ``#``
+    lines are comments; columns after the third are ignored.  Raises :class:`DataError`
+    naming the line for a row without three fields or with a score that is not a number,
+    and when no pair is found at all."""
     name = display_name(path)
     pairs = []
     sep: str | None = None
     first = True
     for lineno, s in _content_lines(path):
-        if first:
+        if not pairs:  # a header row may be written with other separators
             sep = _separator(s)
         parts = _fields(s, sep)
         if len(parts) < 3 or not parts[0] or not parts[1]:
             raise DataError(f"{name}, line {lineno}: expected 'word1 word2 score', got {s[:60]!r}")
-        score = _score(parts[2], name, lineno, header_allowed=first)
+        score = _score(parts[2], name, lineno, header_allowed=first, decimal_comma=sep == ";")
         first = False
         if score is not None:
             pairs.append((parts[0], parts[1], score))
@@ -454,19 +471,18 @@ class NodeClassificationResult:
 
 
 def read_node_labels(path: str) -> dict[str, list[str]]:
-    """Read node labels: ``node,label`` lines (comma, TAB or white space), several lines
-    for several labels, or several labels on one line (``6<TAB>red,blue``, ``6,red,blue``,
-    ``6 red blue``).  ``#`` lines are comments; a first line such as ``node,label`` is a
-    header.  Node ids are kept as written (no Unicode normalisation, like edge lists)."""
+    """Read node labels: ``node,label`` lines (comma, TAB, semicolon or white space; CSV
+    quotes honoured), several lines for several labels, or several labels on one line
+    (``6<TAB>red,blue``, ``6,red,blue``, ``6,"red,blue"``, ``6;red;blue``, ``6 red blue``).
+    ``#`` lines are comments; a first line such as ``node,label`` is a header.  Node ids
+    are kept as written (no Unicode normalisation, like edge lists)."""
     name = display_name(path)
     out: dict[str, list[str]] = {}
     for lineno, s in _content_lines(path, normalize=False):
-        if "\t" in s:
-            node, _, rest = s.partition("\t")
-            labels = [x.strip() for x in re.split(r"[,;\t]|\s+", rest) if x.strip()]
-        else:
-            parts = [x.strip() for x in (s.split(",") if "," in s else s.split())]
-            node, labels = parts[0], [x for x in parts[1:] if x]
+        sep = _separator(s)
+        node, *rest = _fields(s, sep)
+        within = r"[,;]|\s+" if sep in ("\t", None) else r"[,;]"  # labels within a field
+        labels = [x.strip() for field in rest for x in re.split(within, field) if x.strip()]
         node = node.strip()
         if not node or not labels:
             raise DataError(f"{name}, line {lineno}: expected 'node,label', got {s[:60]!r}")

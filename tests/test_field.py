@@ -241,6 +241,31 @@ def test_edge_ids_are_kept_as_written_but_crlf(tmp_path):
     assert sorted(g.nodes) == sorted([decomposed, "b", "c"])
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        'source,target,weight\n"Smith, John","Doe, Jane",2\n"Doe, Jane",Roe,"1.5"\nRoe,"Smith, John",1\n',
+        '"Smith, John"\t"Doe, Jane"\r\n"Doe, Jane"\tRoe\r\n# a comment\nRoe\t "Smith, John"\r\n',
+    ],
+)
+def test_edge_lists_honour_csv_quoting(tmp_path, text):
+    from embedkit.graph import read_edges
+
+    g = read_edges(str(write(tmp_path / "q.csv", text)))
+    assert sorted(g.nodes) == ["Doe, Jane", "Roe", "Smith, John"] and g.n_edges == 3
+
+
+def test_edge_list_quotes_inside_an_id_or_left_open_are_kept(cli, tmp_path):
+    from embedkit.graph import read_edges
+
+    g = read_edges(str(write(tmp_path / "o.csv", 'O"Neil,Bob\nBob,"Cy"\n"a,b\n')))  # no valid CSV: as written
+    assert sorted(g.nodes) == ['"a', "Bob", "Cy", 'O"Neil', "b"]
+    bad = write(tmp_path / "bad.csv", 'a,b\n"b,c",d,e,f\n')
+    out = tmp_path / "g.ekm"
+    r = cli("embed-graph", bad, "-o", out, "--dim", "2")
+    one_line_error(r, "bad.csv, line 2: expected 2 columns", code=4, out=out)
+
+
 def test_walks_refuse_ids_with_spaces_and_embed_graph_keeps_them(cli, tmp_path):
     p = write(tmp_path / "names.csv", "source,target\nLeonardo da Vinci,Florence\nFlorence,Michelangelo\n"
               "Michelangelo,Rome\nRome,Leonardo da Vinci\nRaphael,Rome\n")  # fmt: skip
@@ -257,6 +282,20 @@ def test_several_labels_on_one_line(cli, tmp_path):
     assert read_node_labels(str(p)) == {"1": ["red"], "6": ["red", "blue"], "7": ["blue", "red"], "8": ["blue"]}
     q = write(tmp_path / "l.csv", "node,label\n1,red\n6,red,blue\n6,green\n")
     assert read_node_labels(str(q)) == {"1": ["red"], "6": ["red", "blue", "green"]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        BOM + 'node,label\n1,red\n6,"red,blue"\n7,"blue, red"\n8,blue\n',  # CSV quoting
+        "1;red\n6;red;blue\n7;blue;red\n8;blue\n",  # semicolons
+        'node\tlabels\r\n1\tred\r\n6\tred; blue\r\n7\t"blue,red"\r\n8\tblue\r\n',
+        "1 red\n6 red;blue\n7 blue;red\n8 blue\n",
+    ],
+)
+def test_several_labels_in_the_other_layouts(tmp_path, text):
+    want = {"1": ["red"], "6": ["red", "blue"], "7": ["blue", "red"], "8": ["blue"]}
+    assert read_node_labels(str(write(tmp_path / "l.csv", text))) == want
 
 
 def test_node_classification_counts_two_classes(cli, tmp_path):
@@ -289,6 +328,14 @@ def test_word_pairs_in_their_distributed_layouts(tmp_path, sep, header):
     head = sep.join(["Word 1", "Word 2", "Human (mean)"]) + "\n" if header and sep != " " else ""
     p = write(tmp_path / "pairs.csv", head + "".join(f"{a}{sep}{b}{sep}{s}\n" for a, b, s in PAIRS))
     assert read_similarity_pairs(str(p)) == PAIRS
+
+
+@pytest.mark.parametrize(
+    "head", ["", "w1;w2;score\n", "Word 1;Word 2;Human (mean)\n", '"Word 1";"Word 2";"Human (mean)"\n']
+)
+def test_word_pairs_separated_by_semicolons_with_a_decimal_comma(tmp_path, head):
+    body = "".join(f'"{a}";{b};{str(s).replace(".", ",")}\n' for a, b, s in PAIRS)
+    assert read_similarity_pairs(str(write(tmp_path / "p.csv", head + body))) == PAIRS
 
 
 def test_similarity_on_csv_pairs_and_a_file_without_pairs(cli, tmp_path):
@@ -339,6 +386,28 @@ def test_pca_tables_are_read_by_a_csv_parser(cli, tmp_path):
     one_line_error(cli("pca", wide), "w.csv, line 3: 3 fields, the header has 2", code=4)
     text = write(tmp_path / "t.csv", 'a,b\n1,2\n3,"n/a"\n')
     one_line_error(cli("pca", text), "t.csv, line 3: 'n/a' is not a number (column 'b')", code=4)
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("a,b,c,d\n1,2,NaN,5\n2,1,NaN,7\n3,5,NaN,1\n", "line 2: nan is not a finite number (column 'c')"),
+        ("1,2,3\n4,nan,6\n7,8,9\n", "line 2: nan is not a finite number (column 2)"),
+        ("name,a,b\nx,1,2\n\ny,3,-inf\n", "line 4: -inf is not a finite number (column 'b')"),
+        ("a,b\n1,2\n3,\n", "line 3: '' is not a number (column 'b')"),
+    ],
+)
+def test_pca_missing_or_infinite_cells_are_named(cli, tmp_path, text, where):
+    p = write(tmp_path / "t.csv", text)
+    one_line_error(cli("pca", p, "--dim", "1"), f"t.csv, {where}", code=4)
+
+
+def test_pca_reads_semicolon_tables_with_decimal_commas(tmp_path):
+    p = write(tmp_path / "eu.csv", "name;a;b\nx;1,5;2\ny;3;4,25\nz;-0,5;1\n")
+    x, labels, header = read_table(p)
+    assert x.tolist() == [[1.5, 2], [3, 4.25], [-0.5, 1]] and labels == ["x", "y", "z"] and header == ["a", "b"]
+    q = write(tmp_path / "plain.csv", "1;2\n3;4\n")
+    assert read_table(q)[0].tolist() == [[1, 2], [3, 4]]
 
 
 def test_lsa_empty_documents_are_never_ranked(cli, tmp_path):
