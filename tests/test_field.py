@@ -128,6 +128,26 @@ def test_words_with_spaces_after_a_tab_or_glove_840b_style(tmp_path):
     np.testing.assert_allclose(emb[". . ."], [0.3, 0.4], rtol=1e-6)
 
 
+@pytest.mark.parametrize("header", ["", "4 2\n"])
+def test_a_word_that_is_or_holds_a_unicode_space_loads_and_round_trips(cli, tmp_path, header):
+    # fastText's cc.*.vec files have rows for U+00A0 and U+3000: the space is the word
+    words = ["\u00a0", "cat", "\u3000", "New\u00a0York"]
+    rows = "".join(f"{w} {i}.5 {i + 1}\n" for i, w in enumerate(words))
+    emb = read_vectors(write(tmp_path / "u.vec", header + rows))
+    assert emb.words == words
+    np.testing.assert_array_equal(emb["\u3000"], [2.5, 3])
+    counts = write(tmp_path / "counts.txt", "".join(f"{w} {9 - i}\n" for i, w in enumerate(words)))
+    m = tmp_path / "u.ekm"
+    assert cli("import", tmp_path / "u.vec", "-o", m, "--counts", counts).exit_code == 0
+    for fmt in ("word2vec", "word2vec-binary", "glove"):
+        out, fvocab = tmp_path / f"out.{fmt}", tmp_path / f"counts.{fmt}"
+        r = cli("export", m, "-f", fmt, "-o", out, "--counts", fvocab)
+        assert r.exit_code == 0, r.output
+        back = read_vectors(out)
+        assert back.words == words and np.array_equal(back.vectors, emb.vectors)
+        assert fvocab.read_text(encoding="utf-8").splitlines()[3] == "New\u00a0York 6"
+
+
 @pytest.mark.parametrize("bad, word, line", [("nan nan nan nan", "bad", 4), ("inf 1 1 1", "big", 4)])
 def test_nan_or_inf_is_refused_naming_file_line_and_word(cli, tmp_path, bad, word, line):
     p = write(tmp_path / "nf.w2v.txt", f"4 4\ncat 0.1 0.2 0.3 0.4\ndog 0.1 0.25 0.3 0.35\n{word} {bad}\nemu 1 2 3 4\n")
