@@ -549,6 +549,11 @@ def node_classification(
     x = unit_rows(x)
     mlb = MultiLabelBinarizer()
     y = mlb.fit_transform([labels[v] for v in nodes])
+    if y.shape[1] < 2:
+        raise DataError(
+            f"every labelled node in the model has the one label {str(mlb.classes_[0])!r}: "
+            "node classification needs at least two labels"
+        )
     k = y.sum(axis=1)
     progress = progress or _no_progress
     n_labels = y.shape[1]
@@ -626,7 +631,8 @@ def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
 
     Raises :class:`DataError` when no edge can be held out: the graph is a tree or a forest
     (a star, a path: every edge is needed to keep it connected), or the fraction of its
-    edges rounds to none.
+    edges rounds to none; and when fewer node pairs are non-edges than edges are held out
+    (a complete graph such as a triangle has none to score them against).
     """
     import scipy.sparse as sp
 
@@ -672,6 +678,17 @@ def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
         source=graph.source,
     )  # fmt: skip
     existing = np.sort(src * graph.n + dst)
+    pairs = graph.n * (graph.n - 1) // 2
+    if pairs - m < len(test):  # a complete graph (a triangle, a clique): no non-edge to draw
+        raise DataError(
+            f"{source}only {pairs - m} node pair(s) are not edges, fewer than the {len(test)} held-out edge(s): "
+            "link prediction needs as many non-edges to score them against (a complete graph has none)"
+        )
+    if pairs - m < 0.05 * pairs:  # few non-edges (and so few pairs): list them, then draw
+        i, j = np.triu_indices(graph.n, k=1)
+        free = np.setdiff1d(i.astype(np.int64) * graph.n + j, existing, assume_unique=True)
+        neg = np.sort(rng.choice(free, size=len(test), replace=False))
+        return train, test, np.stack([neg // graph.n, neg % graph.n], axis=1)
     neg = np.empty(0, dtype=np.int64)
     while neg.size < len(test):
         u = rng.integers(0, graph.n, size=2 * len(test) + 10)

@@ -331,10 +331,37 @@ def test_node_classification_counts_two_classes(cli, tmp_path):
     assert json.loads(r.stdout)[0]["labels"] == 2
 
 
+def test_node_classification_with_one_label_says_so(cli, tmp_path):
+    e = write(tmp_path / "e.csv", "1,2\n2,3\n3,1\n3,4\n4,5\n5,6\n6,4\n")
+    m = tmp_path / "g.ekm"
+    assert cli("embed-graph", e, "-o", m, "--dim", "2", "-q").exit_code == 0
+    lab = write(tmp_path / "one.csv", "node,label\n" + "".join(f"{i},red\n" for i in range(1, 7)))
+    one_line_error(cli("evaluate", "nodes", m, lab), "every labelled node in the model has the one label 'red'", code=4)
+
+
 @pytest.mark.parametrize("edges", ["hub,a\nhub,b\nhub,c\nhub,d\nhub,e\n", "a,b\nb,c\nc,d\n"])
 def test_links_on_a_tree_say_nothing_can_be_held_out(cli, tmp_path, edges):
     p = write(tmp_path / "t.csv", edges)
     one_line_error(cli("evaluate", "links", p, "--dim", "2"), "no edge can be held out without disconnecting", code=4)
+
+
+@pytest.mark.parametrize("n", [3, 5])
+def test_links_on_a_complete_graph_say_there_is_no_non_edge(cli, tmp_path, n):
+    p = write(tmp_path / "k.csv", "".join(f"{a},{b}\n" for a in range(n) for b in range(a + 1, n)))
+    r = cli("evaluate", "links", p, "--dim", "2", "--test-fraction", "0.5")  # it looped for ever
+    one_line_error(r, "k.csv: only 0 node pair(s) are not edges, fewer than the", code=4)
+
+
+def test_links_on_a_nearly_complete_graph_draw_its_few_non_edges():
+    from embedkit.evaluate import split_edges
+    from embedkit.graph import Graph
+
+    edges = [(a, b) for a in range(30) for b in range(a + 1, 30)]
+    missing = set(edges[::40])  # 11 of 435 pairs are not edges
+    src, dst = np.array([e for e in edges if e not in missing]).T
+    train, test, negatives = split_edges(Graph.from_edges(src, dst, n=30), 0.02, seed=1)
+    drawn = set(map(tuple, negatives.tolist()))
+    assert len(test) == len(negatives) == len(drawn) == 8 and drawn <= missing
 
 
 # -- evaluation and table inputs --------------------------------------------------------------
