@@ -275,6 +275,23 @@ def test_edge_lists_honour_csv_quoting(tmp_path, text):
     assert sorted(g.nodes) == ["Doe, Jane", "Roe", "Smith, John"] and g.n_edges == 3
 
 
+@pytest.mark.parametrize(
+    "text, nodes, edge, weight",
+    [
+        ("source;target;weight\nNew York;Boston;1,5\nBoston;Chicago;2\n", ["Boston", "Chicago", "New York"],
+         ("New York", "Boston"), 1.5),
+        ('"a";"b"\n"b";"c"\n', ["a", "b", "c"], ("a", "b"), 1.0),
+        ("a;x b;y\nb;y c\n", ["a;x", "b;y", "c"], ("a;x", "b;y"), 1.0),  # white space between two ids
+    ],
+)  # fmt: skip
+def test_edge_lists_separated_by_semicolons(tmp_path, text, nodes, edge, weight):
+    from embedkit.graph import read_edges
+
+    g = read_edges(str(write(tmp_path / "s.csv", text)))
+    assert g.nodes == nodes and g.n_edges == 2
+    assert g.adjacency()[g.nodes.index(edge[0]), g.nodes.index(edge[1])] == weight
+
+
 def test_edge_list_quotes_inside_an_id_or_left_open_are_kept(cli, tmp_path):
     from embedkit.graph import read_edges
 
@@ -329,6 +346,22 @@ def test_node_classification_counts_two_classes(cli, tmp_path):
     r = cli("evaluate", "nodes", m, lab, "--json", "--train-fraction", "0.5")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)[0]["labels"] == 2
+
+
+def test_a_node_with_edges_left_all_zero_is_a_warning(cli, tmp_path):
+    # two disjoint edges at --dim 2: four tied singular values, and one edge took both dims
+    p = write(tmp_path / "two.csv", "1,2\n3,4\n")
+    out = tmp_path / "t.ekm"
+    r = cli("embed-graph", p, "-o", out, "--dim", "2", "-q")
+    assert r.exit_code == 0
+    from embedkit.vectors import Embedding
+
+    zero = [w for w, v in zip(Embedding.load(out).words, Embedding.load(out).vectors) if not v.any()]
+    if zero:  # which edge loses is the eigensolver's choice; a zero row must be said
+        assert "node(s) with edges got an all-zero vector" in r.stderr and "give a larger --dim" in r.stderr
+    r = cli("embed-graph", p, "-o", out, "--dim", "3", "-q")
+    assert r.exit_code == 0 and "all-zero" not in r.stderr
+    assert all(v.any() for v in Embedding.load(out).vectors)
 
 
 def test_node_classification_with_one_label_says_so(cli, tmp_path):

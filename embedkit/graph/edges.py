@@ -16,6 +16,7 @@ _HEADER_WORDS = {
     "source", "target", "src", "dst", "from", "to", "node", "node1", "node2", "u", "v", "weight", "w",
     "head", "tail", "id1", "id2", "source_id", "target_id",
 }  # fmt: skip
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
 _SPACE = np.zeros(256, dtype=bool)
 _SPACE[[9, 10, 11, 12, 13, 32]] = True
 
@@ -29,9 +30,10 @@ def read_edges(
 ) -> Graph:
     """Read an edge list: ``source target [weight]`` per line.
 
-    Columns are separated by commas, tabs or white space (detected from the first data
-    line unless ``delimiter`` is given); lines whose first non-blank character is ``#``
-    and blank lines are skipped; ``header=None`` detects a header row (column names such
+    Columns are separated by commas, tabs, semicolons (then a weight may have a decimal
+    comma, ``1,5``) or white space (detected from the first data line unless ``delimiter``
+    is given); CSV quoting is honoured; lines whose first non-blank character is ``#`` and
+    blank lines are skipped; ``header=None`` detects a header row (column names such
     as ``source,target``, or non-numeric ids above numeric ones).  Node ids are kept as
     written.  Duplicate edges are merged with their weights summed.  Parsing is vectorised
     over the whole file (numpy over the bytes, one C-level split), not a loop per line.
@@ -70,7 +72,7 @@ def read_edges(
 
     first_line = data[starts[data_lines[0]] : ends[data_lines[0]]].decode("utf-8", "replace")
     if delimiter is None:
-        delimiter = "\t" if "\t" in first_line else ("," if "," in first_line else " ")
+        delimiter = "\t" if "\t" in first_line else ("," if "," in first_line else _semicolon_or_space(first_line))
     if delimiter not in (",", "\t", " ", ";", "|"):
         raise ParameterError("delimiter", delimiter, "must be one of ',', tab, ' ', ';', '|'")
 
@@ -126,6 +128,8 @@ def read_edges(
 
     weights = None
     if ncol == 3:
+        if delimiter == ";":  # 1,5 is 1.5
+            cols[:, 2] = [c.replace(",", ".") if _DECIMAL_COMMA.fullmatch(c) else c for c in cols[:, 2]]
         try:
             weights = cols[:, 2].astype(np.float64)
         except ValueError:
@@ -149,6 +153,15 @@ def read_edges(
         source=name,
     )
     return _checked(g)
+
+
+def _semicolon_or_space(line: str) -> str:
+    """``;`` when the first line reads as ``source;target[;weight]`` (Excel's CSV where
+    the comma is the decimal mark), else white space (``a;x b;y`` is two ids)."""
+    fields = [f.strip() for f in line.split(";")]
+    if len(fields) == 2 or (len(fields) == 3 and (is_number(fields[2]) or fields[2].lower() in _HEADER_WORDS)):
+        return ";"
+    return " "
 
 
 def _quoted_rows(text: str, delimiter: str) -> list[list[str]] | None:
