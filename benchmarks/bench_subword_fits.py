@@ -1,6 +1,6 @@
 """Where a word's n-gram vectors come from, on dictwiki: counted, factorised or fitted.
 
-    python benchmarks/bench_subword_fits.py [--cache DIR] [--only FAMILY,...]
+    python benchmarks/bench_subword_fits.py [--cache DIR] [--only FAMILY,...] [--tols R,...] [--weights B,...]
 
 One count matrix (``train-words``' defaults: window 10 harmonic) and its SVD (PPMI cds 0.75,
 300 d, shifted solver, 3 iterations) are computed once with embedkit's own stages and
@@ -25,6 +25,10 @@ G is the binary word × n-gram incidence (V × K, K = 91,947 on dictwiki).
   closed form to the unit word vectors X̂: Z = argmin ‖G Z − X̂‖² + λ ‖Z‖² (conjugate
   gradients, 20 steps), word = x̂ + β · unit(G Z) — what ``train-words --subwords`` ships
   (embedkit/subwords.py, hashed n-grams; figures within ±0.006 of these).
+- ``shipped``: ``Embedding.with_subwords`` itself (hashed n-grams, the compiled fit) for each
+  ``--tols`` (the conjugate gradients' stopping residual, ``subwords.RIDGE_TOL``) and
+  ``--weights`` (β), and beside each row the all-pairs ρ of the similarity sets (unseen
+  words built from their n-grams; ``spearman_all``).
 
 Scores: Spearman ρ over the pairs in the vocabulary, Google 3CosMul over the questions in
 the vocabulary (semantic half: the first 8,869 questions).  Selection columns first
@@ -190,7 +194,29 @@ def ridge_fit(g: sp.csr_matrix, x: np.ndarray, lam: float, steps: int = 20) -> n
     return z
 
 
-def run(b: Bench, only: set[str]) -> None:
+def shipped(b: Bench, x: np.ndarray, tols: list[float], weights: list[float]) -> None:
+    """The shipped fit at each stopping residual and β, with the all-pairs ρ of each set."""
+    from bench_words_eval import _PAIRS
+
+    from embedkit import subwords
+    from embedkit.evaluate import word_similarity
+
+    base = Embedding(b.words, x, b.wcounts, {})
+    default = subwords.RIDGE_TOL
+    try:
+        for tol in tols:
+            subwords.RIDGE_TOL = tol
+            for beta in weights:
+                emb = base.with_subwords(weight=beta)
+                b.score(f"shipped fit, residual {tol:g}, β {beta:g}", emb.vectors)
+                every = {n: word_similarity(emb, pairs) for n, pairs in _PAIRS.items()}
+                print("  in vocabulary / all pairs: " + ", ".join(
+                    f"{n} {r.spearman:.3f} / {r.spearman_all:.3f}" for n, r in every.items()), flush=True)  # fmt: skip
+    finally:
+        subwords.RIDGE_TOL = default
+
+
+def run(b: Bench, only: set[str], tols: list[float] = (0.1,), weights: list[float] = (1.25,)) -> None:
     w, c = b.base()
     x = finish(w, c)
     n_grams = np.diff(b.G.indptr).astype(np.float32)[:, None]
@@ -222,6 +248,8 @@ def run(b: Bench, only: set[str]) -> None:
         syn = unit(remove_top_components((xw + gs @ xg).astype(np.float32), 1))
         for gamma in (0.5, 1.0):
             b.score(f"[semantic, {gamma} · syntax (w2 stack, own + Σ suffixes)]", np.hstack([unit(x), gamma * syn]))
+    if "shipped" in only:
+        shipped(b, x, tols, weights)
     if "ridge" in only:
         xu = unit(x)
         for lam, betas in ((10.0, (0.85, 1.0, 1.25, 1.5)), (30.0, (0.5, 0.75, 0.85, 1.0, 1.25)),
@@ -236,11 +264,14 @@ def main() -> None:
     ap.add_argument("--corpus", default=str(DATA / "corpora" / "dictwiki.txt.gz"))
     ap.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "embedkit-subword-fits"))
     ap.add_argument("--only", default="none,fold,stack,syntax,ridge", help="families to run, comma-separated")
+    ap.add_argument("--tols", default="0.1", help="shipped: stopping residuals, comma-separated")
+    ap.add_argument("--weights", default="1.25", help="shipped: β values, comma-separated")
     args = ap.parse_args()
     if not Path(args.corpus).exists():
         sys.exit(f"benchmark data not found: {args.corpus}")
     print(HEADER + "\n|" + "---|" * 12)
-    run(Bench(Path(args.cache), Path(args.corpus)), set(args.only.split(",")))
+    floats = [[float(v) for v in a.split(",")] for a in (args.tols, args.weights)]
+    run(Bench(Path(args.cache), Path(args.corpus)), set(args.only.split(",")), *floats)
 
 
 if __name__ == "__main__":

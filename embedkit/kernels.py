@@ -459,3 +459,52 @@ def csr_dense_rows(indptr, indices, data, x, y, lo, hi, panel):  # pragma: no co
             cursor[i - lo] = p
             for c in range(l):
                 y[i, c] = acc[c]
+
+
+@njit
+def cg_step(z, r, p, q, inv_diag, alpha, lam, lo, hi):  # pragma: no cover - compiled
+    """Rows lo..hi of one conjugate-gradient step for (Gᵀ G + λ I) Z = B, all columns at
+    once, in one pass: z += α p, r −= α (q + λ p) (q = Gᵀ G p), and per column the sums
+    Σ r·(d r) and Σ r² (d = ``inv_diag``, the Jacobi preconditioner) of the new residual,
+    returned as float64 (2, columns).  float32 arrays; ``alpha`` float32 (columns,).  The
+    numpy reference is ``embedkit.subwords._cg_step_numpy``."""
+    l = z.shape[1]
+    sums = np.zeros((2, l), np.float64)
+    for i in range(lo, hi):
+        d = inv_diag[i]
+        for c in range(l):
+            a = alpha[c]
+            z[i, c] += a * p[i, c]
+            v = r[i, c] - a * (q[i, c] + lam * p[i, c])
+            r[i, c] = v
+            sums[0, c] += v * (d * v)
+            sums[1, c] += v * v
+    return sums
+
+
+@njit
+def cg_direction(p, r, inv_diag, beta, lo, hi):  # pragma: no cover - compiled
+    """Rows lo..hi of the next conjugate-gradient direction, p = d r + β p (d =
+    ``inv_diag``, ``beta`` float32 (columns,)), and per column Σ p² of the new p (float64,
+    (columns,)).  The numpy reference is ``embedkit.subwords._cg_direction_numpy``."""
+    l = p.shape[1]
+    sums = np.zeros(l, np.float64)
+    for i in range(lo, hi):
+        d = inv_diag[i]
+        for c in range(l):
+            v = d * r[i, c] + beta[c] * p[i, c]
+            p[i, c] = v
+            sums[c] += v * v
+    return sums
+
+
+@njit
+def column_squares(x, lo, hi):  # pragma: no cover - compiled
+    """Per column Σ x² over rows lo..hi of a float32 array, as float64 (columns,)."""
+    l = x.shape[1]
+    sums = np.zeros(l, np.float64)
+    for i in range(lo, hi):
+        for c in range(l):
+            v = np.float64(x[i, c])
+            sums[c] += v * v
+    return sums

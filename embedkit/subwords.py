@@ -63,7 +63,9 @@ DEFAULT_MIN_WORDS = options.SUBWORD_MIN_WORDS
 DEFAULT_COHERENCE = options.SUBWORD_COHERENCE
 DEFAULT_RIDGE = options.SUBWORD_RIDGE
 #: Conjugate-gradient steps of the ridge fit at most, and the relative residual it stops at
-#: (measured on dictwiki: BENCHMARKS.md).
+#: (measured on dictwiki, BENCHMARKS.md "Subwords": 8 steps there; 5 steps, at 0.25, score
+#: the vocabulary as well but build unseen words worse, their dual rows further from the
+#: solution).
 RIDGE_MAX_ITER = 50
 RIDGE_TOL = 1e-1
 BOW, EOW = "<", ">"
@@ -264,6 +266,7 @@ def fit_subwords(
     coherence: float = DEFAULT_COHERENCE,
     ridge: float = DEFAULT_RIDGE,
     product: Product | None = None,
+    parallel: ParallelMap | None = None,
 ) -> tuple[np.ndarray, Subwords]:
     """Mix each word's vector with its n-grams' and keep what unseen words need.
 
@@ -273,7 +276,8 @@ def fit_subwords(
     ``ridge`` = 0, ‖z_g‖^p times the mean unit vector of the words containing g (see the
     module's docstring) — and the :class:`Subwords` that build n_w for any string.
     ``product``: how a sparse × dense product is made (see :data:`Product`; default
-    scipy's, on one core).  Raises :class:`ParameterError` on a bad setting.
+    scipy's, on one core); ``parallel``: how the fit's dense steps are shared among threads
+    (see :data:`ParallelMap`; default one thread).  Raises :class:`ParameterError` on a bad setting.
     """
     check_fit_settings(minn, maxn, buckets, weight, min_words, coherence, ridge)
     x = np.asarray(vectors, dtype=np.float32)
@@ -289,10 +293,8 @@ def fit_subwords(
     )  # fmt: skip
     g = kept.tocsr()
     if ridge > 0:
-        z, dual = ridge_dual(g, unit, ridge, product)
+        _, n, dual = _ridge_fit(g, unit, ridge, product, parallel)
         sub.dual = dual.astype(np.float16)
-        with _multiplier(product, g) as g_mul:
-            n = g_mul(z)
     else:
         n = g @ sub.ngram_vectors(unit)
     n_norm = np.linalg.norm(n, axis=1)
@@ -320,7 +322,11 @@ def _multiplier(product: Product | None, m: sp.csr_matrix) -> Iterator[Callable[
 
 
 def ridge_dual(
-    g: sp.csr_matrix, x: np.ndarray, ridge: float, product: Product | None = None
+    g: sp.csr_matrix,
+    x: np.ndarray,
+    ridge: float,
+    product: Product | None = None,
+    parallel: ParallelMap | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ridge fit of ``x`` on the n-grams: the n-gram vectors Z and the dual rows A.
 
@@ -331,36 +337,105 @@ def ridge_dual(
     is below :data:`RIDGE_TOL` or after :data:`RIDGE_MAX_ITER` steps.  A = (X − G Z) / λ,
     so that Z = Gᵀ A at the solution (the dual form: n rows instead of k, what a model
     stores).  Returns float32 Z (k, dim) and A (n, dim).  ``product``: as
-    :func:`fit_subwords`'s (nearly all the time is these sparse products).
+    :func:`fit_subwords`'s (most of the time is these sparse products); ``parallel``: how
+    the steps' row blocks are shared among threads (:data:`ParallelMap`).
     """
+    z, _, dual = _ridge_fit(g, x, ridge, product, parallel)
+    return z, dual
+
+
+def _ridge_fit(g, x, ridge, product, parallel):
+    """:func:`ridge_dual`'s Z and A, and G Z (the product A needs, which the mixing needs too)."""
     gt = g.T.tocsr()
     with _multiplier(product, g) as g_mul, _multiplier(product, gt) as gt_mul:
-        return _ridge_cg(g_mul, gt_mul, gt, x, ridge)
+        x = np.asarray(x, dtype=np.float32)
+        z = _ridge_cg(g_mul, gt_mul, gt, x, ridge, parallel or _serial)
+        gz = np.asarray(g_mul(z), dtype=np.float32)
+    return z, gz, (x - gz) / np.float32(ridge)
 
 
-def _ridge_cg(g_mul, gt_mul, gt: sp.csr_matrix, x: np.ndarray, ridge: float) -> tuple[np.ndarray, np.ndarray]:
-    x = np.asarray(x, dtype=np.float32)
+#: ``parallel(fn, items)`` = ``[fn(item) for item in items]``, possibly on several threads
+#: (results in the items' order), e.g. :func:`embedkit.linalg.on_product_threads`.
+ParallelMap = Callable[[Callable, list], list]
+
+#: Rows per block of the conjugate gradients' dense steps: the blocks are shared among
+#: the threads of ``parallel`` and their column sums added in block order, so the result
+#: is the same bytes for any number of threads.
+CG_BLOCK_ROWS = 4096
+
+
+def _serial(fn: Callable, items: list) -> list:
+    return [fn(item) for item in items]
+
+
+def _cg_step_numpy(z, r, p, q, inv_diag, alpha, lam, lo, hi):
+    """:func:`embedkit.kernels.cg_step` in numpy (the reference, and the route without numba)."""
+    zs, rs, ps = z[lo:hi], r[lo:hi], p[lo:hi]
+    zs += alpha * ps
+    rs -= alpha * (q[lo:hi] + lam * ps)
+    r64 = rs.astype(np.float64)
+    return np.stack([np.einsum("ij,ij->j", r64, inv_diag[lo:hi, None] * r64), np.einsum("ij,ij->j", r64, r64)])
+
+
+def _cg_direction_numpy(p, r, inv_diag, beta, lo, hi):
+    """:func:`embedkit.kernels.cg_direction` in numpy."""
+    ps = p[lo:hi]
+    ps *= beta
+    ps += inv_diag[lo:hi, None] * r[lo:hi]
+    p64 = ps.astype(np.float64)
+    return np.einsum("ij,ij->j", p64, p64)
+
+
+def _column_squares_numpy(x, lo, hi):
+    x64 = x[lo:hi].astype(np.float64)
+    return np.einsum("ij,ij->j", x64, x64)
+
+
+def _ridge_cg(g_mul, gt_mul, gt: sp.csr_matrix, x: np.ndarray, ridge: float, parallel: ParallelMap) -> np.ndarray:
+    """Z by preconditioned conjugate gradients (Hestenes & Stiefel 1952), every column its
+    own system.  The dense steps are fused into two passes over the k × dim arrays per
+    step (:func:`embedkit.kernels.cg_step`, :func:`embedkit.kernels.cg_direction`), shared
+    by row blocks among ``parallel``'s threads; pᵀ (Gᵀ G + λ I) p is taken as
+    ‖G p‖² + λ ‖p‖², from the product's intermediate (n rows, not k) and the direction
+    pass."""
+    compiled = kernels.ENABLED
+    step = kernels.cg_step if compiled else _cg_step_numpy
+    direction = kernels.cg_direction if compiled else _cg_direction_numpy
+    squares = kernels.column_squares if compiled else _column_squares_numpy
     lam = np.float32(ridge)
-    inv_diag = (1.0 / (np.diff(gt.indptr) + ridge)).astype(np.float32)[:, None]
+    inv_diag = (1.0 / (np.diff(gt.indptr) + ridge)).astype(np.float32)
+    k, dim = gt.shape[0], x.shape[1]
+
+    def sums(fn: Callable, m: np.ndarray, *args) -> np.ndarray:
+        """fn over the row blocks of m (and of the arrays in args) on ``parallel``'s
+        threads; its column sums added in block order."""
+        rows = [(lo, min(lo + CG_BLOCK_ROWS, m.shape[0])) for lo in range(0, m.shape[0], CG_BLOCK_ROWS)]
+        parts = parallel(lambda b: fn(m, *args, *b), rows)
+        out = parts[0].copy()
+        for part in parts[1:]:
+            out += part
+        return out
+
+    z = np.zeros((k, dim), np.float32)
+    r = np.ascontiguousarray(gt_mul(x), dtype=np.float32)  # the residual Gᵀ X − (Gᵀ G + λ I) Z at Z = 0
+    p = np.zeros_like(r)
+    if k == 0 or dim == 0 or x.shape[0] == 0:
+        return z
+    none = np.zeros(dim, np.float32)
+    rho, rr = sums(step, z, r, p, p, inv_diag, none, lam)  # Σ r·d r and Σ r², per column
+    pp = sums(direction, p, r, inv_diag, none)  # p = d r; Σ p²
+    target = RIDGE_TOL * np.sqrt(rr.sum())
     tiny = np.finfo(np.float32).tiny
-    z = np.zeros((gt.shape[0], x.shape[1]), np.float32)
-    r = np.asarray(gt_mul(x), dtype=np.float32)  # the residual Gᵀ X − (Gᵀ G + λ I) Z at Z = 0
-    target = RIDGE_TOL * float(np.linalg.norm(r))
-    y = inv_diag * r
-    p = y.copy()
-    rho = np.einsum("ij,ij->j", r, y)
-    step = np.empty_like(p)  # the updates are made in place: the arrays are k × dim
     for _ in range(RIDGE_MAX_ITER):
-        if float(np.linalg.norm(r)) <= target:
+        if np.sqrt(rr.sum()) <= target:
             break
-        q = np.asarray(gt_mul(np.asarray(g_mul(p), dtype=np.float32)), dtype=np.float32)
-        q += lam * p
-        alpha = rho / np.maximum(np.einsum("ij,ij->j", p, q), tiny)
-        z += np.multiply(p, alpha, out=step)
-        r -= np.multiply(q, alpha, out=q)
-        np.multiply(inv_diag, r, out=y)
-        rho_next = np.einsum("ij,ij->j", r, y)
-        p *= rho_next / np.maximum(rho, tiny)
-        p += y
+        gp = np.asarray(g_mul(p), dtype=np.float32)
+        curvature = sums(squares, gp) + float(lam) * pp  # pᵀ (Gᵀ G + λ I) p
+        q = np.asarray(gt_mul(gp), dtype=np.float32)
+        del gp
+        alpha = (rho / np.maximum(curvature, tiny)).astype(np.float32)
+        rho_next, rr = sums(step, z, r, p, q, inv_diag, alpha, lam)
+        del q
+        pp = sums(direction, p, r, inv_diag, (rho_next / np.maximum(rho, tiny)).astype(np.float32))
         rho = rho_next
-    return z, (x - np.asarray(g_mul(z), dtype=np.float32)) / lam
+    return z

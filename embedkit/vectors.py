@@ -673,8 +673,9 @@ class Embedding:
         if self.params.get("kind") == "graph":
             raise DataError("the model's rows are graph nodes: their ids have no parts that mean anything")
         vectors, sub = fit_subwords(
-            self.words, self.vectors, minn, maxn, buckets, weight, min_words, coherence, ridge, RowSplitMatmul
-        )
+            self.words, self.vectors, minn, maxn, buckets, weight, min_words, coherence, ridge,
+            product=RowSplitMatmul, parallel=on_product_threads,
+        )  # fmt: skip
         settings = {"subwords": True, "minn": minn, "maxn": maxn, "buckets": buckets, "subword_weight": weight,
                     "subword_min_words": min_words, "subword_coherence": coherence, "subword_ridge": ridge}  # fmt: skip
         return Embedding(self.words, vectors, self.counts, {**self.params, **settings}, sub)

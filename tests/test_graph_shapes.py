@@ -186,3 +186,32 @@ def test_chebyshev_route_matches_dense_eigh_on_both_ends():
     assert k_fast >= 1
     np.testing.assert_allclose(w_fast[:24], np.sort(w_all)[::-1][:24], atol=5e-3)
     np.testing.assert_allclose(w_fast[24:], np.sort(w_all)[:k_fast], atol=5e-3)
+
+
+def test_negative_probe_keeps_its_own_solver_settings():
+    # the positive solver's defaults (netmf.OVERSAMPLE/DEGREE) can change without moving the
+    # negative eigenpairs, which decide how many the mirror rule keeps: they are exactly the
+    # degree-8 probe's (block 8 + 16, or max_negative + 32)
+    from embedkit.graph.netmf import top_eigenpairs
+
+    g, _ = _heterophilous(n=2400, seed=3)
+    s = sp.csr_matrix(_normalized(g)[0])
+    w, u, kept = two_sided_eigenpairs(s, 24, seed=5, max_negative=6)
+    w_neg, u_neg = top_eigenpairs(-s, 6, seed=6, oversample=16, degree=8)
+    assert kept >= 1
+    np.testing.assert_array_equal(w[24:], -w_neg[:kept])
+    np.testing.assert_array_equal(u[:, 24:], u_neg[:, :kept])
+    w_pos, u_pos = top_eigenpairs(s, 24, seed=5)
+    np.testing.assert_array_equal(w[:24], w_pos)
+    np.testing.assert_array_equal(u[:, :24], u_pos)
+
+
+def test_mirror_rule_counts_eigenvalues_just_below_one_as_trivial():
+    from embedkit.graph.netmf import _mirrored
+
+    # two components: the solver's second eigenvalue 1 comes out 3e-6 below 1; the first
+    # negative one (0.95) mirrors the first non-trivial positive one (0.9), the second does not
+    pos = np.array([1.0, 1.0 - 3e-6, 0.9, 0.5])
+    assert _mirrored(pos, np.array([0.95, 0.4])) == 1
+    assert _mirrored(pos, np.array([0.85, 0.4])) == 0
+    assert _mirrored(np.array([1.0, 0.99, 0.9]), np.array([0.995, 0.95])) == 2  # 0.99 is structure

@@ -92,3 +92,29 @@ def test_the_word_store_finds_words_without_adding_them(compiled, monkeypatch):
     assert again.counts.tolist() == (2 * block.counts).tolist()
     with pytest.raises(ValueError, match="twice"):
         WordStore.of_words(["dog", "dog"])
+
+
+def test_the_conjugate_gradient_passes_give_the_numpy_steps():
+    from embedkit import subwords
+
+    rng = np.random.default_rng(3)
+    z, r, p, q = (rng.standard_normal((37, 5)).astype(np.float32) for _ in range(4))
+    inv = rng.uniform(0.1, 1, 37).astype(np.float32)
+    alpha, beta = rng.standard_normal(5).astype(np.float32), rng.standard_normal(5).astype(np.float32)
+    lam = np.float32(0.7)
+    z2, r2, p2 = z.copy(), r.copy(), p.copy()
+    got = kernels.cg_step(z, r, p, q, inv, alpha, lam, 4, 30)
+    want = subwords._cg_step_numpy(z2, r2, p2, q, inv, alpha, lam, 4, 30)
+    np.testing.assert_allclose(z, z2, rtol=1e-6)
+    np.testing.assert_allclose(r, r2, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    # by hand for one row: the rows outside lo..hi are untouched
+    np.testing.assert_array_equal(r[30:], r2[30:])
+    new_r = r2[4:30].astype(np.float64)
+    np.testing.assert_allclose(got[1], (new_r**2).sum(0), rtol=1e-6)
+    np.testing.assert_allclose(got[0], (inv[4:30, None] * new_r**2).sum(0), rtol=1e-6)
+    got = kernels.cg_direction(p, r, inv, beta, 0, 37)
+    want = subwords._cg_direction_numpy(p2, r2, inv, beta, 0, 37)
+    np.testing.assert_allclose(p, p2, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    np.testing.assert_allclose(kernels.column_squares(q, 2, 9), (q[2:9].astype(np.float64) ** 2).sum(0), rtol=1e-6)

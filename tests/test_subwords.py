@@ -163,6 +163,37 @@ def test_ridge_fit_solves_the_normal_equations(monkeypatch):
     assert found[0] == own.sum()
 
 
+def test_ridge_cg_by_blocks_and_threads(monkeypatch):
+    # a random binary incidence, against a dense solve; the steps' row blocks (5 rows here)
+    # shared among threads give the same bytes as one thread, compiled or not
+    import scipy.sparse as sp
+
+    from embedkit.linalg import RowSplitMatmul, on_product_threads
+
+    rng = np.random.default_rng(0)
+    g = sp.random(60, 23, density=0.2, random_state=1, format="csr", dtype=np.float32)
+    g.data[:] = 1
+    x = rng.standard_normal((60, 4)).astype(np.float32)
+    lam = 2.0
+    monkeypatch.setattr(subwords, "RIDGE_TOL", 1e-6)
+    monkeypatch.setattr(subwords, "CG_BLOCK_ROWS", 5)
+    dense = g.toarray().astype(np.float64)
+    z_exact = np.linalg.solve(dense.T @ dense + lam * np.eye(23), dense.T @ x)
+    serial = subwords.ridge_dual(g, x, lam)
+    threaded = subwords.ridge_dual(g, x, lam, RowSplitMatmul, on_product_threads)
+    np.testing.assert_allclose(serial[0], z_exact, atol=1e-4)
+    np.testing.assert_allclose(serial[1], (x - dense @ z_exact) / lam, atol=1e-4)  # A = (X − G Z) / λ
+    np.testing.assert_array_equal(threaded[0], serial[0])
+    np.testing.assert_array_equal(threaded[1], serial[1])
+    monkeypatch.setattr(subwords.kernels, "ENABLED", not subwords.kernels.ENABLED)  # the other route
+    np.testing.assert_allclose(subwords.ridge_dual(g, x, lam)[0], z_exact, atol=1e-4)
+    # stopped early, at a loose tolerance: the relative residual of the normal equations is below it
+    monkeypatch.setattr(subwords, "RIDGE_TOL", 0.3)
+    z = subwords.ridge_dual(g, x, lam)[0].astype(np.float64)
+    b = dense.T @ x
+    assert np.linalg.norm(b - (dense.T @ dense + lam * np.eye(23)) @ z) <= 0.3 * np.linalg.norm(b)
+
+
 def test_unseen_words_through_the_library():
     emb = _toy().with_subwords()
     assert "jumpking" not in emb

@@ -28,6 +28,17 @@ from .types import Graph
 #: The restart probability of the directed closed form's walk (PageRank's 0.15).
 TELEPORT = 0.15
 
+#: The top eigenpairs' solver (:func:`top_eigenpairs`): extra vectors in the block, the
+#: Chebyshev degree, the passes.  Chosen on BlogCatalog, confirmed on Cora and the held-out
+#: graphs (BENCHMARKS.md "Speed: BlogCatalog end to end"): 28 products of width rank + 16
+#: classify as well as the 36 of width rank + 32 used before, at 64 % of the work.
+OVERSAMPLE, DEGREE, PASSES = 16, 6, 4
+
+#: The negative probe's solver keeps its own settings (degree 8, block 8 + 16 or
+#: max_negative + 32): how many negative eigenpairs the mirror rule keeps depends on how far
+#: they have converged.
+_NEG_DEGREE = 8
+
 
 def _normalized(graph: Graph) -> tuple[sp.csr_matrix, np.ndarray, float]:
     """S = D^-½ A D^-½ (CSR), d^-½ (n,) with 0 for isolated nodes, and vol(G)."""
@@ -93,7 +104,7 @@ def two_sided_eigenpairs(
     if 3 * (rank + max_negative) >= n or n <= 1500:
         with threadpool_limits(1 if n <= 2000 else None):
             w, u = la.eigh(s.toarray() if sp.issparse(s) else s)
-        progress(4 * (8 + 1))  # as many steps as the iterative solver announces
+        progress(PASSES * (DEGREE + 1))  # as many steps as the iterative solver announces
         order = np.argsort(w)[::-1]
         top = order[:rank]
         top = top[w[top] > 1e-9]
@@ -104,19 +115,26 @@ def two_sided_eigenpairs(
         return w[idx], u[:, idx], keep
     w_pos, u_pos = top_eigenpairs(s, rank, seed=seed, progress=progress)
     probe = min(8, max_negative)
-    w_neg, u_neg = top_eigenpairs(-s, probe, seed=seed + 1, oversample=16)
+    w_neg, u_neg = top_eigenpairs(-s, probe, seed=seed + 1, oversample=16, degree=_NEG_DEGREE)
     keep = _mirrored(w_pos, w_neg)
     if keep == probe < max_negative:
-        w_neg, u_neg = top_eigenpairs(-s, max_negative, seed=seed + 1)
+        w_neg, u_neg = top_eigenpairs(-s, max_negative, seed=seed + 1, oversample=32, degree=_NEG_DEGREE)
         keep = _mirrored(w_pos, w_neg)
     return np.concatenate([w_pos, -w_neg[:keep]]), np.hstack([u_pos, u_neg[:, :keep]]), keep
 
 
+#: How far below 1 an eigenvalue of S still counts as a trivial one (a connected component).
+_ONE = 1e-4
+
+
 def _mirrored(pos: np.ndarray, neg_abs: np.ndarray) -> int:
     """How many of the negative eigenvalues (magnitudes, descending) mirror the positive
-    ones (descending): |λ⁻_j| ≥ λ⁺_{c+j}, c = the number of eigenvalues 1."""
+    ones (descending): |λ⁻_j| ≥ λ⁺_{c+j}, c = the number of eigenvalues 1 (one a connected
+    component), counted within :data:`_ONE` of 1: the float32 solver gives them up to a few
+    1e-6 below 1 (Cora's 78, seed 1: two of them below 1 − 1e-6, and the rule then kept 1
+    negative pair instead of 48), its first non-trivial eigenvalue there is 1 − 0.005."""
     pos = np.sort(pos[pos > 0])[::-1]
-    c = max(1, int(np.sum(pos >= 1.0 - 1e-6)))
+    c = max(1, int(np.sum(pos >= 1.0 - _ONE)))
     k = 0
     while k < neg_abs.size and neg_abs[k] > 1e-9:
         if c + k < pos.size and neg_abs[k] < pos[c + k] - 1e-9:
@@ -129,9 +147,9 @@ def top_eigenpairs(
     s: sp.spmatrix,
     rank: int,
     seed: int = 0,
-    oversample: int = 32,
-    degree: int = 8,
-    passes: int = 4,
+    oversample: int = OVERSAMPLE,
+    degree: int = DEGREE,
+    passes: int = PASSES,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top-``rank`` algebraic eigenpairs of a symmetric sparse matrix S (n × n), ‖S‖ ≤ 1.
@@ -140,8 +158,9 @@ def top_eigenpairs(
     through a degree-``degree`` Chebyshev polynomial that maps the unwanted part of the
     spectrum, [-1, c], into [-1, 1] and grows exponentially above c (c is re-estimated
     from the Ritz values after each pass), then Rayleigh–Ritz.  Every step is one sparse ×
-    dense block product in float32 — on BlogCatalog (n = 10,312, rank 192–256) 1–2 s on a
-    quiet machine, eigenvalues within 0.003 of ARPACK's, where ``scipy.sparse.linalg.eigsh``
+    dense block product in float32: ``passes`` × (``degree`` + 1) of them, each of width
+    rank + oversample (the defaults: 28 products of width 208 for rank 192) — on BlogCatalog
+    (n = 10,312) about a second on a quiet machine, where ``scipy.sparse.linalg.eigsh``
     (one vector per Python callback) takes 38 s for 256 eigenpairs.
     Dense ``eigh`` when ``rank`` is a large part of n.
 
@@ -210,7 +229,7 @@ def netmf_steps(graph: Graph, window: int = 10) -> int:
     window's products for a directed graph, else the eigensolver's block products."""
     if graph.directed:
         return window
-    return 4 * (8 + 1)  # top_eigenpairs' passes × (degree + 1)
+    return PASSES * (DEGREE + 1)  # top_eigenpairs' passes × (degree + 1)
 
 
 @dataclass
