@@ -31,7 +31,7 @@ import numpy as np
 
 from .errors import DataError, ParameterError, UnknownWordError, check_at_least, check_positive, param
 from .graph import Graph
-from .io import display_name, numbered_lines
+from .io import display_name, is_number, numbered_lines
 from .linalg import unit_rows
 from .vectors import Embedding, analogy_scores
 
@@ -78,16 +78,26 @@ def _fields(line: str, sep: str | None) -> list[str]:
     return [f.strip() for f in line.split(sep)]
 
 
-def _separator(line: str) -> str | None:
-    """The field separator of a line: TAB; a semicolon when one comes before any comma or
-    white space (``love;sex;6,77``, the CSV of locales with a decimal comma); a comma; or
-    white space (None)."""
-    if "\t" in line:
-        return "\t"
-    first = re.search(r"[\s,;]", line)
-    if first is not None and first.group() == ";":
+def _separator(line: str, fits: Callable[[list[str]], bool]) -> str | None:
+    """The field separator of a line: TAB, else a comma, else white space (None); but a
+    semicolon when the row does not ``fits`` that way and does split at semicolons
+    (``love;sex;6,77``, ``1;red``: the CSV of locales with a decimal comma)."""
+    sep = "\t" if "\t" in line else "," if "," in line else None
+    if ";" in line and not fits(_fields(line, sep)) and fits(_fields(line, ";")):
         return ";"
-    return "," if "," in line else None
+    return sep
+
+
+def _is_pair(fields: list[str]) -> bool:
+    return len(fields) >= 3 and bool(fields[0] and fields[1]) and is_number(fields[2].replace(",", "."))
+
+
+def _is_analogy(fields: list[str]) -> bool:
+    return len(fields) == 4 and all(fields)
+
+
+def _is_labelled(fields: list[str]) -> bool:
+    return len(fields) >= 2 and bool(fields[0] and any(fields[1:]))
 
 
 _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
@@ -126,7 +136,9 @@ def read_similarity_pairs(path: str) -> list[tuple[str, str, float]]:
     first = True
     for lineno, s in _content_lines(path):
         if not pairs:  # a header row may be written with other separators
-            sep = _separator(s)
+            sep = _separator(s, _is_pair)
+            if first and len(_fields(s, sep)) < 3:  # not a pair: a header of three names?
+                sep = _separator(s, lambda fields: len(fields) >= 3)
         parts = _fields(s, sep)
         if len(parts) < 3 or not parts[0] or not parts[1]:
             raise DataError(f"{name}, line {lineno}: expected 'word1 word2 score', got {s[:60]!r}")
@@ -150,7 +162,7 @@ def read_analogies(path: str) -> list[tuple[str, str, str, str]]:
         if s.startswith(":"):  # a section header
             continue
         if not out:
-            sep = _separator(s)
+            sep = _separator(s, _is_analogy)
         parts = _fields(s, sep)
         if len(parts) != 4 or not all(parts):
             raise DataError(f"{name}, line {lineno}: expected four words 'a b c d', got {s[:60]!r}")
@@ -479,7 +491,7 @@ def read_node_labels(path: str) -> dict[str, list[str]]:
     name = display_name(path)
     out: dict[str, list[str]] = {}
     for lineno, s in _content_lines(path, normalize=False):
-        sep = _separator(s)
+        sep = _separator(s, _is_labelled)
         node, *rest = _fields(s, sep)
         within = r"[,;]|\s+" if sep in ("\t", None) else r"[,;]"  # labels within a field
         labels = [x.strip() for field in rest for x in re.split(within, field) if x.strip()]

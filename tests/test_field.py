@@ -418,6 +418,15 @@ def test_word_pairs_separated_by_semicolons_with_a_decimal_comma(tmp_path, head)
     assert read_similarity_pairs(str(write(tmp_path / "p.csv", head + body))) == PAIRS
 
 
+def test_a_semicolon_inside_a_word_of_a_comma_file_is_part_of_the_word(tmp_path):
+    p = write(tmp_path / "p.csv", ";,0,0.5\na;b,c,1\n")
+    assert read_similarity_pairs(str(p)) == [(";", "0", 0.5), ("a;b", "c", 1.0)]
+    assert read_node_labels(str(write(tmp_path / "l.csv", "a;b,red\n1 red;blue\n"))) == {
+        "a;b": ["red"],
+        "1": ["red", "blue"],
+    }
+
+
 def test_similarity_on_csv_pairs_and_a_file_without_pairs(cli, tmp_path):
     vec = write(tmp_path / "v.txt", "10 3\nlove 1.0 0.2 0.1\nsex 0.8 0.5 0.0\ntiger 0.1 1.0 0.3\ncat 0.2 0.9 0.5\n"
                 "money 0.0 0.1 1.0\ncash 0.1 0.0 0.9\ncar 0.5 0.5 0.5\nautomobile 0.6 0.5 0.4\n"
