@@ -281,6 +281,7 @@ def test_edge_lists_honour_csv_quoting(tmp_path, text):
         ("source;target;weight\nNew York;Boston;1,5\nBoston;Chicago;2\n", ["Boston", "Chicago", "New York"],
          ("New York", "Boston"), 1.5),
         ('"a";"b"\n"b";"c"\n', ["a", "b", "c"], ("a", "b"), 1.0),
+        ("a;b;1,5\nb;c;2\n", ["a", "b", "c"], ("a", "b"), 1.5),  # no header: the decimal comma tells
         ("a;x b;y\nb;y c\n", ["a;x", "b;y", "c"], ("a;x", "b;y"), 1.0),  # white space between two ids
     ],
 )  # fmt: skip

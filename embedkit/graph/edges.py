@@ -72,7 +72,7 @@ def read_edges(
 
     first_line = data[starts[data_lines[0]] : ends[data_lines[0]]].decode("utf-8", "replace")
     if delimiter is None:
-        delimiter = "\t" if "\t" in first_line else ("," if "," in first_line else _semicolon_or_space(first_line))
+        delimiter = _sniff_delimiter(first_line)
     if delimiter not in (",", "\t", " ", ";", "|"):
         raise ParameterError("delimiter", delimiter, "must be one of ',', tab, ' ', ';', '|'")
 
@@ -119,6 +119,8 @@ def read_edges(
     cols = np.array(fields, dtype=object).reshape(-1, ncol)
     lines = data_lines + 1  # 1-based line numbers of the rows
 
+    if ncol == 3 and delimiter == ";":  # 1,5 is 1.5 (before the header test reads the weights)
+        cols[:, 2] = [c.replace(",", ".") if _DECIMAL_COMMA.fullmatch(c) else c for c in cols[:, 2]]
     if header is None:
         header = _looks_like_header(cols)
     if header:
@@ -128,8 +130,6 @@ def read_edges(
 
     weights = None
     if ncol == 3:
-        if delimiter == ";":  # 1,5 is 1.5
-            cols[:, 2] = [c.replace(",", ".") if _DECIMAL_COMMA.fullmatch(c) else c for c in cols[:, 2]]
         try:
             weights = cols[:, 2].astype(np.float64)
         except ValueError:
@@ -153,6 +153,18 @@ def read_edges(
         source=name,
     )
     return _checked(g)
+
+
+def _sniff_delimiter(line: str) -> str:
+    """The separator of an edge list, from its first line: a TAB, else ``;`` for Excel's
+    CSV (``a;b;1,5``: the comma is the decimal mark), else a comma, else white space."""
+    if "\t" in line:
+        return "\t"
+    if "," in line:
+        fields = line.split(";")
+        decimal_comma = len(fields) == 3 and is_number(fields[2].strip().replace(",", "."))
+        return ";" if decimal_comma else ","
+    return _semicolon_or_space(line)
 
 
 def _semicolon_or_space(line: str) -> str:
