@@ -31,7 +31,7 @@ import numpy as np
 
 from .errors import DataError, ParameterError, UnknownWordError, check_at_least, check_positive, param
 from .graph import Graph
-from .io import display_name, numbered_lines
+from .io import display_name, is_number, numbered_lines
 from .linalg import unit_rows
 from .vectors import Embedding, analogy_scores
 
@@ -67,24 +67,49 @@ def _content_lines(path: str, normalize: bool = True) -> Iterator[tuple[int, str
 
 
 def _fields(line: str, sep: str | None) -> list[str]:
-    """The fields of a line split at ``sep`` (``","``: CSV, quotes honoured; ``"\\t"``;
-    None: white space), each stripped, so ``a, b`` and ``a,b`` read the same."""
-    if sep == ",":
+    """The fields of a line split at ``sep`` (``","``, ``";"`` or ``"\\t"``: CSV, quotes
+    honoured; None: white space), each stripped, so ``a, b`` and ``a,b`` read the same."""
+    if sep is None:
+        return line.split()
+    if '"' in line:
         import csv
 
-        return [f.strip() for f in next(csv.reader([line], skipinitialspace=True), [])]
-    return [f.strip() for f in line.split(sep)] if sep else line.split()
+        return [f.strip() for f in next(csv.reader([line], delimiter=sep, skipinitialspace=True), [])]
+    return [f.strip() for f in line.split(sep)]
 
 
-def _separator(line: str) -> str | None:
-    """The field separator of a file, from its first content line: TAB, comma or white space."""
-    return "\t" if "\t" in line else "," if "," in line else None
+def _separator(line: str, fits: Callable[[list[str]], bool]) -> str | None:
+    """The field separator of a line: TAB, else a comma, else white space (None); but a
+    semicolon when the row does not ``fits`` that way and does split at semicolons
+    (``love;sex;6,77``, ``1;red``: the CSV of locales with a decimal comma)."""
+    sep = "\t" if "\t" in line else "," if "," in line else None
+    if ";" in line and not fits(_fields(line, sep)) and fits(_fields(line, ";")):
+        return ";"
+    return sep
 
 
-def _score(field: str, name: str, lineno: int, header_allowed: bool) -> float | None:
+def _is_pair(fields: list[str]) -> bool:
+    return len(fields) >= 3 and bool(fields[0] and fields[1]) and is_number(fields[2].replace(",", "."))
+
+
+def _is_analogy(fields: list[str]) -> bool:
+    return len(fields) == 4 and all(fields)
+
+
+def _is_labelled(fields: list[str]) -> bool:
+    return len(fields) >= 2 and bool(fields[0] and any(fields[1:]))
+
+
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
+
+
+def _score(field: str, name: str, lineno: int, header_allowed: bool, decimal_comma: bool = False) -> float | None:
     """The gold score written in ``field`` (line ``lineno`` of ``name``), or None for a
-    header row, which only the first content line may be.  Raises :class:`DataError` for a
+    header row, which only the first content line may be; ``decimal_comma`` (a file
+    separated by semicolons) reads ``6,77`` as 6.77.  Raises :class:`DataError` for a
     score that is not a finite number."""
+    if decimal_comma and _DECIMAL_COMMA.fullmatch(field):
+        field = field.replace(",", ".")
     try:
         score = float(field)
     except ValueError:
@@ -99,21 +124,25 @@ def _score(field: str, name: str, lineno: int, header_allowed: bool) -> float | 
 def read_similarity_pairs(path: str) -> list[tuple[str, str, float]]:
     """Read word pairs with a human score: ``word1 word2 score`` per line, separated by
     TABs, commas (CSV, with or without a space after the comma) or white space, as the
-    benchmark files are distributed.  A first line whose score is not a number is a header
-    (``Word 1,Word 2,Human (mean)``); ``#`` lines are comments; columns after the third are
-    ignored.  Raises :class:`DataError` naming the line for a row without three fields or
-    with a score that is not a number, and when no pair is found at all."""
+    benchmark files are distributed, or by semicolons with a decimal comma
+    (``love;sex;6,77``).  A first line whose score is not a number is a header
+    (``Word 1,Word 2,Human (mean)``); the separator is that of the first pair.  ``#``
+    lines are comments; columns after the third are ignored.  Raises :class:`DataError`
+    naming the line for a row without three fields or with a score that is not a number,
+    and when no pair is found at all."""
     name = display_name(path)
     pairs = []
     sep: str | None = None
     first = True
     for lineno, s in _content_lines(path):
-        if first:
-            sep = _separator(s)
+        if not pairs:  # a header row may be written with other separators
+            sep = _separator(s, _is_pair)
+            if first and len(_fields(s, sep)) < 3:  # not a pair: a header of three names?
+                sep = _separator(s, lambda fields: len(fields) >= 3)
         parts = _fields(s, sep)
         if len(parts) < 3 or not parts[0] or not parts[1]:
             raise DataError(f"{name}, line {lineno}: expected 'word1 word2 score', got {s[:60]!r}")
-        score = _score(parts[2], name, lineno, header_allowed=first)
+        score = _score(parts[2], name, lineno, header_allowed=first, decimal_comma=sep == ";")
         first = False
         if score is not None:
             pairs.append((parts[0], parts[1], score))
@@ -133,7 +162,7 @@ def read_analogies(path: str) -> list[tuple[str, str, str, str]]:
         if s.startswith(":"):  # a section header
             continue
         if not out:
-            sep = _separator(s)
+            sep = _separator(s, _is_analogy)
         parts = _fields(s, sep)
         if len(parts) != 4 or not all(parts):
             raise DataError(f"{name}, line {lineno}: expected four words 'a b c d', got {s[:60]!r}")
@@ -454,19 +483,18 @@ class NodeClassificationResult:
 
 
 def read_node_labels(path: str) -> dict[str, list[str]]:
-    """Read node labels: ``node,label`` lines (comma, TAB or white space), several lines
-    for several labels, or several labels on one line (``6<TAB>red,blue``, ``6,red,blue``,
-    ``6 red blue``).  ``#`` lines are comments; a first line such as ``node,label`` is a
-    header.  Node ids are kept as written (no Unicode normalisation, like edge lists)."""
+    """Read node labels: ``node,label`` lines (comma, TAB, semicolon or white space; CSV
+    quotes honoured), several lines for several labels, or several labels on one line
+    (``6<TAB>red,blue``, ``6,red,blue``, ``6,"red,blue"``, ``6;red;blue``, ``6 red blue``).
+    ``#`` lines are comments; a first line such as ``node,label`` is a header.  Node ids
+    are kept as written (no Unicode normalisation, like edge lists)."""
     name = display_name(path)
     out: dict[str, list[str]] = {}
     for lineno, s in _content_lines(path, normalize=False):
-        if "\t" in s:
-            node, _, rest = s.partition("\t")
-            labels = [x.strip() for x in re.split(r"[,;\t]|\s+", rest) if x.strip()]
-        else:
-            parts = [x.strip() for x in (s.split(",") if "," in s else s.split())]
-            node, labels = parts[0], [x for x in parts[1:] if x]
+        sep = _separator(s, _is_labelled)
+        node, *rest = _fields(s, sep)
+        within = r"[,;]|\s+" if sep in ("\t", None) else r"[,;]"  # labels within a field
+        labels = [x.strip() for field in rest for x in re.split(within, field) if x.strip()]
         node = node.strip()
         if not node or not labels:
             raise DataError(f"{name}, line {lineno}: expected 'node,label', got {s[:60]!r}")
@@ -533,6 +561,11 @@ def node_classification(
     x = unit_rows(x)
     mlb = MultiLabelBinarizer()
     y = mlb.fit_transform([labels[v] for v in nodes])
+    if y.shape[1] < 2:
+        raise DataError(
+            f"every labelled node in the model has the one label {str(mlb.classes_[0])!r}: "
+            "node classification needs at least two labels"
+        )
     k = y.sum(axis=1)
     progress = progress or _no_progress
     n_labels = y.shape[1]
@@ -610,7 +643,8 @@ def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
 
     Raises :class:`DataError` when no edge can be held out: the graph is a tree or a forest
     (a star, a path: every edge is needed to keep it connected), or the fraction of its
-    edges rounds to none.
+    edges rounds to none; and when fewer node pairs are non-edges than edges are held out
+    (a complete graph such as a triangle has none to score them against).
     """
     import scipy.sparse as sp
 
@@ -656,6 +690,17 @@ def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
         source=graph.source,
     )  # fmt: skip
     existing = np.sort(src * graph.n + dst)
+    pairs = graph.n * (graph.n - 1) // 2
+    if pairs - m < len(test):  # a complete graph (a triangle, a clique): no non-edge to draw
+        raise DataError(
+            f"{source}only {pairs - m} node pair(s) are not edges, fewer than the {len(test)} held-out edge(s): "
+            "link prediction needs as many non-edges to score them against (a complete graph has none)"
+        )
+    if pairs - m < 0.05 * pairs:  # few non-edges (and so few pairs): list them, then draw
+        i, j = np.triu_indices(graph.n, k=1)
+        free = np.setdiff1d(i.astype(np.int64) * graph.n + j, existing, assume_unique=True)
+        neg = np.sort(rng.choice(free, size=len(test), replace=False))
+        return train, test, np.stack([neg // graph.n, neg % graph.n], axis=1)
     neg = np.empty(0, dtype=np.int64)
     while neg.size < len(test):
         u = rng.integers(0, graph.n, size=2 * len(test) + 10)

@@ -103,6 +103,19 @@ def read_vectors(
     return _read_text_vectors(path, header=(fmt == "word2vec"), progress=progress, nonfinite=nonfinite)
 
 
+_ASCII_SPACE = re.compile(r"[ \t\n\r\f\v\x1c-\x1f]+")  # what str.split splits at, of ASCII
+
+
+def _row_fields(line: str) -> list[str]:
+    """The fields of a vectors row, split at ASCII white space only: a word may be a
+    Unicode space or hold one (fastText's ``cc.*.vec`` have rows for U+00A0 and U+3000),
+    which ``str.split`` would take for a separator."""
+    if line.isascii():
+        return line.split()
+    s = line.strip(" \t\n\r\f\v\x1c\x1d\x1e\x1f")
+    return _ASCII_SPACE.split(s) if s else []
+
+
 def _split_row(line: str, dim: int) -> tuple[str, list[str]] | None:
     """(word, its ``dim`` value fields) of a text row, or None when the row does not have
     ``dim`` values.  The word is the first field; it may hold white space only when the
@@ -111,6 +124,10 @@ def _split_row(line: str, dim: int) -> tuple[str, list[str]] | None:
     fields = line.split()
     if len(fields) == dim + 1:
         return fields[0], fields[1:]
+    if not line.isascii():  # a Unicode space in or as the word
+        fields = _row_fields(line)
+        if len(fields) == dim + 1:
+            return fields[0], fields[1:]
     if len(fields) <= dim + 1:
         return None
     tab = line.rfind("\t")
@@ -122,8 +139,8 @@ def _split_row(line: str, dim: int) -> tuple[str, list[str]] | None:
 
 
 def _bad_row(name: str, lineno: int, line: str, dim: int, what: str) -> InputError:
-    n = len(line.split()) - 1
-    fields = line.split()
+    fields = _row_fields(line)
+    n = len(fields) - 1
     bad = next((f for f in fields[1:] if not is_number(f)), None)
     if bad is not None and n == dim:
         return InputError(f"{name}, line {lineno}: {bad!r} is not a number (word {fields[0]!r})")
@@ -158,7 +175,7 @@ def _read_text_vectors(path, header: bool, progress, nonfinite: str = "error") -
         if not keep:
             continue
         if dim is None:
-            fields = keep[0][1].split()
+            fields = _row_fields(keep[0][1])
             trailing = 0
             for f in reversed(fields):
                 if not is_number(f):
@@ -318,7 +335,7 @@ def read_word_counts(path: str | os.PathLike, words: Sequence[str]) -> np.ndarra
     name = display_name(path)
     table: dict[str, int] = {}
     for lineno, line in numbered_lines(str(path)):
-        parts = line.split()
+        parts = _row_fields(line)
         if not parts:
             continue
         try:

@@ -451,9 +451,13 @@ def _numeric_body(lines: list[str], sep: str | None) -> np.ndarray | None:
 def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, list[str] | None]:
     """A numeric table: ``(X (n × p) float64, row labels or None, column names or None)``.
 
-    ``.npy`` is a 2-D array.  Text (``.csv`` comma-separated, otherwise tab-separated if the
-    first line has a tab, else comma or white space) may have a header row (recognised by
-    a non-numeric cell) and a first column of row labels (recognised the same way).
+    ``.npy`` is a 2-D array.  Text (tab-separated if the first line has a tab or the name
+    ends ``.tsv``; semicolon-separated with decimal commas, ``1,5``, if the first line has
+    semicolons and no comma; else comma-separated, or white space when a file not named
+    ``.csv`` has no comma) may have a header row (recognised by a non-numeric cell) and a
+    first column of row labels (recognised the same way).  Raises :class:`DataError`
+    naming the line and column of a cell that is not a number, or of a missing (NaN) or
+    infinite value.
     """
     name = display_name(path)
     if str(path).lower().endswith(".npy"):
@@ -470,16 +474,17 @@ def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, l
         raise DataError(f"{name}: the table is empty")
     lines = [line for _, line in numbered]
     first = lines[0]
-    if str(path).lower().endswith(".csv"):
-        sep: str | None = ","
-    elif str(path).lower().endswith(".tsv") or "\t" in first:
-        sep = "\t"
+    if str(path).lower().endswith(".tsv") or "\t" in first:
+        sep: str | None = "\t"
+    elif ";" in first and "," not in first:  # the CSV of locales with a decimal comma
+        sep = ";"
     else:
-        sep = "," if "," in first else None
+        sep = "," if "," in first or str(path).lower().endswith(".csv") else None
+    numbers = [n for n, _ in numbered]
     if '"' not in first:
         fast = _numeric_body(lines, sep)
         if fast is not None:
-            return fast, None, None
+            return _finite(fast, name, numbers, None, 0), None, None
     if sep is None:
         rows = [line.split() for line in lines]
     else:  # a real CSV parser: quoted fields may hold the separator
@@ -492,7 +497,8 @@ def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, l
             raise DataError(f"{name}: not a readable table ({exc})") from None
         if len(rows) != len(lines):
             raise DataError(f"{name}: a quoted field spans lines; the table cannot be read")
-    numbers = [n for n, _ in numbered]
+    if sep == ";":  # 1,5 is 1.5
+        rows = [[c.replace(",", ".") if _DECIMAL_COMMA.fullmatch(c) else c for c in r] for r in rows]
     header = None
     if not all(_is_cell_number(c) for c in rows[0][1:]) or (
         len(rows) > 1 and _is_cell_number(rows[1][0]) and not _is_cell_number(rows[0][0])
@@ -522,7 +528,21 @@ def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, l
                     column = repr(header[k]) if header is not None else str(k + 1 + (labels is not None))
                     raise DataError(f"{name}, line {n}: {c!r} is not a number (column {column})") from None
         raise
-    return x, labels, header
+    return _finite(x, name, numbers, header, int(labels is not None)), labels, header
+
+
+def _finite(x: np.ndarray, name: str, numbers: list[int], header: list[str] | None, skip: int) -> np.ndarray:
+    """``x`` when every value is finite, else :class:`DataError` naming the first missing or
+    infinite cell's line and column (``skip`` label columns before the numbers)."""
+    bad = np.argwhere(~np.isfinite(x))
+    if bad.size:
+        i, k = (int(v) for v in bad[0])
+        column = repr(header[k]) if header is not None else str(k + 1 + skip)
+        raise DataError(f"{name}, line {numbers[i]}: {x[i, k]} is not a finite number (column {column})")
+    return x
+
+
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
 
 
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")

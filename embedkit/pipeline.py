@@ -473,8 +473,21 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
 
 def _graph_embedding(graph: Graph, opts: GraphOptions, method: str, kind: str, vectors, timings) -> GraphEmbedding:
     """The :class:`GraphEmbedding` of ``vectors`` (n × dim): zero rows for nodes without
-    edges, and the parameters the model records."""
+    edges, and the parameters the model records.  Warns when a node with edges comes out
+    all zero: the ``dim`` directions kept all went to other parts of the graph (two
+    disjoint edges at ``dim`` 2: the top singular values tie, and one edge takes both)."""
     vectors[graph.edgeless] = 0.0  # a sink (in-edges only) keeps its vector
+    norms = np.linalg.norm(vectors, axis=1)
+    lost = np.flatnonzero(~graph.edgeless & (norms <= 1e-6 * max(float(norms.max(initial=0.0)), 1e-30)))
+    if lost.size:
+        warnings.warn(
+            EmbedkitWarning(
+                f"{graph.source + ': ' if graph.source else ''}{lost.size:,} node(s) with edges got an all-zero "
+                f"vector (first: {graph.nodes[int(lost[0])]!r}): {param('dim')} {opts.dim} directions all went to "
+                f"other parts of the graph; give a larger {param('dim')}"
+            ),
+            stacklevel=3,
+        )
     params = {
         "kind": "graph",
         "corpus": graph.source,

@@ -1144,7 +1144,9 @@ class Embedding:
         if counts_path is not None and self.counts is None:
             raise DataError("the model keeps no word counts to write")
         if fmt != "npy" or counts_path is not None:
-            bad = next((w for w in self.words if not w or any(ch.isspace() for ch in w)), None)
+            # ASCII white space separates the fields; a Unicode space (U+00A0, U+3000) is
+            # part of a word, as in fastText's files, and reads back (formats._row_fields)
+            bad = next((w for w in self.words if not w or any(ch.isspace() and ch.isascii() for ch in w)), None)
             if bad is not None:
                 raise DataError(f"word {bad!r} contains white space; {fmt} files cannot hold it")
         if counts_path is not None:

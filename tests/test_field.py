@@ -128,6 +128,26 @@ def test_words_with_spaces_after_a_tab_or_glove_840b_style(tmp_path):
     np.testing.assert_allclose(emb[". . ."], [0.3, 0.4], rtol=1e-6)
 
 
+@pytest.mark.parametrize("header", ["", "4 2\n"])
+def test_a_word_that_is_or_holds_a_unicode_space_loads_and_round_trips(cli, tmp_path, header):
+    # fastText's cc.*.vec files have rows for U+00A0 and U+3000: the space is the word
+    words = ["\u00a0", "cat", "\u3000", "New\u00a0York"]
+    rows = "".join(f"{w} {i}.5 {i + 1}\n" for i, w in enumerate(words))
+    emb = read_vectors(write(tmp_path / "u.vec", header + rows))
+    assert emb.words == words
+    np.testing.assert_array_equal(emb["\u3000"], [2.5, 3])
+    counts = write(tmp_path / "counts.txt", "".join(f"{w} {9 - i}\n" for i, w in enumerate(words)))
+    m = tmp_path / "u.ekm"
+    assert cli("import", tmp_path / "u.vec", "-o", m, "--counts", counts).exit_code == 0
+    for fmt in ("word2vec", "word2vec-binary", "glove"):
+        out, fvocab = tmp_path / f"out.{fmt}", tmp_path / f"counts.{fmt}"
+        r = cli("export", m, "-f", fmt, "-o", out, "--counts", fvocab)
+        assert r.exit_code == 0, r.output
+        back = read_vectors(out)
+        assert back.words == words and np.array_equal(back.vectors, emb.vectors)
+        assert fvocab.read_text(encoding="utf-8").splitlines()[3] == "New\u00a0York 6"
+
+
 @pytest.mark.parametrize("bad, word, line", [("nan nan nan nan", "bad", 4), ("inf 1 1 1", "big", 4)])
 def test_nan_or_inf_is_refused_naming_file_line_and_word(cli, tmp_path, bad, word, line):
     p = write(tmp_path / "nf.w2v.txt", f"4 4\ncat 0.1 0.2 0.3 0.4\ndog 0.1 0.25 0.3 0.35\n{word} {bad}\nemu 1 2 3 4\n")
@@ -241,6 +261,49 @@ def test_edge_ids_are_kept_as_written_but_crlf(tmp_path):
     assert sorted(g.nodes) == sorted([decomposed, "b", "c"])
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        'source,target,weight\n"Smith, John","Doe, Jane",2\n"Doe, Jane",Roe,"1.5"\nRoe,"Smith, John",1\n',
+        '"Smith, John"\t"Doe, Jane"\r\n"Doe, Jane"\tRoe\r\n# a comment\nRoe\t "Smith, John"\r\n',
+    ],
+)
+def test_edge_lists_honour_csv_quoting(tmp_path, text):
+    from embedkit.graph import read_edges
+
+    g = read_edges(str(write(tmp_path / "q.csv", text)))
+    assert sorted(g.nodes) == ["Doe, Jane", "Roe", "Smith, John"] and g.n_edges == 3
+
+
+@pytest.mark.parametrize(
+    "text, nodes, edge, weight",
+    [
+        ("source;target;weight\nNew York;Boston;1,5\nBoston;Chicago;2\n", ["Boston", "Chicago", "New York"],
+         ("New York", "Boston"), 1.5),
+        ('"a";"b"\n"b";"c"\n', ["a", "b", "c"], ("a", "b"), 1.0),
+        ("a;b;1,5\nb;c;2\n", ["a", "b", "c"], ("a", "b"), 1.5),  # no header: the decimal comma tells
+        ("a;x b;y\nb;y c\n", ["a;x", "b;y", "c"], ("a;x", "b;y"), 1.0),  # white space between two ids
+    ],
+)  # fmt: skip
+def test_edge_lists_separated_by_semicolons(tmp_path, text, nodes, edge, weight):
+    from embedkit.graph import read_edges
+
+    g = read_edges(str(write(tmp_path / "s.csv", text)))
+    assert g.nodes == nodes and g.n_edges == 2
+    assert g.adjacency()[g.nodes.index(edge[0]), g.nodes.index(edge[1])] == weight
+
+
+def test_edge_list_quotes_inside_an_id_or_left_open_are_kept(cli, tmp_path):
+    from embedkit.graph import read_edges
+
+    g = read_edges(str(write(tmp_path / "o.csv", 'O"Neil,Bob\nBob,"Cy"\n"a,b\n')))  # no valid CSV: as written
+    assert sorted(g.nodes) == ['"a', "Bob", "Cy", 'O"Neil', "b"]
+    bad = write(tmp_path / "bad.csv", 'a,b\n"b,c",d,e,f\n')
+    out = tmp_path / "g.ekm"
+    r = cli("embed-graph", bad, "-o", out, "--dim", "2")
+    one_line_error(r, "bad.csv, line 2: expected 2 columns", code=4, out=out)
+
+
 def test_walks_refuse_ids_with_spaces_and_embed_graph_keeps_them(cli, tmp_path):
     p = write(tmp_path / "names.csv", "source,target\nLeonardo da Vinci,Florence\nFlorence,Michelangelo\n"
               "Michelangelo,Rome\nRome,Leonardo da Vinci\nRaphael,Rome\n")  # fmt: skip
@@ -259,6 +322,20 @@ def test_several_labels_on_one_line(cli, tmp_path):
     assert read_node_labels(str(q)) == {"1": ["red"], "6": ["red", "blue", "green"]}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        BOM + 'node,label\n1,red\n6,"red,blue"\n7,"blue, red"\n8,blue\n',  # CSV quoting
+        "1;red\n6;red;blue\n7;blue;red\n8;blue\n",  # semicolons
+        'node\tlabels\r\n1\tred\r\n6\tred; blue\r\n7\t"blue,red"\r\n8\tblue\r\n',
+        "1 red\n6 red;blue\n7 blue;red\n8 blue\n",
+    ],
+)
+def test_several_labels_in_the_other_layouts(tmp_path, text):
+    want = {"1": ["red"], "6": ["red", "blue"], "7": ["blue", "red"], "8": ["blue"]}
+    assert read_node_labels(str(write(tmp_path / "l.csv", text))) == want
+
+
 def test_node_classification_counts_two_classes(cli, tmp_path):
     edges = [(a, b) for a in range(1, 7) for b in range(a + 1, 7)] + [(7, b) for b in range(8, 13)]
     e = write(tmp_path / "edges.csv", "".join(f"{a},{b}\n" for a, b in edges))
@@ -272,10 +349,53 @@ def test_node_classification_counts_two_classes(cli, tmp_path):
     assert json.loads(r.stdout)[0]["labels"] == 2
 
 
+def test_a_node_with_edges_left_all_zero_is_a_warning(cli, tmp_path):
+    # two disjoint edges at --dim 2: four tied singular values, and one edge took both dims
+    p = write(tmp_path / "two.csv", "1,2\n3,4\n")
+    out = tmp_path / "t.ekm"
+    r = cli("embed-graph", p, "-o", out, "--dim", "2", "-q")
+    assert r.exit_code == 0
+    from embedkit.vectors import Embedding
+
+    zero = [w for w, v in zip(Embedding.load(out).words, Embedding.load(out).vectors) if not v.any()]
+    if zero:  # which edge loses is the eigensolver's choice; a zero row must be said
+        assert "node(s) with edges got an all-zero vector" in r.stderr and "give a larger --dim" in r.stderr
+    r = cli("embed-graph", p, "-o", out, "--dim", "3", "-q")
+    assert r.exit_code == 0 and "all-zero" not in r.stderr
+    assert all(v.any() for v in Embedding.load(out).vectors)
+
+
+def test_node_classification_with_one_label_says_so(cli, tmp_path):
+    e = write(tmp_path / "e.csv", "1,2\n2,3\n3,1\n3,4\n4,5\n5,6\n6,4\n")
+    m = tmp_path / "g.ekm"
+    assert cli("embed-graph", e, "-o", m, "--dim", "2", "-q").exit_code == 0
+    lab = write(tmp_path / "one.csv", "node,label\n" + "".join(f"{i},red\n" for i in range(1, 7)))
+    one_line_error(cli("evaluate", "nodes", m, lab), "every labelled node in the model has the one label 'red'", code=4)
+
+
 @pytest.mark.parametrize("edges", ["hub,a\nhub,b\nhub,c\nhub,d\nhub,e\n", "a,b\nb,c\nc,d\n"])
 def test_links_on_a_tree_say_nothing_can_be_held_out(cli, tmp_path, edges):
     p = write(tmp_path / "t.csv", edges)
     one_line_error(cli("evaluate", "links", p, "--dim", "2"), "no edge can be held out without disconnecting", code=4)
+
+
+@pytest.mark.parametrize("n", [3, 5])
+def test_links_on_a_complete_graph_say_there_is_no_non_edge(cli, tmp_path, n):
+    p = write(tmp_path / "k.csv", "".join(f"{a},{b}\n" for a in range(n) for b in range(a + 1, n)))
+    r = cli("evaluate", "links", p, "--dim", "2", "--test-fraction", "0.5")  # it looped for ever
+    one_line_error(r, "k.csv: only 0 node pair(s) are not edges, fewer than the", code=4)
+
+
+def test_links_on_a_nearly_complete_graph_draw_its_few_non_edges():
+    from embedkit.evaluate import split_edges
+    from embedkit.graph import Graph
+
+    edges = [(a, b) for a in range(30) for b in range(a + 1, 30)]
+    missing = set(edges[::40])  # 11 of 435 pairs are not edges
+    src, dst = np.array([e for e in edges if e not in missing]).T
+    train, test, negatives = split_edges(Graph.from_edges(src, dst, n=30), 0.02, seed=1)
+    drawn = set(map(tuple, negatives.tolist()))
+    assert len(test) == len(negatives) == len(drawn) == 8 and drawn <= missing
 
 
 # -- evaluation and table inputs --------------------------------------------------------------
@@ -289,6 +409,23 @@ def test_word_pairs_in_their_distributed_layouts(tmp_path, sep, header):
     head = sep.join(["Word 1", "Word 2", "Human (mean)"]) + "\n" if header and sep != " " else ""
     p = write(tmp_path / "pairs.csv", head + "".join(f"{a}{sep}{b}{sep}{s}\n" for a, b, s in PAIRS))
     assert read_similarity_pairs(str(p)) == PAIRS
+
+
+@pytest.mark.parametrize(
+    "head", ["", "w1;w2;score\n", "Word 1;Word 2;Human (mean)\n", '"Word 1";"Word 2";"Human (mean)"\n']
+)
+def test_word_pairs_separated_by_semicolons_with_a_decimal_comma(tmp_path, head):
+    body = "".join(f'"{a}";{b};{str(s).replace(".", ",")}\n' for a, b, s in PAIRS)
+    assert read_similarity_pairs(str(write(tmp_path / "p.csv", head + body))) == PAIRS
+
+
+def test_a_semicolon_inside_a_word_of_a_comma_file_is_part_of_the_word(tmp_path):
+    p = write(tmp_path / "p.csv", ";,0,0.5\na;b,c,1\n")
+    assert read_similarity_pairs(str(p)) == [(";", "0", 0.5), ("a;b", "c", 1.0)]
+    assert read_node_labels(str(write(tmp_path / "l.csv", "a;b,red\n1 red;blue\n"))) == {
+        "a;b": ["red"],
+        "1": ["red", "blue"],
+    }
 
 
 def test_similarity_on_csv_pairs_and_a_file_without_pairs(cli, tmp_path):
@@ -339,6 +476,28 @@ def test_pca_tables_are_read_by_a_csv_parser(cli, tmp_path):
     one_line_error(cli("pca", wide), "w.csv, line 3: 3 fields, the header has 2", code=4)
     text = write(tmp_path / "t.csv", 'a,b\n1,2\n3,"n/a"\n')
     one_line_error(cli("pca", text), "t.csv, line 3: 'n/a' is not a number (column 'b')", code=4)
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("a,b,c,d\n1,2,NaN,5\n2,1,NaN,7\n3,5,NaN,1\n", "line 2: nan is not a finite number (column 'c')"),
+        ("1,2,3\n4,nan,6\n7,8,9\n", "line 2: nan is not a finite number (column 2)"),
+        ("name,a,b\nx,1,2\n\ny,3,-inf\n", "line 4: -inf is not a finite number (column 'b')"),
+        ("a,b\n1,2\n3,\n", "line 3: '' is not a number (column 'b')"),
+    ],
+)
+def test_pca_missing_or_infinite_cells_are_named(cli, tmp_path, text, where):
+    p = write(tmp_path / "t.csv", text)
+    one_line_error(cli("pca", p, "--dim", "1"), f"t.csv, {where}", code=4)
+
+
+def test_pca_reads_semicolon_tables_with_decimal_commas(tmp_path):
+    p = write(tmp_path / "eu.csv", "name;a;b\nx;1,5;2\ny;3;4,25\nz;-0,5;1\n")
+    x, labels, header = read_table(p)
+    assert x.tolist() == [[1.5, 2], [3, 4.25], [-0.5, 1]] and labels == ["x", "y", "z"] and header == ["a", "b"]
+    q = write(tmp_path / "plain.csv", "1;2\n3;4\n")
+    assert read_table(q)[0].tolist() == [[1, 2], [3, 4]]
 
 
 def test_lsa_empty_documents_are_never_ranked(cli, tmp_path):

@@ -16,6 +16,7 @@ _HEADER_WORDS = {
     "source", "target", "src", "dst", "from", "to", "node", "node1", "node2", "u", "v", "weight", "w",
     "head", "tail", "id1", "id2", "source_id", "target_id",
 }  # fmt: skip
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
 _SPACE = np.zeros(256, dtype=bool)
 _SPACE[[9, 10, 11, 12, 13, 32]] = True
 
@@ -29,9 +30,10 @@ def read_edges(
 ) -> Graph:
     """Read an edge list: ``source target [weight]`` per line.
 
-    Columns are separated by commas, tabs or white space (detected from the first data
-    line unless ``delimiter`` is given); lines whose first non-blank character is ``#``
-    and blank lines are skipped; ``header=None`` detects a header row (column names such
+    Columns are separated by commas, tabs, semicolons (then a weight may have a decimal
+    comma, ``1,5``) or white space (detected from the first data line unless ``delimiter``
+    is given); CSV quoting is honoured; lines whose first non-blank character is ``#`` and
+    blank lines are skipped; ``header=None`` detects a header row (column names such
     as ``source,target``, or non-numeric ids above numeric ones).  Node ids are kept as
     written.  Duplicate edges are merged with their weights summed.  Parsing is vectorised
     over the whole file (numpy over the bytes, one C-level split), not a loop per line.
@@ -70,19 +72,28 @@ def read_edges(
 
     first_line = data[starts[data_lines[0]] : ends[data_lines[0]]].decode("utf-8", "replace")
     if delimiter is None:
-        delimiter = "\t" if "\t" in first_line else ("," if "," in first_line else " ")
+        delimiter = _sniff_delimiter(first_line)
     if delimiter not in (",", "\t", " ", ";", "|"):
         raise ParameterError("delimiter", delimiter, "must be one of ',', tab, ' ', ';', '|'")
 
-    # fields per line, counted on the bytes
     line_of = np.cumsum(buf == 10) - (buf == 10)  # line index of each byte
-    if delimiter == " ":
+    keep_line = np.zeros(ends.size, dtype=bool)
+    keep_line[data_lines] = True
+    kept = buf[keep_line[line_of]].tobytes()
+    try:  # the text of the data lines only
+        text = decoding.decode(kept, name, offset=len(data), first_line=None, normalize=False)
+    except DataError:
+        decoding.decode(data, name, offset=len(data), normalize=False)  # names the line
+        raise
+    quoted = _quoted_rows(text, delimiter)
+    if quoted is not None:
+        nf = np.array([len(r) for r in quoted])
+    elif delimiter == " ":  # fields per line, counted on the bytes
         tok_start = ~_SPACE[buf]
         tok_start[1:] &= _SPACE[buf[:-1]]
-        n_fields = np.bincount(line_of[tok_start], minlength=ends.size)
+        nf = np.bincount(line_of[tok_start], minlength=ends.size)[data_lines]
     else:
-        n_fields = np.bincount(line_of[buf == ord(delimiter)], minlength=ends.size) + 1
-    nf = n_fields[data_lines]
+        nf = np.bincount(line_of[buf == ord(delimiter)], minlength=ends.size)[data_lines] + 1
     ncol = int(nf[0])
     bad = np.flatnonzero(nf != ncol) if ncol in (2, 3) else np.array([0])
     if bad.size:
@@ -94,16 +105,9 @@ def read_edges(
             f"{name}, line {ln + 1}: expected {want} columns (source, target[, weight]), found {got}: {text[:60]!r}"
         )
 
-    # keep the bytes of the data lines only, then one split for all fields
-    keep_line = np.zeros(ends.size, dtype=bool)
-    keep_line[data_lines] = True
-    kept = buf[keep_line[line_of]].tobytes()
-    try:
-        text = decoding.decode(kept, name, offset=len(data), first_line=None, normalize=False)
-    except DataError:
-        decoding.decode(data, name, offset=len(data), normalize=False)  # names the line
-        raise
-    if delimiter == " ":
+    if quoted is not None:
+        fields = [f.strip(" \t\r\f\v") for row in quoted for f in row]
+    elif delimiter == " ":
         fields = text.split()
     else:
         pad = "[ \r\f\v]+" if delimiter == "\t" else "[ \t\r\f\v]+"
@@ -115,6 +119,8 @@ def read_edges(
     cols = np.array(fields, dtype=object).reshape(-1, ncol)
     lines = data_lines + 1  # 1-based line numbers of the rows
 
+    if ncol == 3 and delimiter == ";":  # 1,5 is 1.5 (before the header test reads the weights)
+        cols[:, 2] = [c.replace(",", ".") if _DECIMAL_COMMA.fullmatch(c) else c for c in cols[:, 2]]
     if header is None:
         header = _looks_like_header(cols)
     if header:
@@ -147,6 +153,49 @@ def read_edges(
         source=name,
     )
     return _checked(g)
+
+
+def _sniff_delimiter(line: str) -> str:
+    """The separator of an edge list, from its first line: a TAB, else ``;`` for Excel's
+    CSV (``a;b;1,5``: the comma is the decimal mark), else a comma, else white space."""
+    if "\t" in line:
+        return "\t"
+    if "," in line:
+        fields = line.split(";")
+        decimal_comma = len(fields) == 3 and is_number(fields[2].strip().replace(",", "."))
+        return ";" if decimal_comma else ","
+    return _semicolon_or_space(line)
+
+
+def _semicolon_or_space(line: str) -> str:
+    """``;`` when the first line reads as ``source;target[;weight]`` (Excel's CSV where
+    the comma is the decimal mark), else white space (``a;x b;y`` is two ids)."""
+    fields = [f.strip() for f in line.split(";")]
+    if len(fields) == 2 or (len(fields) == 3 and (is_number(fields[2]) or fields[2].lower() in _HEADER_WORDS)):
+        return ";"
+    return " "
+
+
+def _quoted_rows(text: str, delimiter: str) -> list[list[str]] | None:
+    """The lines of ``text`` read as CSV when a field of one is quoted (``"New York"``,
+    ``"Smith, John"``), else None (the fast split applies).  A field that starts with a
+    quote is CSV-quoted: the quotes are not part of the id and the separator may be inside
+    them; a line that is not valid CSV (a quote left open, ``O"Neil``) is split as
+    written."""
+    if delimiter == " " or '"' not in text:
+        return None
+    lines = text.split("\n")[:-1]
+    if not any(f.lstrip(" \t").startswith('"') for line in lines for f in line.split(delimiter)):
+        return None
+    import csv
+
+    rows: list[list[str]] = []
+    for line in lines:
+        try:
+            rows.append(next(csv.reader([line], delimiter=delimiter, skipinitialspace=True, strict=True)))
+        except csv.Error:
+            rows.append(line.split(delimiter))
+    return rows
 
 
 def _checked(g: Graph) -> Graph:
