@@ -55,9 +55,9 @@ def directed_sparse_pmi_matrix(graph: Graph, negative: float = 1.0, teleport: fl
 
 #: Columns :func:`spectral_propagation` propagates at a time.  On the 1 M-node graph (one
 #: product of its 21 M-non-zero matrix, both cores) a column cost 14 ms of CPU at 80–96
-#: columns against 21–34 ms at 32 (x's rows are gathered in longer runs); the
-#: temporaries grow to about seven n × 80 float32 arrays (2.2 GB at a million nodes),
-#: still below the eigensolver's peak (BENCHMARKS.md "Speed: … the million-node graph").
+#: columns against 21–34 ms at 32 (x's rows are gathered in longer runs); its temporaries,
+#: six n × 80 float32 arrays (1.9 GB at a million nodes), make the sparse route's peak
+#: there, 4.6 GB (BENCHMARKS.md "Speed: the million-node graph's sparse products").
 PROPAGATION_BLOCK = 80
 
 
@@ -83,8 +83,9 @@ def spectral_propagation(
     at λ = 0, 33 at λ = 0.5, 5.5 at λ = 1 and below 0.35 from λ = √2 up — a low-pass
     that strengthens what is smooth on the graph; ProNE's own (10, 0.2, 0.5) is milder.
     2 (order − 1) + 1 sparse × dense products, in float32, ``block`` columns at a time so
-    that only a few n × block arrays are alive (about seven: 2.2 GB at a million nodes and
-    80 columns; each column is computed alone, so ``block`` does not change the result),
+    that only a few n × block arrays are alive (six, updated in place: 1.9 GB at a million
+    nodes and 80 columns; each column is computed alone, so ``block`` does not change the
+    result),
     each product's rows shared among ``threads``
     threads (default: :func:`~embedkit.linalg.product_threads`; the result does not
     depend on it).  ``progress(1)`` follows each sparse product
