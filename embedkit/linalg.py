@@ -577,6 +577,30 @@ TRANSPOSE_COPY_MAX_BYTES = 1 << 30
 #: The compiled product reads x this many bytes of rows at a time (a core's L2 cache).
 PANEL_BYTES = 1 << 21
 
+#: ... but at least enough columns that a row of the matrix has this many non-zeros in a
+#: panel on average (:func:`panel_columns`).
+PANEL_ROW_NNZ = 4
+
+
+def panel_columns(m, width: int, itemsize: int) -> int:
+    """The columns of a CSR ``m`` that :func:`embedkit.kernels.csr_dense_rows` takes at a
+    time for an x of ``width`` columns of ``itemsize`` bytes: :data:`PANEL_BYTES` of x's
+    rows (they stay in a core's L2 cache while every row reads them), widened to
+    :data:`PANEL_ROW_NNZ` × (columns / mean non-zeros per row) columns when that is more,
+    and at least 64.
+
+    A panel pays when a row reads several of x's rows from it; every row that has a
+    non-zero in a panel reads and writes its whole row of the result once per panel.  On a
+    graph's sparse matrix (1 M × 1 M, 20 non-zeros a row) an L2-sized panel (2,912 rows of
+    x at 180 float32 columns) holds 0.06 of a row's non-zeros, so each non-zero cost a
+    read and a write of the result's row besides its own row of x: the product took
+    2.7× as long as with panels of 4 non-zeros a row (BENCHMARKS.md "Speed: … the
+    million-node graph").  The panel never changes the result's bytes.
+    """
+    n_rows, n_cols = m.shape
+    sparse = -(-PANEL_ROW_NNZ * n_cols * n_rows // m.nnz) if m.nnz else 0  # ⌈k · cols / (nnz / rows)⌉
+    return max(64, PANEL_BYTES // (max(1, width) * itemsize), sparse)
+
 
 class ParallelMatmul:
     """``m @ x`` and ``m.T @ x`` for a sparse ``m`` and a dense ``x`` on several cores.
@@ -865,7 +889,7 @@ class RowSplitMatmul:
             out[...] = 0
         if compiled and x.shape[1] == 0:
             return out
-        panel = max(64, PANEL_BYTES // (max(1, x.shape[1]) * x.dtype.itemsize))
+        panel = panel_columns(self.m, x.shape[1], x.dtype.itemsize)
         m = self.m
 
         def part(block) -> None:

@@ -444,7 +444,9 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
                 evals, evecs = truncated_eigh_product(
                     product, graph.n, opts.dim, n_iter=2 * opts.n_iter, seed=opts.seed, progress=advance
                 )
-            vectors = evecs * (np.abs(evals) ** opts.eig).astype(np.float32)
+            vectors = evecs  # U |Λ|^eig in place: evecs is not held through the propagation
+            vectors *= (np.abs(evals) ** opts.eig).astype(np.float32)
+            del evecs
         else:
             with reporter.stage("svd", total=svd_steps("randomized", opts.n_iter), unit="products") as advance:
                 r = truncated_svd(m, dim=opts.dim, n_iter=opts.n_iter, seed=opts.seed, progress=advance)

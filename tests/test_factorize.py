@@ -184,6 +184,7 @@ def test_compiled_panel_product_gives_scipys_bytes(monkeypatch, dtype):
     if not kernels.ENABLED:
         pytest.skip("numba is not available (EMBEDKIT_NO_JIT or no wheel)")
     monkeypatch.setattr(linalg, "PANEL_BYTES", 1)  # the smallest panel: 64 columns
+    monkeypatch.setattr(linalg, "PANEL_ROW_NNZ", 0)
     rng = np.random.default_rng(14)
     m = sp.random(500, 300, density=0.04, random_state=rng, format="csr", dtype=dtype)
     m = sp.csr_matrix(m.multiply(rng.random((500, 1)) > 0.2))  # a fifth of the rows empty
@@ -243,3 +244,22 @@ def test_gram_is_yty_the_same_bytes_whatever_the_threads(monkeypatch):
     np.testing.assert_allclose(
         linalg.gram(y, z, exact=True), y.astype(np.float64).T @ z.astype(np.float64), rtol=1e-10, atol=1e-9
     )
+
+
+def test_panel_columns_widen_for_sparse_rows(monkeypatch):
+    """The product's column panel: an L2-sized panel where rows are dense enough, widened
+    so that a row has PANEL_ROW_NNZ non-zeros a panel where they are not (hand-computed)."""
+    from embedkit import linalg
+
+    monkeypatch.setattr(linalg, "PANEL_BYTES", 1 << 21)
+    monkeypatch.setattr(linalg, "PANEL_ROW_NNZ", 4)
+    # 1,000 × 100,000 with 20 non-zeros a row: 4 · 100,000 / 20 = 20,000 columns
+    data, indices, indptr = np.ones(20_000, np.float32), np.arange(20_000) * 5, np.arange(0, 20_001, 20)
+    m = sp.csr_matrix((data, indices, indptr), shape=(1000, 100_000))
+    assert linalg.panel_columns(m, 32, 4) == 20_000
+    # at 2 columns the L2 panel, 2²¹ / 8 = 262,144 columns, is wider
+    assert linalg.panel_columns(m, 2, 4) == 262_144
+    # dense rows (1,000 non-zeros each of 2,000 columns): 4 · 2,000 / 1,000 = 8 < 2²¹ / (320 · 4) = 1,638
+    d = sp.csr_matrix(np.kron(np.eye(2), np.ones((10, 1000), np.float32)))
+    assert linalg.panel_columns(d, 320, 4) == 1638
+    assert linalg.panel_columns(sp.csr_matrix((5, 7), dtype=np.float32), 10**6, 4) == 64  # empty; at least 64

@@ -158,3 +158,32 @@ def test_propagation_counts_its_products_and_block_width_does_not_change_it():
     assert sum(steps) == propagation_steps(10, 4, 4) == 3 * 7  # 3 blocks × (2·3 + 1)
     b = spectral_propagation(g, x, order=4, block=10, threads=1)
     assert a.tobytes() == b.tobytes()  # each column is computed alone
+
+
+@pytest.mark.parametrize(("order", "mu", "theta"), [(2, 0.0, 4.0), (3, 0.2, 0.5), (5, 0.0, 4.0), (6, 0.2, 0.5)])
+def test_propagation_in_place_is_the_textbook_recurrence_byte_for_byte(order, mu, theta):
+    """The propagation updates its Chebyshev terms in place (six n × block arrays); it is the
+    same bytes as the recurrence written out with scipy's products, T₁ = M² x / 2 − x,
+    T_{k+1} = M² T_k − 2 T_k − T_{k−1}, y = Ã (x − Σ ±c_k T_k)."""
+    from scipy.special import iv
+
+    from embedkit.graph import spectral_propagation
+
+    g, _ = _planted(300, 3)
+    x = np.random.default_rng(1).standard_normal((300, 7)).astype(np.float32)
+    n = g.n
+    at = (g.adjacency() + sp.eye(n, format="csr")).tocsr()
+    dt = np.asarray(at.sum(axis=1)).ravel()
+    m = (sp.eye(n, format="csr") * (1.0 - mu) - sp.diags(1.0 / dt) @ at).astype(np.float32).tocsr()
+    at = at.astype(np.float32)
+    c = [float(iv(k, theta)) for k in range(order)]
+    t_prev, t_cur = x, 0.5 * (m @ (m @ x)) - x
+    conv = c[0] * x - 2.0 * c[1] * t_cur
+    for k in range(2, order):
+        t_next = m @ (m @ t_cur) - 2.0 * t_cur - t_prev
+        conv += (2.0 if k % 2 == 0 else -2.0) * c[k] * t_next
+        t_prev, t_cur = t_cur, t_next
+    want = at @ (x - conv)
+    got = spectral_propagation(g, x, order=order, mu=mu, theta=theta, block=3, threads=2)
+    assert got.dtype == np.float32
+    assert got.tobytes() == want.astype(np.float32).tobytes()

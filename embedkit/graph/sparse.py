@@ -53,13 +53,21 @@ def directed_sparse_pmi_matrix(graph: Graph, negative: float = 1.0, teleport: fl
     return sp.csr_matrix(m, dtype=np.float32)
 
 
+#: Columns :func:`spectral_propagation` propagates at a time.  On the 1 M-node graph (one
+#: product of its 21 M-non-zero matrix, both cores) a column cost 14 ms of CPU at 80–96
+#: columns against 21–34 ms at 32 (x's rows are gathered in longer runs); its temporaries,
+#: six n × 80 float32 arrays (1.9 GB at a million nodes), make the sparse route's peak
+#: there, 4.6 GB (BENCHMARKS.md "Speed: the million-node graph's sparse products").
+PROPAGATION_BLOCK = 80
+
+
 def spectral_propagation(
     graph: Graph,
     x: np.ndarray,
     order: int = 5,
     mu: float = 0.0,
     theta: float = 4.0,
-    block: int = 32,
+    block: int = PROPAGATION_BLOCK,
     threads: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> np.ndarray:
@@ -75,8 +83,9 @@ def spectral_propagation(
     at λ = 0, 33 at λ = 0.5, 5.5 at λ = 1 and below 0.35 from λ = √2 up — a low-pass
     that strengthens what is smooth on the graph; ProNE's own (10, 0.2, 0.5) is milder.
     2 (order − 1) + 1 sparse × dense products, in float32, ``block`` columns at a time so
-    that only a few n × block arrays are alive (about seven: 0.9 GB at a million nodes and
-    32 columns; each column is computed alone, so ``block`` does not change the result),
+    that only a few n × block arrays are alive (six, updated in place: 1.9 GB at a million
+    nodes and 80 columns; each column is computed alone, so ``block`` does not change the
+    result),
     each product's rows shared among ``threads``
     threads (default: :func:`~embedkit.linalg.product_threads`; the result does not
     depend on it).  ``progress(1)`` follows each sparse product
@@ -91,6 +100,7 @@ def spectral_propagation(
     if graph.directed:  # propagate along edges in both directions
         a = (a + a.T).tocsr()
     at = (a + sp.eye(n, format="csr")).tocsr()
+    del a  # not held through the products
     dt = np.asarray(at.sum(axis=1)).ravel()
     # M = L − μ I = (1 − μ) I − D̃⁻¹ Ã
     m = (sp.eye(n, format="csr") * (1.0 - mu) - sp.diags(1.0 / dt) @ at).astype(np.float32).tocsr()
@@ -100,31 +110,49 @@ def spectral_propagation(
     # the products' rows split among threads (the same bytes as m @ x)
     with RowSplitMatmul(m, threads) as mx, RowSplitMatmul(at, threads) as ax:
 
-        def squared(y: np.ndarray) -> np.ndarray:
-            """M² y, two products."""
-            z = mx(y)
+        def squared(y: np.ndarray, tmp: np.ndarray, dest: np.ndarray) -> np.ndarray:
+            """M² y into ``dest``, two products (``tmp`` holds M y)."""
+            mx(y, out=tmp)
             progress(1)
-            z = mx(z)
+            mx(tmp, out=dest)
             progress(1)
-            return z
+            return dest
+
+        def propagated(x0: np.ndarray) -> np.ndarray:
+            """Ã (I − g(L)) x0 for one block of columns; its temporaries die on return.
+
+            Six n × block arrays at most, updated in place, each step the same operations
+            (and bytes) as T_{k+1} = (M² − 2) T_k − T_{k−1}, conv += c T_{k+1}."""
+            tmp = np.empty_like(x0)
+            t_prev, t_cur = x0, squared(x0, tmp, np.empty_like(x0))  # T₀, T₁ of (M²/2 − I):
+            t_cur *= 0.5
+            t_cur -= x0  # T₁ = M² x0 / 2 − x0
+            conv = coef[0] * x0
+            np.multiply(2.0 * coef[1], t_cur, out=tmp)
+            conv -= tmp
+            spare = np.empty_like(x0)
+            for k in range(2, order):
+                t_next = squared(t_cur, tmp, spare)
+                np.multiply(2.0, t_cur, out=tmp)
+                t_next -= tmp
+                t_next -= t_prev
+                np.multiply((2.0 if k % 2 == 0 else -2.0) * coef[k], t_next, out=tmp)
+                conv += tmp
+                spare = t_prev if t_prev is not x0 else np.empty_like(x0)
+                t_prev, t_cur = t_cur, t_next
+            np.subtract(x0, conv, out=conv)
+            return ax(conv, out=tmp)
 
         for j in range(0, x.shape[1], block):
             x0 = np.ascontiguousarray(x[:, j : j + block], dtype=np.float32)
-            if order == 1:
-                out[:, j : j + block] = x0
-                continue
-            t_prev, t_cur = x0, 0.5 * squared(x0) - x0  # T₀, T₁ of (M²/2 − I)
-            conv = coef[0] * x0 - 2.0 * coef[1] * t_cur
-            for k in range(2, order):
-                t_next = squared(t_cur) - 2.0 * t_cur - t_prev
-                conv += (2.0 if k % 2 == 0 else -2.0) * coef[k] * t_next
-                t_prev, t_cur = t_cur, t_next
-            out[:, j : j + block] = ax(x0 - conv)
-            progress(1)
+            out[:, j : j + block] = x0 if order == 1 else propagated(x0)
+            if order > 1:
+                progress(1)
+            del x0
     return out
 
 
-def propagation_steps(dim: int, order: int = 5, block: int = 32) -> int:
+def propagation_steps(dim: int, order: int = 5, block: int = PROPAGATION_BLOCK) -> int:
     """The number of sparse products :func:`spectral_propagation` makes on ``dim`` columns:
     2 (order − 1) + 1 for each block of columns (none for order 1)."""
     return 0 if order <= 1 else -(-dim // block) * (2 * (order - 1) + 1)
