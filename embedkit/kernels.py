@@ -508,3 +508,82 @@ def column_squares(x, lo, hi):  # pragma: no cover - compiled
             v = np.float64(x[i, c])
             sums[c] += v * v
     return sums
+
+
+@njit
+def integer_pairs(buf, delim, out):  # pragma: no cover - compiled
+    """Parse an edge list of canonical integers (``a,b`` / ``a<TAB>b`` / ``a b`` a line) in
+    one pass: the fields' values into ``out`` (int64, at least 2 × the lines), and the
+    separator.  ``delim`` is the separator's byte, or 0 to take it from the first line with
+    a field (TAB if it has one after its first digit, else a comma if it has one, else a
+    space).  Returns (fields written, separator byte), or (-1, 0) when the bytes are anything
+    else — another byte, a line of other than 0 or 2 fields, a field of more than 18 digits
+    or with a leading zero, a line whose count of separators is not its fields / 2 (a TAB or
+    comma separator), a comma anywhere when the separator is not a comma, no final newline —
+    so that the caller's general parser handles them.  The numpy reference is
+    ``embedkit.graph.edges._integer_edges_numpy``."""
+    n = buf.size
+    k = 0
+    value = 0
+    length = 0
+    lead_zero = False
+    fields = 0
+    tabs = 0  # in the line
+    commas = 0
+    tabs_after = 0  # in the line, after its first digit
+    commas_after = 0
+    blank_tabs = 0  # in the blank lines before the separator is known
+    blank_commas = 0
+    all_commas = 0
+    for i in range(n):
+        c = buf[i]
+        if 48 <= c <= 57:
+            if length == 0:
+                lead_zero = c == 48
+            elif lead_zero:
+                return -1, 0
+            length += 1
+            if length > 18:
+                return -1, 0
+            value = value * 10 + (c - 48)
+            continue
+        if length:
+            if fields == 2 or k >= out.size:  # a third field: not this path (and out is full)
+                return -1, 0
+            out[k] = value
+            k += 1
+            fields += 1
+            value = 0
+            length = 0
+        if c == 10:
+            if fields != 0 and fields != 2:
+                return -1, 0
+            if delim == 0:
+                if fields:
+                    delim = 9 if tabs_after else (44 if commas_after else 32)
+                    if (delim == 9 and blank_tabs) or (delim == 44 and blank_commas):
+                        return -1, 0
+                else:
+                    blank_tabs += tabs
+                    blank_commas += commas
+            if delim == 9 and tabs != fields // 2:
+                return -1, 0
+            if delim == 44 and commas != fields // 2:
+                return -1, 0
+            fields = tabs = commas = tabs_after = commas_after = 0
+        elif c == 44:
+            commas += 1
+            all_commas += 1
+            if fields:
+                commas_after += 1
+        elif c == 9:
+            tabs += 1
+            if fields:
+                tabs_after += 1
+        elif c != 13 and c != 32:
+            return -1, 0
+    if length or n == 0 or buf[n - 1] != 10:
+        return -1, 0
+    if delim != 44 and all_commas:
+        return -1, 0
+    return k, delim

@@ -15,6 +15,7 @@ from scipy.sparse.linalg import eigsh
 
 import embedkit.graph.edges as edges_module
 import embedkit.pipeline as pipeline_module
+from embedkit import kernels
 from embedkit.evaluate import node_classification
 from embedkit.graph import Graph, random_walks, read_edges
 from embedkit.pipeline import GraphOptions, embed_graph
@@ -200,3 +201,33 @@ def test_walk_batches_are_counted_as_generated_never_all_held(monkeypatch):
     emb = embed_graph(g, GraphOptions(method="walks", dim=8, walks_per_node=4, walk_length=80)).embedding
     assert produced == 120 and emb.vectors.shape == (300, 8)
     assert most_alive <= 2, most_alive  # the batch being counted (and the one just made)
+
+
+@pytest.mark.skipif(not kernels.ENABLED, reason="numba is not installed (or EMBEDKIT_NO_JIT is set)")
+def test_compiled_integer_pass_reads_what_the_numpy_passes_read():
+    """The compiled one-pass parser against the numpy reference, on random files built from
+    the bytes the fast path has to judge: digits, separators, blanks, CR, a stray letter."""
+    rng = np.random.default_rng(0)
+    pieces = ["1", "23", "0", "007", "10", "999999999999999999", "1234567890123456789",
+              ",", ", ", "\t", " ", "  ", "\n", "\r\n", "\n\n", ",\n", "\t\n", "x", "-"]  # fmt: skip
+    texts = ["1,2\n2,10\n", "5\t7\r\n7\t0\r\n\r\n0\t5\r\n", "\t1\t2\n", ",\n1,2\n", "\t\n1\t2\n", "1 2\n3\t4\n",
+             "1,2\n", "1\t2,\n"]  # fmt: skip
+
+    def line():
+        return "".join(rng.choice(pieces[:6])) + rng.choice([",", "\t", " ", " , "]) + rng.choice(pieces[:6])
+
+    for _ in range(3000):
+        body = "\n".join(line() for _ in range(rng.integers(1, 4))) + "\n"
+        at = int(rng.integers(0, len(body)))
+        texts.append(body[:at] + str(rng.choice(pieces)) + body[at:])
+    agree = 0
+    for text in texts:
+        buf = np.frombuffer(text.encode(), np.uint8)
+        for delimiter in (None, ",", "\t", " "):
+            fast = edges_module._integer_values(buf, delimiter) if buf[-1] == 10 else None
+            ref = edges_module._integer_values_numpy(buf, delimiter) if buf[-1] == 10 else None
+            assert (fast is None) == (ref is None), (text, delimiter)
+            if ref is not None:
+                np.testing.assert_array_equal(fast, ref)
+                agree += 1
+    assert agree > 300  # many files were read, not only refused
