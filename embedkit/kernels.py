@@ -20,10 +20,17 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import sys
 
 import numpy as np
 
 ENABLED = importlib.util.find_spec("numba") is not None and not os.environ.get("EMBEDKIT_NO_JIT")
+
+
+def loaded() -> bool:
+    """Whether numba is enabled and already imported in this process: a compiled loop then
+    costs no import (~0.4 s), so callers take it even for inputs too small to repay that."""
+    return ENABLED and "numba" in sys.modules
 
 
 def njit(fn):

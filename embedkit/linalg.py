@@ -660,7 +660,9 @@ class ParallelMatmul:
 
     def _start_threads(self) -> None:
         self.m, self.mt = (a if a.dtype == self.dtype else a.astype(self.dtype) for a in (self.m, self.mt))
-        self._threaded = {which: RowSplitMatmul(getattr(self, which), self.workers) for which in ("m", "mt")}
+        self._threaded = {
+            which: RowSplitMatmul(getattr(self, which), self.workers, compiled=True) for which in ("m", "mt")
+        }
         self._buffers: dict = {}
 
     def _compiled_product(self, which: str, x, copy: bool):
@@ -831,6 +833,11 @@ except ImportError:  # pragma: no cover - a scipy that moved it: each thread cop
     _csr_matvecs = None
 
 
+#: Non-zeros from which :class:`RowSplitMatmul` takes the compiled kernel even when numba
+#: is not yet loaded (BlogCatalog's 0.67 M: a run without numba was 0.3–0.6 s faster).
+_COMPILED_MIN_NNZ = 2_000_000
+
+
 class RowSplitMatmul:
     """``m @ x`` for a sparse CSR ``m`` and a dense ``x``, its rows split among threads:
     the one threaded sparse × dense product (the SVD's :class:`ParallelMatmul`, the
@@ -839,7 +846,8 @@ class RowSplitMatmul:
     The rows of ``m`` are cut into ``threads`` blocks of about equal non-zeros and each
     thread writes its rows of the result.  With numba (:data:`embedkit.kernels.ENABLED`)
     a block runs the compiled, cache-blocked :func:`embedkit.kernels.csr_dense_rows`
-    (about twice scipy's speed on one core); without it, scipy's own kernel
+    (about twice scipy's speed on one core) when numba is already loaded or ``m`` has at
+    least :data:`_COMPILED_MIN_NNZ` non-zeros (``compiled`` forces either); else scipy's own kernel
     (``csr_matvecs``), which releases the GIL too.  Every output row is computed exactly
     as ``m @ x`` computes it, so the result is the same bytes for any number of threads,
     with or without numba.  Callable: ``RowSplitMatmul(m)(x, out=None)``; ``x``
@@ -847,11 +855,13 @@ class RowSplitMatmul:
     receives the result when given.
     """
 
-    def __init__(self, m, threads: int | None = None) -> None:
+    def __init__(self, m, threads: int | None = None, compiled: bool | None = None) -> None:
         import scipy.sparse as sp
 
         self.m = sp.csr_matrix(m)
-        self.compiled = kernels.ENABLED
+        if compiled is None:  # importing numba (~0.4 s) pays only on large matrices
+            compiled = kernels.loaded() or self.m.nnz >= _COMPILED_MIN_NNZ
+        self.compiled = compiled and kernels.ENABLED
         if self.compiled and not self.m.has_sorted_indices:  # the kernel walks each row in order
             self.m = self.m.sorted_indices()
         threads = product_threads() if threads is None else max(1, threads)

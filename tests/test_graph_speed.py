@@ -187,3 +187,19 @@ def test_propagation_in_place_is_the_textbook_recurrence_byte_for_byte(order, mu
     got = spectral_propagation(g, x, order=order, mu=mu, theta=theta, block=3, threads=2)
     assert got.dtype == np.float32
     assert got.tobytes() == want.astype(np.float32).tobytes()
+
+
+def test_row_split_product_takes_the_compiled_kernel_where_it_pays(monkeypatch):
+    """Small matrices use scipy's kernel unless numba is already loaded (importing it costs
+    more than it saves); the bytes are the same either way."""
+    from embedkit import kernels, linalg
+
+    m = sp.random(300, 200, density=0.05, format="csr", dtype=np.float32, random_state=2)
+    x = np.random.default_rng(1).standard_normal((200, 7)).astype(np.float32)
+    monkeypatch.setattr(kernels, "loaded", lambda: False)
+    with RowSplitMatmul(m, 2) as small:
+        assert not small.compiled and small(x).tobytes() == (m @ x).tobytes()
+    monkeypatch.setattr(linalg, "_COMPILED_MIN_NNZ", 1)
+    with RowSplitMatmul(m, 2) as large, RowSplitMatmul(m, 2, compiled=False) as forced:
+        assert large.compiled == kernels.ENABLED and not forced.compiled
+        assert large(x).tobytes() == forced(x).tobytes() == (m @ x).tobytes()
