@@ -978,7 +978,7 @@ def neighbors(
     total = len(emb) * -(-len(set(words)) // 4096)
     with Reporter().stage("searching", total=total, unit="rows") as advance:
         rows, unknown = emb.neighbors(list(dict.fromkeys(words)), topn=k, progress=advance, index=index)
-    if not rows:  # nothing to answer: one error line
+    if unknown and not rows:  # no query known: one error line
         raise UnknownWordError("; ".join(emb.unknown_message(w) for w in unknown))
     for w in unknown:
         typer.echo(f"embedkit: warning: {emb.unknown_message(w)}", err=True)
