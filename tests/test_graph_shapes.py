@@ -215,3 +215,22 @@ def test_mirror_rule_counts_eigenvalues_just_below_one_as_trivial():
     assert _mirrored(pos, np.array([0.95, 0.4])) == 1
     assert _mirrored(pos, np.array([0.85, 0.4])) == 0
     assert _mirrored(np.array([1.0, 0.99, 0.9]), np.array([0.995, 0.95])) == 2  # 0.99 is structure
+
+
+def test_a_negative_eigenspace_is_kept_or_dropped_whole():
+    """Two disjoint edges: S has eigenvalue −1 twice.  Keeping one of the two (max_negative
+    1 at rank 4) would treat the two identical edges differently; the whole space is kept."""
+    g = Graph.from_edges(np.array([0, 2]), np.array([1, 3]), n=4)
+    s, _, _ = _normalized(g)
+    w, u, keep = two_sided_eigenpairs(s, 4, max_negative=1)
+    assert keep == 2 and np.allclose(np.sort(w), [-1, -1, 1, 1])
+
+
+def test_two_identical_components_get_the_same_geometry(cli, tmp_path):
+    p = tmp_path / "two.csv"
+    p.write_text("1,2\n3,4\n")
+    assert cli("embed-graph", p, "-o", tmp_path / "t.ekm", "--dim", "4", "-q").exit_code == 0
+    e = Embedding.load(tmp_path / "t.ekm")
+    u = e.unit[[e.index[w] for w in ("1", "2", "3", "4")]]
+    assert np.isclose(u[0] @ u[1], u[2] @ u[3], atol=1e-5)  # each edge's two ends alike
+    assert all(np.linalg.norm(r) > 0.5 for r in u)

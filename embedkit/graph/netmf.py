@@ -108,7 +108,11 @@ def two_sided_eigenpairs(
         order = np.argsort(w)[::-1]
         top = order[:rank]
         top = top[w[top] > 1e-9]
-        neg = np.argsort(w)[:max_negative]
+        ascending = np.argsort(w)
+        cut = min(max_negative, n)
+        while cut < n and w[ascending[cut]] - w[ascending[cut - 1]] <= _TIE:  # never split an eigenspace
+            cut += 1
+        neg = ascending[:cut]
         neg = neg[w[neg] < -1e-9]
         keep = _mirrored(w[top], -w[neg])
         idx = np.concatenate([top, neg[:keep]])
@@ -122,6 +126,10 @@ def two_sided_eigenpairs(
         keep = _mirrored(w_pos, w_neg)
     return np.concatenate([w_pos, -w_neg[:keep]]), np.hstack([u_pos, u_neg[:, :keep]]), keep
 
+
+#: Eigenvalues this close are one eigenspace (two identical components, a bipartite pair):
+#: the dense branch keeps or drops such a space whole, since any part of it is arbitrary.
+_TIE = 1e-6
 
 #: How far below 1 an eigenvalue of S still counts as a trivial one (a connected component).
 _ONE = 1e-4
