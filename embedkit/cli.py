@@ -12,6 +12,7 @@ import inspect
 import json
 import math
 import os
+import re
 import sys
 import time
 import warnings
@@ -978,7 +979,7 @@ def neighbors(
     total = len(emb) * -(-len(set(words)) // 4096)
     with Reporter().stage("searching", total=total, unit="rows") as advance:
         rows, unknown = emb.neighbors(list(dict.fromkeys(words)), topn=k, progress=advance, index=index)
-    if not rows:  # nothing to answer: one error line
+    if unknown and not rows:  # no query known: one error line
         raise UnknownWordError("; ".join(emb.unknown_message(w) for w in unknown))
     for w in unknown:
         typer.echo(f"embedkit: warning: {emb.unknown_message(w)}", err=True)
@@ -2088,6 +2089,22 @@ def evaluate_links(
         )
     rows = [{"method": emb.params["method"], "auc": r.auc, "test_edges": r.test_edges, "train_edges": r.train_edges}]
     render(rows, output_format, "link prediction")
+
+
+def _join_help_lines(typer_app: typer.Typer) -> None:
+    """Join the lines a docstring was wrapped at within each paragraph of a command's help,
+    so that the help wraps to the terminal (Typer keeps single line breaks, and lines
+    wrapped at 95 columns broke again at 80 into ragged halves); a line that starts a
+    command (``[bold]embedkit …``) still starts a line."""
+    for info in typer_app.registered_commands:
+        text = inspect.cleandoc(info.help or inspect.getdoc(info.callback) or "")
+        paragraphs = [re.sub(r"\n(?!\[bold\]embedkit)", " ", p) for p in text.split("\n\n")]
+        info.help = "\n\n".join(paragraphs)
+    for group in typer_app.registered_groups:
+        _join_help_lines(group.typer_instance)
+
+
+_join_help_lines(app)
 
 
 def main(argv: list[str] | None = None) -> None:

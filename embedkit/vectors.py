@@ -968,7 +968,8 @@ class Embedding:
         ``index``: an approximate index of these vectors (``index.search(unit_queries, k)``
         → ids, scores (q × k), as :class:`embedkit.ann.AnnIndex`) to ask instead of
         scoring every row: its best ``index.rerank`` candidates (at least topn + 1) are
-        scored exactly, so the cosines returned are the true ones.  Returns (rows of
+        scored exactly, so the cosines returned are the true ones; a query for which it
+        returns fewer than ``topn`` is answered by the exact search.  Returns (rows of
         (query, neighbor, cosine) in query order, the queries not found).  The command line's ``neighbors``."""
         check_at_least("topn", topn)
         queries = list(queries)
@@ -987,6 +988,11 @@ class Embedding:
             # `rerank` candidates, and those are scored exactly here
             candidates, _ = index.search(vectors, max(topn + 1, int(getattr(index, "rerank", 0))))
             ids, scores = _without_own(*self._rescore(vectors, candidates), own[:, 0], topn)
+            # a query the index left short of answers (its cells held too few rows, or the
+            # codes' scan returned none) is answered by the exact search instead
+            short = np.flatnonzero((ids >= 0).sum(1) < np.minimum(topn, len(self) - (own[:, 0] >= 0)))
+            if len(short):
+                ids[short], scores[short] = self.search(vectors[short], topn, own[short])
         out = []
         for q, i_row, s_row in zip(known, ids, scores):
             out.extend((q, w, s) for w, s in self._answers(i_row, s_row))

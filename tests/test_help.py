@@ -75,3 +75,26 @@ def test_rich_markdown_is_the_real_one_when_used():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert r.stdout.split() == ["True", "True"], r.stderr
+
+
+def test_help_paragraphs_wrap_to_the_terminal():
+    # a docstring's lines are joined within a paragraph, so an 80-column terminal wraps
+    # whole sentences, not the 95-column lines in ragged halves; commands stay one a line
+    for path, command in COMMANDS:
+        for paragraph in (command.help or "").split("\n\n"):
+            assert all(line.startswith("[bold]embedkit") for line in paragraph.split("\n")[1:]), (path, paragraph)
+    r = subprocess.run(
+        [sys.executable, "-m", "embedkit.cli", "neighbors", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "80", "PYTHONPATH": str(ROOT)},
+    )
+    assert "Unknown words are reported on stderr" in r.stdout
+    r = subprocess.run(
+        [sys.executable, "-m", "embedkit.cli", "sentence-features", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT)},
+    )
+    lines = [line.strip() for line in r.stdout.splitlines()]
+    assert sum(line.startswith("embedkit sentence-features") for line in lines) == 2

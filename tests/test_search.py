@@ -513,3 +513,39 @@ def test_index_settings_are_stored_and_checked(cli, model, clustered):
     r = cli("neighbors", "w00000005", "-m", model, "--tsv", "-k", "3")
     assert r.exit_code == 0 and len(r.stdout.splitlines()) == 4
     assert r.stderr.count("\n") == 1 and "rebuild: embedkit index" in r.stderr
+
+
+class _ShortIndex:
+    """An index whose scan finds nothing for the even queries (as faiss's 4-bit scan of a
+    single cell did on a small model) and every row for the odd ones."""
+
+    rerank = 1
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.asked = []
+
+    def search(self, queries, k):
+        self.asked.append(k)
+        ids = np.tile(np.arange(k, dtype=np.int64) % self.n, (len(queries), 1))
+        ids[::2] = -1
+        return ids, np.where(ids >= 0, 0.0, -np.inf).astype(np.float32)
+
+
+def test_a_query_the_index_leaves_short_is_answered_exactly(cli, model, clustered, monkeypatch):
+    words = [clustered.words[i] for i in (5, 50, 500)]
+    exact, _ = clustered.neighbors(words, topn=4)
+    index = _ShortIndex(len(clustered))
+    found, unknown = clustered.neighbors(words, topn=4, index=index)
+    assert index.asked == [5] and not unknown
+    by_query = {q: [(n, s) for w, n, s in found if w == q] for q in words}
+    want = {q: [(n, s) for w, n, s in exact if w == q] for q in words}
+    assert by_query[words[0]] == want[words[0]] and by_query[words[2]] == want[words[2]]
+    assert len(by_query[words[1]]) == 4  # the index's own candidates, rescored
+    # on the command line: the answers, not an empty error line
+    from embedkit import cli as cli_module
+
+    monkeypatch.setattr(cli_module, "_fresh_index", lambda path, emb: _ShortIndex(len(emb)))
+    r = cli("neighbors", words[0], "-m", model, "--tsv", "-k", "3")
+    assert r.exit_code == 0, r.stderr
+    assert [line.split("\t")[1] for line in r.stdout.splitlines()[1:]] == [n for n, _ in want[words[0]][:3]]
