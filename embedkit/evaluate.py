@@ -31,7 +31,7 @@ import numpy as np
 
 from .errors import DataError, ParameterError, UnknownWordError, check_at_least, check_positive, param
 from .graph import Graph
-from .io import display_name, is_number, numbered_lines
+from .io import decimal_point, display_name, is_number, numbered_lines
 from .linalg import unit_rows
 from .vectors import Embedding, analogy_scores
 
@@ -89,7 +89,7 @@ def _separator(line: str, fits: Callable[[list[str]], bool]) -> str | None:
 
 
 def _is_pair(fields: list[str]) -> bool:
-    return len(fields) >= 3 and bool(fields[0] and fields[1]) and is_number(fields[2].replace(",", "."))
+    return len(fields) >= 3 and bool(fields[0] and fields[1]) and is_number(decimal_point(fields[2]))
 
 
 def _is_analogy(fields: list[str]) -> bool:
@@ -100,16 +100,13 @@ def _is_labelled(fields: list[str]) -> bool:
     return len(fields) >= 2 and bool(fields[0] and any(fields[1:]))
 
 
-_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
-
-
 def _score(field: str, name: str, lineno: int, header_allowed: bool, decimal_comma: bool = False) -> float | None:
     """The gold score written in ``field`` (line ``lineno`` of ``name``), or None for a
     header row, which only the first content line may be; ``decimal_comma`` (a file
     separated by semicolons) reads ``6,77`` as 6.77.  Raises :class:`DataError` for a
     score that is not a finite number."""
-    if decimal_comma and _DECIMAL_COMMA.fullmatch(field):
-        field = field.replace(",", ".")
+    if decimal_comma:
+        field = decimal_point(field)
     try:
         score = float(field)
     except ValueError:

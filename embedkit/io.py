@@ -498,7 +498,7 @@ def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, l
         if len(rows) != len(lines):
             raise DataError(f"{name}: a quoted field spans lines; the table cannot be read")
     if sep == ";":  # 1,5 is 1.5
-        rows = [[c.replace(",", ".") if _DECIMAL_COMMA.fullmatch(c) else c for c in r] for r in rows]
+        rows = [[decimal_point(c) for c in r] for r in rows]
     header = None
     if not all(_is_cell_number(c) for c in rows[0][1:]) or (
         len(rows) > 1 and _is_cell_number(rows[1][0]) and not _is_cell_number(rows[0][0])
@@ -543,6 +543,12 @@ def _finite(x: np.ndarray, name: str, numbers: list[int], header: list[str] | No
 
 
 _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
+
+
+def decimal_point(field: str) -> str:
+    """A number written with a decimal comma (``1,5``, ``-0,25``: the CSV of locales that
+    separate fields by semicolons) with a decimal point instead; any other field as it is."""
+    return field.replace(",", ".") if _DECIMAL_COMMA.fullmatch(field) else field
 
 
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")

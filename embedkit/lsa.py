@@ -100,8 +100,9 @@ class LSAModel:
         check_at_least("k", k)
         tok = tokenizer or model_tokenizer(self.terms)
         queries = list(dict.fromkeys(queries))
-        known = [q for q in queries if any(w in self.terms.index for w in tok.tokenize(q))]
-        unknown = [q for q in queries if q not in set(known)]
+        is_known = {q: any(w in self.terms.index for w in tok.tokenize(q)) for q in queries}
+        known = [q for q in queries if is_known[q]]
+        unknown = [q for q in queries if not is_known[q]]
         if not known:
             return {}, unknown
         q = self.fold_in(known, tok)  # (queries, k)

@@ -10,14 +10,13 @@ import numpy as np
 
 from .. import kernels
 from ..errors import DataError, ParameterError, param
-from ..io import check_not_binary, display_name, is_number, read_all_bytes, strip_bom, text_decoding
+from ..io import check_not_binary, decimal_point, display_name, is_number, read_all_bytes, strip_bom, text_decoding
 from .types import Graph
 
 _HEADER_WORDS = {
     "source", "target", "src", "dst", "from", "to", "node", "node1", "node2", "u", "v", "weight", "w",
     "head", "tail", "id1", "id2", "source_id", "target_id",
 }  # fmt: skip
-_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
 _SPACE = np.zeros(256, dtype=bool)
 _SPACE[[9, 10, 11, 12, 13, 32]] = True
 
@@ -121,7 +120,7 @@ def read_edges(
     lines = data_lines + 1  # 1-based line numbers of the rows
 
     if ncol == 3 and delimiter == ";":  # 1,5 is 1.5 (before the header test reads the weights)
-        cols[:, 2] = [c.replace(",", ".") if _DECIMAL_COMMA.fullmatch(c) else c for c in cols[:, 2]]
+        cols[:, 2] = [decimal_point(c) for c in cols[:, 2]]
     if header is None:
         header = _looks_like_header(cols)
     if header:
@@ -163,7 +162,7 @@ def _sniff_delimiter(line: str) -> str:
         return "\t"
     if "," in line:
         fields = line.split(";")
-        decimal_comma = len(fields) == 3 and is_number(fields[2].strip().replace(",", "."))
+        decimal_comma = len(fields) == 3 and is_number(decimal_point(fields[2].strip()))
         return ";" if decimal_comma else ","
     return _semicolon_or_space(line)
 

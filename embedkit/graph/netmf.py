@@ -90,8 +90,10 @@ def two_sided_eigenpairs(
     j-th most negative eigenvalue is kept while |λ⁻_j| ≥ λ⁺_{c+j}, the j-th positive
     eigenvalue after the c trivial ones (λ = 1, one per connected component) — that is,
     while the negative end of the spectrum mirrors the positive end — at most
-    ``max_negative`` of them (default rank / 4).  A few negative eigenpairs are computed
-    first (a Chebyshev pass on −S with a small block); more only when all of those pass.
+    ``max_negative`` of them (default rank / 4; on the dense branch more when the last one
+    is repeated, since any part of an eigenspace would be arbitrary).  A few negative
+    eigenpairs are computed first (a Chebyshev pass on −S with a small block); more only
+    when all of those pass.
 
     Returns (evals, evecs (n × k) with orthonormal columns, number of negative pairs kept):
     the top ``rank`` in descending order, then the kept negative ones.  ``progress`` follows
@@ -110,7 +112,7 @@ def two_sided_eigenpairs(
         top = top[w[top] > 1e-9]
         ascending = np.argsort(w)
         cut = min(max_negative, n)
-        while cut < n and w[ascending[cut]] - w[ascending[cut - 1]] <= _TIE:  # never split an eigenspace
+        while 0 < cut < n and w[ascending[cut]] - w[ascending[cut - 1]] <= _TIE:  # never split an eigenspace
             cut += 1
         neg = ascending[:cut]
         neg = neg[w[neg] < -1e-9]
