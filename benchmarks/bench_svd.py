@@ -2,6 +2,7 @@
 of products each solver needs, its time, and what it gives.
 
     python benchmarks/bench_svd.py [--corpus PATH] [--repeats N] [--quality] [--workers W]
+    python benchmarks/bench_svd.py --steps [--corpus PATH]
 
 Counts dictwiki with the train-words defaults and weights it (PPMI, cds 0.75), then
 measures on that matrix, back to back in one process:
@@ -11,11 +12,16 @@ measures on that matrix, back to back in one process:
   cores, forked scipy processes (without numba) and the compiled kernel's threads (what
   the solvers use when numba is there), best of ``--repeats``;
 - one Cholesky-QR round of a 41k × 320 block (the dense step between products);
+- the shifted solver's start: M Ω for a sparse sign Ω (8 non-zeros a row), compiled;
 - each solver (``shifted`` at the default n_iter, ``randomized`` at the earlier default 4,
   ``randomized`` at 3): its products, wall and CPU seconds (this process and its
   workers), and its singular values against a reference (``randomized``, 10 iterations);
 - with ``--quality``, each solver's WS353, SimVerb-3500 and Google 3CosMul / 3CosAdd as
   ``bench_words.py`` computes them (W + C, eig 0.5, top 2 removed).
+
+``--steps`` instead runs train-words' SVD stage once (``pipeline.factorize_to_embedding``
+with the defaults: the solver, W + C, the top components removed) with each of its steps
+wrapped in wall and CPU clocks, and prints where the time went.
 
 Times on a loaded machine are noisy: compare the ratios within one run, and the CPU
 seconds.
@@ -91,12 +97,72 @@ def timed(fn, repeats: int = 1):
     return best
 
 
+STEPS = {
+    "linalg": [
+        "implicit_basis",
+        "orthonormalize",
+        "_smallest_ritz_value",
+        "_small_svd",
+        "fix_svd_signs",
+        "svd_vectors",
+        "remove_top_components",
+    ],
+    "pipeline": ["svd_vectors", "remove_top_components"],
+    "ParallelMatmul": ["__init__", "_compiled_product", "sketch"],
+}
+
+
+def steps(m, words, counts, opts: WordOptions) -> None:
+    """The SVD stage once, each step's wall and CPU seconds summed over its calls (an
+    outer step's time includes the steps it calls only where it is not itself wrapped)."""
+    import collections
+
+    from embedkit import linalg, pipeline
+
+    totals = collections.defaultdict(lambda: [0.0, 0.0, 0])
+    depth = [0]
+
+    def wrap(owner, name, label):
+        fn = getattr(owner, name, None)
+        if fn is None:
+            return
+
+        def timed_step(*a, **k):
+            depth[0] += 1
+            w, c = time.perf_counter(), cpu_seconds()
+            try:
+                return fn(*a, **k)
+            finally:
+                depth[0] -= 1
+                if depth[0] == 0:
+                    t = totals[label]
+                    t[0] += time.perf_counter() - w
+                    t[1] += cpu_seconds() - c
+                    t[2] += 1
+
+        setattr(owner, name, timed_step)
+
+    owners = {"linalg": linalg, "pipeline": pipeline, "ParallelMatmul": linalg.ParallelMatmul}
+    for owner, names in STEPS.items():
+        for name in names:
+            wrap(owners[owner], name, name if owner != "ParallelMatmul" else f"ParallelMatmul.{name}")
+    c, t = cpu_seconds(), time.perf_counter()
+    pipeline.factorize_to_embedding(m, words, counts, opts, {})
+    wall, cpu = time.perf_counter() - t, cpu_seconds() - c
+    print(f"SVD stage ({opts.solver}, n_iter {opts.n_iter}): {wall:.3f} s wall, {cpu:.3f} s CPU")
+    print("| step | calls | wall s | CPU s |")
+    print("|---|---|---|---|")
+    for label, (w, c, n) in sorted(totals.items(), key=lambda kv: -kv[1][1]):
+        print(f"| {label} | {n} | {w:.3f} | {c:.3f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", default=str(DATA / "corpora" / "dictwiki.txt.gz"))
     ap.add_argument("--repeats", type=int, default=3, help="best of N for the floor")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--quality", action="store_true", help="also evaluate each solver's vectors (~20 s each)")
+    ap.add_argument("--steps", action="store_true", help="only time the SVD stage's steps, once")
     args = ap.parse_args()
     if not Path(args.corpus).exists():
         sys.exit(f"benchmark data not found: {args.corpus}")
@@ -104,6 +170,9 @@ def main() -> None:
     c = count_corpus(args.corpus, opts)
     m = pmi(c.counts, opts.transform, opts.shift, opts.cds, copy=False)
     c.counts = None
+    if args.steps:
+        steps(m, c.vocab.words, c.vocab.counts, opts)
+        return
     width = opts.dim + 20
     print(f"corpus: {args.corpus}  PPMI {m.shape[0]:,} × {m.shape[1]:,}, {m.nnz:,} non-zeros, {m.dtype}")
     print(f"machine: {os.cpu_count()} cores; working width {width} columns (dim {opts.dim} + oversample 20)")
@@ -127,6 +196,14 @@ def main() -> None:
     y = m @ x
     _, wall, cpu = timed(lambda: orthonormalize(y, rounds=1), args.repeats)
     print(f"| one Cholesky-QR round ({m.shape[0]:,} × {width}) | BLAS threads | {wall:.3f} | {cpu:.3f} |")
+    if kernels.ENABLED:
+        from embedkit.linalg import sparse_sign
+
+        omega = sparse_sign(m.shape[1], width, np.random.default_rng(0))
+        with ParallelMatmul(m, args.workers, width) as op:
+            op.sketch(*omega)  # warm
+            _, wall, cpu = timed(lambda: op.sketch(*omega), args.repeats)
+        print(f"| the sparse sign start M Ω (8 non-zeros a row), compiled | {args.workers} | {wall:.3f} | {cpu:.3f} |")
     print()
 
     ref = truncated_svd(m, opts.dim, solver="randomized", n_iter=10, seed=opts.seed, workers=args.workers).s
@@ -137,7 +214,9 @@ def main() -> None:
                 m, opts.dim, solver=s, n_iter=n, seed=opts.seed, workers=args.workers
             )
         )
-        products = svd_steps(solver, n_iter) - 1
+        # the progress steps less the small SVD; the shifted solver's start is a sketch,
+        # not a product of the working width
+        products = svd_steps(solver, n_iter) - 1 - (solver == "shifted")
         per = (floor[("M X", args.workers)] + floor[("Mᵀ X", args.workers)]) / 2
         err = np.abs(r.s - ref) / ref
         q = ""

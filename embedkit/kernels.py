@@ -469,6 +469,44 @@ def csr_dense_rows(indptr, indices, data, x, y, lo, hi, panel):  # pragma: no co
 
 
 @njit
+def csr_sparse_sign_rows(indptr, indices, data, cols, values, y, lo, hi):  # pragma: no cover - compiled
+    """Rows lo..hi of y = A Ω for a CSR matrix A (n_rows × n_cols) and a sparse Ω
+    (n_cols × l) given by its non-zeros: row j of Ω holds ``values[j, t]`` in column
+    ``cols[j, t]`` (ζ = cols.shape[1] distinct columns a row); y[lo:hi] is overwritten.
+
+    Each entry of y adds its terms in the order of the row's non-zeros, as the dense
+    product A @ Ω does (its other terms are exact zeros), so y is the bytes of
+    ``A @ Ω.toarray()`` at ζ / l of its work (a sparse sign sketch, Tropp et al. 2017)."""
+    zeta = cols.shape[1]
+    l = y.shape[1]
+    for i in range(lo, hi):
+        for c in range(l):
+            y[i, c] = 0
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            v = data[p]
+            for t in range(zeta):
+                y[i, cols[j, t]] += v * values[j, t]
+
+
+@njit
+def column_argmax_abs(u):  # pragma: no cover - compiled
+    """For each column of u (n × k), the row of its largest |entry|, the first on ties
+    (``np.argmax(np.abs(u), axis=0)``, NaN aside) in one pass over u's rows: numpy's
+    reduction along axis 0 walks each column with a stride (0.2–0.4 s on 41k × 300)."""
+    n, k = u.shape
+    idx = np.zeros(k, dtype=np.int64)
+    best = np.full(k, -1.0, dtype=np.float64)
+    for i in range(n):
+        for c in range(k):
+            a = abs(u[i, c])
+            if a > best[c]:
+                best[c] = a
+                idx[c] = i
+    return idx
+
+
+@njit
 def cg_step(z, r, p, q, inv_diag, alpha, lam, lo, hi):  # pragma: no cover - compiled
     """Rows lo..hi of one conjugate-gradient step for (Gᵀ G + λ I) Z = B, all columns at
     once, in one pass: z += α p, r −= α (q + λ p) (q = Gᵀ G p), and per column the sums

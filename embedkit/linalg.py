@@ -53,7 +53,10 @@ def truncated_svd(
     which damps the bulk of the spectrum below the wanted singular values twice as fast
     per product (on dictwiki's PPMI matrix, 3 shifted iterations are more accurate than 4
     plain ones: BENCHMARKS.md), and it orthonormalises once per iteration instead of
-    twice.  ``arpack`` is scipy's Lanczos solver (more accurate, slower).  All are
+    twice.  It starts from a sparse sign sketch M Ω (:func:`sparse_sign`: 8 multiply-adds
+    a non-zero of M instead of a product with a dense Gaussian Ω) and keeps its last block
+    unorthonormalised (:func:`implicit_basis`), so 7 products of width l and one cheap one
+    in all.  ``arpack`` is scipy's Lanczos solver (more accurate, slower).  All are
     deterministic in ``seed``; ``workers`` processes share the sparse products of the
     randomized solvers (the result does not depend on it).
     Signs are fixed so that the largest-magnitude entry of each column of U is positive.
@@ -85,7 +88,8 @@ def truncated_svd(
         U, s, Vt = _randomized_svd(
             m, dim, n_iter, oversample, rng, dtype, workers, progress or _no_progress, shift=solver == "shifted"
         )
-    return fix_svd_signs(SVDResult(np.ascontiguousarray(U), s, np.ascontiguousarray(Vt)))
+    # U and Vt are this function's own arrays: flipped in place
+    return fix_svd_signs(SVDResult(np.ascontiguousarray(U), s, np.ascontiguousarray(Vt)), in_place=True)
 
 
 def svd_steps(solver: str = "randomized", n_iter: int = 4) -> int | None:
@@ -132,31 +136,97 @@ def _randomized_svd(
             z = np.asarray(rmatmul(q))
             mu = _smallest_ritz_value(z) / 2
             y = np.asarray(matmul(z))
-            return y - dtype(mu) * q
+            out = np.multiply(q, -dtype(mu))  # y + (−μ q): the bytes of y − μ q, one n × l array
+            return np.add(y, out, out=out)
 
         return shifted
+
+    def solve(matmul, rmatmul, sketch, final):
+        # the plain solver starts from a Gaussian M Ω and finishes on CholeskyQR2's basis;
+        # the shifted one from a sparse sign sketch (ζ = 8 multiply-adds a non-zero instead
+        # of l) and on the implicit basis of its last block (one Gram product instead of
+        # two rounds of orthonormalisation)
+        if not shift:
+            q = randomized_range_finder(lambda: matmul(gaussian()), power_step(matmul, rmatmul), n_iter)
+            r_inv = None
+        else:
+
+            def start() -> np.ndarray:
+                y = sketch(*sparse_sign(n_cols, l, rng))
+                progress(1)
+                return y
+
+            last = randomized_range_finder(start, power_step(matmul, rmatmul), n_iter, finish=False)
+            q, r_inv = implicit_basis(last)
+        y = final(q)
+        progress(1)
+        return q, y, r_inv
 
     if not sp.issparse(m):
         m = np.asarray(m, dtype=dtype)
         matmul, rmatmul = _counted(m.__matmul__, progress), _counted(m.T.__matmul__, progress)
-        q = randomized_range_finder(lambda: matmul(gaussian()), power_step(matmul, rmatmul), n_iter)
-        y = m.T @ q
-        progress(1)
-        out = _small_svd(q, y, k)
-        progress(1)
-        return out
-    with ParallelMatmul(sp.csr_matrix(m, dtype=dtype), workers, l) as op:
-        matmul = _counted(lambda x: op.matmul(x, copy=False), progress)
-        rmatmul = _counted(lambda x: op.rmatmul(x, copy=False), progress)
-        # Ω is drawn after the workers fork: an array they inherit and this process later
-        # frees and reuses would be copied on write, once per worker
-        q = randomized_range_finder(lambda: matmul(gaussian()), power_step(matmul, rmatmul), n_iter)
-        y = op.rmatmul(q)
-        progress(1)
-    # the workers and their shared buffers are gone before the dense finish
-    out = _small_svd(q, y, k)
+        q, y, r_inv = solve(matmul, rmatmul, lambda c, v: m @ sparse_sign_dense(c, v, l).astype(dtype), m.T.__matmul__)
+    else:
+        with ParallelMatmul(sp.csr_matrix(m, dtype=dtype), workers, l) as op:
+            matmul = _counted(lambda x: op.matmul(x, copy=False), progress)
+            rmatmul = _counted(lambda x: op.rmatmul(x, copy=False), progress)
+            # Ω is drawn after the workers fork: an array they inherit and this process
+            # later frees and reuses would be copied on write, once per worker
+            q, y, r_inv = solve(matmul, rmatmul, op.sketch, op.rmatmul)
+        # the workers and their shared buffers are gone before the dense finish
+    out = _small_svd(q, y, k, r_inv)
     progress(1)
     return out
+
+
+#: Non-zeros in each row of the shifted solver's start sketch (:func:`sparse_sign`)
+SPARSE_SIGN_NNZ = 8
+
+
+def sparse_sign(n: int, l: int, rng, zeta: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A sparse sign matrix Ω (n × l) by its non-zeros: row j holds ``values[j, t]`` = ±1/√ζ
+    in column ``cols[j, t]``, ζ = min(zeta, l) distinct columns a row (cols: n × ζ int32,
+    values: n × ζ float32).  The sketch of Tropp, Yurtsever, Udell & Cevher ("Streaming
+    low-rank matrix approximation with an application to scientific simulation", SIAM J.
+    Sci. Comput. 41(4), 2019; ζ = 8 as they advise): M Ω costs ζ multiply-adds a non-zero
+    of M instead of l.  A row's columns are (first + t · step) mod l, t < ζ, with
+    1 ≤ step ≤ (l − 1) / (ζ − 1), so they are distinct; first, step and the signs are
+    drawn from ``rng``."""
+    zeta = max(1, min(SPARSE_SIGN_NNZ if zeta is None else zeta, l))
+    first = rng.integers(0, l, size=n)
+    step = rng.integers(1, max(1, (l - 1) // max(1, zeta - 1)) + 1, size=n)
+    cols = ((first[:, None] + np.arange(zeta) * step[:, None]) % l).astype(np.int32)
+    values = np.where(rng.integers(0, 2, size=(n, zeta)) == 1, 1.0, -1.0) / np.sqrt(zeta)
+    return cols, values.astype(np.float32)
+
+
+def sparse_sign_dense(cols: np.ndarray, values: np.ndarray, l: int) -> np.ndarray:
+    """The dense n × l float32 Ω of :func:`sparse_sign`'s ``cols`` and ``values``."""
+    out = np.zeros((cols.shape[0], l), dtype=np.float32)
+    np.put_along_axis(out, cols.astype(np.intp), values, axis=1)
+    return out
+
+
+#: The largest condition number of the last block that :func:`implicit_basis` keeps
+#: without orthonormalising it: float32 keeps its smallest directions to κ · 6·10⁻⁸
+IMPLICIT_BASIS_MAX_COND = 1e3
+
+
+def implicit_basis(y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """An orthonormal basis of a tall block y (n × l) given implicitly as Q = y R⁻¹:
+    (y, R⁻¹ (l × l, float64)), R the Cholesky factor of the float64 :func:`gram` of y;
+    when y's condition number exceeds :data:`IMPLICIT_BASIS_MAX_COND` (or y is
+    singular), (:func:`orthonormalize` (y), None) instead.
+
+    One Gram product in place of CholeskyQR2's two Gram products and two n × l × l
+    products: :func:`_small_svd` applies R⁻¹ to its l × l matrices instead of to y."""
+    g = gram(y, exact=True)
+    with threadpool_limits(1):  # OpenBLAS threads only slow down l × l problems
+        evals = la.eigvalsh(g, check_finite=False) if np.isfinite(g).all() else np.zeros(1)
+        if evals[0] > 0 and evals[-1] <= evals[0] * IMPLICIT_BASIS_MAX_COND**2:
+            r = la.cholesky(g, lower=False, check_finite=False)
+            return y, la.solve_triangular(r, np.eye(len(r)), lower=False, check_finite=False)
+    return orthonormalize(y, rounds=2), None
 
 
 def _smallest_ritz_value(z: np.ndarray) -> float:
@@ -214,7 +284,7 @@ def on_product_threads(fn: Callable, items) -> list:
         return list(pool.map(fn, items))
 
 
-def randomized_range_finder(start, step, n_steps: int, rounds: int | None = None) -> np.ndarray:
+def randomized_range_finder(start, step, n_steps: int, rounds: int | None = None, finish: bool = True) -> np.ndarray:
     """An orthonormal basis Q (n × l) of a matrix's dominant range by subspace iteration
     (Halko, Martinsson & Tropp 2011, algorithms 4.3/4.4): the one loop behind
     :func:`truncated_svd`, :func:`truncated_eigh` and NetMF's eigenpairs
@@ -226,15 +296,21 @@ def randomized_range_finder(start, step, n_steps: int, rounds: int | None = None
     Each block is orthonormalised by Cholesky-QR (:func:`orthonormalize`): with
     ``rounds=None`` one round while iterating, where the basis only has to stay well
     conditioned, and two for the final basis, which must be orthonormal to working
-    precision; an integer gives that many rounds every time.
+    precision; an integer gives that many rounds every time.  ``finish=False`` returns the
+    last block as it is, for a caller that orthonormalises it implicitly
+    (:func:`implicit_basis`).
     """
 
     def rounds_at(last: bool) -> int:
         return rounds if rounds is not None else (2 if last else 1)
 
-    q = orthonormalize(np.asarray(start()), rounds=rounds_at(n_steps == 0))
+    def block(y, last: bool) -> np.ndarray:
+        y = np.asarray(y)
+        return y if last and not finish else orthonormalize(y, rounds=rounds_at(last))
+
+    q = block(start(), n_steps == 0)
     for i in range(n_steps):
-        q = orthonormalize(np.asarray(step(q, i)), rounds=rounds_at(i == n_steps - 1))
+        q = block(step(q, i), i == n_steps - 1)
     return q
 
 
@@ -247,18 +323,27 @@ def rayleigh_ritz(matmul, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return la.eigh((h + h.T) / 2, check_finite=False)
 
 
-def _small_svd(q: np.ndarray, y: np.ndarray, k: int):
+def _small_svd(q: np.ndarray, y: np.ndarray, k: int, r_inv: np.ndarray | None = None):
     """U, s, Vt of M ≈ Q B with B = Qᵀ M = yᵀ (l × n_cols), through the l × l Gram matrix
     B Bᵀ = W Σ² Wᵀ.  The Gram matrix is summed in float64 a block of columns at a time (:func:`gram`) and
     Vt = Σ⁻¹ Wᵀ B is one product in the working dtype, so no float64 copy of B (8 bytes ×
-    l × n_cols: 0.8 GB for 300 k words) is ever made."""
+    l × n_cols: 0.8 GB for 300 k words) is ever made.
+
+    With ``r_inv`` (:func:`implicit_basis`) the basis is Q = q R⁻¹ and y = Mᵀ q, so
+    B = R⁻ᵀ yᵀ, B Bᵀ = R⁻ᵀ (yᵀ y) R⁻¹, U = q (R⁻¹ W) and Vt = (R⁻¹ W Σ⁻¹)ᵀ yᵀ: the same
+    two n × l products, R⁻¹ applied to the l × l factors."""
     g = gram(y, exact=True)
     with threadpool_limits(1):  # OpenBLAS threads only slow down l × l problems
+        if r_inv is not None:
+            g = r_inv.T @ g @ r_inv
+            g = (g + g.T) / 2
         evals, w = la.eigh(g, check_finite=False)
     order = np.argsort(evals)[::-1][:k]
     s = np.sqrt(np.maximum(evals[order], 0.0))
     w = w[:, order]
     safe = np.where(s > s[0] * 1e-12, s, np.inf) if s.size and s[0] > 0 else np.full_like(s, np.inf)
+    if r_inv is not None:
+        w = r_inv @ w
     vt = (w / safe).T.astype(y.dtype) @ y.T
     u = q @ w.astype(q.dtype)
     return u, s.astype(q.dtype), vt
@@ -314,7 +399,10 @@ def column_signs(u: np.ndarray) -> np.ndarray:
     """The sign convention of every solver here (scikit-learn's ``svd_flip``): +1 or −1
     per column of u (n × k), making the largest-magnitude entry of each column positive
     (+1 for a zero column); same dtype as u."""
-    idx = np.argmax(np.abs(u), axis=0)
+    if kernels.loaded() and u.ndim == 2 and u.size and np.isfinite(u).all():
+        idx = kernels.column_argmax_abs(u)  # the same rows, without numpy's strided walk
+    else:
+        idx = np.argmax(np.abs(u), axis=0)
     signs = np.sign(u[idx, np.arange(u.shape[1])])
     signs[signs == 0] = 1
     return signs.astype(u.dtype, copy=False)
@@ -325,11 +413,16 @@ def fix_signs(u: np.ndarray) -> np.ndarray:
     return u * column_signs(u)
 
 
-def fix_svd_signs(r: SVDResult) -> SVDResult:
+def fix_svd_signs(r: SVDResult, in_place: bool = False) -> SVDResult:
     """``r`` with each singular pair flipped by :func:`column_signs` of U (U's column and
-    Vt's row flip together, so U Σ Vt is unchanged)."""
+    Vt's row flip together, so U Σ Vt is unchanged); ``in_place``: r's own arrays are
+    flipped (no copies) and r is returned."""
     signs = column_signs(r.U)
-    return SVDResult(r.U * signs, r.s, r.Vt * signs[:, None])
+    if not in_place:
+        return SVDResult(r.U * signs, r.s, r.Vt * signs[:, None])
+    r.U *= signs
+    r.Vt *= signs[:, None]
+    return r
 
 
 def unit_rows(x: np.ndarray) -> np.ndarray:
@@ -356,15 +449,30 @@ def svd_vectors(r: SVDResult, eig: float = 0.5, vectors: str = "w+c") -> np.ndar
     """
     check_choice("vectors", vectors, VECTOR_KINDS)
     scale = r.s.astype(np.float64) ** eig
-    w = (r.U * scale).astype(np.float32)
-    if vectors == "w":
-        return w
-    c = (r.Vt.T * scale).astype(np.float32)
-    if vectors == "c":
-        return c
-    if vectors == "concat":
-        return np.hstack([w, c])
-    return unit_rows(w) + unit_rows(c)
+    n, k = r.U.shape[0], len(r.s)
+    out = np.empty((n, 2 * k if vectors == "concat" else k), dtype=np.float32)
+
+    def rows(lo: int) -> None:
+        # every step is row by row, so row blocks on threads give the bytes of the whole
+        w = (r.U[lo : lo + ROW_BLOCK] * scale).astype(np.float32)
+        if vectors == "w":
+            out[lo : lo + ROW_BLOCK] = w
+            return
+        c = (r.Vt.T[lo : lo + ROW_BLOCK] * scale).astype(np.float32)
+        if vectors == "c":
+            out[lo : lo + ROW_BLOCK] = c
+        elif vectors == "concat":
+            out[lo : lo + ROW_BLOCK] = np.hstack([w, c])
+        else:
+            np.add(unit_rows(w), unit_rows(c), out=out[lo : lo + ROW_BLOCK])
+
+    on_product_threads(rows, range(0, n, ROW_BLOCK))
+    return out
+
+
+#: Rows of one block of the row-by-row steps that :func:`svd_vectors` and
+#: :func:`remove_top_components` share among threads
+ROW_BLOCK = 4096
 
 
 def remove_top_components(x: np.ndarray, remove_top: int) -> np.ndarray:
@@ -384,7 +492,15 @@ def remove_top_components(x: np.ndarray, remove_top: int) -> np.ndarray:
     with threadpool_limits(1):
         _, vecs = la.eigh(cov, check_finite=False)
     top = vecs[:, ::-1][:, :k].astype(np.float32)  # (d, k)
-    return centred - (centred @ top) @ top.T
+
+    scores = centred @ top  # (n, k) in one product: OpenBLAS rounds row blocks differently
+
+    def rows(lo: int) -> None:  # in place, a block of rows on each thread
+        centred[lo : lo + ROW_BLOCK] -= scores[lo : lo + ROW_BLOCK] @ top.T
+
+    with threadpool_limits(1):
+        on_product_threads(rows, range(0, len(centred), ROW_BLOCK))
+    return centred
 
 
 # -- PCA of a dense table -----------------------------------------------------------------
@@ -756,6 +872,15 @@ class ParallelMatmul:
                 out += self._views(which, cols, w)[1]
         return out
 
+    def sketch(self, cols: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """``m @ Ω`` for the sparse sign matrix Ω of :func:`sparse_sign` (``cols``,
+        ``values``: n_cols × ζ), a new array: compiled, ζ multiply-adds a non-zero of m
+        (:meth:`RowSplitMatmul.sparse_sign`); else the product with the dense Ω (the same
+        bytes)."""
+        if self.compiled:
+            return self._threaded["m"].sparse_sign(cols, values, self.max_cols)
+        return self.matmul(sparse_sign_dense(cols, values, self.max_cols).astype(self.dtype, copy=False))
+
     def matmul(self, x, copy: bool = True):
         """``m @ x`` for x of shape (m.shape[1], c), c <= max_cols.  With ``copy=False``
         the result is a reused buffer that a later product may overwrite (the next one on
@@ -914,15 +1039,39 @@ class RowSplitMatmul:
             else:
                 out[lo:hi] = rows @ x
 
+        self._run(part)
+        return out
+
+    def sparse_sign(self, cols: np.ndarray, values: np.ndarray, l: int) -> np.ndarray:
+        """``m @ Ω`` (m.shape[0] × l, m's dtype) for a sparse Ω (m.shape[1] × l) given by
+        ``ζ`` non-zeros a row (:func:`sparse_sign`): the compiled
+        :func:`embedkit.kernels.csr_sparse_sign_rows` on the row blocks, which adds each
+        entry's terms in the order ``m @ Ω.toarray()`` does (the same bytes), at ζ / l of
+        its work; that dense product without numba."""
+        if not kernels.ENABLED:
+            return self(sparse_sign_dense(cols, values, l).astype(self.m.dtype, copy=False))
+        m = self.m if self.m.has_sorted_indices else self.m.sorted_indices()
+        out = np.empty((m.shape[0], l), dtype=m.dtype)
+        cols = np.ascontiguousarray(cols, dtype=np.int32)
+        values = np.ascontiguousarray(values, dtype=m.dtype)
+
+        def part(block) -> None:
+            lo, hi, _ = block
+            kernels.csr_sparse_sign_rows(m.indptr, m.indices, m.data, cols, values, out, lo, hi)
+
+        self._run(part)
+        return out
+
+    def _run(self, part) -> None:
+        """``part(block)`` for every row block, the first on this thread."""
         if self._pool is None:
             for b in self.blocks:
                 part(b)
-            return out
+            return
         futures = [self._pool.submit(part, b) for b in self.blocks[1:]]
         part(self.blocks[0])
         for f in futures:
             f.result()
-        return out
 
     def close(self) -> None:
         if self._pool is not None:

@@ -263,3 +263,117 @@ def test_panel_columns_widen_for_sparse_rows(monkeypatch):
     d = sp.csr_matrix(np.kron(np.eye(2), np.ones((10, 1000), np.float32)))
     assert linalg.panel_columns(d, 320, 4) == 1638
     assert linalg.panel_columns(sp.csr_matrix((5, 7), dtype=np.float32), 10**6, 4) == 64  # empty; at least 64
+
+
+def test_sparse_sign_has_distinct_columns_and_its_sketch_is_the_dense_products_bytes(monkeypatch):
+    """Ω of the shifted solver's start: ζ distinct columns a row, each ±1/√ζ, the same for a
+    seed; M Ω from its non-zeros (compiled, 1–3 threads) is the bytes of M @ Ω.toarray()
+    (as scipy computes it), and ParallelMatmul.sketch gives them with and without numba."""
+    from embedkit import kernels, linalg
+
+    a, b = linalg.sparse_sign(500, 40, np.random.default_rng(2)), linalg.sparse_sign(500, 40, np.random.default_rng(2))
+    cols, values = a
+    assert np.array_equal(cols, b[0]) and np.array_equal(values, b[1])
+    assert cols.shape == (500, 8) and values.dtype == np.float32
+    assert all(len(set(row)) == 8 for row in cols.tolist()) and cols.min() >= 0 and cols.max() < 40
+    assert np.allclose(np.abs(values), 8**-0.5) and 0.4 < (values > 0).mean() < 0.6
+    dense = linalg.sparse_sign_dense(cols, values, 40)
+    assert np.array_equal(np.count_nonzero(dense, axis=1), np.full(500, 8))
+    assert linalg.sparse_sign(10, 3, np.random.default_rng(0))[0].shape == (10, 3)  # ζ ≤ l
+    for dtype in (np.float32, np.float64):
+        m = sp.random(300, 500, density=0.05, random_state=3, format="csr", dtype=dtype)
+        want = (m @ dense.astype(dtype)).tobytes()
+        if kernels.ENABLED:
+            for threads in (1, 2, 3):
+                assert linalg.RowSplitMatmul(m, threads, compiled=True).sparse_sign(cols, values, 40).tobytes() == want
+        with linalg.ParallelMatmul(m, 2, 40) as op:
+            assert op.sketch(cols, values).tobytes() == want
+        monkeypatch.setattr(kernels, "ENABLED", False)
+        with linalg.ParallelMatmul(m, 2, 40) as op:
+            assert op.sketch(cols, values).tobytes() == want
+        assert linalg.RowSplitMatmul(m, 2).sparse_sign(cols, values, 40).tobytes() == want
+        monkeypatch.undo()
+
+
+def test_implicit_basis_orthonormalises_through_r_inverse_and_falls_back_when_ill_conditioned():
+    from embedkit import linalg
+
+    rng = np.random.default_rng(4)
+    y = (rng.standard_normal((2000, 30)) * np.logspace(0, 2, 30)).astype(np.float32)  # κ ≈ 100
+    q, r_inv = linalg.implicit_basis(y)
+    assert q is y and r_inv.shape == (30, 30)
+    basis = y.astype(np.float64) @ r_inv
+    np.testing.assert_allclose(basis.T @ basis, np.eye(30), atol=1e-5)
+    # the same span as numpy's QR
+    ref, _ = np.linalg.qr(y.astype(np.float64))
+    np.testing.assert_allclose(np.abs(np.linalg.svd(ref.T @ basis)[1]), 1, atol=1e-5)
+    bad = y.copy()
+    bad[:, 1] = bad[:, 0] * 1e-5 + bad[:, 2] * 1e-9  # condition number far above the limit
+    q, r_inv = linalg.implicit_basis(bad)
+    assert r_inv is None and np.allclose(q.T @ q, np.eye(30), atol=1e-4)
+
+
+def test_small_svd_on_an_implicit_basis_matches_the_explicit_one_and_numpy():
+    """U, s, Vt of M ≈ Q Qᵀ M with Q = y R⁻¹ given implicitly: the same factors (to float32
+    rounding) as with the explicit CholeskyQR2 basis, and M's own top singular triplets
+    when Q spans M's range."""
+    from embedkit import linalg
+
+    rng = np.random.default_rng(5)
+    m = (rng.standard_normal((400, 25)) * np.logspace(1, 0, 25)) @ rng.standard_normal((25, 300))
+    m = m.astype(np.float32)
+    y = m @ rng.standard_normal((300, 25)).astype(np.float32)
+    q_exp = linalg.orthonormalize(y, rounds=2)
+    u1, s1, vt1 = linalg._small_svd(q_exp, m.T @ q_exp, 20)
+    q, r_inv = linalg.implicit_basis(y)
+    assert r_inv is not None
+    u2, s2, vt2 = linalg._small_svd(q, m.T @ q, 20, r_inv)
+    u, s, vt = np.linalg.svd(m.astype(np.float64), full_matrices=False)
+    np.testing.assert_allclose(s2, s[:20], rtol=1e-4)
+    np.testing.assert_allclose(s2, s1, rtol=1e-5)
+    signs = np.sign(np.sum(u2 * u[:, :20], axis=0))
+    np.testing.assert_allclose(u2 * signs, u[:, :20], atol=2e-4)
+    np.testing.assert_allclose(vt2 * signs[:, None], vt[:20], atol=2e-4)
+    np.testing.assert_allclose(np.abs(np.sum(u1 * u2, axis=0)), 1, atol=1e-5)
+
+
+def test_column_signs_compiled_picks_numpys_rows_ties_included():
+    from embedkit import kernels, linalg
+
+    if not kernels.ENABLED:
+        pytest.skip("numba is not available (EMBEDKIT_NO_JIT or no wheel)")
+    u = np.random.default_rng(6).standard_normal((1000, 7)).astype(np.float32)
+    u[10, 3], u[20, 3] = 9.0, -9.0  # a tie: the first row wins
+    u[5, 4], u[7, 4] = -8.0, 8.0
+    u[:, 6] = 0.0
+    assert np.array_equal(kernels.column_argmax_abs(u), np.argmax(np.abs(u), axis=0))
+    assert kernels.loaded()  # column_signs now takes the compiled pass
+    rows = np.argmax(np.abs(u), axis=0)
+    assert linalg.column_signs(u).tolist() == [*np.sign(u[rows[:6], range(6)]).tolist(), 1.0]
+    assert linalg.column_signs(u)[3] == 1.0 and linalg.column_signs(u)[4] == -1.0
+
+
+@pytest.mark.parametrize("kind", ["w", "c", "w+c", "concat"])
+def test_svd_vectors_and_top_removal_in_row_blocks_give_the_whole_arrays_bytes(kind):
+    """The row-block threads of svd_vectors and remove_top_components: the bytes of the
+    whole-array formulas (W = U Σ^eig, C = V Σ^eig, unit rows summed; centre, then subtract
+    the projection on the top principal directions)."""
+    import scipy.linalg as la
+
+    from embedkit import linalg
+
+    rng = np.random.default_rng(7)
+    n = 2 * linalg.ROW_BLOCK + 123
+    r = linalg.SVDResult(
+        rng.standard_normal((n, 6)).astype(np.float32),
+        np.array([9, 5, 4, 2, 1, 0.5], np.float32),
+        rng.standard_normal((6, n)).astype(np.float32),
+    )
+    scale = r.s.astype(np.float64) ** 0.5
+    w, c = (r.U * scale).astype(np.float32), (r.Vt.T * scale).astype(np.float32)
+    want = {"w": w, "c": c, "concat": np.hstack([w, c]), "w+c": linalg.unit_rows(w) + linalg.unit_rows(c)}[kind]
+    x = svd_vectors(r, eig=0.5, vectors=kind)
+    assert x.tobytes() == want.tobytes()
+    centred = x - x.mean(axis=0, dtype=np.float64).astype(np.float32)
+    top = la.eigh(linalg.gram(centred))[1][:, ::-1][:, :2].astype(np.float32)
+    assert linalg.remove_top_components(x, 2).tobytes() == (centred - (centred @ top) @ top.T).tobytes()
