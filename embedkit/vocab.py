@@ -247,6 +247,9 @@ class WordStore:
         if not kernels.ENABLED:
             by_id = list(self._dict)
             return [by_id[i] for i in ids.tolist()]
-        chars, starts, lengths = self._chars, self._starts, self._lengths
-        spans = zip(starts[ids].tolist(), lengths[ids].tolist())
-        return [chars[s : s + n].tobytes().decode("utf-32-le") for s, n in spans]
+        # the words' characters gathered and decoded at once, then cut (one decode a word
+        # took 0.05-0.15 s for dictwiki's 41k)
+        lengths = self._lengths[ids]
+        text = kernels.gather_words(self._chars, self._starts[ids], lengths).tobytes().decode("utf-32-le")
+        ends = np.cumsum(lengths).tolist()
+        return [text[e - n : e] for e, n in zip(ends, lengths.tolist())]
