@@ -507,6 +507,28 @@ def column_argmax_abs(u):  # pragma: no cover - compiled
 
 
 @njit
+def csr_margins(indptr, indices, data, bounds, rows, cols):  # pragma: no cover - compiled
+    """Row and column sums (float64) of a CSR matrix in one pass, added as
+    ``weighting._margins``' numpy code adds them (each row's values in order from 0;
+    each column's per chunk of rows ``bounds[k]..bounds[k + 1]`` from 0, the chunks'
+    sums then added in order), so the same bytes; ``rows`` and ``cols`` (zeroed) receive
+    them."""
+    partial = np.zeros(cols.size, dtype=np.float64)
+    for k in range(bounds.size - 1):
+        for j in range(cols.size):
+            partial[j] = 0.0
+        for i in range(bounds[k], bounds[k + 1]):
+            total = 0.0
+            for p in range(indptr[i], indptr[i + 1]):
+                v = np.float64(data[p])
+                total += v
+                partial[indices[p]] += v
+            rows[i] = total
+        for j in range(cols.size):
+            cols[j] += partial[j]
+
+
+@njit
 def cg_step(z, r, p, q, inv_diag, alpha, lam, lo, hi):  # pragma: no cover - compiled
     """Rows lo..hi of one conjugate-gradient step for (Gᵀ G + λ I) Z = B, all columns at
     once, in one pass: z += α p, r −= α (q + λ p) (q = Gᵀ G p), and per column the sums

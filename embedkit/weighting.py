@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from . import kernels
 from .errors import DataError, ParameterError, check_choice
 from .options import DOC_WEIGHTINGS, TRANSFORMS
 
@@ -95,8 +96,13 @@ def _margins(m: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     converts the whole float32 matrix to float64 first: 8 bytes a non-zero, transiently)."""
     rows = np.zeros(m.shape[0])
     cols = np.zeros(m.shape[1])
+    chunks = _row_chunks(m.indptr, 1 << 22)
+    if kernels.loaded():  # one compiled pass, the same sums (0.4 s of numpy passes on dictwiki)
+        bounds = np.array([r0 for r0, _ in chunks] + [m.shape[0]], dtype=np.int64)
+        kernels.csr_margins(m.indptr, m.indices, m.data, bounds, rows, cols)
+        return rows, cols
     row_lengths = np.diff(m.indptr)
-    for r0, r1 in _row_chunks(m.indptr, 1 << 22):
+    for r0, r1 in chunks:
         lo, hi = m.indptr[r0], m.indptr[r1]
         values = m.data[lo:hi].astype(np.float64)
         cols += np.bincount(m.indices[lo:hi], weights=values, minlength=m.shape[1])

@@ -74,3 +74,29 @@ def test_in_place_weighting_equals_the_copy_and_shares_the_structure():
     # the float32 result of the float64 computation, not a float32 computation
     m = pmi(C, "pmi", shift=2, cds=1.0)
     assert m.toarray()[0, 2] == np.float32(log(7 / 6) - log(2))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_margins_are_the_numpy_sums_bytes(monkeypatch, dtype):
+    """The one-pass compiled row and column sums of the PMI's margins: the bytes of the
+    numpy chunked bincounts, over several row chunks and with empty rows."""
+    from embedkit import kernels, weighting
+
+    if not kernels.ENABLED:
+        pytest.skip("numba is not available (EMBEDKIT_NO_JIT or no wheel)")
+    rng = np.random.default_rng(8)
+    m = sp.random(400, 300, density=0.05, random_state=rng, format="csr", dtype=dtype)
+    m = sp.csr_matrix(m.multiply(rng.random((400, 1)) > 0.2)) * 1000  # a fifth of the rows empty
+    m.data = m.data.astype(dtype)
+    small = weighting._row_chunks
+    monkeypatch.setattr(weighting, "_row_chunks", lambda indptr, target: small(indptr, 300))
+    assert len(weighting._row_chunks(m.indptr, 0)) > 3
+    kernels.csr_margins(*[np.zeros(1, np.int64)] * 2, np.zeros(0), np.array([0], np.int64), np.zeros(0), np.zeros(0))
+    assert kernels.loaded()
+    rows, cols = weighting._margins(m)
+    monkeypatch.setattr(kernels, "loaded", lambda: False)
+    want_rows, want_cols = weighting._margins(m)
+    assert rows.tobytes() == want_rows.tobytes() and cols.tobytes() == want_cols.tobytes()
+    full = m.toarray().astype(np.float64)
+    np.testing.assert_allclose(rows, full.sum(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(cols, full.sum(axis=0), rtol=1e-12)
