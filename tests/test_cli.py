@@ -108,8 +108,14 @@ def test_empty_corpus(cli, tmp_path):
 def test_no_word_above_min_count(cli, tmp_path):
     (tmp_path / "c.txt").write_text("a b c\nd e f\n")
     r = cli("train-words", tmp_path / "c.txt", "-o", tmp_path / "m.ekm")
-    one_line_error(r, "no word occurs at least 5 times", "--min-count")
+    one_line_error(r, "no word occurs at least 5 times (6 distinct words)", "--min-count")
     assert not (tmp_path / "m.ekm").exists()
+
+
+def test_one_word_corpus_counts_its_one_word(cli, tmp_path):
+    (tmp_path / "one.txt").write_text("hello\n")
+    r = cli("train-words", tmp_path / "one.txt", "-o", tmp_path / "m.ekm")
+    one_line_error(r, "one.txt: no word occurs at least 5 times (1 distinct word);", code=4, out=tmp_path / "m.ekm")
 
 
 def test_dim_larger_than_vocabulary(cli, lecture_file, tmp_path):
