@@ -1477,8 +1477,8 @@ def lsa(
         m.save(output)
     _note(
         quiet,
-        f"embedkit: {_count(len(m.docs))} documents × {_count(len(m.terms))} words → {m.terms.dim} dims: "
-        f"{output}, {documents_path(output)}",
+        f"embedkit: {counted(len(m.docs), 'document')} × {counted(len(m.terms), 'word')} "
+        f"→ {counted(m.terms.dim, 'dim')}: {output}, {documents_path(output)}",
     )
 
 
