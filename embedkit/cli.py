@@ -1921,11 +1921,10 @@ def evaluate_similarity(
              "subwords_used": r.built, "total": r.total}
         )  # fmt: skip
         if 0 < r.found < MIN_PAIRS_FOR_A_SCORE:
-            typer.echo(
-                f"embedkit: warning: {f}: only {r.found} of {_count(r.total)} pairs found in the model; "
-                "a correlation over so few means little",
-                err=True,
-            )
+            found = f"only {r.found} of {_count(r.total)} pairs found in the model"
+            if r.found == r.total:  # every pair found: the file itself is small
+                found = f"only {counted(r.found, 'pair')}"
+            typer.echo(f"embedkit: warning: {f}: {found}; a correlation over so few means little", err=True)
     render(rows, output_format, "word similarity")
 
 

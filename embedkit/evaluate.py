@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import DataError, ParameterError, UnknownWordError, check_at_least, check_positive, param
+from .errors import DataError, ParameterError, UnknownWordError, check_at_least, check_positive, counted, param
 from .graph import Graph
 from .io import decimal_point, display_name, is_number, numbered_lines
 from .linalg import unit_rows
@@ -283,7 +283,7 @@ def read_sts_pairs(path: str) -> STSPairs:
         if len(parts) != 3:
             raise DataError(
                 f"{name}, line {lineno}: expected 'score<TAB>sentence1<TAB>sentence2', "
-                f"got {len(parts)} TAB-separated field(s): {line[:60]!r}"
+                f"got {counted(len(parts), 'TAB-separated field')}: {line[:60]!r}"
             )
         field = parts[0].strip()
         if not field:

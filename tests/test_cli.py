@@ -163,6 +163,12 @@ def test_evaluate_similarity_and_analogy_match_a_hand_computation(cli, tmp_path)
         f"embedkit: warning: {tmp_path / 'pairs.txt'}: only 3 of 4 pairs found in the model; "
         "a correlation over so few means little"
     )
+    # every pair found, but few: not 'only 3 of 3 pairs found'
+    (tmp_path / "few.txt").write_text("King\tman\t9\nking\tapple\t5\nman\twoman\t1\n")
+    r = cli("evaluate", "similarity", tmp_path / "m.ekm", tmp_path / "few.txt")
+    assert r.exit_code == 0 and r.stderr.strip() == (
+        f"embedkit: warning: {tmp_path / 'few.txt'}: only 3 pairs; a correlation over so few means little"
+    )
     # king:queen :: man:?  By hand, with cos(woman, queen) = .7036, cos(woman, king) = -.7036,
     # cos(woman, man) = -.9802, cos(apple, man) = .0995 and apple orthogonal to king and queen:
     #   3CosAdd: woman .7036 + .7036 - .9802 = .427  >  apple .0995            → woman (right)
