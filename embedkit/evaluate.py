@@ -659,10 +659,12 @@ def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
     if m == graph.n - connected_components(a, directed=False)[0]:  # a forest: no cycle
         raise DataError(
             f"{source}no edge can be held out without disconnecting the graph "
-            f"(its {m} edges form a tree or forest, as a star or a path does)"
+            f"(its {counted(m, 'edge')} {'forms' if m == 1 else 'form'} a tree or forest, as a star or a path does)"
         )
     if want == 0:
-        raise DataError(f"{source}--test-fraction {test_fraction} of {m} edges holds out none; raise it")
+        raise DataError(
+            f"{source}{param('test_fraction')} {test_fraction} of {counted(m, 'edge')} holds out none; raise it"
+        )
     deg = np.bincount(np.concatenate([src, dst]), minlength=graph.n)
     cand = order[: min(m, 2 * want + 10)]
     # vectorised greedy pass: remove candidates in order while both ends keep degree >= 1

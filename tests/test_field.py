@@ -379,6 +379,15 @@ def test_links_on_a_tree_say_nothing_can_be_held_out(cli, tmp_path, edges):
     one_line_error(cli("evaluate", "links", p, "--dim", "2"), "no edge can be held out without disconnecting", code=4)
 
 
+def test_links_on_one_edge_or_too_small_a_fraction_say_so_in_words(cli, tmp_path):
+    p = write(tmp_path / "one.csv", "a,b\n")
+    r = cli("evaluate", "links", p, "--dim", "1")
+    one_line_error(r, "(its 1 edge forms a tree or forest, as a star or a path does)", code=4)
+    p = write(tmp_path / "ring.csv", "a,b\nb,c\nc,d\nd,a\n")  # a cycle: 4 edges, 0.01 of them rounds to none
+    r = cli("evaluate", "links", p, "--dim", "1", "--test-fraction", "0.01")
+    one_line_error(r, "ring.csv: --test-fraction 0.01 of 4 edges holds out none; raise it", code=4)
+
+
 @pytest.mark.parametrize("n", [3, 5])
 def test_links_on_a_complete_graph_say_there_is_no_non_edge(cli, tmp_path, n):
     p = write(tmp_path / "k.csv", "".join(f"{a},{b}\n" for a in range(n) for b in range(a + 1, n)))
