@@ -553,7 +553,10 @@ def node_classification(
     index = emb.index
     nodes = [v for v in labels if v in index]
     if len(nodes) < 2:
-        raise DataError(f"only {len(nodes):,} labelled node(s) are in the model; are the node ids the same?")
+        raise DataError(
+            f"only {counted(len(nodes), 'labelled node')} {'is' if len(nodes) == 1 else 'are'} in the model; "
+            "are the node ids the same?"
+        )
     x = np.asarray(emb.vectors, dtype=np.float64)[[index[v] for v in nodes]]
     x = unit_rows(x)
     mlb = MultiLabelBinarizer()
@@ -692,7 +695,8 @@ def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
     pairs = graph.n * (graph.n - 1) // 2
     if pairs - m < len(test):  # a complete graph (a triangle, a clique): no non-edge to draw
         raise DataError(
-            f"{source}only {pairs - m} node pair(s) are not edges, fewer than the {len(test)} held-out edge(s): "
+            f"{source}only {counted(pairs - m, 'node pair')} {'is' if pairs - m == 1 else 'are'} not edges, "
+            f"fewer than the {counted(len(test), 'held-out edge')}: "
             "link prediction needs as many non-edges to score them against (a complete graph has none)"
         )
     if pairs - m < 0.05 * pairs:  # few non-edges (and so few pairs): list them, then draw

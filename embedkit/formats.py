@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, check_choice
+from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, check_choice, counted
 from .io import check_readable, display_name, is_number, numbered_lines, open_binary, read_blocks
 from .options import VECTOR_FORMATS
 from .vectors import MAGIC, Embedding
@@ -234,7 +234,7 @@ def _warn_dropped(name: str, dropped: list[tuple[int, str]]) -> None:
         where, word = dropped[0]
         warnings.warn(
             EmbedkitWarning(
-                f"{name}: left out {len(dropped):,} vector(s) with a NaN or infinite value "
+                f"{name}: left out {counted(len(dropped), 'vector')} with a NaN or infinite value "
                 f"(first: {word!r}, {where if isinstance(where, str) else f'line {where}'})"
             ),
             stacklevel=3,
@@ -318,7 +318,8 @@ def _unique(emb: Embedding, name: str) -> Embedding:
     skipped = int((~keep).sum())
     warnings.warn(
         EmbedkitWarning(
-            f"{name}: {skipped} duplicate word(s) skipped, the first occurrence kept (first repeated: {first!r})"
+            f"{name}: {counted(skipped, 'duplicate word')} skipped, the first occurrence kept "
+            f"(first repeated: {first!r})"
         ),
         stacklevel=3,
     )

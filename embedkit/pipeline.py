@@ -18,7 +18,7 @@ from . import __version__
 from .cooccur import count_cooccurrences, subsample_keep_probability
 from .corpus import LINE_BREAK, EncodedCorpus, encode_with_vocab
 from .engine import check_workers
-from .errors import DataError, EmbedkitWarning, ParameterError, check_at_least, check_choice, param
+from .errors import DataError, EmbedkitWarning, ParameterError, check_at_least, check_choice, counted, param
 from .graph import (
     Graph,
     directed_sparse_pmi_matrix,
@@ -482,7 +482,7 @@ def _graph_embedding(graph: Graph, opts: GraphOptions, method: str, kind: str, v
     if lost.size:
         warnings.warn(
             EmbedkitWarning(
-                f"{graph.source + ': ' if graph.source else ''}{lost.size:,} node(s) with edges got an all-zero "
+                f"{graph.source + ': ' if graph.source else ''}{counted(lost.size, 'node')} with edges got an all-zero "
                 f"vector (first: {graph.nodes[int(lost[0])]!r}): {param('dim')} {opts.dim} directions all went to "
                 f"other parts of the graph; give a larger {param('dim')}"
             ),
