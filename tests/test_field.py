@@ -547,6 +547,9 @@ def test_no_numpy_pickle_advice(cli, tmp_path):
     t = write(tmp_path / "t.txt", "just text\n")
     r = cli("pmi", t, "-o", tmp_path / "x.npz")
     one_line_error(r, "t.txt: not a readable embedkit matrix file (it is not a NumPy .npy or .npz file)", code=3)
+    e = write(tmp_path / "e.npz", "")  # NumPy's own words, 'No data left in file', are not the user's
+    r = cli("svd", e, "-o", tmp_path / "m.ekm")
+    one_line_error(r, "e.npz: not a readable embedkit matrix file (the file is empty)", code=3)
 
 
 def _embedkit(*args, **kw):
