@@ -739,7 +739,7 @@ def svd(
 
     Example: [bold]embedkit svd ppmi.npz --dim 300 --eig 0.5 -o model.ekm[/bold]
     """
-    from .io import load_matrix
+    from .io import display_name, load_matrix
     from .linalg import svd_steps
     from .pipeline import factorize_matrix
     from .progress import Reporter
@@ -754,6 +754,7 @@ def svd(
             wcounts,
             params,
             advance,
+            display_name(input),
             dim=dim,
             solver=solver,
             n_iter=n_iter,

@@ -255,13 +255,25 @@ def words_params(
     return params
 
 
-def factorize_matrix(m, words: list[str], counts, params: dict, progress=None, **svd_options) -> Embedding:
-    """The ``svd`` stage on a weighted matrix saved by the ``pmi`` stage: the options its
-    ``params`` record (the counting and weighting that made it), with ``svd_options``
-    (dim, solver, n_iter, eig, vectors, remove_top, seed, workers) in place of theirs.
+def factorize_matrix(
+    m, words: list[str], counts, params: dict, progress=None, source: str | None = None, **svd_options
+) -> Embedding:
+    """The ``svd`` stage on a weighted matrix saved by the ``pmi`` stage (or on raw counts
+    saved by the ``cooccur`` stage: a warning, and the model records transform ``none``):
+    the options its ``params`` record (the counting and weighting that made it), with
+    ``svd_options`` (dim, solver, n_iter, eig, vectors, remove_top, seed, workers) in place of theirs.
     The model records them all, as :func:`train_words` would.  ``progress``: as in
-    :func:`factorize_to_embedding`."""
+    :func:`factorize_to_embedding`; ``source`` names the matrix in the warning."""
     recorded = {k: v for k, v in params.items() if k in WordOptions.__dataclass_fields__}
+    if params.get("stage") == "cooccur":  # the counts themselves: no weighting was applied
+        recorded["transform"] = "none"
+        warnings.warn(
+            EmbedkitWarning(
+                f"{source + ': ' if source else ''}raw co-occurrence counts (the cooccur stage's output, "
+                "not weighted by the pmi stage): factorised as they are, and recorded as transform none"
+            ),
+            stacklevel=2,
+        )
     opts = replace(WordOptions(**recorded), **svd_options)
     check_dim_after_removal(opts)
     meta = words_params(opts, params.get("corpus", "-"), params.get("tokens"), params.get("kind", "words"), params)

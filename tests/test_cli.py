@@ -272,3 +272,23 @@ def test_neighbors_reads_words_from_stdin(cli, tmp_path):
         ["woman", "queen"],
         ["queen", "woman"],
     ]
+
+
+def test_svd_of_raw_counts_says_so_and_records_no_weighting(cli, tmp_path):
+    """svd straight on cooccur's counts (no pmi stage between) is the SVD of `pmi --transform
+    none`: a warning naming the file, and the model records transform none, not the default ppmi."""
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(DEMO.read_text().splitlines()[:500]) + "\n")
+    assert cli("cooccur", corpus, "--window", "3", "-o", tmp_path / "c.npz", "-q").exit_code == 0
+    assert cli("pmi", tmp_path / "c.npz", "--transform", "none", "-o", tmp_path / "n.npz").exit_code == 0
+    r = cli("svd", tmp_path / "c.npz", "--dim", "10", "-o", tmp_path / "raw.ekm", "-q")
+    assert r.exit_code == 0
+    assert r.stderr.splitlines() == [
+        f"embedkit: warning: {tmp_path / 'c.npz'}: raw co-occurrence counts (the cooccur stage's output, not "
+        "weighted by the pmi stage): factorised as they are, and recorded as transform none"
+    ]
+    r = cli("svd", tmp_path / "n.npz", "--dim", "10", "-o", tmp_path / "none.ekm", "-q")
+    assert r.exit_code == 0 and r.stderr == ""
+    raw, none = Embedding.load(tmp_path / "raw.ekm"), Embedding.load(tmp_path / "none.ekm")
+    assert raw.params["transform"] == none.params["transform"] == "none"
+    np.testing.assert_allclose(raw.vectors, none.vectors, atol=1e-4)  # the same matrix (float32 rounding apart)
