@@ -63,7 +63,18 @@ def detect_format(path: str | os.PathLike) -> str:
         raise InputError(f"{name}: {_NOT_A_MODEL}")
     if not _is_text_row(first):
         raise InputError(f"{name}: {_NOT_A_MODEL}")
+    if _holds_word_counts(head):
+        raise InputError(f"{name}: {_NOT_A_MODEL}: it holds word counts ('word count' lines)")
     return "glove"
+
+
+def _holds_word_counts(head: bytes) -> bool:
+    """Whether a file's first lines are 'word count' rows (a vocabulary, gensim's ``fvocab``):
+    two fields each, the second a whole number.  Read as GloVe they would be one-dimensional
+    vectors, every cosine ±1; real vectors have fractions."""
+    lines = head.split(b"\n")
+    rows = [line.split() for line in (lines[:-1] if len(lines) > 1 else lines)[:100] if line.strip()]
+    return bool(rows) and all(len(r) == 2 and r[1].isdigit() for r in rows)
 
 
 def read_vectors(
