@@ -1691,7 +1691,10 @@ def pca_cmd(
 
 # -- graphs ---------------------------------------------------------------------------
 EdgesArg = Annotated[
-    str, typer.Argument(help="Edge list: 'source target \\[weight]' lines, comma/tab/space separated ('-' for stdin).")
+    str,
+    typer.Argument(
+        help="Edge list: 'source target \\[weight]' lines, comma, TAB, semicolon or space separated ('-' for stdin)."
+    ),
 ]
 DirectedOpt = Annotated[bool, typer.Option("--directed/--undirected", help="Read edges as directed (u → v only).")]
 SelfLoopsOpt = Annotated[bool, typer.Option("--self-loops/--no-self-loops", help="Keep or drop edges u–u.")]
