@@ -1762,7 +1762,7 @@ def embed_graph_cmd(
         typer.Option(
             "--method",
             help="netmf (closed form, dense), sparse (T = 1 PMI → SVD → spectral propagation), "
-            "walks (walks → cooccur → PPMI → SVD), "
+            "netmf+sparse (the two side by side: 2 × dim columns), walks (walks → cooccur → PPMI → SVD), "
             f"auto: up to {NETMF_MAX_NODES:,} nodes netmf (walks if directed), then sparse.",
         ),
     ] = GRAPH_DEFAULTS.method,
@@ -1818,6 +1818,8 @@ def embed_graph_cmd(
     dense = _bytes(route.dense_bytes)
     if route.method == "netmf":
         how = f"dense NetMF (an n × n float32 matrix, {dense})"
+    elif route.method == "netmf+sparse":
+        how = f"dense NetMF ({dense}) beside the sparse route (T = 1 PMI, spectral propagation): 2 × {opts.dim} dims"
     elif route.method == "sparse":
         why = f"dense NetMF needs {dense} above {route.netmf_max_nodes:,} nodes" if route.chosen else "as asked"
         pmi_kind = "directed (PageRank walk) T = 1 PMI" if g.directed else "T = 1 PMI"
@@ -1833,8 +1835,9 @@ def embed_graph_cmd(
     emb.save(output)
     timings["save"] = time.perf_counter() - t_save
     if verbose:
+        width = max(14, *map(len, timings))
         for stage, sec in timings.items():
-            typer.echo(f"  {stage:<14} {sec:7.2f} s", err=True)
+            typer.echo(f"  {stage:<{width}} {sec:7.2f} s", err=True)
     _note(
         quiet,
         f"embedkit: {len(emb):,} nodes × {emb.dim} dims ({emb.params['method']}) from {g.summary()} "

@@ -31,8 +31,8 @@ ANALOGY_METHODS = ("3cosadd", "3cosmul")
 FEATURE_MODES = ("mean", "sif", "usif", "usif-oov", "gem", "pmeans", "pcs")
 #: The sentence feature mode used when none is given (measured: BENCHMARKS.md).
 DEFAULT_FEATURE_MODE = "usif-oov"
-#: Graph embedding routes.
-GRAPH_METHODS = ("auto", "netmf", "sparse", "walks")
+#: Graph embedding routes (``netmf+sparse``: the two side by side, 2 × dim columns).
+GRAPH_METHODS = ("auto", "netmf", "sparse", "netmf+sparse", "walks")
 #: ``method="auto"`` uses NetMF up to this many nodes (a dense n × n float32 matrix,
 #: 1.6 GB at 20,000 nodes), the sparse route above (random walks for directed graphs).
 NETMF_MAX_NODES = 20_000

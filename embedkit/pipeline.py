@@ -389,6 +389,8 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
     """
     opts = opts or GraphOptions()
     method = _checked_method(graph, opts)
+    if method == "netmf+sparse":
+        return _netmf_beside_sparse(graph, opts, reporter)
     timings: dict[str, float] = {}
     t = time.perf_counter()
     kind = opts.vectors or ("w+c" if method == "walks" else "w")
@@ -469,6 +471,32 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
         del y
         timings["orthogonalise"] = time.perf_counter() - t
     return _graph_embedding(graph, opts, method, kind, vectors, timings)
+
+
+def _netmf_beside_sparse(graph: Graph, opts: GraphOptions, reporter: Reporter) -> GraphEmbedding:
+    """The ``netmf+sparse`` route: NetMF's ``dim`` columns beside the sparse route's ``dim``
+    (n × 2·dim, float32), each part with unit rows, so that neither outweighs the other.
+
+    The two see different things: NetMF the window-T walk through the top of S's spectrum
+    (and its mirrored negative end), the sparse route the T = 1 PMI of every edge exactly,
+    smoothed by ProNE's spectral propagation — the recipe that wins on word co-occurrence and
+    user–item graphs where NetMF's truncated spectrum loses (BENCHMARKS.md "Graphs: NetMF
+    beside the sparse route").  Side by side, as LINE puts its first- and second-order
+    embeddings (Tang et al., WWW 2015, §4.1), the classifier weighs them per label.  Each
+    part is exactly what ``method="netmf"`` / ``"sparse"`` give (the same bytes, rows scaled
+    to unit length); timings are the parts', prefixed ``netmf:`` / ``sparse:``.
+    """
+    if (opts.vectors or "w") != "w":
+        raise ParameterError(f"the netmf+sparse route gives node vectors W only, not {opts.vectors!r}")
+    parts, timings = [], {}
+    for part in ("netmf", "sparse"):
+        with warnings.catch_warnings():  # an all-zero row is warned about once, below
+            warnings.simplefilter("ignore", EmbedkitWarning)
+            r = embed_graph(graph, replace(opts, method=part), reporter)
+        parts.append(unit_rows(r.embedding.vectors))
+        timings.update({f"{part}:{stage}": sec for stage, sec in r.timings.items()})
+    vectors = np.hstack(parts).astype(np.float32)
+    return _graph_embedding(graph, opts, "netmf+sparse", "w", vectors, timings)
 
 
 def _graph_embedding(graph: Graph, opts: GraphOptions, method: str, kind: str, vectors, timings) -> GraphEmbedding:

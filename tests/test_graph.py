@@ -202,6 +202,22 @@ def test_embed_graph_is_deterministic_and_stores_node_ids():
     assert a.words == [str(i) for i in range(34)] and a.params["method"] == "netmf"
 
 
+def test_netmf_beside_sparse_is_the_two_routes_unit_rows_side_by_side():
+    from embedkit.errors import ParameterError
+    from embedkit.linalg import unit_rows
+
+    g = _graph(nx.karate_club_graph())
+    both = embed_graph(g, GraphOptions(method="netmf+sparse", dim=6, seed=2))
+    parts = [embed_graph(g, GraphOptions(method=m, dim=6, seed=2)).embedding.vectors for m in ("netmf", "sparse")]
+    assert both.method == "netmf+sparse" and both.embedding.params["method"] == "netmf+sparse"
+    assert both.embedding.vectors.shape == (34, 12) and both.embedding.vectors.dtype == np.float32
+    assert both.embedding.vectors.tobytes() == np.hstack([unit_rows(x) for x in parts]).tobytes()
+    np.testing.assert_allclose(np.linalg.norm(both.embedding.vectors, axis=1), np.sqrt(2), rtol=1e-5)
+    assert set(both.timings) >= {"netmf:eigenpairs", "sparse:propagate"}
+    with pytest.raises(ParameterError, match="W only"):
+        embed_graph(g, GraphOptions(method="netmf+sparse", dim=6, vectors="w+c"))
+
+
 # -- evaluation -----------------------------------------------------------------------
 def test_node_classification_top_k_and_f1_by_hand(tmp_path):
     # two perfectly separated classes, plus a multi-label node
