@@ -230,10 +230,8 @@ def main() -> None:
             x = dense(g, w, u, spec) if args.route == "dense" else sparse_route(g, spec)
             x[g.degrees == 0] = 0
             (r,) = node_classification(Embedding(g.nodes, x), labels, (0.5,), repeats=args.repeats)
-            print(
-                f"| {name} | {spec} | {r.micro_f1:.3f} | {r.macro_f1:.3f} |  <!-- CPU {time.process_time() - t:.0f} s -->",
-                flush=True,
-            )
+            cpu = time.process_time() - t
+            print(f"| {name} | {spec} | {r.micro_f1:.3f} | {r.macro_f1:.3f} |  <!-- CPU {cpu:.0f} s -->", flush=True)
 
 
 if __name__ == "__main__":
