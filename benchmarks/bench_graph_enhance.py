@@ -99,10 +99,11 @@ def dense(g, w, u, spec: str) -> np.ndarray:
         return vectors(g, w, u, mirror, window(t))
     if spec[0] in "pr":
         return propagated(g, vectors(g, w, u, mirror, window(t)), spec, unit=spec[0] == "p")
-    if spec[0] == "x":  # xD or xD,E: the default's D-d vectors beside the sparse route's D-d (E-d)
-        d, _, e = spec[1:].partition(",")
-        d = int(d)
-        return side_by_side(vectors(g, w, u, mirror, window(t), d), sparse_route(g, "base", int(e or d)))
+    if spec[0] == "x":  # xD, xD,E or xD,E,α: the default's D-d vectors beside the sparse route's (E-d, × α)
+        d, e, a = (spec[1:].split(",") + ["", ""])[:3]
+        x = side_by_side(vectors(g, w, u, mirror, window(t), int(d)), sparse_route(g, "base", int(e or d)))
+        x[:, int(d) :] *= float(a or 1.0)
+        return x
     if spec[0] == "C":  # CO,M,T: the default's 160-d vectors beside their propagation (320 d)
         x = vectors(g, w, u, mirror, window(t))
         return side_by_side(x, propagated(g, x, spec))

@@ -1763,7 +1763,7 @@ def embed_graph_cmd(
             "--method",
             help="netmf (closed form, dense), sparse (T = 1 PMI → SVD → spectral propagation), "
             "netmf+sparse (the two side by side: 2 × dim columns), walks (walks → cooccur → PPMI → SVD), "
-            f"auto: up to {NETMF_MAX_NODES:,} nodes netmf (walks if directed), then sparse.",
+            f"auto: up to {NETMF_MAX_NODES:,} nodes netmf+sparse (walks if directed), then sparse.",
         ),
     ] = GRAPH_DEFAULTS.method,
     dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = GRAPH_DEFAULTS.dim,

@@ -124,6 +124,9 @@ class GraphOptions:
     mu: float = 0.0
     theta: float = 4.0
     n_iter: int = 2
+    # netmf+sparse only: the sparse part's rows scaled to this length, NetMF's to 1 (chosen
+    # on BlogCatalog, Cora, dcsbm and hetero among 0.5, 0.7, 1; BENCHMARKS.md)
+    sparse_weight: float = 0.7
     eig: float = 0.5
     vectors: str | None = None  # None: "w" for netmf (a symmetric matrix), "w+c" for walks
     seed: int = 0

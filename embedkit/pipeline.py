@@ -18,7 +18,7 @@ from . import __version__
 from .cooccur import count_cooccurrences, subsample_keep_probability
 from .corpus import LINE_BREAK, EncodedCorpus, encode_with_vocab
 from .engine import check_workers
-from .errors import DataError, EmbedkitWarning, ParameterError, check_at_least, check_choice, param
+from .errors import DataError, EmbedkitWarning, ParameterError, check_at_least, check_choice, check_positive, param
 from .graph import (
     Graph,
     directed_sparse_pmi_matrix,
@@ -320,7 +320,7 @@ def resolve_method(graph: Graph, method: str) -> str:
         return method
     if graph.n > NETMF_MAX_NODES:
         return "sparse"
-    return "walks" if graph.directed else "netmf"
+    return "walks" if graph.directed else "netmf+sparse"
 
 
 def _checked_method(graph: Graph, opts: GraphOptions) -> str:
@@ -475,7 +475,9 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
 
 def _netmf_beside_sparse(graph: Graph, opts: GraphOptions, reporter: Reporter) -> GraphEmbedding:
     """The ``netmf+sparse`` route: NetMF's ``dim`` columns beside the sparse route's ``dim``
-    (n × 2·dim, float32), each part with unit rows, so that neither outweighs the other.
+    (n × 2·dim, float32), NetMF's rows scaled to unit length and the sparse part's to
+    ``sparse_weight`` (0.7: at 1 BlogCatalog's macro-F1 lost 0.003, at 0.5 dcsbm lost 0.01;
+    BENCHMARKS.md "Graphs: NetMF beside the sparse route").
 
     The two see different things: NetMF the window-T walk through the top of S's spectrum
     (and its mirrored negative end), the sparse route the T = 1 PMI of every edge exactly,
@@ -488,12 +490,16 @@ def _netmf_beside_sparse(graph: Graph, opts: GraphOptions, reporter: Reporter) -
     """
     if (opts.vectors or "w") != "w":
         raise ParameterError(f"the netmf+sparse route gives node vectors W only, not {opts.vectors!r}")
+    check_positive("sparse_weight", opts.sparse_weight)
     parts, timings = [], {}
     for part in ("netmf", "sparse"):
         with warnings.catch_warnings():  # an all-zero row is warned about once, below
             warnings.simplefilter("ignore", EmbedkitWarning)
             r = embed_graph(graph, replace(opts, method=part), reporter)
-        parts.append(unit_rows(r.embedding.vectors))
+        x = unit_rows(r.embedding.vectors)
+        if part == "sparse":
+            x *= np.float32(opts.sparse_weight)
+        parts.append(x)
         timings.update({f"{part}:{stage}": sec for stage, sec in r.timings.items()})
     vectors = np.hstack(parts).astype(np.float32)
     return _graph_embedding(graph, opts, "netmf+sparse", "w", vectors, timings)
