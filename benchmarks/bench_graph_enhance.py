@@ -1,8 +1,10 @@
-"""ProNE's spectral propagation as an *enhancement* of other embeddings: the measurements.
+"""ProNE's spectral propagation as an *enhancement* of other embeddings, and NetMF beside the
+sparse route: the measurements behind BENCHMARKS.md "NetMF beside the sparse route".
 
     python benchmarks/bench_graph_enhance.py dense GRAPH... [--confirm-dir DIR] [--news-dir DIR] \\
-        [--variants base p5,0,4 p10,0.2,0.5 c5,0,4] [--repeats 3]
-    python benchmarks/bench_graph_enhance.py sparse GRAPH... [--variants base c5,0,4] [--repeats 3]
+        [--variants base p5,0,4 p10,0.2,0.5 c5,0,4 e1 x160,160,0.7] [--repeats 3]
+    python benchmarks/bench_graph_enhance.py sparse GRAPH... [--variants base e1 e1+ c5,0,4 m2 m3]
+    python benchmarks/bench_graph_enhance.py links GRAPH... [--variants base e0 e1 p5,0,4]
 
 ProNE (Zhang et al., IJCAI 2019, §4 and Table 4) applies its second step, the spectral
 propagation, to other methods' embeddings (DeepWalk, LINE, node2vec, GraRep, HOPE) with
@@ -11,24 +13,38 @@ built from the same cached spectrum (``bench_graph_spectrum.py``'s cache, as in
 ``bench_graph_choice.py``) and scored by node classification at 50 % training
 (``--repeats`` seeded splits, the same splits for every variant).
 
-``dense`` — the base is the default route's vectors: NetMF's matrix from the top 192 and the
+``dense`` — the base is the default NetMF vectors: NetMF's matrix from the top 192 and the
 mirrored negative eigenpairs (``bench_graph_choice.py``'s ``mirror``), T = 10,
-:func:`embedkit.graph.netmf_vectors`, 160 d.  Variants:
+:func:`embedkit.graph.netmf_vectors`, 160 d.  Variants (a prefix ``tN/`` takes NetMF's
+window N instead of 10):
 
-* ``base`` — those vectors as they are (the default).
+* ``base`` — those vectors as they are.
 * ``pO,M,T`` — unit rows, :func:`embedkit.graph.spectral_propagation` of order O, μ M, θ T,
   then :func:`embedkit.graph.spectral_vectors` (U Σ^½), as the sparse route does (``p5,0,4``
   is its filter, ``p10,0.2,0.5`` ProNE's published one).  ``rO,M,T``: the same without the
   unit rows first (ProNE propagates the embedding as it is).
-* ``cO,M,T`` — [NetMF, propagated] side by side at the same total dimension: the 80-d NetMF
-  vectors and their propagation (``pO,M,T`` of them, 80 d), each half with unit rows.
-* ``sO,M,T`` — the positive part only: the propagation of the vectors of the top 192
-  eigenpairs alone (80 d) beside the NetMF vectors of the mirror selection (80 d) — so a
-  kept negative end reaches the classifier unsmoothed.
+* ``cO,M,T`` — 80-d NetMF vectors beside their propagation (80 d), each half with unit rows;
+  ``CO,M,T`` the same at 160 + 160.
+* ``sO,M,T`` — the positive end only: the propagation of the vectors of the top 192
+  eigenpairs alone (80 d) beside the NetMF vectors of the mirror selection (80 d).
+* ``eK`` / ``eK,β`` — unit rows, then a window on the walk's *even* powers,
+  (1/K) Σ_{r≤K} P^{2r} (P = D⁻¹A; λ^{2r} smooths a negative eigenvalue like a positive
+  one), mixed (1 − β) : β with the unit rows, then U Σ^½; ``e0`` the unit rows and U Σ^½
+  alone.
+* ``xD`` / ``xD,E`` / ``xD,E,α`` — NetMF's D-d vectors beside the sparse route's E-d
+  (default D), each with unit rows, the sparse part scaled by α (``x160,160,0.7`` is
+  ``embed-graph --method netmf+sparse``, the default up to 20,000 nodes).
 
 ``sparse`` — the base is the sparse route (``embed-graph --method sparse``: T = 1 PMI,
-truncated eigh, unit rows, propagation order 5, μ 0, θ 4, U Σ^½, 160 d); ``cO,M,T`` puts
-its 80-d unpropagated vectors (U Σ^½ of the T = 1 PMI) beside their propagation.
+truncated eigh, unit rows, propagation order 5, μ 0, θ 4, U Σ^½, 160 d).  ``pO,M,T`` another
+filter; ``cO,M,T`` its 80-d unpropagated vectors beside their propagation; ``eK`` the even
+walk in place of the propagation, ``eK+`` after it; ``mT`` / ``mT/VARIANT`` NetMF's
+window-T matrix computed exactly on the pattern of A + … + A^T (:func:`exact_window_matrix`)
+in place of the T = 1 PMI.
+
+``links`` — a label-free criterion: 10 % of the edges held out, embed-graph's own factors
+of the rest (:func:`embedkit.graph.netmf_factors`), and for each variant (``base``, ``eK``,
+``pO,M,T``) the ROC-AUC of the cosine on the held-out edges against as many random pairs.
 
 Graph names as in ``bench_graph_choice.py``.
 """
