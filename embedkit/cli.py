@@ -1279,7 +1279,7 @@ def analogy(
     answered together as one batch; a question with an unknown word is reported on stderr
     and skipped (exit code 5 only if none could be answered; 3 for a line that is not three words).
 
-    Example: [bold]embedkit analogy man king woman -k 5[/bold]  (→ queen)
+    Example: [bold]embedkit analogy king queen prince -k 5[/bold]  (king : queen :: prince : ?)
     """
     from .progress import Reporter
 

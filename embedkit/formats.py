@@ -55,6 +55,11 @@ def detect_format(path: str | os.PathLike) -> str:
     head = strip_bom(head, name)
     if not head.strip():
         raise InputError(f"{name}: the file is empty")
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):  # a pickle's protocol mark
+        raise InputError(
+            f"{name}: {_NOT_A_MODEL}: a Python pickle, such as gensim's KeyedVectors.save(); "
+            "write it with save_word2vec_format() and read that"
+        )
     first, _, rest = head.lstrip(b"\r\n").partition(b"\n")
     if _HEADER.match(first):
         row = rest.split(b"\n", 1)[0]
