@@ -1773,7 +1773,9 @@ def embed_graph_cmd(
             f"auto: up to {NETMF_MAX_NODES:,} nodes netmf+sparse (walks if directed), then sparse.",
         ),
     ] = GRAPH_DEFAULTS.method,
-    dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = GRAPH_DEFAULTS.dim,
+    dim: Annotated[
+        int, typer.Option("--dim", help="Dimensions of each route (netmf+sparse writes 2 × DIM columns).")
+    ] = GRAPH_DEFAULTS.dim,
     window: Annotated[
         int, typer.Option("--window", help="Window T: pairs up to T steps apart on a walk.")
     ] = GRAPH_DEFAULTS.window,
@@ -2070,7 +2072,9 @@ def evaluate_links(
     method: Annotated[
         GraphMethod, typer.Option("--method", help="How the training graph is embedded (see embed-graph).")
     ] = GRAPH_DEFAULTS.method,
-    dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = GRAPH_DEFAULTS.dim,
+    dim: Annotated[
+        int, typer.Option("--dim", help="Dimensions of each route (netmf+sparse writes 2 × DIM columns).")
+    ] = GRAPH_DEFAULTS.dim,
     window: Annotated[int, typer.Option("--window", help="Window T.")] = GRAPH_DEFAULTS.window,
     seed: SeedOpt = 0,
     self_loops: SelfLoopsOpt = False,
