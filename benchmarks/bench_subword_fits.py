@@ -216,6 +216,113 @@ def shipped(b: Bench, x: np.ndarray, tols: list[float], weights: list[float]) ->
         subwords.RIDGE_TOL = default
 
 
+def rare_counts(b: Bench, min_rare: int = 1):
+    """The words below the cut (count ≥ ``min_rare``) and their co-occurrences with the
+    vocabulary, counted as ``train-words --rare-min-count`` counts them (cached)."""
+    f = b.cache / f"rare_{min_rare}.npz"
+    if not f.exists():
+        from embedkit.cooccur import RareContexts
+        from embedkit.corpus import EncodedCorpus
+        from embedkit.tokenize import Tokenizer
+        from embedkit.vocab import Vocabulary
+
+        opts = WordOptions()
+        with EncodedCorpus(str(b.corpus), Tokenizer(opts.pattern, opts.lowercase)) as enc:
+            enc.read()
+            known = set(b.words)
+            every = enc.word_counts(min_rare)
+            rare = sorted((w for w in every if w not in known), key=lambda w: (-every[w], w))
+            vocab = Vocabulary(b.words, np.asarray(b.wcounts))
+            rc = RareContexts(len(rare), len(b.words), opts.window, opts.weighting)
+            for block in enc.id_blocks(vocab, rare=rare):
+                rc.feed(block)
+            fol, pre = rc.result()
+        sp.save_npz(b.cache / f"rare_{min_rare}_following.npz", fol.tocsr())
+        sp.save_npz(b.cache / f"rare_{min_rare}_preceding.npz", pre.tocsr())
+        np.savez(f, words=np.array(rare), counts=np.array([every[w] for w in rare]))
+    d = np.load(f)
+    fol = sp.load_npz(b.cache / f"rare_{min_rare}_following.npz")
+    pre = sp.load_npz(b.cache / f"rare_{min_rare}_preceding.npz")
+    return [str(w) for w in d["words"]], d["counts"], (fol + pre).tocsr()
+
+
+def rare_folded(b: Bench, n: sp.csr_matrix) -> np.ndarray:
+    """The rare words folded into the cached SVD as ``train-words`` folds them."""
+    from embedkit.linalg import SVDResult, fold_in_vectors, top_components
+    from embedkit.weighting import count_margins, fold_in_pmi
+
+    U, s, Vt = b.svd
+    rows, cols = count_margins(b.C)
+    w, c = b.base()
+    removed = top_components(unit(w) + unit(c), 2)
+    word = fold_in_pmi(n, rows, cols, side="word")
+    ctx = fold_in_pmi(n, rows, cols, side="context")
+    return fold_in_vectors(word, ctx, SVDResult(U, s, Vt), 0.5, "w+c", removed)
+
+
+def all_pairs(emb: Embedding, extra: dict[str, np.ndarray]) -> dict[str, tuple[float, float, int]]:
+    """{set: (in-vocabulary ρ, all-pairs ρ, pairs built)}: an unseen word from ``extra`` (a
+    folded-in rare word), else from its n-grams (with subwords), else the pair is left out."""
+    from bench_words_eval import _PAIRS, similarity_scores
+    from scipy.stats import spearmanr
+
+    similarity_scores(emb)  # reads the pair files
+    u, index = emb.unit, emb.index
+    out = {}
+    for name, pairs in _PAIRS.items():
+        gold, pred, gold_v, pred_v = [], [], [], []
+        built = 0
+        for a, bw, score in pairs:
+            vs = []
+            for wd in (a.lower(), bw.lower()):
+                if wd in index:
+                    vs.append(u[index[wd]])
+                elif wd in extra:
+                    vs.append(extra[wd])
+                elif emb.subwords is not None:
+                    v, k = emb.subwords.vectors(u, [wd])
+                    vs.append(v[0] / max(np.linalg.norm(v[0]), 1e-30) if k[0] else None)
+                else:
+                    vs.append(None)
+            if a.lower() in index and bw.lower() in index:
+                gold_v.append(score)
+                pred_v.append(float(vs[0] @ vs[1]))
+            if vs[0] is not None and vs[1] is not None:
+                gold.append(score)
+                pred.append(float(vs[0] @ vs[1]))
+                built += not (a.lower() in index and bw.lower() in index)
+        out[name] = (spearmanr(gold_v, pred_v)[0], spearmanr(gold, pred)[0], built)
+    return out
+
+
+def rare(b: Bench, x: np.ndarray) -> None:
+    """Words below the cut folded in from their contexts, alone and mixed with n-grams."""
+    words, counts, n = rare_counts(b)
+    f = unit(rare_folded(b, n))
+    base = Embedding(b.words, x, b.wcounts, {})
+    sub = base.with_subwords()
+    nv, found = sub.subwords.vectors(sub.unit, words)
+    nv = unit(nv)
+
+    def show(label, emb, vecs, keep):
+        extra = {w: v for w, v, k in zip(words, unit(vecs), keep) if k}
+        r = all_pairs(emb, extra)
+        print(f"  {label}: " + ", ".join(f"{k} {a:.3f} / {c:.3f} ({m})" for k, (a, c, m) in r.items()), flush=True)
+
+    cnt = counts.astype(np.float64)[:, None]
+    for lo in (1, 2):
+        keep = counts >= lo
+        show(f"no subwords, fold-in count ≥ {lo}", base, f, keep)
+        show(f"subwords, fold-in only, count ≥ {lo}", sub, f, keep)
+        for beta in (0.5, 1.25, 2.5):
+            show(f"subwords, fold-in + {beta} n̂, count ≥ {lo}", sub, f + beta * nv, keep)
+        for k in (1.0, 3.0):
+            show(f"subwords, c/(c+{k:g}) fold-in + {k:g}/(c+{k:g}) n̂, count ≥ {lo}", sub,
+                 cnt / (cnt + k) * f + k / (cnt + k) * nv, keep)
+    show("subwords, n-grams only (today)", sub, f, np.zeros(len(words), bool))
+    show("no subwords, nothing (today)", base, f, np.zeros(len(words), bool))
+
+
 def run(b: Bench, only: set[str], tols: list[float] = (0.1,), weights: list[float] = (1.25,)) -> None:
     w, c = b.base()
     x = finish(w, c)
@@ -250,6 +357,8 @@ def run(b: Bench, only: set[str], tols: list[float] = (0.1,), weights: list[floa
             b.score(f"[semantic, {gamma} · syntax (w2 stack, own + Σ suffixes)]", np.hstack([unit(x), gamma * syn]))
     if "shipped" in only:
         shipped(b, x, tols, weights)
+    if "rare" in only:
+        rare(b, x)
     if "ridge" in only:
         xu = unit(x)
         for lam, betas in ((10.0, (0.85, 1.0, 1.25, 1.5)), (30.0, (0.5, 0.75, 0.85, 1.0, 1.25)),

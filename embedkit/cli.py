@@ -801,6 +801,15 @@ def train_words_cmd(
     subword_min_words: SubwordMinWordsOpt = DEFAULTS.subword_min_words,
     subword_coherence: SubwordCoherenceOpt = DEFAULTS.subword_coherence,
     subword_ridge: SubwordRidgeOpt = DEFAULTS.subword_ridge,
+    rare_min_count: Annotated[
+        int,
+        typer.Option(
+            "--rare-min-count",
+            help="Words seen at least this often but fewer than --min-count times get a vector folded in "
+            "from their contexts (stored beside the model, not as rows; mixed with their n-grams with "
+            "--subwords); 0: none.",
+        ),
+    ] = DEFAULTS.rare_min_count,
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
     workers: WorkersOpt = None,
@@ -847,6 +856,7 @@ def train_words_cmd(
         subword_min_words=subword_min_words,
         subword_coherence=subword_coherence,
         subword_ridge=subword_ridge,
+        rare_min_count=rare_min_count,
         workers=workers,
         memory=parse_size(memory),
         scheduler=scheduler or None,
@@ -917,12 +927,19 @@ def _built_note(feats, quiet: bool = False) -> None:
 
 
 def _subword_notes(emb, words, quiet: bool = False) -> list[str]:
-    """Say on stderr which query words are built from their character n-grams; return them
-    (an unknown word that cannot be built is left to the query to report)."""
+    """Say on stderr which query words are built — from their character n-grams, or folded
+    in from their few occurrences (a rare word) — and return them (an unknown word that
+    cannot be built is left to the query to report)."""
     built = emb.from_subwords(dict.fromkeys(words))
     for w, n in built.items():
-        grams = "character n-gram" if n == 1 else "character n-grams"
-        _note(quiet, f"embedkit: {w!r} is not in the vocabulary; its vector is built from {n} {grams}")
+        grams = f"{n} character n-gram" + ("" if n == 1 else "s")
+        seen = emb.rare_count(w)
+        if seen is not None:
+            times = f"{seen} occurrence" + ("" if seen == 1 else "s")
+            source = f"folded in from its {times} in the corpus" + (f" and its {grams}" if n else "")
+            _note(quiet, f"embedkit: {w!r} is below the vocabulary's cut; its vector is {source}")
+        else:
+            _note(quiet, f"embedkit: {w!r} is not in the vocabulary; its vector is built from {grams}")
     return list(built)
 
 
@@ -988,7 +1005,7 @@ def neighbors(
         answers.setdefault(q, []).append((n, s))
     # a model with subwords always has a from_subwords column (the same columns whatever
     # the queries): the query when its vector was built from its n-grams, else empty
-    has = emb.subwords is not None
+    has = emb.builds_unseen
     mark = (lambda q: {"from_subwords": q if q in built else ""}) if has else (lambda q: {})
     render(
         [{"query": q, "neighbor": n, "score": s, **mark(q)} for q in words for n, s in answers.get(q, [])],
@@ -1167,6 +1184,7 @@ def info(
             if emb.subwords
             else {}
         ),  # fmt: skip
+        **({"rare_words": len(emb.rare), "rare_bytes": emb.rare.nbytes} if emb.rare is not None else {}),
         **{k: v for k, v in emb.params.items()},
     }
     render([facts], output_format, model, record=True)
@@ -1250,7 +1268,7 @@ def similarity(
     emb = find_model(model)
     built = _subword_notes(emb, [word1, word2])
     score = emb.similarity(word1, word2)
-    mark = {"from_subwords": " ".join(built)} if emb.subwords is not None else {}
+    mark = {"from_subwords": " ".join(built)} if emb.builds_unseen else {}
     render([{"word1": word1, "word2": word2, "cosine": score, **mark}], output_format, "cosine similarity")
 
 
@@ -1302,7 +1320,7 @@ def analogy(
             typer.echo(f"embedkit: warning: {message}", err=True)
     rows = []
     for (qa, qb, qc), found in zip(questions, answers):
-        mark = {"from_subwords": " ".join(w for w in (qa, qb, qc) if w in built)} if emb.subwords is not None else {}
+        mark = {"from_subwords": " ".join(w for w in (qa, qb, qc) if w in built)} if emb.builds_unseen else {}
         rows.extend(
             {"a": qa, "b": qb, "c": qc, "method": method, "answer": w, "score": s, **mark} for w, s in found or []
         )
@@ -1898,8 +1916,9 @@ def evaluate_similarity(
 ) -> None:
     """Spearman ρ between human similarity scores and cosine, on the pairs found.
 
-    With a model that has subwords, spearman_all scores every pair, an unseen word's vector
-    built from its character n-grams (subwords_used counts the pairs that needed one);
+    With a model that has subwords or rare words, spearman_all scores every pair it can, an unseen word's vector
+    built from its character n-grams or, for a rare word, folded in from its contexts
+    (subwords_used counts the pairs that needed one);
     without subwords it is empty unless every pair was found.
 
     Example: [bold]embedkit evaluate similarity model.ekm ws353.txt[/bold]

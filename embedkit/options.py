@@ -38,6 +38,10 @@ GRAPH_METHODS = ("auto", "netmf", "sparse", "walks")
 NETMF_MAX_NODES = 20_000
 #: Table formats for features (text or NumPy).
 TABLE_FORMATS = ("tsv", "npy")
+#: Rare words (``train-words --rare-min-count``): a word seen c times, folded in from its
+#: contexts, is mixed with its n-gram vector as c/(c + k) : k/(c + k) (BENCHMARKS.md
+#: "Subwords", rare words).
+RARE_NGRAM_PRIOR = 1.0
 #: Subword vectors (embedkit.subwords): fastText's n-gram lengths and hash buckets
 #: (-minn 3 -maxn 6 -bucket 2000000), the weight β of a word's n-gram direction, the fewest
 #: vocabulary words an n-gram must be found in, the coherence exponent p of mean n-gram
@@ -85,6 +89,7 @@ class WordOptions:
     subword_min_words: int = SUBWORD_MIN_WORDS
     subword_coherence: float = SUBWORD_COHERENCE
     subword_ridge: float = SUBWORD_RIDGE
+    rare_min_count: int = 0  # words seen this often but below min_count: folded in from their contexts (0: none)
     workers: int | None = None  # processes for tokenizing and counting; None = every core
     memory: int | None = None  # bytes the count partials may hold before spilling to disk
     scheduler: str | None = None  # a Dask scheduler address ("local": a cluster started here)
@@ -95,6 +100,8 @@ class WordOptions:
         p = asdict(self)
         for engine in ("workers", "memory", "scheduler"):
             p.pop(engine)
+        if not self.rare_min_count:  # a model without rare words records what it did before them
+            p.pop("rare_min_count")
         if not self.subwords:  # the subword settings matter only with subwords
             for setting in ("minn", "maxn", "buckets", "subword_weight", "subword_min_words", "subword_coherence",
                             "subword_ridge"):  # fmt: skip
