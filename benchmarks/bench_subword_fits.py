@@ -2,6 +2,8 @@
 
     python benchmarks/bench_subword_fits.py [--cache DIR] [--only FAMILY,...] [--tols R,...] [--weights B,...]
 
+FAMILY: none, fold, stack, syntax, ridge (the default set), shipped, rare, rarefit.
+
 One count matrix (``train-words``' defaults: window 10 harmonic) and its SVD (PPMI cds 0.75,
 300 d, shifted solver, 3 iterations) are computed once with embedkit's own stages and
 cached in ``--cache`` (default: a folder in the system's temp directory); the families of
@@ -29,6 +31,14 @@ G is the binary word × n-gram incidence (V × K, K = 91,947 on dictwiki).
   ``--tols`` (the conjugate gradients' stopping residual, ``subwords.RIDGE_TOL``) and
   ``--weights`` (β), and beside each row the all-pairs ρ of the similarity sets (unseen
   words built from their n-grams; ``spearman_all``).
+
+- ``rare``: the words below the cut (count 1–4 on dictwiki: 135,691 of them), counted as
+  ``train-words --rare-min-count`` counts them (cached) and folded into the cached SVD
+  (``fold_in_pmi`` + ``fold_in_vectors``); printed per similarity set as in-vocabulary ρ /
+  all-pairs ρ (pairs built), without subwords and with the shipped fit, the fold-in alone
+  or mixed with the n-gram vector (constant β, or c/(c + k) : k/(c + k) by the count c).
+- ``rarefit``: the ridge fit (exact n-grams, 20 steps, as ``ridge``) with the rare words'
+  folded-in unit vectors as extra rows weighing ω (constant, or c/(c + 5)).
 
 Scores: Spearman ρ over the pairs in the vocabulary, Google 3CosMul over the questions in
 the vocabulary (semantic half: the first 8,869 questions).  Selection columns first
@@ -317,10 +327,41 @@ def rare(b: Bench, x: np.ndarray) -> None:
         for beta in (0.5, 1.25, 2.5):
             show(f"subwords, fold-in + {beta} n̂, count ≥ {lo}", sub, f + beta * nv, keep)
         for k in (1.0, 3.0):
-            show(f"subwords, c/(c+{k:g}) fold-in + {k:g}/(c+{k:g}) n̂, count ≥ {lo}", sub,
-                 cnt / (cnt + k) * f + k / (cnt + k) * nv, keep)
+            show(
+                f"subwords, c/(c+{k:g}) fold-in + {k:g}/(c+{k:g}) n̂, count ≥ {lo}",
+                sub,
+                cnt / (cnt + k) * f + k / (cnt + k) * nv,
+                keep,
+            )
     show("subwords, n-grams only (today)", sub, f, np.zeros(len(words), bool))
     show("no subwords, nothing (today)", base, f, np.zeros(len(words), bool))
+
+
+def rare_fit(b: Bench, x: np.ndarray) -> None:
+    """The ridge fit with the rare words' folded-in vectors as extra, down-weighted rows
+    (exact n-grams of the vocabulary's set, as the ``ridge`` family; weight ω per rare row)."""
+    words, counts, n = rare_counts(b)
+    f = unit(rare_folded(b, n))
+    col = {g: j for j, g in enumerate(b.names)}
+    rows, cols = [], []
+    for i, w in enumerate(words):
+        for g in set(char_ngrams(w)):
+            j = col.get(g)
+            if j is not None:
+                rows.append(i)
+                cols.append(j)
+    gr = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(words), b.G.shape[1]))
+    xu = unit(x)
+    c = counts.astype(np.float32)
+    for lam, beta in ((10.0, 1.25), (10.0, 1.5), (30.0, 1.0)):
+        gz = unit(b.G @ ridge_fit(b.G, xu, lam))
+        b.score(f"ridge λ {lam:g}, β {beta} (vocabulary rows only)", xu + beta * gz)
+        for label, om in (("ω 0.1", np.full(c.size, 0.1, np.float32)), ("ω 0.3", np.full(c.size, 0.3, np.float32)),
+                          ("ω c/(c+5)", c / (c + 5))):  # fmt: skip
+            sq = np.sqrt(om)[:, None]
+            g2 = sp.vstack([b.G, sp.diags(sq[:, 0]) @ gr]).tocsr()
+            z = ridge_fit(g2, np.vstack([xu, sq * f]), lam)
+            b.score(f"ridge λ {lam:g}, β {beta}, rare rows {label}", xu + beta * unit(b.G @ z))
 
 
 def run(b: Bench, only: set[str], tols: list[float] = (0.1,), weights: list[float] = (1.25,)) -> None:
@@ -359,6 +400,8 @@ def run(b: Bench, only: set[str], tols: list[float] = (0.1,), weights: list[floa
         shipped(b, x, tols, weights)
     if "rare" in only:
         rare(b, x)
+    if "rarefit" in only:
+        rare_fit(b, x)
     if "ridge" in only:
         xu = unit(x)
         for lam, betas in ((10.0, (0.85, 1.0, 1.25, 1.5)), (30.0, (0.5, 0.75, 0.85, 1.0, 1.25)),

@@ -508,7 +508,12 @@ MinnOpt = Annotated[int, typer.Option("--minn", help="Subwords: shortest charact
 MaxnOpt = Annotated[int, typer.Option("--maxn", help="Subwords: longest character n-gram.")]
 BucketsOpt = Annotated[int, typer.Option("--buckets", help="Subwords: hash buckets (fastText's FNV-1a, modulo N).")]
 SubwordWeightOpt = Annotated[
-    float, typer.Option("--subword-weight", help="Subwords: weight β of a word's n-gram direction beside its own.")
+    Optional[float],
+    typer.Option(
+        "--subword-weight",
+        help="Subwords: weight β of a word's n-gram direction beside its own (default 1.25; 1.5 when rare "
+        "words join the fit, --rare-min-count).",
+    ),
 ]
 SubwordCoherenceOpt = Annotated[
     float,
@@ -810,6 +815,14 @@ def train_words_cmd(
             "--subwords); 0: none.",
         ),
     ] = DEFAULTS.rare_min_count,
+    subword_rare_weight: Annotated[
+        float,
+        typer.Option(
+            "--subword-rare-weight",
+            help="Subwords with --rare-min-count: weight ω of a rare word's row in the n-gram fit "
+            "(a vocabulary word's is 1; 0: the fit uses the vocabulary only).",
+        ),
+    ] = DEFAULTS.subword_rare_weight,
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
     workers: WorkersOpt = None,
@@ -857,6 +870,7 @@ def train_words_cmd(
         subword_coherence=subword_coherence,
         subword_ridge=subword_ridge,
         rare_min_count=rare_min_count,
+        subword_rare_weight=subword_rare_weight,
         workers=workers,
         memory=parse_size(memory),
         scheduler=scheduler or None,
@@ -943,6 +957,21 @@ def _subword_notes(emb, words, quiet: bool = False) -> list[str]:
     return list(built)
 
 
+def _built_marks(emb, words, built) -> dict:
+    """The columns that say which of a row's query ``words`` were built (a model that
+    builds unseen words always has them, empty when none was): ``from_subwords``, every
+    built word; with rare words also ``from_occurrences``, each rare one as word:count
+    (folded in from that many occurrences)."""
+    if not emb.builds_unseen:
+        return {}
+    mine = [w for w in words if w in built]
+    marks = {"from_subwords": " ".join(mine)}
+    if emb.rare is not None:
+        counts = {w: emb.rare_count(w) for w in mine}
+        marks["from_occurrences"] = " ".join(f"{w}:{n}" for w, n in counts.items() if n is not None)
+    return marks
+
+
 ModelOpt = Annotated[
     Optional[str],
     typer.Option("--model", "-m", help=f"Model file (default: $EMBEDKIT_MODEL or ./{DEFAULT_MODEL})."),
@@ -1004,9 +1033,9 @@ def neighbors(
     for q, n, s in rows:
         answers.setdefault(q, []).append((n, s))
     # a model with subwords always has a from_subwords column (the same columns whatever
-    # the queries): the query when its vector was built from its n-grams, else empty
-    has = emb.builds_unseen
-    mark = (lambda q: {"from_subwords": q if q in built else ""}) if has else (lambda q: {})
+    # the queries): the query when its vector was built, else empty
+    marks = {q: _built_marks(emb, [q], built) for q in dict.fromkeys(words)}
+    mark = marks.__getitem__
     render(
         [{"query": q, "neighbor": n, "score": s, **mark(q)} for q in words for n, s in answers.get(q, [])],
         output_format,
@@ -1268,7 +1297,7 @@ def similarity(
     emb = find_model(model)
     built = _subword_notes(emb, [word1, word2])
     score = emb.similarity(word1, word2)
-    mark = {"from_subwords": " ".join(built)} if emb.builds_unseen else {}
+    mark = _built_marks(emb, list(dict.fromkeys([word1, word2])), built)
     render([{"word1": word1, "word2": word2, "cosine": score, **mark}], output_format, "cosine similarity")
 
 
@@ -1320,7 +1349,7 @@ def analogy(
             typer.echo(f"embedkit: warning: {message}", err=True)
     rows = []
     for (qa, qb, qc), found in zip(questions, answers):
-        mark = {"from_subwords": " ".join(w for w in (qa, qb, qc) if w in built)} if emb.builds_unseen else {}
+        mark = _built_marks(emb, (qa, qb, qc), built)
         rows.extend(
             {"a": qa, "b": qb, "c": qc, "method": method, "answer": w, "score": s, **mark} for w, s in found or []
         )

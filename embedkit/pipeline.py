@@ -15,8 +15,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from . import __version__
-from .cooccur import count_cooccurrences, subsample_keep_probability
-from .cooccur import RareContexts
+from .cooccur import RareContexts, count_cooccurrences, subsample_keep_probability
 from .corpus import LINE_BREAK, EncodedCorpus, encode_with_vocab
 from .engine import check_workers
 from .errors import DataError, EmbedkitWarning, ParameterError, check_at_least, check_choice, param
@@ -41,8 +40,8 @@ from .linalg import (
     fold_in_vectors,
     svd_steps,
     svd_vectors,
-    truncated_eigh_product,
     top_components,
+    truncated_eigh_product,
     truncated_svd,
     unit_rows,
 )
@@ -253,9 +252,7 @@ def rare_words(enc: EncodedCorpus, vocab: Vocabulary, opts: WordOptions) -> Rare
     return RareCounts(words, np.array([every[w] for w in words], dtype=np.int64), contexts)
 
 
-def fold_in_rare_words(
-    emb: Embedding, rare: RareCounts, margins, svd, removed, opts: WordOptions
-) -> Embedding:
+def fold_in_rare_words(emb: Embedding, rare: RareCounts, margins, svd, removed, opts: WordOptions) -> Embedding:
     """``emb`` with the rare words folded in from their contexts (LSA's fold-in,
     Deerwester et al. 1990; Berry, Dumais & O'Brien 1995): each one's count row weighted
     against the trained matrix's margins as the trained rows were
@@ -355,13 +352,16 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     check_dim_after_removal(opts)  # before the corpus is read
     if opts.subwords:  # bad subword settings fail before the corpus is read
         check_subword_settings(
-            opts.minn, opts.maxn, opts.buckets, opts.subword_weight, opts.subword_min_words,
-            opts.subword_coherence, opts.subword_ridge,
+            opts.minn, opts.maxn, opts.buckets, 0 if opts.subword_weight is None else opts.subword_weight,
+            opts.subword_min_words, opts.subword_coherence, opts.subword_ridge,
         )  # fmt: skip
+        check_at_least("subword_rare_weight", opts.subword_rare_weight, 0)
     check_at_least("rare_min_count", opts.rare_min_count, 0)
     if opts.rare_min_count and opts.scheduler:
         raise ParameterError(
-            "rare_min_count", opts.rare_min_count, f"is counted by the local engine only (not with {param('scheduler')})"
+            "rare_min_count",
+            opts.rare_min_count,
+            f"is counted by the local engine only (not with {param('scheduler')})",
         )
     c = count_corpus(corpus, opts, reporter)
     counts, vocab, rare = c.counts, c.vocab, c.rare
@@ -373,15 +373,15 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     with reporter.stage("svd", total=svd_steps(opts.solver, opts.n_iter), unit="products") as advance:
         params = words_params(opts, c.source, c.n_tokens)
         emb, svd, removed = _factorize(m, vocab.words, vocab.counts, opts, params, advance)
+    if rare is not None:  # before the subwords: their fit may learn from these words too
+        with reporter.stage("rare words", total=None, unit="steps"):
+            emb = fold_in_rare_words(emb, rare, margins, svd, removed, opts)
     if opts.subwords:
         with reporter.stage("subwords", total=None, unit="steps"):
             emb = emb.with_subwords(
                 opts.minn, opts.maxn, opts.buckets, opts.subword_weight, opts.subword_min_words,
-                opts.subword_coherence, opts.subword_ridge,
+                opts.subword_coherence, opts.subword_ridge, opts.subword_rare_weight,
             )  # fmt: skip
-    if rare is not None:
-        with reporter.stage("rare words", total=None, unit="steps"):
-            emb = fold_in_rare_words(emb, rare, margins, svd, removed, opts)
     return emb
 
 

@@ -45,8 +45,10 @@ from .subwords import (
     DEFAULT_MAXN,
     DEFAULT_MIN_WORDS,
     DEFAULT_MINN,
+    DEFAULT_RARE_WEIGHT,
     DEFAULT_RIDGE,
     DEFAULT_WEIGHT,
+    DEFAULT_WEIGHT_WITH_RARE,
     Subwords,
     fit_subwords,
 )
@@ -181,19 +183,20 @@ def _read_subwords(f, info: dict, n: int) -> Subwords:
             raise ValueError(f"the subword table {name!r} is truncated")
         arrays[name] = a.astype(np.int32 if name == "members" else np.int64)
     dual = None
+    rows = n + int(info.get("extra_rows", 0))  # the fit's rows: the vocabulary's, then rare words'
     if "dual_offset" in info:  # a ridge fit (older files hold mean n-gram vectors only)
         dim = int(info["dual_dim"])
         f.seek(info["dual_offset"])
-        dual = np.frombuffer(f.read(2 * n * dim), dtype="<f2")
-        if dual.size != n * dim:
+        dual = np.frombuffer(f.read(2 * rows * dim), dtype="<f2")
+        if dual.size != rows * dim:
             raise ValueError("the subword table 'dual' is truncated")
-        dual = dual.reshape(n, dim).astype(np.float16)
-    if arrays["indptr"][-1] != nnz or (nnz and (arrays["members"].min() < 0 or arrays["members"].max() >= n)):
+        dual = dual.reshape(rows, dim).astype(np.float16)
+    if arrays["indptr"][-1] != nnz or (nnz and (arrays["members"].min() < 0 or arrays["members"].max() >= rows)):
         raise ValueError("the subword tables do not match the vocabulary")
     return Subwords(
         int(info["minn"]), int(info["maxn"]), int(info["buckets"]), float(info["weight"]), int(info["min_words"]),
         float(info["coherence"]), arrays["keys"], arrays["indptr"], arrays["members"],
-        float(info.get("ridge", 0.0)), dual,
+        float(info.get("ridge", 0.0)), dual, rows - n,
     )  # fmt: skip
 
 
@@ -839,10 +842,11 @@ class Embedding:
         minn: int = DEFAULT_MINN,
         maxn: int = DEFAULT_MAXN,
         buckets: int = DEFAULT_BUCKETS,
-        weight: float = DEFAULT_WEIGHT,
+        weight: float | None = None,
         min_words: int = DEFAULT_MIN_WORDS,
         coherence: float = DEFAULT_COHERENCE,
         ridge: float = DEFAULT_RIDGE,
+        rare_weight: float = DEFAULT_RARE_WEIGHT,
     ) -> Embedding:
         """A copy whose words are mixed with their character n-grams and which builds a
         vector for any string (:func:`embedkit.subwords.fit_subwords`; fastText's n-grams,
@@ -851,17 +855,30 @@ class Embedding:
         imported ones included; raises :class:`ParameterError` on a bad setting,
         :class:`DataError` for a model that already has subwords or whose rows are graph
         nodes (an id's spelling says nothing of it).  The copy's :attr:`params` record the
-        settings under ``train-words``' names (``subwords``, ``minn``, … ``subword_ridge``)."""
+        settings under ``train-words``' names (``subwords``, ``minn``, … ``subword_ridge``).
+
+        A model with rare words (:attr:`rare`, folded in from their contexts) lends them to
+        the ridge fit as extra rows weighing ``rare_weight`` ω each (0: not at all), so the
+        n-grams learn from the words the vocabulary cut (:func:`fit_subwords`); their
+        vectors are then mixed with their n-grams (:meth:`with_rare_words`).
+        ``weight`` β None: :data:`DEFAULT_WEIGHT` (1.25), or 1.5 when rare words join the fit."""
         if self.subwords is not None:
             raise DataError("the model already has subword vectors (fit them again from the model they were fitted to)")
         if self.params.get("kind") == "graph":
             raise DataError("the model's rows are graph nodes: their ids have no parts that mean anything")
+        rare = self.rare if self.rare is not None and rare_weight > 0 and ridge > 0 else None
+        if weight is None:
+            weight = DEFAULT_WEIGHT if rare is None else DEFAULT_WEIGHT_WITH_RARE
         vectors, sub = fit_subwords(
             self.words, self.vectors, minn, maxn, buckets, weight, min_words, coherence, ridge,
             product=RowSplitMatmul, parallel=on_product_threads,
+            extra_words=None if rare is None else rare.words,
+            extra_vectors=None if rare is None else rare.vectors.astype(np.float32), extra_weight=rare_weight,
         )  # fmt: skip
         settings = {"subwords": True, "minn": minn, "maxn": maxn, "buckets": buckets, "subword_weight": weight,
                     "subword_min_words": min_words, "subword_coherence": coherence, "subword_ridge": ridge}  # fmt: skip
+        if self.rare is not None:
+            settings["subword_rare_weight"] = rare_weight
         out = Embedding(self.words, vectors, self.counts, {**self.params, **settings}, sub)
         if self.rare is not None:  # their folded-in vectors, now mixed with their n-grams
             out = out.with_rare_words(self.rare.words, self.rare.counts, self.rare.vectors.astype(np.float32))

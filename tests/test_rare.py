@@ -85,7 +85,8 @@ def test_fold_in_pmi_by_hand():
     z = (cols**alpha).sum()
     as_word = fold_in_pmi(new, rows, cols, "pmi", 1.0, alpha, "word").toarray()
     # PMI(r, c) = log(n_rc Z / (n_r cols_c^α)), n_r = 3
-    np.testing.assert_allclose(as_word[0, [0, 2]], np.log([1 * z / (3 * cols[0] ** alpha), 2 * z / (3 * cols[2] ** alpha)]), rtol=1e-6)
+    want = np.log([1 * z / (3 * cols[0] ** alpha), 2 * z / (3 * cols[2] ** alpha)])
+    np.testing.assert_allclose(as_word[0, [0, 2]], want, rtol=1e-6)
     as_context = fold_in_pmi(new, rows, cols, "pmi", 2.0, alpha, "context").toarray()
     # PMI(w, r) = log(n_wr Z / (rows_w n_r^α)) − log 2
     want = np.log([1 * z / (rows[0] * 3**alpha) / 2, 2 * z / (rows[2] * 3**alpha) / 2])
@@ -184,10 +185,16 @@ def test_rare_words_through_the_cli(cli, tmp_path):
     r = cli("similarity", "kitten", "cat", "-m", m, "--json")
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)[0]["from_subwords"] == "kitten"
+    assert json.loads(r.stdout)[0]["from_occurrences"] == "kitten:2"
     assert "'kitten' is below the vocabulary's cut; its vector is folded in from its 2 occurrences" in r.stderr
     r = cli("neighbors", "kitten", "-m", m, "-k", "2", "--json")
-    assert [row["from_subwords"] for row in json.loads(r.stdout)] == ["kitten", "kitten"]
     assert "kitten" not in [row["neighbor"] for row in json.loads(r.stdout)]
+    assert [row["from_subwords"] for row in json.loads(r.stdout)] == ["kitten", "kitten"]
+    assert [row["from_occurrences"] for row in json.loads(r.stdout)] == ["kitten:2", "kitten:2"]
+    r = cli("neighbors", "cat", "-m", m, "-k", "1", "--json")  # nothing built: the columns, empty
+    assert (json.loads(r.stdout)[0]["from_subwords"], json.loads(r.stdout)[0]["from_occurrences"]) == ("", "")
+    r = cli("analogy", "cat", "kitten", "dog", "-m", m, "-k", "1", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)[0]["from_occurrences"] == "kitten:2"
     facts = json.loads(cli("info", m, "--json").stdout)
     assert facts["rare_words"] == 1 and facts["rare_min_count"] == 2 and facts["rare_bytes"] > 0
     pairs = tmp_path / "pairs.txt"
@@ -202,3 +209,52 @@ def test_rare_words_through_the_cli(cli, tmp_path):
     r = cli("similarity", "kitten", "cat", "-m", tmp_path / "s.ekm")
     assert "folded in from its 2 occurrences in the corpus and its" in r.stderr
     one_line_error(cli("train-words", corpus, "-o", tmp_path / "x.ekm", "--rare-min-count", "-1"), "--rare-min-count")
+
+
+def test_rare_rows_in_the_subword_fit_solve_the_weighted_normal_equations(monkeypatch, tmp_path):
+    # vocabulary rows weigh 1, rare rows ω: Z = (GᵀWG + λI)⁻¹ GᵀW X̂ (a dense solve from the
+    # strings, n-grams kept when in ≥ 2 vocabulary words); the stored dual rows (rare ones × √ω)
+    # give Z back through the binary table
+    from embedkit import subwords
+    from embedkit.subwords import char_ngrams
+    from embedkit.vectors import RareWords
+
+    monkeypatch.setattr(subwords, "RIDGE_TOL", 1e-6)
+    words = ["walk", "walking", "walked", "talk", "talking", "talked", "jump", "jumping", "jumped", "swim"]
+    rare = ["swimming", "swimmed", "jumps", "talks"]
+    rng = np.random.default_rng(3)
+    x, f = rng.standard_normal((len(words), 5)), rng.standard_normal((len(rare), 5))
+    lam, omega, beta = 0.5, 0.3, 1.0
+    emb = Embedding(words, x.astype(np.float32))
+    emb.rare = RareWords(rare, np.array([3, 2, 2, 1]), f)
+    fv = emb.rare.vectors.astype(np.float64)  # what the fit sees: the stored (float16) rows
+    grams = sorted({g for w in words for g in char_ngrams(w)})
+    g_all = np.array([[g_ in char_ngrams(w) for g_ in grams] for w in words + rare], dtype=np.float64)
+    kept = g_all[: len(words)].sum(axis=0) >= 2
+    g_all = g_all[:, kept]
+    unit = lambda m: m / np.linalg.norm(m, axis=1, keepdims=True)  # noqa: E731
+    w = np.r_[np.ones(len(words)), np.full(len(rare), omega)]
+    target = np.vstack([unit(x), unit(fv)])
+    z = np.linalg.solve(g_all.T @ (w[:, None] * g_all) + lam * np.eye(g_all.shape[1]), g_all.T @ (w[:, None] * target))
+    out = emb.with_subwords(weight=beta, ridge=lam, rare_weight=omega, buckets=1 << 30)
+    assert out.subwords.extra_rows == len(rare) and out.params["subword_rare_weight"] == omega
+    np.testing.assert_allclose(g_all.T @ out.subwords.dual.astype(np.float64), z, atol=3e-3)
+    n = g_all[: len(words)] @ z  # "swim" shares no kept n-gram: n = 0, unchanged
+    n = n / np.where(np.linalg.norm(n, axis=1, keepdims=True) > 0, np.linalg.norm(n, axis=1, keepdims=True), 1)
+    want = unit(unit(x) + beta * n) * np.linalg.norm(x, axis=1, keepdims=True)
+    np.testing.assert_allclose(out.vectors, want, rtol=1e-3, atol=1e-3)
+    # ω 0: the vocabulary alone, as without rare words
+    alone = emb.with_subwords(weight=beta, ridge=lam, rare_weight=0, buckets=1 << 30)
+    plain = Embedding(words, x.astype(np.float32)).with_subwords(weight=beta, ridge=lam, buckets=1 << 30)
+    np.testing.assert_array_equal(alone.vectors, plain.vectors)
+    assert alone.subwords.extra_rows == 0
+    # the default β: 1.25 alone, 1.5 with rare rows
+    assert Embedding(words, x.astype(np.float32)).with_subwords(ridge=lam).params["subword_weight"] == 1.25
+    assert emb.with_subwords(ridge=lam).params["subword_weight"] == 1.5
+    # saved and read back: the extra dual rows and the rare words' (mixed) vectors
+    out.save(tmp_path / "m.ekm")
+    back = Embedding.load(tmp_path / "m.ekm")
+    assert back.subwords.extra_rows == len(rare)
+    np.testing.assert_array_equal(back.subwords.dual, out.subwords.dual)
+    np.testing.assert_array_equal(back.rare.vectors, out.rare.vectors)
+    np.testing.assert_allclose(back.vector("swimmingly"), out.vector("swimmingly"), rtol=1e-6)
