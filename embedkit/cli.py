@@ -31,6 +31,7 @@ from .errors import (
     ParameterError,
     UnknownWordError,
     check_at_least,
+    counted,
 )
 from .options import (
     ANALOGY_METHODS,
@@ -882,8 +883,8 @@ def train_words_cmd(
         emb.save(output)
     _note(
         quiet,
-        f"embedkit: {_count(len(emb))} words × {emb.dim} dims from {_count(emb.params.get('tokens') or 0)} tokens "
-        f"in {time.perf_counter() - t:.1f} s → {output}",
+        f"embedkit: {counted(len(emb), 'word')} × {counted(emb.dim, 'dim')} "
+        f"from {counted(emb.params.get('tokens') or 0, 'token')} in {time.perf_counter() - t:.1f} s → {output}",
     )
 
 
@@ -1102,8 +1103,8 @@ def index_cmd(
         path = ann.build_index(emb, model, lists, probes, rerank, progress=advance, margin=margin)
     _note(
         quiet,
-        f"embedkit: indexed {_count(len(emb))} rows × {emb.dim} dims in {time.perf_counter() - t:.1f} s → {path} "
-        f"({_bytes(path.stat().st_size)})",
+        f"embedkit: indexed {counted(len(emb), 'row')} × {counted(emb.dim, 'dim')} "
+        f"in {time.perf_counter() - t:.1f} s → {path} ({_bytes(path.stat().st_size)})",
     )
 
 
@@ -1141,7 +1142,7 @@ def import_cmd(
     if counts_file is not None:
         emb.counts = read_word_counts(counts_file, emb.words)
     emb.save(output)
-    _note(quiet, f"embedkit: {_count(len(emb))} words × {emb.dim} dims → {output}")
+    _note(quiet, f"embedkit: {counted(len(emb), 'word')} × {counted(emb.dim, 'dim')} → {output}")
 
 
 @app.command("subwords")
@@ -1171,7 +1172,7 @@ def subwords_cmd(
     out.save(output)
     _note(
         quiet,
-        f"embedkit: {len(out):,} words, {out.subwords.keys.size:,} n-gram buckets kept in "
+        f"embedkit: {counted(len(out), 'word')}, {counted(out.subwords.keys.size, 'n-gram bucket')} kept in "
         f"{time.perf_counter() - t:.1f} s → {output}",
     )
 
@@ -1239,7 +1240,7 @@ def cache_clear(quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Say n
     from .formats import clear_cache
 
     u = clear_cache()
-    _note(quiet, f"embedkit: removed {_count(u.files)} cached file(s), {_count(u.bytes)} bytes, from {u.path}")
+    _note(quiet, f"embedkit: removed {counted(u.files, 'cached file')}, {counted(u.bytes, 'byte')}, from {u.path}")
 
 
 @app.command()
@@ -1453,8 +1454,8 @@ def sentence_features_cmd(
         if fitted is not None and fitted < 10:  # the common component of so few lines is most of them
             _note(
                 quiet,
-                f"embedkit: warning: --mode {mode} / --dim fitted on only {fitted} line(s); "
-                "fit on training text with --fit-on or --load-fit",
+                f"embedkit: warning: --mode {mode}{' and --dim' if dim else ''} fitted on only "
+                f"{counted(fitted, 'line')}; fit on training text with --fit-on or --load-fit",
             )
         if save_fit is not None:
             feats.save_fit(save_fit)
@@ -1465,8 +1466,11 @@ def sentence_features_cmd(
     _built_note(feats, quiet)
     n_zero = int((~x.any(axis=1)).sum())
     if n_zero:
-        typer.echo(f"embedkit: {_count(n_zero)} of {_count(enc.n_lines)} lines had no known word (zero rows)", err=True)
-    _note(quiet or not sys.stderr.isatty(), f"embedkit: {_count(x.shape[0])} lines × {x.shape[1]} features ({mode})")
+        typer.echo(
+            f"embedkit: {_count(n_zero)} of {counted(enc.n_lines, 'line')} had no known word (zero rows)", err=True
+        )
+    size = f"{counted(x.shape[0], 'line')} × {counted(x.shape[1], 'feature')}"
+    _note(quiet or not sys.stderr.isatty(), f"embedkit: {size} ({mode})")
 
 
 @app.command()
@@ -1793,9 +1797,8 @@ def walks(
     t = time.perf_counter()
     with atomic_output(output) as out:
         n = write_walks(g, random_walks(g, walks_per_node, walk_length, p, q, seed), out)
-    _note(
-        quiet or output == "-", f"embedkit: {n:,} walks of {g.summary()} in {time.perf_counter() - t:.1f} s → {output}"
-    )
+    took = time.perf_counter() - t
+    _note(quiet or output == "-", f"embedkit: {counted(n, 'walk')} of {g.summary()} in {took:.1f} s → {output}")
 
 
 @app.command("embed-graph")
@@ -1872,7 +1875,7 @@ def embed_graph_cmd(
     else:
         why = "a directed graph" if route.chosen else "as asked"
         how = f"walks route: {opts.walks_per_node} walks × {opts.walk_length} steps a node ({why})"
-    _note(quiet, f"embedkit: {route.nodes:,} nodes: {how}")
+    _note(quiet, f"embedkit: {counted(route.nodes, 'node')}: {how}")
     result = embed_graph(g, opts, Reporter(quiet=quiet))
     emb = result.embedding
     timings.update(result.timings)
@@ -1884,8 +1887,8 @@ def embed_graph_cmd(
             typer.echo(f"  {stage:<14} {sec:7.2f} s", err=True)
     _note(
         quiet,
-        f"embedkit: {len(emb):,} nodes × {emb.dim} dims ({emb.params['method']}) from {g.summary()} "
-        f"in {time.perf_counter() - t:.1f} s → {output}",
+        f"embedkit: {counted(len(emb), 'node')} × {counted(emb.dim, 'dim')} ({emb.params['method']}) "
+        f"from {g.summary()} in {time.perf_counter() - t:.1f} s → {output}",
     )
 
 

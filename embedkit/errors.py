@@ -22,6 +22,12 @@ def param(name: str) -> str:
     return f"{_MARK}{name}{_MARK}"
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and its noun for a message: ``counted(1, "edge")`` is "1 edge", ``counted(2_000, "edge")``
+    "2,000 edges" (thousands separated, one way everywhere)."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def _plain(name: str) -> str:
     return name
 

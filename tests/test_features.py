@@ -317,3 +317,12 @@ def test_default_mode_through_the_cli(cli, tiny, tmp_path):
     got = np.array([[float(v) for v in row.split("\t")] for row in r.stdout.splitlines()])
     np.testing.assert_allclose(got, lib, atol=1e-5)
     assert DEFAULT_MODE == "usif-oov"
+
+
+@pytest.mark.parametrize("extra, named", [([], "--mode sif fitted on only 6 lines"), (["--dim", "2"], "--mode sif and --dim")])
+def test_the_few_lines_warning_names_only_what_was_asked(cli, tiny, tmp_path, extra, named):
+    r = cli("sentence-features", "--model", tmp_path / "m.ekm", "--mode", "sif", *extra, input=TEXT)
+    assert r.exit_code == 0, r.stderr
+    warning = [line for line in r.stderr.splitlines() if "fitted on only" in line]
+    assert len(warning) == 1 and named in warning[0]
+    assert ("--dim" in warning[0]) == bool(extra)

@@ -228,7 +228,7 @@ def test_info_cache_shows_its_size_and_cache_clear_empties_it(cli, tmp_path, mon
     assert rows(cli("info", "--cache").stdout)[0] == ["key", "value"]
     size = entry.stat().st_size
     r = cli("cache", "clear")
-    assert r.exit_code == 0 and f"removed 1 cached file(s), {size:,} bytes" in r.stderr and not entry.exists()
+    assert r.exit_code == 0 and f"removed 1 cached file, {size:,} bytes" in r.stderr and not entry.exists()
     assert json.loads(cli("info", "--cache", "--json").stdout)["files"] == 0
 
 
@@ -244,3 +244,15 @@ def test_the_default_model_file_is_not_replaced_silently(cli, tmp_path, monkeypa
     before = (tmp_path / "model.ekm").read_bytes()
     r = cli("embed-graph", edges, "--dim", "3", "--no-clobber")
     assert r.exit_code == 6 and (tmp_path / "model.ekm").read_bytes() == before
+
+
+def test_counts_in_messages_agree_with_their_number(tmp_path, cli):
+    # "1 undirected edges" or "× 1 dims" reads as a bug: the noun follows the count
+    from embedkit.errors import counted
+
+    assert [counted(1, "edge"), counted(0, "edge"), counted(12_345, "edge")] == ["1 edge", "0 edges", "12,345 edges"]
+    edges = tmp_path / "one.csv"
+    edges.write_text("a,b\n")
+    r = cli("embed-graph", str(edges), "-o", str(tmp_path / "g.ekm"), "--dim", "1")
+    assert r.exit_code == 0, r.stderr
+    assert "2 nodes × 1 dim (netmf) from 2 nodes, 1 undirected edge in" in r.stderr

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ..errors import counted
+
 
 @dataclass
 class Graph:
@@ -55,9 +57,9 @@ class Graph:
 
     def summary(self) -> str:
         kind = "directed" if self.directed else "undirected"
-        text = f"{self.n:,} nodes, {self.n_edges:,} {kind} edges"
+        text = f"{counted(self.n, 'node')}, {counted(self.n_edges, kind + ' edge')}"
         if self.merged:
-            text += f" ({self.merged:,} duplicates merged)"
+            text += f" ({counted(self.merged, 'duplicate')} merged)"
         return text
 
     @property
