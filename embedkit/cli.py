@@ -947,11 +947,11 @@ def _subword_notes(emb, words, quiet: bool = False) -> list[str]:
     cannot be built is left to the query to report)."""
     built = emb.from_subwords(dict.fromkeys(words))
     for w, n in built.items():
-        grams = f"{n} character n-gram" + ("" if n == 1 else "s")
+        grams = counted(n, "character n-gram")
         seen = emb.rare_count(w)
         if seen is not None:
-            times = f"{seen} occurrence" + ("" if seen == 1 else "s")
-            source = f"folded in from its {times} in the corpus" + (f" and its {grams}" if n else "")
+            also = f" and its {grams}" if n else ""
+            source = f"folded in from its {counted(seen, 'occurrence')} in the corpus{also}"
             _note(quiet, f"embedkit: {w!r} is below the vocabulary's cut; its vector is {source}")
         else:
             _note(quiet, f"embedkit: {w!r} is not in the vocabulary; its vector is built from {grams}")

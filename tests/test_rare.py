@@ -209,6 +209,12 @@ def test_rare_words_through_the_cli(cli, tmp_path):
     r = cli("similarity", "kitten", "cat", "-m", tmp_path / "s.ekm")
     assert "folded in from its 2 occurrences in the corpus and its" in r.stderr
     one_line_error(cli("train-words", corpus, "-o", tmp_path / "x.ekm", "--rare-min-count", "-1"), "--rare-min-count")
+    one_line_error(
+        cli("train-words", corpus, "-o", tmp_path / "x.ekm", "--rare-min-count", "2", "--scheduler", "local"),
+        "--rare-min-count",
+        "--scheduler",
+        out=tmp_path / "x.ekm",
+    )
 
 
 def test_rare_rows_in_the_subword_fit_solve_the_weighted_normal_equations(monkeypatch, tmp_path):
