@@ -369,7 +369,9 @@ def test_a_fit_keeps_its_conceptor_strength(tiny, tmp_path):
         SentenceFeatures(tiny, cn_mu=0.2).load_fit(tmp_path / "fit.npz")
 
 
-@pytest.mark.parametrize("extra, named", [([], "--mode sif fitted on only 6 lines"), (["--dim", "2"], "--mode sif and --dim")])
+@pytest.mark.parametrize(
+    "extra, named", [([], "--mode sif fitted on only 6 lines"), (["--dim", "2"], "--mode sif and --dim")]
+)
 def test_the_few_lines_warning_names_only_what_was_asked(cli, tiny, tmp_path, extra, named):
     r = cli("sentence-features", "--model", tmp_path / "m.ekm", "--mode", "sif", *extra, input=TEXT)
     assert r.exit_code == 0, r.stderr
