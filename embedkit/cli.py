@@ -739,7 +739,7 @@ def svd(
 
     Example: [bold]embedkit svd ppmi.npz --dim 300 --eig 0.5 -o model.ekm[/bold]
     """
-    from .io import load_matrix
+    from .io import display_name, load_matrix
     from .linalg import svd_steps
     from .pipeline import factorize_matrix
     from .progress import Reporter
@@ -754,6 +754,7 @@ def svd(
             wcounts,
             params,
             advance,
+            display_name(input),
             dim=dim,
             solver=solver,
             n_iter=n_iter,
@@ -1278,7 +1279,7 @@ def analogy(
     answered together as one batch; a question with an unknown word is reported on stderr
     and skipped (exit code 5 only if none could be answered; 3 for a line that is not three words).
 
-    Example: [bold]embedkit analogy man king woman -k 5[/bold]  (→ queen)
+    Example: [bold]embedkit analogy king queen prince -k 5[/bold]  (king : queen :: prince : ?)
     """
     from .progress import Reporter
 
@@ -1477,8 +1478,8 @@ def lsa(
         m.save(output)
     _note(
         quiet,
-        f"embedkit: {_count(len(m.docs))} documents × {_count(len(m.terms))} words → {m.terms.dim} dims: "
-        f"{output}, {documents_path(output)}",
+        f"embedkit: {counted(len(m.docs), 'document')} × {counted(len(m.terms), 'word')} "
+        f"→ {counted(m.terms.dim, 'dim')}: {output}, {documents_path(output)}",
     )
 
 
@@ -1690,7 +1691,10 @@ def pca_cmd(
 
 # -- graphs ---------------------------------------------------------------------------
 EdgesArg = Annotated[
-    str, typer.Argument(help="Edge list: 'source target \\[weight]' lines, comma/tab/space separated ('-' for stdin).")
+    str,
+    typer.Argument(
+        help="Edge list: 'source target \\[weight]' lines, comma, TAB, semicolon or space separated ('-' for stdin)."
+    ),
 ]
 DirectedOpt = Annotated[bool, typer.Option("--directed/--undirected", help="Read edges as directed (u → v only).")]
 SelfLoopsOpt = Annotated[bool, typer.Option("--self-loops/--no-self-loops", help="Keep or drop edges u–u.")]
@@ -1921,11 +1925,10 @@ def evaluate_similarity(
              "subwords_used": r.built, "total": r.total}
         )  # fmt: skip
         if 0 < r.found < MIN_PAIRS_FOR_A_SCORE:
-            typer.echo(
-                f"embedkit: warning: {f}: only {r.found} of {_count(r.total)} pairs found in the model; "
-                "a correlation over so few means little",
-                err=True,
-            )
+            found = f"only {r.found} of {_count(r.total)} pairs found in the model"
+            if r.found == r.total:  # every pair found: the file itself is small
+                found = f"only {counted(r.found, 'pair')}"
+            typer.echo(f"embedkit: warning: {f}: {found}; a correlation over so few means little", err=True)
     render(rows, output_format, "word similarity")
 
 

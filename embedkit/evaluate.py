@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import DataError, ParameterError, UnknownWordError, check_at_least, check_positive, param
+from .errors import DataError, ParameterError, UnknownWordError, check_at_least, check_positive, counted, param
 from .graph import Graph
 from .io import decimal_point, display_name, is_number, numbered_lines
 from .linalg import unit_rows
@@ -283,7 +283,7 @@ def read_sts_pairs(path: str) -> STSPairs:
         if len(parts) != 3:
             raise DataError(
                 f"{name}, line {lineno}: expected 'score<TAB>sentence1<TAB>sentence2', "
-                f"got {len(parts)} TAB-separated field(s): {line[:60]!r}"
+                f"got {counted(len(parts), 'TAB-separated field')}: {line[:60]!r}"
             )
         field = parts[0].strip()
         if not field:
@@ -553,7 +553,10 @@ def node_classification(
     index = emb.index
     nodes = [v for v in labels if v in index]
     if len(nodes) < 2:
-        raise DataError(f"only {len(nodes):,} labelled node(s) are in the model; are the node ids the same?")
+        raise DataError(
+            f"only {counted(len(nodes), 'labelled node')} {'is' if len(nodes) == 1 else 'are'} in the model; "
+            "are the node ids the same?"
+        )
     x = np.asarray(emb.vectors, dtype=np.float64)[[index[v] for v in nodes]]
     x = unit_rows(x)
     mlb = MultiLabelBinarizer()
@@ -659,10 +662,12 @@ def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
     if m == graph.n - connected_components(a, directed=False)[0]:  # a forest: no cycle
         raise DataError(
             f"{source}no edge can be held out without disconnecting the graph "
-            f"(its {m} edges form a tree or forest, as a star or a path does)"
+            f"(its {counted(m, 'edge')} {'forms' if m == 1 else 'form'} a tree or forest, as a star or a path does)"
         )
     if want == 0:
-        raise DataError(f"{source}--test-fraction {test_fraction} of {m} edges holds out none; raise it")
+        raise DataError(
+            f"{source}{param('test_fraction')} {test_fraction} of {counted(m, 'edge')} holds out none; raise it"
+        )
     deg = np.bincount(np.concatenate([src, dst]), minlength=graph.n)
     cand = order[: min(m, 2 * want + 10)]
     # vectorised greedy pass: remove candidates in order while both ends keep degree >= 1
@@ -690,7 +695,8 @@ def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
     pairs = graph.n * (graph.n - 1) // 2
     if pairs - m < len(test):  # a complete graph (a triangle, a clique): no non-edge to draw
         raise DataError(
-            f"{source}only {pairs - m} node pair(s) are not edges, fewer than the {len(test)} held-out edge(s): "
+            f"{source}only {counted(pairs - m, 'node pair')} {'is' if pairs - m == 1 else 'are'} not edges, "
+            f"fewer than the {counted(len(test), 'held-out edge')}: "
             "link prediction needs as many non-edges to score them against (a complete graph has none)"
         )
     if pairs - m < 0.05 * pairs:  # few non-edges (and so few pairs): list them, then draw

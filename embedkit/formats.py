@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, check_choice
+from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, check_choice, counted
 from .io import check_readable, display_name, is_number, numbered_lines, open_binary, read_blocks
 from .options import VECTOR_FORMATS
 from .vectors import MAGIC, Embedding
@@ -55,6 +55,11 @@ def detect_format(path: str | os.PathLike) -> str:
     head = strip_bom(head, name)
     if not head.strip():
         raise InputError(f"{name}: the file is empty")
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):  # a pickle's protocol mark
+        raise InputError(
+            f"{name}: {_NOT_A_MODEL}: a Python pickle, such as gensim's KeyedVectors.save(); "
+            "write it with save_word2vec_format() and read that"
+        )
     first, _, rest = head.lstrip(b"\r\n").partition(b"\n")
     if _HEADER.match(first):
         row = rest.split(b"\n", 1)[0]
@@ -63,7 +68,18 @@ def detect_format(path: str | os.PathLike) -> str:
         raise InputError(f"{name}: {_NOT_A_MODEL}")
     if not _is_text_row(first):
         raise InputError(f"{name}: {_NOT_A_MODEL}")
+    if _holds_word_counts(head):
+        raise InputError(f"{name}: {_NOT_A_MODEL}: it holds word counts ('word count' lines)")
     return "glove"
+
+
+def _holds_word_counts(head: bytes) -> bool:
+    """Whether a file's first lines are 'word count' rows (a vocabulary, gensim's ``fvocab``):
+    two fields each, the second a whole number.  Read as GloVe they would be one-dimensional
+    vectors, every cosine ±1; real vectors have fractions."""
+    lines = head.split(b"\n")
+    rows = [line.split() for line in (lines[:-1] if len(lines) > 1 else lines)[:100] if line.strip()]
+    return bool(rows) and all(len(r) == 2 and r[1].isdigit() for r in rows)
 
 
 def read_vectors(
@@ -234,7 +250,7 @@ def _warn_dropped(name: str, dropped: list[tuple[int, str]]) -> None:
         where, word = dropped[0]
         warnings.warn(
             EmbedkitWarning(
-                f"{name}: left out {len(dropped):,} vector(s) with a NaN or infinite value "
+                f"{name}: left out {counted(len(dropped), 'vector')} with a NaN or infinite value "
                 f"(first: {word!r}, {where if isinstance(where, str) else f'line {where}'})"
             ),
             stacklevel=3,
@@ -318,7 +334,8 @@ def _unique(emb: Embedding, name: str) -> Embedding:
     skipped = int((~keep).sum())
     warnings.warn(
         EmbedkitWarning(
-            f"{name}: {skipped} duplicate word(s) skipped, the first occurrence kept (first repeated: {first!r})"
+            f"{name}: {counted(skipped, 'duplicate word')} skipped, the first occurrence kept "
+            f"(first repeated: {first!r})"
         ),
         stacklevel=3,
     )

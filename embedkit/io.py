@@ -384,6 +384,8 @@ def numpy_reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if "object arrays" in text.lower():
         return "it holds Python objects, which embedkit does not unpickle"
+    if "no data left in file" in text.lower():  # NumPy's words for a file of no bytes
+        return "the file is empty"
     if "pickle" in text.lower():  # NumPy's guess for a file that is no .npy / .npz at all
         return "it is not a NumPy .npy or .npz file"
     return text[:200]

@@ -30,7 +30,16 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .errors import DataError, InputError, ParameterError, UnknownWordError, check_at_least, check_choice, param
+from .errors import (
+    DataError,
+    InputError,
+    ParameterError,
+    UnknownWordError,
+    check_at_least,
+    check_choice,
+    counted,
+    param,
+)
 from .features import encode_lines, model_tokenizer
 from .io import atomic_output, check_readable, numpy_reason
 from .linalg import svd_steps, top_k, truncated_svd
@@ -196,7 +205,10 @@ def build_lsa(
     most = min(x.shape)
     if dim > most:
         raise ParameterError(
-            "dim", dim, f"is too large for {x.shape[0]:,} documents × {x.shape[1]:,} words (at most {most})", True
+            "dim",
+            dim,
+            f"is too large for {counted(x.shape[0], 'document')} × {counted(x.shape[1], 'word')} (at most {most:,})",
+            True,
         )
     with reporter.stage("svd", svd_steps("randomized", n_iter), unit="products") as advance:
         svd = truncated_svd(x, dim, solver="randomized", n_iter=n_iter, seed=seed, progress=advance)

@@ -18,7 +18,7 @@ from . import __version__
 from .cooccur import count_cooccurrences, subsample_keep_probability
 from .corpus import LINE_BREAK, EncodedCorpus, encode_with_vocab
 from .engine import check_workers
-from .errors import DataError, EmbedkitWarning, ParameterError, check_at_least, check_choice, param
+from .errors import DataError, EmbedkitWarning, ParameterError, check_at_least, check_choice, counted, param
 from .graph import (
     Graph,
     directed_sparse_pmi_matrix,
@@ -255,13 +255,25 @@ def words_params(
     return params
 
 
-def factorize_matrix(m, words: list[str], counts, params: dict, progress=None, **svd_options) -> Embedding:
-    """The ``svd`` stage on a weighted matrix saved by the ``pmi`` stage: the options its
-    ``params`` record (the counting and weighting that made it), with ``svd_options``
-    (dim, solver, n_iter, eig, vectors, remove_top, seed, workers) in place of theirs.
+def factorize_matrix(
+    m, words: list[str], counts, params: dict, progress=None, source: str | None = None, **svd_options
+) -> Embedding:
+    """The ``svd`` stage on a weighted matrix saved by the ``pmi`` stage (or on raw counts
+    saved by the ``cooccur`` stage: a warning, and the model records transform ``none``):
+    the options its ``params`` record (the counting and weighting that made it), with
+    ``svd_options`` (dim, solver, n_iter, eig, vectors, remove_top, seed, workers) in place of theirs.
     The model records them all, as :func:`train_words` would.  ``progress``: as in
-    :func:`factorize_to_embedding`."""
+    :func:`factorize_to_embedding`; ``source`` names the matrix in the warning."""
     recorded = {k: v for k, v in params.items() if k in WordOptions.__dataclass_fields__}
+    if params.get("stage") == "cooccur":  # the counts themselves: no weighting was applied
+        recorded["transform"] = "none"
+        warnings.warn(
+            EmbedkitWarning(
+                f"{source + ': ' if source else ''}raw co-occurrence counts (the cooccur stage's output, "
+                "not weighted by the pmi stage): factorised as they are, and recorded as transform none"
+            ),
+            stacklevel=2,
+        )
     opts = replace(WordOptions(**recorded), **svd_options)
     check_dim_after_removal(opts)
     meta = words_params(opts, params.get("corpus", "-"), params.get("tokens"), params.get("kind", "words"), params)
@@ -482,7 +494,7 @@ def _graph_embedding(graph: Graph, opts: GraphOptions, method: str, kind: str, v
     if lost.size:
         warnings.warn(
             EmbedkitWarning(
-                f"{graph.source + ': ' if graph.source else ''}{lost.size:,} node(s) with edges got an all-zero "
+                f"{graph.source + ': ' if graph.source else ''}{counted(lost.size, 'node')} with edges got an all-zero "
                 f"vector (first: {graph.nodes[int(lost[0])]!r}): {param('dim')} {opts.dim} directions all went to "
                 f"other parts of the graph; give a larger {param('dim')}"
             ),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels
-from .errors import DataError, check_at_least, param
+from .errors import DataError, check_at_least, counted, param
 from .io import display_name, numbered_lines, read_blocks
 from .tokenize import Tokenizer, words_of
 
@@ -99,7 +99,7 @@ def vocabulary_from_counts(
         if not n_types:
             raise DataError(f"{source}: the corpus has no tokens")
         raise DataError(
-            f"{source}: no word occurs at least {min_count} times ({n_types:,} distinct words); "
+            f"{source}: no word occurs at least {counted(min_count, 'time')} ({counted(n_types, 'distinct word')}); "
             f"lower {param('min_count')}"
         )
     return vocab

@@ -99,6 +99,21 @@ def test_model_of_another_format_or_version(cli, tmp_path, model):
     check(cli("svd", model, "-o", tmp_path / "m3.ekm"), 3, "m.ekm: not a readable embedkit matrix file")
 
 
+def test_a_counts_file_is_not_taken_for_one_dimensional_vectors(cli, tmp_path, model):
+    """The vocabulary that `vocab` writes and the counts that `export --counts` writes beside
+    the vectors read as GloVe rows of one value: every cosine would be 1.  They are refused."""
+    vocab = tmp_path / "vocab.tsv"
+    assert cli("vocab", DEMO, "-o", vocab).exit_code == 0
+    assert cli("export", model, "-o", tmp_path / "v.txt", "--counts", tmp_path / "counts.txt").exit_code == 0
+    for f in (vocab, tmp_path / "counts.txt"):
+        for args in (("neighbors", "king", "-m", f), ("import", f, "-o", tmp_path / "x.ekm")):
+            check(cli(*args), 3, f"{f.name}: not a model file (embedkit, word2vec or GloVe vectors): it holds word")
+    one = tmp_path / "one.txt"  # vectors of one dimension are still vectors
+    one.write_text("a 0.5\nb -1.0\nc 2\n")
+    r = cli("neighbors", "a", "-m", one, "-k", "1", "--tsv")
+    assert r.exit_code == 0 and r.stdout.splitlines()[1].split("\t")[1:] == ["c", "1"]
+
+
 @pytest.mark.parametrize(
     "dim,needle", [("0", "--dim must be at least 1, got 0"), ("-3", "got -3"), ("5000", "too large")]
 )

@@ -108,8 +108,14 @@ def test_empty_corpus(cli, tmp_path):
 def test_no_word_above_min_count(cli, tmp_path):
     (tmp_path / "c.txt").write_text("a b c\nd e f\n")
     r = cli("train-words", tmp_path / "c.txt", "-o", tmp_path / "m.ekm")
-    one_line_error(r, "no word occurs at least 5 times", "--min-count")
+    one_line_error(r, "no word occurs at least 5 times (6 distinct words)", "--min-count")
     assert not (tmp_path / "m.ekm").exists()
+
+
+def test_one_word_corpus_counts_its_one_word(cli, tmp_path):
+    (tmp_path / "one.txt").write_text("hello\n")
+    r = cli("train-words", tmp_path / "one.txt", "-o", tmp_path / "m.ekm")
+    one_line_error(r, "one.txt: no word occurs at least 5 times (1 distinct word);", code=4, out=tmp_path / "m.ekm")
 
 
 def test_dim_larger_than_vocabulary(cli, lecture_file, tmp_path):
@@ -156,6 +162,12 @@ def test_evaluate_similarity_and_analogy_match_a_hand_computation(cli, tmp_path)
     assert r.stderr.strip() == (
         f"embedkit: warning: {tmp_path / 'pairs.txt'}: only 3 of 4 pairs found in the model; "
         "a correlation over so few means little"
+    )
+    # every pair found, but few: not 'only 3 of 3 pairs found'
+    (tmp_path / "few.txt").write_text("King\tman\t9\nking\tapple\t5\nman\twoman\t1\n")
+    r = cli("evaluate", "similarity", tmp_path / "m.ekm", tmp_path / "few.txt")
+    assert r.exit_code == 0 and r.stderr.strip() == (
+        f"embedkit: warning: {tmp_path / 'few.txt'}: only 3 pairs; a correlation over so few means little"
     )
     # king:queen :: man:?  By hand, with cos(woman, queen) = .7036, cos(woman, king) = -.7036,
     # cos(woman, man) = -.9802, cos(apple, man) = .0995 and apple orthogonal to king and queen:
@@ -260,3 +272,23 @@ def test_neighbors_reads_words_from_stdin(cli, tmp_path):
         ["woman", "queen"],
         ["queen", "woman"],
     ]
+
+
+def test_svd_of_raw_counts_says_so_and_records_no_weighting(cli, tmp_path):
+    """svd straight on cooccur's counts (no pmi stage between) is the SVD of `pmi --transform
+    none`: a warning naming the file, and the model records transform none, not the default ppmi."""
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(DEMO.read_text().splitlines()[:500]) + "\n")
+    assert cli("cooccur", corpus, "--window", "3", "-o", tmp_path / "c.npz", "-q").exit_code == 0
+    assert cli("pmi", tmp_path / "c.npz", "--transform", "none", "-o", tmp_path / "n.npz").exit_code == 0
+    r = cli("svd", tmp_path / "c.npz", "--dim", "10", "-o", tmp_path / "raw.ekm", "-q")
+    assert r.exit_code == 0
+    assert r.stderr.splitlines() == [
+        f"embedkit: warning: {tmp_path / 'c.npz'}: raw co-occurrence counts (the cooccur stage's output, not "
+        "weighted by the pmi stage): factorised as they are, and recorded as transform none"
+    ]
+    r = cli("svd", tmp_path / "n.npz", "--dim", "10", "-o", tmp_path / "none.ekm", "-q")
+    assert r.exit_code == 0 and r.stderr == ""
+    raw, none = Embedding.load(tmp_path / "raw.ekm"), Embedding.load(tmp_path / "none.ekm")
+    assert raw.params["transform"] == none.params["transform"] == "none"
+    np.testing.assert_allclose(raw.vectors, none.vectors, atol=1e-4)  # the same matrix (float32 rounding apart)

@@ -65,7 +65,7 @@ def test_duplicate_words_keep_the_first_and_say_how_many(cli, tmp_path):
     r = cli("neighbors", "dog", "-m", p)
     assert r.exit_code == 0
     warnings = [line for line in r.stderr.splitlines() if "warning" in line]
-    assert len(warnings) == 1 and "2 duplicate word(s) skipped" in warnings[0] and "'cat'" in warnings[0]
+    assert len(warnings) == 1 and "2 duplicate words skipped" in warnings[0] and "'cat'" in warnings[0]
     emb = read_vectors(p)
     assert emb.words == ["cat", "dog", "emu", "owl"]
     np.testing.assert_allclose(emb["cat"], [0.1, 0.2, 0.3, 0.4], rtol=1e-6)  # the first one wins
@@ -154,7 +154,7 @@ def test_nan_or_inf_is_refused_naming_file_line_and_word(cli, tmp_path, bad, wor
     one_line_error(cli("neighbors", "dog", "-m", p), f"nf.w2v.txt, line {line}: word '{word}'", code=3)
     out = tmp_path / "ok.ekm"
     r = cli("import", p, "-o", out, "--drop-nonfinite")
-    assert r.exit_code == 0 and "left out 1 vector(s)" in r.stderr
+    assert r.exit_code == 0 and "left out 1 vector with a NaN" in r.stderr
     r = cli("neighbors", "dog", "-m", out, "--json")
     assert r.exit_code == 0
     rows = json.loads(r.stdout)
@@ -359,7 +359,7 @@ def test_a_node_with_edges_left_all_zero_is_a_warning(cli, tmp_path):
 
     zero = [w for w, v in zip(Embedding.load(out).words, Embedding.load(out).vectors) if not v.any()]
     if zero:  # which edge loses is the eigensolver's choice; a zero row must be said
-        assert "node(s) with edges got an all-zero vector" in r.stderr and "give a larger --dim" in r.stderr
+        assert " with edges got an all-zero vector" in r.stderr and "give a larger --dim" in r.stderr
     r = cli("embed-graph", p, "-o", out, "--dim", "3", "-q")
     assert r.exit_code == 0 and "all-zero" not in r.stderr
     assert all(v.any() for v in Embedding.load(out).vectors)
@@ -371,6 +371,9 @@ def test_node_classification_with_one_label_says_so(cli, tmp_path):
     assert cli("embed-graph", e, "-o", m, "--dim", "2", "-q").exit_code == 0
     lab = write(tmp_path / "one.csv", "node,label\n" + "".join(f"{i},red\n" for i in range(1, 7)))
     one_line_error(cli("evaluate", "nodes", m, lab), "every labelled node in the model has the one label 'red'", code=4)
+    lab = write(tmp_path / "lone.csv", "1,red\nzz,blue\n")  # one node left once the unknown one is
+    r = cli("evaluate", "nodes", m, lab, "--ignore-unknown")
+    assert r.exit_code == 4 and "error: only 1 labelled node is in the model; are the node ids the same?" in r.stderr
 
 
 @pytest.mark.parametrize("edges", ["hub,a\nhub,b\nhub,c\nhub,d\nhub,e\n", "a,b\nb,c\nc,d\n"])
@@ -379,11 +382,20 @@ def test_links_on_a_tree_say_nothing_can_be_held_out(cli, tmp_path, edges):
     one_line_error(cli("evaluate", "links", p, "--dim", "2"), "no edge can be held out without disconnecting", code=4)
 
 
+def test_links_on_one_edge_or_too_small_a_fraction_say_so_in_words(cli, tmp_path):
+    p = write(tmp_path / "one.csv", "a,b\n")
+    r = cli("evaluate", "links", p, "--dim", "1")
+    one_line_error(r, "(its 1 edge forms a tree or forest, as a star or a path does)", code=4)
+    p = write(tmp_path / "ring.csv", "a,b\nb,c\nc,d\nd,a\n")  # a cycle: 4 edges, 0.01 of them rounds to none
+    r = cli("evaluate", "links", p, "--dim", "1", "--test-fraction", "0.01")
+    one_line_error(r, "ring.csv: --test-fraction 0.01 of 4 edges holds out none; raise it", code=4)
+
+
 @pytest.mark.parametrize("n", [3, 5])
 def test_links_on_a_complete_graph_say_there_is_no_non_edge(cli, tmp_path, n):
     p = write(tmp_path / "k.csv", "".join(f"{a},{b}\n" for a in range(n) for b in range(a + 1, n)))
     r = cli("evaluate", "links", p, "--dim", "2", "--test-fraction", "0.5")  # it looped for ever
-    one_line_error(r, "k.csv: only 0 node pair(s) are not edges, fewer than the", code=4)
+    one_line_error(r, "k.csv: only 0 node pairs are not edges, fewer than the", code=4)
 
 
 def test_links_on_a_nearly_complete_graph_draw_its_few_non_edges():
@@ -535,6 +547,9 @@ def test_no_numpy_pickle_advice(cli, tmp_path):
     t = write(tmp_path / "t.txt", "just text\n")
     r = cli("pmi", t, "-o", tmp_path / "x.npz")
     one_line_error(r, "t.txt: not a readable embedkit matrix file (it is not a NumPy .npy or .npz file)", code=3)
+    e = write(tmp_path / "e.npz", "")  # NumPy's own words, 'No data left in file', are not the user's
+    r = cli("svd", e, "-o", tmp_path / "m.ekm")
+    one_line_error(r, "e.npz: not a readable embedkit matrix file (the file is empty)", code=3)
 
 
 def _embedkit(*args, **kw):

@@ -98,3 +98,15 @@ def test_repr_says_what_the_model_is(pair):
     assert "300 words" in text and "16 dims" in text and "with counts" in text
     trained = Embedding(["a", "b"], np.eye(2, dtype=np.float32), None, {"corpus": "wiki.txt", "lowercase": True})
     assert repr(trained) == "<Embedding: 2 words × 2 dims, from 'wiki.txt', lower-cased, no counts>"
+
+
+def test_a_gensim_native_save_is_refused_with_the_way_to_export_it(tmp_path, cli):
+    # KeyedVectors.save() writes a pickle, not vectors: one line saying how to get a file embedkit reads
+    kv = gensim_models.KeyedVectors(3)
+    kv.add_vectors(["cat", "dog"], np.eye(2, 3, dtype=np.float32))
+    kv.save(str(tmp_path / "kv.model"))
+    r = cli("neighbors", "cat", "-m", tmp_path / "kv.model")
+    assert r.exit_code == 3 and r.stdout == ""
+    assert r.stderr.count("\n") == 1 and "pickle" in r.stderr and "save_word2vec_format" in r.stderr
+    kv.save_word2vec_format(str(tmp_path / "kv.txt"))
+    assert cli("neighbors", "cat", "-m", tmp_path / "kv.txt", "-k", "1").exit_code == 0

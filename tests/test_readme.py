@@ -105,3 +105,12 @@ def test_the_examples_run_as_printed(tmp_path):
         ran += 1
     assert ran >= 8
     assert (tmp_path / "model.ekm").exists() and (tmp_path / "graph.ekm").exists()
+    # the walks pipeline's nodes keep their four communities (with svd's word default,
+    # --remove-top 2, they lose them: micro-F1 0.46)
+    from embedkit import Embedding
+    from embedkit.evaluate import node_classification, read_node_labels
+
+    walks = Embedding.load(tmp_path / "walks.ekm")
+    assert walks.params["remove_top"] == 0
+    (score,) = node_classification(walks, read_node_labels(str(tmp_path / "labels.csv")), (0.5,))
+    assert score.micro_f1 > 0.9, score

@@ -75,11 +75,16 @@ class Graph:
         if not iso.size:
             return None
         some = ", ".join(repr(self.nodes[i]) for i in iso[:3])
+        one = iso.size == 1
         if not self.directed:
-            return f"{self.source}: {iso.size:,} node(s) with no edge (e.g. {some}); they get zero vectors"
+            gets = "it gets a zero vector" if one else "they get zero vectors"
+            return f"{self.source}: {counted(iso.size, 'node')} with no edge (e.g. {some}); {gets}"
+        gets = "it gets a vector from the nodes that point at it"
+        if not one:
+            gets = "they get vectors from the nodes that point at them"
         return (
-            f"{self.source}: {iso.size:,} sink node(s) with no outgoing edge (e.g. {some}); walks end there, "
-            "and they get vectors from the nodes that point at them"
+            f"{self.source}: {counted(iso.size, 'sink node')} with no outgoing edge (e.g. {some}); "
+            f"walks end there, and {gets}"
         )
 
     @classmethod
