@@ -1,6 +1,6 @@
 """Variants of uSIF-with-unknown-words measured on STS12, STS13, AG News and CR (one table).
 
-    python benchmarks/bench_sentence_variants.py --model MODEL.ekm [--rows NAME,NAME] [--json OUT]
+    python benchmarks/bench_sentence_variants.py --model MODEL.ekm [--rows "NAME;NAME"] [--json OUT]
 
 The variants the choice of ``sentence-features``' default mode was made among
 (BENCHMARKS.md, "Sentence features"), each a small change to ``usif-oov``'s recipe, built
@@ -199,11 +199,11 @@ def measure(data: Data, cfg: dict) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", required=True, help="word vectors (embedkit train-words dictwiki.txt.gz)")
-    ap.add_argument("--rows", help="comma-separated variant names (default: all)")
+    ap.add_argument("--rows", help="variant names separated by ';' (default: all)")
     ap.add_argument("--json", help="also write the figures here")
     args = ap.parse_args()
     data = Data(Embedding.load(args.model, mmap=False))
-    names = args.rows.split(",") if args.rows else list(VARIANTS)
+    names = args.rows.split(";") if args.rows else list(VARIANTS)
     results = []
     print("| variant | STS12 | STS13 | AG News | CR |\n|---|---|---|---|---|")
     for name in names:
