@@ -14,7 +14,7 @@ here from embedkit's parts (``encode_lines``, ``usif_weights``, ``unknown_vector
   2018, "A compressed sensing view of unsupervised text embeddings, bag-of-n-grams, and LSTMs");
 * the word weights: uSIF's a / (a/2 + p), SIF's a / (a + p) with a = 1e-3, or none;
 * the common directions: uSIF's 5 removed in proportion λ_i, 0 or 1 removed, or all damped by
-  a conceptor negation (Liu, Sedoc & Ungar 2019) of strength μ (``usif-cn``);
+  a conceptor negation (Liu, Ungar & Sedoc 2019) of strength μ (``usif-cn``);
 * for the classifiers: rows scaled to unit length, or projected on their top 150 principal
   directions; and two yardsticks that are not modes: the same features with C = 0.01, and
   LSA (tf-idf, sublinear tf, truncated SVD) fitted on the training lines themselves.

@@ -15,7 +15,7 @@ frequency in the model's corpus (the model's counts; imported vectors need
     common directions are damped rather than removed: the averages times the conceptor
     negation ¬C = (I + μ R)⁻¹ of the *fitting* lines' averages (R their uncentred
     correlation matrix scaled to mean eigenvalue 1, μ = ``cn_mu`` = 0.07;
-    :func:`conceptor_negation`, Liu, Sedoc & Ungar 2019), in place of uSIF's five
+    :func:`conceptor_negation`, Liu, Ungar & Sedoc 2019), in place of uSIF's five
     components removed.  Each direction of R loses a share that grows with its weight in
     the fitting lines, so what all sentences share fades and no direction is cut whole.
     Chosen by measurement (BENCHMARKS.md, "Sentence features").  Shape (n, d).
@@ -898,7 +898,7 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
 def conceptor_negation(x: np.ndarray, mu: float = 0.07) -> np.ndarray:
     """The conceptor negation ¬C = I − C of the rows of x (n × d), as a (d × d) float32 matrix.
 
-    Liu, Sedoc & Ungar (2019), "Unsupervised post-processing of word vectors via conceptor
+    Liu, Ungar & Sedoc (2019), "Unsupervised post-processing of word vectors via conceptor
     negation" (AAAI): with R = xᵀx / n the rows' correlation matrix (uncentred), the conceptor
     of aperture α is C = R (R + α⁻² I)⁻¹, and ¬C = (I + α² R)⁻¹ damps each principal direction
     of R, of eigenvalue λ, by 1 / (1 + α² λ) — a soft removal of the common directions, where
