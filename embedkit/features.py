@@ -98,7 +98,7 @@ from .vectors import Embedding
 MODES = FEATURE_MODES
 #: The mode used when none is given (chosen by measurement: BENCHMARKS.md, "Sentence features").
 DEFAULT_MODE = DEFAULT_FEATURE_MODE
-#: Modes whose features need :meth:`SentenceFeatures.fit` (common components, GEM's subspace).
+#: Modes whose features need :meth:`SentenceFeatures.fit` (common components, the conceptor, GEM's subspace).
 _FITTED = ("sif", "usif", "usif-oov", "usif-cn", "gem")
 #: Modes that count the words outside the vocabulary as random directions.
 _OOV = ("usif-oov", "usif-cn")
