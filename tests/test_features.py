@@ -1,5 +1,6 @@
 """Sentence features: hand-checked values, one row per input line, fit on train / reuse on test."""
 
+import json
 import subprocess
 import sys
 
@@ -367,6 +368,17 @@ def test_a_fit_keeps_its_conceptor_strength(tiny, tmp_path):
     SentenceFeatures(tiny).fit(train).save_fit(tmp_path / "fit.npz")
     with pytest.raises(ParameterError, match="cn_mu 0.07 .here 0.2."):
         SentenceFeatures(tiny, cn_mu=0.2).load_fit(tmp_path / "fit.npz")
+    # a fit saved before usif-cn existed records no cn_mu, and still loads where it played no part
+    SentenceFeatures(tiny, "usif-oov").fit(train).save_fit(tmp_path / "old.npz")
+    with np.load(tmp_path / "old.npz") as z:
+        arrays = {key: z[key] for key in z.files}
+    config = json.loads(str(arrays["config"]))
+    del config["cn_mu"]
+    arrays["config"] = np.array(json.dumps(config))
+    np.savez(tmp_path / "old.npz", **arrays)
+    g = SentenceFeatures(tiny, "usif-oov").load_fit(tmp_path / "old.npz")
+    want = SentenceFeatures(tiny, "usif-oov").fit(train).transform(["king zebra"])
+    np.testing.assert_allclose(g.transform(["king zebra"]), want, atol=1e-6)
 
 
 @pytest.mark.parametrize(
