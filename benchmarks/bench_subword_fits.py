@@ -2,6 +2,8 @@
 
     python benchmarks/bench_subword_fits.py [--cache DIR] [--only FAMILY,...] [--tols R,...] [--weights B,...]
 
+FAMILY: none, fold, stack, syntax, ridge (the default set), shipped, rare, rarefit.
+
 One count matrix (``train-words``' defaults: window 10 harmonic) and its SVD (PPMI cds 0.75,
 300 d, shifted solver, 3 iterations) are computed once with embedkit's own stages and
 cached in ``--cache`` (default: a folder in the system's temp directory); the families of
@@ -29,6 +31,14 @@ G is the binary word × n-gram incidence (V × K, K = 91,947 on dictwiki).
   ``--tols`` (the conjugate gradients' stopping residual, ``subwords.RIDGE_TOL``) and
   ``--weights`` (β), and beside each row the all-pairs ρ of the similarity sets (unseen
   words built from their n-grams; ``spearman_all``).
+
+- ``rare``: the words below the cut (count 1–4 on dictwiki: 135,691 of them), counted as
+  ``train-words --rare-min-count`` counts them (cached) and folded into the cached SVD
+  (``fold_in_pmi`` + ``fold_in_vectors``); printed per similarity set as in-vocabulary ρ /
+  all-pairs ρ (pairs built), without subwords and with the shipped fit, the fold-in alone
+  or mixed with the n-gram vector (constant β, or c/(c + k) : k/(c + k) by the count c).
+- ``rarefit``: the ridge fit (exact n-grams, 20 steps, as ``ridge``) with the rare words'
+  folded-in unit vectors as extra rows weighing ω (constant, or c/(c + 5)).
 
 Scores: Spearman ρ over the pairs in the vocabulary, Google 3CosMul over the questions in
 the vocabulary (semantic half: the first 8,869 questions).  Selection columns first
@@ -216,6 +226,144 @@ def shipped(b: Bench, x: np.ndarray, tols: list[float], weights: list[float]) ->
         subwords.RIDGE_TOL = default
 
 
+def rare_counts(b: Bench, min_rare: int = 1):
+    """The words below the cut (count ≥ ``min_rare``) and their co-occurrences with the
+    vocabulary, counted as ``train-words --rare-min-count`` counts them (cached)."""
+    f = b.cache / f"rare_{min_rare}.npz"
+    if not f.exists():
+        from embedkit.cooccur import RareContexts
+        from embedkit.corpus import EncodedCorpus
+        from embedkit.tokenize import Tokenizer
+        from embedkit.vocab import Vocabulary
+
+        opts = WordOptions()
+        with EncodedCorpus(str(b.corpus), Tokenizer(opts.pattern, opts.lowercase)) as enc:
+            enc.read()
+            known = set(b.words)
+            every = enc.word_counts(min_rare)
+            rare = sorted((w for w in every if w not in known), key=lambda w: (-every[w], w))
+            vocab = Vocabulary(b.words, np.asarray(b.wcounts))
+            rc = RareContexts(len(rare), len(b.words), opts.window, opts.weighting)
+            for block in enc.id_blocks(vocab, rare=rare):
+                rc.feed(block)
+            fol, pre = rc.result()
+        sp.save_npz(b.cache / f"rare_{min_rare}_following.npz", fol.tocsr())
+        sp.save_npz(b.cache / f"rare_{min_rare}_preceding.npz", pre.tocsr())
+        np.savez(f, words=np.array(rare), counts=np.array([every[w] for w in rare]))
+    d = np.load(f)
+    fol = sp.load_npz(b.cache / f"rare_{min_rare}_following.npz")
+    pre = sp.load_npz(b.cache / f"rare_{min_rare}_preceding.npz")
+    return [str(w) for w in d["words"]], d["counts"], (fol + pre).tocsr()
+
+
+def rare_folded(b: Bench, n: sp.csr_matrix) -> np.ndarray:
+    """The rare words folded into the cached SVD as ``train-words`` folds them."""
+    from embedkit.linalg import SVDResult, fold_in_vectors, top_components
+    from embedkit.weighting import count_margins, fold_in_pmi
+
+    U, s, Vt = b.svd
+    rows, cols = count_margins(b.C)
+    w, c = b.base()
+    removed = top_components(unit(w) + unit(c), 2)
+    word = fold_in_pmi(n, rows, cols, side="word")
+    ctx = fold_in_pmi(n, rows, cols, side="context")
+    return fold_in_vectors(word, ctx, SVDResult(U, s, Vt), 0.5, "w+c", removed)
+
+
+def all_pairs(emb: Embedding, extra: dict[str, np.ndarray]) -> dict[str, tuple[float, float, int]]:
+    """{set: (in-vocabulary ρ, all-pairs ρ, pairs built)}: an unseen word from ``extra`` (a
+    folded-in rare word), else from its n-grams (with subwords), else the pair is left out."""
+    from bench_words_eval import _PAIRS, similarity_scores
+    from scipy.stats import spearmanr
+
+    similarity_scores(emb)  # reads the pair files
+    u, index = emb.unit, emb.index
+    out = {}
+    for name, pairs in _PAIRS.items():
+        gold, pred, gold_v, pred_v = [], [], [], []
+        built = 0
+        for a, bw, score in pairs:
+            vs = []
+            for wd in (a.lower(), bw.lower()):
+                if wd in index:
+                    vs.append(u[index[wd]])
+                elif wd in extra:
+                    vs.append(extra[wd])
+                elif emb.subwords is not None:
+                    v, k = emb.subwords.vectors(u, [wd])
+                    vs.append(v[0] / max(np.linalg.norm(v[0]), 1e-30) if k[0] else None)
+                else:
+                    vs.append(None)
+            if a.lower() in index and bw.lower() in index:
+                gold_v.append(score)
+                pred_v.append(float(vs[0] @ vs[1]))
+            if vs[0] is not None and vs[1] is not None:
+                gold.append(score)
+                pred.append(float(vs[0] @ vs[1]))
+                built += not (a.lower() in index and bw.lower() in index)
+        out[name] = (spearmanr(gold_v, pred_v)[0], spearmanr(gold, pred)[0], built)
+    return out
+
+
+def rare(b: Bench, x: np.ndarray) -> None:
+    """Words below the cut folded in from their contexts, alone and mixed with n-grams."""
+    words, counts, n = rare_counts(b)
+    f = unit(rare_folded(b, n))
+    base = Embedding(b.words, x, b.wcounts, {})
+    sub = base.with_subwords()
+    nv, found = sub.subwords.vectors(sub.unit, words)
+    nv = unit(nv)
+
+    def show(label, emb, vecs, keep):
+        extra = {w: v for w, v, k in zip(words, unit(vecs), keep) if k}
+        r = all_pairs(emb, extra)
+        print(f"  {label}: " + ", ".join(f"{k} {a:.3f} / {c:.3f} ({m})" for k, (a, c, m) in r.items()), flush=True)
+
+    cnt = counts.astype(np.float64)[:, None]
+    for lo in (1, 2):
+        keep = counts >= lo
+        show(f"no subwords, fold-in count ≥ {lo}", base, f, keep)
+        show(f"subwords, fold-in only, count ≥ {lo}", sub, f, keep)
+        for beta in (0.5, 1.25, 2.5):
+            show(f"subwords, fold-in + {beta} n̂, count ≥ {lo}", sub, f + beta * nv, keep)
+        for k in (1.0, 3.0):
+            show(
+                f"subwords, c/(c+{k:g}) fold-in + {k:g}/(c+{k:g}) n̂, count ≥ {lo}",
+                sub,
+                cnt / (cnt + k) * f + k / (cnt + k) * nv,
+                keep,
+            )
+    show("subwords, n-grams only (today)", sub, f, np.zeros(len(words), bool))
+    show("no subwords, nothing (today)", base, f, np.zeros(len(words), bool))
+
+
+def rare_fit(b: Bench, x: np.ndarray) -> None:
+    """The ridge fit with the rare words' folded-in vectors as extra, down-weighted rows
+    (exact n-grams of the vocabulary's set, as the ``ridge`` family; weight ω per rare row)."""
+    words, counts, n = rare_counts(b)
+    f = unit(rare_folded(b, n))
+    col = {g: j for j, g in enumerate(b.names)}
+    rows, cols = [], []
+    for i, w in enumerate(words):
+        for g in set(char_ngrams(w)):
+            j = col.get(g)
+            if j is not None:
+                rows.append(i)
+                cols.append(j)
+    gr = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(words), b.G.shape[1]))
+    xu = unit(x)
+    c = counts.astype(np.float32)
+    for lam, beta in ((10.0, 1.25), (10.0, 1.5), (30.0, 1.0)):
+        gz = unit(b.G @ ridge_fit(b.G, xu, lam))
+        b.score(f"ridge λ {lam:g}, β {beta} (vocabulary rows only)", xu + beta * gz)
+        for label, om in (("ω 0.1", np.full(c.size, 0.1, np.float32)), ("ω 0.3", np.full(c.size, 0.3, np.float32)),
+                          ("ω c/(c+5)", c / (c + 5))):  # fmt: skip
+            sq = np.sqrt(om)[:, None]
+            g2 = sp.vstack([b.G, sp.diags(sq[:, 0]) @ gr]).tocsr()
+            z = ridge_fit(g2, np.vstack([xu, sq * f]), lam)
+            b.score(f"ridge λ {lam:g}, β {beta}, rare rows {label}", xu + beta * unit(b.G @ z))
+
+
 def run(b: Bench, only: set[str], tols: list[float] = (0.1,), weights: list[float] = (1.25,)) -> None:
     w, c = b.base()
     x = finish(w, c)
@@ -250,6 +398,10 @@ def run(b: Bench, only: set[str], tols: list[float] = (0.1,), weights: list[floa
             b.score(f"[semantic, {gamma} · syntax (w2 stack, own + Σ suffixes)]", np.hstack([unit(x), gamma * syn]))
     if "shipped" in only:
         shipped(b, x, tols, weights)
+    if "rare" in only:
+        rare(b, x)
+    if "rarefit" in only:
+        rare_fit(b, x)
     if "ridge" in only:
         xu = unit(x)
         for lam, betas in ((10.0, (0.85, 1.0, 1.25, 1.5)), (30.0, (0.5, 0.75, 0.85, 1.0, 1.25)),

@@ -509,7 +509,12 @@ MinnOpt = Annotated[int, typer.Option("--minn", help="Subwords: shortest charact
 MaxnOpt = Annotated[int, typer.Option("--maxn", help="Subwords: longest character n-gram.")]
 BucketsOpt = Annotated[int, typer.Option("--buckets", help="Subwords: hash buckets (fastText's FNV-1a, modulo N).")]
 SubwordWeightOpt = Annotated[
-    float, typer.Option("--subword-weight", help="Subwords: weight β of a word's n-gram direction beside its own.")
+    Optional[float],
+    typer.Option(
+        "--subword-weight",
+        help="Subwords: weight β of a word's n-gram direction beside its own (default 1.25; 1.5 when rare "
+        "words join the fit, --rare-min-count).",
+    ),
 ]
 SubwordCoherenceOpt = Annotated[
     float,
@@ -803,6 +808,23 @@ def train_words_cmd(
     subword_min_words: SubwordMinWordsOpt = DEFAULTS.subword_min_words,
     subword_coherence: SubwordCoherenceOpt = DEFAULTS.subword_coherence,
     subword_ridge: SubwordRidgeOpt = DEFAULTS.subword_ridge,
+    rare_min_count: Annotated[
+        int,
+        typer.Option(
+            "--rare-min-count",
+            help="Words seen at least this often but fewer than --min-count times get a vector folded in "
+            "from their contexts (stored beside the model, not as rows; mixed with their n-grams with "
+            "--subwords); 0: none.",
+        ),
+    ] = DEFAULTS.rare_min_count,
+    subword_rare_weight: Annotated[
+        float,
+        typer.Option(
+            "--subword-rare-weight",
+            help="Subwords with --rare-min-count: weight ω of a rare word's row in the n-gram fit "
+            "(a vocabulary word's is 1; 0: the fit uses the vocabulary only).",
+        ),
+    ] = DEFAULTS.subword_rare_weight,
     pattern: PatternOpt = None,
     lowercase: LowerOpt = True,
     workers: WorkersOpt = None,
@@ -849,6 +871,8 @@ def train_words_cmd(
         subword_min_words=subword_min_words,
         subword_coherence=subword_coherence,
         subword_ridge=subword_ridge,
+        rare_min_count=rare_min_count,
+        subword_rare_weight=subword_rare_weight,
         workers=workers,
         memory=parse_size(memory),
         scheduler=scheduler or None,
@@ -919,13 +943,35 @@ def _built_note(feats, quiet: bool = False) -> None:
 
 
 def _subword_notes(emb, words, quiet: bool = False) -> list[str]:
-    """Say on stderr which query words are built from their character n-grams; return them
-    (an unknown word that cannot be built is left to the query to report)."""
+    """Say on stderr which query words are built — from their character n-grams, or folded
+    in from their few occurrences (a rare word) — and return them (an unknown word that
+    cannot be built is left to the query to report)."""
     built = emb.from_subwords(dict.fromkeys(words))
     for w, n in built.items():
-        grams = "character n-gram" if n == 1 else "character n-grams"
-        _note(quiet, f"embedkit: {w!r} is not in the vocabulary; its vector is built from {n} {grams}")
+        grams = counted(n, "character n-gram")
+        seen = emb.rare_count(w)
+        if seen is not None:
+            also = f" and its {grams}" if n else ""
+            source = f"folded in from its {counted(seen, 'occurrence')} in the corpus{also}"
+            _note(quiet, f"embedkit: {w!r} is below the vocabulary's cut; its vector is {source}")
+        else:
+            _note(quiet, f"embedkit: {w!r} is not in the vocabulary; its vector is built from {grams}")
     return list(built)
+
+
+def _built_marks(emb, words, built) -> dict:
+    """The columns that say which of a row's query ``words`` were built (a model that
+    builds unseen words always has them, empty when none was): ``from_subwords``, every
+    built word; with rare words also ``from_occurrences``, each rare one as word:count
+    (folded in from that many occurrences)."""
+    if not emb.builds_unseen:
+        return {}
+    mine = [w for w in words if w in built]
+    marks = {"from_subwords": " ".join(mine)}
+    if emb.rare is not None:
+        counts = {w: emb.rare_count(w) for w in mine}
+        marks["from_occurrences"] = " ".join(f"{w}:{n}" for w, n in counts.items() if n is not None)
+    return marks
 
 
 ModelOpt = Annotated[
@@ -989,9 +1035,9 @@ def neighbors(
     for q, n, s in rows:
         answers.setdefault(q, []).append((n, s))
     # a model with subwords always has a from_subwords column (the same columns whatever
-    # the queries): the query when its vector was built from its n-grams, else empty
-    has = emb.subwords is not None
-    mark = (lambda q: {"from_subwords": q if q in built else ""}) if has else (lambda q: {})
+    # the queries): the query when its vector was built, else empty
+    marks = {q: _built_marks(emb, [q], built) for q in dict.fromkeys(words)}
+    mark = marks.__getitem__
     render(
         [{"query": q, "neighbor": n, "score": s, **mark(q)} for q in words for n, s in answers.get(q, [])],
         output_format,
@@ -1169,6 +1215,7 @@ def info(
             if emb.subwords
             else {}
         ),  # fmt: skip
+        **({"rare_words": len(emb.rare), "rare_bytes": emb.rare.nbytes} if emb.rare is not None else {}),
         **{k: v for k, v in emb.params.items()},
     }
     render([facts], output_format, model, record=True)
@@ -1252,7 +1299,7 @@ def similarity(
     emb = find_model(model)
     built = _subword_notes(emb, [word1, word2])
     score = emb.similarity(word1, word2)
-    mark = {"from_subwords": " ".join(built)} if emb.subwords is not None else {}
+    mark = _built_marks(emb, list(dict.fromkeys([word1, word2])), built)
     render([{"word1": word1, "word2": word2, "cosine": score, **mark}], output_format, "cosine similarity")
 
 
@@ -1304,7 +1351,7 @@ def analogy(
             typer.echo(f"embedkit: warning: {message}", err=True)
     rows = []
     for (qa, qb, qc), found in zip(questions, answers):
-        mark = {"from_subwords": " ".join(w for w in (qa, qb, qc) if w in built)} if emb.subwords is not None else {}
+        mark = _built_marks(emb, (qa, qb, qc), built)
         rows.extend(
             {"a": qa, "b": qb, "c": qc, "method": method, "answer": w, "score": s, **mark} for w, s in found or []
         )
@@ -1769,11 +1816,13 @@ def embed_graph_cmd(
         typer.Option(
             "--method",
             help="netmf (closed form, dense), sparse (T = 1 PMI → SVD → spectral propagation), "
-            "walks (walks → cooccur → PPMI → SVD), "
-            f"auto: up to {NETMF_MAX_NODES:,} nodes netmf (walks if directed), then sparse.",
+            "netmf+sparse (the two side by side: 2 × dim columns), walks (walks → cooccur → PPMI → SVD), "
+            f"auto: up to {NETMF_MAX_NODES:,} nodes netmf+sparse (walks if directed), then sparse.",
         ),
     ] = GRAPH_DEFAULTS.method,
-    dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = GRAPH_DEFAULTS.dim,
+    dim: Annotated[
+        int, typer.Option("--dim", help="Dimensions of each route (netmf+sparse writes 2 × DIM columns).")
+    ] = GRAPH_DEFAULTS.dim,
     window: Annotated[
         int, typer.Option("--window", help="Window T: pairs up to T steps apart on a walk.")
     ] = GRAPH_DEFAULTS.window,
@@ -1825,6 +1874,9 @@ def embed_graph_cmd(
     dense = _bytes(route.dense_bytes)
     if route.method == "netmf":
         how = f"dense NetMF (an n × n float32 matrix, {dense})"
+    elif route.method == "netmf+sparse":
+        parts = f"2 × {counted(opts.dim, 'dim')}"
+        how = f"dense NetMF ({dense}) beside the sparse route (T = 1 PMI, spectral propagation): {parts}"
     elif route.method == "sparse":
         why = f"dense NetMF needs {dense} above {route.netmf_max_nodes:,} nodes" if route.chosen else "as asked"
         pmi_kind = "directed (PageRank walk) T = 1 PMI" if g.directed else "T = 1 PMI"
@@ -1840,8 +1892,9 @@ def embed_graph_cmd(
     emb.save(output)
     timings["save"] = time.perf_counter() - t_save
     if verbose:
+        width = max(14, *map(len, timings))
         for stage, sec in timings.items():
-            typer.echo(f"  {stage:<14} {sec:7.2f} s", err=True)
+            typer.echo(f"  {stage:<{width}} {sec:7.2f} s", err=True)
     _note(
         quiet,
         f"embedkit: {counted(len(emb), 'node')} × {counted(emb.dim, 'dim')} ({emb.params['method']}) "
@@ -1905,8 +1958,9 @@ def evaluate_similarity(
 ) -> None:
     """Spearman ρ between human similarity scores and cosine, on the pairs found.
 
-    With a model that has subwords, spearman_all scores every pair, an unseen word's vector
-    built from its character n-grams (subwords_used counts the pairs that needed one);
+    With a model that has subwords or rare words, spearman_all scores every pair it can, an unseen word's vector
+    built from its character n-grams or, for a rare word, folded in from its contexts
+    (subwords_used counts the pairs that needed one);
     without subwords it is empty unless every pair was found.
 
     Example: [bold]embedkit evaluate similarity model.ekm ws353.txt[/bold]
@@ -2066,7 +2120,9 @@ def evaluate_links(
     method: Annotated[
         GraphMethod, typer.Option("--method", help="How the training graph is embedded (see embed-graph).")
     ] = GRAPH_DEFAULTS.method,
-    dim: Annotated[int, typer.Option("--dim", help="Number of dimensions.")] = GRAPH_DEFAULTS.dim,
+    dim: Annotated[
+        int, typer.Option("--dim", help="Dimensions of each route (netmf+sparse writes 2 × DIM columns).")
+    ] = GRAPH_DEFAULTS.dim,
     window: Annotated[int, typer.Option("--window", help="Window T.")] = GRAPH_DEFAULTS.window,
     seed: SeedOpt = 0,
     self_loops: SelfLoopsOpt = False,

@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import kernels
-from .corpus import LINE_BREAK
+from .corpus import LINE_BREAK, OUT_OF_VOCABULARY, RARE_BASE
 from .engine import map_reduce
 from .errors import DataError, check_at_least, check_choice
 from .options import WEIGHTINGS
@@ -353,3 +353,116 @@ def count_cooccurrences(
     counts.sum_duplicates()
     counts.sort_indices()
     return counts
+
+
+class RareContexts:
+    """The co-occurrences of words below the vocabulary's cut with the vocabulary, counted
+    as the id blocks of the main count go by (:meth:`feed`, then :meth:`result`).
+
+    In the id stream a rare word j is ``RARE_BASE - j`` (negative, so the main count skips
+    it as any word outside the vocabulary).  Its contexts are the ones it would have had
+    had it been kept: the ``window`` kept vocabulary words before and after it on its line,
+    at the distances of the stream the main count windows (words outside the vocabulary
+    removed; a rare word does not count in another's distance), weighted as the main count
+    weights them (:func:`distance_weights`), with the same subsampling draws
+    (:func:`kept_mask`).  So the rows are the rows the vocabulary cut dropped from the
+    count matrix: (row j, vocabulary word c) is what C[j, c] would have been.
+
+    One vectorised pass a block; what a block leaves open (a rare word whose right context
+    is in the next block, and the left context the next block's rare words need) is
+    carried over, so the result does not depend on where the blocks are cut.
+    """
+
+    def __init__(
+        self,
+        n_rare: int,
+        vocab_size: int,
+        window: int = 5,
+        weighting: str = "uniform",
+        keep_probability: np.ndarray | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.n_rare, self.vocab_size = n_rare, vocab_size
+        self.weights = distance_weights(window, weighting)
+        self.window = window
+        self.keep_probability, self.seed = keep_probability, seed
+        self._carry = np.empty(0, np.int32)  # the open tail of the current line (compressed)
+        self._position = 0
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = []
+        self._following = sp.csr_matrix((n_rare, vocab_size))
+        self._preceding = sp.csr_matrix((n_rare, vocab_size))
+        self._pending = 0
+
+    def feed(self, ids: np.ndarray) -> None:
+        """Count the rare words of the next block of the id stream (int32: vocabulary ids,
+        LINE_BREAK, OUT_OF_VOCABULARY, rare ids)."""
+        ids = np.asarray(ids, dtype=np.int32)
+        keep = kept_mask(ids, self._position, self.keep_probability, self.seed)
+        self._position += ids.size
+        relevant = keep | (ids == LINE_BREAK) | (ids <= RARE_BASE)
+        self._scan(np.concatenate([self._carry, ids[relevant]]), final=False)
+
+    def result(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """(following, preceding): float64 CSR (n_rare × V), row j's vocabulary words at
+        distance 1..window after it, and before it, weighted.  A symmetric count's rows
+        are their sum (as a word and as a context alike); else the word's row is
+        ``following`` and its column as a context ``preceding``."""
+        self._scan(self._carry, final=True)
+        self._carry = np.empty(0, np.int32)
+        self._reduce()
+        return self._following, self._preceding
+
+    def _scan(self, buf: np.ndarray, final: bool) -> None:
+        is_kept = buf >= 0
+        line = np.cumsum(buf == LINE_BREAK)
+        kept_at = np.flatnonzero(is_kept)
+        kept_ids, kept_line = buf[kept_at], line[kept_at]
+        before = np.cumsum(is_kept) - is_kept  # kept words before each position
+        rare_at = np.flatnonzero(buf <= RARE_BASE)
+        nk, w = kept_at.size, self.window
+        last_line = line[-1] if buf.size else 0
+        # complete: its right context is known (window kept words after it, or its line ended)
+        done = final | (before[rare_at] + w <= nk) | (line[rare_at] < last_line)
+        r, rl, kb = RARE_BASE - buf[rare_at[done]], line[rare_at[done]], before[rare_at[done]]
+        for d in range(1, w + 1):
+            for j, side in ((kb - d, 1), (kb + d - 1, 0)):
+                ok = (j >= 0) & (j < nk)
+                ok[ok] = kept_line[j[ok]] == rl[ok]
+                if ok.any():
+                    self._parts.append((r[ok], kept_ids[j[ok]], np.full(int(ok.sum()), self.weights[d - 1]), side))
+                    self._pending += int(ok.sum())
+        if self._pending > 1 << 22:
+            self._reduce()
+        if final:
+            return
+        # carry the current line's open part: the left context of its open rare words and
+        # of what comes next (the last `window` kept words); finished rare words become
+        # plain skipped words there
+        line_start = int(np.searchsorted(line, last_line)) if buf.size else 0
+        starts = [line_start]
+        in_line = kept_at[kept_line == last_line]
+        starts.append(int(in_line[-w]) if in_line.size >= w else line_start)
+        open_at = rare_at[~done]
+        if open_at.size:
+            first = open_at[0]
+            k0 = int(before[first]) - w
+            starts.append(int(kept_at[k0]) if k0 >= 0 and kept_line[k0] == last_line else line_start)
+        start = max(line_start, min(starts[1:]))
+        carry = buf[start:].copy()
+        finished = np.flatnonzero(carry <= RARE_BASE)
+        carry[finished[done[np.searchsorted(rare_at, finished + start)]]] = OUT_OF_VOCABULARY
+        self._carry = carry[carry != LINE_BREAK]
+
+    def _reduce(self) -> None:
+        shape = (self.n_rare, self.vocab_size)
+        for side in (0, 1):
+            parts = [p for p in self._parts if p[3] == side]
+            if not parts:
+                continue
+            rows, cols, vals = (np.concatenate([p[k] for p in parts]) for k in range(3))
+            m = sp.csr_matrix((vals, (rows, cols)), shape=shape)
+            if side == 0:
+                self._following = self._following + m
+            else:
+                self._preceding = self._preceding + m
+        self._parts, self._pending = [], 0

@@ -34,6 +34,10 @@ from .vocab import Vocabulary, WordStore
 LINE_BREAK = -1
 #: Id of a word outside the vocabulary in an encoded token stream.
 OUT_OF_VOCABULARY = -2
+#: Id of the first of the rare words asked for (below the vocabulary's cut, whose contexts
+#: are counted apart: :class:`embedkit.cooccur.RareContexts`); rare word j is
+#: ``RARE_BASE - j``.
+RARE_BASE = -3
 
 
 class EncodedCorpus:
@@ -108,11 +112,15 @@ class EncodedCorpus:
         self.read()
         return self._store.word_counts(min_count)
 
-    def id_blocks(self, vocab: Vocabulary, block_tokens: int = 1 << 22) -> Iterator[np.ndarray]:
-        """Yield int32 blocks of final ids: vocabulary ids, LINE_BREAK, OUT_OF_VOCABULARY."""
+    def id_blocks(
+        self, vocab: Vocabulary, block_tokens: int = 1 << 22, rare: list[str] | None = None
+    ) -> Iterator[np.ndarray]:
+        """Yield int32 blocks of final ids: vocabulary ids, LINE_BREAK, OUT_OF_VOCABULARY,
+        and ``RARE_BASE - j`` for word j of ``rare`` (words outside the vocabulary whose
+        contexts are counted apart)."""
         self.read()
         decoded = self._store.decoded
-        if any(word not in decoded for word in vocab.words):
+        if any(word not in decoded for word in [*vocab.words, *(rare or [])]):
             self.word_counts()  # a vocabulary from elsewhere: name every word
         remap = np.full(self._store.n_words, OUT_OF_VOCABULARY, dtype=np.int32)
         remap[0] = LINE_BREAK
@@ -120,6 +128,10 @@ class EncodedCorpus:
             i = decoded.get(word)
             if i is not None:
                 remap[i] = j
+        for j, word in enumerate(rare or []):
+            i = decoded.get(word)
+            if i is not None and remap[i] == OUT_OF_VOCABULARY:
+                remap[i] = RARE_BASE - j
         self._file.seek(0)
         while True:
             raw = self._file.read(block_tokens * 4)

@@ -178,7 +178,7 @@ def word_similarity(emb: Embedding, pairs: list[tuple[str, str, float]]) -> Simi
     for a, b, score in pairs:
         i, j = index.get(a.lower(), index.get(a)), index.get(b.lower(), index.get(b))
         if i is None or j is None:
-            if emb.subwords is not None:
+            if emb.builds_unseen:
                 va = u[i] if i is not None else _built(emb, a)
                 vb = u[j] if j is not None else _built(emb, b)
                 if va is not None and vb is not None:
@@ -191,7 +191,7 @@ def word_similarity(emb: Embedding, pairs: list[tuple[str, str, float]]) -> Simi
     if gold_all:
         rho_all = _spearman(gold + gold_all, pred + pred_all)
     else:  # nothing was built: "every pair" is the found pairs only if nothing is missing
-        rho_all = rho if len(gold) == len(pairs) or emb.subwords is not None else float("nan")
+        rho_all = rho if len(gold) == len(pairs) or emb.builds_unseen else float("nan")
     return SimilarityResult(rho, len(gold), len(pairs), rho_all, len(gold_all))
 
 

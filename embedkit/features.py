@@ -199,7 +199,7 @@ def encode_lines(
     line = np.repeat(np.arange(len(token_lists), dtype=np.int64), lengths)
     built: list[str] = []
     built_vectors = None
-    if build_unseen and isinstance(vocab, Embedding) and vocab.subwords is not None and (ids < 0).any():
+    if build_unseen and isinstance(vocab, Embedding) and vocab.builds_unseen and (ids < 0).any():
         flat_tokens = list(itertools.chain.from_iterable(token_lists))
         where = np.flatnonzero(ids < 0)
         built, built_vectors = vocab.unseen_vectors(list(dict.fromkeys(flat_tokens[i] for i in where)))

@@ -373,18 +373,79 @@ def remove_top_components(x: np.ndarray, remove_top: int) -> np.ndarray:
 
     ``x`` is (n, d); returns a float32 array of the same shape (``remove_top = 0``: unchanged).
     """
+    return top_components(x, remove_top).apply(x)
+
+
+@dataclass
+class TopComponents:
+    """What :func:`remove_top_components` removes: the mean (d,) and the top principal
+    directions (d × k), float32 (``None``, ``None``: nothing, remove_top 0), so that rows
+    made later (folded in) are moved exactly as the trained rows were (:meth:`apply`)."""
+
+    mean: np.ndarray | None
+    top: np.ndarray | None
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        """(n, d) rows centred and with the top directions projected out (float32)."""
+        if self.top is None:
+            return x
+        centred = np.asarray(x, dtype=np.float32) - self.mean
+        return centred - (centred @ self.top) @ self.top.T
+
+
+def top_components(x: np.ndarray, remove_top: int) -> TopComponents:
+    """The mean and top ``remove_top`` principal directions of ``x`` (n, d) that
+    :func:`remove_top_components` removes; raises :class:`ParameterError` for a negative
+    count or one not below d."""
     k = remove_top
     check_at_least("remove_top", k, 0)
     if k == 0:
-        return x
+        return TopComponents(None, None)
     if k >= x.shape[1]:
         raise ParameterError("remove_top", k, f"must be smaller than the dimension {x.shape[1]}", True)
-    centred = np.asarray(x, dtype=np.float32) - x.mean(axis=0, dtype=np.float64).astype(np.float32)
+    mean = x.mean(axis=0, dtype=np.float64).astype(np.float32)
+    centred = np.asarray(x, dtype=np.float32) - mean
     cov = gram(centred)
     with threadpool_limits(1):
         _, vecs = la.eigh(cov, check_finite=False)
-    top = vecs[:, ::-1][:, :k].astype(np.float32)  # (d, k)
-    return centred - (centred @ top) @ top.T
+    return TopComponents(mean, vecs[:, ::-1][:, :k].astype(np.float32))  # top: (d, k)
+
+
+def fold_in_vectors(
+    word_rows: sp.spmatrix,
+    context_rows: sp.spmatrix,
+    r: SVDResult,
+    eig: float = 0.5,
+    vectors: str = "w+c",
+    removed: TopComponents | None = None,
+) -> np.ndarray:
+    """Vectors of new words folded into a trained factorisation (LSA's fold-in:
+    Deerwester et al. 1990, Berry, Dumais & O'Brien 1995): as U = M V Σ⁻¹ for the trained
+    rows, a new word's weighted row m (1 × V, over the trained contexts) gets
+    w = m V Σ^(eig − 1) and its weighted column as a context (over the trained words)
+    c = m' U Σ^(eig − 1) — exactly the trained W = U Σ^eig, C = V Σ^eig for a trained row
+    — then combined as :func:`svd_vectors` combines W and C and moved by the trained
+    ``removed`` components (:func:`top_components`), so a folded-in row is scaled like a
+    trained one.  word_rows, context_rows : (R × V) weighted as the trained matrix
+    (:func:`embedkit.weighting.fold_in_pmi`).  Returns float32 (R, k), or (R, 2k) for
+    ``concat``; a word without counts gets a zero row before the removal.
+    """
+    check_choice("vectors", vectors, VECTOR_KINDS)
+    scale = r.s.astype(np.float64) ** (eig - 1.0)
+    w = c = None
+    if vectors != "c":
+        w = np.asarray(sp.csr_matrix(word_rows) @ (r.Vt.T * scale).astype(np.float32), dtype=np.float32)
+    if vectors != "w":
+        c = np.asarray(sp.csr_matrix(context_rows) @ (r.U * scale).astype(np.float32), dtype=np.float32)
+    if vectors == "w":
+        out = w
+    elif vectors == "c":
+        out = c
+    elif vectors == "concat":
+        out = np.hstack([w, c])
+    else:
+        out = unit_rows(w) + unit_rows(c)
+    return (removed or TopComponents(None, None)).apply(out).astype(np.float32)
 
 
 # -- PCA of a dense table -----------------------------------------------------------------

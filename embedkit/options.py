@@ -31,13 +31,20 @@ ANALOGY_METHODS = ("3cosadd", "3cosmul")
 FEATURE_MODES = ("mean", "sif", "usif", "usif-oov", "usif-cn", "gem", "pmeans", "pcs")
 #: The sentence feature mode used when none is given (measured: BENCHMARKS.md).
 DEFAULT_FEATURE_MODE = "usif-cn"
-#: Graph embedding routes.
-GRAPH_METHODS = ("auto", "netmf", "sparse", "walks")
+#: Graph embedding routes (``netmf+sparse``: the two side by side, 2 × dim columns).
+GRAPH_METHODS = ("auto", "netmf", "sparse", "netmf+sparse", "walks")
 #: ``method="auto"`` uses NetMF up to this many nodes (a dense n × n float32 matrix,
 #: 1.6 GB at 20,000 nodes), the sparse route above (random walks for directed graphs).
 NETMF_MAX_NODES = 20_000
 #: Table formats for features (text or NumPy).
 TABLE_FORMATS = ("tsv", "npy")
+#: Rare words (``train-words --rare-min-count``): a word seen c times, folded in from its
+#: contexts, is mixed with its n-gram vector as c/(c + k) : k/(c + k) (BENCHMARKS.md
+#: "Subwords", rare words).
+RARE_NGRAM_PRIOR = 1.0
+#: ω, the weight of a rare word's row in the subword ridge fit against a vocabulary word's 1
+#: (with --subwords and --rare-min-count; BENCHMARKS.md "Subwords", round 5).
+SUBWORD_RARE_WEIGHT = 0.3
 #: Subword vectors (embedkit.subwords): fastText's n-gram lengths and hash buckets
 #: (-minn 3 -maxn 6 -bucket 2000000), the weight β of a word's n-gram direction, the fewest
 #: vocabulary words an n-gram must be found in, the coherence exponent p of mean n-gram
@@ -46,6 +53,9 @@ SUBWORD_MINN = 3
 SUBWORD_MAXN = 6
 SUBWORD_BUCKETS = 2_000_000
 SUBWORD_WEIGHT = 1.25
+#: β when rare words join the ridge fit (--rare-min-count with --subwords): their rows make
+#: the n-gram direction cleaner, and the same rule picks a larger β (BENCHMARKS.md round 5).
+SUBWORD_WEIGHT_WITH_RARE = 1.5
 SUBWORD_MIN_WORDS = 2
 SUBWORD_COHERENCE = 1.0
 SUBWORD_RIDGE = 10.0
@@ -81,10 +91,12 @@ class WordOptions:
     minn: int = SUBWORD_MINN
     maxn: int = SUBWORD_MAXN
     buckets: int = SUBWORD_BUCKETS
-    subword_weight: float = SUBWORD_WEIGHT
+    subword_weight: float | None = None  # β; None: SUBWORD_WEIGHT, or SUBWORD_WEIGHT_WITH_RARE with rare rows
     subword_min_words: int = SUBWORD_MIN_WORDS
     subword_coherence: float = SUBWORD_COHERENCE
     subword_ridge: float = SUBWORD_RIDGE
+    rare_min_count: int = 0  # words seen this often but below min_count: folded in from their contexts (0: none)
+    subword_rare_weight: float = SUBWORD_RARE_WEIGHT  # ω of a rare word's row in the subword fit
     workers: int | None = None  # processes for tokenizing and counting; None = every core
     memory: int | None = None  # bytes the count partials may hold before spilling to disk
     scheduler: str | None = None  # a Dask scheduler address ("local": a cluster started here)
@@ -95,6 +107,10 @@ class WordOptions:
         p = asdict(self)
         for engine in ("workers", "memory", "scheduler"):
             p.pop(engine)
+        if not self.rare_min_count:  # a model without rare words records what it did before them
+            p.pop("rare_min_count")
+        if not (self.rare_min_count and self.subwords):
+            p.pop("subword_rare_weight")
         if not self.subwords:  # the subword settings matter only with subwords
             for setting in ("minn", "maxn", "buckets", "subword_weight", "subword_min_words", "subword_coherence",
                             "subword_ridge"):  # fmt: skip
@@ -124,6 +140,9 @@ class GraphOptions:
     mu: float = 0.0
     theta: float = 4.0
     n_iter: int = 2
+    # netmf+sparse only: the sparse part's rows scaled to this length, NetMF's to 1 (chosen
+    # on BlogCatalog, Cora, dcsbm and hetero among 0.5, 0.7, 1; BENCHMARKS.md)
+    sparse_weight: float = 0.7
     eig: float = 0.5
     vectors: str | None = None  # None: "w" for netmf (a symmetric matrix), "w+c" for walks
     seed: int = 0

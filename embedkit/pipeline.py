@@ -15,10 +15,19 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from . import __version__
-from .cooccur import count_cooccurrences, subsample_keep_probability
+from .cooccur import RareContexts, count_cooccurrences, subsample_keep_probability
 from .corpus import LINE_BREAK, EncodedCorpus, encode_with_vocab
 from .engine import check_workers
-from .errors import DataError, EmbedkitWarning, ParameterError, check_at_least, check_choice, counted, param
+from .errors import (
+    DataError,
+    EmbedkitWarning,
+    ParameterError,
+    check_at_least,
+    check_choice,
+    check_positive,
+    counted,
+    param,
+)
 from .graph import (
     Graph,
     directed_sparse_pmi_matrix,
@@ -37,9 +46,10 @@ from .graph import (
 from .io import corpus_files, display_name, input_size, text_decoding
 from .linalg import (
     RowSplitMatmul,
-    remove_top_components,
+    fold_in_vectors,
     svd_steps,
     svd_vectors,
+    top_components,
     truncated_eigh_product,
     truncated_svd,
     unit_rows,
@@ -50,7 +60,7 @@ from .subwords import check_fit_settings as check_subword_settings
 from .tokenize import Tokenizer
 from .vectors import Embedding
 from .vocab import Vocabulary, vocabulary_from_counts
-from .weighting import pmi
+from .weighting import count_margins, fold_in_pmi, pmi
 
 
 def build_vocabulary(counts: dict[str, int], opts: WordOptions, source: str, n_types: int | None = None) -> Vocabulary:
@@ -119,6 +129,12 @@ def check_dim_after_removal(opts: WordOptions, warn: bool = True) -> None:
 def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict, progress=None) -> Embedding:
     """Truncated SVD of the weighted matrix into word vectors (``progress``: see
     :func:`~embedkit.linalg.truncated_svd`, :func:`~embedkit.linalg.svd_steps` steps)."""
+    return _factorize(m, words, counts, opts, params, progress)[0]
+
+
+def _factorize(m, words, counts, opts: WordOptions, params: dict, progress=None):
+    """:func:`factorize_to_embedding`, with the SVD and the removed components (what a
+    fold-in needs: :func:`fold_in_rare_words`)."""
     check_dim_after_removal(opts, warn=False)  # the callers warned before their work began
     svd = truncated_svd(
         m,
@@ -129,8 +145,9 @@ def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict, pr
         workers=check_workers(opts.workers),
         progress=progress,
     )
-    vectors = remove_top_components(svd_vectors(svd, eig=opts.eig, vectors=opts.vectors), opts.remove_top)
-    return Embedding(words, vectors, counts, params)
+    raw = svd_vectors(svd, eig=opts.eig, vectors=opts.vectors)
+    removed = top_components(raw, opts.remove_top)
+    return Embedding(words, removed.apply(raw), counts, params), svd, removed
 
 
 #: Above this much text, counting keeps a memory budget even without ``--memory``:
@@ -177,6 +194,12 @@ def local_counts(
 
     With a given ``vocab`` the corpus is encoded with it as it is read (one pass; the
     tokens are counted as the blocks go by)."""
+    return _local_counts(files, tokenizer, opts, reporter, source, vocab)[:3]
+
+
+def _local_counts(files, tokenizer, opts, reporter, source, vocab=None):
+    """:func:`local_counts`, and the rare words' counts (:class:`RareCounts`) when
+    ``opts.rare_min_count`` asks for them and the vocabulary is built here (else None)."""
     if vocab is not None:
         tokens = [0]
 
@@ -188,25 +211,84 @@ def local_counts(
         with reporter.stage("cooccur", total=input_size(files)) as advance:
             ids = encode_with_vocab(files, tokenizer, vocab, progress=advance)
             counts = cooccurrence_counts(counted(ids), vocab, opts)
-        return vocab, counts, tokens[0]
+        return vocab, counts, tokens[0], None
     with EncodedCorpus(files, tokenizer, workers=check_workers(opts.workers)) as enc:
         with reporter.stage("tokenize", total=input_size(files)) as advance:
             enc.read(advance)
             vocab = build_vocabulary(enc.word_counts(max(opts.min_count, 1)), opts, source, enc.n_types)
+        rare = rare_words(enc, vocab, opts) if opts.rare_min_count else None
         with reporter.stage("cooccur", total=enc.n_tokens + enc.n_lines, unit="tokens") as advance:
-            counts = cooccurrence_counts(enc.id_blocks(vocab), vocab, opts, advance, enc.n_tokens)
-        return vocab, counts, enc.n_tokens
+            blocks = enc.id_blocks(vocab, rare=None if rare is None else rare.words)
+            if rare is not None:
+                blocks = rare.counted(blocks)
+            counts = cooccurrence_counts(blocks, vocab, opts, advance, enc.n_tokens)
+        return vocab, counts, enc.n_tokens, rare
+
+
+@dataclass
+class RareCounts:
+    """The words of a corpus below its vocabulary's cut kept for a fold-in (``train-words
+    --rare-min-count``): their counts, and their co-occurrences with the vocabulary,
+    counted as the main count's id blocks go by (:meth:`counted`)."""
+
+    words: list[str]
+    counts: np.ndarray
+    contexts: RareContexts
+
+    def counted(self, blocks):
+        for block in blocks:
+            self.contexts.feed(block)
+            yield block
+
+    def rows(self, symmetric: bool) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """(as words, as contexts): (r × V) counts, as the count matrix's rows and columns
+        would have had them (see :class:`embedkit.cooccur.RareContexts`)."""
+        following, preceding = self.contexts.result()
+        if symmetric:
+            both = (following + preceding).tocsr()
+            return both, both
+        return following.tocsr(), preceding.tocsr()
+
+
+def rare_words(enc: EncodedCorpus, vocab: Vocabulary, opts: WordOptions) -> RareCounts:
+    """The words seen at least ``opts.rare_min_count`` times that the vocabulary does not
+    keep (below ``min_count``, or past ``max_size``), by descending count, ready to count."""
+    check_at_least("rare_min_count", opts.rare_min_count, 0)
+    every = enc.word_counts(opts.rare_min_count)
+    words = sorted((w for w in every if w not in vocab.index), key=lambda w: (-every[w], w))
+    keep = subsample_keep_probability(vocab.counts, opts.subsample) if opts.subsample > 0 else None
+    contexts = RareContexts(len(words), len(vocab), opts.window, opts.weighting, keep, opts.seed)
+    return RareCounts(words, np.array([every[w] for w in words], dtype=np.int64), contexts)
+
+
+def fold_in_rare_words(emb: Embedding, rare: RareCounts, margins, svd, removed, opts: WordOptions) -> Embedding:
+    """``emb`` with the rare words folded in from their contexts (LSA's fold-in,
+    Deerwester et al. 1990; Berry, Dumais & O'Brien 1995): each one's count row weighted
+    against the trained matrix's margins as the trained rows were
+    (:func:`embedkit.weighting.fold_in_pmi`), projected onto the SVD and moved as the
+    trained rows (:func:`embedkit.linalg.fold_in_vectors`), then stored beside the model
+    (:meth:`Embedding.with_rare_words`; mixed with the n-grams when ``emb`` has
+    subwords).  A rare word none of whose contexts survive the weighting is left out."""
+    as_word, as_context = rare.rows(opts.symmetric)
+    weighted = [fold_in_pmi(m, *margins, opts.transform, opts.shift, opts.cds, side)
+                for m, side in ((as_word, "word"), (as_context, "context"))]  # fmt: skip
+    folded = fold_in_vectors(*weighted, svd, opts.eig, opts.vectors, removed)
+    has = np.diff(weighted[0].indptr) + np.diff(weighted[1].indptr) > 0
+    keep = np.flatnonzero(has)
+    return emb.with_rare_words([rare.words[i] for i in keep], rare.counts[keep], folded[keep])
 
 
 @dataclass
 class CorpusCounts:
     """What :func:`count_corpus` returns: the vocabulary, the co-occurrence counts
-    (V × V, scipy.sparse), the corpus's tokens (None when not counted) and its name."""
+    (V × V, scipy.sparse), the corpus's tokens (None when not counted), its name, and
+    with ``rare_min_count`` the rare words' counts (:class:`RareCounts`)."""
 
     vocab: Vocabulary
     counts: object
     n_tokens: int | None
     source: str
+    rare: RareCounts | None = None
 
 
 def count_corpus(
@@ -225,9 +307,10 @@ def count_corpus(
         from .dask import train_counts
 
         vocab, counts, n_tokens = train_counts(files, tokenizer, opts, reporter, source, vocab)
+        rare = None
     else:
-        vocab, counts, n_tokens = local_counts(files, tokenizer, opts, reporter, source, vocab)
-    return CorpusCounts(vocab, counts, n_tokens, source)
+        vocab, counts, n_tokens, rare = _local_counts(files, tokenizer, opts, reporter, source, vocab)
+    return CorpusCounts(vocab, counts, n_tokens, source, rare)
 
 
 def counts_params(c: CorpusCounts, opts: WordOptions, vocab_name: str | None = None) -> dict:
@@ -290,23 +373,35 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     check_dim_after_removal(opts)  # before the corpus is read
     if opts.subwords:  # bad subword settings fail before the corpus is read
         check_subword_settings(
-            opts.minn, opts.maxn, opts.buckets, opts.subword_weight, opts.subword_min_words,
-            opts.subword_coherence, opts.subword_ridge,
+            opts.minn, opts.maxn, opts.buckets, 0 if opts.subword_weight is None else opts.subword_weight,
+            opts.subword_min_words, opts.subword_coherence, opts.subword_ridge,
         )  # fmt: skip
+        check_at_least("subword_rare_weight", opts.subword_rare_weight, 0)
+    check_at_least("rare_min_count", opts.rare_min_count, 0)
+    if opts.rare_min_count and opts.scheduler:
+        raise ParameterError(
+            "rare_min_count",
+            opts.rare_min_count,
+            f"is counted by the local engine only (not with {param('scheduler')})",
+        )
     c = count_corpus(corpus, opts, reporter)
-    counts, vocab = c.counts, c.vocab
+    counts, vocab, rare = c.counts, c.vocab, c.rare
     c.counts = None
     with reporter.stage("pmi", total=None, unit="steps"):
+        margins = count_margins(counts) if rare is not None else None
         m = pmi(counts, opts.transform, opts.shift, opts.cds, copy=False)
         del counts
     with reporter.stage("svd", total=svd_steps(opts.solver, opts.n_iter), unit="products") as advance:
         params = words_params(opts, c.source, c.n_tokens)
-        emb = factorize_to_embedding(m, vocab.words, vocab.counts, opts, params, advance)
+        emb, svd, removed = _factorize(m, vocab.words, vocab.counts, opts, params, advance)
+    if rare is not None:  # before the subwords: their fit may learn from these words too
+        with reporter.stage("rare words", total=None, unit="steps"):
+            emb = fold_in_rare_words(emb, rare, margins, svd, removed, opts)
     if opts.subwords:
         with reporter.stage("subwords", total=None, unit="steps"):
             emb = emb.with_subwords(
                 opts.minn, opts.maxn, opts.buckets, opts.subword_weight, opts.subword_min_words,
-                opts.subword_coherence, opts.subword_ridge,
+                opts.subword_coherence, opts.subword_ridge, opts.subword_rare_weight,
             )  # fmt: skip
     return emb
 
@@ -332,7 +427,7 @@ def resolve_method(graph: Graph, method: str) -> str:
         return method
     if graph.n > NETMF_MAX_NODES:
         return "sparse"
-    return "walks" if graph.directed else "netmf"
+    return "walks" if graph.directed else "netmf+sparse"
 
 
 def _checked_method(graph: Graph, opts: GraphOptions) -> str:
@@ -401,6 +496,8 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
     """
     opts = opts or GraphOptions()
     method = _checked_method(graph, opts)
+    if method == "netmf+sparse":
+        return _netmf_beside_sparse(graph, opts, reporter)
     timings: dict[str, float] = {}
     t = time.perf_counter()
     kind = opts.vectors or ("w+c" if method == "walks" else "w")
@@ -481,6 +578,38 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
         del y
         timings["orthogonalise"] = time.perf_counter() - t
     return _graph_embedding(graph, opts, method, kind, vectors, timings)
+
+
+def _netmf_beside_sparse(graph: Graph, opts: GraphOptions, reporter: Reporter) -> GraphEmbedding:
+    """The ``netmf+sparse`` route: NetMF's ``dim`` columns beside the sparse route's ``dim``
+    (n × 2·dim, float32), NetMF's rows scaled to unit length and the sparse part's to
+    ``sparse_weight`` (0.7: at 1 BlogCatalog's macro-F1 lost 0.003, at 0.5 dcsbm lost 0.01;
+    BENCHMARKS.md "Graphs: NetMF beside the sparse route").
+
+    The two see different things: NetMF the window-T walk through the top of S's spectrum
+    (and its mirrored negative end), the sparse route the T = 1 PMI of every edge exactly,
+    smoothed by ProNE's spectral propagation — the recipe that wins on word co-occurrence and
+    user–item graphs where NetMF's truncated spectrum loses (BENCHMARKS.md "Graphs: NetMF
+    beside the sparse route").  Side by side, as LINE puts its first- and second-order
+    embeddings (Tang et al., WWW 2015, §4.1), the classifier weighs them per label.  Each
+    part is exactly what ``method="netmf"`` / ``"sparse"`` give (the same bytes, rows scaled
+    to unit length); timings are the parts', prefixed ``netmf:`` / ``sparse:``.
+    """
+    if (opts.vectors or "w") != "w":
+        raise ParameterError(f"the netmf+sparse route gives node vectors W only, not {opts.vectors!r}")
+    check_positive("sparse_weight", opts.sparse_weight)
+    parts, timings = [], {}
+    for part in ("netmf", "sparse"):
+        with warnings.catch_warnings():  # an all-zero row is warned about once, below
+            warnings.simplefilter("ignore", EmbedkitWarning)
+            r = embed_graph(graph, replace(opts, method=part), reporter)
+        x = unit_rows(r.embedding.vectors)
+        if part == "sparse":
+            x *= np.float32(opts.sparse_weight)
+        parts.append(x)
+        timings.update({f"{part}:{stage}": sec for stage, sec in r.timings.items()})
+    vectors = np.hstack(parts).astype(np.float32)
+    return _graph_embedding(graph, opts, "netmf+sparse", "w", vectors, timings)
 
 
 def _graph_embedding(graph: Graph, opts: GraphOptions, method: str, kind: str, vectors, timings) -> GraphEmbedding:

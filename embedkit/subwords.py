@@ -59,9 +59,11 @@ DEFAULT_MINN = options.SUBWORD_MINN
 DEFAULT_MAXN = options.SUBWORD_MAXN
 DEFAULT_BUCKETS = options.SUBWORD_BUCKETS
 DEFAULT_WEIGHT = options.SUBWORD_WEIGHT
+DEFAULT_WEIGHT_WITH_RARE = options.SUBWORD_WEIGHT_WITH_RARE
 DEFAULT_MIN_WORDS = options.SUBWORD_MIN_WORDS
 DEFAULT_COHERENCE = options.SUBWORD_COHERENCE
 DEFAULT_RIDGE = options.SUBWORD_RIDGE
+DEFAULT_RARE_WEIGHT = options.SUBWORD_RARE_WEIGHT
 #: Conjugate-gradient steps of the ridge fit at most, and the relative residual it stops at
 #: (measured on dictwiki, BENCHMARKS.md "Subwords": 8 steps there; 5 steps, at 0.25, score
 #: the vocabulary as well but build unseen words worse, their dual rows further from the
@@ -102,6 +104,12 @@ def char_ngrams(word: str, minn: int = DEFAULT_MINN, maxn: int = DEFAULT_MAXN) -
             if n >= minn and not (n == 1 and (i == 0 or j == len(w))):
                 out.append(w[i:j])
     return out
+
+
+def unit_rows_f32(x: np.ndarray) -> np.ndarray:
+    """Rows of ``x`` at unit length (float32; zero rows stay zero)."""
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return (x / np.where(norms > 0, norms, 1)).astype(np.float32)
 
 
 def check_settings(minn: int, maxn: int, buckets: int) -> None:
@@ -162,8 +170,11 @@ class Subwords:
     min_words : n-grams found in fewer vocabulary words are not kept
     coherence : p, an n-gram's vector z_g is weighted by ‖z_g‖^p (mean n-gram vectors only)
     ridge : λ of the ridge fit; 0 for mean n-gram vectors
-    dual : float16 (n_vocab, dim), the ridge fit's dual rows A (None for mean vectors): an
-        n-gram's vector is the sum of the rows of the words that contain it
+    dual : float16 (n_vocab + extra_rows, dim), the ridge fit's dual rows A (None for mean
+        vectors): an n-gram's vector is the sum of the rows of the words that contain it
+    extra_rows : rows of ``dual`` (and ids in ``members``) past the vocabulary's: words the
+        fit learnt from that are not in the vocabulary (rare words, weighted; see
+        :func:`fit_subwords`)
     keys : int64 (k,), ascending — the buckets kept
     indptr : int64 (k + 1,), members : int32 (nnz,) — the vocabulary rows that contain
         bucket ``keys[i]`` are ``members[indptr[i]:indptr[i + 1]]``
@@ -180,6 +191,7 @@ class Subwords:
     members: np.ndarray
     ridge: float = 0.0
     dual: np.ndarray | None = None
+    extra_rows: int = 0
 
     def settings(self) -> dict:
         """The scalar settings (as stored in a model's header)."""
@@ -192,6 +204,7 @@ class Subwords:
             "coherence": self.coherence,
             "ridge": self.ridge,
             "ngrams": int(self.keys.size),
+            **({"extra_rows": self.extra_rows} if self.extra_rows else {}),
         }
 
     @property
@@ -267,6 +280,9 @@ def fit_subwords(
     ridge: float = DEFAULT_RIDGE,
     product: Product | None = None,
     parallel: ParallelMap | None = None,
+    extra_words: list[str] | None = None,
+    extra_vectors: np.ndarray | None = None,
+    extra_weight: float = 0.0,
 ) -> tuple[np.ndarray, Subwords]:
     """Mix each word's vector with its n-grams' and keep what unseen words need.
 
@@ -278,22 +294,41 @@ def fit_subwords(
     ``product``: how a sparse × dense product is made (see :data:`Product`; default
     scipy's, on one core); ``parallel``: how the fit's dense steps are shared among threads
     (see :data:`ParallelMap`; default one thread).  Raises :class:`ParameterError` on a bad setting.
+
+    ``extra_words`` with ``extra_vectors`` (r × dim) and ``extra_weight`` ω > 0 (ridge fit
+    only): more rows for the fit — words outside the vocabulary with vectors from
+    elsewhere (rare words folded in from their contexts), each weighing ω against a
+    vocabulary word's 1 (rows scaled by √ω) — so that the n-grams learn from them too.
+    They are not mixed or returned; their dual rows (× √ω) follow the vocabulary's in
+    :attr:`Subwords.dual` (``extra_rows`` of them), and the n-grams kept are still those in
+    ``min_words`` vocabulary words.
     """
     check_fit_settings(minn, maxn, buckets, weight, min_words, coherence, ridge)
+    check_at_least("subword_rare_weight", extra_weight, 0)
     x = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(x, axis=1)
     unit = x / np.where(norms > 0, norms, 1.0)[:, None]
-    a = ngram_buckets(list(words), minn, maxn, buckets).tocsc()
-    df = np.diff(a.indptr)
+    extra = list(extra_words or []) if ridge > 0 and extra_weight > 0 else []
+    a = ngram_buckets(list(words) + extra, minn, maxn, buckets).tocsc()
+    df = np.diff(a[: len(words)].tocsc().indptr) if extra else np.diff(a.indptr)
     keys = np.flatnonzero(df >= min_words).astype(np.int64)
-    kept = a[:, keys]  # (n × k), CSC: column i lists the words containing bucket keys[i]
+    kept = a[:, keys]  # ((n + r) × k), CSC: column i lists the words containing bucket keys[i]
     sub = Subwords(
         minn, maxn, buckets, float(weight), int(min_words), float(coherence), keys,
-        kept.indptr.astype(np.int64), kept.indices.astype(np.int32), float(ridge),
+        kept.indptr.astype(np.int64), kept.indices.astype(np.int32), float(ridge), extra_rows=len(extra),
     )  # fmt: skip
     g = kept.tocsr()
     if ridge > 0:
-        _, n, dual = _ridge_fit(g, unit, ridge, product, parallel)
+        target = unit
+        if extra:
+            scale = np.float32(np.sqrt(extra_weight))
+            target = np.vstack([unit, scale * unit_rows_f32(np.asarray(extra_vectors, np.float32))])
+            g = sp.diags(np.r_[np.ones(len(words)), np.full(len(extra), scale)].astype(np.float32)) @ g
+            g = sp.csr_matrix(g)
+        _, gz, dual = _ridge_fit(g, target, ridge, product, parallel)
+        if extra:
+            dual[len(words) :] *= scale  # so that Z = Σ over the binary table of the stored rows
+        n = gz[: len(words)]
         sub.dual = dual.astype(np.float16)
     else:
         n = g @ sub.ngram_vectors(unit)
@@ -403,7 +438,9 @@ def _ridge_cg(g_mul, gt_mul, gt: sp.csr_matrix, x: np.ndarray, ridge: float, par
     direction = kernels.cg_direction if compiled else _cg_direction_numpy
     squares = kernels.column_squares if compiled else _column_squares_numpy
     lam = np.float32(ridge)
-    inv_diag = (1.0 / (np.diff(gt.indptr) + ridge)).astype(np.float32)
+    # diag Gᵀ G: the words each n-gram is found in (their weights², when rows are weighted)
+    diag = np.diff(gt.indptr) if np.all(gt.data == 1) else np.asarray(gt.power(2).sum(axis=1)).ravel()
+    inv_diag = (1.0 / (diag + ridge)).astype(np.float32)
     k, dim = gt.shape[0], x.shape[1]
 
     def sums(fn: Callable, m: np.ndarray, *args) -> np.ndarray:

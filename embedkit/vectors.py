@@ -12,10 +12,14 @@ The native model file (``.ekm``) is a single file laid out for memory-mapping::
                   each the vocabulary rows that contain it, CSR (indptr int64 k + 1,
                   rows int32), and with a ridge fit its dual rows (float16, n × dim);
                   their offsets and settings are in the header's "subwords"
+    [rare]        with rare words only: words below the vocabulary's cut with a vector
+                  folded in from their contexts — vectors float16 (r × dim), counts int64
+                  (r), words UTF-8 one a line; offsets in the header's "rare"
     last          a JSON header: shapes, offsets and every parameter that made the model
 
 A model without subwords is laid out exactly as before them; a reader that does not know
-the "subwords" entry loads the vectors and ignores the tables.
+the "subwords" entry loads the vectors and ignores the tables, and likewise the "rare"
+entry (a model without rare words has none; the format version is unchanged).
 
 Loading reads the header and words and maps the vectors without copying them.  Other
 vector formats are read in :mod:`embedkit.formats`.
@@ -34,15 +38,17 @@ import numpy as np
 from .errors import DataError, InputError, ParameterError, UnknownWordError, check_at_least, check_choice
 from .io import atomic_output, check_readable
 from .linalg import RowSplitMatmul, on_product_threads, unit_rows
-from .options import ANALOGY_METHODS, EXPORT_FORMATS
+from .options import ANALOGY_METHODS, EXPORT_FORMATS, RARE_NGRAM_PRIOR
 from .subwords import (
     DEFAULT_BUCKETS,
     DEFAULT_COHERENCE,
     DEFAULT_MAXN,
     DEFAULT_MIN_WORDS,
     DEFAULT_MINN,
+    DEFAULT_RARE_WEIGHT,
     DEFAULT_RIDGE,
     DEFAULT_WEIGHT,
+    DEFAULT_WEIGHT_WITH_RARE,
     Subwords,
     fit_subwords,
 )
@@ -177,20 +183,70 @@ def _read_subwords(f, info: dict, n: int) -> Subwords:
             raise ValueError(f"the subword table {name!r} is truncated")
         arrays[name] = a.astype(np.int32 if name == "members" else np.int64)
     dual = None
+    rows = n + int(info.get("extra_rows", 0))  # the fit's rows: the vocabulary's, then rare words'
     if "dual_offset" in info:  # a ridge fit (older files hold mean n-gram vectors only)
         dim = int(info["dual_dim"])
         f.seek(info["dual_offset"])
-        dual = np.frombuffer(f.read(2 * n * dim), dtype="<f2")
-        if dual.size != n * dim:
+        dual = np.frombuffer(f.read(2 * rows * dim), dtype="<f2")
+        if dual.size != rows * dim:
             raise ValueError("the subword table 'dual' is truncated")
-        dual = dual.reshape(n, dim).astype(np.float16)
-    if arrays["indptr"][-1] != nnz or (nnz and (arrays["members"].min() < 0 or arrays["members"].max() >= n)):
+        dual = dual.reshape(rows, dim).astype(np.float16)
+    if arrays["indptr"][-1] != nnz or (nnz and (arrays["members"].min() < 0 or arrays["members"].max() >= rows)):
         raise ValueError("the subword tables do not match the vocabulary")
     return Subwords(
         int(info["minn"]), int(info["maxn"]), int(info["buckets"]), float(info["weight"]), int(info["min_words"]),
         float(info["coherence"]), arrays["keys"], arrays["indptr"], arrays["members"],
-        float(info.get("ridge", 0.0)), dual,
+        float(info.get("ridge", 0.0)), dual, rows - n,
     )  # fmt: skip
+
+
+class RareWords:
+    """Words below a model's vocabulary cut that still get a vector: folded in from their
+    few contexts onto the trained factorisation (:func:`embedkit.linalg.fold_in_vectors`),
+    mixed with their n-grams when the model has subwords (:meth:`Embedding.with_rare_words`).
+    They are not rows of the model: no query returns them as neighbours, and ``word in
+    emb`` stays membership of the vocabulary; a query for one is answered from here and
+    says so.
+
+    words : r strings; counts : int64 (r,) their corpus counts; vectors : float16 (r, dim)
+    """
+
+    def __init__(self, words: Sequence[str], counts: np.ndarray, vectors: np.ndarray) -> None:
+        self.words = list(words)
+        self.counts = np.asarray(counts, dtype=np.int64)
+        self.vectors = np.asarray(vectors, dtype=np.float16)
+        if self.vectors.ndim != 2 or self.vectors.shape[0] != len(self.words) or self.counts.size != len(self.words):
+            raise ValueError(f"rare-word vectors of shape {self.vectors.shape} do not match {len(self.words)} words")
+        self._index: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def find(self, word: str) -> int | None:
+        """Row of ``word`` in the table, or None."""
+        if self._index is None:
+            self._index = {w: i for i, w in enumerate(self.words)}
+        return self._index.get(word)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the table takes in a model file."""
+        return int(self.vectors.nbytes + self.counts.nbytes + len("\n".join(self.words).encode("utf-8")))
+
+
+def _read_rare(f, info: dict, dim: int) -> RareWords:
+    """The rare-word table of a model file (``info``: the header's ``rare`` entry)."""
+    r = int(info["n"])
+    f.seek(info["vectors_offset"])
+    vectors = np.frombuffer(f.read(2 * r * dim), dtype="<f2")
+    f.seek(info["counts_offset"])
+    counts = np.frombuffer(f.read(8 * r), dtype="<i8")
+    f.seek(info["words_offset"])
+    blob = f.read(int(info["words_nbytes"]))
+    words = blob.decode("utf-8").split("\n") if r else []
+    if vectors.size != r * dim or counts.size != r or len(words) != r:
+        raise ValueError("the rare-word table is truncated")
+    return RareWords(words, counts.astype(np.int64), vectors.reshape(r, dim).astype(np.float16))
 
 
 def _items(x) -> list:
@@ -380,6 +436,9 @@ class Embedding:
         (:meth:`vector`, :meth:`get_vector`, :meth:`similarity`, :meth:`most_similar`,
         :meth:`neighbors`, :meth:`analogy`); without it, an unknown word raises
         :class:`UnknownWordError`.  ``word in emb`` stays membership of the vocabulary.
+    rare : :class:`RareWords`, optional — words below the vocabulary's cut with a vector
+        folded in from their contexts; a query for one is answered from it (before any
+        n-gram vector), and :meth:`from_subwords` / :meth:`rare_count` say so.
     """
 
     def __init__(
@@ -390,6 +449,7 @@ class Embedding:
         params: dict | None = None,
         subwords: Subwords | None = None,
         norms: np.ndarray | None = None,
+        rare: RareWords | None = None,
     ) -> None:
         self._stored = words if isinstance(words, StoredWords) else None
         self._words = None if self._stored is not None else list(words)
@@ -400,6 +460,9 @@ class Embedding:
         self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
         self.params = dict(params or {})
         self.subwords = subwords
+        self.rare = rare
+        if rare is not None and rare.vectors.shape[1] != vectors.shape[1]:
+            raise ValueError(f"rare-word vectors of dimension {rare.vectors.shape[1]} do not match {vectors.shape[1]}")
         self._index: dict[str, int] | None = None
         self._unit: np.ndarray | None = None
         self._built: dict[str, tuple[np.ndarray, int]] = {}
@@ -433,6 +496,8 @@ class Embedding:
         parts.append("with counts" if self.counts is not None else "no counts")
         if self.subwords is not None:
             parts.append("with subwords")
+        if self.rare is not None:
+            parts.append(f"{len(self.rare):,} rare words")
         return f"<Embedding: {', '.join(parts)}>"
 
     @property
@@ -584,9 +649,17 @@ class Embedding:
         """The words among ``words`` (all outside the vocabulary) that the model's subwords
         can build, and their vectors (k × dim, float32, scaled as in :meth:`vector`); none
         without subwords.  One batch: for the many unseen words of a text."""
-        if self.subwords is None or not words:
+        if not self.builds_unseen or not words:
             return [], np.zeros((0, self.dim), np.float32)
-        v, _ = self.subwords.vectors(self.unit, [self.normalize(w) for w in words])
+        forms = [self.normalize(w) for w in words]
+        if self.subwords is not None:
+            v, _ = self.subwords.vectors(self.unit, forms)
+        else:
+            v = np.zeros((len(words), self.dim), np.float32)
+        for j, w in enumerate(forms):
+            i = None if self.rare is None else self.rare.find(w)
+            if i is not None:
+                v[j] = self.rare.vectors[i]
         norms = np.linalg.norm(v, axis=1)
         ok = norms > 0
         scaled = v[ok] * (self._mean_norm() / norms[ok])[:, None]
@@ -598,13 +671,27 @@ class Embedding:
             self._mean_norm_value = np.float32(rows.mean() if rows.size else 1.0)
         return self._mean_norm_value
 
+    @property
+    def builds_unseen(self) -> bool:
+        """Whether some words outside the vocabulary get a vector (subwords or rare words)."""
+        return self.subwords is not None or self.rare is not None
+
+    def rare_count(self, word: str) -> int | None:
+        """The corpus count of ``word`` when it is one of the model's rare words (below the
+        vocabulary's cut, its vector folded in from its contexts), else None."""
+        if self.rare is None or self.key(word) is not None:
+            return None
+        i = self.rare.find(self.normalize(word))
+        return None if i is None else int(self.rare.counts[i])
+
     def from_subwords(self, words: Iterable[str]) -> dict[str, int]:
-        """Which of ``words`` are outside the vocabulary and built from their n-grams, each
-        with the number of its n-grams the model knows (empty without subwords; a word
-        that cannot be built is left out)."""
+        """Which of ``words`` are outside the vocabulary and built — from their n-grams, or
+        as rare words (:meth:`rare_count`) — each with the number of its n-grams the model
+        knows (0 for a rare word of a model without subwords; empty when the model builds
+        no unseen word; a word that cannot be built is left out)."""
         out = {}
         for w in words:
-            if self.subwords is not None and self.key(w) is None:
+            if self.builds_unseen and self.key(w) is None:
                 try:
                     self._built_unit(w)
                 except UnknownWordError:
@@ -615,9 +702,16 @@ class Embedding:
     def _built_unit(self, word: str) -> np.ndarray:
         """Unit vector of an unknown word from its n-grams (normalised as the corpus was;
         cached); raises :class:`UnknownWordError` without subwords or known n-grams."""
-        if self.subwords is None:
-            raise UnknownWordError(self.unknown_message(word), word=word)
         w = self.normalize(word)
+        i = None if self.rare is None else self.rare.find(w)
+        if i is not None and w not in self._built:
+            v = self.rare.vectors[i].astype(np.float32)
+            found = self.subwords.ngram_matrix([w]).indptr[1:] if self.subwords is not None else [0]
+            norm = float(np.linalg.norm(v))
+            if norm > 0:
+                self._built[w] = (v / np.float32(norm), int(found[0]))
+        if self.subwords is None and w not in self._built:
+            raise UnknownWordError(self.unknown_message(word), word=word)
         if w not in self._built:
             v, found = self.subwords.vectors(self.unit, [w])
             norm = float(np.linalg.norm(v[0]))
@@ -748,10 +842,11 @@ class Embedding:
         minn: int = DEFAULT_MINN,
         maxn: int = DEFAULT_MAXN,
         buckets: int = DEFAULT_BUCKETS,
-        weight: float = DEFAULT_WEIGHT,
+        weight: float | None = None,
         min_words: int = DEFAULT_MIN_WORDS,
         coherence: float = DEFAULT_COHERENCE,
         ridge: float = DEFAULT_RIDGE,
+        rare_weight: float = DEFAULT_RARE_WEIGHT,
     ) -> Embedding:
         """A copy whose words are mixed with their character n-grams and which builds a
         vector for any string (:func:`embedkit.subwords.fit_subwords`; fastText's n-grams,
@@ -760,18 +855,58 @@ class Embedding:
         imported ones included; raises :class:`ParameterError` on a bad setting,
         :class:`DataError` for a model that already has subwords or whose rows are graph
         nodes (an id's spelling says nothing of it).  The copy's :attr:`params` record the
-        settings under ``train-words``' names (``subwords``, ``minn``, … ``subword_ridge``)."""
+        settings under ``train-words``' names (``subwords``, ``minn``, … ``subword_ridge``).
+
+        A model with rare words (:attr:`rare`, folded in from their contexts) lends them to
+        the ridge fit as extra rows weighing ``rare_weight`` ω each (0: not at all), so the
+        n-grams learn from the words the vocabulary cut (:func:`fit_subwords`); their
+        vectors are then mixed with their n-grams (:meth:`with_rare_words`).
+        ``weight`` β None: :data:`DEFAULT_WEIGHT` (1.25), or 1.5 when rare words join the fit."""
         if self.subwords is not None:
             raise DataError("the model already has subword vectors (fit them again from the model they were fitted to)")
         if self.params.get("kind") == "graph":
             raise DataError("the model's rows are graph nodes: their ids have no parts that mean anything")
+        rare = self.rare if self.rare is not None and rare_weight > 0 and ridge > 0 else None
+        if weight is None:
+            weight = DEFAULT_WEIGHT if rare is None else DEFAULT_WEIGHT_WITH_RARE
         vectors, sub = fit_subwords(
             self.words, self.vectors, minn, maxn, buckets, weight, min_words, coherence, ridge,
             product=RowSplitMatmul, parallel=on_product_threads,
+            extra_words=None if rare is None else rare.words,
+            extra_vectors=None if rare is None else rare.vectors.astype(np.float32), extra_weight=rare_weight,
         )  # fmt: skip
         settings = {"subwords": True, "minn": minn, "maxn": maxn, "buckets": buckets, "subword_weight": weight,
                     "subword_min_words": min_words, "subword_coherence": coherence, "subword_ridge": ridge}  # fmt: skip
-        return Embedding(self.words, vectors, self.counts, {**self.params, **settings}, sub)
+        if self.rare is not None:
+            settings["subword_rare_weight"] = rare_weight
+        out = Embedding(self.words, vectors, self.counts, {**self.params, **settings}, sub)
+        if self.rare is not None:  # their folded-in vectors, now mixed with their n-grams
+            out = out.with_rare_words(self.rare.words, self.rare.counts, self.rare.vectors.astype(np.float32))
+        return out
+
+    def with_rare_words(self, words: Sequence[str], counts: np.ndarray, folded: np.ndarray) -> Embedding:
+        """A copy that also answers for ``words`` (outside the vocabulary, e.g. below its
+        cut) with the vectors ``folded`` (len(words) × dim, from their contexts:
+        :func:`embedkit.linalg.fold_in_vectors`), stored as :class:`RareWords` (float16).
+
+        With subwords each is mixed with its n-grams as a vocabulary word is, leaning on
+        the n-grams the fewer times it was seen: f' = ‖f‖ unit(c/(c + k) f̂ + k/(c + k) n̂)
+        (c its count, k = :data:`embedkit.options.RARE_NGRAM_PRIOR`; measured in
+        BENCHMARKS.md "Subwords"); a word without known n-grams keeps f.  Raises
+        :class:`ValueError` when the shapes do not match."""
+        folded = np.asarray(folded, dtype=np.float32)
+        counts = np.asarray(counts, dtype=np.int64)
+        if folded.shape != (len(words), self.dim) or counts.shape != (len(words),):
+            raise ValueError(f"{len(words)} rare words, {counts.shape} counts and vectors {folded.shape} do not match")
+        if self.subwords is not None and len(words):
+            n, _ = self.subwords.vectors(self.unit, list(words))
+            c = counts.astype(np.float32)[:, None]
+            k = np.float32(RARE_NGRAM_PRIOR)
+            mixed = c / (c + k) * unit_rows(folded) + k / (c + k) * unit_rows(n)
+            folded = unit_rows(mixed) * np.linalg.norm(folded, axis=1, keepdims=True)
+        out = Embedding(self.words, self.vectors, self.counts, self.params, self.subwords, self._norms)
+        out.rare = RareWords(words, counts, folded)
+        return out
 
     # -- queries (gensim's KeyedVectors surface) -------------------------------------
     def similarity(self, a: str, b: str) -> float:
@@ -1097,6 +1232,17 @@ class Embedding:
                 sections.append(np.ascontiguousarray(sw.dual, dtype="<f2").tobytes())
                 header_offset += len(sections[-1])
             fields["subwords"] = info
+        if self.rare is not None:
+            rare_blob = "\n".join(self.rare.words).encode("utf-8")
+            if any("\n" in w for w in self.rare.words):
+                raise DataError("a rare word contains a newline; it cannot be stored")
+            info = {"n": len(self.rare), "words_nbytes": len(rare_blob)}
+            for name, data in (("vectors", np.ascontiguousarray(self.rare.vectors, dtype="<f2").tobytes()),
+                               ("counts", self.rare.counts.astype("<i8").tobytes()), ("words", rare_blob)):  # fmt: skip
+                info[f"{name}_offset"] = header_offset
+                sections.append(data)
+                header_offset += len(data)
+            fields["rare"] = info
         header = json.dumps(fields, sort_keys=True).encode("utf-8")
         with atomic_output(path) as f:
             f.write(container_prelude(MAGIC, FORMAT_VERSION, header_offset, len(header)))
@@ -1120,6 +1266,7 @@ class Embedding:
                 f.seek(header["counts_offset"])
                 counts = np.frombuffer(f.read(8 * n), dtype="<i8").astype(np.int64)
                 subwords = _read_subwords(f, header["subwords"], n) if "subwords" in header else None
+                rare = _read_rare(f, header["rare"], dim) if "rare" in header else None
                 norms = None
                 if "norms_offset" in header:
                     f.seek(header["norms_offset"])
@@ -1137,7 +1284,7 @@ class Embedding:
                 f.seek(header["vectors_offset"])
                 vectors = np.frombuffer(f.read(4 * n * dim), dtype="<f4").reshape(n, dim).copy()
         counts = counts if header.get("has_counts", True) else None
-        return cls(words, vectors, counts, header.get("params", {}), subwords, norms)
+        return cls(words, vectors, counts, header.get("params", {}), subwords, norms, rare)
 
     # -- exports -----------------------------------------------------------------
     def export(self, path: str | os.PathLike, fmt: str, counts_path: str | os.PathLike | None = None) -> None:

@@ -90,6 +90,59 @@ def pmi(
     return out
 
 
+def count_margins(counts: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column sums (float64) of a count matrix: what :func:`fold_in_pmi` weighs
+    new rows against (keep them before ``pmi(copy=False)`` consumes the counts)."""
+    return _margins(sp.csr_matrix(counts))
+
+
+def fold_in_pmi(
+    counts: sp.spmatrix,
+    row_sums: np.ndarray,
+    col_sums: np.ndarray,
+    transform: str = "ppmi",
+    shift: float = 1.0,
+    cds: float = 0.75,
+    side: str = "word",
+    dtype: type = np.float32,
+) -> sp.csr_matrix:
+    """Weight count rows of words that are not in a weighted matrix as :func:`pmi` weighted
+    its rows, against its margins (the fold-in of a new row, as LSA folds in a document:
+    Deerwester et al. 1990, Berry, Dumais & O'Brien 1995).
+
+    counts : (R × V) — ``side="word"``: each new word's counts with the V contexts;
+    ``side="context"``: each new word's counts *as a context* of the V words (its column).
+    row_sums, col_sums : (V,) the trained count matrix's margins (:func:`count_margins`).
+    With Z = Σ_c col_sums^α, a word row gets PMI(r, c) = log(n_rc Z / (n_r col_sums_c^α))
+    (n_r its own total), a context row PMI(w, r) = log(n_wr Z / (row_sums_w n_r^α)) (its
+    own total smoothed as a context is); then − log k, and ``transform`` as :func:`pmi`.
+    Returns CSR (R × V) of ``dtype``; a row without counts stays empty.
+    """
+    check_choice("transform", transform, TRANSFORMS)
+    check_choice("side", side, ("word", "context"))
+    m = sp.csr_matrix(counts, dtype=np.float64, copy=True)
+    m.sum_duplicates()
+    m.eliminate_zeros()
+    if transform == "none":
+        return sp.csr_matrix(m, dtype=dtype)
+    if transform == "log":
+        m.data = np.log1p(m.data)
+        return sp.csr_matrix(m, dtype=dtype)
+    alpha_cols = np.asarray(col_sums, dtype=np.float64) ** cds
+    own = np.asarray(m.sum(axis=1)).ravel()
+    if side == "word":
+        log_own, log_other = np.log(np.maximum(own, 1e-300)), np.log(np.maximum(alpha_cols, 1e-300))
+    else:
+        log_own = cds * np.log(np.maximum(own, 1e-300))
+        log_other = np.log(np.maximum(np.asarray(row_sums, dtype=np.float64), 1e-300))
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    m.data = np.log(m.data) + np.log(alpha_cols.sum()) - np.log(shift) - log_own[rows] - log_other[m.indices]
+    if transform == "ppmi":
+        np.maximum(m.data, 0, out=m.data)
+        m.eliminate_zeros()
+    return sp.csr_matrix(m, dtype=dtype)
+
+
 def _margins(m: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     """Row and column sums in float64, a chunk of rows at a time (scipy's ``sum(dtype=)``
     converts the whole float32 matrix to float64 first: 8 bytes a non-zero, transiently)."""

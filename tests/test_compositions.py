@@ -84,7 +84,7 @@ def test_factorize_matrix_records_the_params_train_words_records(tmp_path):
 def test_graph_route_says_which_route_and_why_before_any_work(monkeypatch):
     ring = Graph.from_edges(np.arange(30), (np.arange(30) + 1) % 30, n=30)
     r = graph_route(ring, GraphOptions(dim=4))
-    assert (r.method, r.chosen, r.nodes, r.dense_bytes) == ("netmf", True, 30, 4 * 30 * 30)
+    assert (r.method, r.chosen, r.nodes, r.dense_bytes) == ("netmf+sparse", True, 30, 4 * 30 * 30)
     monkeypatch.setattr(pipeline_module, "NETMF_MAX_NODES", 20)
     r = graph_route(ring, GraphOptions(dim=4))
     assert (r.method, r.chosen, r.netmf_max_nodes) == ("sparse", True, 20)

@@ -199,7 +199,29 @@ def test_embed_graph_is_deterministic_and_stores_node_ids():
     a = embed_graph(g, GraphOptions(dim=4, seed=3)).embedding
     b = embed_graph(g, GraphOptions(dim=4, seed=3)).embedding
     np.testing.assert_array_equal(a.vectors, b.vectors)
-    assert a.words == [str(i) for i in range(34)] and a.params["method"] == "netmf"
+    assert a.words == [str(i) for i in range(34)] and a.params["method"] == "netmf+sparse"
+
+
+def test_netmf_beside_sparse_is_the_two_routes_unit_rows_side_by_side():
+    from embedkit.errors import ParameterError
+    from embedkit.linalg import unit_rows
+
+    g = _graph(nx.karate_club_graph())
+    both = embed_graph(g, GraphOptions(method="netmf+sparse", dim=6, seed=2))
+    parts = [embed_graph(g, GraphOptions(method=m, dim=6, seed=2)).embedding.vectors for m in ("netmf", "sparse")]
+    assert both.method == "netmf+sparse" and both.embedding.params["method"] == "netmf+sparse"
+    assert both.embedding.vectors.shape == (34, 12) and both.embedding.vectors.dtype == np.float32
+    assert (
+        both.embedding.vectors.tobytes()
+        == np.hstack([unit_rows(parts[0]), unit_rows(parts[1]) * np.float32(0.7)]).tobytes()
+    )
+    np.testing.assert_allclose(np.linalg.norm(both.embedding.vectors, axis=1), np.sqrt(1 + 0.7**2), rtol=1e-5)
+    half = embed_graph(g, GraphOptions(method="netmf+sparse", dim=6, seed=2, sparse_weight=0.5)).embedding.vectors
+    assert half[:, :6].tobytes() == both.embedding.vectors[:, :6].tobytes()
+    np.testing.assert_allclose(half[:, 6:], unit_rows(parts[1]) * 0.5, rtol=1e-6)
+    assert set(both.timings) >= {"netmf:eigenpairs", "sparse:propagate"}
+    with pytest.raises(ParameterError, match="W only"):
+        embed_graph(g, GraphOptions(method="netmf+sparse", dim=6, vectors="w+c"))
 
 
 # -- evaluation -----------------------------------------------------------------------

@@ -101,7 +101,8 @@ def test_auto_takes_the_sparse_route_above_the_netmf_limit_and_says_so(cli, kara
     out = karate_csv.parent / "k.ekm"
     r = cli("embed-graph", karate_csv, "-o", out, "--dim", "8")
     assert r.exit_code == 0, r.stderr
-    assert "embedkit: 34 nodes: dense NetMF" in r.stderr and Embedding.load(out).params["method"] == "netmf"
+    assert "embedkit: 34 nodes: dense NetMF (5 KB) beside the sparse route" in r.stderr
+    assert Embedding.load(out).params["method"] == "netmf+sparse" and Embedding.load(out).dim == 16
 
     monkeypatch.setattr(pipeline_module, "NETMF_MAX_NODES", 20)
     r = cli("embed-graph", karate_csv, "-o", out, "--dim", "8", "-v")

@@ -76,7 +76,7 @@ def test_default_route_recovers_planted_communities_and_is_deterministic():
     g, community = _planted()
     a = embed_graph(g, GraphOptions(dim=16, rank=24)).embedding
     b = embed_graph(g, GraphOptions(dim=16, rank=24)).embedding
-    assert a.params["method"] == "netmf" and a.vectors.tobytes() == b.vectors.tobytes()
+    assert a.params["method"] == "netmf+sparse" and a.vectors.tobytes() == b.vectors.tobytes()
     labels = {str(v): [str(c)] for v, c in enumerate(community)}
     (r,) = node_classification(a, labels, (0.5,), repeats=1)
     assert r.micro_f1 > 0.95, r  # chance is 1/6

@@ -253,6 +253,10 @@ def test_counts_in_messages_agree_with_their_number(tmp_path, cli):
     assert [counted(1, "edge"), counted(0, "edge"), counted(12_345, "edge")] == ["1 edge", "0 edges", "12,345 edges"]
     edges = tmp_path / "one.csv"
     edges.write_text("a,b\n")
-    r = cli("embed-graph", str(edges), "-o", str(tmp_path / "g.ekm"), "--dim", "1")
+    r = cli("embed-graph", str(edges), "-o", str(tmp_path / "g.ekm"), "--dim", "1", "--method", "netmf")
     assert r.exit_code == 0, r.stderr
     assert "2 nodes × 1 dim (netmf) from 2 nodes, 1 undirected edge in" in r.stderr
+    r = cli("embed-graph", str(edges), "-o", str(tmp_path / "g.ekm"), "--dim", "1")  # netmf+sparse: 2 × 1
+    assert r.exit_code == 0, r.stderr
+    assert "sparse route (T = 1 PMI, spectral propagation): 2 × 1 dim\n" in r.stderr
+    assert "2 nodes × 2 dims (netmf+sparse) from 2 nodes, 1 undirected edge in" in r.stderr

@@ -30,9 +30,14 @@ that log(max(M, 1)) amplifies), and 160–256 dimensions beat 128 on the rare la
 (macro-F1 ≈ 0.281 against 0.275 on BlogCatalog; Cora also gains with more dimensions).
 rank 192, dim 160 is the cheapest of the best.
 
-Three routes, and ``method="auto"`` picks one (:func:`embedkit.pipeline.embed_graph`):
+Four routes, and ``method="auto"`` picks one (:func:`embedkit.pipeline.embed_graph`):
 
-* ``netmf`` — the closed form above: the best quality, chosen up to
+* ``netmf+sparse`` — the two below side by side (2 × dim columns; NetMF's rows at unit
+  length, the sparse route's at 0.7), chosen for undirected graphs up to
+  :data:`embedkit.pipeline.NETMF_MAX_NODES` nodes: NetMF's window and the sparse route's
+  exact T = 1 matrix see different things, and which a graph's labels follow differs from
+  graph to graph (BENCHMARKS.md "NetMF beside the sparse route").
+* ``netmf`` — the closed form above, up to
   :data:`embedkit.pipeline.NETMF_MAX_NODES` nodes (its n × n matrix would be 1.6 GB there,
   4 TB at a million nodes); directed graphs only when asked.  For an undirected graph the
   n × n matrix is never held: :func:`~embedkit.graph.netmf.netmf_vectors` forms
