@@ -47,7 +47,7 @@ from embedkit.vectors import Embedding  # noqa: E402
 DATA = Path(os.environ.get("EMBEDKIT_SHARED_DATA", ROOT.parent / "shared" / "data"))
 AG_TRAIN, CR_TRAIN = 6000, 3000
 #: every mode alone, then the concatenations worth a row
-ROWS = [*MODES, "usif-oov+mean", "usif-oov+pmeans", "sif+pmeans"]
+ROWS = [*MODES, "usif-cn+mean", "usif-cn+pmeans", "sif+pmeans"]
 
 
 def agnews() -> tuple[list[str], np.ndarray]:

@@ -10,12 +10,21 @@ them; each part is then scaled to unit length per line).  p(w) is a word's relat
 frequency in the model's corpus (the model's counts; imported vectors need
 ``embedkit import --counts``).
 
-``usif-oov`` (the default)
+``usif-cn`` (the default)
+    ``usif-oov``'s weighted averages (unknown words as random directions), in which the
+    common directions are damped rather than removed: the averages times the conceptor
+    negation ¬C = (I + μ R)⁻¹ of the *fitting* lines' averages (R their uncentred
+    correlation matrix scaled to mean eigenvalue 1, μ = ``cn_mu`` = 0.07;
+    :func:`conceptor_negation`, Liu, Ungar & Sedoc 2019), in place of uSIF's five
+    components removed.  Each direction of R loses a share that grows with its weight in
+    the fitting lines, so what all sentences share fades and no direction is cut whole.
+    Chosen by measurement (BENCHMARKS.md, "Sentence features").  Shape (n, d).
+``usif-oov``
     ``usif`` in which a token outside the vocabulary is not dropped but counts as a fixed
     random unit direction of its own (:func:`unknown_vectors`, hashed from the word), with
     the weight of a word of probability 0.  Two sentences that share a name the vectors
     never saw ("vodafone", "assad") match on it; different unknown words are nearly
-    orthogonal.  Chosen by measurement (BENCHMARKS.md, "Sentence features").  Shape (n, d).
+    orthogonal.  Shape (n, d).
 ``usif``
     Unsupervised SIF (Ethayarajh 2018): unit-length word vectors weighted a / (a/2 + p(w)),
     a set from the vocabulary (:func:`usif_weights`), averaged; then the first ``remove``
@@ -48,13 +57,13 @@ frequency in the model's corpus (the model's counts; imported vectors need
     *Fewer than k words*: a line with r < k known tokens (rank ≤ r) has only r directions;
     the others are zero vectors (the feature is zero-padded), so every row has length k·d.
 
-What a mode learns from text (common components, GEM's subspace) is estimated once by
+What a mode learns from text (common components, the conceptor, GEM's subspace) is estimated once by
 :meth:`SentenceFeatures.fit` and then applied unchanged to every later batch (e.g. the test
 sentences).  ``abtt = D`` first makes the word vectors "all but the top" (Mu & Viswanath
 2018: mean and top D principal directions removed).
 
 A line that is empty or has no known word gets a row of zeros in every mode (in
-``usif-oov``: no word at all).
+``usif-oov`` / ``usif-cn``: no word at all).
 
 ``dim = m`` then projects the (concatenated) features on their top ``m`` principal
 directions, fitted with the rest on the training lines (centred PCA,
@@ -89,8 +98,10 @@ from .vectors import Embedding
 MODES = FEATURE_MODES
 #: The mode used when none is given (chosen by measurement: BENCHMARKS.md, "Sentence features").
 DEFAULT_MODE = DEFAULT_FEATURE_MODE
-#: Modes whose features need :meth:`SentenceFeatures.fit` (common components, GEM's subspace).
-_FITTED = ("sif", "usif", "usif-oov", "gem")
+#: Modes whose features need :meth:`SentenceFeatures.fit` (common components, the conceptor, GEM's subspace).
+_FITTED = ("sif", "usif", "usif-oov", "usif-cn", "gem")
+#: Modes that count the words outside the vocabulary as random directions.
+_OOV = ("usif-oov", "usif-cn")
 
 #: Floats held at once by one padded batch of the pcs mode (batch × length × dim).
 _PCS_BATCH_FLOATS = 1 << 24
@@ -525,7 +536,8 @@ class SentenceFeatures:
         None: :data:`DEFAULT_MODE`, or ``mean`` for a model without word counts (``fell_back``)
     a : float — SIF smoothing a in a / (a + p(w))
     remove : int or None — common components to remove in ``sif`` (default 1) and
-        ``usif`` / ``usif-oov`` (default 5), fitted by :meth:`fit`
+        ``usif`` / ``usif-oov`` (default 5), fitted by :meth:`fit` (``usif-cn`` removes none:
+        it damps them all, ``cn_mu``)
     k : int — principal directions per line in ``pcs`` mode
     pcs_weighted : bool — weight the token rows by their SIF weight before the pcs SVD
     unit : bool — use unit-length word vectors in ``mean``, ``sif``, ``pcs``, ``pmeans``, ``gem``
@@ -536,6 +548,8 @@ class SentenceFeatures:
     usif_n : int — uSIF's expected sentence length n
     gem_k, gem_r, gem_window : GEM's corpus directions, directions removed per line, and
         context window (the paper's 45, 17, 7)
+    cn_mu : float — ``usif-cn``'s conceptor strength α² on the fitting lines' correlation
+        matrix scaled to mean eigenvalue 1 (:func:`conceptor_negation`; 0.07, chosen on STS12)
 
     ``fit(lines)`` estimates what the modes learn from text (common components, GEM's
     subspace, the projection) on training lines; ``transform(lines)`` gives an array of
@@ -559,6 +573,7 @@ class SentenceFeatures:
         gem_k: int = 45,
         gem_r: int = 17,
         gem_window: int = 7,
+        cn_mu: float = 0.07,
     ) -> None:
         self.emb = emb
         #: True when no mode was given and the model keeps no word counts, so that the
@@ -580,11 +595,13 @@ class SentenceFeatures:
         self.dim = dim
         self.abtt, self.usif_n = abtt, usif_n
         self.gem_k, self.gem_r, self.gem_window = gem_k, gem_r, gem_window
+        check_positive("cn_mu", cn_mu)
+        self.cn_mu = cn_mu
         self.pca_: PCAResult | None = None
         self.tokenizer = tokenizer or model_tokenizer(emb)
         self.weights = sif_weights(emb.counts, a) if self._needs_weights else None
         self.usif_weights = None
-        if "usif" in self.modes or "usif-oov" in self.modes:
+        if any(m in ("usif", *_OOV) for m in self.modes):
             self.usif_weights, self.usif_a = usif_weights(emb.counts, usif_n)
         self.fitted_: dict[str, np.ndarray] = {}
         self._base: np.ndarray | None = None
@@ -658,7 +675,8 @@ class SentenceFeatures:
     def encode(self, lines: Sequence[str] | EncodedLines) -> EncodedLines:
         if isinstance(lines, EncodedLines):
             return lines
-        enc = encode_lines(self.emb, lines, self.tokenizer, keep_unknown="usif-oov" in self.modes, build_unseen=True)
+        oov = any(m in _OOV for m in self.modes)
+        enc = encode_lines(self.emb, lines, self.tokenizer, keep_unknown=oov, build_unseen=True)
         self.built_.update(enc.built)
         return enc
 
@@ -672,7 +690,7 @@ class SentenceFeatures:
         n = np.asarray(enc.counts.sum(axis=1), dtype=np.float64).ravel()
         if with_unknown:
             if enc.unknown_counts is None:
-                raise ParameterError("usif-oov features need lines encoded with their unknown words")
+                raise ParameterError("usif-oov / usif-cn features need lines encoded with their unknown words")
             if enc.unknown:
                 u = unknown_vectors(enc.unknown, self.emb.dim).astype(np.float64)
                 x += 2.0 * np.asarray(enc.unknown_counts @ u)
@@ -685,8 +703,8 @@ class SentenceFeatures:
             return _row_average(enc.counts, self._vectors(enc))
         if mode == "sif":
             return _row_average(enc.counts, self._vectors(enc), self._weights(self.weights, enc, 1.0))
-        if mode in ("usif", "usif-oov"):
-            return self._usif_average(enc, mode == "usif-oov")
+        if mode in ("usif", *_OOV):
+            return self._usif_average(enc, mode in _OOV)
         if mode == "pmeans":
             return power_means(self._vectors(enc), enc)
         if mode == "pcs":
@@ -697,7 +715,7 @@ class SentenceFeatures:
     def fit(self, lines: Sequence[str] | EncodedLines) -> SentenceFeatures:
         """Learn, on these lines, the common components (SIF, uSIF), GEM's subspace, the projection."""
         enc = self.encode(lines)
-        if self.needs_fit and enc.n_empty == enc.n_lines and not (enc.unknown and "usif-oov" in self.modes):
+        if self.needs_fit and enc.n_empty == enc.n_lines and not (enc.unknown and any(m in _OOV for m in self.modes)):
             raise DataError("no line to fit the features on has a known word")
         self.fitted_ = {}
         for m in self.modes:
@@ -710,6 +728,9 @@ class SentenceFeatures:
                 comps, sv = _top_singular(x, min(self._removed(m), len(x)))
                 self.fitted_[f"{m}_components"] = comps
                 self.fitted_[f"{m}_lambdas"] = (sv**2 / max(float((sv**2).sum()), 1e-300)).astype(np.float32)
+            elif m == "usif-cn":
+                x = self._raw(m, enc)
+                self.fitted_["usif-cn_negation"] = conceptor_negation(x[np.abs(x).sum(axis=1) > 0], self.cn_mu)
             elif m == "gem":
                 dirs, sv = gem_subspace(self._vectors(enc), enc, self.gem_k)
                 self.fitted_["gem_directions"], self.fitted_["gem_singular_values"] = dirs, sv
@@ -786,6 +807,8 @@ class SentenceFeatures:
                 zero = np.abs(x).sum(axis=1) == 0
                 x = x - ((x @ c.T) * lam) @ c
                 x[zero] = 0.0
+            elif m == "usif-cn":
+                x = x @ self._fitted("usif-cn_negation")  # symmetric; zero rows stay zero
             parts.append(np.asarray(x, dtype=np.float32))
         if len(parts) == 1:
             return parts[0]
@@ -807,6 +830,7 @@ class SentenceFeatures:
             "abtt": self.abtt,
             "usif_n": self.usif_n,
             "gem": [self.gem_k, self.gem_r, self.gem_window],
+            "cn_mu": self.cn_mu,
             "model_dim": self.emb.dim,
             "model": self._model_fingerprint(),
         }
@@ -845,6 +869,8 @@ class SentenceFeatures:
         mine = self._config()
         if "model" not in config:  # a fit saved before fits recorded their model
             mine.pop("model")
+        if "cn_mu" not in config:  # a fit saved before usif-cn existed: cn_mu played no part in it
+            mine.pop("cn_mu")
         diff = [
             "another model (its words or vectors differ)"
             if key == "model"
@@ -867,6 +893,31 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     n = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.where(n > 0, n, 1.0)
+
+
+def conceptor_negation(x: np.ndarray, mu: float = 0.07) -> np.ndarray:
+    """The conceptor negation ¬C = I − C of the rows of x (n × d), as a (d × d) float32 matrix.
+
+    Liu, Ungar & Sedoc (2019), "Unsupervised post-processing of word vectors via conceptor
+    negation" (AAAI): with R = xᵀx / n the rows' correlation matrix (uncentred), the conceptor
+    of aperture α is C = R (R + α⁻² I)⁻¹, and ¬C = (I + α² R)⁻¹ damps each principal direction
+    of R, of eigenvalue λ, by 1 / (1 + α² λ) — a soft removal of the common directions, where
+    SIF / uSIF remove a few of them outright. Here R is first scaled to mean eigenvalue 1
+    (trace d), so that ``mu`` = α² does not depend on the vectors' scale: a direction with the
+    average share of the rows' energy keeps 1 / (1 + mu) of its length. Apply as x @ ¬C
+    (¬C is symmetric). A zero x (no row) gives the identity.
+    """
+    check_positive("cn_mu", mu)
+    x64 = np.asarray(x, dtype=np.float64)
+    d = x64.shape[1]
+    r = x64.T @ x64 / max(len(x64), 1)
+    tr = float(np.trace(r))
+    if tr > 0:
+        r *= d / tr
+    with threadpool_limits(1):
+        evals, evecs = np.linalg.eigh(r)
+    neg = (evecs / (1.0 + mu * np.maximum(evals, 0.0))) @ evecs.T
+    return ((neg + neg.T) / 2).astype(np.float32)
 
 
 def _top_singular(x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

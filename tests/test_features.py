@@ -1,5 +1,6 @@
 """Sentence features: hand-checked values, one row per input line, fit on train / reuse on test."""
 
+import json
 import subprocess
 import sys
 
@@ -11,6 +12,7 @@ from embedkit.features import (
     DEFAULT_MODE,
     SentenceFeatures,
     abtt_vectors,
+    conceptor_negation,
     encode_lines,
     sentence_features,
     sif_weights,
@@ -233,6 +235,48 @@ def test_unknown_words_are_fixed_directions_of_their_own(tiny):
     np.testing.assert_allclose(g.transform(["king man"]), f.transform(["king man"]), atol=1e-7)
 
 
+def test_conceptor_negation_by_hand():
+    # rows (2, 0), (0, 1): R = xᵀx / 2 = diag(2, 0.5), trace 2.5 → scaled to trace 2: diag(1.6, 0.4);
+    # ¬C = (I + μ R)⁻¹ with μ = 0.5: diag(1 / 1.8, 1 / 1.2)
+    x = np.array([[2.0, 0.0], [0.0, 1.0]])
+    np.testing.assert_allclose(conceptor_negation(x, 0.5), np.diag([1 / 1.8, 1 / 1.2]), rtol=1e-6)
+    # the same rows turned by a rotation Q: ¬C turns with them (Q ¬C Qᵀ), and equals I − C for
+    # the conceptor C = R (R + α⁻² I)⁻¹ of aperture α = √μ on the scaled R (Liu et al. 2019)
+    q = np.array([[0.6, -0.8], [0.8, 0.6]])
+    got = conceptor_negation(x @ q.T, 0.5)
+    np.testing.assert_allclose(got, q @ np.diag([1 / 1.8, 1 / 1.2]) @ q.T, atol=1e-6)
+    r = q @ np.diag([1.6, 0.4]) @ q.T
+    np.testing.assert_allclose(got, np.eye(2) - r @ np.linalg.inv(r + np.eye(2) / 0.5), atol=1e-6)
+    # the scale of the rows does not matter; no rows (or zero rows) leave everything as it is
+    np.testing.assert_allclose(conceptor_negation(1e-3 * x, 0.5), conceptor_negation(x, 0.5), rtol=1e-5)
+    np.testing.assert_array_equal(conceptor_negation(np.zeros((0, 3))), np.eye(3, dtype=np.float32))
+    with pytest.raises(ParameterError, match="cn_mu"):
+        conceptor_negation(x, 0.0)
+
+
+def test_usif_cn_by_hand(tiny):
+    fit_lines = ["king man", "queen woman apple", "king zebra", "man woman", "apple okapi"]
+    f = SentenceFeatures(tiny, "usif-cn", cn_mu=0.3).fit(fit_lines)
+    w, _ = usif_weights(COUNTS)
+    u = VECTORS / np.linalg.norm(VECTORS, axis=1, keepdims=True)
+    ix = {word: i for i, word in enumerate(WORDS)}
+    unk = dict(zip(["zebra", "okapi"], unknown_vectors(["zebra", "okapi"], 3)))
+
+    def average(line):  # uSIF's weighted average; an unknown word: its own direction, weight 2
+        return np.mean([w[ix[t]] * u[ix[t]] if t in ix else 2 * unk[t] for t in line.split()], axis=0)
+
+    avg = np.array([average(line) for line in fit_lines])
+    r = avg.T @ avg / len(avg)
+    r *= 3 / np.trace(r)
+    neg = np.linalg.inv(np.eye(3) + 0.3 * r)
+    test = ["queen okapi man", "woman", ""]
+    want = np.array([average(line) for line in test[:2]] + [np.zeros(3)]) @ neg
+    np.testing.assert_allclose(f.transform(test), want, atol=1e-6)
+    # nothing removed outright: usif-oov with no component removed, times ¬C
+    g = SentenceFeatures(tiny, "usif-oov", remove=0).fit(fit_lines)
+    np.testing.assert_allclose(f.transform(test), g.transform(test) @ neg, atol=1e-6)
+
+
 def test_power_means_by_hand(tiny):
     x = SentenceFeatures(tiny, "pmeans").transform(["king man woman", "", "apple"])
     m = np.stack([KING, MAN, WOMAN])
@@ -289,7 +333,7 @@ def test_abtt_vectors_lose_their_mean_and_top_directions():
 
 def test_weighted_modes_without_counts_name_import_counts():
     emb = Embedding(WORDS, VECTORS, None)
-    for mode in ("sif", "usif", "usif-oov"):
+    for mode in ("sif", "usif", "usif-oov", "usif-cn"):
         with pytest.raises(DataError, match="embedkit import VECTORS --counts"):
             SentenceFeatures(emb, mode)
     assert SentenceFeatures(emb, "mean").transform(["king"]).any()
@@ -299,7 +343,7 @@ def test_weighted_modes_without_counts_name_import_counts():
     assert not SentenceFeatures(Embedding(WORDS, VECTORS, COUNTS)).fell_back
 
 
-@pytest.mark.parametrize("mode", ["usif-oov", "gem", "usif+pmeans"])
+@pytest.mark.parametrize("mode", ["usif-oov", "usif-cn", "gem", "usif+pmeans"])
 def test_save_and_load_fit_of_the_new_modes(tiny, tmp_path, mode):
     train, test = ["king man", "queen woman apple", "man woman", "apple king"], ["king queen zebra", "woman"]
     f = SentenceFeatures(tiny, mode, gem_k=3, gem_r=2).fit(train)
@@ -316,7 +360,25 @@ def test_default_mode_through_the_cli(cli, tiny, tmp_path):
     lib = SentenceFeatures(tiny).fit_transform(["king man", "queen zebra"])
     got = np.array([[float(v) for v in row.split("\t")] for row in r.stdout.splitlines()])
     np.testing.assert_allclose(got, lib, atol=1e-5)
-    assert DEFAULT_MODE == "usif-oov"
+    assert DEFAULT_MODE == "usif-cn"
+
+
+def test_a_fit_keeps_its_conceptor_strength(tiny, tmp_path):
+    train = ["king man", "queen woman apple", "man woman", "apple king"]
+    SentenceFeatures(tiny).fit(train).save_fit(tmp_path / "fit.npz")
+    with pytest.raises(ParameterError, match="cn_mu 0.07 .here 0.2."):
+        SentenceFeatures(tiny, cn_mu=0.2).load_fit(tmp_path / "fit.npz")
+    # a fit saved before usif-cn existed records no cn_mu, and still loads where it played no part
+    SentenceFeatures(tiny, "usif-oov").fit(train).save_fit(tmp_path / "old.npz")
+    with np.load(tmp_path / "old.npz") as z:
+        arrays = {key: z[key] for key in z.files}
+    config = json.loads(str(arrays["config"]))
+    del config["cn_mu"]
+    arrays["config"] = np.array(json.dumps(config))
+    np.savez(tmp_path / "old.npz", **arrays)
+    g = SentenceFeatures(tiny, "usif-oov").load_fit(tmp_path / "old.npz")
+    want = SentenceFeatures(tiny, "usif-oov").fit(train).transform(["king zebra"])
+    np.testing.assert_allclose(g.transform(["king zebra"]), want, atol=1e-6)
 
 
 @pytest.mark.parametrize(
