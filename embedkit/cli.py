@@ -1420,7 +1420,7 @@ def sentence_features_cmd(
     quiet: QuietOpt = False,
     no_clobber: NoClobberOpt = False,
 ) -> None:
-    """One row of features per input line, in order: uSIF (default), SIF, mean, GEM, power means, principal components.
+    """One row of features per input line, in order: uSIF-CN (default), uSIF, SIF, mean, GEM, power means, PCs.
 
     An empty line, or one with no word of the model, gets a row of zeros (counted on stderr).
 

@@ -88,7 +88,7 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from .errors import DataError, InputError, ParameterError, check_at_least, check_positive, param
+from .errors import DataError, InputError, ParameterError, check_at_least, check_positive, counted, param
 from .io import atomic_output, check_readable, numpy_reason
 from .linalg import PCAResult, fix_signs, pca
 from .options import DEFAULT_FEATURE_MODE, FEATURE_MODES
@@ -738,9 +738,14 @@ class SentenceFeatures:
         if self.dim is not None:
             x = self._features(enc)
             x = x[np.abs(x).sum(axis=1) > 0]
-            if self.dim > min(x.shape):
+            # the projection is a PCA: centred, n lines span at most n - 1 directions
+            most = min(x.shape[0] - 1, x.shape[1])
+            if self.dim > most:
                 raise ParameterError(
-                    "dim", self.dim, f"is more than the {min(x.shape)} directions of the fitting lines", True
+                    "dim",
+                    self.dim,
+                    f"is more than the fitting lines' {counted(most, 'direction')} (their mean removed)",
+                    True,
                 )
             self.pca_ = pca(x, self.dim)
         return self

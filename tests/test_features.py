@@ -112,6 +112,13 @@ def test_concatenated_modes_and_projection(tiny):
     z = f.transform(lines)
     assert z.shape == (5, 2)
     np.testing.assert_allclose(z.mean(axis=0), 0, atol=1e-6)  # centred on the fitting lines
+    # centred, n lines span n - 1 directions: one line has none to project on (it would
+    # come out a zero row), two lines one
+    with pytest.raises(ParameterError, match="fitting lines' 0 directions"):
+        SentenceFeatures(tiny, "mean", dim=1).fit(["king man"])
+    with pytest.raises(ParameterError, match="fitting lines' 1 direction "):
+        SentenceFeatures(tiny, "mean", dim=2).fit(["king man", "queen apple"])
+    assert np.abs(SentenceFeatures(tiny, "mean", dim=1).fit(lines[:2]).transform(lines[:2])).min() > 0
     with pytest.raises(ParameterError, match="^mode must be one of"):
         SentenceFeatures(tiny, "max")
 
@@ -194,6 +201,7 @@ def test_sentence_features_bad_input(cli, tiny, tmp_path):
     one_line_error(cli("sentence-features", "-m", m, "--mode", "pcs", "-k", "0", input="king\n"), "-k must be")
     one_line_error(cli("sentence-features", "-m", m, "--mode", "sif", input="zebra\n\n"), "no line to fit")
     one_line_error(cli("sentence-features", tmp_path / "nope.txt", "-m", m), "no such file")
+    one_line_error(cli("sentence-features", "-m", m, "--dim", "1", input="king man\n"), "--dim 1", "0 directions")
 
 
 # -- uSIF, unknown words, power means, GEM, all-but-the-top ----------------------------
