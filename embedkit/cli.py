@@ -1216,8 +1216,12 @@ def info(
             else {}
         ),  # fmt: skip
         **({"rare_words": len(emb.rare), "rare_bytes": emb.rare.nbytes} if emb.rare is not None else {}),
-        **{k: v for k, v in emb.params.items()},
+        **{k: v for k, v in emb.params.items() if k != "dim"},
     }
+    if "dim" in emb.params and emb.params["dim"] != emb.dim:
+        # the vectors' width stays "dim"; --dim's own value differs when parts are joined
+        # side by side (--vectors concat, embed-graph's netmf+sparse): each part's width
+        facts["dim_per_part"] = emb.params["dim"]
     render([facts], output_format, model, record=True)
 
 

@@ -1,5 +1,6 @@
 """The real command line, through Typer's CliRunner and through a shell pipeline."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -241,6 +242,18 @@ def test_info_on_a_trained_model_shows_its_parameters(cli, small_corpus, tmp_pat
     facts = dict(line.split("\t", 1) for line in r.stdout.splitlines()[1:])
     assert facts["dim"] == "20" and facts["window"] == "3" and facts["kind"] == "words"
     assert facts["corpus"].endswith("small.txt") and int(facts["tokens"]) > 10000
+    assert "dim_per_part" not in facts
+
+
+def test_info_dim_is_the_vectors_width_when_parts_are_joined(cli, small_corpus, tmp_path):
+    # --vectors concat and embed-graph's netmf+sparse put two --dim-wide parts side by side
+    cli("train-words", small_corpus, "--dim", "6", "--vectors", "concat", "-q", "-o", tmp_path / "c.ekm")
+    (tmp_path / "g.txt").write_text("".join(f"{i} {i + 1}\n" for i in range(9)))
+    cli("embed-graph", tmp_path / "g.txt", "--dim", "3", "-q", "-o", tmp_path / "g.ekm")
+    for model, width, part in (("c.ekm", 12, 6), ("g.ekm", 6, 3)):
+        facts = json.loads(cli("info", tmp_path / model, "--json").stdout)
+        exported = cli("export", tmp_path / model).stdout.splitlines()[0]
+        assert (facts["dim"], facts["dim_per_part"], exported.split()[1]) == (width, part, str(width))
 
 
 @pytest.mark.parametrize(
