@@ -930,16 +930,25 @@ ModelLowerOpt = Annotated[
 
 
 def _built_note(feats, quiet: bool = False) -> None:
-    """Say on stderr how many words outside the vocabulary sentence features built from
-    their character n-grams (a model with subwords)."""
-    if feats.built_:
-        n = len(feats.built_)
+    """Say on stderr how many words outside the vocabulary sentence features built: from
+    their character n-grams (a model with subwords), or folded in from their occurrences
+    (a rare word, ``--rare-min-count``)."""
+    rare = sum(feats.emb.rare_count(w) is not None for w in feats.built_)
+    n = len(feats.built_) - rare
+    if n:
         what = (
             "word outside the vocabulary was built from its"
             if n == 1
             else "words outside the vocabulary were built from their"
         )
         _note(quiet, f"embedkit: {_count(n)} {what} n-grams")
+    if rare:
+        what = (
+            "word below the vocabulary's cut was folded in from its"
+            if rare == 1
+            else "words below the vocabulary's cut were folded in from their"
+        )
+        _note(quiet, f"embedkit: {_count(rare)} {what} occurrences in the corpus")
 
 
 def _subword_notes(emb, words, quiet: bool = False) -> list[str]:

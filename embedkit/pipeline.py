@@ -378,6 +378,12 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
         )  # fmt: skip
         check_at_least("subword_rare_weight", opts.subword_rare_weight, 0)
     check_at_least("rare_min_count", opts.rare_min_count, 0)
+    if opts.rare_min_count >= max(opts.min_count, 1) and opts.max_size is None:  # no word below the cut
+        raise ParameterError(
+            "rare_min_count",
+            opts.rare_min_count,
+            f"must be below {param('min_count')} ({opts.min_count}), or the vocabulary cut by {param('max_size')}",
+        )
     if opts.rare_min_count and opts.scheduler:
         raise ParameterError(
             "rare_min_count",

@@ -35,7 +35,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError, InputError, ParameterError, UnknownWordError, check_at_least, check_choice
+from .errors import (
+    DataError,
+    EmbedkitWarning,
+    InputError,
+    ParameterError,
+    UnknownWordError,
+    check_at_least,
+    check_choice,
+    counted,
+)
 from .io import atomic_output, check_readable
 from .linalg import RowSplitMatmul, on_product_threads, unit_rows
 from .options import ANALOGY_METHODS, EXPORT_FORMATS, RARE_NGRAM_PRIOR
@@ -1302,6 +1311,19 @@ class Embedding:
             bad = next((w for w in self.words if not w or any(ch.isspace() and ch.isascii() for ch in w)), None)
             if bad is not None:
                 raise DataError(f"word {bad!r} contains white space; {fmt} files cannot hold it")
+        left = [f"{counted(len(self.rare), 'rare word')} (below the vocabulary's cut)"] if self.rare else []
+        if self.subwords is not None:
+            left.append("its subword n-grams")
+        if left:  # a vector file holds one row a vocabulary word: say what stays behind
+            import warnings
+
+            warnings.warn(
+                EmbedkitWarning(
+                    f"the {fmt} file holds the vocabulary's vectors only, without the model's "
+                    f"{' and '.join(left)}: queries for them need the model itself"
+                ),
+                stacklevel=2,
+            )
         if counts_path is not None:
             with atomic_output(counts_path, binary=False) as f:
                 f.writelines(f"{w} {int(c)}\n" for w, c in zip(self.words, self.counts))

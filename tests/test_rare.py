@@ -217,6 +217,30 @@ def test_rare_words_through_the_cli(cli, tmp_path):
     )
 
 
+def test_what_a_user_is_told_about_rare_words(cli, tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text(CORPUS)
+    m = tmp_path / "m.ekm"
+    base = ["train-words", corpus, "--dim", "4", "--window", "2", "--min-count", "5", "-q"]
+    # no word can be below the cut at or above --min-count (unless --max-size cuts more)
+    for n in ("5", "7"):
+        one_line_error(cli(*base, "-o", m, "--rare-min-count", n), "--rare-min-count", "--min-count (5)", out=m)
+    assert cli(*base, "-o", m, "--rare-min-count", "2").exit_code == 0
+    # a vector file holds the vocabulary only: the export says the rare words stay behind
+    r = cli("export", m, "-o", tmp_path / "v.txt")
+    assert r.exit_code == 0
+    assert r.stderr.strip() == (
+        "embedkit: warning: the word2vec file holds the vocabulary's vectors only, without the model's "
+        "1 rare word (below the vocabulary's cut): queries for them need the model itself"
+    )
+    assert "kitten" not in (tmp_path / "v.txt").read_text().split()
+    # sentence features: a rare word is folded in, not built from n-grams (the model has none)
+    r = cli("sentence-features", "-m", m, "-o", tmp_path / "f.tsv", input="the kitten chased the mouse\ncat\n")
+    assert r.exit_code == 0, r.stderr
+    assert "1 word below the vocabulary's cut was folded in from its occurrences in the corpus" in r.stderr
+    assert "n-grams" not in r.stderr
+
+
 def test_rare_rows_in_the_subword_fit_solve_the_weighted_normal_equations(monkeypatch, tmp_path):
     # vocabulary rows weigh 1, rare rows ω: Z = (GᵀWG + λI)⁻¹ GᵀW X̂ (a dense solve from the
     # strings, n-grams kept when in ≥ 2 vocabulary words); the stored dual rows (rare ones × √ω)
