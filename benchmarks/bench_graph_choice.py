@@ -180,6 +180,20 @@ def cmd_stats(args) -> None:
         )
 
 
+def held_out_pairs(a, hold, d, rng):
+    """The held-out edges of ``a`` (upper-triangle COO; ``hold`` a mask of its entries) whose
+    ends both keep an edge (degrees ``d`` of the rest), and as many random non-edges between
+    such nodes: (rows, cols, truth), truth 1 for a held-out edge, 0 for a random pair."""
+    pi, pj = a.row[hold], a.col[hold]
+    ok = (d[pi] > 0) & (d[pj] > 0)
+    pi, pj = pi[ok], pj[ok]
+    n = len(d)
+    ni, nj = rng.integers(0, n, 2 * pi.size), rng.integers(0, n, 2 * pi.size)
+    ok = (ni != nj) & (d[ni] > 0) & (d[nj] > 0)
+    ni, nj = ni[ok][: pi.size], nj[ok][: pi.size]
+    return np.concatenate([pi, ni]), np.concatenate([pj, nj]), np.r_[np.ones(pi.size), np.zeros(ni.size)]
+
+
 def cmd_links(args) -> None:
     from sklearn.metrics import roc_auc_score
 
@@ -200,14 +214,7 @@ def cmd_links(args) -> None:
         s = (sp.diags(dinv) @ b @ sp.diags(dinv)).tocsr()
         wp, up = top_eigenpairs(s, RANK, seed=0)
         wn, un = top_eigenpairs(-s, 64, seed=1)
-        pi, pj = a.row[hold], a.col[hold]
-        ok = (d[pi] > 0) & (d[pj] > 0)
-        pi, pj = pi[ok], pj[ok]
-        ni, nj = rng.integers(0, g.n, 2 * pi.size), rng.integers(0, g.n, 2 * pi.size)
-        ok = (ni != nj) & (d[ni] > 0) & (d[nj] > 0)
-        ni, nj = ni[ok][: pi.size], nj[ok][: pi.size]
-        rows, cols = np.concatenate([pi, ni]), np.concatenate([pj, nj])
-        truth = np.r_[np.ones(pi.size), np.zeros(ni.size)]
+        rows, cols, truth = held_out_pairs(a, hold, d, rng)
         cells = []
         for q in qs:
             lam = np.r_[wp, -wn[:q]]

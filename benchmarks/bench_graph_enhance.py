@@ -62,7 +62,7 @@ import scipy.sparse as sp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from bench_graph_choice import DIM, load, select, vectors, window  # noqa: E402
+from bench_graph_choice import DIM, held_out_pairs, load, select, vectors, window  # noqa: E402
 
 
 def _filter(spec: str) -> tuple[int, float, float]:
@@ -196,15 +196,7 @@ def links(name: str, args, variants) -> str:
     hold = rng.random(a.nnz) < 0.1
     g2 = Graph.from_edges(a.row[~hold], a.col[~hold], g.n, a.data[~hold], nodes=g.nodes)
     x = netmf_vectors(netmf_factors(g2), DIM, 0.5)
-    d = g2.degrees
-    pi, pj = a.row[hold], a.col[hold]
-    ok = (d[pi] > 0) & (d[pj] > 0)
-    pi, pj = pi[ok], pj[ok]
-    ni, nj = rng.integers(0, g.n, 2 * pi.size), rng.integers(0, g.n, 2 * pi.size)
-    ok = (ni != nj) & (d[ni] > 0) & (d[nj] > 0)
-    ni, nj = ni[ok][: pi.size], nj[ok][: pi.size]
-    rows, cols = np.concatenate([pi, ni]), np.concatenate([pj, nj])
-    truth = np.r_[np.ones(pi.size), np.zeros(ni.size)]
+    rows, cols, truth = held_out_pairs(a, hold, g2.degrees, rng)
     cells = []
     for spec in variants:
         if spec == "base":

@@ -2106,7 +2106,10 @@ def evaluate_nodes(
         node_labels = {n: ls for n, ls in node_labels.items() if n in emb.index}
     fits = len(fracs) * repeats * ev.node_label_count(emb, node_labels)
     with Reporter().stage("fitting", fits, unit="fits") as advance:
-        results = ev.node_classification(emb, node_labels, fracs, repeats=repeats, seed=seed, progress=advance)
+        try:
+            results = ev.node_classification(emb, node_labels, fracs, repeats=repeats, seed=seed, progress=advance)
+        except DataError as exc:  # what the labels cannot do: say which file they came from
+            raise DataError(f"{labels}: {exc.args[0]}") from None
     rows = [
         {
             "train": r.train_fraction,

@@ -286,6 +286,13 @@ def _levenshtein(a: str, b: str) -> int:
     return prev[-1]
 
 
+def _best_first(ids: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row of (ids, scores) (q × k; id −1 for none) sorted by score, best first, ties
+    to the lower row, the empty places last."""
+    order = np.lexsort((np.where(ids >= 0, ids, np.iinfo(np.int64).max), -scores), axis=1)
+    return np.take_along_axis(ids, order, 1), np.take_along_axis(scores, order, 1)
+
+
 def _without_own(ids: np.ndarray, scores: np.ndarray, own: np.ndarray, topn: int) -> tuple[np.ndarray, np.ndarray]:
     """The first ``topn`` of each row of (ids, scores) (q × m) without the query's own row
     (``own`` (q,), −1: none), for an index that cannot exclude rows itself."""
@@ -736,17 +743,35 @@ class Embedding:
         _, rows = self._keys(words)
         out = np.empty((len(words), self.dim), np.float32)
         have = [j for j, i in enumerate(rows) if i is not None]
-        if have:  # the rows read at once, scaled as _unit_row scales one
-            at = np.array([rows[j] for j in have], np.int64)
-            if self._unit is not None:
-                out[have] = self._unit[at]
-            else:
-                norms = self.row_norms[at]
-                out[have] = np.asarray(self.vectors[at], dtype=np.float32) / np.where(norms > 0, norms, 1)[:, None]
+        if have:
+            out[have] = self._unit_rows(np.array([rows[j] for j in have], np.int64))
         for j, (w, i) in enumerate(zip(words, rows)):
             if i is None:
                 out[j] = self._built_unit(w)
         return out, rows
+
+    def _unit_rows(self, at: np.ndarray) -> np.ndarray:
+        """Rows ``at`` (any shape of row ids ≥ 0) scaled to unit length as :meth:`_unit_row`
+        scales one (float32, shape ``at.shape + (dim,)``); only those rows are read."""
+        if self._unit is not None:
+            return self._unit[at]
+        norms = self.row_norms[at]
+        return np.asarray(self.vectors[at], dtype=np.float32) / np.where(norms > 0, norms, 1)[..., None]
+
+    def _exact_cosines(self, queries: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Cosines (q × k, float64) of unit ``queries`` (q × dim, float32) with the rows
+        ``ids`` (q × k, −1: none → −inf), as float64 dot products of the two float32 unit
+        vectors: the score a pair gets whatever batch, block or index found it, and the
+        one :meth:`similarity` gives (a float32 product's last digit depends on the
+        shapes it was computed in)."""
+        out = np.full(ids.shape, -np.inf)
+        step = max(1, _RESCORE_BLOCK // max(1, ids.shape[1] * self.dim * 2))
+        for q0 in range(0, len(ids), step):
+            block = ids[q0 : q0 + step]
+            rows = self._unit_rows(np.where(block >= 0, block, 0)).astype(np.float64)
+            dots = np.einsum("qkd,qd->qk", rows, queries[q0 : q0 + step].astype(np.float64))
+            out[q0 : q0 + step] = np.where(block >= 0, dots, -np.inf)
+        return out
 
     def _unit_row(self, i: int) -> np.ndarray:
         """Row ``i`` scaled to unit length as :attr:`unit` has it (a zero row stays zero)."""
@@ -922,7 +947,7 @@ class Embedding:
         """Cosine similarity of two words (an unknown word built from its n-grams when
         the model has subwords)."""
         v, _ = self.query_vectors([a, b])
-        return float(v[0] @ v[1])
+        return float(v[0].astype(np.float64) @ v[1].astype(np.float64))
 
     def distance(self, a: str, b: str) -> float:
         """1 − cosine similarity (gensim's ``distance``)."""
@@ -1092,8 +1117,7 @@ class Embedding:
 
         # the gathers and products release the GIL: blocks of queries on the product threads
         on_product_threads(rescore, range(0, len(ids), step))
-        order = np.lexsort((np.where(ids >= 0, ids, np.iinfo(np.int64).max), -scores), axis=1)
-        return np.take_along_axis(ids, order, 1), np.take_along_axis(scores, order, 1)
+        return _best_first(ids, scores)
 
     def _answers(self, ids: np.ndarray, scores: np.ndarray) -> list[tuple[str, float]]:
         """(word, score) pairs of one query's row of :meth:`search`, padding left out."""
@@ -1137,6 +1161,7 @@ class Embedding:
             short = np.flatnonzero((ids >= 0).sum(1) < np.minimum(topn, len(self) - (own[:, 0] >= 0)))
             if len(short):
                 ids[short], scores[short] = self.search(vectors[short], topn, own[short])
+        ids, scores = _best_first(ids, self._exact_cosines(vectors, ids))
         out = []
         for q, i_row, s_row in zip(known, ids, scores):
             out.extend((q, w, s) for w, s in self._answers(i_row, s_row))
@@ -1198,7 +1223,12 @@ class Embedding:
 
         exclude = np.array([[-1 if i is None else i for i in r] for r in rows], dtype=np.int64)
         ones = np.ones(len(self), np.float32)
-        return self._scan(nq, score, topn, exclude, len(self), progress, ones, width=3)
+        ids, _ = self._scan(nq, score, topn, exclude, len(self), progress, ones, width=3)
+        # the answers' scores again from float64 cosines (:meth:`_exact_cosines`): the same
+        # for a question asked alone or in a batch
+        safe = np.where(ids >= 0, ids, 0)
+        exact = _analogy_from_cosines(*(self._exact_cosines(v[:, j], safe) for j in range(3)), [method])[0]
+        return _best_first(ids, np.where(ids >= 0, exact, -np.inf))
 
     # -- native model file -------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:

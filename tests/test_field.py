@@ -373,7 +373,7 @@ def test_node_classification_with_one_label_says_so(cli, tmp_path):
     one_line_error(cli("evaluate", "nodes", m, lab), "every labelled node in the model has the one label 'red'", code=4)
     lab = write(tmp_path / "lone.csv", "1,red\nzz,blue\n")  # one node left once the unknown one is
     r = cli("evaluate", "nodes", m, lab, "--ignore-unknown")
-    assert r.exit_code == 4 and "error: only 1 labelled node is in the model; are the node ids the same?" in r.stderr
+    assert r.exit_code == 4 and f"error: {lab}: only 1 labelled node is in the model; are the node ids" in r.stderr
 
 
 @pytest.mark.parametrize("edges", ["hub,a\nhub,b\nhub,c\nhub,d\nhub,e\n", "a,b\nb,c\nc,d\n"])

@@ -82,3 +82,27 @@ def test_query_commands_bad_input(cli, tiny, tmp_path):
     one_line_error(cli("similarity", "king", "kingg", "--model", m), "'kingg' is not in the vocabulary")
     one_line_error(cli("analogy", "king", "queen", "man", "-k", "0", "--model", m), "-k must be at least 1")
     one_line_error(cli("analogy", "king", "queen", "mann", "--model", m), "'mann'", "did you mean 'man'")
+
+
+def test_a_pair_scores_the_same_however_it_is_asked():
+    # a float32 product's last digit depends on the shapes it runs in: the answers' scores
+    # are float64 dots of the two unit vectors, alone, in a batch, or by similarity()
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(3000)]
+    x = rng.standard_normal((3000, 64)) * rng.random((3000, 1))  # rows of unequal lengths
+    emb = Embedding(words, x.astype(np.float32))
+    alone, _ = emb.neighbors(["w7"], 5)
+    batch, _ = emb.neighbors([f"w{i}" for i in range(0, 600)], 5)
+    assert alone == [row for row in batch if row[0] == "w7"]
+    u = emb.unit.astype(np.float64)
+    for _, w, score in alone:
+        assert emb.similarity("w7", w) == emb.similarity(w, "w7") == pytest.approx(score, abs=1e-15)
+        assert score == pytest.approx(float(u[7] @ u[int(w[1:])]), abs=1e-15)
+    assert [s for _, _, s in alone] == sorted((s for _, _, s in alone), reverse=True)
+    one = emb.analogy("w1", "w2", "w3", topn=4)
+    many, _ = emb.analogies([("w5", "w6", "w8"), ("w1", "w2", "w3"), ("w9", "w10", "w11")], topn=4)
+    assert many[1] == one
+    cos = {w: [float(u[int(x[1:])] @ u[int(w[1:])]) for x in ("w1", "w2", "w3")] for w, _ in one}
+    for w, score in one:  # 3CosMul by hand from the float64 cosines
+        sa, sb, sc = ((c + 1) / 2 for c in cos[w])
+        assert score == pytest.approx(sb * sc / (sa + 0.001), abs=1e-12)
