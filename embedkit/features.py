@@ -876,12 +876,15 @@ class SentenceFeatures:
             mine.pop("model")
         if "cn_mu" not in config:  # a fit saved before usif-cn existed: cn_mu played no part in it
             mine.pop("cn_mu")
+        def shown(value):  # an option left out (dim None) reads as such, not as Python's None
+            return "not given" if value is None else repr(value)
+
         diff = [
             "another model (its words or vectors differ)"
             if key == "model"
             else f"the model's dimension {config.get(key)!r} (here {mine[key]!r})"
             if key == "model_dim"
-            else f"{param(key)} {config.get(key)!r} (here {mine[key]!r})"
+            else f"{param(key)} {shown(config.get(key))} (here {shown(mine[key])})"
             for key in mine
             if config.get(key) != mine[key]
         ]

@@ -131,6 +131,8 @@ def test_save_and_load_fit(tiny, tmp_path):
     np.testing.assert_allclose(g.transform(test), f.transform(test), atol=1e-6)
     with pytest.raises(ParameterError, match="other options"):
         SentenceFeatures(tiny, "sif", dim=2, a=0.1).load_fit(tmp_path / "fit.npz")
+    with pytest.raises(ParameterError, match=r"other options: dim 2 \(here not given\)$"):
+        SentenceFeatures(tiny, "sif").load_fit(tmp_path / "fit.npz")
     # the same options on other vectors of the same words and dimension: refused too
     other = Embedding(tiny.words, tiny.vectors[::-1].copy(), tiny.counts, tiny.params)
     with pytest.raises(ParameterError, match=r"other options: another model \(its words or vectors differ\)$"):
