@@ -876,6 +876,7 @@ class SentenceFeatures:
             mine.pop("model")
         if "cn_mu" not in config:  # a fit saved before usif-cn existed: cn_mu played no part in it
             mine.pop("cn_mu")
+
         def shown(value):  # an option left out (dim None) reads as such, not as Python's None
             return "not given" if value is None else repr(value)
 
