@@ -1162,6 +1162,19 @@ class Embedding:
             if len(short):
                 ids[short], scores[short] = self.search(vectors[short], topn, own[short])
         ids, scores = _best_first(ids, self._exact_cosines(vectors, ids))
+        zero = ~vectors.any(axis=1)
+        if zero.any():  # a zero vector has no direction: every cosine with it is 0, no ranking
+            import warnings
+
+            first = [q for q, z in zip(known, zero) if z]
+            warnings.warn(
+                EmbedkitWarning(
+                    f"{first[0]!r}{f' and {len(first) - 1} more' if len(first) > 1 else ''}: an all-zero vector "
+                    "(a node without edges, or a row the model left empty) has no neighbours"
+                ),
+                stacklevel=2,
+            )
+            ids[zero] = -1
         out = []
         for q, i_row, s_row in zip(known, ids, scores):
             out.extend((q, w, s) for w, s in self._answers(i_row, s_row))

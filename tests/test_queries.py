@@ -106,3 +106,14 @@ def test_a_pair_scores_the_same_however_it_is_asked():
     for w, score in one:  # 3CosMul by hand from the float64 cosines
         sa, sb, sc = ((c + 1) / 2 for c in cos[w])
         assert score == pytest.approx(sb * sc / (sa + 0.001), abs=1e-12)
+
+
+def test_an_all_zero_vector_has_no_neighbours_and_says_so():
+    # a node without edges is a zero row: every cosine with it is 0, so any list would be noise
+    from embedkit.errors import EmbedkitWarning
+
+    x = np.array([[1, 0], [0.9, 0.1], [0, 1], [0, 0]], np.float32)
+    emb = Embedding(["a", "b", "c", "z"], x)
+    with pytest.warns(EmbedkitWarning, match="'z': an all-zero vector"):
+        rows, unknown = emb.neighbors(["z", "a"], 2)
+    assert unknown == [] and [r[:2] for r in rows] == [("a", "b"), ("a", "c")]
