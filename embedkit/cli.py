@@ -2061,6 +2061,10 @@ def evaluate_sts(
     mode = "+".join(feats.modes)
     results = ev.sts_files(pairs, feats.fit_transform)
     _built_note(feats)
+    for r in results:
+        if r.file != "average" and r.pairs < MIN_PAIRS_FOR_A_SCORE:
+            why = "no correlation is defined" if r.pearson != r.pearson else "a correlation over so few means little"
+            typer.echo(f"embedkit: warning: {r.file}: only {counted(r.pairs, 'pair')}; {why}", err=True)
     rows = [
         {"file": r.file, "pearson": r.pearson, "spearman": r.spearman, "pairs": r.pairs, "unknown": r.unknown}
         for r in results

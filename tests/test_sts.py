@@ -107,3 +107,15 @@ def test_cli_json_and_errors(cli, tiny, tmp_path):
     assert r.stderr.strip().count("\n") == 0 and "empty.tsv" in r.stderr and "no scored sentence pairs" in r.stderr
     r = cli("evaluate", "sts", tmp_path / "a.tsv", "-m", m, "--mode", "nonsense")
     assert r.exit_code == 2 and "--mode" in r.stderr
+
+
+def test_a_file_of_few_pairs_warns_that_its_correlation_means_little(cli, tiny, tmp_path):
+    (tmp_path / "one.tsv").write_text("5\tking\tking\n")
+    (tmp_path / "three.tsv").write_text("1\tking\tqueen\n3\tman\twoman\n5\tapple\tapple\n")
+    r = cli("evaluate", "sts", tmp_path / "one.tsv", tmp_path / "three.tsv", "-m", tmp_path / "m.ekm", "--mode", "mean")
+    assert r.exit_code == 0, r.stderr
+    warnings = [line for line in r.stderr.splitlines() if "warning" in line]
+    assert warnings == [
+        f"embedkit: warning: {tmp_path / 'one.tsv'}: only 1 pair; no correlation is defined",
+        f"embedkit: warning: {tmp_path / 'three.tsv'}: only 3 pairs; a correlation over so few means little",
+    ]
