@@ -766,11 +766,15 @@ class Embedding:
         shapes it was computed in)."""
         out = np.full(ids.shape, -np.inf)
         step = max(1, _RESCORE_BLOCK // max(1, ids.shape[1] * self.dim * 2))
-        for q0 in range(0, len(ids), step):
+
+        def block_of(q0: int) -> None:
             block = ids[q0 : q0 + step]
             rows = self._unit_rows(np.where(block >= 0, block, 0)).astype(np.float64)
             dots = np.einsum("qkd,qd->qk", rows, queries[q0 : q0 + step].astype(np.float64))
             out[q0 : q0 + step] = np.where(block >= 0, dots, -np.inf)
+
+        # the gathers and products release the GIL: blocks of queries on the product threads
+        on_product_threads(block_of, range(0, len(ids), step))
         return out
 
     def _unit_row(self, i: int) -> np.ndarray:
