@@ -1640,6 +1640,7 @@ def _table_format(path: str) -> str:
 @reads_text
 @output_options
 def pca_cmd(
+    ctx: typer.Context,
     input: Annotated[str, typer.Argument(help="Table (.csv, .tsv, .npy) or model (.ekm); '-' for a text table.")],
     dim: Annotated[int, typer.Option("--dim", help="Components to keep (k).")] = 2,
     center: Annotated[bool, typer.Option("--center/--no-center", help="Subtract the column means.")] = True,
@@ -1695,7 +1696,7 @@ def pca_cmd(
     """
     from .formats import is_model_file
     from .io import read_table, write_table
-    from .linalg import pca
+    from .linalg import pca, pca_rank
 
     check_outputs([output, components, reconstruct, plot], [input], no_clobber)
     import numpy as np
@@ -1731,7 +1732,10 @@ def pca_cmd(
     if shape is not None and shape[0] * shape[1] != x.shape[1]:
         h, w = shape
         raise ParameterError(f"--image-shape {h},{w} is {h * w} pixels, but the rows have {x.shape[1]} columns")
+    if not _given(ctx, "dim") and pca_rank(*x.shape, center) < dim:
+        dim = None  # the default 2 on a table with one component: keep what there is
     res = pca(x, dim, center=center, standardize=standardize, seed=seed)
+    dim = res.dim
     z = res.transform(x)
     if sample is not None:
         write_table(output, res.sample(sample, seed), None, _table_format(output), header)
