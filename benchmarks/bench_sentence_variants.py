@@ -106,10 +106,11 @@ class Data:
         self.p = np.asarray(emb.counts, dtype=np.float64) / np.asarray(emb.counts, dtype=np.float64).sum()
         self._rand: dict[int, np.ndarray] = {}
         enc = lambda lines: encode_lines(emb, lines, keep_unknown=True)  # noqa: E731
-        self.sts = {}
+        self.sts, self.sts_pairs = {}, {}
         for f in sorted((DATA / "eval" / "sts").glob("sts1[23].*.tsv")):
             p = read_sts_pairs(str(f))
             self.sts.setdefault(f.name[:5], []).append((p.scores, enc(p.first + p.second)))
+            self.sts_pairs.setdefault(f.name[:5], []).append(p)
         with open(DATA / "eval" / "agnews_test.csv", encoding="utf-8", newline="") as f:
             rows = list(csv.reader(f))
         self.ag_text = [f"{t} {d}" for _, t, d in rows]
@@ -272,18 +273,34 @@ def measure(data: Data, cfg: dict) -> dict:
 
 
 def coverage(data: Data) -> None:
-    """Each set's share of tokens (and of distinct words) outside the model's vocabulary."""
+    """Each set's share of tokens (and of distinct words) outside the model's vocabulary; for a
+    model with rare words or subwords also the share it cannot build (``encode_lines``'s
+    ``build_unseen``), which ``sentence-features`` leaves to the unknown words' treatment."""
+    builds = data.emb.builds_unseen
+    print("| set | tokens | outside the vocabulary | distinct words | outside |" + (" not built |" if builds else ""))
+    print("|---|---|---|---|---|" + ("---|" if builds else ""))
     sets = {y: [e for _, e in files] for y, files in data.sts.items()}
     sets.update(ag=[data.ag[0]], cr=[data.cr[0]])
-    print("| set | tokens | outside the vocabulary | distinct words | outside |\n|---|---|---|---|---|")
+    raw = {
+        "ag": [data.ag_text],
+        "cr": [data.cr_text],
+        **{y: [p.first + p.second for p in data.sts_pairs[y]] for y in data.sts},
+    }
     for name, encs in sets.items():
         known = sum(int(e.counts.sum()) for e in encs)
         unknown = sum(int(e.unknown_counts.sum()) for e in encs)
         kw = len(set().union(*(set(e.ids.tolist()) for e in encs)))
         uw = len(set().union(*(set(e.unknown) for e in encs)))
-        print(
+        row = (
             f"| {name} | {known + unknown:,} | {unknown / (known + unknown):.1%} | {kw + uw:,} | {uw / (kw + uw):.1%} |"
         )
+        if builds:
+            left = sum(
+                int(encode_lines(data.emb, lines, keep_unknown=True, build_unseen=True).unknown_counts.sum())
+                for lines in raw[name]
+            )
+            row += f" {left / (known + unknown):.1%} |"
+        print(row)
 
 
 def main() -> None:
@@ -291,11 +308,13 @@ def main() -> None:
     ap.add_argument("--model", required=True, help="word vectors (embedkit train-words dictwiki.txt.gz)")
     ap.add_argument("--rows", help="variant names separated by ';' (default: all)")
     ap.add_argument("--json", help="also write the figures here")
-    ap.add_argument("--coverage", action="store_true", help="first print each set's tokens outside the vocabulary")
+    ap.add_argument("--coverage", action="store_true", help="print each set's tokens outside the vocabulary (then only --rows, if given)")
     args = ap.parse_args()
     data = Data(Embedding.load(args.model, mmap=False))
     if args.coverage:
         coverage(data)
+        if not args.rows:  # the coverage alone
+            return
     names = args.rows.split(";") if args.rows else list(VARIANTS)
     results = []
     print("| variant | STS12 | STS13 | AG News | CR |\n|---|---|---|---|---|")
