@@ -1,6 +1,6 @@
 """Variants of uSIF-with-unknown-words measured on STS12, STS13, AG News and CR (one table).
 
-    python benchmarks/bench_sentence_variants.py --model MODEL.ekm [--rows "NAME;NAME"] [--json OUT]
+    python benchmarks/bench_sentence_variants.py --model MODEL.ekm [--rows "NAME;NAME"] [--json OUT] [--coverage]
 
 The variants the choice of ``sentence-features``' default mode was made among
 (BENCHMARKS.md, "Sentence features"), each a small change to ``usif-oov``'s recipe, built
@@ -17,7 +17,16 @@ here from embedkit's parts (``encode_lines``, ``usif_weights``, ``unknown_vector
   a conceptor negation (Liu, Ungar & Sedoc 2019) of strength μ (``usif-cn``);
 * for the classifiers: rows scaled to unit length, or projected on their top 150 principal
   directions; and two yardsticks that are not modes: the same features with C = 0.01, and
-  LSA (tf-idf, sublinear tf, truncated SVD) fitted on the training lines themselves.
+  LSA (tf-idf, sublinear tf, truncated SVD) fitted on the training lines themselves;
+* word weights from the fitting lines' own counts (p(w) in uSIF's or SIF's formula, half and
+  half with the corpus's, or IDF) (:func:`fit_weights`); the fitting lines' top 100 / 200
+  principal directions, or a whitening fitted on them;
+* context directions (``usif-ctx``): an unknown word's random direction plus β × the unit sum
+  of its fitting lines' directions (or that alone), and every word's unit vector plus γ × its
+  own (additive context induction, Lazaridou et al. 2017; Khodak et al. 2018).
+
+``--coverage`` prints each set's share of tokens outside the vocabulary (and, for a model
+with rare words or subwords, the share it cannot build).
 
 Protocol as in ``bench_sentences.py`` (``../shared/data/README.md``): STS Pearson × 100 per
 file averaged, fitted on each file's sentences; AG News first 6,000 train / the rest test;
@@ -80,7 +89,6 @@ VARIANTS: dict[str, dict] = {
     "conceptor μ 0.07, top 100 PCs": {"cn": 0.07, "pca": 100},
     "conceptor μ 0.07, top 200 PCs": {"cn": 0.07, "pca": 200},
     "conceptor μ 0.07, whitened (ZCA, shrinkage 0.1)": {"cn": 0.07, "zca": 0.1},
-    "conceptor μ 0.07, IDF of the fitting lines, rows unit length": {"cn": 0.07, "w": "idf", "unit_rows": True},
     "conceptor μ 0.07, unknown words + context, β 0.5": {"cn": 0.07, "ctx": 0.5},
     "conceptor μ 0.07, unknown words + context, β 1": {"cn": 0.07, "ctx": 1.0},
     "conceptor μ 0.07, unknown words + context, β 2": {"cn": 0.07, "ctx": 2.0},
@@ -308,7 +316,11 @@ def main() -> None:
     ap.add_argument("--model", required=True, help="word vectors (embedkit train-words dictwiki.txt.gz)")
     ap.add_argument("--rows", help="variant names separated by ';' (default: all)")
     ap.add_argument("--json", help="also write the figures here")
-    ap.add_argument("--coverage", action="store_true", help="print each set's tokens outside the vocabulary (then only --rows, if given)")
+    ap.add_argument(
+        "--coverage",
+        action="store_true",
+        help="print each set's tokens outside the vocabulary (then only --rows, if given)",
+    )
     args = ap.parse_args()
     data = Data(Embedding.load(args.model, mmap=False))
     if args.coverage:

@@ -70,7 +70,8 @@ frequency in the model's corpus (the model's counts; imported vectors need
     *Fewer than k words*: a line with r < k known tokens (rank ≤ r) has only r directions;
     the others are zero vectors (the feature is zero-padded), so every row has length k·d.
 
-What a mode learns from text (common components, the conceptor, GEM's subspace) is estimated once by
+What a mode learns from text (common components, the conceptor, ``usif-ctx``'s context directions,
+GEM's subspace) is estimated once by
 :meth:`SentenceFeatures.fit` and then applied unchanged to every later batch (e.g. the test
 sentences).  ``abtt = D`` first makes the word vectors "all but the top" (Mu & Viswanath
 2018: mean and top D principal directions removed).
@@ -781,7 +782,8 @@ class SentenceFeatures:
         raise AssertionError(mode)
 
     def fit(self, lines: Sequence[str] | EncodedLines) -> SentenceFeatures:
-        """Learn, on these lines, the common components (SIF, uSIF), GEM's subspace, the projection."""
+        """Learn, on these lines, the common components (SIF, uSIF), the conceptor and the
+        context directions (``usif-cn``, ``usif-ctx``), GEM's subspace, the projection."""
         enc = self.encode(lines)
         if self.needs_fit and enc.n_empty == enc.n_lines and not (enc.unknown and any(m in _OOV for m in self.modes)):
             raise DataError("no line to fit the features on has a known word")
