@@ -247,9 +247,7 @@ def test_counting_on_threads_gives_the_bytes_of_one_process(tmp_path, memory):
     rng = np.random.default_rng(14)
     ids = rng.integers(0, 300, size=50000).astype(np.int32)
     ids[rng.random(ids.size) < 0.01] = -1
-    kw = dict(
-        window=5, weighting="harmonic", keep_probability=np.linspace(0.4, 1.0, 300), seed=3, segment_tokens=2500
-    )
+    kw = dict(window=5, weighting="harmonic", keep_probability=np.linspace(0.4, 1.0, 300), seed=3, segment_tokens=2500)
     kw.update(memory=memory, spill_dir=str(tmp_path))
     reference = count_cooccurrences(np.array_split(ids, 7), 300, workers=1, **kw)
     seen = []
