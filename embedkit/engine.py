@@ -157,7 +157,7 @@ class TreeSum:
         return out
 
 
-def _thread_map(fn: Callable[[T], R], items: Iterable[T], threads: int) -> Iterator[tuple[T, R]]:
+def thread_map(fn: Callable[[T], R], items: Iterable[T], threads: int) -> Iterator[tuple[T, R]]:
     """(item, ``fn(item)``) in the items' order, ``fn`` on ``threads`` threads with at most
     ``threads`` + 1 calls submitted (``threads`` = 1: in this thread, one at a time)."""
     if threads <= 1:
@@ -209,7 +209,7 @@ def map_reduce(
     """
     if workers <= 1 or threads:
         acc = accumulator()
-        for item, result in _thread_map(fn, items, workers if threads else 1):
+        for item, result in thread_map(fn, items, workers if threads else 1):
             acc.add(result)
             if done is not None:
                 done(item)
