@@ -313,8 +313,8 @@ def count_cooccurrences(
     threads : bool
         Count the segments on ``workers`` threads of this process instead of processes
         (the compiled loops release the GIL), summed in the segments' order: the bytes of
-        ``workers=1``.  Pays below a few million tokens, where forked workers cost more
-        than they save (:data:`embedkit.pipeline.PARALLEL_COUNT_MIN_TOKENS`).
+        ``workers=1``.  Pays on a small corpus (a few million tokens), where forked
+        workers cost more than they save.
     memory : int, optional
         Bytes the partial matrices may hold (shared among the workers); past it a worker
         writes its running total to a temporary file in ``spill_dir`` and the runs are

@@ -300,7 +300,7 @@ def count_corpus(
     (files or globs, ``-`` for stdin), build the vocabulary (or use ``vocab``) and count
     co-occurrences, on this machine's process pool or, with ``opts.scheduler``, a Dask
     cluster.  A corpus over 1 GB gets a memory budget (:func:`with_memory_budget`); a
-    small one is counted in one process (:data:`PARALLEL_COUNT_MIN_TOKENS`)."""
+    small one is counted on threads of this process (:data:`PARALLEL_COUNT_MIN_TOKENS`)."""
     tokenizer = Tokenizer(opts.pattern, opts.lowercase)
     files = corpus_files(corpus)
     source = corpus_name(files)
