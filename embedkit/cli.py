@@ -1089,7 +1089,8 @@ def _fresh_index(path: str, emb):
     try:
         return ann.load_index(path, emb)
     except EmbedkitError as exc:
-        typer.echo(f"embedkit: warning: {exc}; answering exactly (rebuild: embedkit index {path})", err=True)
+        said = exc.render(flag)
+        typer.echo(f"embedkit: warning: {said}; answering exactly (rebuild: embedkit index {path})", err=True)
         return None
 
 
@@ -2029,7 +2030,8 @@ def evaluate_similarity(
         try:
             r = ev.word_similarity(emb, ev.read_similarity_pairs(f))
         except DataError as exc:
-            raise DataError(str(exc) if str(exc).startswith(f) else f"{f}: {exc}") from None
+            said = exc.args[0] if exc.args else ""
+            raise DataError(said if said.startswith(f) else f"{f}: {said}") from None  # its parameter marks kept
         rows.append(
             {"file": f, "spearman": r.spearman, "spearman_all": r.spearman_all, "found": r.found,
              "subwords_used": r.built, "total": r.total}
@@ -2236,8 +2238,8 @@ def main(argv: list[str] | None = None) -> None:
     """The console script: Typer's app, with usage errors reduced to one line as well."""
     from typer.exceptions import TyperException
 
-    command = typer.main.get_command(app)
     try:
+        command = typer.main.get_command(app)
         rv = command.main(args=argv, prog_name="embedkit", standalone_mode=False)
         sys.stdout.flush()  # --help or --version on a full disk shows here, not at exit
     except OSError as exc:  # the commands' own writes are handled in handles_errors
@@ -2251,7 +2253,7 @@ def main(argv: list[str] | None = None) -> None:
         where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
         typer.echo(f"embedkit: error: {' '.join(exc.format_message().split())}{where}", err=True)
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):  # KeyboardInterrupt: a Ctrl-C before a command runs
         typer.echo("embedkit: interrupted; no output was written", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except typer.Exit as exc:

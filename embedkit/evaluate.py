@@ -169,14 +169,22 @@ def read_analogies(path: str) -> list[tuple[str, str, str, str]]:
     return out
 
 
+def _find(index: dict[str, int], word: str) -> int | None:
+    """The row of a benchmark's word: as written if the model has it (a cased model's
+    'Paris' is not its 'paris'), else lower-cased (a lower-cased model, a capitalised set)."""
+    i = index.get(word)
+    return i if i is not None else index.get(word.lower())
+
+
 def word_similarity(emb: Embedding, pairs: list[tuple[str, str, float]]) -> SimilarityResult:
-    """Spearman ρ of cosine against human scores on the pairs found (case folded), and
+    """Spearman ρ of cosine against human scores on the pairs found (as written, else
+    lower-cased: :func:`_find`), and
     with subwords also over every pair that can be built (see :class:`SimilarityResult`)."""
     index = emb.index
     u = emb.unit
     gold, pred, gold_all, pred_all = [], [], [], []
     for a, b, score in pairs:
-        i, j = index.get(a.lower(), index.get(a)), index.get(b.lower(), index.get(b))
+        i, j = _find(index, a), _find(index, b)
         if i is None or j is None:
             if emb.builds_unseen:
                 va = u[i] if i is not None else _built(emb, a)
@@ -221,7 +229,7 @@ def analogy(
     u = np.ascontiguousarray(emb.unit[:n])
     rows = []
     for q in questions:
-        ids = [index.get(w.lower(), index.get(w)) for w in q]
+        ids = [_find(index, w) for w in q]
         if None not in ids:
             rows.append(ids)
     if not rows:

@@ -205,7 +205,8 @@ def _read_text_vectors(path, header: bool, progress, nonfinite: str = "error") -
             if parts is None or not parts[0]:
                 raise _bad_row(name, n, line, dim, what)
         try:
-            values = np.array([v for _, vals in split for v in vals], dtype=np.float32).reshape(len(split), dim)
+            with np.errstate(over="ignore"):  # a value beyond float32 (1e39) is reported below, by its row
+                values = np.array([v for _, vals in split for v in vals], dtype=np.float32).reshape(len(split), dim)
         except ValueError:
             for (n, _line), (w, vals) in zip(keep, split):
                 bad = next((v for v in vals if not is_number(v)), None)
@@ -217,7 +218,7 @@ def _read_text_vectors(path, header: bool, progress, nonfinite: str = "error") -
             bad_rows = np.flatnonzero(~finite)
             if nonfinite == "error":
                 i = int(bad_rows[0])
-                raise InputError(_nonfinite_message(name, f"line {keep[i][0]}", split[i][0], values[i]))
+                raise InputError(_nonfinite_message(name, f"line {keep[i][0]}", split[i][0], values[i], split[i][1]))
             dropped.extend((keep[int(i)][0], split[int(i)][0]) for i in bad_rows)
             values = values[finite]
             split = [p for p, ok in zip(split, finite.tolist()) if ok]
@@ -233,8 +234,16 @@ def _read_text_vectors(path, header: bool, progress, nonfinite: str = "error") -
     return _unique(Embedding(words, np.vstack(rows), None, {"kind": "words", "source": name}), name)
 
 
-def _nonfinite_message(name: str, where: str, word: str, row: np.ndarray) -> str:
-    value = next(str(float(v)) for v in row if not np.isfinite(v))
+def _nonfinite_message(name: str, where: str, word: str, row: np.ndarray, fields=None) -> str:
+    """The error for a row with a NaN or infinite value; ``fields``, the row's text, name a
+    finite number too large for float32 (``1e39``) as what it is."""
+    i = next(i for i, v in enumerate(row) if not np.isfinite(v))
+    if fields is not None and np.isfinite(float(fields[i])):
+        return (
+            f"{name}, {where}: word {word!r} has a value too large for float32 ({fields[i]}); "
+            "'embedkit import FILE --drop-nonfinite' leaves such rows out"
+        )
+    value = str(float(row[i]))
     return (
         f"{name}, {where}: word {word!r} has a non-finite value ({value}); "
         "'embedkit import FILE --drop-nonfinite' leaves such rows out"
@@ -255,6 +264,10 @@ def _warn_dropped(name: str, dropped: list[tuple[int, str]]) -> None:
             ),
             stacklevel=3,
         )
+
+
+#: Bytes no word holds: NUL and the C0 controls other than TAB (float32 values often have them)
+_FLOAT_BYTES = re.compile(rb"[\x00-\x08\x0b-\x1f]")
 
 
 def _read_word2vec_binary(path, progress, nonfinite: str = "error") -> Embedding:
@@ -282,9 +295,14 @@ def _read_word2vec_binary(path, progress, nonfinite: str = "error") -> Embedding
     n, dim = int(m.group(1)), int(m.group(2))
     decoding = text_decoding()
     words: list[str] = []
-    vectors = np.empty((n, dim), dtype=np.float32)
     pos = end + 1
     size = 4 * dim
+    if n * (size + 2) > len(body) - pos:  # each row: a word (1 byte or more), a space, dim float32s
+        raise InputError(
+            f"{name}: the header says {n:,} vectors × {dim:,} values, at least {n * (size + 2):,} bytes, but the file "
+            f"holds {len(body) - pos:,} bytes after it: the header does not match the rows, or the file is cut short"
+        )
+    vectors = np.empty((n, dim), dtype=np.float32)
     reported = 0
     for i in range(n):
         while pos < len(body) and body[pos : pos + 1] in (b"\n", b"\r"):
@@ -292,10 +310,16 @@ def _read_word2vec_binary(path, progress, nonfinite: str = "error") -> Embedding
         space = body.find(b" ", pos)
         if space < 0 or space + 1 + size > len(body):
             raise InputError(f"{name}: truncated: the header says {n:,} vectors, the file holds {i:,}")
+        word = body[pos:space]
+        if _FLOAT_BYTES.search(word):  # NUL or control bytes: the previous row's values ran on
+            raise InputError(
+                f"{name}, vector {i + 1}: its word holds bytes that are no text ({bytes(word[:8]).hex(' ').upper()}): "
+                f"the header's {dim:,} values a row do not match the rows (or the file is not word2vec binary)"
+            )
         try:
-            words.append(decoding.decode(body[pos:space], f"{name}, vector {i + 1}", offset=1, first_line=None))
+            words.append(decoding.decode(word, f"{name}, vector {i + 1}", offset=1, first_line=None))
         except DataError as exc:
-            raise InputError(str(exc)) from None
+            raise InputError(*exc.args) from None  # its parameter marks kept: the CLI names its flags
         vectors[i] = np.frombuffer(body, dtype="<f4", count=dim, offset=space + 1)
         pos = space + 1 + size
         if progress is not None and not i & 0xFFFF:
@@ -347,10 +371,12 @@ def _unique(emb: Embedding, name: str) -> Embedding:
 def read_word_counts(path: str | os.PathLike, words: Sequence[str]) -> np.ndarray:
     """Counts for ``words`` from ``word count`` lines (space or tab; gensim's ``fvocab``).
 
-    Every word must be listed: a missing one is an error naming it.
+    Every word must be listed: a missing one is an error naming it.  A word listed twice
+    keeps its first count, as a vectors file keeps a word's first row, with a warning.
     """
     name = display_name(path)
     table: dict[str, int] = {}
+    repeated: list[str] = []
     for lineno, line in numbered_lines(str(path)):
         parts = _row_fields(line)
         if not parts:
@@ -358,9 +384,25 @@ def read_word_counts(path: str | os.PathLike, words: Sequence[str]) -> np.ndarra
         try:
             if len(parts) != 2:
                 raise ValueError
-            table[parts[0]] = int(parts[1])
+            count = int(parts[1])
         except ValueError:
             raise InputError(f"{name}, line {lineno}: expected 'word count', got {line[:60]!r}") from None
+        if parts[0] in table:
+            repeated.append(parts[0])
+        else:
+            table[parts[0]] = count
+    if repeated:
+        import warnings
+
+        from .errors import EmbedkitWarning
+
+        warnings.warn(
+            EmbedkitWarning(
+                f"{name}: {counted(len(repeated), 'duplicate word')} skipped, the first count kept "
+                f"(first repeated: {repeated[0]!r})"
+            ),
+            stacklevel=2,
+        )
     missing = next((w for w in words if w not in table), None)
     if missing is not None:
         raise InputError(f"{name}: no count for {missing!r}")

@@ -69,20 +69,21 @@ def build_vocabulary(counts: dict[str, int], opts: WordOptions, source: str, n_t
     return vocabulary_from_counts(counts, opts.min_count, opts.max_size, source, n_types)
 
 
-#: Below this many tokens counting runs in one process: forking workers whose memory is
-#: cold costs more than it saves (dictwiki, 4.6 M tokens: 1.4 s serial, 2.1 s on two
-#: processes; 18 M tokens: 7.2 s serial, 4.1 s on two).
+#: Below this many tokens counting runs on threads of this process: forking workers whose
+#: memory is cold costs more than it saves (dictwiki, 4.6 M tokens: 1.4 s serial, 2.1 s on
+#: two processes; 18 M tokens: 7.2 s serial, 4.1 s on two), and threads folding the
+#: segments in their order give the serial sum's bytes.
 PARALLEL_COUNT_MIN_TOKENS = 8_000_000
 
 
 def cooccurrence_counts(id_blocks, vocab: Vocabulary, opts: WordOptions, progress=None, n_tokens: int | None = None):
     """Count a stream of id blocks with the options' window, weighting and subsampling.
 
-    ``n_tokens``, when known, lets a small corpus be counted in one process.
+    ``n_tokens``, when known, lets a small corpus be counted on threads (the bytes of one
+    process) instead of forked processes.
     """
     workers = check_workers(opts.workers)
-    if n_tokens is not None and n_tokens < PARALLEL_COUNT_MIN_TOKENS:
-        workers = 1
+    threads = n_tokens is not None and n_tokens < PARALLEL_COUNT_MIN_TOKENS
     keep = subsample_keep_probability(vocab.counts, opts.subsample) if opts.subsample > 0 else None
     return count_cooccurrences(
         id_blocks,
@@ -98,6 +99,7 @@ def cooccurrence_counts(id_blocks, vocab: Vocabulary, opts: WordOptions, progres
         # with a budget the corpus is large: counts are assembled in float32 (half the
         # memory; PMI is computed from them in float64 anyway)
         dtype=np.float32 if opts.memory else np.float64,
+        threads=threads,
     )
 
 
@@ -298,7 +300,7 @@ def count_corpus(
     (files or globs, ``-`` for stdin), build the vocabulary (or use ``vocab``) and count
     co-occurrences, on this machine's process pool or, with ``opts.scheduler``, a Dask
     cluster.  A corpus over 1 GB gets a memory budget (:func:`with_memory_budget`); a
-    small one is counted in one process (:data:`PARALLEL_COUNT_MIN_TOKENS`)."""
+    small one is counted on threads of this process (:data:`PARALLEL_COUNT_MIN_TOKENS`)."""
     tokenizer = Tokenizer(opts.pattern, opts.lowercase)
     files = corpus_files(corpus)
     source = corpus_name(files)
@@ -507,6 +509,7 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
     timings: dict[str, float] = {}
     t = time.perf_counter()
     kind = opts.vectors or ("w+c" if method == "walks" else "w")
+    unreached = None  # the walks route: nodes with edges that no walk paired with another node
     if method == "netmf" and not graph.directed and kind == "w" and opts.dim <= min(opts.rank or graph.n, graph.n):
         # the undirected closed form without its n × n matrix (netmf_vectors): the
         # eigenpairs of S, then one tiled pass over log max(M, 1) and Rayleigh–Ritz
@@ -542,6 +545,7 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
         t = time.perf_counter()
         if counts.nnz == 0:
             raise DataError(f"{graph.source}: the walks produced no co-occurrences")
+        unreached = np.flatnonzero((counts.tocsr().getnnz(axis=1) == 0) & ~graph.edgeless)
         m = pmi(counts, "ppmi", max(opts.negative, 1.0), opts.cds)
         timings["pmi"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -583,7 +587,7 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
         vectors = spectral_vectors(y, opts.eig)
         del y
         timings["orthogonalise"] = time.perf_counter() - t
-    return _graph_embedding(graph, opts, method, kind, vectors, timings)
+    return _graph_embedding(graph, opts, method, kind, vectors, timings, unreached)
 
 
 def _netmf_beside_sparse(graph: Graph, opts: GraphOptions, reporter: Reporter) -> GraphEmbedding:
@@ -618,14 +622,30 @@ def _netmf_beside_sparse(graph: Graph, opts: GraphOptions, reporter: Reporter) -
     return _graph_embedding(graph, opts, "netmf+sparse", "w", vectors, timings)
 
 
-def _graph_embedding(graph: Graph, opts: GraphOptions, method: str, kind: str, vectors, timings) -> GraphEmbedding:
+def _graph_embedding(
+    graph: Graph, opts: GraphOptions, method: str, kind: str, vectors, timings, unreached=None
+) -> GraphEmbedding:
     """The :class:`GraphEmbedding` of ``vectors`` (n × dim): zero rows for nodes without
     edges, and the parameters the model records.  Warns when a node with edges comes out
-    all zero: the ``dim`` directions kept all went to other parts of the graph (two
-    disjoint edges at ``dim`` 2: the top singular values tie, and one edge takes both)."""
+    all zero: ``unreached`` (the walks route), the nodes no walk paired with another (a
+    sink of a directed graph is only reached from the nodes that point at it: ten walks
+    from a hub miss most of its fifty leaves); any other, the ``dim`` directions kept all
+    went to other parts of the graph (two disjoint edges at ``dim`` 2: the top singular
+    values tie, and one edge takes both)."""
     vectors[graph.edgeless] = 0.0  # a sink (in-edges only) keeps its vector
     norms = np.linalg.norm(vectors, axis=1)
     lost = np.flatnonzero(~graph.edgeless & (norms <= 1e-6 * max(float(norms.max(initial=0.0)), 1e-30)))
+    missed = np.intersect1d(lost, unreached) if unreached is not None else lost[:0]
+    if missed.size:
+        warnings.warn(
+            EmbedkitWarning(
+                f"{graph.source + ': ' if graph.source else ''}{counted(missed.size, 'node')} with edges got an "
+                f"all-zero vector (first: {graph.nodes[int(missed[0])]!r}): no walk passed through them; raise "
+                f"{param('walks_per_node')} ({opts.walks_per_node}) or use {param('method')} netmf"
+            ),
+            stacklevel=3,
+        )
+        lost = np.setdiff1d(lost, missed)
     if lost.size:
         warnings.warn(
             EmbedkitWarning(
