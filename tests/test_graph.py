@@ -149,6 +149,10 @@ def test_every_sink_ends_walks_from_the_nodes_that_point_at_it(cli, tmp_path):
     r = cli("embed-graph", p, "--directed", "-o", tmp_path / "w.ekm", "--dim", "4", "--seed", "1", "-q")
     assert r.exit_code == 0 and "all-zero" not in r.stderr, r.stderr
     assert (np.linalg.norm(np.asarray(Embedding.load(tmp_path / "w.ekm").vectors), axis=1) > 0).all()
+    # the sparse route's T = 1 PMI of a directed star is empty: an error, not a model of zeros
+    out = tmp_path / "s.ekm"
+    r = cli("embed-graph", p, "--directed", "--method", "sparse", "-o", out, "--dim", "4", "-q")
+    one_line_error(r, "star.tsv: the sparse route's T = 1 PMI has no positive entry", "--method netmf", code=4, out=out)
     # the reversed rows keep their padding last, whatever their lengths
     rows = np.array([[5, 4, -2, -2], [7, -2, -2, -2], [1, 2, 3, 4]], dtype=np.int32)
     assert _reversed_rows(rows).tolist() == [[4, 5, -2, -2], [7, -2, -2, -2], [4, 3, 2, 1]]
