@@ -1,8 +1,10 @@
 """Where a word's n-gram vectors come from, on dictwiki: counted, factorised or fitted.
 
     python benchmarks/bench_subword_fits.py [--cache DIR] [--only FAMILY,...] [--tols R,...] [--weights B,...]
+        [--buckets N,...] [--rare-min-count N]
 
-FAMILY: none, fold, stack, syntax, ridge (the default set), shipped, rare, rarefit.
+FAMILY: none, fold, stack, syntax, ridge (the default set), shipped, rare, rarefit, buckets,
+mix, unseen.
 
 One count matrix (``train-words``' defaults: window 10 harmonic) and its SVD (PPMI cds 0.75,
 300 d, shifted solver, 3 iterations) are computed once with embedkit's own stages and
@@ -39,6 +41,16 @@ G is the binary word × n-gram incidence (V × K, K = 91,947 on dictwiki).
   or mixed with the n-gram vector (constant β, or c/(c + k) : k/(c + k) by the count c).
 - ``rarefit``: the ridge fit (exact n-grams, 20 steps, as ``ridge``) with the rare words'
   folded-in unit vectors as extra rows weighing ω (constant, or c/(c + 5)).
+- ``buckets``: what ``train-words --subwords --rare-min-count N`` (``--rare-min-count``,
+  default 1) ships, through ``Embedding.with_subwords`` (hashed n-grams, ω 0.3, β 1.5), at
+  each ``--buckets`` count (4294967296 = 2**32: the raw 32-bit hash, no modulo) and each
+  ``--tols`` residual; the kept buckets that hold more than one n-gram of the fit's words,
+  the model's subword tables and rare words in MB, and the all-pairs ρ.
+- ``mix``: that fit (the first of ``--buckets`` and ``--tols``), each vocabulary word mixed
+  with its n-gram direction by a weight falling with its count c, β k/(c + k), or with
+  only the part of n̂ in the span of the suffix n-grams' top r directions.
+- ``unseen``: that fit; per similarity set each word outside the vocabulary, what builds
+  it (folded in, or n-grams alone), and what its pairs cost the all-pairs ρ.
 
 Scores: Spearman ρ over the pairs in the vocabulary, Google 3CosMul over the questions in
 the vocabulary (semantic half: the first 8,869 questions).  Selection columns first
@@ -493,8 +505,8 @@ def unseen(b: Bench, x: np.ndarray, size: int, min_rare: int = 1) -> None:
     from embedkit.errors import UnknownWordError
 
     emb = rare_embedding(b, x, min_rare).with_subwords(buckets=size)
-    similarity_scores_all = all_pairs_line(emb)
-    print(similarity_scores_all, flush=True)
+    b.score("the fit", emb.vectors)  # (reads the pair files too)
+    print(all_pairs_line(emb), flush=True)
     rare_index = {w: i for i, w in enumerate(emb.rare.words)}
     for name, pairs in _PAIRS.items():
         words = sorted({w.lower() for p in pairs for w in p[:2]} - set(emb.index))
@@ -576,11 +588,11 @@ def run(
     if "rarefit" in only:
         rare_fit(b, x)
     if "buckets" in only:
-        buckets(b, x, sizes, tols)
+        buckets(b, x, sizes, tols, min_rare)
     if "unseen" in only:
         unseen(b, x, sizes[0], min_rare)
     if "mix" in only:
-        mixing(b, x, sizes[0])
+        mixing(b, x, sizes[0], min_rare, tols[0])
     if "ridge" in only:
         xu = unit(x)
         for lam, betas in ((10.0, (0.85, 1.0, 1.25, 1.5)), (30.0, (0.5, 0.75, 0.85, 1.0, 1.25)),
