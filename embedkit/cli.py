@@ -40,6 +40,7 @@ from .options import (
     EXPORT_FORMATS,
     FEATURE_MODES,
     GRAPH_METHODS,
+    GRAPH_ROUTE_SETTINGS,
     NETMF_MAX_NODES,
     SOLVERS,
     TABLE_FORMATS,
@@ -285,6 +286,21 @@ def _binary_to(output: str) -> None:
 def _note(quiet: bool, message: str) -> None:
     if not quiet:
         typer.echo(message, err=True)
+
+
+def _given(ctx: typer.Context, *parameters: str) -> list[str]:
+    """The flags among ``parameters`` that the user gave (on the command line or through
+    their environment variable), not left at their defaults: an option that cannot act on
+    what the rest of the command asks for is named, never silently dropped."""
+    sources = {p: ctx.get_parameter_source(p) for p in parameters}
+    return [flag(p) for p, source in sources.items() if source is not None and source.name in _TYPED]
+
+
+_TYPED = ("COMMANDLINE", "ENVIRONMENT")
+
+
+def _and(flags: list[str]) -> str:
+    return " and ".join(flags) if len(flags) < 3 else ", ".join(flags[:-1]) + " and " + flags[-1]
 
 
 def _bytes(x: float) -> str:
@@ -776,6 +792,7 @@ def svd(
 @handles_errors
 @reads_text
 def train_words_cmd(
+    ctx: typer.Context,
     corpus: Annotated[list[str], typer.Argument(help="Corpus files or globs, one passage a line ('-' for stdin).")],
     output: Annotated[str, typer.Option("--output", "-o", help="Model file to write.")] = DEFAULT_MODEL,
     min_count: MinCountOpt = DEFAULTS.min_count,
@@ -842,6 +859,14 @@ def train_words_cmd(
     from .progress import Reporter
 
     check_outputs([output], corpus, no_clobber)
+    subword_settings = ("minn", "maxn", "buckets", "subword_weight", "subword_min_words", "subword_coherence",
+                        "subword_ridge", "subword_rare_weight")  # fmt: skip
+    unused = _given(ctx, *subword_settings) if not subwords else []
+    if unused:
+        raise ParameterError(f"{_and(unused)} shape{'s' if len(unused) == 1 else ''} the subword vectors; "
+                             "give --subwords too")  # fmt: skip
+    if subwords and not rare_min_count and _given(ctx, "subword_rare_weight"):
+        raise ParameterError("--subword-rare-weight weighs the rare words' rows; give --rare-min-count too")
     _note_default_replaced(output, quiet)
 
     opts = _options(
@@ -1615,6 +1640,7 @@ def _table_format(path: str) -> str:
 @reads_text
 @output_options
 def pca_cmd(
+    ctx: typer.Context,
     input: Annotated[str, typer.Argument(help="Table (.csv, .tsv, .npy) or model (.ekm); '-' for a text table.")],
     dim: Annotated[int, typer.Option("--dim", help="Components to keep (k).")] = 2,
     center: Annotated[bool, typer.Option("--center/--no-center", help="Subtract the column means.")] = True,
@@ -1670,7 +1696,7 @@ def pca_cmd(
     """
     from .formats import is_model_file
     from .io import read_table, write_table
-    from .linalg import pca
+    from .linalg import pca, pca_rank
 
     check_outputs([output, components, reconstruct, plot], [input], no_clobber)
     import numpy as np
@@ -1706,7 +1732,10 @@ def pca_cmd(
     if shape is not None and shape[0] * shape[1] != x.shape[1]:
         h, w = shape
         raise ParameterError(f"--image-shape {h},{w} is {h * w} pixels, but the rows have {x.shape[1]} columns")
+    if not _given(ctx, "dim") and pca_rank(*x.shape, center) < dim:
+        dim = None  # the default 2 on a table with one component: keep what there is
     res = pca(x, dim, center=center, standardize=standardize, seed=seed)
+    dim = res.dim
     z = res.transform(x)
     if sample is not None:
         write_table(output, res.sample(sample, seed), None, _table_format(output), header)
@@ -1822,6 +1851,7 @@ def walks(
 @handles_errors
 @reads_text
 def embed_graph_cmd(
+    ctx: typer.Context,
     edges: EdgesArg,
     output: Annotated[str, typer.Option("--output", "-o", help="Model file to write.")] = DEFAULT_MODEL,
     method: Annotated[
@@ -1884,6 +1914,19 @@ def embed_graph_cmd(
     )
     timings = {"read": time.perf_counter() - t}
     route = graph_route(g, opts)  # checks the options first: a bad one is the only line
+    used = GRAPH_ROUTE_SETTINGS[route.method]
+    unused = _given(ctx, *(s for s in ("window", "negative", "rank", "walks_per_node", "walk_length", "p", "q")
+                           if s not in used))  # fmt: skip
+    if unused:
+        verb = "is" if len(unused) == 1 else "are"
+        if not route.chosen:
+            raise ParameterError(f"{_and(unused)} {verb} not used by --method {route.method}")
+        why = {
+            "walks": f"a directed graph up to {route.netmf_max_nodes:,} nodes",
+            "sparse": f"a graph above {route.netmf_max_nodes:,} nodes",
+        }.get(route.method, f"an undirected graph up to {route.netmf_max_nodes:,} nodes")
+        warnings.warn(EmbedkitWarning(f"{_and(unused)} {verb} not used by the {route.method} route, "
+                                      f"which --method auto takes for {why}"), stacklevel=2)  # fmt: skip
     dense = _bytes(route.dense_bytes)
     if route.method == "netmf":
         how = f"dense NetMF (an n × n float32 matrix, {dense})"

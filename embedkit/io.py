@@ -39,7 +39,7 @@ from typing import BinaryIO
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import DataError, EmbedkitWarning, InputError, OutputError, ParameterError
+from .errors import DataError, EmbedkitWarning, InputError, OutputError, ParameterError, param
 
 STDIO = "-"
 
@@ -166,7 +166,7 @@ class Decoding:
             raise ParameterError("encoding", self.encoding, ": unknown encoding", True) from None
         if "\n a0".encode(name, "replace") != b"\n a0":
             raise ParameterError(
-                f"--encoding {self.encoding!r}: not ASCII-compatible; convert the file to UTF-8 "
+                f"{param('encoding')} {self.encoding!r}: not ASCII-compatible; convert the file to UTF-8 "
                 f"(e.g. iconv -f {self.encoding} -t UTF-8)"
             )
         if self.errors not in DECODE_ERRORS:
@@ -211,10 +211,11 @@ class Decoding:
             where = f"line {first_line + data.count(_NL, 0, exc.start)}"
         else:
             where = f"byte {offset + exc.start}"
-        hint = "--encoding latin-1 (or cp1252)" if self.encoding == "utf-8" else "another --encoding"
+        encoding = param("encoding")
+        hint = f"{encoding} latin-1 (or cp1252)" if self.encoding == "utf-8" else f"another {encoding}"
         return (
             f"{name}, {where}: not {self.encoding.upper()} text: bytes {bad.hex(' ').upper()} in '{context}'; "
-            f"if the file is in another encoding give {hint}, or --errors replace to go on"
+            f"if the file is in another encoding give {hint}, or {param('errors')} replace to go on"
         )
 
 

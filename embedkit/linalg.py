@@ -571,7 +571,8 @@ class PCAResult:
 
     components : (k, p) — the top principal directions V_kᵀ (orthonormal rows)
     singular_values : (r,) — every singular value of the prepared table, descending
-        (r = min(n, p) with the exact solver; the top k with the randomized one)
+        (r = :func:`pca_rank`, min(n − 1, p) centred, with the exact solver; the top k
+        with the randomized one)
     total_variance : float — ‖X̃‖_F², the sum of all σ² (X̃ the centred / scaled table)
     mean : (p,) or None — the column means subtracted (centring)
     scale : (p,) or None — the column standard deviations divided by (standardizing)
@@ -700,7 +701,8 @@ def pca(
     and centre to exact zeros).  ``dim`` directions are kept
     (``None``: all min(n, p)).  ``full`` is an exact SVD giving the whole spectrum;
     ``randomized`` (:func:`truncated_svd`) computes only the top ``dim``; ``auto`` picks
-    ``full`` when min(n, p) ≤ 2000.  Signs follow :func:`truncated_svd`: the largest-magnitude
+    ``full`` when min(n, p) ≤ 2000.  Centred, n rows give at most n − 1 components
+    (:func:`pca_rank`): a single row is a :class:`DataError`.  Signs follow :func:`truncated_svd`: the largest-magnitude
     loading of each component is positive.
     """
     check_choice("solver", solver, PCA_SOLVERS)
@@ -710,11 +712,14 @@ def pca(
     if not np.isfinite(x).all():
         raise DataError("the table holds a missing or non-finite value")
     n, p = x.shape
-    r = min(n, p)
+    r = pca_rank(n, p, center)
+    if r == 0:
+        raise DataError("PCA of a single row: centred, it has no variance; give at least 2 rows")
     k = r if dim is None else dim
     check_at_least("dim", k)
     if k > r:
-        raise ParameterError("dim", k, f"is too large for a {n:,} × {p:,} table (at most {r})", True)
+        most = f"at most {r}{', as centring takes one' if center and n <= p else ''}"
+        raise ParameterError("dim", k, f"is too large for a {n:,} × {p:,} table ({most})", True)
     # a constant column (its values equal to within rounding) has no variance: its mean is
     # its value exactly, so centring leaves exact zeros, not the noise of a float mean
     # (which standardizing would blow up into a unit-variance column)
@@ -739,7 +744,14 @@ def pca(
             u, s, vt = la.svd(xt, full_matrices=False, check_finite=False)
         res = fix_svd_signs(SVDResult(u, s, vt))
         u, s, vt = res.U, res.s, res.Vt
-    return PCAResult(np.ascontiguousarray(vt[:k]), s, total, mean, scale, n)
+    return PCAResult(np.ascontiguousarray(vt[:k]), s[:r], total, mean, scale, n)
+
+
+def pca_rank(n_rows: int, n_cols: int, center: bool = True) -> int:
+    """The most components :func:`pca` finds in an n × p table: min(n, p), or min(n − 1, p)
+    centred (n centred rows span at most n − 1 directions: the n-th singular value is
+    rounding noise, never a component)."""
+    return min(n_rows - 1 if center else n_rows, n_cols)
 
 
 # -- parallel sparse × dense products -------------------------------------------------------

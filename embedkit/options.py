@@ -151,6 +151,16 @@ class GraphOptions:
         return asdict(self)
 
 
+#: The settings of :class:`GraphOptions` each route reads (besides method, dim and seed):
+#: one given for a route that does not read it is named, not silently dropped.
+GRAPH_ROUTE_SETTINGS = {
+    "netmf": ("window", "negative", "rank", "eig", "vectors"),
+    "sparse": ("negative", "order", "mu", "theta", "n_iter", "eig"),
+    "walks": ("walks_per_node", "walk_length", "p", "q", "window", "negative", "cds", "n_iter", "eig", "vectors"),
+    "netmf+sparse": ("window", "negative", "rank", "order", "mu", "theta", "n_iter", "sparse_weight", "eig"),
+}
+
+
 @dataclass(frozen=True)
 class IndexOptions:
     """``embedkit index``: the k-means cells of the inverted lists (IVF's nlist; 0: about

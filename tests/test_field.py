@@ -16,9 +16,10 @@ import unicodedata
 import numpy as np
 import pytest
 
+from embedkit.errors import DataError
 from embedkit.evaluate import read_node_labels, read_similarity_pairs
 from embedkit.formats import read_vectors
-from embedkit.io import read_lines, read_table
+from embedkit.io import Decoding, read_lines, read_table
 
 from .conftest import one_line_error
 
@@ -205,8 +206,13 @@ def test_not_utf8_names_line_and_bytes_and_encoding_options_go_on(cli, tmp_path)
     one_line_error(cli("tokenize", p), "l1.txt, line 2: not UTF-8 text: bytes E9", "--errors replace", code=4)
     assert cli("tokenize", p, "--encoding", "latin-1").stdout == "fine\nun café au lait\n"
     assert cli("tokenize", p, "--errors", "replace").stdout == "fine\nun caf au lait\n"
-    one_line_error(cli("tokenize", p, "--encoding", "utf-16"), "not ASCII-compatible", code=2)
+    one_line_error(cli("tokenize", p, "--encoding", "utf-16"), "--encoding 'utf-16': not ASCII-compatible", code=2)
     one_line_error(cli("tokenize", p, "--errors", "maybe"), "--errors must be one of", code=2)
+    # the library names its own parameters, the command line its flags
+    with pytest.raises(DataError) as err:
+        Decoding().decode(p.read_bytes(), "l1.txt")
+    assert "give encoding latin-1 (or cp1252), or errors replace" in str(err.value)
+    assert "--" not in str(err.value)
 
 
 def test_utf16_text_is_named_not_misread(cli, tmp_path):
@@ -309,6 +315,7 @@ def test_walks_refuse_ids_with_spaces_and_embed_graph_keeps_them(cli, tmp_path):
               "Michelangelo,Rome\nRome,Leonardo da Vinci\nRaphael,Rome\n")  # fmt: skip
     out = tmp_path / "walks.txt"
     one_line_error(cli("walks", p, "-o", out), "node id 'Leonardo da Vinci' contains white space", code=4, out=out)
+    assert "with --method walks keeps ids whole" in cli("walks", p, "-o", out).stderr
     m = tmp_path / "n.ekm"
     assert cli("embed-graph", p, "--method", "walks", "-o", m, "--dim", "2", "-q").exit_code == 0
     r = cli("neighbors", "Leonardo da Vinci", "-m", m, "-k", "4")

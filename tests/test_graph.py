@@ -11,7 +11,7 @@ from embedkit.graph import Graph, netmf_matrix, random_walks, read_edges, top_ei
 from embedkit.pipeline import GraphOptions, embed_graph
 from embedkit.vectors import Embedding
 
-from .conftest import shared, subprocess_env
+from .conftest import one_line_error, shared, subprocess_env
 
 
 def _graph(nxg: nx.Graph, weight: str | None = None) -> Graph:
@@ -375,6 +375,27 @@ def test_cli_bad_parameters(cli, karate_files):
     assert r.exit_code == 2 and "--dim 160 is too large for a graph of 34 nodes" in r.stderr
     assert "(at most 34; 160 is the default: give a smaller --dim)" in r.stderr
     assert not (d / "m.ekm").exists()
+
+
+def test_settings_the_route_does_not_read_are_named(cli, karate_files):
+    """A walk setting given to a route without walks (or a window to the sparse route's
+    T = 1) is refused when the route was asked for, and warned about when auto chose it."""
+    d, out = karate_files, karate_files / "m.ekm"
+    one_line_error(cli("embed-graph", d / "k.csv", "--method", "sparse", "--window", "3", "--dim", "4", "-o", out),
+                   "--window is not used by --method sparse", code=2, out=out)  # fmt: skip
+    r = cli("embed-graph", d / "k.csv", "--method", "netmf", "--p", "2", "--walk-length", "5", "--dim", "4", "-o", out)
+    one_line_error(r, "--walk-length and --p are not used by --method netmf", code=2, out=out)
+    r = cli("embed-graph", d / "k.csv", "--dim", "4", "--q", "0.5", "-q", "-o", out)
+    assert r.exit_code == 0 and r.stderr.strip() == (
+        "embedkit: warning: --q is not used by the netmf+sparse route, which --method auto takes for an "
+        "undirected graph up to 20,000 nodes"
+    )
+    # what the route reads passes without a word, and the default value given changes nothing
+    r = cli("embed-graph", d / "k.csv", "--dim", "4", "--window", "3", "--rank", "20", "-q", "-o", out)
+    assert r.exit_code == 0 and r.stderr == ""
+    r = cli("embed-graph", d / "k.csv", "--method", "walks", "--dim", "4", "--p", "1", "--walks-per-node", "2",
+            "-q", "-o", out)  # fmt: skip
+    assert r.exit_code == 0 and r.stderr == ""
 
 
 # -- real data ------------------------------------------------------------------------

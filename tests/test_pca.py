@@ -11,6 +11,8 @@ from embedkit.errors import DataError, ParameterError
 from embedkit.linalg import pca
 from embedkit.vectors import Embedding
 
+from .conftest import one_line_error
+
 
 @pytest.fixture
 def table():
@@ -125,7 +127,26 @@ def test_pca_command_on_a_model_with_a_plot(cli, tmp_path):
     ]
     header, *rows = r.stdout.splitlines()
     assert header.split("\t") == ["component", "singular_value", "variance", "ratio", "cumulative"]
-    assert len(rows) == 5  # five rows in eight columns: five singular values
+    assert len(rows) == 4  # five centred rows in eight columns span four directions, not five
+
+
+def test_pca_of_fewer_rows_than_columns(cli, tmp_path):
+    """n centred rows have n − 1 components: the n-th singular value is rounding noise, not
+    listed; the default --dim 2 keeps what there is, a --dim given beyond it is refused,
+    and a single row is an error that names no flag the user did not give."""
+    two = tmp_path / "two.csv"
+    two.write_text("a,b,c\n1,2,3\n4,5,7\n")
+    r = cli("pca", two, "--tsv")
+    assert r.exit_code == 0, r.stderr
+    (row,) = r.stdout.splitlines()[1:]
+    assert float(row.split("\t")[1]) == pytest.approx(np.sqrt(3**2 + 3**2 + 4**2) / np.sqrt(2))  # ‖row₂ − row₁‖ / √2
+    one_line_error(cli("pca", two, "--dim", "2"), "--dim 2 is too large for a 2 × 3 table (at most 1", code=2)
+    assert len(cli("pca", two, "--no-center", "--tsv").stdout.splitlines()) == 3  # uncentred: rank 2
+    one = tmp_path / "one.csv"
+    one.write_text("a,b,c\n1,2,3\n")
+    r = cli("pca", one)
+    one_line_error(r, "single row", "give at least 2 rows", code=4)
+    assert "--dim" not in r.stderr
 
 
 def test_pca_command_bad_input(cli, tmp_path):

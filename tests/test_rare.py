@@ -225,6 +225,13 @@ def test_what_a_user_is_told_about_rare_words(cli, tmp_path):
     # no word can be below the cut at or above --min-count (unless --max-size cuts more)
     for n in ("5", "7"):
         one_line_error(cli(*base, "-o", m, "--rare-min-count", n), "--rare-min-count", "--min-count (5)", out=m)
+    # settings that only shape what is not asked for are named, not silently dropped
+    r = cli(*base, "-o", m, "--minn", "2", "--subword-ridge", "3")
+    one_line_error(r, "--minn and --subword-ridge shape the subword vectors; give --subwords too", code=2, out=m)
+    one_line_error(cli(*base, "-o", m, "--subwords", "--subword-rare-weight", "0.5"),
+                   "--subword-rare-weight", "give --rare-min-count too", code=2, out=m)  # fmt: skip
+    one_line_error(cli(*base, "-o", m, "--subword-rare-weight", "0.3", "--rare-min-count", "2"),
+                   "--subword-rare-weight shapes the subword vectors", code=2, out=m)  # fmt: skip
     assert cli(*base, "-o", m, "--rare-min-count", "2").exit_code == 0
     # a vector file holds the vocabulary only: the export says the rare words stay behind
     r = cli("export", m, "-o", tmp_path / "v.txt")

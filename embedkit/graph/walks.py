@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..errors import DataError, ParameterError, check_at_least
+from ..errors import DataError, ParameterError, check_at_least, param
 from .types import Graph
 
 
@@ -214,7 +214,7 @@ def write_walks(graph: Graph, walks: Iterator[np.ndarray], out) -> int:
         source = f"{graph.source}: " if graph.source else ""
         raise DataError(
             f"{source}node id {bad!r} contains white space, and a walk is a line of space-separated ids "
-            "(the word stages would split it); 'embedkit embed-graph --method walks' keeps ids whole"
+            f"(the word stages would split it); embedding the graph with {param('method')} walks keeps ids whole"
         )
     enc = [s.encode("utf-8") + b" " for s in graph.nodes]
     lens = np.fromiter((len(e) for e in enc), dtype=np.int64, count=len(enc))
