@@ -4,7 +4,7 @@
         [--buckets N,...] [--rare-min-count N]
 
 FAMILY: none, fold, stack, syntax, ridge (the default set), shipped, rare, rarefit, buckets,
-mix, unseen.
+mix, rarebeta, unseen.
 
 One count matrix (``train-words``' defaults: window 10 harmonic) and its SVD (PPMI cds 0.75,
 300 d, shifted solver, 3 iterations) are computed once with embedkit's own stages and
@@ -49,6 +49,7 @@ G is the binary word × n-gram incidence (V × K, K = 91,947 on dictwiki).
 - ``mix``: that fit (the first of ``--buckets`` and ``--tols``), each vocabulary word mixed
   with its n-gram direction by a weight falling with its count c, β k/(c + k), or with
   only the part of n̂ in the span of the suffix n-grams' top r directions.
+- ``rarebeta``: that fit, each vocabulary word mixed with a constant β, each of ``--weights``.
 - ``unseen``: that fit; per similarity set each word outside the vocabulary, what builds
   it (folded in, or n-grams alone), and what its pairs cost the all-pairs ρ.
 
@@ -438,7 +439,9 @@ def buckets(b: Bench, x: np.ndarray, sizes: list[int], tols: list[float], min_ra
         subwords.RIDGE_TOL, subwords.RIDGE_TOL_WITH_EXTRA = default
 
 
-def mixing(b: Bench, x: np.ndarray, size: int, min_rare: int = 1, tol: float = 0.1) -> None:
+def mixing(
+    b: Bench, x: np.ndarray, size: int, min_rare: int = 1, tol: float = 0.1, betas: list[float] | None = None
+) -> None:
     """(b) The semantic half: the same fit (rare rows, ``size`` buckets), each vocabulary word
     mixed with its n-gram direction by a weight that falls with its count,
     β_w = β k / (c + k) (c/(c + k) of the rare words' mixing, for the vocabulary too), or
@@ -473,6 +476,10 @@ def mixing(b: Bench, x: np.ndarray, size: int, min_rare: int = 1, tol: float = 0
         print(all_pairs_line(out), flush=True)
 
     show(f"β {beta0:g} (as shipped)", xu + beta0 * nhat)
+    if betas:  # ``rarebeta``: the same fit, a constant β each
+        for beta in betas:
+            show(f"β {beta:g}", xu + beta * nhat)
+        return
     for k, betas in ((300.0, (2.0, 3.0)), (30.0, (3.0, 5.0))):
         for beta in betas:
             show(f"β_w = {beta} · {k:g}/(c + {k:g})", xu + beta * (k / (c + k)) * nhat)
@@ -593,6 +600,8 @@ def run(
         unseen(b, x, sizes[0], min_rare)
     if "mix" in only:
         mixing(b, x, sizes[0], min_rare, tols[0])
+    if "rarebeta" in only:
+        mixing(b, x, sizes[0], min_rare, tols[0], weights)
     if "ridge" in only:
         xu = unit(x)
         for lam, betas in ((10.0, (0.85, 1.0, 1.25, 1.5)), (30.0, (0.5, 0.75, 0.85, 1.0, 1.25)),
