@@ -322,6 +322,22 @@ def test_unseen_words_through_the_cli(cli, tmp_path):
     assert r.exit_code == 0 and json.loads(r.stdout)[0]["from_subwords"] == "talking"
 
 
+def test_the_raw_hash_through_the_cli(cli, tmp_path):
+    # --buckets 2**32: fastText's 32-bit hash itself; the model keeps the n-grams' own hashes
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the dog walks and the dog walked\nthe cat talks and the cat talked\n" * 30)
+    m = tmp_path / "m.ekm"
+    r = cli("train-words", corpus, "-o", m, "--dim", "3", "--min-count", "1", "--subwords", "--buckets", 1 << 32, "-q")
+    assert r.exit_code == 0, r.stderr
+    emb = Embedding.load(m)
+    assert emb.subwords.buckets == 1 << 32 and fasttext_hash("walk") in emb.subwords.keys  # in walks and walked
+    assert fasttext_hash("<the") not in emb.subwords.keys  # in "the" alone: not kept
+    facts = json.loads(cli("info", m, "--json").stdout)
+    assert facts["buckets"] == 1 << 32 and facts["subword_ngrams"] == emb.subwords.keys.size
+    r = cli("similarity", "walking", "walks", "-m", m, "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)[0]["from_subwords"] == "walking"
+
+
 def test_subwords_for_imported_vectors(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("EMBEDKIT_CACHE_DIR", str(tmp_path / "cache"))
     _toy().export(tmp_path / "v.txt", "word2vec")  # pretrained vectors in word2vec text format
