@@ -1089,7 +1089,8 @@ def _fresh_index(path: str, emb):
     try:
         return ann.load_index(path, emb)
     except EmbedkitError as exc:
-        typer.echo(f"embedkit: warning: {exc}; answering exactly (rebuild: embedkit index {path})", err=True)
+        said = exc.render(flag)
+        typer.echo(f"embedkit: warning: {said}; answering exactly (rebuild: embedkit index {path})", err=True)
         return None
 
 
@@ -2029,7 +2030,8 @@ def evaluate_similarity(
         try:
             r = ev.word_similarity(emb, ev.read_similarity_pairs(f))
         except DataError as exc:
-            raise DataError(str(exc) if str(exc).startswith(f) else f"{f}: {exc}") from None
+            said = exc.args[0] if exc.args else ""
+            raise DataError(said if said.startswith(f) else f"{f}: {said}") from None  # its parameter marks kept
         rows.append(
             {"file": f, "spearman": r.spearman, "spearman_all": r.spearman_all, "found": r.found,
              "subwords_used": r.built, "total": r.total}

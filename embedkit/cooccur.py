@@ -288,6 +288,7 @@ def count_cooccurrences(
     memory: int | None = None,
     spill_dir: str | None = None,
     dtype=np.float64,
+    threads: bool = False,
 ) -> sp.csr_matrix:
     """Co-occurrence matrix of a stream of token-id blocks.
 
@@ -309,6 +310,11 @@ def count_cooccurrences(
         token's position, so the result does not depend on blocking or workers.
     workers : int
         Processes counting segments in parallel; the result is identical for any number.
+    threads : bool
+        Count the segments on ``workers`` threads of this process instead of processes
+        (the compiled loops release the GIL), summed in the segments' order: the bytes of
+        ``workers=1``.  Pays on a small corpus (a few million tokens), where forked
+        workers cost more than they save.
     memory : int, optional
         Bytes the partial matrices may hold (shared among the workers); past it a worker
         writes its running total to a temporary file in ``spill_dir`` and the runs are
@@ -330,11 +336,14 @@ def count_cooccurrences(
         for ids, context, position in segments(id_blocks, window, keep_probability, seed, segment_tokens)
     )
     done = (lambda task: progress(task.ids.size)) if progress is not None else None
-    if workers > 1:  # compile (or load) the counting loops once, before the workers fork
+    threads = threads and kernels.ENABLED  # numpy's counting holds the GIL in too many small steps
+    if workers > 1:  # compile (or load) the counting loops once, before the workers fork or start
         warm = SegmentTask(np.zeros(2, np.int32), np.empty(0, np.int32), 0, vocab_size, weights, keep_probability, seed)
         count_segment(warm)
     if memory is None:
-        counts = map_reduce(count_segment, tasks, workers, functools.partial(_empty, vocab_size), done=done)
+        counts = map_reduce(
+            count_segment, tasks, workers, functools.partial(_empty, vocab_size), done=done, threads=threads
+        )
         return finish_counts(counts, symmetric, dtype)
     else:
         with tempfile.TemporaryDirectory(prefix="embedkit-spill-", dir=spill_dir) as directory:
@@ -346,6 +355,7 @@ def count_cooccurrences(
                 functools.partial(_empty, vocab_size),
                 functools.partial(SpillingSum, share, directory, symmetric),
                 done,
+                threads,
             )
             counts = runs.merge(
                 rows_per_block_nnz=max(1 << 16, memory // 256), symmetric=symmetric, dtype=dtype, directory=directory

@@ -257,6 +257,10 @@ def _warn_dropped(name: str, dropped: list[tuple[int, str]]) -> None:
         )
 
 
+#: Bytes no word holds: NUL and the C0 controls other than TAB (float32 values often have them)
+_FLOAT_BYTES = re.compile(rb"[\x00-\x08\x0b-\x1f]")
+
+
 def _read_word2vec_binary(path, progress, nonfinite: str = "error") -> Embedding:
     """word2vec's binary format.  A plain file is memory-mapped and read row by row, so
     memory holds the vectors once (not the file's bytes as well: 3.6 GB each for 3 M × 300)."""
@@ -282,9 +286,14 @@ def _read_word2vec_binary(path, progress, nonfinite: str = "error") -> Embedding
     n, dim = int(m.group(1)), int(m.group(2))
     decoding = text_decoding()
     words: list[str] = []
-    vectors = np.empty((n, dim), dtype=np.float32)
     pos = end + 1
     size = 4 * dim
+    if n * (size + 2) > len(body) - pos:  # each row: a word (1 byte or more), a space, dim float32s
+        raise InputError(
+            f"{name}: the header says {n:,} vectors × {dim:,} values, at least {n * (size + 2):,} bytes, but the file "
+            f"holds {len(body) - pos:,} bytes after it: the header does not match the rows, or the file is cut short"
+        )
+    vectors = np.empty((n, dim), dtype=np.float32)
     reported = 0
     for i in range(n):
         while pos < len(body) and body[pos : pos + 1] in (b"\n", b"\r"):
@@ -292,10 +301,16 @@ def _read_word2vec_binary(path, progress, nonfinite: str = "error") -> Embedding
         space = body.find(b" ", pos)
         if space < 0 or space + 1 + size > len(body):
             raise InputError(f"{name}: truncated: the header says {n:,} vectors, the file holds {i:,}")
+        word = body[pos:space]
+        if _FLOAT_BYTES.search(word):  # NUL or control bytes: the previous row's values ran on
+            raise InputError(
+                f"{name}, vector {i + 1}: its word holds bytes that are no text ({bytes(word[:8]).hex(' ').upper()}): "
+                f"the header's {dim:,} values a row do not match the rows (or the file is not word2vec binary)"
+            )
         try:
-            words.append(decoding.decode(body[pos:space], f"{name}, vector {i + 1}", offset=1, first_line=None))
+            words.append(decoding.decode(word, f"{name}, vector {i + 1}", offset=1, first_line=None))
         except DataError as exc:
-            raise InputError(str(exc)) from None
+            raise InputError(*exc.args) from None  # its parameter marks kept: the CLI names its flags
         vectors[i] = np.frombuffer(body, dtype="<f4", count=dim, offset=space + 1)
         pos = space + 1 + size
         if progress is not None and not i & 0xFFFF:

@@ -69,20 +69,21 @@ def build_vocabulary(counts: dict[str, int], opts: WordOptions, source: str, n_t
     return vocabulary_from_counts(counts, opts.min_count, opts.max_size, source, n_types)
 
 
-#: Below this many tokens counting runs in one process: forking workers whose memory is
-#: cold costs more than it saves (dictwiki, 4.6 M tokens: 1.4 s serial, 2.1 s on two
-#: processes; 18 M tokens: 7.2 s serial, 4.1 s on two).
+#: Below this many tokens counting runs on threads of this process: forking workers whose
+#: memory is cold costs more than it saves (dictwiki, 4.6 M tokens: 1.4 s serial, 2.1 s on
+#: two processes; 18 M tokens: 7.2 s serial, 4.1 s on two), and threads folding the
+#: segments in their order give the serial sum's bytes.
 PARALLEL_COUNT_MIN_TOKENS = 8_000_000
 
 
 def cooccurrence_counts(id_blocks, vocab: Vocabulary, opts: WordOptions, progress=None, n_tokens: int | None = None):
     """Count a stream of id blocks with the options' window, weighting and subsampling.
 
-    ``n_tokens``, when known, lets a small corpus be counted in one process.
+    ``n_tokens``, when known, lets a small corpus be counted on threads (the bytes of one
+    process) instead of forked processes.
     """
     workers = check_workers(opts.workers)
-    if n_tokens is not None and n_tokens < PARALLEL_COUNT_MIN_TOKENS:
-        workers = 1
+    threads = n_tokens is not None and n_tokens < PARALLEL_COUNT_MIN_TOKENS
     keep = subsample_keep_probability(vocab.counts, opts.subsample) if opts.subsample > 0 else None
     return count_cooccurrences(
         id_blocks,
@@ -98,6 +99,7 @@ def cooccurrence_counts(id_blocks, vocab: Vocabulary, opts: WordOptions, progres
         # with a budget the corpus is large: counts are assembled in float32 (half the
         # memory; PMI is computed from them in float64 anyway)
         dtype=np.float32 if opts.memory else np.float64,
+        threads=threads,
     )
 
 
@@ -298,7 +300,7 @@ def count_corpus(
     (files or globs, ``-`` for stdin), build the vocabulary (or use ``vocab``) and count
     co-occurrences, on this machine's process pool or, with ``opts.scheduler``, a Dask
     cluster.  A corpus over 1 GB gets a memory budget (:func:`with_memory_budget`); a
-    small one is counted in one process (:data:`PARALLEL_COUNT_MIN_TOKENS`)."""
+    small one is counted on threads of this process (:data:`PARALLEL_COUNT_MIN_TOKENS`)."""
     tokenizer = Tokenizer(opts.pattern, opts.lowercase)
     files = corpus_files(corpus)
     source = corpus_name(files)

@@ -41,14 +41,15 @@ def test_parameter_error_names_the_parameter_and_the_cli_its_flag(cli, tmp_path)
 
 
 # -- counting: one route for cooccur and train-words -------------------------------------------
-def test_cooccur_and_train_words_count_a_small_corpus_in_one_process(cli, tmp_path, monkeypatch):
-    """Both commands run count_corpus, so a small corpus is counted without forking workers
-    (cooccur used to fork them: it never passed the number of tokens)."""
+def test_cooccur_and_train_words_count_a_small_corpus_on_threads(cli, tmp_path, monkeypatch):
+    """Both commands run count_corpus, so a small corpus is counted on threads of this
+    process, not forked workers (cooccur used to fork them: it never passed the number of
+    tokens)."""
     seen = []
     real = pipeline_module.count_cooccurrences
 
     def spy(*args, **kw):
-        seen.append(kw["workers"])
+        seen.append((kw["workers"], kw["threads"]))
         return real(*args, **kw)
 
     monkeypatch.setattr(pipeline_module, "count_cooccurrences", spy)
@@ -56,7 +57,7 @@ def test_cooccur_and_train_words_count_a_small_corpus_in_one_process(cli, tmp_pa
     assert r.exit_code == 0, r.stderr
     r = cli("train-words", DEMO, "--workers", "2", "--window", "3", "--dim", "20", "-q", "-o", tmp_path / "m.ekm")
     assert r.exit_code == 0, r.stderr
-    assert seen == [1, 1]
+    assert seen == [(2, True), (2, True)]
     # and they count the same matrix
     counts, words, _, params = load_matrix(tmp_path / "c.npz")
     c = count_corpus(str(DEMO), WordOptions(window=3, workers=2))

@@ -227,3 +227,57 @@ def test_tree_sum_adds_everything_and_stays_small_when_partials_saturate():
         tree.add(same)
         assert len(tree._stack) <= 2
     np.testing.assert_allclose(tree.total(sp.csr_matrix((40, 40))).toarray(), 64 * same.toarray())
+
+
+def _same_bytes(a: sp.csr_matrix, b: sp.csr_matrix) -> bool:
+    return (
+        a.shape == b.shape
+        and a.dtype == b.dtype
+        and np.array_equal(a.indptr, b.indptr)
+        and np.array_equal(a.indices, b.indices)
+        and a.data.tobytes() == b.data.tobytes()
+    )
+
+
+@pytest.mark.parametrize("memory", [None, 20_000])
+def test_counting_on_threads_gives_the_bytes_of_one_process(tmp_path, memory):
+    """Segments counted on threads are summed in their order: not merely close to the
+    one-process counts (as processes are, which sum in the order they finish) but the same
+    bytes, with harmonic weights whose sums round, subsampling, spilled runs and progress."""
+    rng = np.random.default_rng(14)
+    ids = rng.integers(0, 300, size=50000).astype(np.int32)
+    ids[rng.random(ids.size) < 0.01] = -1
+    kw = dict(window=5, weighting="harmonic", keep_probability=np.linspace(0.4, 1.0, 300), seed=3, segment_tokens=2500)
+    kw.update(memory=memory, spill_dir=str(tmp_path))
+    reference = count_cooccurrences(np.array_split(ids, 7), 300, workers=1, **kw)
+    seen = []
+    threaded = count_cooccurrences(np.array_split(ids, 7), 300, workers=2, threads=True, progress=seen.append, **kw)
+    assert _same_bytes(threaded, reference)
+    assert sum(seen) == ids.size and len(seen) >= 20
+    assert reference.nnz > 10_000
+
+
+def test_map_reduce_on_threads_folds_in_the_items_order():
+    """Calls that finish out of order are still folded in the items' order (an fn whose
+    results do not commute: lists, whose + is concatenation), one call at a time per thread."""
+    import threading
+    import time
+
+    from embedkit.engine import map_reduce
+
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    def fn(i: int) -> list:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.002 * ((7 * i) % 5))  # later items often finish first
+        with lock:
+            running[0] -= 1
+        return [i]
+
+    got = map_reduce(fn, range(40), 3, list, threads=True)
+    assert got == list(range(40))
+    assert 2 <= most[0] <= 3
+    assert map_reduce(fn, [], 3, list, threads=True) == []

@@ -102,6 +102,28 @@ def test_the_header_count_must_match_the_rows(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("header", "needles"),
+    [
+        (b"3 10\n", ["says 3 vectors × 10 values, at least 126 bytes", "holds 75 bytes", "the header does not match"]),
+        (b"5 5\n", ["says 5 vectors × 5 values, at least 110 bytes", "or the file is cut short"]),
+        (b"3 4\n", ["vector 2: its word holds bytes that are no text", "the header's 4 values a row do not match"]),
+    ],
+)
+def test_a_binary_header_that_disagrees_with_the_rows_is_named(cli, tmp_path, header, needles):
+    """word2vec binary rows of 5 values under a header that says otherwise: the header is
+    named as the likely cause (not 'truncated', not a decoding error of float bytes)."""
+    rows = [("cat", np.ones(5)), ("dog", np.arange(5)), ("emu", np.full(5, 2.0))]
+    body = b"".join(w.encode() + b" " + v.astype("<f4").tobytes() + b"\n" for w, v in rows)
+    p = tmp_path / "v.bin"
+    p.write_bytes(header + body)
+    one_line_error(cli("info", p), *needles, code=3)
+    p.write_bytes(b"3 5\n" + body)  # the right header reads
+    assert read_vectors(p).words == ["cat", "dog", "emu"]
+    p.write_bytes(b"3 5\n" + body.replace(b"emu", b"\xe9mu"))  # a Latin-1 word: the CLI names its flags
+    one_line_error(cli("info", p), "vector 3", "not UTF-8 text", "give --encoding latin-1", code=3)
+
+
+@pytest.mark.parametrize(
     "rows",
     [
         "cat\t0.1 0.2 0.3 0.4\ndog\t0.1 0.25 0.3 0.35\nemu\t-0.4 0.1 -0.2 0.9\n",  # TAB after the word

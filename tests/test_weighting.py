@@ -100,3 +100,22 @@ def test_compiled_margins_are_the_numpy_sums_bytes(monkeypatch, dtype):
     full = m.toarray().astype(np.float64)
     np.testing.assert_allclose(rows, full.sum(axis=1), rtol=1e-12)
     np.testing.assert_allclose(cols, full.sum(axis=0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("transform", ["ppmi", "pmi"])
+def test_pmi_chunks_on_threads_give_the_bytes_of_one_pass(monkeypatch, transform):
+    """PMI's float64 pass runs in chunks of rows on threads; every entry is computed alone,
+    so any chunking and any number of threads give the bytes of one chunk on one thread."""
+    from embedkit import weighting
+
+    rng = np.random.default_rng(8)
+    counts = sp.random(300, 260, density=0.2, random_state=rng, format="csr") * 50
+    monkeypatch.setattr(weighting, "PMI_CHUNK_NNZ", 10**9)
+    monkeypatch.setattr(weighting, "default_workers", lambda: 1)
+    one = pmi(counts, transform)
+    monkeypatch.setattr(weighting, "PMI_CHUNK_NNZ", 700)
+    monkeypatch.setattr(weighting, "default_workers", lambda: 3)
+    chunked = pmi(counts, transform)
+    assert one.nnz > 1000 and one.nnz == chunked.nnz
+    assert np.array_equal(one.indptr, chunked.indptr) and np.array_equal(one.indices, chunked.indices)
+    assert one.data.tobytes() == chunked.data.tobytes()
