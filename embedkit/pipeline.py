@@ -31,6 +31,7 @@ from .errors import (
 from .graph import (
     Graph,
     directed_sparse_pmi_matrix,
+    graph_sinks,
     netmf_factors,
     netmf_matrix,
     netmf_steps,
@@ -509,7 +510,6 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
     timings: dict[str, float] = {}
     t = time.perf_counter()
     kind = opts.vectors or ("w+c" if method == "walks" else "w")
-    unreached = None  # the walks route: nodes with edges that no walk paired with another node
     if method == "netmf" and not graph.directed and kind == "w" and opts.dim <= min(opts.rank or graph.n, graph.n):
         # the undirected closed form without its n × n matrix (netmf_vectors): the
         # eigenpairs of S, then one tiled pass over log max(M, 1) and Rayleigh–Ritz
@@ -534,9 +534,14 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
         with reporter.stage("pmi", total=None, unit="steps"):
             weigh = directed_sparse_pmi_matrix if graph.directed else sparse_pmi_matrix
             m = weigh(graph, opts.negative)
+        if m.nnz == 0:  # a directed star: every edge carries about 1/n of PageRank's walk, below chance
+            raise DataError(
+                f"{graph.source}: the sparse route's T = 1 PMI has no positive entry (no two nodes are joined "
+                f"more often than chance), so every vector would be zero; give {param('method')} netmf"
+            )
         timings["pmi"] = time.perf_counter() - t
     else:
-        starts = opts.walks_per_node * int(np.count_nonzero(graph.degrees > 0))
+        starts = opts.walks_per_node * (int(np.count_nonzero(graph.degrees > 0)) + graph_sinks(graph).size)
         with reporter.stage("walks", total=starts, unit="walks") as advance:
             walks = random_walks(graph, opts.walks_per_node, opts.walk_length, opts.p, opts.q, opts.seed)
             blocks = walks_to_id_blocks(_counted_walks(walks, advance))
@@ -545,7 +550,6 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
         t = time.perf_counter()
         if counts.nnz == 0:
             raise DataError(f"{graph.source}: the walks produced no co-occurrences")
-        unreached = np.flatnonzero((counts.tocsr().getnnz(axis=1) == 0) & ~graph.edgeless)
         m = pmi(counts, "ppmi", max(opts.negative, 1.0), opts.cds)
         timings["pmi"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -587,7 +591,7 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
         vectors = spectral_vectors(y, opts.eig)
         del y
         timings["orthogonalise"] = time.perf_counter() - t
-    return _graph_embedding(graph, opts, method, kind, vectors, timings, unreached)
+    return _graph_embedding(graph, opts, method, kind, vectors, timings)
 
 
 def _netmf_beside_sparse(graph: Graph, opts: GraphOptions, reporter: Reporter) -> GraphEmbedding:
@@ -622,30 +626,14 @@ def _netmf_beside_sparse(graph: Graph, opts: GraphOptions, reporter: Reporter) -
     return _graph_embedding(graph, opts, "netmf+sparse", "w", vectors, timings)
 
 
-def _graph_embedding(
-    graph: Graph, opts: GraphOptions, method: str, kind: str, vectors, timings, unreached=None
-) -> GraphEmbedding:
+def _graph_embedding(graph: Graph, opts: GraphOptions, method: str, kind: str, vectors, timings) -> GraphEmbedding:
     """The :class:`GraphEmbedding` of ``vectors`` (n × dim): zero rows for nodes without
     edges, and the parameters the model records.  Warns when a node with edges comes out
-    all zero: ``unreached`` (the walks route), the nodes no walk paired with another (a
-    sink of a directed graph is only reached from the nodes that point at it: ten walks
-    from a hub miss most of its fifty leaves); any other, the ``dim`` directions kept all
-    went to other parts of the graph (two disjoint edges at ``dim`` 2: the top singular
-    values tie, and one edge takes both)."""
+    all zero: the ``dim`` directions kept all went to other parts of the graph (two
+    disjoint edges at ``dim`` 2: the top singular values tie, and one edge takes both)."""
     vectors[graph.edgeless] = 0.0  # a sink (in-edges only) keeps its vector
     norms = np.linalg.norm(vectors, axis=1)
     lost = np.flatnonzero(~graph.edgeless & (norms <= 1e-6 * max(float(norms.max(initial=0.0)), 1e-30)))
-    missed = np.intersect1d(lost, unreached) if unreached is not None else lost[:0]
-    if missed.size:
-        warnings.warn(
-            EmbedkitWarning(
-                f"{graph.source + ': ' if graph.source else ''}{counted(missed.size, 'node')} with edges got an "
-                f"all-zero vector (first: {graph.nodes[int(missed[0])]!r}): no walk passed through them; raise "
-                f"{param('walks_per_node')} ({opts.walks_per_node}) or use {param('method')} netmf"
-            ),
-            stacklevel=3,
-        )
-        lost = np.setdiff1d(lost, missed)
     if lost.size:
         warnings.warn(
             EmbedkitWarning(

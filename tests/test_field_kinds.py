@@ -136,21 +136,3 @@ def test_ctrl_c_while_the_commands_are_being_built(monkeypatch, capsys):
         cli.main(["--version"])
     assert e.value.code == 130
     assert capsys.readouterr().err == "embedkit: interrupted; no output was written\n"
-
-
-def test_sinks_no_walk_reached_are_named_as_such(cli, tmp_path):
-    # a hub pointing at 50 sinks: its 10 walks reach at most 10 of them, and the walks
-    # that start at a sink end there; the warning says so (a larger --dim would not help)
-    p = tmp_path / "star.tsv"
-    p.write_text("".join(f"h\tl{i}\n" for i in range(50)))
-    r = cli("embed-graph", p, "--directed", "-o", tmp_path / "w.ekm", "--dim", "4", "--seed", "1", "-q")
-    assert r.exit_code == 0, r.stderr
-    emb = Embedding.load(tmp_path / "w.ekm")
-    zero = int((np.linalg.norm(np.asarray(emb.vectors), axis=1) == 0).sum())
-    assert zero >= 30
-    assert f"{zero} nodes with edges got an all-zero vector" in r.stderr
-    assert "no walk passed through them; raise --walks-per-node (10) or use --method netmf" in r.stderr
-    assert "larger --dim" not in r.stderr
-    r = cli("embed-graph", p, "--directed", "--method", "netmf", "-o", tmp_path / "n.ekm", "--dim", "4", "-q")
-    assert r.exit_code == 0 and "all-zero" not in r.stderr, r.stderr
-    assert (np.linalg.norm(np.asarray(Embedding.load(tmp_path / "n.ekm").vectors), axis=1) > 0).all()
