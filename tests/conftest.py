@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,22 @@ from embedkit.vectors import Embedding
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("EMBEDKIT_SHARED_DATA", ROOT.parent / "shared" / "data"))
 DEMO = ROOT / "corpora" / "demo.txt"
+
+#: The benchmark scripts, whose measuring code some tests check.
+BENCH = ROOT / "benchmarks"
+
+
+def load_benchmark(name: str):
+    """The module ``benchmarks/<name>.py`` (not a package), loaded once per name."""
+    key = f"_bench_{name}"
+    if key in sys.modules:
+        return sys.modules[key]
+    spec = importlib.util.spec_from_file_location(key, BENCH / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[key] = mod  # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    return mod
+
 
 LECTURE = (
     "The girl walks to her dog to the park.\n"

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+from .conftest import load_benchmark
 
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"_bench_{name}", BENCH / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up there
-    spec.loader.exec_module(mod)
-    return mod
-
-
-gc = _load("gen_corpus")
-gg = _load("gen_graph")
+gc = load_benchmark("gen_corpus")
+gg = load_benchmark("gen_graph")
 
 TOKEN = re.compile(r"[^\W\d_]+")
 

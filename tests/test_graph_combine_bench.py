@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import networkx as nx
 import numpy as np
 
@@ -14,18 +10,9 @@ from embedkit.graph.netmf import _two_sided_filter
 from embedkit.linalg import unit_rows
 from embedkit.pipeline import GraphOptions, embed_graph
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+from .conftest import load_benchmark
 
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"_bench_{name}", BENCH / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-bc = _load("bench_graph_combine")
+bc = load_benchmark("bench_graph_combine")
 
 
 def _karate() -> Graph:

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 
 from embedkit.graph import Graph, netmf_matrix, sparse_pmi_matrix, spectral_vectors
 from embedkit.linalg import unit_rows
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+from .conftest import load_benchmark
 
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"_bench_{name}", BENCH / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-be = _load("bench_graph_enhance")
+be = load_benchmark("bench_graph_enhance")
 
 
 def _graph() -> Graph:

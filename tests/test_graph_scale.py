@@ -4,9 +4,7 @@ edge reader, and walks counted as they are generated."""
 
 from __future__ import annotations
 
-import importlib.util
 import weakref
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -21,14 +19,11 @@ from embedkit.graph import Graph, random_walks, read_edges
 from embedkit.pipeline import GraphOptions, embed_graph
 from embedkit.vectors import Embedding
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+from .conftest import load_benchmark
 
 
 def _gen_graph():
-    spec = importlib.util.spec_from_file_location("_bench_gen_graph", BENCH / "gen_graph.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_benchmark("gen_graph")
 
 
 @pytest.fixture(scope="module")

@@ -15,13 +15,9 @@ from embedkit import vectors as vec
 from embedkit.errors import InputError
 from embedkit.vectors import Embedding
 
-from .conftest import one_line_error
+from .conftest import load_benchmark, one_line_error
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
-_spec = importlib.util.spec_from_file_location("_bench_gen_vectors", BENCH / "gen_vectors.py")
-gv = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = gv
-_spec.loader.exec_module(gv)
+gv = load_benchmark("gen_vectors")
 
 N, DIM = 3000, 32
 
