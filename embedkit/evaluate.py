@@ -171,7 +171,12 @@ def read_analogies(path: str) -> list[tuple[str, str, str, str]]:
 
 def word_similarity(emb: Embedding, pairs: list[tuple[str, str, float]]) -> SimilarityResult:
     """Spearman ρ of cosine against human scores on the pairs found (case folded), and
-    with subwords also over every pair that can be built (see :class:`SimilarityResult`)."""
+    with subwords also over every pair that can be built (see :class:`SimilarityResult`).
+
+    ``pairs``: (word1, word2, score) as :func:`read_similarity_pairs` reads them.  The
+    protocol (the benchmark data's README): ρ over the pairs whose two words are both
+    known, reported beside the pairs found.  ρ is NaN with fewer than two pairs found, never an
+    error; an empty list gives found = total = 0."""
     index = emb.index
     u = emb.unit
     gold, pred, gold_all, pred_all = [], [], [], []
@@ -215,7 +220,13 @@ def analogy(
     restrict: int = 200_000,
     batch: int = 512,
 ) -> AnalogyResult:
-    """3CosAdd and 3CosMul accuracy over the questions whose words are all known."""
+    """3CosAdd and 3CosMul accuracy (Levy & Goldberg, CoNLL 2014) over the questions whose
+    four words are all among the first ``restrict`` rows (the most frequent, in a trained
+    model; case folded); the answer is searched among those rows too, the question's own
+    three words excluded (the benchmark data's protocol: the 200,000 most frequent).
+    ``questions``: (a, b, c, d) as :func:`read_analogies` reads them, a : b :: c : d.
+    Accuracies are fractions in [0, 1], NaN when no question is found (``found`` = 0);
+    ``batch`` questions are scored at a time ((batch × restrict) float32 scores each)."""
     n = min(restrict, len(emb))
     index = {w: i for w, i in emb.index.items() if i < n}
     u = np.ascontiguousarray(emb.unit[:n])
@@ -727,7 +738,9 @@ def _running_count(x: np.ndarray) -> np.ndarray:
 
 
 def link_prediction(emb: Embedding, test: np.ndarray, negatives: np.ndarray, train_edges: int = 0):
-    """ROC-AUC of cosine similarity: held-out edges (m, 2) against non-edges (m, 2)."""
+    """ROC-AUC of cosine similarity: held-out edges (m, 2) against non-edges (m, 2), both
+    int arrays of node rows of ``emb`` as :func:`split_edges` returns them (``emb`` trained
+    on its training graph; ``train_edges`` is only reported)."""
     from sklearn.metrics import roc_auc_score
 
     u = emb.unit

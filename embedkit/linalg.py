@@ -20,7 +20,7 @@ from threadpoolctl import threadpool_limits
 
 from . import kernels
 from .engine import release_freed_memory, worker_init
-from .errors import DataError, ParameterError, check_at_least, check_choice
+from .errors import DataError, ParameterError, check_at_least, check_choice, check_count
 from .options import PCA_SOLVERS, SOLVERS, VECTOR_KINDS
 
 
@@ -66,7 +66,7 @@ def truncated_svd(
     check_choice("solver", solver, SOLVERS)
     n_rows, n_cols = m.shape
     limit = min(n_rows, n_cols)
-    check_at_least("dim", dim)
+    check_count("dim", dim)
     if dim > limit or (solver == "arpack" and dim >= limit):
         most = limit - 1 if solver == "arpack" else limit
         raise ParameterError(

@@ -35,8 +35,8 @@ from .errors import (
     InputError,
     ParameterError,
     UnknownWordError,
-    check_at_least,
     check_choice,
+    check_count,
     counted,
     param,
 )
@@ -106,7 +106,7 @@ class LSAModel:
         in order, the queries with no term of the model (no words, or none in the vocabulary),
         which get no entry.  Repeated queries are answered once.
         """
-        check_at_least("k", k)
+        check_count("k", k)
         tok = tokenizer or model_tokenizer(self.terms)
         queries = list(dict.fromkeys(queries))
         is_known = {q: any(w in self.terms.index for w in tok.tokenize(q)) for q in queries}

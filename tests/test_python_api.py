@@ -1,0 +1,122 @@
+"""The Python library as a user calls it: inputs of the wrong type, shape or value end in
+one embedkit error naming the library parameter (never a flag, never a NumPy traceback
+from deep inside), and large or odd-but-valid inputs give the right answer."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embedkit.errors import ParameterError
+from embedkit.features import SentenceFeatures
+from embedkit.graph import Graph
+from embedkit.pipeline import GraphOptions, WordOptions, embed_graph, train_words
+from embedkit.vectors import Embedding
+
+from .conftest import TOY_WORDS, toy_embedding
+
+
+def test_a_huge_topn_returns_every_row_and_allocates_no_padding():
+    # topn 10**9 used to pad the search to 10**9 columns (8 GB) before dropping the padding
+    emb = toy_embedding()
+    assert [w for w, _ in emb.most_similar("king", topn=10**9)] == ["man", "queen", "apple", "woman"]
+    assert len(emb.analogy("man", "king", "woman", topn=10**9)) == 2
+    answers, _ = emb.analogies([("man", "king", "woman")], topn=10**9)
+    assert len(answers[0]) == 2
+    rows, unknown = emb.neighbors(["king"], topn=10**9)
+    assert [n for _, n, _ in rows] == ["man", "queen", "apple", "woman"] and unknown == []
+
+
+@pytest.mark.parametrize("topn", [2.5, "3", None])
+def test_topn_that_is_not_a_whole_number_is_named(topn):
+    emb = toy_embedding()
+    with pytest.raises(ParameterError, match="^topn must be a whole number"):
+        emb.analogy("man", "king", "woman", topn=topn)
+    if topn is not None:  # most_similar's topn=None is gensim's "every cosine"
+        with pytest.raises(ParameterError, match="^topn must be a whole number"):
+            emb.most_similar("king", topn=topn)
+
+
+def test_a_numpy_integer_topn_is_a_whole_number():
+    assert len(toy_embedding().most_similar("king", topn=np.int64(2))) == 2
+
+
+def test_negative_restrict_vocab_is_named_not_an_empty_answer():
+    emb = toy_embedding()
+    with pytest.raises(ParameterError, match="^restrict_vocab must be non-negative, got -1"):
+        emb.most_similar("king", restrict_vocab=-1)
+    assert [w for w, _ in emb.most_similar("king", restrict_vocab=3)] == ["man", "queen"]
+
+
+def test_a_query_vector_with_nan_is_named_not_an_empty_answer():
+    emb = toy_embedding()
+    with pytest.raises(ParameterError, match="NaN or infinity"):
+        emb.most_similar(np.array([np.nan, 1.0, 0.0]))
+    with pytest.raises(ParameterError, match="^queries row 1 holds NaN or infinity"):
+        emb.search(np.array([[1.0, 0, 0], [np.inf, 0, 0]]))
+
+
+def test_query_vectors_of_any_dtype_or_layout_give_the_same_answer():
+    emb = toy_embedding()
+    base = emb.most_similar(np.array([1, 1, 0], np.float32), topn=3)
+    for v in (np.array([1, 1, 0]), np.array([1.0, 1.0, 0.0]), np.asfortranarray([[1.0], [1.0], [0.0]])[:, 0]):
+        got = emb.most_similar(v, topn=3)
+        assert [w for w, _ in got] == ["king", "man", "queen"] == [w for w, _ in base]
+        assert [s for _, s in got] == pytest.approx([s for _, s in base], abs=1e-6)
+
+
+def test_neighbors_of_one_word_given_as_a_string():
+    # a str used to be taken letter by letter: no answer, and 'k', 'i', 'n', 'g' unknown
+    emb = toy_embedding()
+    assert emb.neighbors("king", topn=1) == emb.neighbors(["king"], topn=1)
+    assert emb.neighbors("king", topn=1)[0][0][:2] == ("king", "man")
+
+
+def test_vectors_that_do_not_fit_the_words_name_the_parameter():
+    with pytest.raises(ParameterError, match=r"^vectors must be an array of shape \(5, dim\) for 5 words, got \(5,\)"):
+        Embedding(TOY_WORDS, np.ones(5))
+    with pytest.raises(ValueError):  # still a ValueError, as before
+        Embedding(TOY_WORDS, np.ones((4, 3)))
+
+
+def test_vectors_given_as_a_list_of_rows():
+    emb = Embedding(["a", "b"], [[1, 0], [1, 1]])
+    assert emb.vectors.dtype == np.float32 and emb.similarity("a", "b") == pytest.approx(2**-0.5)
+
+
+def test_a_graph_embedding_says_nodes():
+    g = Graph.from_edges([0, 1, 2, 2], [1, 2, 0, 3], nodes=["a", "b", "c", "d"], source="g.csv")
+    emb = embed_graph(g, GraphOptions(method="netmf", dim=2)).embedding
+    assert repr(emb).startswith("<Embedding: 4 nodes × 2 dims, from 'g.csv'")
+
+
+def test_sentence_features_refuse_one_string_for_lines():
+    feats = SentenceFeatures(toy_embedding(), "mean")
+    with pytest.raises(
+        ParameterError, match=r"^lines must be a sequence of lines, not one string \(give \[line\]\), got 'king man'"
+    ):
+        feats.transform("king man")
+    assert feats.transform(["king man"]).shape == (1, 3)
+
+
+def test_train_words_takes_a_path_and_refuses_tokens(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c\nb c d\nc d a\n")
+    opts = WordOptions(min_count=1, dim=2, remove_top=0)
+    from_path = train_words(Path(corpus), opts)
+    assert from_path.words == train_words(str(corpus), opts).words
+    assert np.array_equal(from_path.vectors, train_words([corpus], opts).vectors)
+    with pytest.raises(ParameterError, match="^corpus must be file paths .* not a list"):
+        train_words([["a", "b"]], opts)
+
+
+def test_a_dim_that_is_not_a_whole_number_fails_before_the_corpus_is_read():
+    with pytest.raises(ParameterError, match="^dim must be a whole number, got 2.5"):
+        train_words("no-such-file.txt", WordOptions(dim=2.5))
+
+
+def test_a_duplicate_word_is_found_at_its_first_row_however_it_is_looked_up():
+    # the word → row dictionary used to keep the last row, a scan of the word list the first
+    emb = Embedding(["a", "b", "a"], np.array([[1, 0], [0, 1], [-1, 0]], np.float32))
+    assert emb.id("a") == 0 and emb.key_to_index["a"] == 0 and emb.key_to_index["b"] == 1
+    assert emb.get_vector("a").tolist() == [1, 0]
