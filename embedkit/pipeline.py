@@ -467,6 +467,11 @@ def resolve_method(graph: Graph, method: str) -> str:
 
 def _checked_method(graph: Graph, opts: GraphOptions) -> str:
     """The route ``opts`` takes on ``graph``, once the options are checked against it."""
+    if not isinstance(graph, Graph):
+        raise ParameterError(
+            f"{param('graph')} must be an embedkit.graph.Graph (read_edges, Graph.from_edges, Graph.from_networkx), "
+            f"not a {type(graph).__name__}"
+        )
     if graph.n_edges == 0:
         raise DataError(f"{graph.source}: the graph has no edges")
     method = resolve_method(graph, opts.method)
@@ -518,8 +523,8 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
     :class:`~embedkit.vectors.Embedding` (n nodes × dim, float32; n × 2·dim for
     ``netmf+sparse``; its counts are the nodes' degrees), the route taken and the stage
     timings in seconds.  ``graph``: a :class:`~embedkit.graph.Graph`
-    (:func:`~embedkit.graph.read_edges`, or :meth:`~embedkit.graph.Graph.from_edges` from
-    integer arrays, e.g. a networkx graph's edges after numbering its nodes); ``opts``:
+    (:func:`~embedkit.graph.read_edges`, :meth:`~embedkit.graph.Graph.from_networkx`, or
+    :meth:`~embedkit.graph.Graph.from_edges` from integer arrays); ``opts``:
     :class:`GraphOptions` (None: its defaults).
 
     ``method="auto"`` takes ``netmf+sparse`` for an undirected graph of up to
@@ -544,9 +549,10 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
 
     Raises :class:`~embedkit.errors.DataError` for a graph without edges (or walks that
     produce no co-occurrence); :class:`~embedkit.errors.ParameterError` naming the
-    parameter for a bad setting, a ``dim`` above the number of nodes, or ``vectors`` other
-    than W on the sparse routes.  Warns (:class:`~embedkit.errors.EmbedkitWarning`) when a
-    node with edges gets an all-zero vector (``dim`` too small for the graph's parts).
+    parameter for a ``graph`` that is not a :class:`~embedkit.graph.Graph`, a bad setting,
+    a ``dim`` above the number of nodes, or ``vectors`` other than W on the sparse routes.
+    Warns (:class:`~embedkit.errors.EmbedkitWarning`) when a node with edges gets an
+    all-zero vector (``dim`` too small for the graph's parts).
     """
     opts = opts or GraphOptions()
     method = _checked_method(graph, opts)

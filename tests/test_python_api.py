@@ -120,3 +120,58 @@ def test_a_duplicate_word_is_found_at_its_first_row_however_it_is_looked_up():
     emb = Embedding(["a", "b", "a"], np.array([[1, 0], [0, 1], [-1, 0]], np.float32))
     assert emb.id("a") == 0 and emb.key_to_index["a"] == 0 and emb.key_to_index["b"] == 1
     assert emb.get_vector("a").tolist() == [1, 0]
+
+
+def test_a_networkx_graph_becomes_the_graph_its_edge_list_reads_as(tmp_path):
+    nx = pytest.importorskip("networkx")
+    from embedkit.graph import read_edges
+
+    g = nx.Graph()
+    g.add_weighted_edges_from([("a", "b", 2.0), ("b", "c", 1.0), ("c", "a", 1.0), ("c", "d", 3.0)])
+    g.add_edge("d", "d")  # a self-loop is dropped, as the reader drops it
+    (tmp_path / "e.csv").write_text("a,b,2\nb,c,1\nc,a,1\nc,d,3\nd,d,1\n")
+    ours, read = Graph.from_networkx(g), read_edges(str(tmp_path / "e.csv"))
+    assert ours.nodes == read.nodes == ["a", "b", "c", "d"] and not ours.directed
+    assert np.array_equal(ours.indptr, read.indptr) and np.array_equal(ours.indices, read.indices)
+    assert np.array_equal(ours.weights, read.weights) and ours.n_edges == read.n_edges == 4
+    assert Graph.from_networkx(nx.DiGraph(g)).directed
+    unweighted = Graph.from_networkx(g, weight=None)
+    assert not unweighted.weighted and set(unweighted.weights) == {1.0}
+
+
+def test_embed_graph_names_a_graph_of_another_library():
+    nx = pytest.importorskip("networkx")
+    with pytest.raises(ParameterError, match=r"^graph must be an embedkit.graph.Graph .*not a Graph"):
+        embed_graph(nx.path_graph(4))
+    with pytest.raises(ParameterError, match="^graph must be a networkx graph, not a list"):
+        Graph.from_networkx([(0, 1)])
+
+
+@pytest.mark.parametrize(
+    "src, dst, kwargs, message",
+    [
+        ([0, 1, 2], [1, 2], {}, r"^src and dst must have one length, got 3 and 2"),
+        ([0.5, 1], [1, 2], {}, r"^src must hold whole node numbers, got 0.5"),
+        ([-1, 1], [1, 2], {}, r"^src must hold node numbers 0 … n − 1, got -1"),
+        ([0, 1], [1, 5], {"nodes": ["a", "b"]}, r"^node number 5 in src / dst is not below n \(2\)"),
+        ([0, 1], [1, 2], {"n": 3, "nodes": ["a", "b"]}, r"^nodes must name the 3 nodes, got 2"),
+        (
+            [0, 1, 2],
+            [1, 2, 0],
+            {"weights": [1, np.nan, 1]},
+            r"^weights must be finite and non-negative, got nan for edge 1",
+        ),
+        ([0, 1], [1, 2], {"weights": [1]}, r"^weights must have one value an edge \(2\)"),
+        ([[0, 1]], [[1, 2]], {}, r"^src must be a 1-D array of node numbers, got shape \(1, 2\)"),
+    ],
+)
+def test_edge_arrays_that_cannot_be_a_graph_name_the_argument(src, dst, kwargs, message):
+    # each used to be a silent wrong graph (0.5 taken as 0, a NaN edge dropped, two names for
+    # six nodes) or a NumPy / SciPy error from inside
+    with pytest.raises(ParameterError, match=message):
+        Graph.from_edges(np.array(src), np.array(dst), **kwargs)
+
+
+def test_whole_float_node_numbers_are_node_numbers():
+    g = Graph.from_edges(np.array([0.0, 1.0]), np.array([1.0, 2.0]))
+    assert g.n == 3 and g.n_edges == 2
