@@ -241,7 +241,7 @@ def _probabilities(counts: np.ndarray | None) -> np.ndarray:
     if total <= 0:
         raise DataError(
             "the model keeps no word counts; SIF / uSIF weighting needs them (train it with embedkit, "
-            "or import the vectors with their counts: embedkit import VECTORS --counts VOCAB)"
+            f"or give the vectors their counts: {param('Embedding(words, vectors, counts)')})"
         )
     return c / total
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, check_choice, counted
+from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, check_choice, counted, param
 from .io import check_readable, display_name, is_number, numbered_lines, open_binary, read_blocks
 from .options import VECTOR_FORMATS
 from .vectors import MAGIC, Embedding
@@ -233,11 +233,16 @@ def _read_text_vectors(path, header: bool, progress, nonfinite: str = "error") -
     return _unique(Embedding(words, np.vstack(rows), None, {"kind": "words", "source": name}), name)
 
 
+#: How the library leaves non-finite rows out, marked as a parameter: the command line names
+#: its own way (``cli._FLAGS``).
+_DROP_NONFINITE = "read_vectors(path, nonfinite='drop')"
+
+
 def _nonfinite_message(name: str, where: str, word: str, row: np.ndarray) -> str:
     value = next(str(float(v)) for v in row if not np.isfinite(v))
     return (
         f"{name}, {where}: word {word!r} has a non-finite value ({value}); "
-        "'embedkit import FILE --drop-nonfinite' leaves such rows out"
+        f"{param(_DROP_NONFINITE)} leaves such rows out"
     )
 
 
@@ -444,9 +449,18 @@ def load_model(
     on_cache: Callable[[Path], None] | None = None,
     fmt: str | None = None,
 ) -> Embedding:
-    """Load any model file; a word2vec or GloVe file is parsed once and then served from
-    its native cache (see :func:`cache_path`), memory-mapped like a native model.
-    ``fmt`` skips the detection when the caller has already run :func:`detect_format`."""
+    """Load any model file — embedkit's ``.ekm``, word2vec text or binary (gensim's
+    ``save_word2vec_format``), GloVe text, told apart by content (:func:`detect_format`) —
+    as an :class:`~embedkit.vectors.Embedding` (n × dim, float32).  A word2vec or GloVe
+    file is parsed once and then served from its native cache (see :func:`cache_path`),
+    memory-mapped like a native model; ``cache=False`` parses it every time.
+    ``fmt`` skips the detection when the caller has already run :func:`detect_format`.
+    Imported vectors record no tokenizer, so queries are taken as typed (no lower-casing).
+
+    Raises :class:`~embedkit.errors.InputError` naming the file (and the line, field or
+    word) for a missing, empty or truncated file, a row of the wrong width, a field that is
+    not a number, NaN or infinity, or a file that is not vectors;
+    :class:`~embedkit.errors.ParameterError` for ``-`` (a model is a file)."""
     if str(path) == "-":
         raise ParameterError("a model must be a file, not stdin")
     check_readable(path)

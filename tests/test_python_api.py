@@ -175,3 +175,25 @@ def test_edge_arrays_that_cannot_be_a_graph_name_the_argument(src, dst, kwargs, 
 def test_whole_float_node_numbers_are_node_numbers():
     g = Graph.from_edges(np.array([0.0, 1.0]), np.array([1.0, 2.0]))
     assert g.n == 3 and g.n_edges == 2
+
+
+def test_library_messages_name_the_library_way_and_the_cli_its_own(tmp_path, cli):
+    from embedkit.errors import DataError, InputError
+    from embedkit.formats import load_model, read_vectors
+
+    p = tmp_path / "v.txt"
+    p.write_text("a 1 2\nb 1 nan\nc 2 1\n")
+    with pytest.raises(InputError) as exc:
+        load_model(p, cache=False)
+    assert str(exc.value).endswith(
+        "word 'b' has a non-finite value (nan); read_vectors(path, nonfinite='drop') leaves such rows out"
+    )
+    assert "--" not in str(exc.value)
+    with pytest.warns(UserWarning):
+        assert read_vectors(p, nonfinite="drop").words == ["a", "c"]  # the way it names works
+    r = cli("neighbors", "a", "-m", str(p))
+    assert r.exit_code == 3 and "'embedkit import FILE --drop-nonfinite' leaves such rows out" in r.stderr
+    with pytest.raises(DataError) as exc:
+        SentenceFeatures(toy_embedding(), "sif")
+    assert "give the vectors their counts: Embedding(words, vectors, counts)" in str(exc.value)
+    assert "--" not in str(exc.value)
