@@ -55,7 +55,7 @@ def pmi(
         Exponent α of context distribution smoothing (pmi and ppmi only; Levy et al. 2015).
 
     Raises :class:`ParameterError` (``transform``, ``shift``, ``cds``) for a bad setting and
-    :class:`DataError` for an empty or negative count matrix.
+    :class:`DataError` for an empty count matrix, or one with a negative, NaN or infinite count.
     """
     check_choice("transform", transform, TRANSFORMS)
     if not shift >= 1.0:
@@ -66,6 +66,8 @@ def pmi(
     m.sum_duplicates()
     if m.nnz == 0:
         raise DataError("the co-occurrence matrix is empty: no two vocabulary words share a window")
+    if not np.isfinite(m.data).all():  # NaN passes the test below and would spread through every row's margin
+        raise DataError("co-occurrence counts must be finite numbers (NaN or infinity found)")
     if m.data.min() < 0:
         raise DataError("co-occurrence counts must be non-negative")
     # the result shares the (possibly large) index arrays of the counts and holds one

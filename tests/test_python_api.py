@@ -197,3 +197,24 @@ def test_library_messages_name_the_library_way_and_the_cli_its_own(tmp_path, cli
         SentenceFeatures(toy_embedding(), "sif")
     assert "give the vectors their counts: Embedding(words, vectors, counts)" in str(exc.value)
     assert "--" not in str(exc.value)
+
+
+def test_the_stages_name_nan_counts_and_a_matrix_that_is_not_one():
+    import scipy.sparse as sp
+
+    from embedkit.errors import DataError
+    from embedkit.linalg import truncated_svd
+    from embedkit.weighting import pmi
+
+    counts = sp.csr_matrix(np.array([[0, 2, 1], [2, 0, np.nan], [1, 3, 0]]))
+    with pytest.raises(DataError, match="must be finite numbers"):  # was a PPMI matrix of NaN
+        pmi(counts)
+    m = np.arange(12.0).reshape(4, 3)
+    with pytest.raises(ParameterError, match=r"^m must be a matrix \(2-D\), got shape \(3,\)"):
+        truncated_svd(m[0], dim=1)
+    with pytest.raises(DataError, match="NaN or infinity"):  # was U, s, Vt of NaN
+        truncated_svd(np.where(m > 10, np.inf, m), dim=1)
+    # any dtype and memory order: the same singular values
+    s = truncated_svd(m, dim=2, solver="randomized").s
+    for other in (m.astype(np.int64), np.asfortranarray(m), m.tolist()):
+        assert truncated_svd(other, dim=2).s == pytest.approx(s, rel=1e-6)
