@@ -10,7 +10,20 @@ them; each part is then scaled to unit length per line).  p(w) is a word's relat
 frequency in the model's corpus (the model's counts; imported vectors need
 ``embedkit import --counts``).
 
-``usif-cn`` (the default)
+``usif-ctx`` (the default)
+    ``usif-cn`` whose word directions are first moved toward the fitting lines' use of
+    them: each word's unit vector u_w becomes unit(u_w + γ c_w) and each unknown word's
+    random direction r_w becomes unit(r_w + β c_w), with c_w the unit-length sum of the
+    directions (unit-length uSIF averages) of the fitting lines the word occurs in, counted
+    as often as it occurs (:func:`context_directions`; γ = ``ctx_gamma`` = 0.25, β =
+    ``ctx_beta`` = 1, the unknown words' context taken from the lines' averages after the
+    known words have moved).  A word the fitting lines lack keeps its direction.  In-domain
+    usage without labels: an unknown company name in news takes the direction of the items
+    it appears in, and a word's sense in the domain pulls on its vector (the additive
+    context induction of Lazaridou et al. 2017 and Khodak et al. 2018's "à la carte"
+    embeddings, without their learnt transform).  Chosen by measurement (BENCHMARKS.md,
+    "Sentence features").  Shape (n, d).
+``usif-cn``
     ``usif-oov``'s weighted averages (unknown words as random directions), in which the
     common directions are damped rather than removed: the averages times the conceptor
     negation ¬C = (I + μ R)⁻¹ of the *fitting* lines' averages (R their uncentred
@@ -57,13 +70,14 @@ frequency in the model's corpus (the model's counts; imported vectors need
     *Fewer than k words*: a line with r < k known tokens (rank ≤ r) has only r directions;
     the others are zero vectors (the feature is zero-padded), so every row has length k·d.
 
-What a mode learns from text (common components, the conceptor, GEM's subspace) is estimated once by
+What a mode learns from text (common components, the conceptor, ``usif-ctx``'s context directions,
+GEM's subspace) is estimated once by
 :meth:`SentenceFeatures.fit` and then applied unchanged to every later batch (e.g. the test
 sentences).  ``abtt = D`` first makes the word vectors "all but the top" (Mu & Viswanath
 2018: mean and top D principal directions removed).
 
 A line that is empty or has no known word gets a row of zeros in every mode (in
-``usif-oov`` / ``usif-cn``: no word at all).
+``usif-oov`` / ``usif-cn`` / ``usif-ctx``: no word at all).
 
 ``dim = m`` then projects the (concatenated) features on their top ``m`` principal
 directions, fitted with the rest on the training lines (centred PCA,
@@ -99,9 +113,9 @@ MODES = FEATURE_MODES
 #: The mode used when none is given (chosen by measurement: BENCHMARKS.md, "Sentence features").
 DEFAULT_MODE = DEFAULT_FEATURE_MODE
 #: Modes whose features need :meth:`SentenceFeatures.fit` (common components, the conceptor, GEM's subspace).
-_FITTED = ("sif", "usif", "usif-oov", "usif-cn", "gem")
+_FITTED = ("sif", "usif", "usif-oov", "usif-cn", "usif-ctx", "gem")
 #: Modes that count the words outside the vocabulary as random directions.
-_OOV = ("usif-oov", "usif-cn")
+_OOV = ("usif-oov", "usif-cn", "usif-ctx")
 
 #: Floats held at once by one padded batch of the pcs mode (batch × length × dim).
 _PCS_BATCH_FLOATS = 1 << 24
@@ -555,6 +569,9 @@ class SentenceFeatures:
         context window (the paper's 45, 17, 7)
     cn_mu : float — ``usif-cn``'s conceptor strength α² on the fitting lines' correlation
         matrix scaled to mean eigenvalue 1 (:func:`conceptor_negation`; 0.07, chosen on STS12)
+    ctx_gamma, ctx_beta : float — ``usif-ctx``'s weights of a word's context direction beside
+        its own unit vector (vocabulary and built words: γ 0.25) and beside an unknown word's
+        random direction (β 1); chosen on STS12 and AG News
 
     ``fit(lines)`` estimates what the modes learn from text (common components, GEM's
     subspace, the projection) on training lines; ``transform(lines)`` gives an array of
@@ -592,6 +609,8 @@ class SentenceFeatures:
         gem_r: int = 17,
         gem_window: int = 7,
         cn_mu: float = 0.07,
+        ctx_gamma: float = 0.25,
+        ctx_beta: float = 1.0,
     ) -> None:
         self.emb = emb
         #: True when no mode was given and the model keeps no word counts, so that the
@@ -615,6 +634,9 @@ class SentenceFeatures:
         self.gem_k, self.gem_r, self.gem_window = gem_k, gem_r, gem_window
         check_positive("cn_mu", cn_mu)
         self.cn_mu = cn_mu
+        check_at_least("ctx_gamma", ctx_gamma, 0)
+        check_at_least("ctx_beta", ctx_beta, 0)
+        self.ctx_gamma, self.ctx_beta = float(ctx_gamma), float(ctx_beta)
         self.pca_: PCAResult | None = None
         self.tokenizer = tokenizer or model_tokenizer(emb)
         self.weights = sif_weights(emb.counts, a) if self._needs_weights else None
@@ -700,22 +722,67 @@ class SentenceFeatures:
         self.built_.update(enc.built)
         return enc
 
-    def _usif_average(self, enc: EncodedLines, with_unknown: bool) -> np.ndarray:
+    def _usif_average(
+        self, enc: EncodedLines, with_unknown: bool, contexts: Mapping[str, np.ndarray] | None = None
+    ) -> np.ndarray:
         """uSIF's weighted average of unit word vectors; with_unknown: unknown words count
         too, each as its own random unit direction (:func:`unknown_vectors`) weighted as a
-        word of probability 0 (a / (a/2) = 2)."""
+        word of probability 0 (a / (a/2) = 2).  ``contexts`` (``usif-ctx``): the fitted
+        context directions, moving the words' directions (:meth:`_context_moved`)."""
         w = self._weights(self.usif_weights, enc, 2.0)
         m = enc.counts @ sp.diags(w)
-        x = np.asarray(m @ self._unit_vectors(enc), dtype=np.float64)
+        unit = self._unit_vectors(enc)
+        if contexts is not None:
+            unit = self._context_moved(enc, unit, contexts)
+        x = np.asarray(m @ unit, dtype=np.float64)
         n = np.asarray(enc.counts.sum(axis=1), dtype=np.float64).ravel()
         if with_unknown:
             if enc.unknown_counts is None:
-                raise ParameterError("usif-oov / usif-cn features need lines encoded with their unknown words")
+                raise ParameterError(
+                    "usif-oov / usif-cn / usif-ctx features need lines encoded with their unknown words"
+                )
             if enc.unknown:
                 u = unknown_vectors(enc.unknown, self.emb.dim).astype(np.float64)
+                if contexts is not None:
+                    u = _moved(u, enc.unknown, contexts["unknown_words"], contexts["unknown"], self.ctx_beta)
                 x += 2.0 * np.asarray(enc.unknown_counts @ u)
                 n += np.asarray(enc.unknown_counts.sum(axis=1), dtype=np.float64).ravel()
         return (x / np.where(n > 0, n, 1.0)[:, None]).astype(np.float32)
+
+    def _context_moved(self, enc: EncodedLines, unit: np.ndarray, contexts: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The unit word vectors (vocabulary, then ``enc``'s built words) moved toward their
+        fitted context directions: unit(u + γ c) (``usif-ctx``); words without one unchanged."""
+        unit = np.array(unit, dtype=np.float32)
+        ids = contexts["vocab_ids"]
+        unit[ids] = _unit_rows(unit[ids] + self.ctx_gamma * contexts["vocab"])
+        if enc.built:
+            v = len(self.emb)
+            unit[v:] = _moved(unit[v:], enc.built, contexts["built_words"], contexts["built"], self.ctx_gamma)
+        return unit
+
+    def _fit_contexts(self, enc: EncodedLines) -> dict[str, np.ndarray]:
+        """``usif-ctx``'s context directions on the fitting lines ``enc``: the vocabulary's
+        (by id), the built words' and the unknown words' (by word), each (·, d) float32."""
+        w = self._weights(self.usif_weights, enc, 2.0)
+        unit = self._unit_vectors(enc)
+        known = context_directions(enc.counts, np.asarray((enc.counts @ sp.diags(w)) @ unit))
+        v = len(self.emb)
+        ids = np.flatnonzero(np.abs(known[:v]).sum(axis=1) > 0)
+        built = np.flatnonzero(np.abs(known[v:]).sum(axis=1) > 0)
+        out = {
+            "vocab_ids": ids.astype(np.int64),
+            "vocab": known[ids],
+            "built_words": np.array([enc.built[i] for i in built], dtype=str),
+            "built": known[v:][built],
+        }
+        moved = self._context_moved(enc, unit, out)
+        if enc.unknown:
+            c = context_directions(enc.unknown_counts, np.asarray((enc.counts @ sp.diags(w)) @ moved))
+        else:
+            c = np.zeros((0, self.emb.dim), dtype=np.float32)
+        out["unknown_words"] = np.array(enc.unknown, dtype=str)
+        out["unknown"] = c
+        return out
 
     def _raw(self, mode: str, enc: EncodedLines) -> np.ndarray:
         """The mode's features before what fit() learnt is applied."""
@@ -723,6 +790,8 @@ class SentenceFeatures:
             return _row_average(enc.counts, self._vectors(enc))
         if mode == "sif":
             return _row_average(enc.counts, self._vectors(enc), self._weights(self.weights, enc, 1.0))
+        if mode == "usif-ctx":
+            return self._usif_average(enc, True, self._contexts())
         if mode in ("usif", *_OOV):
             return self._usif_average(enc, mode in _OOV)
         if mode == "pmeans":
@@ -733,7 +802,8 @@ class SentenceFeatures:
         raise AssertionError(mode)
 
     def fit(self, lines: Sequence[str] | EncodedLines) -> SentenceFeatures:
-        """Learn, on these lines, the common components (SIF, uSIF), GEM's subspace, the projection."""
+        """Learn, on these lines, the common components (SIF, uSIF), the conceptor and the
+        context directions (``usif-cn``, ``usif-ctx``), GEM's subspace, the projection."""
         enc = self.encode(lines)
         if self.needs_fit and enc.n_empty == enc.n_lines and not (enc.unknown and any(m in _OOV for m in self.modes)):
             raise DataError("no line to fit the features on has a known word")
@@ -748,9 +818,12 @@ class SentenceFeatures:
                 comps, sv = _top_singular(x, min(self._removed(m), len(x)))
                 self.fitted_[f"{m}_components"] = comps
                 self.fitted_[f"{m}_lambdas"] = (sv**2 / max(float((sv**2).sum()), 1e-300)).astype(np.float32)
-            elif m == "usif-cn":
+            elif m in ("usif-cn", "usif-ctx"):
+                if m == "usif-ctx":
+                    for key, value in self._fit_contexts(enc).items():
+                        self.fitted_[f"usif-ctx_{key}"] = value
                 x = self._raw(m, enc)
-                self.fitted_["usif-cn_negation"] = conceptor_negation(x[np.abs(x).sum(axis=1) > 0], self.cn_mu)
+                self.fitted_[f"{m}_negation"] = conceptor_negation(x[np.abs(x).sum(axis=1) > 0], self.cn_mu)
             elif m == "gem":
                 dirs, sv = gem_subspace(self._vectors(enc), enc, self.gem_k)
                 self.fitted_["gem_directions"], self.fitted_["gem_singular_values"] = dirs, sv
@@ -803,6 +876,12 @@ class SentenceFeatures:
             x[empty] = 0.0
         return x
 
+    def _contexts(self) -> dict[str, np.ndarray]:
+        """``usif-ctx``'s fitted context directions (:meth:`_fit_contexts`), keys without the prefix."""
+        self._fitted("usif-ctx_vocab")
+        n = len("usif-ctx_")
+        return {k[n:]: v for k, v in self.fitted_.items() if k.startswith("usif-ctx_") and k != "usif-ctx_negation"}
+
     def _fitted(self, key: str) -> np.ndarray:
         if key not in self.fitted_:
             mode = key.split("_")[0]
@@ -832,8 +911,8 @@ class SentenceFeatures:
                 zero = np.abs(x).sum(axis=1) == 0
                 x = x - ((x @ c.T) * lam) @ c
                 x[zero] = 0.0
-            elif m == "usif-cn":
-                x = x @ self._fitted("usif-cn_negation")  # symmetric; zero rows stay zero
+            elif m in ("usif-cn", "usif-ctx"):
+                x = x @ self._fitted(f"{m}_negation")  # symmetric; zero rows stay zero
             parts.append(np.asarray(x, dtype=np.float32))
         if len(parts) == 1:
             return parts[0]
@@ -856,6 +935,7 @@ class SentenceFeatures:
             "usif_n": self.usif_n,
             "gem": [self.gem_k, self.gem_r, self.gem_window],
             "cn_mu": self.cn_mu,
+            "ctx": [self.ctx_gamma, self.ctx_beta],
             "model_dim": self.emb.dim,
             "model": self._model_fingerprint(),
         }
@@ -896,6 +976,8 @@ class SentenceFeatures:
             mine.pop("model")
         if "cn_mu" not in config:  # a fit saved before usif-cn existed: cn_mu played no part in it
             mine.pop("cn_mu")
+        if "ctx" not in config:  # likewise for usif-ctx's context weights
+            mine.pop("ctx")
 
         def shown(value):  # an option left out (dim None) reads as such, not as Python's None
             return "not given" if value is None else repr(value)
@@ -922,6 +1004,35 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     n = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.where(n > 0, n, 1.0)
+
+
+def context_directions(counts: sp.spmatrix, line_sums: np.ndarray) -> np.ndarray:
+    """Each word's context direction: the unit-length sum, over the lines it occurs in (as
+    often as it occurs), of those lines' unit-length feature directions.
+
+    counts : (n_lines × n_words) sparse counts; line_sums : (n_lines, d) — the lines' (weighted)
+    sums of word directions; returns (n_words, d) float32, zero rows for words no line has (or
+    whose lines are all zero).  ``usif-ctx`` uses it (additive context induction: Lazaridou,
+    Marelli & Baroni 2017; Khodak et al. 2018, "A la carte embedding").
+    """
+    lines = _unit_rows(np.asarray(line_sums, dtype=np.float64))
+    return _unit_rows(np.asarray(counts.T @ lines, dtype=np.float64))
+
+
+def _moved(
+    vectors: np.ndarray, words: Sequence[str], known: np.ndarray, contexts: np.ndarray, weight: float
+) -> np.ndarray:
+    """unit(v + weight · c) for the rows of ``vectors`` whose word is in ``known`` (its context
+    direction c the matching row of ``contexts``); the other rows unchanged."""
+    out = np.array(vectors, dtype=np.float64)
+    if not len(known) or weight == 0:
+        return out
+    slot = {w: i for i, w in enumerate(known.tolist())}
+    rows = [(i, slot[w]) for i, w in enumerate(words) if w in slot]
+    if rows:
+        i, j = (np.array(t) for t in zip(*rows))
+        out[i] = _unit_rows(out[i] + weight * np.asarray(contexts, dtype=np.float64)[j])
+    return out
 
 
 def conceptor_negation(x: np.ndarray, mu: float = 0.07) -> np.ndarray:

@@ -28,9 +28,9 @@ VECTOR_FORMATS = ("auto", "embedkit", "word2vec", "word2vec-binary", "glove")
 #: Analogy scoring (Levy & Goldberg 2014).
 ANALOGY_METHODS = ("3cosadd", "3cosmul")
 #: Sentence feature modes (several may be joined by '+').
-FEATURE_MODES = ("mean", "sif", "usif", "usif-oov", "usif-cn", "gem", "pmeans", "pcs")
+FEATURE_MODES = ("mean", "sif", "usif", "usif-oov", "usif-cn", "usif-ctx", "gem", "pmeans", "pcs")
 #: The sentence feature mode used when none is given (measured: BENCHMARKS.md).
-DEFAULT_FEATURE_MODE = "usif-cn"
+DEFAULT_FEATURE_MODE = "usif-ctx"
 #: Graph embedding routes (``netmf+sparse``: the two side by side, 2 × dim columns).
 GRAPH_METHODS = ("auto", "netmf", "sparse", "netmf+sparse", "walks")
 #: ``method="auto"`` uses NetMF up to this many nodes (a dense n × n float32 matrix,

@@ -287,6 +287,50 @@ def test_usif_cn_by_hand(tiny):
     np.testing.assert_allclose(f.transform(test), g.transform(test) @ neg, atol=1e-6)
 
 
+def test_usif_ctx_by_hand(tiny):
+    fit_lines = ["king man", "queen woman apple", "king zebra", "man woman", "apple okapi", "zebra zebra man"]
+    f = SentenceFeatures(tiny, "usif-ctx", cn_mu=0.3, ctx_gamma=0.5, ctx_beta=2.0).fit(fit_lines)
+    w, _ = usif_weights(COUNTS)
+    u = VECTORS / np.linalg.norm(VECTORS, axis=1, keepdims=True)
+    ix = {word: i for i, word in enumerate(WORDS)}
+    unk = dict(zip(["zebra", "okapi", "gnu"], unknown_vectors(["zebra", "okapi", "gnu"], 3)))
+
+    def unit(v):
+        return v / np.linalg.norm(v)
+
+    def known_sum(line, vec):  # a line's weighted sum of its known words' directions
+        return sum(w[ix[t]] * vec[ix[t]] for t in line.split() if t in ix)
+
+    def context(word, vec):  # unit sum of the unit directions of the lines with the word, once per occurrence
+        return unit(sum(line.split().count(word) * unit(known_sum(line, vec)) for line in fit_lines))
+
+    moved = u.copy()
+    for word in ("king", "man", "queen", "woman", "apple"):  # every vocabulary word the lines have
+        moved[ix[word]] = unit(u[ix[word]] + 0.5 * context(word, u))
+    unk_moved = {t: unit(unk[t] + 2.0 * context(t, moved)) for t in ("zebra", "okapi")}
+    unk_moved["gnu"] = unk["gnu"]  # not in the fitting lines: its random direction as it is
+    # zebra's lines: "king zebra" (once) and "zebra zebra man" (twice)
+    z = unit(unit(w[ix["king"]] * moved[ix["king"]]) + 2 * unit(w[ix["man"]] * moved[ix["man"]]))
+    np.testing.assert_allclose(unk_moved["zebra"], unit(unk["zebra"] + 2.0 * z), atol=1e-6)
+
+    def average(line):
+        return np.mean([w[ix[t]] * moved[ix[t]] if t in ix else 2 * unk_moved[t] for t in line.split()], axis=0)
+
+    avg = np.array([average(line) for line in fit_lines])
+    r = avg.T @ avg / len(avg)
+    r *= 3 / np.trace(r)
+    neg = np.linalg.inv(np.eye(3) + 0.3 * r)
+    test = ["queen okapi man gnu", "zebra", ""]
+    want = np.array([average(line) for line in test[:2]] + [np.zeros(3)]) @ neg
+    np.testing.assert_allclose(f.transform(test), want, atol=1e-5)
+    # with both weights 0 it is usif-cn
+    g = SentenceFeatures(tiny, "usif-ctx", cn_mu=0.3, ctx_gamma=0, ctx_beta=0).fit(fit_lines)
+    h = SentenceFeatures(tiny, "usif-cn", cn_mu=0.3).fit(fit_lines)
+    np.testing.assert_allclose(g.transform(test), h.transform(test), atol=1e-6)
+    with pytest.raises(ParameterError, match="ctx_gamma"):
+        SentenceFeatures(tiny, "usif-ctx", ctx_gamma=-1)
+
+
 def test_power_means_by_hand(tiny):
     x = SentenceFeatures(tiny, "pmeans").transform(["king man woman", "", "apple"])
     m = np.stack([KING, MAN, WOMAN])
@@ -343,7 +387,7 @@ def test_abtt_vectors_lose_their_mean_and_top_directions():
 
 def test_weighted_modes_without_counts_name_import_counts():
     emb = Embedding(WORDS, VECTORS, None)
-    for mode in ("sif", "usif", "usif-oov", "usif-cn"):
+    for mode in ("sif", "usif", "usif-oov", "usif-cn", "usif-ctx"):
         with pytest.raises(DataError, match="embedkit import VECTORS --counts"):
             SentenceFeatures(emb, mode)
     assert SentenceFeatures(emb, "mean").transform(["king"]).any()
@@ -353,7 +397,7 @@ def test_weighted_modes_without_counts_name_import_counts():
     assert not SentenceFeatures(Embedding(WORDS, VECTORS, COUNTS)).fell_back
 
 
-@pytest.mark.parametrize("mode", ["usif-oov", "usif-cn", "gem", "usif+pmeans"])
+@pytest.mark.parametrize("mode", ["usif-oov", "usif-cn", "usif-ctx", "gem", "usif+pmeans"])
 def test_save_and_load_fit_of_the_new_modes(tiny, tmp_path, mode):
     train, test = ["king man", "queen woman apple", "man woman", "apple king"], ["king queen zebra", "woman"]
     f = SentenceFeatures(tiny, mode, gem_k=3, gem_r=2).fit(train)
@@ -370,7 +414,7 @@ def test_default_mode_through_the_cli(cli, tiny, tmp_path):
     lib = SentenceFeatures(tiny).fit_transform(["king man", "queen zebra"])
     got = np.array([[float(v) for v in row.split("\t")] for row in r.stdout.splitlines()])
     np.testing.assert_allclose(got, lib, atol=1e-5)
-    assert DEFAULT_MODE == "usif-cn"
+    assert DEFAULT_MODE == "usif-ctx"
 
 
 def test_a_fit_keeps_its_conceptor_strength(tiny, tmp_path):
