@@ -178,9 +178,21 @@ def build_lsa(
     """LSA of documents given as lines of text (Deerwester et al. 1990): Z = U Σ (docs × k),
     Y = V Σ (terms × k) from the randomized truncated SVD of the weighted term-document matrix.
 
+    ``lines``: a list of str, one document each.  The term-document matrix is weighted by
+    ``tfidf`` (count × idf, rows at unit length) or ``log`` (log(1 + count));
+    :class:`LSAModel` holds the document vectors (documents × ``dim``, float32) and the
+    term vectors (terms × ``dim``).  The defaults (100 dimensions, tf-idf, 7 power
+    iterations) are the customary ones, not chosen by a measurement here (Deerwester et al.
+    kept about 100 factors; BENCHMARKS.md "Sentence features" reports LSA at 100 and 200 d
+    beside the sentence features as a reference).
+
     ``reporter`` shows two stages: "tokenize" (documents) and "svd" (sparse products).
     Raises DataError when no document has a word at ``min_count``, ParameterError for a
-    ``dim`` above min(documents, words)."""
+    ``dim`` above min(documents, words) or not a whole number, a ``weighting`` not in
+    :data:`embedkit.options.DOC_WEIGHTINGS`, and ``lines`` given as one str (its characters
+    would be taken for documents)."""
+    if isinstance(lines, str):
+        raise ParameterError(f"{param('lines')} must be a list of documents, not one string (give [document])")
     check_choice("weighting", weighting, DOC_WEIGHTINGS)
     tok = tokenizer or Tokenizer()
     reporter = reporter or Reporter(quiet=True)

@@ -218,3 +218,11 @@ def test_the_stages_name_nan_counts_and_a_matrix_that_is_not_one():
     s = truncated_svd(m, dim=2, solver="randomized").s
     for other in (m.astype(np.int64), np.asfortranarray(m), m.tolist()):
         assert truncated_svd(other, dim=2).s == pytest.approx(s, rel=1e-6)
+
+
+def test_build_lsa_refuses_one_string_for_its_documents():
+    from embedkit.lsa import build_lsa
+
+    with pytest.raises(ParameterError, match=r"^lines must be a list of documents, not one string"):
+        build_lsa("the dog and the cat", dim=2)  # was 19 one-letter documents
+    assert build_lsa(["the dog and the cat", "a cat and a hat"], dim=2).docs.shape == (2, 2)
