@@ -23,13 +23,23 @@ Protocols (as in the benchmark literature and ``../shared/data/README.md``):
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import DataError, ParameterError, UnknownWordError, check_at_least, check_positive, counted, param
+from .errors import (
+    DataError,
+    ParameterError,
+    UnknownWordError,
+    check_at_least,
+    check_count,
+    check_positive,
+    counted,
+    param,
+)
 from .graph import Graph
 from .io import decimal_point, display_name, is_number, numbered_lines
 from .linalg import unit_rows
@@ -542,11 +552,20 @@ def node_classification(
     Parameters
     ----------
     emb : Embedding of n nodes (dim d)
-    labels : node id → its labels (one or several)
+    labels : node id → its labels (one or several), as :func:`read_node_labels` reads them
     train_fractions : fractions of the labelled nodes used for training, each in (0, 1)
+        (a sequence, or one float); one result per fraction, in order
     repeats : random splits averaged per fraction, seeded from ``seed``
     progress : called with 1 after each binary fit, one a label per split:
         len(train_fractions) × repeats × (distinct labels) in all (:func:`node_label_count`)
+
+    The protocol of DeepWalk (Perozzi et al. 2014) and NetMF (Qiu et al. 2018), as the
+    benchmark data's README gives it: rows at unit length; liblinear logistic regression,
+    C = 1, one-vs-rest; each test node gets its k most probable labels, k its true number
+    of labels; micro- and macro-F1 (fractions in [0, 1]) averaged over ``repeats`` splits.
+    Raises :class:`ParameterError` for a fraction outside (0, 1) or ``repeats`` < 1, and
+    :class:`DataError` when fewer than two labelled nodes are in the model (the node ids
+    differ) or they carry a single label.
     """
     import warnings
 
@@ -557,7 +576,9 @@ def node_classification(
     from sklearn.multiclass import OneVsRestClassifier
     from sklearn.preprocessing import MultiLabelBinarizer
 
-    check_at_least("repeats", repeats)
+    check_count("repeats", repeats)
+    if isinstance(train_fractions, numbers.Real):  # one fraction: not a sequence to iterate over
+        train_fractions = (train_fractions,)
     for f in train_fractions:
         if not 0.0 < f < 1.0:
             raise ParameterError("train_fractions", f, "must be in (0, 1)")

@@ -226,3 +226,16 @@ def test_build_lsa_refuses_one_string_for_its_documents():
     with pytest.raises(ParameterError, match=r"^lines must be a list of documents, not one string"):
         build_lsa("the dog and the cat", dim=2)  # was 19 one-letter documents
     assert build_lsa(["the dog and the cat", "a cat and a hat"], dim=2).docs.shape == (2, 2)
+
+
+def test_node_classification_takes_one_fraction_as_a_float():
+    from embedkit.evaluate import node_classification
+
+    rng = np.random.default_rng(0)
+    labels = {f"n{i}": [f"c{i % 2}"] for i in range(40)}
+    vectors = np.array([[1.0, 0.0] if i % 2 else [0.0, 1.0] for i in range(40)]) + 0.05 * rng.standard_normal((40, 2))
+    emb = Embedding(list(labels), vectors.astype(np.float32))
+    (one,) = node_classification(emb, labels, 0.5, repeats=2)  # was: 'float' object is not iterable
+    assert one == node_classification(emb, labels, (0.5,), repeats=2)[0] and one.micro_f1 == 1.0
+    with pytest.raises(ParameterError, match="^repeats must be a whole number"):
+        node_classification(emb, labels, 0.5, repeats=1.5)
