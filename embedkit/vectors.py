@@ -909,7 +909,9 @@ class Embedding:
         the ridge fit as extra rows weighing ``rare_weight`` ω each (0: not at all), so the
         n-grams learn from the words the vocabulary cut (:func:`fit_subwords`); their
         vectors are then mixed with their n-grams (:meth:`with_rare_words`).
-        ``weight`` β None: :data:`DEFAULT_WEIGHT` (1.25), or 1.5 when rare words join the fit."""
+        ``weight`` β None: :data:`DEFAULT_WEIGHT` (1.25), or 1.5 when rare words join the fit.
+        These defaults (and λ, the n-gram lengths 3–6 and 2,000,000 buckets, fastText's)
+        were chosen on held-out words: BENCHMARKS.md "Subwords: words from their parts"."""
         if self.subwords is not None:
             raise DataError("the model already has subword vectors (fit them again from the model they were fitted to)")
         if self.params.get("kind") == "graph":
@@ -1385,7 +1387,12 @@ class Embedding:
 
         ``counts_path``: also write the word counts as gensim's vocabulary file (``fvocab``
         of ``save_word2vec_format``: 'word count' lines in row order), so that the counts
-        travel with the vectors (``import --counts`` reads them back; SIF needs them)."""
+        travel with the vectors (:func:`embedkit.formats.read_word_counts` reads them back;
+        SIF needs them).  ``npy`` writes ``path`` (n × dim float32) and the words one a line beside it
+        (``vectors.npy`` → ``vectors.words.txt``).
+        Raises :class:`ParameterError` for a ``fmt`` not in
+        :data:`embedkit.options.EXPORT_FORMATS` and :class:`OutputError` for a file that
+        cannot be written (nothing half-written is left)."""
         check_choice("fmt", fmt, EXPORT_FORMATS)
         if counts_path is not None and self.counts is None:
             raise DataError("the model keeps no word counts to write")
