@@ -1079,7 +1079,8 @@ class Embedding:
         (total: rows × ⌈q / QUERY_CHUNK⌉).  Raises :class:`ParameterError` for a bad shape
         or a query holding NaN or infinity."""
         check_count("topn", topn)
-        q = np.asarray(queries, dtype=np.float32)
+        # C order: a Fortran-ordered batch took another BLAS path, and its cosines another last digit
+        q = np.ascontiguousarray(queries, dtype=np.float32)
         if q.ndim != 2 or q.shape[1] != self.dim:
             raise ParameterError("queries", q.shape, f"must be an array of shape (q, {self.dim})")
         if not np.isfinite(q).all():

@@ -239,3 +239,12 @@ def test_node_classification_takes_one_fraction_as_a_float():
     assert one == node_classification(emb, labels, (0.5,), repeats=2)[0] and one.micro_f1 == 1.0
     with pytest.raises(ParameterError, match="^repeats must be a whole number"):
         node_classification(emb, labels, 0.5, repeats=1.5)
+
+
+def test_a_batch_of_queries_scores_the_same_in_either_memory_order():
+    rng = np.random.default_rng(3)
+    emb = Embedding([f"w{i}" for i in range(500)], rng.standard_normal((500, 48)).astype(np.float32))
+    q = rng.standard_normal((3, 48)).astype(np.float32)
+    ids, scores = emb.search(q, 5)
+    ids_f, scores_f = emb.search(np.asfortranarray(q), 5)
+    assert np.array_equal(ids, ids_f) and np.array_equal(scores, scores_f)  # bit for bit

@@ -199,6 +199,13 @@ def _node_numbers(name: str, values) -> np.ndarray:
     a = np.asarray(values)
     if a.ndim != 1:
         raise ParameterError(f"{param(name)} must be a 1-D array of node numbers, got shape {a.shape}")
+    if a.size and a.dtype.kind in "US":  # numbers written as text ("12"), as NumPy reads them
+        try:
+            a = a.astype(np.int64)
+        except ValueError:
+            raise ParameterError(
+                f"{param(name)} must hold node numbers 0 … n − 1 (node ids go in {param('nodes')}), got {a[0]!r}"
+            ) from None
     if a.size and not np.issubdtype(a.dtype, np.integer):
         if not np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.complexfloating):
             raise ParameterError(f"{param(name)} must hold node numbers 0 … n − 1, not values of dtype {a.dtype}")
