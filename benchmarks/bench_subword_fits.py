@@ -1,8 +1,10 @@
 """Where a word's n-gram vectors come from, on dictwiki: counted, factorised or fitted.
 
     python benchmarks/bench_subword_fits.py [--cache DIR] [--only FAMILY,...] [--tols R,...] [--weights B,...]
+        [--buckets N,...] [--rare-min-count N]
 
-FAMILY: none, fold, stack, syntax, ridge (the default set), shipped, rare, rarefit.
+FAMILY: none, fold, stack, syntax, ridge (the default set), shipped, rare, rarefit, buckets,
+mix, rarebeta, unseen.
 
 One count matrix (``train-words``' defaults: window 10 harmonic) and its SVD (PPMI cds 0.75,
 300 d, shifted solver, 3 iterations) are computed once with embedkit's own stages and
@@ -39,6 +41,17 @@ G is the binary word × n-gram incidence (V × K, K = 91,947 on dictwiki).
   or mixed with the n-gram vector (constant β, or c/(c + k) : k/(c + k) by the count c).
 - ``rarefit``: the ridge fit (exact n-grams, 20 steps, as ``ridge``) with the rare words'
   folded-in unit vectors as extra rows weighing ω (constant, or c/(c + 5)).
+- ``buckets``: what ``train-words --subwords --rare-min-count N`` (``--rare-min-count``,
+  default 1) ships, through ``Embedding.with_subwords`` (hashed n-grams, ω 0.3, β 1.5), at
+  each ``--buckets`` count (4294967296 = 2**32: the raw 32-bit hash, no modulo) and each
+  ``--tols`` residual; the kept buckets that hold more than one n-gram of the fit's words,
+  the model's subword tables and rare words in MB, and the all-pairs ρ.
+- ``mix``: that fit (the first of ``--buckets`` and ``--tols``), each vocabulary word mixed
+  with its n-gram direction by a weight falling with its count c, β k/(c + k), or with
+  only the part of n̂ in the span of the suffix n-grams' top r directions.
+- ``rarebeta``: that fit, each vocabulary word mixed with a constant β, each of ``--weights``.
+- ``unseen``: that fit; per similarity set each word outside the vocabulary, what builds
+  it (folded in, or n-grams alone), and what its pairs cost the all-pairs ρ.
 
 Scores: Spearman ρ over the pairs in the vocabulary, Google 3CosMul over the questions in
 the vocabulary (semantic half: the first 8,869 questions).  Selection columns first
@@ -364,7 +377,186 @@ def rare_fit(b: Bench, x: np.ndarray) -> None:
             b.score(f"ridge λ {lam:g}, β {beta}, rare rows {label}", xu + beta * unit(b.G @ z))
 
 
-def run(b: Bench, only: set[str], tols: list[float] = (0.1,), weights: list[float] = (1.25,)) -> None:
+def rare_embedding(b: Bench, x: np.ndarray, min_rare: int = 1) -> Embedding:
+    """The model of ``train-words --rare-min-count min_rare`` without subwords: the cached
+    vectors and the rare words (count ≥ ``min_rare``) folded in, those with no surviving
+    context left out, as ``pipeline.fold_in_rare_words`` does."""
+    words, counts, n = rare_counts(b)
+    f = rare_folded(b, n)
+    keep = (counts >= min_rare) & (np.linalg.norm(f, axis=1) > 0)
+    base = Embedding(b.words, x, b.wcounts, {})
+    return base.with_rare_words([w for w, k in zip(words, keep) if k], counts[keep], f[keep])
+
+
+def all_pairs_line(emb: Embedding) -> str:
+    """In-vocabulary ρ / all-pairs ρ of every set, as ``evaluate similarity`` gives them."""
+    from bench_words_eval import _PAIRS
+
+    from embedkit.evaluate import word_similarity
+
+    every = {n: word_similarity(emb, pairs) for n, pairs in _PAIRS.items()}
+    return "  in vocabulary / all pairs: " + ", ".join(
+        f"{n} {r.spearman:.3f} / {r.spearman_all:.3f}" for n, r in every.items()
+    )
+
+
+def buckets(b: Bench, x: np.ndarray, sizes: list[int], tols: list[float], min_rare: int = 1) -> None:
+    """(a) The shipped fit with rare rows (``--subwords --rare-min-count``: ω 0.3, β 1.5) at
+    each bucket count (2**32: the raw 32-bit hash, no modulo) and stopping residual (``--tols``); the
+    model's subword tables and rare words in MB, and how many kept buckets hold more than
+    one distinct n-gram of the fit's words (collisions)."""
+    import time
+
+    from embedkit import subwords
+
+    rare = rare_embedding(b, x, min_rare)
+    every = sorted({g for w in list(b.words) + list(rare.rare.words) for g in char_ngrams(w)})
+    hashes = np.array([subwords.fasttext_hash(g) for g in every], dtype=np.int64)
+    print(
+        f"  {len(b.words):,} words + {len(rare.rare.words):,} rare words: {len(every):,} distinct n-grams", flush=True
+    )
+    default = subwords.RIDGE_TOL, subwords.RIDGE_TOL_WITH_EXTRA
+    try:
+        for tol in tols:
+            subwords.RIDGE_TOL = subwords.RIDGE_TOL_WITH_EXTRA = tol
+            for size in sizes:
+                t = time.process_time()
+                emb = rare.with_subwords(buckets=size)
+                cpu = time.process_time() - t
+                sub = emb.subwords
+                bucket = hashes % size if size < 1 << 32 else hashes
+                kept = np.isin(bucket, sub.keys)
+                shared = int(np.sum(np.unique(bucket[kept], return_counts=True)[1] > 1))
+                mb = (sub.nbytes + emb.rare.vectors.nbytes) / 1e6
+                b.score(f"rare rows, {size:,} buckets, residual {tol:g}", emb.vectors)
+                print(
+                    f"  kept buckets {sub.keys.size:,} ({shared:,} hold ≥ 2 n-grams; {int(kept.sum()):,} n-grams "
+                    f"fall in kept buckets); subwords + rare {mb:.1f} MB; fit CPU {cpu:.1f} s",
+                    flush=True,
+                )
+                print(all_pairs_line(emb), flush=True)
+    finally:
+        subwords.RIDGE_TOL, subwords.RIDGE_TOL_WITH_EXTRA = default
+
+
+def mixing(
+    b: Bench, x: np.ndarray, size: int, min_rare: int = 1, tol: float = 0.1, betas: list[float] | None = None
+) -> None:
+    """(b) The semantic half: the same fit (rare rows, ``size`` buckets), each vocabulary word
+    mixed with its n-gram direction by a weight that falls with its count,
+    β_w = β k / (c + k) (c/(c + k) of the rare words' mixing, for the vocabulary too), or
+    with only the part of n̂ in the span of the suffix n-grams' top r directions."""
+    from embedkit import subwords
+    from embedkit.vectors import Embedding as E
+
+    r0 = rare_embedding(b, x, min_rare)
+    default = subwords.RIDGE_TOL, subwords.RIDGE_TOL_WITH_EXTRA
+    subwords.RIDGE_TOL = subwords.RIDGE_TOL_WITH_EXTRA = tol
+    try:
+        emb = r0.with_subwords(buckets=size)
+    finally:
+        subwords.RIDGE_TOL, subwords.RIDGE_TOL_WITH_EXTRA = default
+    sub = emb.subwords
+    xu = unit(x)
+    # n̂ as the fit mixed it: v̂ = unit(x̂ + β n̂) with ‖n̂‖ = 1 gives ‖x̂ + β n̂‖ = m, the
+    # positive root of m² − 2 m v̂·x̂ + 1 − β² = 0 (β > 1), and n̂ = (m v̂ − x̂) / β
+    beta0 = float(sub.weight)
+    v = unit(emb.vectors)
+    vx = np.sum(v * xu, axis=1, keepdims=True)
+    m = vx + np.sqrt(vx**2 + beta0**2 - 1)
+    nhat = ((m * v - xu) / beta0).astype(np.float32)
+    c = np.asarray(b.wcounts, dtype=np.float64)[:, None]
+    print(f"  counts: median {np.median(c):.0f}, 90 % {np.percentile(c, 90):.0f}", flush=True)
+
+    def show(label, v):
+        v = v * (np.linalg.norm(x, axis=1) / np.maximum(np.linalg.norm(v, axis=1), 1e-30))[:, None]
+        b.score(label, v)
+        out = E(b.words, v.astype(np.float32), b.wcounts, {}, sub)
+        out = out.with_rare_words(r0.rare.words, r0.rare.counts, r0.rare.vectors.astype(np.float32))
+        print(all_pairs_line(out), flush=True)
+
+    show(f"β {beta0:g} (as shipped)", xu + beta0 * nhat)
+    if betas:  # ``rarebeta``: the same fit, a constant β each
+        for beta in betas:
+            show(f"β {beta:g}", xu + beta * nhat)
+        return
+    for k, betas in ((300.0, (2.0, 3.0)), (30.0, (3.0, 5.0))):
+        for beta in betas:
+            show(f"β_w = {beta} · {k:g}/(c + {k:g})", xu + beta * (k / (c + k)) * nhat)
+    # the suffix n-grams' directions
+    suffix = sorted({g for w in b.words for g in char_ngrams(w) if g.endswith(">")})
+    from embedkit.subwords import fasttext_hash
+
+    hs = np.array([fasttext_hash(g) for g in suffix], dtype=np.int64)
+    hs = hs % size if size < 1 << 32 else hs
+    cols = np.flatnonzero(np.isin(sub.keys, hs))
+    z = sub.ngram_vectors(xu, cols)
+    df = np.diff(sub.indptr)[cols].astype(np.float64)
+    _, _, vt = np.linalg.svd(z * np.sqrt(df)[:, None], full_matrices=False)
+    for r in (30, 100):
+        p = vt[:r].T.astype(np.float32)
+        ns = (nhat @ p) @ p.T
+        for beta in (1.5, 2.5):
+            show(f"n̂ in the suffix n-grams' top {r} directions, β {beta}", xu + beta * ns)
+
+
+def unseen(b: Bench, x: np.ndarray, size: int, min_rare: int = 1) -> None:
+    """(c) Per similarity set: each word outside the vocabulary, what builds it (folded in
+    from its c contexts, or its n-grams alone), and how far off its pairs are — the
+    all-pairs ρ without that word's pairs minus with them (> 0: the word costs ρ), and the
+    mean rank error |rank(gold) − rank(cosine)| / pairs of its pairs against the set's
+    in-vocabulary pairs'."""
+    from bench_words_eval import _PAIRS
+    from scipy.stats import rankdata, spearmanr
+
+    from embedkit.errors import UnknownWordError
+
+    emb = rare_embedding(b, x, min_rare).with_subwords(buckets=size)
+    b.score("the fit", emb.vectors)  # (reads the pair files too)
+    print(all_pairs_line(emb), flush=True)
+    rare_index = {w: i for i, w in enumerate(emb.rare.words)}
+    for name, pairs in _PAIRS.items():
+        words = sorted({w.lower() for p in pairs for w in p[:2]} - set(emb.index))
+        scored = [(a.lower(), c.lower(), g) for a, c, g in pairs]
+        vecs = {}
+        for w in {w for p in scored for w in p[:2]}:
+            try:
+                v = np.asarray(emb.vector(w), dtype=np.float32)
+            except UnknownWordError:
+                v = None
+            vecs[w] = None if v is None or not np.any(v) else v / np.linalg.norm(v)
+        ok = [p for p in scored if vecs[p[0]] is not None and vecs[p[1]] is not None]
+        gold = np.array([p[2] for p in ok])
+        cos = np.array([float(vecs[p[0]] @ vecs[p[1]]) for p in ok])
+        rho = spearmanr(gold, cos)[0]
+        err = np.abs(rankdata(gold) - rankdata(cos)) / len(ok)
+        inv = np.array([p[0] in emb.index and p[1] in emb.index for p in ok])
+        print(
+            f"  {name}: all pairs {len(ok)}/{len(pairs)} ρ {rho:.3f}, in-vocabulary pairs' mean rank error "
+            f"{err[inv].mean():.3f}",
+            flush=True,
+        )
+        for w in words:
+            mine = np.array([w in p[:2] for p in ok])
+            if not mine.any():
+                print(f"    {w}: not built", flush=True)
+                continue
+            src = f"fold-in, c = {emb.rare.counts[rare_index[w]]}" if w in rare_index else "n-grams"
+            d = spearmanr(gold[~mine], cos[~mine])[0] - rho
+            print(
+                f"    {w} ({src}): {int(mine.sum())} pairs, ρ without them {d:+.3f}, rank error {err[mine].mean():.3f}",
+                flush=True,
+            )
+
+
+def run(
+    b: Bench,
+    only: set[str],
+    tols: list[float] = (0.1,),
+    weights: list[float] = (1.25,),
+    sizes: list[int] = (2_000_000,),
+    min_rare: int = 1,
+) -> None:
     w, c = b.base()
     x = finish(w, c)
     n_grams = np.diff(b.G.indptr).astype(np.float32)[:, None]
@@ -402,6 +594,14 @@ def run(b: Bench, only: set[str], tols: list[float] = (0.1,), weights: list[floa
         rare(b, x)
     if "rarefit" in only:
         rare_fit(b, x)
+    if "buckets" in only:
+        buckets(b, x, sizes, tols, min_rare)
+    if "unseen" in only:
+        unseen(b, x, sizes[0], min_rare)
+    if "mix" in only:
+        mixing(b, x, sizes[0], min_rare, tols[0])
+    if "rarebeta" in only:
+        mixing(b, x, sizes[0], min_rare, tols[0], weights)
     if "ridge" in only:
         xu = unit(x)
         for lam, betas in ((10.0, (0.85, 1.0, 1.25, 1.5)), (30.0, (0.5, 0.75, 0.85, 1.0, 1.25)),
@@ -418,12 +618,17 @@ def main() -> None:
     ap.add_argument("--only", default="none,fold,stack,syntax,ridge", help="families to run, comma-separated")
     ap.add_argument("--tols", default="0.1", help="shipped: stopping residuals, comma-separated")
     ap.add_argument("--weights", default="1.25", help="shipped: β values, comma-separated")
+    ap.add_argument("--buckets", default="2000000", help="buckets, mix, unseen: bucket counts, comma-separated")
+    ap.add_argument(
+        "--rare-min-count", type=int, default=1, help="buckets, mix, unseen: the rare words' fewest occurrences"
+    )
     args = ap.parse_args()
     if not Path(args.corpus).exists():
         sys.exit(f"benchmark data not found: {args.corpus}")
     print(HEADER + "\n|" + "---|" * 12)
     floats = [[float(v) for v in a.split(",")] for a in (args.tols, args.weights)]
-    run(Bench(Path(args.cache), Path(args.corpus)), set(args.only.split(",")), *floats)
+    sizes = [int(v) for v in args.buckets.split(",")]
+    run(Bench(Path(args.cache), Path(args.corpus)), set(args.only.split(",")), *floats, sizes, args.rare_min_count)
 
 
 if __name__ == "__main__":

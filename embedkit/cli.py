@@ -2247,8 +2247,8 @@ def main(argv: list[str] | None = None) -> None:
     """The console script: Typer's app, with usage errors reduced to one line as well."""
     from typer.exceptions import TyperException
 
-    command = typer.main.get_command(app)
     try:
+        command = typer.main.get_command(app)
         rv = command.main(args=argv, prog_name="embedkit", standalone_mode=False)
         sys.stdout.flush()  # --help or --version on a full disk shows here, not at exit
     except OSError as exc:  # the commands' own writes are handled in handles_errors
@@ -2262,7 +2262,7 @@ def main(argv: list[str] | None = None) -> None:
         where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
         typer.echo(f"embedkit: error: {' '.join(exc.format_message().split())}{where}", err=True)
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):  # KeyboardInterrupt: a Ctrl-C before a command runs
         typer.echo("embedkit: interrupted; no output was written", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except typer.Exit as exc:

@@ -179,19 +179,27 @@ def read_analogies(path: str) -> list[tuple[str, str, str, str]]:
     return out
 
 
+def _find(index: dict[str, int], word: str) -> int | None:
+    """The row of a benchmark's word: as written if the model has it (a cased model's
+    'Paris' is not its 'paris'), else lower-cased (a lower-cased model, a capitalised set)."""
+    i = index.get(word)
+    return i if i is not None else index.get(word.lower())
+
+
 def word_similarity(emb: Embedding, pairs: list[tuple[str, str, float]]) -> SimilarityResult:
-    """Spearman ρ of cosine against human scores on the pairs found (case folded), and
-    with subwords also over every pair that can be built (see :class:`SimilarityResult`).
+    """Spearman ρ of cosine against human scores on the pairs found (as written, else
+    lower-cased: :func:`_find`), and with subwords also over every pair that can be built
+    (see :class:`SimilarityResult`).
 
     ``pairs``: (word1, word2, score) as :func:`read_similarity_pairs` reads them.  The
     protocol (the benchmark data's README): ρ over the pairs whose two words are both
-    known, reported beside the pairs found.  ρ is NaN with fewer than two pairs found, never an
-    error; an empty list gives found = total = 0."""
+    known, reported beside the pairs found.  ρ is NaN with fewer than two pairs found, never
+    an error; an empty list gives found = total = 0."""
     index = emb.index
     u = emb.unit
     gold, pred, gold_all, pred_all = [], [], [], []
     for a, b, score in pairs:
-        i, j = index.get(a.lower(), index.get(a)), index.get(b.lower(), index.get(b))
+        i, j = _find(index, a), _find(index, b)
         if i is None or j is None:
             if emb.builds_unseen:
                 va = u[i] if i is not None else _built(emb, a)
@@ -232,17 +240,18 @@ def analogy(
 ) -> AnalogyResult:
     """3CosAdd and 3CosMul accuracy (Levy & Goldberg, CoNLL 2014) over the questions whose
     four words are all among the first ``restrict`` rows (the most frequent, in a trained
-    model; case folded); the answer is searched among those rows too, the question's own
-    three words excluded (the benchmark data's protocol: the 200,000 most frequent).
-    ``questions``: (a, b, c, d) as :func:`read_analogies` reads them, a : b :: c : d.
-    Accuracies are fractions in [0, 1], NaN when no question is found (``found`` = 0);
-    ``batch`` questions are scored at a time ((batch × restrict) float32 scores each)."""
+    model; each word as written, else lower-cased: :func:`_find`); the answer is searched
+    among those rows too, the question's own three words excluded (the benchmark data's
+    protocol: the 200,000 most frequent).  ``questions``: (a, b, c, d) as
+    :func:`read_analogies` reads them, a : b :: c : d.  Accuracies are fractions in [0, 1],
+    NaN when no question is found (``found`` = 0); ``batch`` questions are scored at a time
+    ((batch × restrict) float32 scores each)."""
     n = min(restrict, len(emb))
     index = {w: i for w, i in emb.index.items() if i < n}
     u = np.ascontiguousarray(emb.unit[:n])
     rows = []
     for q in questions:
-        ids = [index.get(w.lower(), index.get(w)) for w in q]
+        ids = [_find(index, w) for w in q]
         if None not in ids:
             rows.append(ids)
     if not rows:

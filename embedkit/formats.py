@@ -205,7 +205,8 @@ def _read_text_vectors(path, header: bool, progress, nonfinite: str = "error") -
             if parts is None or not parts[0]:
                 raise _bad_row(name, n, line, dim, what)
         try:
-            values = np.array([v for _, vals in split for v in vals], dtype=np.float32).reshape(len(split), dim)
+            with np.errstate(over="ignore"):  # a value beyond float32 (1e39) is reported below, by its row
+                values = np.array([v for _, vals in split for v in vals], dtype=np.float32).reshape(len(split), dim)
         except ValueError:
             for (n, _line), (w, vals) in zip(keep, split):
                 bad = next((v for v in vals if not is_number(v)), None)
@@ -217,7 +218,7 @@ def _read_text_vectors(path, header: bool, progress, nonfinite: str = "error") -
             bad_rows = np.flatnonzero(~finite)
             if nonfinite == "error":
                 i = int(bad_rows[0])
-                raise InputError(_nonfinite_message(name, f"line {keep[i][0]}", split[i][0], values[i]))
+                raise InputError(_nonfinite_message(name, f"line {keep[i][0]}", split[i][0], values[i], split[i][1]))
             dropped.extend((keep[int(i)][0], split[int(i)][0]) for i in bad_rows)
             values = values[finite]
             split = [p for p, ok in zip(split, finite.tolist()) if ok]
@@ -238,8 +239,16 @@ def _read_text_vectors(path, header: bool, progress, nonfinite: str = "error") -
 _DROP_NONFINITE = "read_vectors(path, nonfinite='drop')"
 
 
-def _nonfinite_message(name: str, where: str, word: str, row: np.ndarray) -> str:
-    value = next(str(float(v)) for v in row if not np.isfinite(v))
+def _nonfinite_message(name: str, where: str, word: str, row: np.ndarray, fields=None) -> str:
+    """The error for a row with a NaN or infinite value; ``fields``, the row's text, name a
+    finite number too large for float32 (``1e39``) as what it is."""
+    i = next(i for i, v in enumerate(row) if not np.isfinite(v))
+    if fields is not None and np.isfinite(float(fields[i])):
+        return (
+            f"{name}, {where}: word {word!r} has a value too large for float32 ({fields[i]}); "
+            f"{param(_DROP_NONFINITE)} leaves such rows out"
+        )
+    value = str(float(row[i]))
     return (
         f"{name}, {where}: word {word!r} has a non-finite value ({value}); "
         f"{param(_DROP_NONFINITE)} leaves such rows out"
@@ -367,10 +376,12 @@ def _unique(emb: Embedding, name: str) -> Embedding:
 def read_word_counts(path: str | os.PathLike, words: Sequence[str]) -> np.ndarray:
     """Counts for ``words`` from ``word count`` lines (space or tab; gensim's ``fvocab``).
 
-    Every word must be listed: a missing one is an error naming it.
+    Every word must be listed: a missing one is an error naming it.  A word listed twice
+    keeps its first count, as a vectors file keeps a word's first row, with a warning.
     """
     name = display_name(path)
     table: dict[str, int] = {}
+    repeated: list[str] = []
     for lineno, line in numbered_lines(str(path)):
         parts = _row_fields(line)
         if not parts:
@@ -378,9 +389,25 @@ def read_word_counts(path: str | os.PathLike, words: Sequence[str]) -> np.ndarra
         try:
             if len(parts) != 2:
                 raise ValueError
-            table[parts[0]] = int(parts[1])
+            count = int(parts[1])
         except ValueError:
             raise InputError(f"{name}, line {lineno}: expected 'word count', got {line[:60]!r}") from None
+        if parts[0] in table:
+            repeated.append(parts[0])
+        else:
+            table[parts[0]] = count
+    if repeated:
+        import warnings
+
+        from .errors import EmbedkitWarning
+
+        warnings.warn(
+            EmbedkitWarning(
+                f"{name}: {counted(len(repeated), 'duplicate word')} skipped, the first count kept "
+                f"(first repeated: {repeated[0]!r})"
+            ),
+            stacklevel=2,
+        )
     missing = next((w for w in words if w not in table), None)
     if missing is not None:
         raise InputError(f"{name}: no count for {missing!r}")

@@ -315,6 +315,33 @@ def check_writable(path: str | os.PathLike) -> None:
     os.unlink(tmp)
 
 
+_group: list[tuple[str, Path]] | None = None
+
+
+@contextlib.contextmanager
+def output_group() -> Iterator[None]:
+    """Files written by :func:`atomic_output` inside the block replace their targets
+    together when it completes; if any write fails, none does (an LSA model and its
+    ``.docs.npz``, vectors and their ``--counts`` file: never one without the other)."""
+    global _group
+    if _group is not None:  # already inside a group: one group
+        yield
+        return
+    _group = []
+    done = False
+    try:
+        yield
+        for tmp, target in _group:
+            os.replace(tmp, target)
+        done = True
+    finally:
+        pending, _group = _group, None
+        if not done:
+            for tmp, _ in pending:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike, binary: bool = True) -> Iterator[io.IOBase]:
     """Yield a file object whose contents replace ``path`` only if the block completes.
@@ -344,7 +371,10 @@ def atomic_output(path: str | os.PathLike, binary: bool = True) -> Iterator[io.I
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, target)
+        if _group is not None:  # renamed with the group's other files (output_group)
+            _group.append((tmp, target))
+        else:
+            os.replace(tmp, target)
         ok = True
     except OSError as exc:
         if exc.errno == errno.ENOSPC:

@@ -41,7 +41,7 @@ from .errors import (
     param,
 )
 from .features import encode_lines, model_tokenizer
-from .io import atomic_output, check_readable, numpy_reason
+from .io import atomic_output, check_readable, numpy_reason, output_group
 from .linalg import svd_steps, top_k, truncated_svd
 from .progress import Reporter
 from .tokenize import Tokenizer
@@ -132,18 +132,19 @@ class LSAModel:
         return hits, unknown
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write ``path`` (term vectors) and its ``.docs.npz`` section, each atomically."""
+        """Write ``path`` (term vectors) and its ``.docs.npz`` section atomically, together."""
         blob = "\n".join(s.replace("\n", " ") for s in self.snippets).encode("utf-8")
-        with atomic_output(documents_path(path)) as f:
-            np.savez(
-                f,
-                kind=np.array("embedkit-lsa-docs"),
-                docs=self.docs.astype(np.float32),
-                singular_values=self.singular_values.astype(np.float64),
-                idf=self.idf.astype(np.float64),
-                snippets=np.frombuffer(blob, dtype=np.uint8),
-            )
-        self.terms.save(path)
+        with output_group():  # both files or neither
+            with atomic_output(documents_path(path)) as f:
+                np.savez(
+                    f,
+                    kind=np.array("embedkit-lsa-docs"),
+                    docs=self.docs.astype(np.float32),
+                    singular_values=self.singular_values.astype(np.float64),
+                    idf=self.idf.astype(np.float64),
+                    snippets=np.frombuffer(blob, dtype=np.uint8),
+                )
+            self.terms.save(path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> LSAModel:

@@ -32,6 +32,7 @@ from .errors import (
 from .graph import (
     Graph,
     directed_sparse_pmi_matrix,
+    graph_sinks,
     netmf_factors,
     netmf_matrix,
     netmf_steps,
@@ -585,9 +586,14 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
         with reporter.stage("pmi", total=None, unit="steps"):
             weigh = directed_sparse_pmi_matrix if graph.directed else sparse_pmi_matrix
             m = weigh(graph, opts.negative)
+        if m.nnz == 0:  # a directed star: every edge carries about 1/n of PageRank's walk, below chance
+            raise DataError(
+                f"{graph.source}: the sparse route's T = 1 PMI has no positive entry (no two nodes are joined "
+                f"more often than chance), so every vector would be zero; give {param('method')} netmf"
+            )
         timings["pmi"] = time.perf_counter() - t
     else:
-        starts = opts.walks_per_node * int(np.count_nonzero(graph.degrees > 0))
+        starts = opts.walks_per_node * (int(np.count_nonzero(graph.degrees > 0)) + graph_sinks(graph).size)
         with reporter.stage("walks", total=starts, unit="walks") as advance:
             walks = random_walks(graph, opts.walks_per_node, opts.walk_length, opts.p, opts.q, opts.seed)
             blocks = walks_to_id_blocks(_counted_walks(walks, advance))

@@ -70,6 +70,10 @@ DEFAULT_RARE_WEIGHT = options.SUBWORD_RARE_WEIGHT
 #: solution).
 RIDGE_MAX_ITER = 50
 RIDGE_TOL = 1e-1
+#: The relative residual when extra rows (rare words) join the fit, if below
+#: :data:`RIDGE_TOL`: with their rows the fit stopped at 0.1 gives the analogies 0.011 less
+#: than converged, 0.02 all but that (BENCHMARKS.md "Subwords", round 6).
+RIDGE_TOL_WITH_EXTRA = 2e-2
 BOW, EOW = "<", ">"
 
 #: Fewer words are hashed in Python: a query's few unseen words should not wait for the
@@ -149,7 +153,10 @@ def ngram_buckets(
         ends = np.cumsum(lengths)
         data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
         indptr, hashes = kernels.ngram_hashes(data, ends - lengths, ends, minn, maxn)
-        cols = (hashes % np.uint32(buckets)).astype(np.int32) if buckets < 1 << 32 else hashes.astype(np.int64)
+        if buckets >= 1 << 32:  # the raw 32-bit hash
+            cols = hashes.astype(np.int64)
+        else:
+            cols = (hashes % np.uint32(buckets)).astype(np.int32 if buckets <= 1 << 31 else np.int64)
     else:
         rows = [[fasttext_hash(g) % buckets for g in char_ngrams(w, minn, maxn)] for w in words]
         indptr = np.zeros(n + 1, np.int64)
@@ -301,7 +308,8 @@ def fit_subwords(
     vocabulary word's 1 (rows scaled by √ω) — so that the n-grams learn from them too.
     They are not mixed or returned; their dual rows (× √ω) follow the vocabulary's in
     :attr:`Subwords.dual` (``extra_rows`` of them), and the n-grams kept are still those in
-    ``min_words`` vocabulary words.
+    ``min_words`` vocabulary words.  With them the fit runs to the relative residual
+    :data:`RIDGE_TOL_WITH_EXTRA` (else :data:`RIDGE_TOL`).
     """
     check_fit_settings(minn, maxn, buckets, weight, min_words, coherence, ridge)
     check_at_least("subword_rare_weight", extra_weight, 0)
@@ -309,10 +317,15 @@ def fit_subwords(
     norms = np.linalg.norm(x, axis=1)
     unit = x / np.where(norms > 0, norms, 1.0)[:, None]
     extra = list(extra_words or []) if ridge > 0 and extra_weight > 0 else []
-    a = ngram_buckets(list(words) + extra, minn, maxn, buckets).tocsc()
+    a = ngram_buckets(list(words) + extra, minn, maxn, buckets)
+    # only the buckets some word uses, as columns (a table as wide as ``buckets`` would cost
+    # 8 bytes a bucket: 34 GB for the raw 32-bit hash, buckets = 2**32)
+    used, cols = np.unique(a.indices, return_inverse=True)
+    a = sp.csr_matrix((a.data, cols.ravel(), a.indptr), shape=(a.shape[0], used.size)).tocsc()
     df = np.diff(a[: len(words)].tocsc().indptr) if extra else np.diff(a.indptr)
-    keys = np.flatnonzero(df >= min_words).astype(np.int64)
-    kept = a[:, keys]  # ((n + r) × k), CSC: column i lists the words containing bucket keys[i]
+    kept_cols = np.flatnonzero(df >= min_words)
+    keys = used[kept_cols].astype(np.int64)
+    kept = a[:, kept_cols]  # ((n + r) × k), CSC: column i lists the words containing bucket keys[i]
     sub = Subwords(
         minn, maxn, buckets, float(weight), int(min_words), float(coherence), keys,
         kept.indptr.astype(np.int64), kept.indices.astype(np.int32), float(ridge), extra_rows=len(extra),
@@ -325,7 +338,8 @@ def fit_subwords(
             target = np.vstack([unit, scale * unit_rows_f32(np.asarray(extra_vectors, np.float32))])
             g = sp.diags(np.r_[np.ones(len(words)), np.full(len(extra), scale)].astype(np.float32)) @ g
             g = sp.csr_matrix(g)
-        _, gz, dual = _ridge_fit(g, target, ridge, product, parallel)
+        tol = min(RIDGE_TOL, RIDGE_TOL_WITH_EXTRA) if extra else RIDGE_TOL
+        _, gz, dual = _ridge_fit(g, target, ridge, product, parallel, tol)
         if extra:
             dual[len(words) :] *= scale  # so that Z = Σ over the binary table of the stored rows
         n = gz[: len(words)]
@@ -375,16 +389,17 @@ def ridge_dual(
     :func:`fit_subwords`'s (most of the time is these sparse products); ``parallel``: how
     the steps' row blocks are shared among threads (:data:`ParallelMap`).
     """
-    z, _, dual = _ridge_fit(g, x, ridge, product, parallel)
+    z, _, dual = _ridge_fit(g, x, ridge, product, parallel, RIDGE_TOL)
     return z, dual
 
 
-def _ridge_fit(g, x, ridge, product, parallel):
-    """:func:`ridge_dual`'s Z and A, and G Z (the product A needs, which the mixing needs too)."""
+def _ridge_fit(g, x, ridge, product, parallel, tol):
+    """:func:`ridge_dual`'s Z and A, and G Z (the product A needs, which the mixing needs too),
+    stopped at the relative residual ``tol``."""
     gt = g.T.tocsr()
     with _multiplier(product, g) as g_mul, _multiplier(product, gt) as gt_mul:
         x = np.asarray(x, dtype=np.float32)
-        z = _ridge_cg(g_mul, gt_mul, gt, x, ridge, parallel or _serial)
+        z = _ridge_cg(g_mul, gt_mul, gt, x, ridge, parallel or _serial, tol)
         gz = np.asarray(g_mul(z), dtype=np.float32)
     return z, gz, (x - gz) / np.float32(ridge)
 
@@ -426,7 +441,9 @@ def _column_squares_numpy(x, lo, hi):
     return np.einsum("ij,ij->j", x64, x64)
 
 
-def _ridge_cg(g_mul, gt_mul, gt: sp.csr_matrix, x: np.ndarray, ridge: float, parallel: ParallelMap) -> np.ndarray:
+def _ridge_cg(
+    g_mul, gt_mul, gt: sp.csr_matrix, x: np.ndarray, ridge: float, parallel: ParallelMap, tol: float
+) -> np.ndarray:
     """Z by preconditioned conjugate gradients (Hestenes & Stiefel 1952), every column its
     own system.  The dense steps are fused into two passes over the k × dim arrays per
     step (:func:`embedkit.kernels.cg_step`, :func:`embedkit.kernels.cg_direction`), shared
@@ -461,7 +478,7 @@ def _ridge_cg(g_mul, gt_mul, gt: sp.csr_matrix, x: np.ndarray, ridge: float, par
     none = np.zeros(dim, np.float32)
     rho, rr = sums(step, z, r, p, p, inv_diag, none, lam)  # Σ r·d r and Σ r², per column
     pp = sums(direction, p, r, inv_diag, none)  # p = d r; Σ p²
-    target = RIDGE_TOL * np.sqrt(rr.sum())
+    target = tol * np.sqrt(rr.sum())
     tiny = np.finfo(np.float32).tiny
     for _ in range(RIDGE_MAX_ITER):
         if np.sqrt(rr.sum()) <= target:

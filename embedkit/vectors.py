@@ -46,7 +46,7 @@ from .errors import (
     counted,
     param,
 )
-from .io import atomic_output, check_readable
+from .io import atomic_output, check_readable, output_group
 from .linalg import RowSplitMatmul, on_product_threads, unit_rows
 from .options import ANALOGY_METHODS, EXPORT_FORMATS, RARE_NGRAM_PRIOR
 from .subwords import (
@@ -1416,27 +1416,28 @@ class Embedding:
                 ),
                 stacklevel=2,
             )
-        if counts_path is not None:
-            with atomic_output(counts_path, binary=False) as f:
-                f.writelines(f"{w} {int(c)}\n" for w, c in zip(self.words, self.counts))
-        v = np.asarray(self.vectors, dtype=np.float32)
-        if fmt == "npy":
-            p = Path(path)
-            with atomic_output(p) as f:
-                np.save(f, v)
-            with atomic_output(p.with_suffix(".words.txt"), binary=False) as f:
-                f.writelines(w + "\n" for w in self.words)
-            return
-        if fmt == "word2vec-binary":
-            with atomic_output(path) as f:
-                f.write(f"{len(self)} {self.dim}\n".encode())
-                le = v.astype("<f4")
-                for w, row in zip(self.words, le):
-                    f.write(w.encode("utf-8") + b" " + row.tobytes() + b"\n")
-            return
-        row_fmt = " ".join(["%.6g"] * self.dim)
-        with atomic_output(path, binary=False) as f:
-            if fmt == "word2vec":
-                f.write(f"{len(self)} {self.dim}\n")
-            for w, row in zip(self.words, v.tolist()):
-                f.write(f"{w} {row_fmt % tuple(row)}\n")
+        with output_group():  # the vectors and their counts (or .words.txt) together or neither
+            if counts_path is not None:
+                with atomic_output(counts_path, binary=False) as f:
+                    f.writelines(f"{w} {int(c)}\n" for w, c in zip(self.words, self.counts))
+            v = np.asarray(self.vectors, dtype=np.float32)
+            if fmt == "npy":
+                p = Path(path)
+                with atomic_output(p) as f:
+                    np.save(f, v)
+                with atomic_output(p.with_suffix(".words.txt"), binary=False) as f:
+                    f.writelines(w + "\n" for w in self.words)
+                return
+            if fmt == "word2vec-binary":
+                with atomic_output(path) as f:
+                    f.write(f"{len(self)} {self.dim}\n".encode())
+                    le = v.astype("<f4")
+                    for w, row in zip(self.words, le):
+                        f.write(w.encode("utf-8") + b" " + row.tobytes() + b"\n")
+                return
+            row_fmt = " ".join(["%.6g"] * self.dim)
+            with atomic_output(path, binary=False) as f:
+                if fmt == "word2vec":
+                    f.write(f"{len(self)} {self.dim}\n")
+                for w, row in zip(self.words, v.tolist()):
+                    f.write(f"{w} {row_fmt % tuple(row)}\n")

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from embedkit.evaluate import link_prediction, node_classification, read_node_labels, split_edges
-from embedkit.graph import Graph, netmf_matrix, random_walks, read_edges, top_eigenpairs
+from embedkit.graph import Graph, graph_sinks, netmf_matrix, random_walks, read_edges, top_eigenpairs
+from embedkit.graph.walks import _reversed_rows
 from embedkit.pipeline import GraphOptions, embed_graph
 from embedkit.vectors import Embedding
 
@@ -130,7 +131,31 @@ def test_node2vec_return_rate_follows_the_transition_formula():
 def test_walks_stop_at_dead_ends_of_directed_graphs():
     g = Graph.from_edges(np.array([0, 1]), np.array([1, 2]), n=3, directed=True)
     w = _all_walks(g, walks_per_node=1, walk_length=5, seed=0)
-    assert w.tolist() == [[0, 1, 2, -2, -2], [1, 2, -2, -2, -2]]  # node 2 starts no walk
+    # node 2 starts no walk; one walk ends there, drawn backwards from it
+    assert w.tolist() == [[0, 1, 2, -2, -2], [1, 2, -2, -2, -2], [0, 1, 2, -2, -2]]
+    assert graph_sinks(g).tolist() == [2]
+
+
+def test_every_sink_ends_walks_from_the_nodes_that_point_at_it(cli, tmp_path):
+    """A hub pointing at 50 sinks: its 10 walks reach at most 10 of them, so each sink also
+    ends walks_per_node walks drawn backwards; every leaf gets a vector (field: directed-sinks)."""
+    g = Graph.from_edges(np.zeros(50, dtype=np.int64), np.arange(1, 51), n=51, directed=True)
+    w = _all_walks(g, walks_per_node=2, walk_length=4, seed=0)
+    ends = w[w[:, 1] >= 0]
+    assert w.shape[0] == 2 + 2 * 50 and sorted(set(ends[:, 1].tolist())) == list(range(1, 51))
+    assert (ends[:, 0] == 0).all() and (w[:, 2:] == -2).all()  # hub → leaf, nothing after a sink
+    p = tmp_path / "star.tsv"
+    p.write_text("".join(f"h\tl{i}\n" for i in range(50)))
+    r = cli("embed-graph", p, "--directed", "-o", tmp_path / "w.ekm", "--dim", "4", "--seed", "1", "-q")
+    assert r.exit_code == 0 and "all-zero" not in r.stderr, r.stderr
+    assert (np.linalg.norm(np.asarray(Embedding.load(tmp_path / "w.ekm").vectors), axis=1) > 0).all()
+    # the sparse route's T = 1 PMI of a directed star is empty: an error, not a model of zeros
+    out = tmp_path / "s.ekm"
+    r = cli("embed-graph", p, "--directed", "--method", "sparse", "-o", out, "--dim", "4", "-q")
+    one_line_error(r, "star.tsv: the sparse route's T = 1 PMI has no positive entry", "--method netmf", code=4, out=out)
+    # the reversed rows keep their padding last, whatever their lengths
+    rows = np.array([[5, 4, -2, -2], [7, -2, -2, -2], [1, 2, 3, 4]], dtype=np.int32)
+    assert _reversed_rows(rows).tolist() == [[4, 5, -2, -2], [7, -2, -2, -2], [4, 3, 2, 1]]
 
 
 # -- NetMF ----------------------------------------------------------------------------

@@ -71,6 +71,35 @@ def test_the_compiled_hashing_matches_python(monkeypatch):
     assert rows(compiled) == rows(python)
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+def test_bucket_counts_beyond_int32(monkeypatch, compiled):
+    # above 2**31 a bucket number no longer fits an int32; at 2**32 it is the raw hash
+    if compiled and not kernels.ENABLED:
+        pytest.skip("numba is not installed (or EMBEDKIT_NO_JIT is set)")
+    monkeypatch.setattr(subwords, "_COMPILED_MIN_WORDS", 0 if compiled else 10**9)
+    for buckets in (3_000_000_000, 1 << 32):
+        m = ngram_buckets(WORDS + UNICODE, 3, 6, buckets)
+        assert m.shape == (len(WORDS + UNICODE), buckets)
+        assert rows(m) == [sorted({fasttext_hash(g) % buckets for g in char_ngrams(w)}) for w in WORDS + UNICODE]
+
+
+def test_the_raw_hash_keeps_exactly_the_shared_ngrams():
+    # <ab> and <abd> share only "<ab" among their 3-grams (by hand: "<ab", "ab>" and "<ab",
+    # "abd", "bd>"); with 2**32 buckets the kept key is that n-gram's own 32-bit hash, and the
+    # fit never builds a table as wide as the buckets (it would take 34 GB)
+    emb = Embedding(["ab", "abd"], np.array([[3.0, 0.0], [0.0, 2.0]], np.float32))
+    sub = emb.with_subwords(minn=3, maxn=3, buckets=1 << 32, weight=1.0, ridge=1.0).subwords
+    assert sub.keys.tolist() == [fasttext_hash("<ab")]
+    assert sub.indptr.tolist() == [0, 2] and sub.members.tolist() == [0, 1]
+    # the same fit as with few buckets where nothing collides (the ridge case by hand below)
+    small = emb.with_subwords(minn=3, maxn=3, buckets=1000, weight=1.0, ridge=1.0).subwords
+    assert small.keys.tolist() == [fasttext_hash("<ab") % 1000]
+    np.testing.assert_array_equal(sub.dual, small.dual)
+    v, found = sub.vectors(None, ["abx", "xyz"])
+    np.testing.assert_allclose(v, [[1 / 3, 1 / 3], [0.0, 0.0]], atol=1e-3)
+    assert found.tolist() == [1, 0]
+
+
 def test_bad_settings():
     with pytest.raises(ParameterError, match="^maxn must be at least minn"):
         ngram_buckets(["a"], 4, 3)
@@ -291,6 +320,22 @@ def test_unseen_words_through_the_cli(cli, tmp_path):
     assert "from_subwords" not in json.loads(r.stdout)[0]
     r = cli("analogy", "walks", "walked", "talking", "-m", tmp_path / "sub.ekm", "-k", "1", "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)[0]["from_subwords"] == "talking"
+
+
+def test_the_raw_hash_through_the_cli(cli, tmp_path):
+    # --buckets 2**32: fastText's 32-bit hash itself; the model keeps the n-grams' own hashes
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the dog walks and the dog walked\nthe cat talks and the cat talked\n" * 30)
+    m = tmp_path / "m.ekm"
+    r = cli("train-words", corpus, "-o", m, "--dim", "3", "--min-count", "1", "--subwords", "--buckets", 1 << 32, "-q")
+    assert r.exit_code == 0, r.stderr
+    emb = Embedding.load(m)
+    assert emb.subwords.buckets == 1 << 32 and fasttext_hash("walk") in emb.subwords.keys  # in walks and walked
+    assert fasttext_hash("<the") not in emb.subwords.keys  # in "the" alone: not kept
+    facts = json.loads(cli("info", m, "--json").stdout)
+    assert facts["buckets"] == 1 << 32 and facts["subword_ngrams"] == emb.subwords.keys.size
+    r = cli("similarity", "walking", "walks", "-m", m, "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)[0]["from_subwords"] == "walking"
 
 
 def test_subwords_for_imported_vectors(cli, tmp_path, monkeypatch):

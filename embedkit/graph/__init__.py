@@ -89,13 +89,14 @@ from .sparse import (
     spectral_vectors,
 )
 from .types import Graph
-from .walks import random_walks, walks_to_id_blocks, write_walks
+from .walks import graph_sinks, random_walks, walks_to_id_blocks, write_walks
 
 __all__ = [
     "Graph",
     "NetMFFactors",
     "directed_netmf_matrix",
     "directed_sparse_pmi_matrix",
+    "graph_sinks",
     "netmf_factors",
     "netmf_matrix",
     "netmf_steps",

@@ -150,7 +150,9 @@ def random_walks(
     seed: int = 0,
     batch_steps: int = 1 << 21,
 ) -> Iterator[np.ndarray]:
-    """Random walks from every node with an edge, ``walks_per_node`` times each.
+    """Random walks from every node with an out-edge, ``walks_per_node`` times each; in a
+    directed graph also ``walks_per_node`` walks that end at each sink (:func:`graph_sinks`;
+    drawn backwards, first order, after the others).
 
     Yields int32 arrays of shape (batch, walk_length) of node ids; a walk that reaches a
     node with no out-edge (directed graphs) stops there and the rest of its row is -2.
@@ -172,6 +174,51 @@ def random_walks(
     sampler = _WalkSampler(graph, p, q, rng)
     per_batch = max(1, batch_steps // walk_length)
     starts = np.concatenate([rng.permutation(starts_all) for _ in range(walks_per_node)]).astype(np.int32)
+    yield from _walk_batches(graph, sampler, starts, walk_length, per_batch)
+    sinks = graph_sinks(graph)
+    if sinks.size:  # walks that end at each sink (in-edges only), drawn backwards: see graph_sinks
+        reverse = _reversed(graph)
+        back = _WalkSampler(reverse, 1.0, 1.0, rng)
+        ends = np.concatenate([rng.permutation(sinks) for _ in range(walks_per_node)]).astype(np.int32)
+        for walks in _walk_batches(reverse, back, ends, walk_length, per_batch):
+            yield _reversed_rows(walks)
+
+
+def graph_sinks(graph: Graph) -> np.ndarray:
+    """Ids (int64) of a directed graph's sinks: nodes with in-edges and no out-edge (none
+    in an undirected graph).  No walk starts from a sink, and walks from the nodes that
+    point at it reach it only by chance (10 walks from a hub reach at most 10 of its 50
+    leaves), so :func:`random_walks` adds ``walks_per_node`` walks that END at each sink:
+    walks of the reversed graph from it, read backwards (forward walks of the graph, so
+    each sink sits in the context of the nodes that lead to it)."""
+    if not graph.directed:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero((graph.degrees == 0) & ~graph.edgeless)
+
+
+def _reversed(graph: Graph) -> Graph:
+    """The graph with every edge turned around (CSR of Aᵀ, rows sorted)."""
+    a = graph.adjacency().T.tocsr()
+    a.sort_indices()
+    return Graph(graph.nodes, a.indptr.astype(np.int64), a.indices.astype(np.int32), a.data.astype(np.float64),
+                 directed=True, weighted=graph.weighted, n_edges=graph.n_edges, source=graph.source)  # fmt: skip
+
+
+def _reversed_rows(walks: np.ndarray) -> np.ndarray:
+    """Each walk (a row, padded with -2 after it stops) read backwards, padding kept last."""
+    out = np.full_like(walks, -2)
+    lengths = (walks != -2).sum(axis=1)
+    cols = np.arange(walks.shape[1])
+    src = lengths[:, None] - 1 - cols[None, :]
+    ok = src >= 0
+    rows = np.nonzero(ok)[0]
+    out[ok] = walks[rows, src[ok]]
+    return out
+
+
+def _walk_batches(graph: Graph, sampler: _WalkSampler, starts: np.ndarray, walk_length: int, per_batch: int):
+    """Walks of ``walk_length`` from ``starts`` in batches of ``per_batch`` (see random_walks)."""
+    deg = graph.degrees
     for b0 in range(0, starts.size, per_batch):
         cur = starts[b0 : b0 + per_batch]
         walks = np.full((cur.size, walk_length), -2, dtype=np.int32)

@@ -1,0 +1,138 @@
+"""More inputs of the field kinds, and a user's session around them: a value beyond
+float32 in a vectors file, a counts file listing a word twice, a cased model under
+`evaluate`, a disk that fills between the two files of one output, a Ctrl-C before a
+command has started.  Right answers as in ../shared/field/README.md: the right result, or
+one line on stderr with the documented exit code, nothing half-written, no traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from embedkit.errors import OutputError
+from embedkit.evaluate import analogy, word_similarity
+from embedkit.formats import read_vectors
+from embedkit.vectors import Embedding
+
+from .conftest import one_line_error
+
+CASED = (
+    "Paris 0.1 0.2 0.3 0.4\nparis 0.4 0.1 0.2 0.1\nLondon 0.1 0.25 0.3 0.35\nFrance 0.2 0.2 0.3 0.3\n"
+    "England 0.2 0.3 0.3 0.3\nthe -0.4 0.1 -0.2 0.9\nUSA 0.3 0.1 0.2 0.1\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBEDKIT_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.mark.parametrize("header", ["", "3 4\n"])
+def test_a_value_beyond_float32_is_named_as_such(cli, tmp_path, header):
+    # 1e39 is a finite number that float32 cannot hold: not "nan"/"inf", and no numpy warning
+    p = tmp_path / "v.txt"
+    p.write_text(header + "cat 0.1 0.2 0.3 0.4\ndog 1e39 0.2 0.3 0.5\nemu -0.4 0.1 -0.2 0.9\n")
+    line = "line 3" if header else "line 2"
+    one_line_error(cli("info", p), line, "'dog'", "too large for float32 (1e39)", code=3)
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
+    r = cli("import", p, "--drop-nonfinite", "-o", tmp_path / "v.ekm")
+    assert r.exit_code == 0, r.stderr
+    assert Embedding.load(tmp_path / "v.ekm").words == ["cat", "emu"]
+
+
+def test_a_counts_file_listing_a_word_twice_keeps_its_first_count(cli, tmp_path):
+    v = tmp_path / "v.txt"
+    v.write_text("3 2\ncat 1 0\ndog 0 1\nemu 1 1\n")
+    c = tmp_path / "counts.txt"
+    c.write_text("cat 10\ndog 5\ncat 7\nemu 3\n")
+    r = cli("import", v, "--counts", c, "-o", tmp_path / "m.ekm")
+    assert r.exit_code == 0, r.stderr
+    assert "counts.txt: 1 duplicate word skipped, the first count kept (first repeated: 'cat')" in r.stderr
+    assert r.stderr.startswith("embedkit: warning: ")
+    assert Embedding.load(tmp_path / "m.ekm").counts.tolist() == [10, 5, 3]
+
+
+def test_evaluate_takes_a_cased_models_words_as_written(tmp_path):
+    # 'Paris' and 'paris' are two rows of a cased model: a benchmark's 'Paris' is the first
+    p = tmp_path / "cased.txt"
+    p.write_text(CASED)
+    emb = read_vectors(p)
+    u = emb.unit
+    ix = emb.index
+    assert u[ix["England"]] @ u[ix["France"]] > 0  # (the question below is answerable)
+    r = analogy(emb, [("Paris", "France", "London", "England")])
+    assert (r.found, r.add, r.mul) == (1, 1.0, 1.0)
+    # the cosines order the pairs as the gold scores do only if 'Paris' is not read as 'paris'
+    cos = {(a, b): float(u[ix[a]] @ u[ix[b]]) for a, b in [("Paris", "London"), ("paris", "London"), ("USA", "the")]}
+    gold = sorted(cos, key=cos.get)
+    pairs = [(a, b, float(rank)) for rank, (a, b) in enumerate(gold)]
+    assert word_similarity(emb, pairs).spearman == pytest.approx(1.0)
+    # a lower-cased benchmark still finds a lower-cased model's words
+    low = Embedding(["paris", "london", "rome"], np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32), None, {})
+    assert word_similarity(low, [("Paris", "London", 1.0), ("paris", "Rome", 2.0)]).found == 2
+
+
+def test_lsa_model_and_its_documents_are_written_together(tmp_path, monkeypatch):
+    from embedkit.lsa import build_lsa, documents_path
+
+    docs = ["cat dog barn farm", "stock bank market fund", "dog farm cow barn", "bank fund bond market"]
+    model = build_lsa(docs, dim=2)
+    out = tmp_path / "lsa.ekm"
+
+    def full_disk(self, path):
+        raise OutputError(f"{path}: no space left on device")
+
+    monkeypatch.setattr(Embedding, "save", full_disk)
+    with pytest.raises(OutputError):
+        model.save(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no .docs.npz without its model
+    monkeypatch.undo()
+    model.save(out)
+    assert out.exists() and documents_path(out).exists()
+
+
+def test_export_writes_no_counts_file_without_its_vectors(tmp_path):
+    emb = Embedding(["cat", "dog"], np.eye(2, dtype=np.float32), np.array([3, 2]), {})
+    with pytest.raises(OutputError):
+        emb.export(tmp_path / "missing-dir" / "v.txt", "word2vec", counts_path=tmp_path / "counts.txt")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(OutputError):
+        emb.export(tmp_path / "missing-dir" / "v.npy", "npy")
+    emb.export(tmp_path / "v.txt", "word2vec", counts_path=tmp_path / "counts.txt")
+    assert (tmp_path / "counts.txt").read_text() == "cat 3\ndog 2\n"
+
+
+def test_ctrl_c_while_the_command_line_is_still_loading(monkeypatch, capsys):
+    # the console script imports the command line (most of a second) inside the handler
+    from embedkit.__main__ import main
+
+    class Interrupted:
+        def find_spec(self, name, path=None, target=None):
+            if name == "embedkit.cli":
+                raise KeyboardInterrupt
+            return None
+
+    monkeypatch.delitem(sys.modules, "embedkit.cli")
+    monkeypatch.setattr(sys, "meta_path", [Interrupted(), *sys.meta_path])
+    with pytest.raises(SystemExit) as e:
+        main()
+    assert e.value.code == 130
+    assert capsys.readouterr().err == "embedkit: interrupted; no output was written\n"
+
+
+def test_ctrl_c_while_the_commands_are_being_built(monkeypatch, capsys):
+    import typer
+
+    from embedkit import cli
+
+    def interrupted(app):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(typer.main, "get_command", interrupted)
+    with pytest.raises(SystemExit) as e:
+        cli.main(["--version"])
+    assert e.value.code == 130
+    assert capsys.readouterr().err == "embedkit: interrupted; no output was written\n"
