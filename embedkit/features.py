@@ -579,12 +579,15 @@ class SentenceFeatures:
     (not one str).  In a concatenation every part is scaled to unit length per line, so the
     cosine of two rows is the mean of their parts' cosines.
 
-    The modes and their papers are in this module's docstring: ``usif-cn`` (the default:
-    uSIF, Ethayarajh 2018, with conceptor negation, Liu, Ungar & Sedoc 2019), ``usif``,
-    ``sif`` (Arora, Liang & Ma 2017), ``gem`` (Yang, Zhu & Chen 2019), ``pmeans`` (Rücklé
-    et al. 2018), ``mean``, ``pcs``.  The default mode and ``cn_mu`` were decided on STS12
-    and AG News and confirmed on STS13 and CR (BENCHMARKS.md "Sentence features", "How the
-    default was chosen"); ``a``, ``remove``, ``usif_n`` and GEM's settings are the papers'.
+    The modes and their papers are in this module's docstring: ``usif-ctx`` (the default:
+    ``usif-cn`` with each word's direction moved toward its use in the fitting lines, after
+    Lazaridou et al. 2017 and Khodak et al. 2018), ``usif-cn`` (uSIF, Ethayarajh 2018, with
+    conceptor negation, Liu, Ungar & Sedoc 2019), ``usif``, ``sif`` (Arora, Liang & Ma
+    2017), ``gem`` (Yang, Zhu & Chen 2019), ``pmeans`` (Rücklé et al. 2018), ``mean``,
+    ``pcs``.  The default mode, ``cn_mu`` and the ``ctx_*`` weights were decided on STS12
+    and AG News and confirmed on STS13 and CR (BENCHMARKS.md "Sentence features": "The
+    default: usif-ctx", "How usif-cn was chosen"); ``a``, ``remove``, ``usif_n`` and GEM's
+    settings are the papers'.
 
     Raises :class:`ParameterError` naming the parameter for an unknown mode or a bad
     setting (``k``, ``dim``, ``a``, …), for ``lines`` given as one str, for :meth:`transform`
