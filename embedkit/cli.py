@@ -137,7 +137,16 @@ _plain_help_types()
 
 
 #: Library parameters whose flag is not ``--`` + the name with '-' for '_' (see :func:`flag`).
-_FLAGS = {"topn": "-k", "k": "-k", "c": "-C", "fmt": "--format", "train_fractions": "--train-fraction"}
+_FLAGS = {
+    "topn": "-k",
+    "k": "-k",
+    "c": "-C",
+    "fmt": "--format",
+    "train_fractions": "--train-fraction",
+    # the library's way to do something a command does with another command: that command
+    "read_vectors(path, nonfinite='drop')": "'embedkit import FILE --drop-nonfinite'",
+    "Embedding(words, vectors, counts)": "embedkit import VECTORS --counts VOCAB",
+}
 
 
 def flag(parameter: str) -> str:

@@ -6,6 +6,7 @@ else that escapes is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterable
 
 #: Marks a parameter's name inside a message (see :func:`param`); never in user data.
@@ -101,6 +102,15 @@ def check_at_least(name: str, value, minimum=1) -> None:
     """ParameterError unless ``value >= minimum`` ("must be at least 1" / "non-negative")."""
     if not value >= minimum:
         raise ParameterError(name, value, "must be non-negative" if minimum == 0 else f"must be at least {minimum}")
+
+
+def check_count(name: str, value, minimum: int = 1) -> None:
+    """ParameterError unless ``value`` is a whole number (``int`` or a NumPy integer) and
+    ``value >= minimum``: a count such as ``dim``, ``topn`` or ``k``, which a float (``2.5``)
+    would otherwise reach NumPy as and fail deep inside."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ParameterError(name, value, "must be a whole number")
+    check_at_least(name, value, minimum)
 
 
 def check_positive(name: str, value) -> None:

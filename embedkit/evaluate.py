@@ -23,13 +23,23 @@ Protocols (as in the benchmark literature and ``../shared/data/README.md``):
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import DataError, ParameterError, UnknownWordError, check_at_least, check_positive, counted, param
+from .errors import (
+    DataError,
+    ParameterError,
+    UnknownWordError,
+    check_at_least,
+    check_count,
+    check_positive,
+    counted,
+    param,
+)
 from .graph import Graph
 from .io import decimal_point, display_name, is_number, numbered_lines
 from .linalg import unit_rows
@@ -178,8 +188,13 @@ def _find(index: dict[str, int], word: str) -> int | None:
 
 def word_similarity(emb: Embedding, pairs: list[tuple[str, str, float]]) -> SimilarityResult:
     """Spearman ρ of cosine against human scores on the pairs found (as written, else
-    lower-cased: :func:`_find`), and
-    with subwords also over every pair that can be built (see :class:`SimilarityResult`)."""
+    lower-cased: :func:`_find`), and with subwords also over every pair that can be built
+    (see :class:`SimilarityResult`).
+
+    ``pairs``: (word1, word2, score) as :func:`read_similarity_pairs` reads them.  The
+    protocol (the benchmark data's README): ρ over the pairs whose two words are both
+    known, reported beside the pairs found.  ρ is NaN with fewer than two pairs found, never
+    an error; an empty list gives found = total = 0."""
     index = emb.index
     u = emb.unit
     gold, pred, gold_all, pred_all = [], [], [], []
@@ -223,7 +238,14 @@ def analogy(
     restrict: int = 200_000,
     batch: int = 512,
 ) -> AnalogyResult:
-    """3CosAdd and 3CosMul accuracy over the questions whose words are all known."""
+    """3CosAdd and 3CosMul accuracy (Levy & Goldberg, CoNLL 2014) over the questions whose
+    four words are all among the first ``restrict`` rows (the most frequent, in a trained
+    model; each word as written, else lower-cased: :func:`_find`); the answer is searched
+    among those rows too, the question's own three words excluded (the benchmark data's
+    protocol: the 200,000 most frequent).  ``questions``: (a, b, c, d) as
+    :func:`read_analogies` reads them, a : b :: c : d.  Accuracies are fractions in [0, 1],
+    NaN when no question is found (``found`` = 0); ``batch`` questions are scored at a time
+    ((batch × restrict) float32 scores each)."""
     n = min(restrict, len(emb))
     index = {w: i for w, i in emb.index.items() if i < n}
     u = np.ascontiguousarray(emb.unit[:n])
@@ -539,11 +561,20 @@ def node_classification(
     Parameters
     ----------
     emb : Embedding of n nodes (dim d)
-    labels : node id → its labels (one or several)
+    labels : node id → its labels (one or several), as :func:`read_node_labels` reads them
     train_fractions : fractions of the labelled nodes used for training, each in (0, 1)
+        (a sequence, or one float); one result per fraction, in order
     repeats : random splits averaged per fraction, seeded from ``seed``
     progress : called with 1 after each binary fit, one a label per split:
         len(train_fractions) × repeats × (distinct labels) in all (:func:`node_label_count`)
+
+    The protocol of DeepWalk (Perozzi et al. 2014) and NetMF (Qiu et al. 2018), as the
+    benchmark data's README gives it: rows at unit length; liblinear logistic regression,
+    C = 1, one-vs-rest; each test node gets its k most probable labels, k its true number
+    of labels; micro- and macro-F1 (fractions in [0, 1]) averaged over ``repeats`` splits.
+    Raises :class:`ParameterError` for a fraction outside (0, 1) or ``repeats`` < 1, and
+    :class:`DataError` when fewer than two labelled nodes are in the model (the node ids
+    differ) or they carry a single label.
     """
     import warnings
 
@@ -554,7 +585,9 @@ def node_classification(
     from sklearn.multiclass import OneVsRestClassifier
     from sklearn.preprocessing import MultiLabelBinarizer
 
-    check_at_least("repeats", repeats)
+    check_count("repeats", repeats)
+    if isinstance(train_fractions, numbers.Real):  # one fraction: not a sequence to iterate over
+        train_fractions = (train_fractions,)
     for f in train_fractions:
         if not 0.0 < f < 1.0:
             raise ParameterError("train_fractions", f, "must be in (0, 1)")
@@ -735,7 +768,9 @@ def _running_count(x: np.ndarray) -> np.ndarray:
 
 
 def link_prediction(emb: Embedding, test: np.ndarray, negatives: np.ndarray, train_edges: int = 0):
-    """ROC-AUC of cosine similarity: held-out edges (m, 2) against non-edges (m, 2)."""
+    """ROC-AUC of cosine similarity: held-out edges (m, 2) against non-edges (m, 2), both
+    int arrays of node rows of ``emb`` as :func:`split_edges` returns them (``emb`` trained
+    on its training graph; ``train_edges`` is only reported)."""
     from sklearn.metrics import roc_auc_score
 
     u = emb.unit

@@ -102,7 +102,7 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from .errors import DataError, InputError, ParameterError, check_at_least, check_positive, counted, param
+from .errors import DataError, InputError, ParameterError, check_at_least, check_count, check_positive, counted, param
 from .io import atomic_output, check_readable, numpy_reason
 from .linalg import PCAResult, fix_signs, pca
 from .options import DEFAULT_FEATURE_MODE, FEATURE_MODES
@@ -119,6 +119,11 @@ _OOV = ("usif-oov", "usif-cn", "usif-ctx")
 
 #: Floats held at once by one padded batch of the pcs mode (batch × length × dim).
 _PCS_BATCH_FLOATS = 1 << 24
+
+
+def _short(text: str, n: int = 40) -> str:
+    """``text`` cut to ``n`` characters for a message."""
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def parse_mode(mode: str) -> list[str]:
@@ -250,7 +255,7 @@ def _probabilities(counts: np.ndarray | None) -> np.ndarray:
     if total <= 0:
         raise DataError(
             "the model keeps no word counts; SIF / uSIF weighting needs them (train it with embedkit, "
-            "or import the vectors with their counts: embedkit import VECTORS --counts VOCAB)"
+            f"or give the vectors their counts: {param('Embedding(words, vectors, counts)')})"
         )
     return c / total
 
@@ -570,8 +575,24 @@ class SentenceFeatures:
 
     ``fit(lines)`` estimates what the modes learn from text (common components, GEM's
     subspace, the projection) on training lines; ``transform(lines)`` gives an array of
-    shape (n_lines, dim_out), float32.  In a concatenation every part is scaled to unit
-    length per line, so the cosine of two rows is the mean of their parts' cosines.
+    shape (n_lines, dim_out), float32.  ``lines`` is a sequence of str, one sentence each
+    (not one str).  In a concatenation every part is scaled to unit length per line, so the
+    cosine of two rows is the mean of their parts' cosines.
+
+    The modes and their papers are in this module's docstring: ``usif-ctx`` (the default:
+    ``usif-cn`` with each word's direction moved toward its use in the fitting lines, after
+    Lazaridou et al. 2017 and Khodak et al. 2018), ``usif-cn`` (uSIF, Ethayarajh 2018, with
+    conceptor negation, Liu, Ungar & Sedoc 2019), ``usif``, ``sif`` (Arora, Liang & Ma
+    2017), ``gem`` (Yang, Zhu & Chen 2019), ``pmeans`` (Rücklé et al. 2018), ``mean``,
+    ``pcs``.  The default mode, ``cn_mu`` and the ``ctx_*`` weights were decided on STS12
+    and AG News and confirmed on STS13 and CR (BENCHMARKS.md "Sentence features": "The
+    default: usif-ctx", "How usif-cn was chosen"); ``a``, ``remove``, ``usif_n`` and GEM's
+    settings are the papers'.
+
+    Raises :class:`ParameterError` naming the parameter for an unknown mode or a bad
+    setting (``k``, ``dim``, ``a``, …), for ``lines`` given as one str, for :meth:`transform`
+    before :meth:`fit` in a mode that learns from text, and for a ``dim`` above what the
+    fitting lines span; :class:`DataError` when no fitting line has a known word.
     """
 
     def __init__(
@@ -601,7 +622,7 @@ class SentenceFeatures:
         if mode is None:
             mode = "mean" if self.fell_back else DEFAULT_MODE
         self.modes = parse_mode(mode)
-        check_at_least("k", k)
+        check_count("k", k)
         if remove is not None:
             check_at_least("remove", remove, 0)
         check_at_least("gem_k", gem_k)
@@ -610,7 +631,7 @@ class SentenceFeatures:
         self.a, self.remove, self.k = a, remove, k
         self.pcs_weighted, self.unit = pcs_weighted, unit
         if dim is not None:
-            check_at_least("dim", dim)
+            check_count("dim", dim)
         self.dim = dim
         self.abtt, self.usif_n = abtt, usif_n
         self.gem_k, self.gem_r, self.gem_window = gem_k, gem_r, gem_window
@@ -697,6 +718,8 @@ class SentenceFeatures:
     def encode(self, lines: Sequence[str] | EncodedLines) -> EncodedLines:
         if isinstance(lines, EncodedLines):
             return lines
+        if isinstance(lines, str):  # its characters would be taken for lines, one each
+            raise ParameterError("lines", _short(lines), "must be a sequence of lines, not one string (give [line])")
         oov = any(m in _OOV for m in self.modes)
         enc = encode_lines(self.emb, lines, self.tokenizer, keep_unknown=oov, build_unseen=True)
         self.built_.update(enc.built)
@@ -1050,5 +1073,8 @@ def _top_singular(x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sentence_features(emb: Embedding, lines: Iterable[str], mode: str = DEFAULT_MODE, **options) -> np.ndarray:
-    """Features of ``lines`` (n_lines, dim_out), fitting what the mode learns on them."""
+    """Features of ``lines`` (a sequence of str, one sentence each): an array of shape
+    (n_lines, dim_out), float32, fitting what the mode learns on these same lines
+    (:class:`SentenceFeatures` ``(emb, mode, **options).fit_transform(lines)``; its
+    docstring has the modes, their papers, the defaults and the errors)."""
     return SentenceFeatures(emb, mode, **options).fit_transform(list(lines))

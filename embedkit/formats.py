@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, check_choice, counted
+from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, check_choice, counted, param
 from .io import check_readable, display_name, is_number, numbered_lines, open_binary, read_blocks
 from .options import VECTOR_FORMATS
 from .vectors import MAGIC, Embedding
@@ -234,6 +234,11 @@ def _read_text_vectors(path, header: bool, progress, nonfinite: str = "error") -
     return _unique(Embedding(words, np.vstack(rows), None, {"kind": "words", "source": name}), name)
 
 
+#: How the library leaves non-finite rows out, marked as a parameter: the command line names
+#: its own way (``cli._FLAGS``).
+_DROP_NONFINITE = "read_vectors(path, nonfinite='drop')"
+
+
 def _nonfinite_message(name: str, where: str, word: str, row: np.ndarray, fields=None) -> str:
     """The error for a row with a NaN or infinite value; ``fields``, the row's text, name a
     finite number too large for float32 (``1e39``) as what it is."""
@@ -241,12 +246,12 @@ def _nonfinite_message(name: str, where: str, word: str, row: np.ndarray, fields
     if fields is not None and np.isfinite(float(fields[i])):
         return (
             f"{name}, {where}: word {word!r} has a value too large for float32 ({fields[i]}); "
-            "'embedkit import FILE --drop-nonfinite' leaves such rows out"
+            f"{param(_DROP_NONFINITE)} leaves such rows out"
         )
     value = str(float(row[i]))
     return (
         f"{name}, {where}: word {word!r} has a non-finite value ({value}); "
-        "'embedkit import FILE --drop-nonfinite' leaves such rows out"
+        f"{param(_DROP_NONFINITE)} leaves such rows out"
     )
 
 
@@ -471,9 +476,18 @@ def load_model(
     on_cache: Callable[[Path], None] | None = None,
     fmt: str | None = None,
 ) -> Embedding:
-    """Load any model file; a word2vec or GloVe file is parsed once and then served from
-    its native cache (see :func:`cache_path`), memory-mapped like a native model.
-    ``fmt`` skips the detection when the caller has already run :func:`detect_format`."""
+    """Load any model file — embedkit's ``.ekm``, word2vec text or binary (gensim's
+    ``save_word2vec_format``), GloVe text, told apart by content (:func:`detect_format`) —
+    as an :class:`~embedkit.vectors.Embedding` (n × dim, float32).  A word2vec or GloVe
+    file is parsed once and then served from its native cache (see :func:`cache_path`),
+    memory-mapped like a native model; ``cache=False`` parses it every time.
+    ``fmt`` skips the detection when the caller has already run :func:`detect_format`.
+    Imported vectors record no tokenizer, so queries are taken as typed (no lower-casing).
+
+    Raises :class:`~embedkit.errors.InputError` naming the file (and the line, field or
+    word) for a missing, empty or truncated file, a row of the wrong width, a field that is
+    not a number, NaN or infinity, or a file that is not vectors;
+    :class:`~embedkit.errors.ParameterError` for ``-`` (a model is a file)."""
     if str(path) == "-":
         raise ParameterError("a model must be a file, not stdin")
     check_readable(path)

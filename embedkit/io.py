@@ -790,15 +790,23 @@ def decode_text(data: bytes, path: str, offset: int, decoding: Decoding | None =
     return decoding.decode(data, name, offset, line)
 
 
-def corpus_files(paths: str | list[str]) -> list[str]:
-    """The files of a corpus given as paths, globs (``wiki/*.txt.gz``) or ``-``.
+def corpus_files(paths: str | os.PathLike | list[str | os.PathLike]) -> list[str]:
+    """The files of a corpus given as paths (``str`` or ``pathlib.Path``), globs
+    (``wiki/*.txt.gz``) or ``-``.
 
     A glob inside a URL (``s3://bucket/wiki/*.txt``, ``memory://c/*.txt``) is expanded by
-    that URL's fsspec filesystem, never on the local disk."""
+    that URL's fsspec filesystem, never on the local disk.  Raises :class:`ParameterError`
+    (``corpus``) for something that is not a path (a list of tokens)."""
     import glob
 
     out: list[str] = []
-    for p in [paths] if isinstance(paths, str) else list(paths):
+    for p in [paths] if isinstance(paths, (str, os.PathLike)) else list(paths):
+        if isinstance(p, os.PathLike):
+            p = os.fspath(p)
+        if not isinstance(p, str):
+            raise ParameterError(
+                f"{param('corpus')} must be file paths (a str or pathlib.Path each), not a {type(p).__name__}"
+            )
         if p == "-" or not any(ch in p for ch in "*?["):
             out.append(p)
         elif "://" in p:

@@ -20,7 +20,7 @@ from threadpoolctl import threadpool_limits
 
 from . import kernels
 from .engine import release_freed_memory, worker_init
-from .errors import DataError, ParameterError, check_at_least, check_choice
+from .errors import DataError, ParameterError, check_at_least, check_choice, check_count, param
 from .options import PCA_SOLVERS, SOLVERS, VECTOR_KINDS
 
 
@@ -62,11 +62,24 @@ def truncated_svd(
     Signs are fixed so that the largest-magnitude entry of each column of U is positive.
     ``progress(1)`` is called after each product with M or Mᵀ and after the final small
     SVD: :func:`svd_steps` of them in all (randomized; arpack reports only its end).
+
+    ``m``: scipy.sparse or a dense array of any real dtype (computed in float32 when it is
+    float32, else float64) and any memory order.  Raises :class:`ParameterError` for a
+    ``solver`` not in :data:`SOLVERS`, an ``m`` that is not 2-D, a ``dim`` that is not a
+    whole number or above min(n, m) (arpack: below it); :class:`DataError` for NaN or
+    infinity in ``m``.
     """
     check_choice("solver", solver, SOLVERS)
+    if not sp.issparse(m):
+        m = np.asarray(m)
+    if m.ndim != 2:
+        raise ParameterError(f"{param('m')} must be a matrix (2-D), got shape {m.shape}")
+    values = m.data if sp.issparse(m) else m
+    if not np.isfinite(values).all():  # one pass, against the ~10 products of the solver
+        raise DataError("the matrix holds NaN or infinity: it has no SVD")
     n_rows, n_cols = m.shape
     limit = min(n_rows, n_cols)
-    check_at_least("dim", dim)
+    check_count("dim", dim)
     if dim > limit or (solver == "arpack" and dim >= limit):
         most = limit - 1 if solver == "arpack" else limit
         raise ParameterError(

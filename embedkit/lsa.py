@@ -35,8 +35,8 @@ from .errors import (
     InputError,
     ParameterError,
     UnknownWordError,
-    check_at_least,
     check_choice,
+    check_count,
     counted,
     param,
 )
@@ -106,7 +106,7 @@ class LSAModel:
         in order, the queries with no term of the model (no words, or none in the vocabulary),
         which get no entry.  Repeated queries are answered once.
         """
-        check_at_least("k", k)
+        check_count("k", k)
         tok = tokenizer or model_tokenizer(self.terms)
         queries = list(dict.fromkeys(queries))
         is_known = {q: any(w in self.terms.index for w in tok.tokenize(q)) for q in queries}
@@ -179,9 +179,21 @@ def build_lsa(
     """LSA of documents given as lines of text (Deerwester et al. 1990): Z = U Σ (docs × k),
     Y = V Σ (terms × k) from the randomized truncated SVD of the weighted term-document matrix.
 
+    ``lines``: a list of str, one document each.  The term-document matrix is weighted by
+    ``tfidf`` (count × idf, rows at unit length) or ``log`` (log(1 + count));
+    :class:`LSAModel` holds the document vectors (documents × ``dim``, float32) and the
+    term vectors (terms × ``dim``).  The defaults (100 dimensions, tf-idf, 7 power
+    iterations) are the customary ones, not chosen by a measurement here (Deerwester et al.
+    kept about 100 factors; BENCHMARKS.md "Sentence features" reports LSA at 100 and 200 d
+    beside the sentence features as a reference).
+
     ``reporter`` shows two stages: "tokenize" (documents) and "svd" (sparse products).
     Raises DataError when no document has a word at ``min_count``, ParameterError for a
-    ``dim`` above min(documents, words)."""
+    ``dim`` above min(documents, words) or not a whole number, a ``weighting`` not in
+    :data:`embedkit.options.DOC_WEIGHTINGS`, and ``lines`` given as one str (its characters
+    would be taken for documents)."""
+    if isinstance(lines, str):
+        raise ParameterError(f"{param('lines')} must be a list of documents, not one string (give [document])")
     check_choice("weighting", weighting, DOC_WEIGHTINGS)
     tok = tokenizer or Tokenizer()
     reporter = reporter or Reporter(quiet=True)

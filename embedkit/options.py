@@ -67,7 +67,37 @@ SUBWORD_RIDGE = 10.0
 
 @dataclass
 class WordOptions:
-    """Every parameter of ``train-words``; the defaults are the measured best (BENCHMARKS.md)."""
+    """Every parameter of ``train-words`` (:func:`embedkit.pipeline.train_words`).
+
+    The defaults were decided on dictwiki by WordSim-353, SimVerb-3500 and the Google
+    analogies and confirmed on RG-65, MC-30, YP-130, Verb-143 and WordSim-353's halves
+    (BENCHMARKS.md "How the defaults were chosen"; the subword settings: "Subwords").
+    A bad value is refused with :class:`~embedkit.errors.ParameterError` naming the field
+    when the options are used, not here.
+
+    Tokens: ``pattern`` (a regular expression for a token; None: runs of Unicode letters),
+    ``lowercase``.  Vocabulary: ``min_count`` (a word seen fewer times is dropped before
+    windowing, as word2vec does), ``max_size`` (keep only the most frequent).  Counting:
+    ``window`` (words 1..window away on each side, on the same line), ``weighting`` of a
+    pair at distance d (``uniform`` 1, ``harmonic`` 1/d as GloVe, ``linear``
+    (window−d+1)/window), ``symmetric`` (context words on both sides; False: only those that
+    follow), ``subsample`` (word2vec's threshold t: a token of frequency f kept with
+    probability √(t/f); 0: off).  Weighting: ``transform`` (``ppmi``, ``pmi``, ``log``,
+    ``none``), ``shift`` (k of shifted PMI, ≥ 1), ``cds`` (context-distribution smoothing α
+    in (0, 1]; Levy, Goldberg & Dagan 2015).  Factorisation: ``dim`` (the vectors'
+    dimension, a whole number at most the vocabulary's size), ``solver`` (``shifted``,
+    ``randomized``, ``arpack``), ``n_iter`` (power iterations), ``eig`` (p of U Σ^p),
+    ``vectors`` (``w``, ``c``, ``w+c``, ``concat``), ``remove_top`` (the mean and this many
+    top principal components removed: all-but-the-top, Mu & Viswanath 2018), ``seed``.
+    Subwords (``subwords=True``; fastText's n-grams, Bojanowski et al.  2017): ``minn``,
+    ``maxn``, ``buckets``, ``subword_weight`` β, ``subword_min_words``,
+    ``subword_coherence``, ``subword_ridge`` λ
+    (:meth:`embedkit.vectors.Embedding.with_subwords`).  Rare words: ``rare_min_count``
+    (words seen this often but below ``min_count`` get a vector folded in from their
+    contexts; 0: none), ``subword_rare_weight`` ω.  Engine (not recorded, not changing the
+    vectors): ``workers`` (processes; None: every core), ``memory`` (bytes of count partials
+    before spilling to disk), ``scheduler`` (a Dask scheduler address, or ``local``).
+    """
 
     pattern: str | None = None
     lowercase: bool = True
@@ -120,8 +150,22 @@ class WordOptions:
 
 @dataclass
 class GraphOptions:
-    """Every parameter of ``embed-graph``; the defaults are the measured best (BENCHMARKS.md).
-    The graph composition runs them (:func:`embedkit.pipeline.embed_graph`)."""
+    """Every parameter of ``embed-graph``; the graph composition runs them
+    (:func:`embedkit.pipeline.embed_graph`, which says what each route reads).
+
+    ``method`` (``auto``, ``netmf``, ``sparse``, ``netmf+sparse``, ``walks``), ``dim`` (a
+    whole number at most the number of nodes), ``window`` T and ``negative`` b of NetMF's
+    matrix (Qiu et al. 2018) and of the walks' PPMI shift, ``rank`` (NetMF's eigenpairs),
+    ``walks_per_node``, ``walk_length``, ``p``, ``q`` (node2vec's return and in-out
+    parameters, Grover & Leskovec 2016), ``cds`` (walks' context-distribution smoothing),
+    ``order``, ``mu``, ``theta`` (ProNE's spectral propagation, Zhang et al. 2019), ``n_iter``
+    (power iterations), ``sparse_weight``, ``eig`` (p of U |Λ|^p), ``vectors``, ``seed``.
+
+    The defaults were chosen on BlogCatalog and Cora and confirmed on other graphs
+    (BENCHMARKS.md "How the NetMF defaults were chosen", "How the window and the spectrum
+    are chosen", "NetMF beside the sparse route", "Graphs at scale").  A bad value is refused
+    with :class:`~embedkit.errors.ParameterError` naming the field when the options are used.
+    """
 
     method: str = "auto"
     dim: int = 160

@@ -24,6 +24,7 @@ from .errors import (
     ParameterError,
     check_at_least,
     check_choice,
+    check_count,
     check_positive,
     counted,
     param,
@@ -108,7 +109,7 @@ def check_dim_after_removal(opts: WordOptions, warn: bool = True) -> None:
     """ParameterError (naming ``dim``) unless ``dim`` leaves a dimension once the top
     ``remove_top`` components are removed: checked before any work starts.  With ``warn``,
     an :class:`EmbedkitWarning` when it leaves a single one (every cosine ±1)."""
-    check_at_least("dim", opts.dim)
+    check_count("dim", opts.dim)
     if opts.remove_top >= opts.dim:
         raise ParameterError(
             "dim",
@@ -367,7 +368,32 @@ def factorize_matrix(
 
 
 def train_words(corpus: str | list[str], opts: WordOptions | None = None, reporter: Reporter = SILENT) -> Embedding:
-    """Train word vectors on a corpus: one or more files or globs (``-`` for stdin).
+    """Train word vectors on a corpus: tokenize → window co-occurrence counts → PPMI → truncated SVD.
+
+    ``corpus``: one or more text files (``str`` or ``pathlib.Path``; one passage a line,
+    windows never cross a line; ``.gz``/``.bz2``/``.xz`` read transparently), globs, or
+    ``-`` for stdin — files, not the sentences themselves.  ``opts``: every setting
+    (:class:`WordOptions`; None: its defaults).  Returns an :class:`~embedkit.vectors.Embedding`
+    of the n words kept (count ≥ ``min_count``), vectors float32 of shape (n, ``dim``),
+    counts int64 (n,), and every setting in its ``params``.
+
+    The recipe is hyperwords' (Levy, Goldberg & Dagan 2015, "Improving distributional
+    similarity with lessons learned from word embeddings"): PPMI with context-distribution
+    smoothing ``cds`` and shift ``shift``, then U Σ^``eig`` of a randomized truncated SVD
+    (Halko, Martinsson & Tropp 2011), word and context vectors summed (``vectors="w+c"``),
+    then the mean and the top ``remove_top`` principal components removed
+    ("all-but-the-top", Mu & Viswanath 2018).  The defaults (window 10 harmonic, cds 0.75,
+    300 d, shifted solver, W + C, 2 components removed) were decided on dictwiki by
+    WordSim-353, SimVerb-3500 and the Google analogies and confirmed on sets not used to
+    choose: BENCHMARKS.md "How the defaults were chosen".
+
+    Raises :class:`~embedkit.errors.ParameterError` naming the parameter for a bad setting
+    (before the corpus is read where it can be: ``dim`` not a whole number or not above
+    ``remove_top``) or one the data cannot meet (``dim`` above the vocabulary's size);
+    :class:`~embedkit.errors.InputError` for a missing or unreadable file (a string that is
+    not a file: "no such file"); :class:`~embedkit.errors.DataError` for an empty corpus,
+    no word at ``min_count`` or undecodable text (file and line);
+    :class:`~embedkit.errors.ClusterError` for an unusable ``scheduler``.
 
     Stage times are added to ``reporter.timings`` (tokenize, cooccur, pmi, svd, and
     subwords with ``opts.subwords``).
@@ -422,8 +448,9 @@ METHODS = GRAPH_METHODS
 
 @dataclass
 class GraphEmbedding:
-    """What :func:`embed_graph` returns: the node embedding (n × dim), the route it took
-    (``netmf``, ``sparse`` or ``walks``), and the seconds each stage took, in order."""
+    """What :func:`embed_graph` returns: the node embedding (n × dim, float32; n × 2·dim
+    for ``netmf+sparse``), the route it took (``netmf``, ``sparse``, ``netmf+sparse`` or
+    ``walks``), and the seconds each stage took, in order."""
 
     embedding: Embedding
     method: str
@@ -441,10 +468,15 @@ def resolve_method(graph: Graph, method: str) -> str:
 
 def _checked_method(graph: Graph, opts: GraphOptions) -> str:
     """The route ``opts`` takes on ``graph``, once the options are checked against it."""
+    if not isinstance(graph, Graph):
+        raise ParameterError(
+            f"{param('graph')} must be an embedkit.graph.Graph (read_edges, Graph.from_edges, Graph.from_networkx), "
+            f"not a {type(graph).__name__}"
+        )
     if graph.n_edges == 0:
         raise DataError(f"{graph.source}: the graph has no edges")
     method = resolve_method(graph, opts.method)
-    check_at_least("dim", opts.dim)
+    check_count("dim", opts.dim)
     if opts.dim > graph.n:
         hint = f"; {opts.dim} is the default: give a smaller {param('dim')}" if opts.dim == GraphOptions.dim else ""
         raise ParameterError(
@@ -489,19 +521,39 @@ def _counted_walks(batches, advance):
 
 def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Reporter = SILENT) -> GraphEmbedding:
     """Node embeddings of ``graph``: a :class:`GraphEmbedding` holding an
-    :class:`~embedkit.vectors.Embedding` (n × dim), the route taken and the stage timings.
+    :class:`~embedkit.vectors.Embedding` (n nodes × dim, float32; n × 2·dim for
+    ``netmf+sparse``; its counts are the nodes' degrees), the route taken and the stage
+    timings in seconds.  ``graph``: a :class:`~embedkit.graph.Graph`
+    (:func:`~embedkit.graph.read_edges`, :meth:`~embedkit.graph.Graph.from_networkx`, or
+    :meth:`~embedkit.graph.Graph.from_edges` from integer arrays); ``opts``:
+    :class:`GraphOptions` (None: its defaults).
 
-    ``netmf``: log(max(M, 1)) of the closed form and its top eigenvectors, vectors U |Λ|^eig
+    ``method="auto"`` takes ``netmf+sparse`` for an undirected graph of up to
+    :data:`NETMF_MAX_NODES` nodes, ``walks`` for a directed one, ``sparse`` above
+    (:mod:`embedkit.graph` says why; BENCHMARKS.md "NetMF beside the sparse route",
+    "Graphs at scale").  ``netmf+sparse``: the two routes below side by side, NetMF's rows
+    at unit length and the sparse route's at ``sparse_weight``.
+
+    ``netmf`` (Qiu et al., WSDM 2018): log(max(M, 1)) of the closed form and its top eigenvectors, vectors U |Λ|^eig
     — for an undirected graph without the n × n matrix (the eigenpairs of S, then
     :func:`~embedkit.graph.netmf.netmf_vectors`: stages ``eigenpairs`` and ``netmf``),
     else (a directed graph, ``vectors`` other than W, or more dimensions than eigenpairs)
     the dense matrix and a truncated SVD (U Σ^eig).
     ``sparse``: T = 1 PMI (directed: on the PageRank walk), truncated eigh, spectral
-    propagation, re-orthogonalisation.
-    ``walks``: DeepWalk / node2vec walks → window co-occurrence → PPMI (shift ``negative``,
-    smoothing ``cds``) → truncated SVD → W + C.  Nodes without edges get zero vectors.
+    propagation (ProNE: Zhang et al., IJCAI 2019), re-orthogonalisation.
+    ``walks``: DeepWalk (Perozzi et al. 2014) / node2vec (Grover & Leskovec 2016, ``p``,
+    ``q``) walks → window co-occurrence → PPMI (shift ``negative``, smoothing ``cds``) →
+    truncated SVD → W + C.  Nodes without edges get zero vectors.
     (Walk defaults measured on BlogCatalog / Cora: cds 0.75 and W + C gave micro-F1 0.347 /
-    0.819 against 0.322 / 0.817 for cds 1 and W.)
+    0.819 against 0.322 / 0.817 for cds 1 and W.)  NetMF's window, rank and dimension were
+    chosen on BlogCatalog and Cora: BENCHMARKS.md "How the NetMF defaults were chosen".
+
+    Raises :class:`~embedkit.errors.DataError` for a graph without edges (or walks that
+    produce no co-occurrence); :class:`~embedkit.errors.ParameterError` naming the
+    parameter for a ``graph`` that is not a :class:`~embedkit.graph.Graph`, a bad setting,
+    a ``dim`` above the number of nodes, or ``vectors`` other than W on the sparse routes.
+    Warns (:class:`~embedkit.errors.EmbedkitWarning`) when a node with edges gets an
+    all-zero vector (``dim`` too small for the graph's parts).
     """
     opts = opts or GraphOptions()
     method = _checked_method(graph, opts)

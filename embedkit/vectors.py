@@ -41,9 +41,10 @@ from .errors import (
     InputError,
     ParameterError,
     UnknownWordError,
-    check_at_least,
     check_choice,
+    check_count,
     counted,
+    param,
 )
 from .io import atomic_output, check_readable, output_group
 from .linalg import RowSplitMatmul, on_product_threads, unit_rows
@@ -443,8 +444,13 @@ class Embedding:
     Parameters
     ----------
     words : sequence of str, length n (or :class:`StoredWords`, turned into a list only
-        when :attr:`words` is first read)
-    vectors : array of shape (n, dim)
+        when :attr:`words` is first read); row order, kept as given (a duplicate is not
+        merged: a query finds its first row)
+    vectors : array of shape (n, dim), any real dtype and layout (kept as given, a memory
+        map too; queries compute in float32, and :meth:`save` writes float32); a list of
+        rows becomes a float32 array.  Raises :class:`ParameterError` (a ``ValueError``)
+        naming ``vectors`` when the shape does not match the words.  Rows are not checked
+        for NaN (the file readers refuse it; :func:`embedkit.formats.load_model`).
     counts : int array of shape (n,), optional — corpus frequency of each word
     params : dict, optional — how the vectors were made (kept in the model file)
     subwords : :class:`embedkit.subwords.Subwords`, optional — with it, a word outside the
@@ -470,9 +476,13 @@ class Embedding:
         self._stored = words if isinstance(words, StoredWords) else None
         self._words = None if self._stored is not None else list(words)
         self._n = len(words)
+        if not isinstance(vectors, np.ndarray):  # a list of rows; an ndarray (a memory map too) is kept as is
+            vectors = np.asarray(vectors, dtype=np.float32)
         self.vectors = vectors
         if vectors.ndim != 2 or vectors.shape[0] != self._n:
-            raise ValueError(f"vectors of shape {vectors.shape} do not match {self._n} words")
+            raise ParameterError(
+                "vectors", vectors.shape, f"must be an array of shape ({self._n}, dim) for {self._n} words"
+            )
         self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
         self.params = dict(params or {})
         self.subwords = subwords
@@ -504,7 +514,7 @@ class Embedding:
     def __repr__(self) -> str:
         kind = self.params.get("kind", "words")
         source = self.params.get("corpus") or self.params.get("source")
-        parts = [f"{len(self):,} {'nodes' if kind == 'nodes' else 'words'} × {self.dim} dims"]
+        parts = [f"{len(self):,} {'nodes' if kind == 'graph' else 'words'} × {self.dim} dims"]
         if source:
             parts.append(f"from {source!r}")
         if self.lowercases:
@@ -525,8 +535,8 @@ class Embedding:
 
     @property
     def index(self) -> dict[str, int]:
-        if self._index is None:
-            self._index = dict(zip(self.words, range(len(self))))
+        if self._index is None:  # a duplicate word maps to its first row, as a scan finds it
+            self._index = dict(zip(reversed(self.words), range(len(self) - 1, -1, -1)))
         return self._index
 
     @property
@@ -899,7 +909,9 @@ class Embedding:
         the ridge fit as extra rows weighing ``rare_weight`` ω each (0: not at all), so the
         n-grams learn from the words the vocabulary cut (:func:`fit_subwords`); their
         vectors are then mixed with their n-grams (:meth:`with_rare_words`).
-        ``weight`` β None: :data:`DEFAULT_WEIGHT` (1.25), or 1.5 when rare words join the fit."""
+        ``weight`` β None: :data:`DEFAULT_WEIGHT` (1.25), or 1.5 when rare words join the fit.
+        These defaults (and λ, the n-gram lengths 3–6 and 2,000,000 buckets, fastText's)
+        were chosen on held-out words: BENCHMARKS.md "Subwords: words from their parts"."""
         if self.subwords is not None:
             raise DataError("the model already has subword vectors (fit them again from the model they were fitted to)")
         if self.params.get("kind") == "graph":
@@ -948,8 +960,10 @@ class Embedding:
 
     # -- queries (gensim's KeyedVectors surface) -------------------------------------
     def similarity(self, a: str, b: str) -> float:
-        """Cosine similarity of two words (an unknown word built from its n-grams when
-        the model has subwords)."""
+        """Cosine similarity of two words, a float in [−1, 1] (an unknown word built from
+        its n-grams when the model has subwords); words normalised as the corpus was
+        ('Dog' → 'dog' in a lower-cased model).  Raises :class:`UnknownWordError` (a
+        ``KeyError``) naming a word that has no vector, with the closest spellings."""
         v, _ = self.query_vectors([a, b])
         return float(v[0].astype(np.float64) @ v[1].astype(np.float64))
 
@@ -991,14 +1005,17 @@ class Embedding:
         vector (dim,) used as given, or a (word or vector, weight) pair whose weight
         replaces the default +1 / −1 (in ``negative`` too, as in gensim).  ``restrict_vocab``
         searches the first N rows only; ``topn=None`` returns the cosines of all (n,).
-        Raises UnknownWordError (a KeyError) for a word not in the vocabulary."""
+        Returns at most ``topn`` (word, cosine) pairs (fewer when fewer rows remain).
+        Raises UnknownWordError (a KeyError) for a word not in the vocabulary;
+        :class:`ParameterError` for a ``topn`` that is not a whole number ≥ 1, a negative
+        ``restrict_vocab``, a vector without ``dim`` values or holding NaN / infinity."""
         items = [(x, 1.0) for x in _items(positive)] + [(x, -1.0) for x in _items(negative)]
         # a (key, weight) pair's weight is used as given, in negative too (as gensim does)
         items = [(x[0], float(x[1])) if isinstance(x, tuple) else (x, sign) for x, sign in items]
         if not items:
             raise ParameterError("give at least one word or vector")
         if topn is not None:
-            check_at_least("topn", topn)
+            check_count("topn", topn)
         parts, exclude = [], []
         for key, weight in items:
             if isinstance(key, str):
@@ -1010,6 +1027,8 @@ class Embedding:
                 vec = np.asarray(key, dtype=np.float64).reshape(-1)
                 if vec.shape != (self.dim,):
                     raise ParameterError(f"a query vector must have {self.dim} values, got {vec.size}")
+                if not np.isfinite(vec).all():
+                    raise ParameterError("a query vector holds NaN or infinity: it has no direction to search")
                 parts.append(weight * vec)
         query = np.mean(parts, axis=0).astype(np.float32)
         limit = self._limit(restrict_vocab)
@@ -1018,7 +1037,8 @@ class Embedding:
             query = query / norm if norm > 0 else query
             step = 1 << 13
             return np.concatenate([self._unit_block(r0, min(r0 + step, limit)) @ query for r0 in range(0, limit, step)])
-        ids, scores = self.search(query[None, :], topn, np.array([exclude or [-1]]), restrict_vocab)
+        # no more answers than rows: search pads to topn, and a topn of 10**9 would be 8 GB of padding
+        ids, scores = self.search(query[None, :], min(topn, limit) or 1, np.array([exclude or [-1]]), restrict_vocab)
         return self._answers(ids[0], scores[0])
 
     def similar_by_word(self, word: str, topn: int = 10, restrict_vocab: int | None = None):
@@ -1030,7 +1050,10 @@ class Embedding:
         return self.most_similar([np.asarray(vector)], topn=topn, restrict_vocab=restrict_vocab)
 
     def _limit(self, restrict_vocab: int | None) -> int:
-        return len(self) if restrict_vocab is None else max(0, min(int(restrict_vocab), len(self)))
+        if restrict_vocab is None:
+            return len(self)
+        check_count("restrict_vocab", restrict_vocab, 0)
+        return min(int(restrict_vocab), len(self))
 
     def search(
         self,
@@ -1053,11 +1076,16 @@ class Embedding:
         BLAS on every core; each block is folded into the running top-k by one threshold
         pass (:func:`embedkit.kernels.merge_top`).  The rows are read a block at a time, so a
         memory-mapped model is never copied whole.  ``progress(n)`` receives rows scanned
-        (total: rows × ⌈q / QUERY_CHUNK⌉).  Raises :class:`ParameterError` for a bad shape."""
-        check_at_least("topn", topn)
-        q = np.asarray(queries, dtype=np.float32)
+        (total: rows × ⌈q / QUERY_CHUNK⌉).  Raises :class:`ParameterError` for a bad shape
+        or a query holding NaN or infinity."""
+        check_count("topn", topn)
+        # C order: a Fortran-ordered batch took another BLAS path, and its cosines another last digit
+        q = np.ascontiguousarray(queries, dtype=np.float32)
         if q.ndim != 2 or q.shape[1] != self.dim:
             raise ParameterError("queries", q.shape, f"must be an array of shape (q, {self.dim})")
+        if not np.isfinite(q).all():
+            bad = int(np.flatnonzero(~np.isfinite(q).all(axis=1))[0])
+            raise ParameterError(f"{param('queries')} row {bad} holds NaN or infinity: it has no direction to search")
         norms = np.linalg.norm(q, axis=1, keepdims=True)
         q = q / np.where(norms > 0, norms, 1)
 
@@ -1134,8 +1162,9 @@ class Embedding:
         progress: Callable[[int], None] | None = None,
         index=None,
     ) -> tuple[list[tuple[str, str, float]], list[str]]:
-        """Nearest words of each query word, normalised as the corpus was; the word itself
-        is never its own neighbour.  All queries are answered as one batch (:meth:`search`).
+        """Nearest words of each query word (a list of words, or one word as a str),
+        normalised as the corpus was; the word itself is never its own neighbour.  All
+        queries are answered as one batch (:meth:`search`).
 
         ``index``: an approximate index of these vectors (``index.search(unit_queries, k)``
         → ids, scores (q × k), as :class:`embedkit.ann.AnnIndex`) to ask instead of
@@ -1143,8 +1172,9 @@ class Embedding:
         scored exactly, so the cosines returned are the true ones; a query for which it
         returns fewer than ``topn`` is answered by the exact search.  Returns (rows of
         (query, neighbor, cosine) in query order, the queries not found).  The command line's ``neighbors``."""
-        check_at_least("topn", topn)
-        queries = list(queries)
+        check_count("topn", topn)
+        queries = [queries] if isinstance(queries, str) else list(queries)  # one word, not its letters
+        topn = min(topn, len(self))  # no more answers than rows (search pads to topn)
         keys, _ = self._keys(queries)
         built = self.from_subwords([q for q, k in zip(queries, keys) if k is None])
         known = [q for q, k in zip(queries, keys) if k is not None or q in built]
@@ -1187,14 +1217,17 @@ class Embedding:
     def analogy(self, a: str, b: str, c: str, method: str = "3cosmul", topn: int = 10) -> list[tuple[str, float]]:
         """Answers to a : b :: c : ?, best first, with their scores; a, b and c are excluded.
 
-        ``3cosadd``: cos(x, b) − cos(x, a) + cos(x, c); ``3cosmul`` (Levy & Goldberg 2014):
-        cos'(x, b)·cos'(x, c) / (cos'(x, a) + 0.001) with cos' = (cos + 1) / 2.  Raises
-        :class:`UnknownWordError` for a word that is not known.
+        ``3cosadd`` (Mikolov et al. 2013): cos(x, b) − cos(x, a) + cos(x, c); ``3cosmul``
+        (Levy & Goldberg, CoNLL 2014, "Linguistic regularities in sparse and explicit word
+        representations"; the default): cos'(x, b)·cos'(x, c) / (cos'(x, a) + 0.001) with
+        cos' = (cos + 1) / 2.  Returns at most ``topn`` (word, score) pairs.  Raises
+        :class:`UnknownWordError` for a word that is not known, :class:`ParameterError` for
+        a ``method`` not in :data:`embedkit.options.ANALOGY_METHODS` or a bad ``topn``.
         """
-        check_at_least("topn", topn)
+        check_count("topn", topn)
         check_choice("method", method, ANALOGY_METHODS)
         v, rows = self.query_vectors([a, b, c])
-        ids, scores = self._analogy_top(v[None], [rows], method, topn)
+        ids, scores = self._analogy_top(v[None], [rows], method, min(topn, len(self)))
         return self._answers(ids[0], scores[0])
 
     def analogies(
@@ -1207,7 +1240,7 @@ class Embedding:
         """:meth:`analogy` for many (a, b, c) questions, answered as one batch of blocked
         products.  Returns (answers of each question, None for a question with an unknown
         word; the messages naming those words, one per such question)."""
-        check_at_least("topn", topn)
+        check_count("topn", topn)
         check_choice("method", method, ANALOGY_METHODS)
         vecs, rows, where, unknown = [], [], [], []
         for j, question in enumerate(questions):
@@ -1221,7 +1254,7 @@ class Embedding:
             where.append(j)
         answers: list[list[tuple[str, float]] | None] = [None] * len(questions)
         if vecs:
-            ids, scores = self._analogy_top(np.stack(vecs), rows, method, topn, progress)
+            ids, scores = self._analogy_top(np.stack(vecs), rows, method, min(topn, len(self)), progress)
             for j, i_row, s_row in zip(where, ids, scores):
                 answers[j] = self._answers(i_row, s_row)
         return answers, unknown
@@ -1249,7 +1282,11 @@ class Embedding:
 
     # -- native model file -------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
-        """Write the native model file atomically."""
+        """Write the native model file (``.ekm``, laid out in this module's docstring)
+        atomically: the vectors as float32, counts int64, the words, the row norms, the
+        subword and rare-word tables, and :attr:`params`.  Raises :class:`OutputError`
+        when the file cannot be written (missing directory, full disk) — any previous
+        file is left intact — and :class:`DataError` for a word holding a newline."""
         vectors = np.ascontiguousarray(self.vectors, dtype=np.float32)
         counts = self.counts if self.counts is not None else np.zeros(len(self), np.int64)
         if any("\n" in w for w in self.words):
@@ -1311,7 +1348,10 @@ class Embedding:
 
     @classmethod
     def load(cls, path: str | os.PathLike, mmap: bool = True) -> Embedding:
-        """Read a native model file, memory-mapping the vectors."""
+        """Read a native model file, memory-mapping the vectors (float32, read-only; with
+        ``mmap=False`` read into memory).  Raises :class:`InputError` for a missing or
+        unreadable file or one that is not an embedkit model (other formats:
+        :func:`embedkit.formats.load_model`)."""
         p = check_readable(path)
         with open(p, "rb") as f:
             header, _ = read_container_header(f, p, MAGIC, FORMAT_VERSION, "model")
@@ -1348,7 +1388,12 @@ class Embedding:
 
         ``counts_path``: also write the word counts as gensim's vocabulary file (``fvocab``
         of ``save_word2vec_format``: 'word count' lines in row order), so that the counts
-        travel with the vectors (``import --counts`` reads them back; SIF needs them)."""
+        travel with the vectors (:func:`embedkit.formats.read_word_counts` reads them back;
+        SIF needs them).  ``npy`` writes ``path`` (n × dim float32) and the words one a line beside it
+        (``vectors.npy`` → ``vectors.words.txt``).
+        Raises :class:`ParameterError` for a ``fmt`` not in
+        :data:`embedkit.options.EXPORT_FORMATS` and :class:`OutputError` for a file that
+        cannot be written (nothing half-written is left)."""
         check_choice("fmt", fmt, EXPORT_FORMATS)
         if counts_path is not None and self.counts is None:
             raise DataError("the model keeps no word counts to write")

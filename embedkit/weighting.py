@@ -7,8 +7,13 @@ For a count matrix C (words × contexts), with context distribution smoothing α
     PMI(w, c) = log P(w, c) / (P(w) P_α(c))
 
 ``shift = k`` subtracts log k (the shifted PMI that skip-gram with k negative samples
-factorises).  PPMI keeps max(PMI − log k, 0).  Only observed pairs are stored; the PMI of
-an unobserved pair (−∞) is left out of the sparse matrix, i.e. treated as 0.
+factorises: Levy & Goldberg, NIPS 2014, "Neural word embedding as implicit matrix
+factorization").  PPMI keeps max(PMI − log k, 0).  Context distribution smoothing α = 0.75
+is word2vec's, carried over to PPMI by Levy, Goldberg & Dagan (TACL 2015, "Improving
+distributional similarity with lessons learned from word embeddings"); 0.75 is also the
+default here, confirmed on dictwiki (BENCHMARKS.md "How the defaults were chosen").  Only
+observed pairs are stored; the PMI of an unobserved pair (−∞) is left out of the sparse
+matrix, i.e. treated as 0.
 """
 
 from __future__ import annotations
@@ -47,7 +52,10 @@ def pmi(
     shift : float >= 1
         k of shifted PMI: subtract log k (pmi and ppmi only).
     cds : float in (0, 1]
-        Exponent α of context distribution smoothing (pmi and ppmi only).
+        Exponent α of context distribution smoothing (pmi and ppmi only; Levy et al. 2015).
+
+    Raises :class:`ParameterError` (``transform``, ``shift``, ``cds``) for a bad setting and
+    :class:`DataError` for an empty count matrix, or one with a negative, NaN or infinite count.
     """
     check_choice("transform", transform, TRANSFORMS)
     if not shift >= 1.0:
@@ -58,6 +66,8 @@ def pmi(
     m.sum_duplicates()
     if m.nnz == 0:
         raise DataError("the co-occurrence matrix is empty: no two vocabulary words share a window")
+    if not np.isfinite(m.data).all():  # NaN passes the test below and would spread through every row's margin
+        raise DataError("co-occurrence counts must be finite numbers (NaN or infinity found)")
     if m.data.min() < 0:
         raise DataError("co-occurrence counts must be non-negative")
     # the result shares the (possibly large) index arrays of the counts and holds one

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import counted
+from ..errors import ParameterError, counted, param
 
 
 @dataclass
@@ -88,6 +88,32 @@ class Graph:
         )
 
     @classmethod
+    def from_networkx(cls, graph, weight: str | None = "weight", source: str = "<networkx>") -> Graph:
+        """A networkx graph as a :class:`Graph`: its nodes in ``graph.nodes`` order, each
+        named ``str(node)``; directed when ``graph.is_directed()``; edge weights read from
+        the ``weight`` attribute (default 1; None: every edge weighs 1), parallel edges of
+        a multigraph merged with their weights summed, self-loops dropped (as
+        :func:`~embedkit.graph.read_edges` does).  Raises
+        :class:`~embedkit.errors.ParameterError` naming ``graph`` for an object that is not
+        a networkx graph or two nodes with one name, and as :meth:`from_edges` for a weight
+        that is NaN, infinite or negative."""
+        if not (hasattr(graph, "nodes") and hasattr(graph, "edges") and hasattr(graph, "is_directed")):
+            raise ParameterError(f"{param('graph')} must be a networkx graph, not a {type(graph).__name__}")
+        nodes = list(graph.nodes())
+        names = [str(v) for v in nodes]
+        if len(set(names)) != len(names):
+            raise ParameterError(f"{param('graph')} has two nodes that print the same (e.g. 1 and '1')")
+        index = {v: i for i, v in enumerate(nodes)}
+        edges = list(graph.edges(data=weight, default=1.0)) if weight else [(u, v, 1.0) for u, v in graph.edges()]
+        m = len(edges)
+        src = np.fromiter((index[e[0]] for e in edges), np.int64, m)
+        dst = np.fromiter((index[e[1]] for e in edges), np.int64, m)
+        w = np.array([e[2] for e in edges], dtype=np.float64) if m else np.zeros(0)
+        return cls.from_edges(
+            src, dst, len(nodes), weights=w, nodes=names, directed=bool(graph.is_directed()), source=source
+        )
+
+    @classmethod
     def from_edges(
         cls,
         src: np.ndarray,
@@ -99,18 +125,40 @@ class Graph:
         self_loops: bool = False,
         source: str = "<graph>",
     ) -> Graph:
-        """Build a graph from integer edge arrays (m,), merging duplicates (weights summed).
+        """Build a graph from edge arrays ``src``, ``dst`` (m,) of node numbers 0 … n − 1
+        (any integer dtype, or floats holding whole numbers), merging duplicates (weights
+        summed).  ``n``: the number of nodes (default: the largest number + 1, or
+        ``len(nodes)``); ``nodes``: their ids (default ``"0"`` … ``"n−1"``); ``weights``
+        (m,): finite and non-negative (default 1).
 
         Undirected graphs treat (u, v) and (v, u) as the same edge.  Edges of weight 0
-        are dropped.
+        are dropped.  Raises :class:`~embedkit.errors.ParameterError` naming the argument
+        for arrays that are not 1-D of one length, node numbers that are not whole, are
+        negative or reach ``n``, ``nodes`` of another length than ``n``, and weights that
+        are NaN, infinite or negative.
         """
-        src = np.asarray(src, dtype=np.int64)
-        dst = np.asarray(dst, dtype=np.int64)
+        src, dst = _node_numbers("src", src), _node_numbers("dst", dst)
+        if src.shape != dst.shape:
+            raise ParameterError(
+                f"{param('src')} and {param('dst')} must have one length, got {src.size:,} and {dst.size:,}"
+            )
         if n is None:
-            n = int(max(src.max(initial=-1), dst.max(initial=-1)) + 1)
+            n = len(nodes) if nodes is not None else int(max(src.max(initial=-1), dst.max(initial=-1)) + 1)
+        top = int(max(src.max(initial=-1), dst.max(initial=-1)))
+        if top >= n:
+            raise ParameterError(
+                f"node number {top:,} in {param('src')} / {param('dst')} is not below {param('n')} ({n:,})"
+            )
         if nodes is None:
             nodes = [str(i) for i in range(n)]
+        elif len(nodes) != n:
+            raise ParameterError(f"{param('nodes')} must name the {n:,} nodes, got {len(nodes):,}")
         w = np.ones(src.size) if weights is None else np.asarray(weights, dtype=np.float64)
+        if w.shape != src.shape:
+            raise ParameterError(f"{param('weights')} must have one value an edge ({src.size:,}), got shape {w.shape}")
+        if not (np.isfinite(w).all() and (w >= 0).all()):
+            bad = int(np.flatnonzero(~(np.isfinite(w) & (w >= 0)))[0])
+            raise ParameterError(f"{param('weights')} must be finite and non-negative, got {w[bad]} for edge {bad:,}")
         loops = src == dst
         dropped = 0
         if not self_loops and loops.any():
@@ -144,3 +192,27 @@ class Graph:
             merged=merged,
             self_loops_dropped=dropped,
         )
+
+
+def _node_numbers(name: str, values) -> np.ndarray:
+    """``values`` as int64 node numbers (m,): whole and non-negative, else ParameterError."""
+    a = np.asarray(values)
+    if a.ndim != 1:
+        raise ParameterError(f"{param(name)} must be a 1-D array of node numbers, got shape {a.shape}")
+    if a.size and a.dtype.kind in "US":  # numbers written as text ("12"), as NumPy reads them
+        try:
+            a = a.astype(np.int64)
+        except ValueError:
+            raise ParameterError(
+                f"{param(name)} must hold node numbers 0 … n − 1 (node ids go in {param('nodes')}), got {a[0]!r}"
+            ) from None
+    if a.size and not np.issubdtype(a.dtype, np.integer):
+        if not np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.complexfloating):
+            raise ParameterError(f"{param(name)} must hold node numbers 0 … n − 1, not values of dtype {a.dtype}")
+        whole = np.isfinite(a) & (a == np.round(a))
+        if not whole.all():
+            raise ParameterError(f"{param(name)} must hold whole node numbers, got {a[~whole][0]}")
+    a = a.astype(np.int64)
+    if a.size and a.min() < 0:
+        raise ParameterError(f"{param(name)} must hold node numbers 0 … n − 1, got {int(a.min())}")
+    return a
