@@ -40,7 +40,6 @@ from .options import (
     EXPORT_FORMATS,
     FEATURE_MODES,
     GRAPH_METHODS,
-    GRAPH_ROUTE_SETTINGS,
     NETMF_MAX_NODES,
     SOLVERS,
     TABLE_FORMATS,
@@ -1924,13 +1923,14 @@ def embed_graph_cmd(
     )
     timings = {"read": time.perf_counter() - t}
     route = graph_route(g, opts)  # checks the options first: a bad one is the only line
-    used = GRAPH_ROUTE_SETTINGS[route.method]
+    used = route.settings
     unused = _given(ctx, *(s for s in ("window", "negative", "rank", "walks_per_node", "walk_length", "p", "q")
                            if s not in used))  # fmt: skip
     if unused:
         verb = "is" if len(unused) == 1 else "are"
+        on = " on a directed graph" if g.directed and flag("rank") in unused else ""
         if not route.chosen:
-            raise ParameterError(f"{_and(unused)} {verb} not used by --method {route.method}")
+            raise ParameterError(f"{_and(unused)} {verb} not used by --method {route.method}{on}")
         why = {
             "walks": f"a directed graph up to {route.netmf_max_nodes:,} nodes",
             "sparse": f"a graph above {route.netmf_max_nodes:,} nodes",

@@ -56,7 +56,7 @@ from .linalg import (
     truncated_svd,
     unit_rows,
 )
-from .options import GRAPH_METHODS, NETMF_MAX_NODES, GraphOptions, WordOptions
+from .options import GRAPH_METHODS, GRAPH_ROUTE_SETTINGS, NETMF_MAX_NODES, GraphOptions, WordOptions
 from .progress import SILENT, Reporter
 from .subwords import check_fit_settings as check_subword_settings
 from .tokenize import Tokenizer
@@ -492,14 +492,16 @@ def _checked_method(graph: Graph, opts: GraphOptions) -> str:
 class GraphRoute:
     """The route :func:`embed_graph` takes on a graph, and why: ``method`` (netmf, sparse
     or walks), ``chosen`` (True when ``auto`` chose it: by size, and walks for a directed
-    graph), ``nodes``, ``dense_bytes``, the size of NetMF's dense n × n float32 matrix, and
-    ``netmf_max_nodes``, the size above which ``auto`` leaves NetMF."""
+    graph), ``nodes``, ``dense_bytes``, the size of NetMF's dense n × n float32 matrix,
+    ``netmf_max_nodes``, the size above which ``auto`` leaves NetMF, and ``settings``, the
+    :class:`GraphOptions` fields the route reads on this graph (besides method, dim, seed)."""
 
     method: str
     chosen: bool
     nodes: int
     dense_bytes: int
     netmf_max_nodes: int
+    settings: tuple[str, ...] = ()
 
 
 def graph_route(graph: Graph, opts: GraphOptions) -> GraphRoute:
@@ -509,7 +511,10 @@ def graph_route(graph: Graph, opts: GraphOptions) -> GraphRoute:
     cannot start says only that.
     """
     method = _checked_method(graph, opts)
-    return GraphRoute(method, opts.method == "auto", graph.n, 4 * graph.n * graph.n, NETMF_MAX_NODES)
+    settings = GRAPH_ROUTE_SETTINGS[method]
+    if graph.directed:  # PageRank's walk is summed exactly (directed_netmf_matrix): no eigenpairs kept
+        settings = tuple(s for s in settings if s != "rank")
+    return GraphRoute(method, opts.method == "auto", graph.n, 4 * graph.n * graph.n, NETMF_MAX_NODES, settings)
 
 
 def _counted_walks(batches, advance):

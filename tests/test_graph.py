@@ -423,6 +423,18 @@ def test_settings_the_route_does_not_read_are_named(cli, karate_files):
     assert r.exit_code == 0 and r.stderr == ""
 
 
+def test_rank_is_refused_where_the_closed_form_keeps_no_eigenpairs(cli, tmp_path):
+    """On a directed graph netmf sums PageRank's walk exactly (directed_netmf_matrix): --rank
+    is read only by the undirected closed form, so it is named, not silently dropped."""
+    edges, out = tmp_path / "chain.csv", tmp_path / "m.ekm"
+    edges.write_text("a b\nb c\nc d\nd e\n")
+    for method in ("netmf", "netmf+sparse"):
+        r = cli("embed-graph", edges, "--directed", "--method", method, "--rank", "3", "--dim", "2", "-q", "-o", out)
+        one_line_error(r, f"--rank is not used by --method {method} on a directed graph", code=2, out=out)
+    r = cli("embed-graph", edges, "--method", "netmf", "--rank", "3", "--dim", "2", "-q", "-o", out)
+    assert r.exit_code == 0 and r.stderr == ""  # undirected: the eigenpairs kept
+
+
 # -- real data ------------------------------------------------------------------------
 @pytest.mark.slow
 def test_blogcatalog_quality_floor():
