@@ -1704,7 +1704,7 @@ def pca_cmd(
     [bold]embedkit pca digits.csv --dim 16 --sample 100 -o synthetic.csv --seed 1[/bold]
     """
     from .formats import is_model_file
-    from .io import read_table, write_table
+    from .io import display_name, read_table, write_table
     from .linalg import pca, pca_rank
 
     check_outputs([output, components, reconstruct, plot], [input], no_clobber)
@@ -1745,6 +1745,10 @@ def pca_cmd(
         dim = None  # the default 2 on a table with one component: keep what there is
     res = pca(x, dim, center=center, standardize=standardize, seed=seed)
     dim = res.dim
+    if plot is not None and shape is None and dim < 2:  # the default --dim, cut to the one component there is
+        why = ", as centring takes one" if center else ""
+        raise DataError(f"{display_name(input)}: --plot draws the first two components, but a "
+                        f"{x.shape[0]} × {x.shape[1]} table has 1{why}")  # fmt: skip
     z = res.transform(x)
     if sample is not None:
         write_table(output, res.sample(sample, seed), None, _table_format(output), header)

@@ -147,6 +147,13 @@ def test_pca_of_fewer_rows_than_columns(cli, tmp_path):
     r = cli("pca", one)
     one_line_error(r, "single row", "give at least 2 rows", code=4)
     assert "--dim" not in r.stderr
+    # --plot draws two components: a table with one is refused before anything is written
+    out, png = tmp_path / "z.tsv", tmp_path / "p.png"
+    r = cli("pca", two, "--plot", png, "-o", out)
+    one_line_error(r, "--plot draws the first two components, but a 2 × 3 table has 1, as centring takes one", code=4)
+    one_line_error(cli("pca", one, "--no-center", "--plot", png), "a 1 × 3 table has 1", code=4)
+    assert not png.exists() and not out.exists()
+    assert cli("pca", two, "--no-center", "--plot", png, "-q").exit_code == 0 and png.stat().st_size > 0
 
 
 def test_pca_command_bad_input(cli, tmp_path):
