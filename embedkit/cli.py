@@ -1860,6 +1860,26 @@ def walks(
     _note(quiet or output == "-", f"embedkit: {counted(n, 'walk')} of {g.summary()} in {took:.1f} s → {output}")
 
 
+def _refuse_unread_settings(ctx: typer.Context, g, route) -> None:
+    """A graph setting given (on the command line or through its environment variable)
+    that the route does not read is refused when the route was asked for, and warned
+    about when ``--method auto`` chose it: never silently dropped."""
+    used = route.settings
+    unused = _given(ctx, *(s for s in ("window", "negative", "rank", "walks_per_node", "walk_length", "p", "q")
+                           if s not in used))  # fmt: skip
+    if unused:
+        verb = "is" if len(unused) == 1 else "are"
+        on = " on a directed graph" if g.directed and flag("rank") in unused else ""
+        if not route.chosen:
+            raise ParameterError(f"{_and(unused)} {verb} not used by --method {route.method}{on}")
+        why = {
+            "walks": f"a directed graph up to {route.netmf_max_nodes:,} nodes",
+            "sparse": f"a graph above {route.netmf_max_nodes:,} nodes",
+        }.get(route.method, f"an undirected graph up to {route.netmf_max_nodes:,} nodes")
+        warnings.warn(EmbedkitWarning(f"{_and(unused)} {verb} not used by the {route.method} route, "
+                                      f"which --method auto takes for {why}"), stacklevel=2)  # fmt: skip
+
+
 @app.command("embed-graph")
 @handles_errors
 @reads_text
@@ -1927,20 +1947,7 @@ def embed_graph_cmd(
     )
     timings = {"read": time.perf_counter() - t}
     route = graph_route(g, opts)  # checks the options first: a bad one is the only line
-    used = route.settings
-    unused = _given(ctx, *(s for s in ("window", "negative", "rank", "walks_per_node", "walk_length", "p", "q")
-                           if s not in used))  # fmt: skip
-    if unused:
-        verb = "is" if len(unused) == 1 else "are"
-        on = " on a directed graph" if g.directed and flag("rank") in unused else ""
-        if not route.chosen:
-            raise ParameterError(f"{_and(unused)} {verb} not used by --method {route.method}{on}")
-        why = {
-            "walks": f"a directed graph up to {route.netmf_max_nodes:,} nodes",
-            "sparse": f"a graph above {route.netmf_max_nodes:,} nodes",
-        }.get(route.method, f"an undirected graph up to {route.netmf_max_nodes:,} nodes")
-        warnings.warn(EmbedkitWarning(f"{_and(unused)} {verb} not used by the {route.method} route, "
-                                      f"which --method auto takes for {why}"), stacklevel=2)  # fmt: skip
+    _refuse_unread_settings(ctx, g, route)
     dense = _bytes(route.dense_bytes)
     if route.method == "netmf":
         how = f"dense NetMF (an n × n float32 matrix, {dense})"
@@ -2193,6 +2200,7 @@ def evaluate_nodes(
 @reads_text
 @output_options
 def evaluate_links(
+    ctx: typer.Context,
     edges: EdgesArg,
     test_fraction: Annotated[float, typer.Option("--test-fraction", help="Fraction of edges held out.")] = 0.1,
     method: Annotated[
@@ -2213,12 +2221,14 @@ def evaluate_links(
     Example: [bold]embedkit evaluate links g.csv --test-fraction 0.1[/bold]
     """
     from . import evaluate as ev
-    from .pipeline import embed_graph
+    from .pipeline import embed_graph, graph_route
     from .progress import Reporter
 
     g = _read_graph(edges, False, self_loops, header, delimiter, True)
     train, test, neg = ev.split_edges(g, test_fraction, seed)
-    emb = embed_graph(train, GraphOptions(method=method, dim=dim, window=window, seed=seed), Reporter()).embedding
+    opts = GraphOptions(method=method, dim=dim, window=window, seed=seed)
+    _refuse_unread_settings(ctx, train, graph_route(train, opts))
+    emb = embed_graph(train, opts, Reporter()).embedding
     r = ev.link_prediction(emb, test, neg, train.n_edges)
     if r.test_edges < MIN_PAIRS_FOR_A_SCORE:
         typer.echo(

@@ -421,6 +421,11 @@ def test_settings_the_route_does_not_read_are_named(cli, karate_files):
     r = cli("embed-graph", d / "k.csv", "--method", "walks", "--dim", "4", "--p", "1", "--walks-per-node", "2",
             "-q", "-o", out)  # fmt: skip
     assert r.exit_code == 0 and r.stderr == ""
+    # evaluate links embeds the same way, under the same rule
+    one_line_error(cli("evaluate", "links", d / "k.csv", "--method", "sparse", "--window", "3", "--dim", "4"),
+                   "--window is not used by --method sparse", code=2)  # fmt: skip
+    r = cli("evaluate", "links", d / "k.csv", "--method", "netmf", "--window", "3", "--dim", "4", "--tsv")
+    assert r.exit_code == 0 and r.stdout.splitlines()[1].startswith("netmf\t"), r.stderr
 
 
 def test_rank_is_refused_where_the_closed_form_keeps_no_eigenpairs(cli, tmp_path):
