@@ -15,7 +15,6 @@ partial sums spill to disk (:mod:`embedkit.spill`).
 from __future__ import annotations
 
 import functools
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
@@ -26,6 +25,7 @@ from . import kernels
 from .corpus import LINE_BREAK, OUT_OF_VOCABULARY, RARE_BASE
 from .engine import map_reduce
 from .errors import DataError, check_at_least, check_choice
+from .io import scratch_directory
 from .options import WEIGHTINGS
 from .spill import SpillingSum
 
@@ -346,7 +346,7 @@ def count_cooccurrences(
         )
         return finish_counts(counts, symmetric, dtype)
     else:
-        with tempfile.TemporaryDirectory(prefix="embedkit-spill-", dir=spill_dir) as directory:
+        with scratch_directory("embedkit-spill-", spill_dir) as directory:
             share = max(1, memory // max(workers, 1))
             runs = map_reduce(
                 count_segment,

@@ -315,6 +315,23 @@ def check_writable(path: str | os.PathLike) -> None:
     os.unlink(tmp)
 
 
+@contextlib.contextmanager
+def scratch_directory(prefix: str, parent: str | os.PathLike | None = None) -> Iterator[str]:
+    """A new private directory (``prefix`` + a random name, under ``parent`` or the system's
+    temporary directory), removed with everything in it when the block ends, however it
+    ends.  Unlike :class:`tempfile.TemporaryDirectory`, the removal is armed before the
+    directory exists: a Ctrl-C that lands just after it is made cannot leave it behind."""
+    import shutil
+    import uuid
+
+    path = os.path.join(parent if parent is not None else tempfile.gettempdir(), prefix + uuid.uuid4().hex[:12])
+    try:
+        os.mkdir(path, 0o700)
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 _group: list[tuple[str, Path]] | None = None
 
 

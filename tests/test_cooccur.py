@@ -281,3 +281,26 @@ def test_map_reduce_on_threads_folds_in_the_items_order():
     assert got == list(range(40))
     assert 2 <= most[0] <= 3
     assert map_reduce(fn, [], 3, list, threads=True) == []
+
+
+def test_the_spill_directory_cannot_outlive_an_interrupt(tmp_path, monkeypatch):
+    """The removal is armed before the directory exists: a Ctrl-C landing the moment after
+    it is made (as a loaded machine can deliver it) leaves nothing behind."""
+    import os
+
+    from embedkit.io import scratch_directory
+
+    with scratch_directory("embedkit-spill-", tmp_path) as d:
+        assert os.path.isdir(d) and os.path.basename(d).startswith("embedkit-spill-")
+        (tmp_path / os.path.basename(d) / "run-0.npz").write_bytes(b"x")
+    assert list(tmp_path.iterdir()) == []
+    real_mkdir = os.mkdir
+
+    def mkdir_then_interrupted(path, mode=0o777):
+        real_mkdir(path, mode)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "mkdir", mkdir_then_interrupted)
+    with pytest.raises(KeyboardInterrupt), scratch_directory("embedkit-spill-", tmp_path):
+        pass
+    assert list(tmp_path.iterdir()) == []
