@@ -163,6 +163,8 @@ def test_embed_graph_names_a_graph_of_another_library():
         ),
         ([0, 1], [1, 2], {"weights": [1]}, r"^weights must have one value an edge \(2\)"),
         ([[0, 1]], [[1, 2]], {}, r"^src must be a 1-D array of node numbers, got shape \(1, 2\)"),
+        # a sparse numbering would build a string a node: refused before, not after, the hang
+        ([0, 10**12], [1, 2], {}, r"^a graph of 1,000,000,000,001 nodes .* up to 1,000,000,000,000\) is above 2,147"),
     ],
 )
 def test_edge_arrays_that_cannot_be_a_graph_name_the_argument(src, dst, kwargs, message):

@@ -9,6 +9,9 @@ import scipy.sparse as sp
 
 from ..errors import ParameterError, counted, param
 
+#: The most nodes a graph holds: its node numbers are int32.
+_MAX_NODES = 2**31 - 1
+
 
 @dataclass
 class Graph:
@@ -145,6 +148,11 @@ class Graph:
         if n is None:
             n = len(nodes) if nodes is not None else int(max(src.max(initial=-1), dst.max(initial=-1)) + 1)
         top = int(max(src.max(initial=-1), dst.max(initial=-1)))
+        if n > _MAX_NODES:  # node numbers are int32 and every node gets a row (and an id)
+            raise ParameterError(
+                f"a graph of {n:,} nodes (node numbers in {param('src')} / {param('dst')} up to {top:,}) is above "
+                f"{_MAX_NODES:,}; renumber the nodes 0..k-1 (np.unique(..., return_inverse=True))"
+            )
         if top >= n:
             raise ParameterError(
                 f"node number {top:,} in {param('src')} / {param('dst')} is not below {param('n')} ({n:,})"
