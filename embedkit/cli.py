@@ -1467,12 +1467,12 @@ def sentence_features_cmd(
     quiet: QuietOpt = False,
     no_clobber: NoClobberOpt = False,
 ) -> None:
-    """One row of features per input line, in order: uSIF-CN (default), uSIF, SIF, mean, GEM, power means, PCs.
+    """One row of features per input line, in order: uSIF-ctx (default), uSIF-CN, uSIF, SIF, mean, GEM, pmeans, PCs.
 
     An empty line, or one with no word of the model, gets a row of zeros (counted on stderr).
 
-    What the mode learns (common components, GEM's subspace) and --dim's projection are fitted on the input,
-    on --fit-on lines, or read by --load-fit.
+    What the mode learns (common components, the conceptor, context directions, GEM's subspace) and --dim's
+    projection are fitted on the input, on --fit-on lines, or read by --load-fit.
 
     Example (fit once on training text, reuse it on test text):
     [bold]embedkit sentence-features train.txt --mode sif --save-fit sif.npz -o train.tsv[/bold]
