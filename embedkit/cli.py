@@ -1813,16 +1813,20 @@ POpt = Annotated[float, typer.Option("--p", help="node2vec return parameter (1 =
 QOpt = Annotated[float, typer.Option("--q", help="node2vec in-out parameter (1 = DeepWalk).")]
 
 
-def _read_graph(edges: str, directed: bool, self_loops: bool, header, delimiter, quiet: bool):
+def _read_graph(edges: str, directed: bool, self_loops: bool, header, delimiter):
+    """The graph of an edge list; its note on isolated nodes and sinks is :func:`_graph_note`'s,
+    said once the options are known to be good (a bad one is then the only line)."""
     from .graph import read_edges
 
     if delimiter == "\\t":
         delimiter = "\t"
-    g = read_edges(edges, directed=directed, self_loops=self_loops, header=header, delimiter=delimiter)
+    return read_edges(edges, directed=directed, self_loops=self_loops, header=header, delimiter=delimiter)
+
+
+def _graph_note(g, quiet: bool) -> None:
     note = g.isolated_note()
     if note:
         _note(quiet, f"embedkit: {note}")
-    return g
 
 
 @app.command()
@@ -1852,11 +1856,12 @@ def walks(
 
     check_outputs([output], [edges], no_clobber)
 
-    g = _read_graph(edges, directed, self_loops, header, delimiter, quiet)
+    g = _read_graph(edges, directed, self_loops, header, delimiter)
     t = time.perf_counter()
     with atomic_output(output) as out:
         n = write_walks(g, random_walks(g, walks_per_node, walk_length, p, q, seed), out)
     took = time.perf_counter() - t
+    _graph_note(g, quiet)
     _note(quiet or output == "-", f"embedkit: {counted(n, 'walk')} of {g.summary()} in {took:.1f} s → {output}")
 
 
@@ -1931,7 +1936,7 @@ def embed_graph_cmd(
     _note_default_replaced(output, quiet)
 
     t = time.perf_counter()
-    g = _read_graph(edges, directed, self_loops, header, delimiter, quiet)
+    g = _read_graph(edges, directed, self_loops, header, delimiter)
     opts = GraphOptions(
         method=method,
         dim=dim,
@@ -1948,6 +1953,7 @@ def embed_graph_cmd(
     timings = {"read": time.perf_counter() - t}
     route = graph_route(g, opts)  # checks the options first: a bad one is the only line
     _refuse_unread_settings(ctx, g, route)
+    _graph_note(g, quiet)
     dense = _bytes(route.dense_bytes)
     if route.method == "netmf":
         how = f"dense NetMF (an n × n float32 matrix, {dense})"
@@ -2224,7 +2230,7 @@ def evaluate_links(
     from .pipeline import embed_graph, graph_route
     from .progress import Reporter
 
-    g = _read_graph(edges, False, self_loops, header, delimiter, True)
+    g = _read_graph(edges, False, self_loops, header, delimiter)
     train, test, neg = ev.split_edges(g, test_fraction, seed)
     opts = GraphOptions(method=method, dim=dim, window=window, seed=seed)
     _refuse_unread_settings(ctx, train, graph_route(train, opts))

@@ -415,6 +415,14 @@ def test_settings_the_route_does_not_read_are_named(cli, karate_files):
         "embedkit: warning: --q is not used by the netmf+sparse route, which --method auto takes for an "
         "undirected graph up to 20,000 nodes"
     )
+    # the read note (sinks, isolated nodes) waits until the options are known to be good
+    sinks = d / "sinks.tsv"
+    sinks.write_text("a\tb\nb\tc\nc\ta\na\tz\n")
+    fresh = d / "fresh.ekm"
+    r = cli("embed-graph", sinks, "--directed", "--method", "netmf", "--p", "2", "--dim", "2", "-o", fresh)
+    one_line_error(r, "--p is not used by --method netmf", code=2, out=fresh)
+    r = cli("embed-graph", sinks, "--directed", "--dim", "2", "-o", fresh)
+    assert r.exit_code == 0 and "1 sink node with no outgoing edge" in r.stderr
     # what the route reads passes without a word, and the default value given changes nothing
     r = cli("embed-graph", d / "k.csv", "--dim", "4", "--window", "3", "--rank", "20", "-q", "-o", out)
     assert r.exit_code == 0 and r.stderr == ""
