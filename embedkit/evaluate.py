@@ -360,16 +360,19 @@ def sts(pairs: STSPairs, features: Callable[[list[str]], np.ndarray]) -> STSResu
 def sts_files(pairs: list[STSPairs], features: Callable[[list[str]], np.ndarray]) -> list[STSResult]:
     """:func:`sts` of each file (``features`` fitted on each file's sentences in turn), then,
     for two files or more, a row ``"average"``: the unweighted mean of the files' Pearson
-    and Spearman (SentEval's "mean"), their pairs summed."""
+    and Spearman (SentEval's "mean"), their pairs summed — over the files that have a
+    correlation (a file of one pair, or of constant scores, has none: NaN, left out of the
+    mean; the average is NaN only when no file has one)."""
     out = [sts(p, features) for p in pairs]
     if len(out) > 1:
+        scored = [r for r in out if np.isfinite(r.pearson)] or out
         out.append(
             STSResult(
                 "average",
-                float(np.mean([r.pearson for r in out])),
-                float(np.mean([r.spearman for r in out])),
-                sum(r.pairs for r in out),
-                sum(r.unknown for r in out),
+                float(np.mean([r.pearson for r in scored])),
+                float(np.mean([r.spearman for r in scored])),
+                sum(r.pairs for r in scored),
+                sum(r.unknown for r in scored),
             )
         )
     return out

@@ -85,6 +85,11 @@ def test_average_is_the_unweighted_mean_of_the_files(tiny, tmp_path):
     assert avg.pearson == pytest.approx((a.pearson + b.pearson) / 2)
     assert avg.spearman == pytest.approx((a.spearman + b.spearman) / 2)
     assert len(sts_files(pairs[:1], mean)) == 1  # one file: no average row
+    # a file without a correlation (one pair) is left out of the mean, not made its NaN
+    (tmp_path / "c.tsv").write_text("2\tking\tqueen\n")
+    one = read_sts_pairs(str(tmp_path / "c.tsv"))
+    a2, c, avg2 = sts_files([pairs[0], one], mean)
+    assert np.isnan(c.pearson) and avg2.pearson == pytest.approx(a2.pearson) and avg2.pairs == a2.pairs
 
 
 def test_cli_json_and_errors(cli, tiny, tmp_path):
