@@ -1005,7 +1005,8 @@ class Embedding:
         vector (dim,) used as given, or a (word or vector, weight) pair whose weight
         replaces the default +1 / −1 (in ``negative`` too, as in gensim).  ``restrict_vocab``
         searches the first N rows only; ``topn=None`` returns the cosines of all (n,).
-        Returns at most ``topn`` (word, cosine) pairs (fewer when fewer rows remain).
+        Returns at most ``topn`` (word, cosine) pairs (fewer when fewer rows remain; none,
+        with an :class:`EmbedkitWarning`, when the query is an all-zero vector).
         Raises UnknownWordError (a KeyError) for a word not in the vocabulary;
         :class:`ParameterError` for a ``topn`` that is not a whole number ≥ 1, a negative
         ``restrict_vocab``, a vector without ``dim`` values or holding NaN / infinity."""
@@ -1037,6 +1038,11 @@ class Embedding:
             query = query / norm if norm > 0 else query
             step = 1 << 13
             return np.concatenate([self._unit_block(r0, min(r0 + step, limit)) @ query for r0 in range(0, limit, step)])
+        if not query.any():  # as neighbors(): a zero vector has no direction, no word is nearer than another
+            import warnings
+
+            warnings.warn(EmbedkitWarning("the query is an all-zero vector: it has no neighbours"), stacklevel=2)
+            return []
         # no more answers than rows: search pads to topn, and a topn of 10**9 would be 8 GB of padding
         ids, scores = self.search(query[None, :], min(topn, limit) or 1, np.array([exclude or [-1]]), restrict_vocab)
         return self._answers(ids[0], scores[0])

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embedkit.errors import ParameterError
+from embedkit.errors import EmbedkitWarning, ParameterError
 from embedkit.features import SentenceFeatures
 from embedkit.graph import Graph
 from embedkit.pipeline import GraphOptions, WordOptions, embed_graph, train_words
@@ -54,6 +54,16 @@ def test_a_query_vector_with_nan_is_named_not_an_empty_answer():
         emb.most_similar(np.array([np.nan, 1.0, 0.0]))
     with pytest.raises(ParameterError, match="^queries row 1 holds NaN or infinity"):
         emb.search(np.array([[1.0, 0, 0], [np.inf, 0, 0]]))
+
+
+def test_an_all_zero_query_has_no_neighbours_as_on_the_command_line():
+    # before, the first rows came back with cosine 0, as if they were the nearest
+    emb = toy_embedding()
+    with pytest.warns(EmbedkitWarning, match="all-zero vector: it has no neighbours"):
+        assert emb.similar_by_vector(np.zeros(3)) == []
+    with pytest.warns(EmbedkitWarning):
+        assert emb.most_similar(positive=["king"], negative=["king"]) == []
+    assert (emb.most_similar(np.zeros(3), topn=None) == 0).all()  # every cosine, all 0
 
 
 def test_query_vectors_of_any_dtype_or_layout_give_the_same_answer():
