@@ -769,7 +769,7 @@ class Embedding:
         return np.asarray(self.vectors[at], dtype=np.float32) / np.where(norms > 0, norms, 1)[..., None]
 
     def _exact_cosines(self, queries: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        """Cosines (q × k, float64) of unit ``queries`` (q × dim, float32) with the rows
+        """Cosines (q × k, float64) of unit ``queries`` (q × dim, float32 or float64) with the rows
         ``ids`` (q × k, −1: none → −inf), as float64 dot products of the two float32 unit
         vectors: the score a pair gets whatever batch, block or index found it, and the
         one :meth:`similarity` gives (a float32 product's last digit depends on the
@@ -1044,7 +1044,13 @@ class Embedding:
             warnings.warn(EmbedkitWarning("the query is an all-zero vector: it has no neighbours"), stacklevel=2)
             return []
         # no more answers than rows: search pads to topn, and a topn of 10**9 would be 8 GB of padding
-        ids, scores = self.search(query[None, :], min(topn, limit) or 1, np.array([exclude or [-1]]), restrict_vocab)
+        ids, _ = self.search(query[None, :], min(topn, limit) or 1, np.array([exclude or [-1]]), restrict_vocab)
+        (key, weight), q64 = items[0], query.astype(np.float64)
+        if len(items) == 1 and isinstance(key, str) and weight > 0:  # one word: its unit row, as similarity() has it
+            unit = self.query_vectors([key])[0].astype(np.float64)
+        else:
+            unit = (q64 / np.linalg.norm(q64))[None, :]
+        ids, scores = _best_first(ids, self._exact_cosines(unit, ids))  # the scores neighbors() gives
         return self._answers(ids[0], scores[0])
 
     def similar_by_word(self, word: str, topn: int = 10, restrict_vocab: int | None = None):

@@ -260,3 +260,12 @@ def test_a_batch_of_queries_scores_the_same_in_either_memory_order():
     ids, scores = emb.search(q, 5)
     ids_f, scores_f = emb.search(np.asfortranarray(q), 5)
     assert np.array_equal(ids, ids_f) and np.array_equal(scores, scores_f)  # bit for bit
+
+
+def test_most_similar_scores_a_pair_as_similarity_does():
+    # the float64 dot of the two unit vectors, not the search's float32 product
+    emb = toy_embedding()
+    for word, score in emb.most_similar("king", topn=3):
+        assert isinstance(score, float) and score == pytest.approx(emb.similarity("king", word), abs=1e-12)
+    ((word, score),) = emb.most_similar(positive=["king", "woman"], negative=["man"], topn=1)
+    assert -1.0 <= score <= 1.0
