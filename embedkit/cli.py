@@ -359,7 +359,7 @@ def output_options(fn):
     def wrapper(*args, **kwargs):
         chosen = [f for f in OUTPUT_FORMATS if kwargs.pop(f"as_{f}", False)]
         if len(chosen) > 1:
-            raise ParameterError(f"give one output format, not {' and '.join('--' + f for f in chosen)}")
+            raise ParameterError(f"give one output format, not {_and(['--' + f for f in chosen])}")
         return fn(*args, **kwargs, output_format=chosen[0] if chosen else None)
 
     params = [p for name, p in sig.parameters.items() if name != "output_format"]
@@ -1715,7 +1715,7 @@ def pca_cmd(
     if plot is None:
         unused = [f for f, given in (("--image-shape", shape), ("--figsize", size)) if given is not None]
         if unused:
-            raise ParameterError(f"{' and '.join(unused)} shape the --plot picture; give --plot FILE too")
+            raise ParameterError(f"{_and(unused)} shape the --plot picture; give --plot FILE too")
     elif shape is None and dim < 2:
         raise ParameterError("--plot needs --dim 2 or more")
     if label is not None and label < 0:

@@ -1017,12 +1017,13 @@ class Embedding:
             raise ParameterError("give at least one word or vector")
         if topn is not None:
             check_count("topn", topn)
-        parts, exclude = [], []
+        parts, exclude, words = [], [], []
         for key, weight in items:
             if isinstance(key, str):
                 v, (i,) = self.query_vectors([key])
                 if i is not None:
                     exclude.append(i)
+                words.append(v[0])
                 parts.append(weight * v[0].astype(np.float64))
             else:
                 vec = np.asarray(key, dtype=np.float64).reshape(-1)
@@ -1045,10 +1046,10 @@ class Embedding:
             return []
         # no more answers than rows: search pads to topn, and a topn of 10**9 would be 8 GB of padding
         ids, _ = self.search(query[None, :], min(topn, limit) or 1, np.array([exclude or [-1]]), restrict_vocab)
-        (key, weight), q64 = items[0], query.astype(np.float64)
-        if len(items) == 1 and isinstance(key, str) and weight > 0:  # one word: its unit row, as similarity() has it
-            unit = self.query_vectors([key])[0].astype(np.float64)
+        if len(items) == 1 and words and items[0][1] > 0:  # one word: its unit row, as similarity() has it
+            unit = words[0][None, :].astype(np.float64)
         else:
+            q64 = query.astype(np.float64)
             unit = (q64 / np.linalg.norm(q64))[None, :]
         ids, scores = _best_first(ids, self._exact_cosines(unit, ids))  # the scores neighbors() gives
         return self._answers(ids[0], scores[0])
