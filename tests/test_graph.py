@@ -457,3 +457,17 @@ def test_blogcatalog_quality_floor():
     (r,) = node_classification(emb, labels, (0.5,), repeats=1)
     # the 10-split means are 0.437 / 0.282 (BENCHMARKS.md); one split varies by ~0.006
     assert r.micro_f1 >= 0.425 and r.macro_f1 >= 0.265, r
+
+
+def test_read_edges_keeps_a_unicode_space_inside_a_space_separated_id(tmp_path):
+    """Fields are counted at ASCII white space; they must be split there too: an id with a
+    no-break space (a name pasted from a web page) is one node, never two ids that shift
+    every later field of the file into the wrong column."""
+    p = tmp_path / "g.txt"
+    p.write_text("Jean\u00a0Dupont carol\ncarol dave\ndave Jean\u00a0Dupont\n", encoding="utf-8")
+    g = read_edges(str(p))
+    assert sorted(g.nodes) == sorted(["Jean\u00a0Dupont", "carol", "dave"])
+    assert g.n_edges == 3 and g.self_loops_dropped == 0
+    i = {v: k for k, v in enumerate(g.nodes)}
+    a = g.adjacency().toarray()
+    assert a[i["Jean\u00a0Dupont"], i["carol"]] == a[i["carol"], i["dave"]] == a[i["dave"], i["Jean\u00a0Dupont"]] == 1

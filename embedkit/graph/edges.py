@@ -19,6 +19,8 @@ _HEADER_WORDS = {
 }  # fmt: skip
 _SPACE = np.zeros(256, dtype=bool)
 _SPACE[[9, 10, 11, 12, 13, 32]] = True
+_ASCII_SPACE_CHARS = "".join(map(chr, np.flatnonzero(_SPACE)))
+_ASCII_SPACE = re.compile(f"[{re.escape(_ASCII_SPACE_CHARS)}]+")
 
 
 def read_edges(
@@ -107,8 +109,9 @@ def read_edges(
 
     if quoted is not None:
         fields = [f.strip(" \t\r\f\v") for row in quoted for f in row]
-    elif delimiter == " ":
-        fields = text.split()
+    elif delimiter == " ":  # at ASCII white space, as counted above: a U+00A0 is part of an id
+        stripped = text.strip(_ASCII_SPACE_CHARS)
+        fields = _ASCII_SPACE.split(stripped) if stripped else []
     else:
         pad = "[ \r\f\v]+" if delimiter == "\t" else "[ \t\r\f\v]+"
         sep = "[\n" + re.escape(delimiter) + "]"
