@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError, EmbedkitError, InputError, check_at_least
+from .errors import DataError, EmbedkitError, InputError, check_at_least, counted
 from .io import atomic_output, check_readable
 from .linalg import on_product_threads
 from .options import IndexOptions
@@ -49,6 +49,8 @@ _SAMPLE = 1 << 20
 _TRAIN_PER_LIST = 64
 #: Rows the codebooks are trained on at least (all of a smaller model).
 _TRAIN_AT_LEAST = 65_536
+#: Rows a model needs at least: each 4-bit product quantiser trains 16 centroids.
+_MIN_ROWS = 16
 
 #: Queries whose cells are chosen in one product (queries × lists scores: 8 MiB at 2,048 lists).
 _COARSE_BLOCK = 1024
@@ -175,13 +177,19 @@ def build_index(
     search settings stored as its defaults (:meth:`AnnIndex.search`).
     The unit rows are added in blocks on every core; ``progress(n)`` receives rows added.
     Memory and size: dim / 2 bytes a row and 8 for its id, plus the centroids.  Raises
-    :class:`ParameterError` for a bad setting, :class:`EmbedkitError` without faiss."""
+    :class:`ParameterError` for a bad setting, :class:`DataError` for a model of fewer
+    than 16 rows (the 4-bit quantisers' centroids), :class:`EmbedkitError` without faiss."""
     check_at_least("lists", lists, 0)
     check_at_least("probes", probes)
     check_at_least("rerank", rerank)
     check_at_least("margin", margin, 0)
     faiss = _faiss()
     n = len(emb)
+    if n < _MIN_ROWS:
+        raise DataError(
+            f"{model}: a model of {counted(n, 'word')} is too small for an approximate index "
+            f"(at least {_MIN_ROWS}); neighbors searches it exactly"
+        )
     lists = min(lists or default_lists(n), max(1, n // _TRAIN_PER_LIST)) if n else 1
     stamp = fingerprint(model)
     index = faiss.index_factory(emb.dim, f"IVF{lists},PQ{emb.dim}x4fs", faiss.METRIC_INNER_PRODUCT)

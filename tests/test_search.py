@@ -545,3 +545,21 @@ def test_a_query_the_index_leaves_short_is_answered_exactly(cli, model, clustere
     r = cli("neighbors", words[0], "-m", model, "--tsv", "-k", "3")
     assert r.exit_code == 0, r.stderr
     assert [line.split("\t")[1] for line in r.stdout.splitlines()[1:]] == [n for n, _ in want[words[0]][:3]]
+
+
+@needs_faiss
+@pytest.mark.parametrize("n", [1, 15])
+def test_index_of_a_model_too_small_for_the_quantisers_is_one_line(cli, tmp_path, n):
+    # the 4-bit product quantisers train 16 centroids each: faiss failed with a traceback
+    small = Embedding(gv.words(0, n), gv.vectors(n, 8, seed=1), gv.counts(n), {"kind": "words"})
+    small.save(tmp_path / "s.ekm")
+    one_line_error(cli("index", tmp_path / "s.ekm"), "s.ekm", f"{n} word", "too small", code=4)
+    assert not ann.index_path(tmp_path / "s.ekm").exists()
+    assert cli("neighbors", small.words[0], "-m", tmp_path / "s.ekm", "--tsv").exit_code == 0
+
+
+@needs_faiss
+def test_index_of_the_smallest_model_it_takes(cli, tmp_path):
+    small = Embedding(gv.words(0, 16), gv.vectors(16, 8, seed=1), gv.counts(16), {"kind": "words"})
+    small.save(tmp_path / "s.ekm")
+    assert cli("index", tmp_path / "s.ekm", "-q").exit_code == 0 and ann.index_path(tmp_path / "s.ekm").exists()
