@@ -91,10 +91,13 @@ def _fields(line: str, sep: str | None) -> list[str]:
 def _separator(line: str, fits: Callable[[list[str]], bool]) -> str | None:
     """The field separator of a line: TAB, else a comma, else white space (None); but a
     semicolon when the row does not ``fits`` that way and does split at semicolons
-    (``love;sex;6,77``, ``1;red``: the CSV of locales with a decimal comma)."""
+    (``love;sex;6,77``, ``1;red``: the CSV of locales with a decimal comma), and white
+    space when a comma row does not fit and white space does (``love sex 6,77``)."""
     sep = "\t" if "\t" in line else "," if "," in line else None
     if ";" in line and not fits(_fields(line, sep)) and fits(_fields(line, ";")):
         return ";"
+    if sep == "," and not fits(_fields(line, sep)) and fits(_fields(line, None)):
+        return None
     return sep
 
 
@@ -112,9 +115,9 @@ def _is_labelled(fields: list[str]) -> bool:
 
 def _score(field: str, name: str, lineno: int, header_allowed: bool, decimal_comma: bool = False) -> float | None:
     """The gold score written in ``field`` (line ``lineno`` of ``name``), or None for a
-    header row, which only the first content line may be; ``decimal_comma`` (a file
-    separated by semicolons) reads ``6,77`` as 6.77.  Raises :class:`DataError` for a
-    score that is not a finite number."""
+    header row, which only the first content line may be; ``decimal_comma`` (a file whose
+    fields are not separated by commas: semicolons, TABs, spaces) reads ``6,77`` as 6.77.
+    Raises :class:`DataError` for a score that is not a finite number."""
     if decimal_comma:
         field = decimal_point(field)
     try:
@@ -131,9 +134,10 @@ def _score(field: str, name: str, lineno: int, header_allowed: bool, decimal_com
 def read_similarity_pairs(path: str) -> list[tuple[str, str, float]]:
     """Read word pairs with a human score: ``word1 word2 score`` per line, separated by
     TABs, commas (CSV, with or without a space after the comma) or white space, as the
-    benchmark files are distributed, or by semicolons with a decimal comma
-    (``love;sex;6,77``).  A first line whose score is not a number is a header
-    (``Word 1,Word 2,Human (mean)``); the separator is that of the first pair.  ``#``
+    benchmark files are distributed; a score may have a decimal comma where the comma
+    does not separate the fields (``love;sex;6,77``, ``love<TAB>sex<TAB>6,77``).  A first
+    line whose score is not a number is a header (``Word 1,Word 2,Human (mean)``); the
+    separator is that of the first pair.  ``#``
     lines are comments; columns after the third are ignored.  Raises :class:`DataError`
     naming the line for a row without three fields or with a score that is not a number,
     and when no pair is found at all."""
@@ -149,7 +153,7 @@ def read_similarity_pairs(path: str) -> list[tuple[str, str, float]]:
         parts = _fields(s, sep)
         if len(parts) < 3 or not parts[0] or not parts[1]:
             raise DataError(f"{name}, line {lineno}: expected 'word1 word2 score', got {s[:60]!r}")
-        score = _score(parts[2], name, lineno, header_allowed=first, decimal_comma=sep == ";")
+        score = _score(parts[2], name, lineno, header_allowed=first, decimal_comma=sep != ",")
         first = False
         if score is not None:
             pairs.append((parts[0], parts[1], score))
@@ -295,8 +299,8 @@ class STSResult:
 def read_sts_pairs(path: str) -> STSPairs:
     """Read ``score<TAB>sentence1<TAB>sentence2`` lines (SemEval STS, as in ``sts/``).
 
-    Blank lines, a UTF-8 byte-order mark, CRLF line ends and a header row (a first line whose
-    score is not a number) are tolerated; so is a pair with an empty score (the SemEval
+    Blank lines, a UTF-8 byte-order mark, CRLF line ends, a decimal comma (``4,5``) and a
+    header row (a first line whose score is not a number) are tolerated; so is a pair with an empty score (the SemEval
     gold files leave pairs they did not score empty), which is skipped. Any other line that
     is not three TAB-separated fields with a numeric score is a :class:`DataError` naming
     the file and line, and so is a file with no scored pair.
@@ -319,7 +323,7 @@ def read_sts_pairs(path: str) -> STSPairs:
         if not field:
             seen = True
             continue
-        score = _score(field, name, lineno, header_allowed=not seen)
+        score = _score(field, name, lineno, header_allowed=not seen, decimal_comma=True)
         seen = True
         if score is None:
             continue  # a header row
