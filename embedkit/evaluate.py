@@ -41,7 +41,7 @@ from .errors import (
     param,
 )
 from .graph import Graph
-from .io import decimal_point, display_name, is_number, numbered_lines
+from .io import ascii_fields, decimal_point, display_name, is_number, numbered_lines
 from .linalg import unit_rows
 from .vectors import Embedding, analogy_scores
 
@@ -78,9 +78,10 @@ def _content_lines(path: str, normalize: bool = True) -> Iterator[tuple[int, str
 
 def _fields(line: str, sep: str | None) -> list[str]:
     """The fields of a line split at ``sep`` (``","``, ``";"`` or ``"\\t"``: CSV, quotes
-    honoured; None: white space), each stripped, so ``a, b`` and ``a,b`` read the same."""
+    honoured; None: ASCII white space, so a word may hold a U+00A0), each stripped, so
+    ``a, b`` and ``a,b`` read the same."""
     if sep is None:
-        return line.split()
+        return ascii_fields(line)
     if '"' in line:
         import csv
 

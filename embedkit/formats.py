@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, check_choice, counted, param
-from .io import check_readable, display_name, is_number, numbered_lines, open_binary, read_blocks
+from .io import ascii_fields, check_readable, display_name, is_number, numbered_lines, open_binary, read_blocks
 from .options import VECTOR_FORMATS
 from .vectors import MAGIC, Embedding
 
@@ -119,19 +119,6 @@ def read_vectors(
     return _read_text_vectors(path, header=(fmt == "word2vec"), progress=progress, nonfinite=nonfinite)
 
 
-_ASCII_SPACE = re.compile(r"[ \t\n\r\f\v\x1c-\x1f]+")  # what str.split splits at, of ASCII
-
-
-def _row_fields(line: str) -> list[str]:
-    """The fields of a vectors row, split at ASCII white space only: a word may be a
-    Unicode space or hold one (fastText's ``cc.*.vec`` have rows for U+00A0 and U+3000),
-    which ``str.split`` would take for a separator."""
-    if line.isascii():
-        return line.split()
-    s = line.strip(" \t\n\r\f\v\x1c\x1d\x1e\x1f")
-    return _ASCII_SPACE.split(s) if s else []
-
-
 def _split_row(line: str, dim: int) -> tuple[str, list[str]] | None:
     """(word, its ``dim`` value fields) of a text row, or None when the row does not have
     ``dim`` values.  The word is the first field; it may hold white space only when the
@@ -141,7 +128,7 @@ def _split_row(line: str, dim: int) -> tuple[str, list[str]] | None:
     if len(fields) == dim + 1:
         return fields[0], fields[1:]
     if not line.isascii():  # a Unicode space in or as the word
-        fields = _row_fields(line)
+        fields = ascii_fields(line)
         if len(fields) == dim + 1:
             return fields[0], fields[1:]
     if len(fields) <= dim + 1:
@@ -155,7 +142,7 @@ def _split_row(line: str, dim: int) -> tuple[str, list[str]] | None:
 
 
 def _bad_row(name: str, lineno: int, line: str, dim: int, what: str) -> InputError:
-    fields = _row_fields(line)
+    fields = ascii_fields(line)
     n = len(fields) - 1
     bad = next((f for f in fields[1:] if not is_number(f)), None)
     if bad is not None and n == dim:
@@ -191,7 +178,7 @@ def _read_text_vectors(path, header: bool, progress, nonfinite: str = "error") -
         if not keep:
             continue
         if dim is None:
-            fields = _row_fields(keep[0][1])
+            fields = ascii_fields(keep[0][1])
             trailing = 0
             for f in reversed(fields):
                 if not is_number(f):
@@ -383,7 +370,7 @@ def read_word_counts(path: str | os.PathLike, words: Sequence[str]) -> np.ndarra
     table: dict[str, int] = {}
     repeated: list[str] = []
     for lineno, line in numbered_lines(str(path)):
-        parts = _row_fields(line)
+        parts = ascii_fields(line)
         if not parts:
             continue
         try:

@@ -459,6 +459,22 @@ def load_matrix(path: str | os.PathLike):
     return m, words, counts, params
 
 
+#: What ``str.split`` splits at, of ASCII (TAB, LF, VT, FF, CR, the four separators, space).
+ASCII_SPACE = " \t\n\v\f\r\x1c\x1d\x1e\x1f"
+_ASCII_SPACE_RUN = re.compile(f"[{re.escape(ASCII_SPACE)}]+")
+
+
+def ascii_fields(line: str) -> list[str]:
+    """The fields of a line split at ASCII white space only: a word or id may be a Unicode
+    space or hold one (fastText's ``cc.*.vec`` have rows for U+00A0 and U+3000; a name
+    pasted from a web page has a no-break space), which ``str.split`` would take for a
+    separator."""
+    if line.isascii():
+        return line.split()
+    s = line.strip(ASCII_SPACE)
+    return _ASCII_SPACE_RUN.split(s) if s else []
+
+
 # -- dense tables (pca input, feature output) -------------------------------------------------
 
 

@@ -1412,7 +1412,7 @@ class Embedding:
             raise DataError("the model keeps no word counts to write")
         if fmt != "npy" or counts_path is not None:
             # ASCII white space separates the fields; a Unicode space (U+00A0, U+3000) is
-            # part of a word, as in fastText's files, and reads back (formats._row_fields)
+            # part of a word, as in fastText's files, and reads back (io.ascii_fields)
             bad = next((w for w in self.words if not w or any(ch.isspace() and ch.isascii() for ch in w)), None)
             if bad is not None:
                 raise DataError(f"word {bad!r} contains white space; {fmt} files cannot hold it")

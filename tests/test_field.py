@@ -711,3 +711,16 @@ def test_sts_scores_with_a_decimal_comma(tmp_path):
 
     p = write(tmp_path / "sts.tsv", "4,5\ta dog ran\ta dog runs\n0,25\tthe sky\ta cat sat\n1\tx y\tz\n")
     assert read_sts_pairs(str(p)).scores.tolist() == [4.5, 0.25, 1.0]
+
+
+def test_labels_and_pairs_keep_a_unicode_space_inside_a_white_space_separated_field(tmp_path):
+    """Only ASCII white space separates fields, as in vectors files and edge lists: a node
+    'Jean Dupont' with a no-break space was read as node 'Jean' with a label 'Dupont', and
+    a pair of 'New York' was taken for a header row and left out."""
+    nbsp = "Jean\u00a0Dupont"
+    assert read_node_labels(str(write(tmp_path / "l.txt", f"{nbsp} red\ncarol blue\n"))) == {
+        nbsp: ["red"],
+        "carol": ["blue"],
+    }
+    p = write(tmp_path / "p.txt", "New\u00a0York city 5\ncat dog 3\n")
+    assert read_similarity_pairs(str(p)) == [("New\u00a0York", "city", 5.0), ("cat", "dog", 3.0)]

@@ -10,7 +10,17 @@ import numpy as np
 
 from .. import kernels
 from ..errors import DataError, ParameterError, param
-from ..io import check_not_binary, decimal_point, display_name, is_number, read_all_bytes, strip_bom, text_decoding
+from ..io import (
+    ASCII_SPACE,
+    ascii_fields,
+    check_not_binary,
+    decimal_point,
+    display_name,
+    is_number,
+    read_all_bytes,
+    strip_bom,
+    text_decoding,
+)
 from .types import Graph
 
 _HEADER_WORDS = {
@@ -18,9 +28,7 @@ _HEADER_WORDS = {
     "head", "tail", "id1", "id2", "source_id", "target_id",
 }  # fmt: skip
 _SPACE = np.zeros(256, dtype=bool)
-_SPACE[[9, 10, 11, 12, 13, 32]] = True
-_ASCII_SPACE_CHARS = "".join(map(chr, np.flatnonzero(_SPACE)))
-_ASCII_SPACE = re.compile(f"[{re.escape(_ASCII_SPACE_CHARS)}]+")
+_SPACE[[ord(c) for c in ASCII_SPACE]] = True  # ascii_fields's separators, as bytes
 
 
 def read_edges(
@@ -110,8 +118,7 @@ def read_edges(
     if quoted is not None:
         fields = [f.strip(" \t\r\f\v") for row in quoted for f in row]
     elif delimiter == " ":  # at ASCII white space, as counted above: a U+00A0 is part of an id
-        stripped = text.strip(_ASCII_SPACE_CHARS)
-        fields = _ASCII_SPACE.split(stripped) if stripped else []
+        fields = ascii_fields(text)
     else:
         pad = "[ \r\f\v]+" if delimiter == "\t" else "[ \t\r\f\v]+"
         sep = "[\n" + re.escape(delimiter) + "]"
