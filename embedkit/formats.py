@@ -363,7 +363,8 @@ def _unique(emb: Embedding, name: str) -> Embedding:
 def read_word_counts(path: str | os.PathLike, words: Sequence[str]) -> np.ndarray:
     """Counts for ``words`` from ``word count`` lines (space or tab; gensim's ``fvocab``).
 
-    Every word must be listed: a missing one is an error naming it.  A word listed twice
+    Every word must be listed: a missing one is an error naming it, and so is a line that
+    is not a word and a whole number ≥ 0 (a header row, a negative count).  A word listed twice
     keeps its first count, as a vectors file keeps a word's first row, with a warning.
     """
     name = display_name(path)
@@ -378,7 +379,11 @@ def read_word_counts(path: str | os.PathLike, words: Sequence[str]) -> np.ndarra
                 raise ValueError
             count = int(parts[1])
         except ValueError:
-            raise InputError(f"{name}, line {lineno}: expected 'word count', got {line[:60]!r}") from None
+            raise InputError(
+                f"{name}, line {lineno}: expected a word and its count ('the 1061'), got {line[:60]!r}"
+            ) from None
+        if count < 0:
+            raise InputError(f"{name}, line {lineno}: the count of {parts[0]!r} is negative ({count})")
         if parts[0] in table:
             repeated.append(parts[0])
         else:

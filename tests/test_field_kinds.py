@@ -55,6 +55,22 @@ def test_a_counts_file_listing_a_word_twice_keeps_its_first_count(cli, tmp_path)
     assert Embedding.load(tmp_path / "m.ekm").counts.tolist() == [10, 5, 3]
 
 
+@pytest.mark.parametrize(
+    "counts, needles",
+    [
+        ("cat 10\ndog -5\nemu 3\n", ["counts.txt, line 2", "'dog'", "negative (-5)"]),  # SIF's p(w) < 0
+        ("word count\ncat 10\ndog 5\nemu 3\n", ["counts.txt, line 1", "a word and its count", "'word count'"]),
+    ],
+)
+def test_a_counts_file_with_a_negative_count_or_a_header_is_one_line(cli, tmp_path, counts, needles):
+    v = tmp_path / "v.txt"
+    v.write_text("3 2\ncat 1 0\ndog 0 1\nemu 1 1\n")
+    c = tmp_path / "counts.txt"
+    c.write_text(counts)
+    one_line_error(cli("import", v, "--counts", c, "-o", tmp_path / "m.ekm"), *needles, code=3)
+    assert not (tmp_path / "m.ekm").exists()
+
+
 def test_evaluate_takes_a_cased_models_words_as_written(tmp_path):
     # 'Paris' and 'paris' are two rows of a cased model: a benchmark's 'Paris' is the first
     p = tmp_path / "cased.txt"
