@@ -1405,8 +1405,10 @@ class Embedding:
         SIF needs them).  ``npy`` writes ``path`` (n × dim float32) and the words one a line beside it
         (``vectors.npy`` → ``vectors.words.txt``).
         Raises :class:`ParameterError` for a ``fmt`` not in
-        :data:`embedkit.options.EXPORT_FORMATS` and :class:`OutputError` for a file that
-        cannot be written (nothing half-written is left)."""
+        :data:`embedkit.options.EXPORT_FORMATS`, :class:`DataError` for a word the files
+        cannot hold (empty; ASCII white space in a text format, a line break in
+        ``.words.txt``) and :class:`OutputError` for a file that cannot be written (nothing
+        half-written is left)."""
         check_choice("fmt", fmt, EXPORT_FORMATS)
         if counts_path is not None and self.counts is None:
             raise DataError("the model keeps no word counts to write")
@@ -1415,7 +1417,13 @@ class Embedding:
             # part of a word, as in fastText's files, and reads back (io.ascii_fields)
             bad = next((w for w in self.words if not w or any(ch.isspace() and ch.isascii() for ch in w)), None)
             if bad is not None:
-                raise DataError(f"word {bad!r} contains white space; {fmt} files cannot hold it")
+                what = "an empty word" if not bad else f"word {bad!r} contains white space"
+                raise DataError(f"{what}; {fmt} files cannot hold it")
+        else:  # .words.txt holds a word a line: any white space but a line break
+            bad = next((w for w in self.words if w.splitlines() != [w]), None)
+            if bad is not None:
+                what = "an empty word" if not bad else f"word {bad!r} contains a line break"
+                raise DataError(f"{what}; the one-word-a-line .words.txt beside an npy file cannot hold it")
         left = [f"{counted(len(self.rare), 'rare word')} (below the vocabulary's cut)"] if self.rare else []
         if self.subwords is not None:
             left.append("its subword n-grams")

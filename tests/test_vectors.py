@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from embedkit.errors import InputError, UnknownWordError
+from embedkit.errors import DataError, InputError, UnknownWordError
 from embedkit.vectors import Embedding
 
 from .conftest import toy_embedding
@@ -132,3 +132,28 @@ def test_import_keeps_gensim_counts(cli, tmp_path, tiny):
     assert r.exit_code == 0, r.stderr
     emb = read_vectors(tmp_path / "m.ekm")
     assert emb.words == tiny.words and emb.counts.tolist() == [50, 40, 30, 20, 10]
+
+
+@pytest.mark.parametrize(
+    "word, fmt, needle",
+    [
+        ("new\nyork", "npy", "line break"),  # .words.txt would hold 4 lines for 3 rows
+        ("new\u2028york", "npy", "line break"),  # a line break to str.splitlines
+        ("", "npy", "an empty word"),
+        ("", "word2vec", "an empty word"),
+        ("new york", "glove", "contains white space"),
+    ],
+)
+def test_export_refuses_a_word_its_files_cannot_hold(tmp_path, word, fmt, needle):
+    emb = Embedding([word, "b", "c"], np.eye(3, dtype=np.float32), None, {})
+    with pytest.raises(DataError, match=needle):
+        emb.export(tmp_path / "v.npy", fmt)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_npy_export_keeps_a_word_with_spaces_one_a_line(tmp_path):
+    words = ["new york", "a\tb", "\u00a0", "東京"]
+    emb = Embedding(words, np.arange(8, dtype=np.float32).reshape(4, 2), None, {})
+    emb.export(tmp_path / "v.npy", "npy")
+    np.testing.assert_array_equal(np.load(tmp_path / "v.npy"), emb.vectors)
+    assert (tmp_path / "v.words.txt").read_text(encoding="utf-8").splitlines() == words
