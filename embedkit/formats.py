@@ -67,10 +67,20 @@ def detect_format(path: str | os.PathLike) -> str:
     if b"\0" in first:
         raise InputError(f"{name}: {_NOT_A_MODEL}")
     if not _is_text_row(first):
-        raise InputError(f"{name}: {_NOT_A_MODEL}")
+        second = rest.lstrip(b"\r\n").split(b"\n", 1)[0]
+        if not (_is_text_row(second) and _is_names_row(first.decode("utf-8", "replace"), second.decode("utf-8"))):
+            raise InputError(f"{name}: {_NOT_A_MODEL}")
     if _holds_word_counts(head):
         raise InputError(f"{name}: {_NOT_A_MODEL}: it holds word counts ('word count' lines)")
     return "glove"
+
+
+def _is_names_row(line: str, row: str) -> bool:
+    """Whether ``line`` is a header of column names above the vectors row ``row`` (a table
+    saved from a spreadsheet or a data frame: ``word d1 d2 d3``): as many fields, and no
+    number after the first (a vectors row ends in numbers)."""
+    names, fields = ascii_fields(line), ascii_fields(row)
+    return len(names) == len(fields) >= 2 and not any(is_number(f) for f in names[1:])
 
 
 def _holds_word_counts(head: bytes) -> bool:
@@ -90,7 +100,8 @@ def read_vectors(
 ) -> Embedding:
     """Load vectors in any supported format (detected from the content with ``fmt='auto'``).
 
-    Text files (word2vec with its 'count dimension' header, GloVe without) may separate
+    Text files (word2vec with its 'count dimension' header, GloVe without, or with a row of
+    column names such as ``word d1 d2 d3`` above its rows) may separate
     fields by spaces, several spaces or TABs, end lines with CRLF or trailing spaces, start
     with a byte-order mark and end with blank lines; a word is any text without the field
     separator (``word<TAB>values`` rows may have spaces in the word, and so may a word whose
@@ -175,6 +186,8 @@ def _read_text_vectors(path, header: bool, progress, nonfinite: str = "error") -
             what = "the header says"
             if dim < 1:
                 raise InputError(f"{name}, line {n0}: the header says dimension {dim}")
+        if not header and dim is None and len(keep) > 1 and _is_names_row(keep[0][1], keep[1][1]):
+            keep.pop(0)  # a header of column names (GloVe has none; a spreadsheet's export does)
         if not keep:
             continue
         if dim is None:

@@ -157,3 +157,26 @@ def test_npy_export_keeps_a_word_with_spaces_one_a_line(tmp_path):
     emb.export(tmp_path / "v.npy", "npy")
     np.testing.assert_array_equal(np.load(tmp_path / "v.npy"), emb.vectors)
     assert (tmp_path / "v.words.txt").read_text(encoding="utf-8").splitlines() == words
+
+
+@pytest.mark.parametrize("sep", [" ", "\t"])
+def test_glove_file_with_a_row_of_column_names_reads_its_vectors(tmp_path, sep):
+    """A table of vectors saved from a spreadsheet or a data frame starts with its column
+    names; it was 'not a model file'.  The names row is skipped, and only such a row: a row
+    of numbers is a vector, and names above rows of another width are still refused."""
+    from embedkit.formats import detect_format, read_vectors
+
+    rows = ["cat 0.1 0.2 0.3", "dog 0.2 0.1 0.3", "emu 0.3 0.3 0.1"]
+    p = tmp_path / "v.txt"
+    body = "\n".join(r.replace(" ", sep) for r in rows) + "\n"
+    p.write_text("\ufeff" + sep.join(["word", "d1", "d2", "d3"]) + "\n" + body, encoding="utf-8")
+    assert detect_format(p) == "glove"
+    emb = read_vectors(p)
+    assert emb.words == ["cat", "dog", "emu"]
+    np.testing.assert_allclose(emb.vectors, [[0.1, 0.2, 0.3], [0.2, 0.1, 0.3], [0.3, 0.3, 0.1]], rtol=1e-6)
+    p.write_text("word d1 d2\n" + "\n".join(rows) + "\n")  # two names for three values
+    with pytest.raises(InputError, match="not a model file"):
+        read_vectors(p)
+    p.write_text("\n".join(["word d1 d2 d3", "cat 0.1 0.2 oops", *rows[1:]]) + "\n")
+    with pytest.raises(InputError, match="not a model file"):
+        read_vectors(p)
