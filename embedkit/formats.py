@@ -520,7 +520,8 @@ def load_model(
 def is_model_file(path: str) -> bool:
     """Whether ``path`` holds vectors (embedkit, word2vec, GloVe) rather than a plain table.
 
-    A GloVe line is a word then numbers; a table row of numbers only is a table.
+    A GloVe line is a word then numbers; a table row of numbers only is a table, and so is
+    a first row of names (a table's header, which a vectors file rarely has).
     """
     if path == "-" or not Path(path).is_file():
         return False
@@ -530,6 +531,8 @@ def is_model_file(path: str) -> bool:
         return False
     if fmt != "glove":
         return True
+    from .io import strip_bom
+
     with open(path, "rb") as f:
-        first = f.readline().decode("utf-8", "replace").split()
-    return bool(first) and not is_number(first[0])
+        first = ascii_fields(strip_bom(f.readline(), display_name(path)).decode("utf-8", "replace"))
+    return bool(first) and not is_number(first[0]) and any(is_number(x) for x in first[1:])

@@ -189,3 +189,23 @@ def test_read_table_formats(tmp_path):
     (tmp_path / "ragged.tsv").write_text("1\t2\t3\n4\t5\n")
     with pytest.raises(DataError, match="line 2: 2 fields, the first row has 3"):
         read_table(tmp_path / "ragged.tsv")
+
+
+@pytest.mark.parametrize("sep", ["\t", " "])
+def test_pca_of_a_labelled_table_with_a_header_is_a_table_whatever_its_separator(cli, tmp_path, monkeypatch, sep):
+    # a header of names over 'label numbers' rows is also how a vectors file with column
+    # names looks: pca must still read it as a table (thousands separators and all)
+    monkeypatch.setenv("EMBEDKIT_CACHE_DIR", str(tmp_path / "cache"))
+    rows = [("Berlin", "3,645,000", 891.7), ("Paris", "2,161,000", 105.4), ("Rome", "2,873,000", 1285.0)]
+    quoted = (lambda p: f'"{p}"') if sep == "\t" else (lambda p: p.replace(",", ""))  # thousands: CSV quoting
+    text = sep.join(["city", "pop", "area"]) + "\n" + "".join(f"{c}{sep}{quoted(p)}{sep}{a}\n" for c, p, a in rows)
+    table = tmp_path / ("t.tsv" if sep == "\t" else "t.txt")
+    table.write_text(text)
+    r = cli("pca", table, "--dim", "1", "--no-center", "-o", tmp_path / "z.tsv", "--json")
+    assert r.exit_code == 0, r.stderr
+    x = np.array([[float(p.replace(",", "")), a] for _, p, a in rows])
+    s = np.linalg.svd(x, compute_uv=False)
+    assert [row["singular_value"] for row in json.loads(r.stdout)] == pytest.approx(s, rel=1e-6)
+    labels = [line.split("\t")[0] for line in (tmp_path / "z.tsv").read_text().splitlines()]
+    assert labels == ["Berlin", "Paris", "Rome"]
+    assert not (tmp_path / "cache").exists()
