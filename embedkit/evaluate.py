@@ -520,7 +520,8 @@ class NodeClassificationResult:
 def read_node_labels(path: str) -> dict[str, list[str]]:
     """Read node labels: ``node,label`` lines (comma, TAB, semicolon or white space; CSV
     quotes honoured), several lines for several labels, or several labels on one line
-    (``6<TAB>red,blue``, ``6,red,blue``, ``6,"red,blue"``, ``6;red;blue``, ``6 red blue``).
+    (``6<TAB>red,blue``, ``6,red,blue``, ``6,"red,blue"``, ``6;red;blue``, ``6 red blue``,
+    ``6,red|blue`` as MovieLens lists genres).
     ``#`` lines are comments; a first line such as ``node,label`` is a header.  Node ids
     are kept as written (no Unicode normalisation, like edge lists)."""
     name = display_name(path)
@@ -528,7 +529,7 @@ def read_node_labels(path: str) -> dict[str, list[str]]:
     for lineno, s in _content_lines(path, normalize=False):
         sep = _separator(s, _is_labelled)
         node, *rest = _fields(s, sep)
-        within = r"[,;]|\s+" if sep in ("\t", None) else r"[,;]"  # labels within a field
+        within = r"[,;|]|\s+" if sep in ("\t", None) else r"[,;|]"  # labels within a field
         labels = [x.strip() for field in rest for x in re.split(within, field) if x.strip()]
         node = node.strip()
         if not node or not labels:

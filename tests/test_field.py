@@ -358,6 +358,8 @@ def test_several_labels_on_one_line(cli, tmp_path):
         "1;red\n6;red;blue\n7;blue;red\n8;blue\n",  # semicolons
         'node\tlabels\r\n1\tred\r\n6\tred; blue\r\n7\t"blue,red"\r\n8\tblue\r\n',
         "1 red\n6 red;blue\n7 blue;red\n8 blue\n",
+        "node,labels\n1,red\n6,red|blue\n7,blue | red\n8,blue\n",  # MovieLens's genres: 'Action|Comedy'
+        "1\tred\n6\tred|blue\n7\tblue|red|\n8\tblue\n",
     ],
 )
 def test_several_labels_in_the_other_layouts(tmp_path, text):
