@@ -285,14 +285,18 @@ def _is_special(path: str | os.PathLike) -> bool:
 
 def _temporary_beside(path: str | os.PathLike) -> tuple[Path, int, str]:
     """(target, fd, name) of a new temporary file in the directory ``path`` will be
-    written to; OutputError if ``path`` cannot be written.  A symbolic link is followed,
-    so the rename replaces the file it points to and the link stays."""
+    written to; OutputError if ``path`` cannot be written (a missing directory, an existing
+    file that is read-only).  A symbolic link is followed, so the rename replaces the file
+    it points to and the link stays."""
     target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     if target.is_dir():
         raise OutputError(f"{target}: is a directory, expected a file name")
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"{target}: directory {parent} does not exist")
+    if target.is_file() and (not target.stat().st_mode & 0o222 or not os.access(target, os.W_OK)):
+        # the rename would replace it all the same: refuse, as writing it in place would
+        raise OutputError(f"{target}: the file is read-only (make it writable to replace it)")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=parent)
     except OSError as exc:
@@ -364,7 +368,8 @@ def atomic_output(path: str | os.PathLike, binary: bool = True) -> Iterator[io.I
     """Yield a file object whose contents replace ``path`` only if the block completes.
 
     ``-`` yields stdout (binary or text) and is never closed.  A device or FIFO (``-o
-    /dev/null``) is written in place: renaming over it would replace the device node.
+    /dev/null``) is written in place: renaming over it would replace the device node.  A
+    file that is replaced keeps its permissions; a read-only one is an OutputError.
     """
     if str(path) == STDIO:
         out = sys.stdout.buffer if binary else sys.stdout
@@ -383,7 +388,11 @@ def atomic_output(path: str | os.PathLike, binary: bool = True) -> Iterator[io.I
     target, fd, tmp = _temporary_beside(path)
     ok = False
     try:
-        os.chmod(tmp, 0o666 & ~_umask())
+        try:  # a replaced file keeps its permissions (a private 0600 model stays private)
+            mode = target.stat().st_mode & 0o777
+        except OSError:
+            mode = 0o666 & ~_umask()
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as f:
             yield f
             f.flush()

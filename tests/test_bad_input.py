@@ -150,6 +150,34 @@ def test_unwritable_output_directory(cli, tmp_path, model):
     check(cli("export", model, "-o", "/proc/m.txt"), 6, "/proc/m.txt: cannot write in /proc")
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "{model}", "-o", "{out}"],
+        ["tokenize", DEMO, "-o", "{out}"],
+        ["train-words", DEMO, "--dim", "5", "-q", "-o", "{out}"],  # refused before the training
+    ],
+)
+def test_a_read_only_output_is_refused_and_kept(cli, tmp_path, model, args):
+    # the atomic rename would replace it (the directory is writable) where writing it in
+    # place is refused: one line, exit 6, the file as it was
+    out = tmp_path / "kept.txt"
+    out.write_text("previous\n")
+    out.chmod(0o444)
+    r = cli(*[a.format(model=model, out=out) if isinstance(a, str) else a for a in args])
+    one_line_error(r, "kept.txt: the file is read-only", code=6)
+    assert out.read_text() == "previous\n" and stat.S_IMODE(out.stat().st_mode) == 0o444
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt", "m.ekm"]
+
+
+def test_a_replaced_output_keeps_its_permissions(cli, tmp_path, model):
+    out = tmp_path / "private.txt"
+    out.write_text("previous\n")
+    out.chmod(0o600)
+    assert cli("export", model, "-o", out).exit_code == 0
+    assert out.read_text() != "previous\n" and stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
 def test_full_disk_keeps_the_previous_output(cli, tmp_path, model, monkeypatch):
     out = tmp_path / "vectors.txt"
     out.write_text("previous\n")
