@@ -302,10 +302,13 @@ def count_corpus(
     (files or globs, ``-`` for stdin), build the vocabulary (or use ``vocab``) and count
     co-occurrences, on this machine's process pool or, with ``opts.scheduler``, a Dask
     cluster.  A corpus over 1 GB gets a memory budget (:func:`with_memory_budget`); a
-    small one is counted on threads of this process (:data:`PARALLEL_COUNT_MIN_TOKENS`)."""
+    small one is counted on threads of this process (:data:`PARALLEL_COUNT_MIN_TOKENS`).
+    Raises :class:`DataError` when no two words of a given ``vocab`` share a window (a
+    vocabulary tokenized another way than the corpus: every count would be zero)."""
     tokenizer = Tokenizer(opts.pattern, opts.lowercase)
     files = corpus_files(corpus)
     source = corpus_name(files)
+    given = vocab
     opts = with_memory_budget(opts, files)
     if opts.scheduler:  # the same tasks on a Dask cluster (embedkit.dask)
         from .dask import train_counts
@@ -314,6 +317,11 @@ def count_corpus(
         rare = None
     else:
         vocab, counts, n_tokens, rare = _local_counts(files, tokenizer, opts, reporter, source, vocab)
+    if given is not None and counts.nnz == 0:  # the next stage would refuse it, far from the cause
+        raise DataError(
+            f"{source}: no two words of the given vocabulary share a window: were they tokenized as the "
+            f"corpus is ({param('pattern')}, {param('lowercase')})?"
+        )
     return CorpusCounts(vocab, counts, n_tokens, source, rare)
 
 

@@ -8,7 +8,7 @@ from embedkit.errors import ParameterError
 from embedkit.tokenize import Tokenizer
 from embedkit.vocab import Vocabulary
 
-from .conftest import LECTURE
+from .conftest import LECTURE, one_line_error
 
 
 def lecture_counts(tmp_path, window, **kw):
@@ -304,3 +304,22 @@ def test_the_spill_directory_cannot_outlive_an_interrupt(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt), scratch_directory("embedkit-spill-", tmp_path):
         pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_vocabulary_tokenized_another_way_is_refused_at_cooccur(cli, tmp_path):
+    # walks' node ids counted with '\S+' but the corpus read with the default (letters):
+    # every count was zero, and the run failed two stages later, at pmi
+    walks = tmp_path / "walks.txt"
+    walks.write_text("n1 n2 n3 n1\nn2 n3 n1 n2\n")
+    vocab = tmp_path / "vocab.tsv"
+    assert cli("vocab", walks, "--pattern", r"\S+", "--min-count", "1", "-o", vocab).exit_code == 0
+    out = tmp_path / "c.npz"
+    r = cli("cooccur", walks, "--vocab", vocab, "-o", out)
+    one_line_error(r, "walks.txt: no two words of the given vocabulary share a window", "--pattern", code=4)
+    assert not out.exists()
+    r = cli("cooccur", walks, "--vocab", vocab, "--pattern", r"\S+", "-o", out)
+    assert r.exit_code == 0, r.stderr
+    from embedkit.io import load_matrix
+
+    m, words, _, _ = load_matrix(out)
+    assert sorted(words) == ["n1", "n2", "n3"] and (m.toarray() + np.eye(3) > 0).all()  # every pair of ids
