@@ -61,9 +61,13 @@ class Vocabulary:
 
     @classmethod
     def read_tsv(cls, path: str) -> Vocabulary:
-        """Read ``word<TAB>count`` lines (as written by ``embedkit vocab``)."""
+        """Read ``word<TAB>count`` lines (as written by ``embedkit vocab``).
+
+        Raises :class:`DataError` naming the line for a line that is not a word, a TAB and
+        a whole number ≥ 0, and for a word listed twice (with the line of its first listing)."""
         words: list[str] = []
         counts: list[int] = []
+        first_line: dict[str, int] = {}
         name = display_name(path)
         for lineno, line in numbered_lines(path):
             if not line.strip():
@@ -72,14 +76,20 @@ class Vocabulary:
             if len(parts) != 2:
                 raise DataError(f"{name}, line {lineno}: expected 'word<TAB>count', got {line[:60]!r}")
             try:
-                counts.append(int(parts[1]))
+                count = int(parts[1])
             except ValueError:
                 raise DataError(f"{name}, line {lineno}: count {parts[1]!r} is not an integer") from None
+            if count < 0:
+                raise DataError(f"{name}, line {lineno}: the count of {parts[0]!r} is negative ({count})")
+            if parts[0] in first_line:
+                raise DataError(
+                    f"{name}, line {lineno}: {parts[0]!r} is listed twice (first on line {first_line[parts[0]]})"
+                )
+            first_line[parts[0]] = lineno
             words.append(parts[0])
+            counts.append(count)
         if not words:
             raise DataError(f"{name}: the vocabulary file is empty")
-        if len(set(words)) != len(words):
-            raise DataError(f"{name}: a word is listed twice")
         return cls(words, np.array(counts, dtype=np.int64))
 
 

@@ -323,3 +323,20 @@ def test_a_vocabulary_tokenized_another_way_is_refused_at_cooccur(cli, tmp_path)
 
     m, words, _, _ = load_matrix(out)
     assert sorted(words) == ["n1", "n2", "n3"] and (m.toarray() + np.eye(3) > 0).all()  # every pair of ids
+
+
+@pytest.mark.parametrize(
+    "text, needles",
+    [
+        ("the\t5\ncat\t3\nthe\t2\n", ["v.tsv, line 3", "'the' is listed twice (first on line 1)"]),
+        ("the\t5\ncat\t-3\n", ["v.tsv, line 2", "count of 'cat' is negative (-3)"]),
+        ("the\t5\ncat\tmany\n", ["v.tsv, line 2", "count 'many' is not an integer"]),
+    ],
+)
+def test_a_bad_vocabulary_file_names_its_line_and_word(cli, tmp_path, text, needles):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the cat sat\n")
+    vocab = tmp_path / "v.tsv"
+    vocab.write_text(text)
+    one_line_error(cli("cooccur", corpus, "--vocab", vocab, "-o", tmp_path / "c.npz"), *needles, code=4)
+    assert not (tmp_path / "c.npz").exists()
