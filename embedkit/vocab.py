@@ -11,7 +11,7 @@ import numpy as np
 
 from . import kernels
 from .errors import DataError, check_at_least, counted, param
-from .io import display_name, numbered_lines, read_blocks
+from .io import display_name, is_number, numbered_lines, read_blocks
 from .tokenize import Tokenizer, words_of
 
 
@@ -61,13 +61,15 @@ class Vocabulary:
 
     @classmethod
     def read_tsv(cls, path: str) -> Vocabulary:
-        """Read ``word<TAB>count`` lines (as written by ``embedkit vocab``).
+        """Read ``word<TAB>count`` lines (as written by ``embedkit vocab``), under an optional
+        header row (a first line whose count is not a number: ``word<TAB>count``).
 
         Raises :class:`DataError` naming the line for a line that is not a word, a TAB and
         a whole number ≥ 0, and for a word listed twice (with the line of its first listing)."""
         words: list[str] = []
         counts: list[int] = []
         first_line: dict[str, int] = {}
+        header: int | None = None
         name = display_name(path)
         for lineno, line in numbered_lines(path):
             if not line.strip():
@@ -78,6 +80,9 @@ class Vocabulary:
             try:
                 count = int(parts[1])
             except ValueError:
+                if not words and header is None and not is_number(parts[1]):
+                    header = lineno
+                    continue  # a header row ('word<TAB>count', as a data frame writes it)
                 raise DataError(f"{name}, line {lineno}: count {parts[1]!r} is not an integer") from None
             if count < 0:
                 raise DataError(f"{name}, line {lineno}: the count of {parts[0]!r} is negative ({count})")

@@ -340,3 +340,23 @@ def test_a_bad_vocabulary_file_names_its_line_and_word(cli, tmp_path, text, need
     vocab.write_text(text)
     one_line_error(cli("cooccur", corpus, "--vocab", vocab, "-o", tmp_path / "c.npz"), *needles, code=4)
     assert not (tmp_path / "c.npz").exists()
+
+
+@pytest.mark.parametrize("head", ["word\tcount\n", "\tcount\n"])  # pandas: value_counts().to_csv(sep="\t")
+def test_a_vocabulary_file_with_a_header_row(cli, tmp_path, head):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the cat sat\nthe cat ran\n")
+    vocab = tmp_path / "v.tsv"
+    assert cli("vocab", corpus, "--min-count", "1", "-o", vocab).exit_code == 0
+    plain = vocab.read_text()
+    vocab.write_text(head + plain)
+    r = cli("cooccur", corpus, "--vocab", vocab, "-o", tmp_path / "h.npz")
+    assert r.exit_code == 0, r.stderr
+    vocab.write_text(plain)
+    assert cli("cooccur", corpus, "--vocab", vocab, "-o", tmp_path / "p.npz").exit_code == 0
+    from embedkit.io import load_matrix
+
+    with_header, without = load_matrix(tmp_path / "h.npz"), load_matrix(tmp_path / "p.npz")
+    assert with_header[1] == without[1] and (with_header[0] != without[0]).nnz == 0
+    vocab.write_text(plain + head)  # only a first line can be a header
+    one_line_error(cli("cooccur", corpus, "--vocab", vocab, "-o", tmp_path / "x.npz"), "line 5", code=4)
