@@ -1156,9 +1156,11 @@ def index_cmd(
 @handles_errors
 @reads_text
 def import_cmd(
-    source: Annotated[str, typer.Argument(help="word2vec (text or binary) or GloVe vectors file.")],
+    source: Annotated[
+        str, typer.Argument(help="word2vec (text or binary) or GloVe vectors file, or an .npy with its .words.txt.")
+    ],
     output: Annotated[str, typer.Option("--output", "-o", help="Native model file to write ('-' for stdout).")] = "-",
-    fmt: Annotated[str, typer.Option("--format", "-f", help="auto, word2vec, word2vec-binary or glove.")] = "auto",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="auto, word2vec, word2vec-binary, glove or npy.")] = "auto",
     counts_file: Annotated[
         Optional[str],
         typer.Option("--counts", help="Word counts ('word count' lines, e.g. gensim's fvocab) to keep with them."),

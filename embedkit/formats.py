@@ -21,6 +21,7 @@ from .vectors import MAGIC, Embedding
 # -- reading vectors people already have ----------------------------------------------------
 
 NONFINITE = ("error", "drop")
+_NPY_MAGIC = b"\x93NUMPY"
 _HEADER = re.compile(rb"^\s*(\d+)[ \t]+(\d+)\s*$")
 _NOT_A_MODEL = "not a model file (embedkit, word2vec or GloVe vectors)"
 
@@ -41,8 +42,8 @@ def _is_text_row(line: bytes) -> bool:
 
 
 def detect_format(path: str | os.PathLike) -> str:
-    """'embedkit', 'word2vec', 'word2vec-binary' or 'glove', from a file's content (not its
-    name): the native magic; a 'count dimension' header then raw float32 bytes (binary) or
+    """'embedkit', 'word2vec', 'word2vec-binary', 'glove' or 'npy', from a file's content (not
+    its name): the native or NumPy magic; a 'count dimension' header then raw float32 bytes (binary) or
     text rows; or text rows without a header (GloVe).  A UTF-8 byte-order mark is ignored;
     gzip/bzip2/xz files are looked into."""
     from .io import strip_bom
@@ -52,6 +53,8 @@ def detect_format(path: str | os.PathLike) -> str:
         head = f.read(1 << 16)
     if head.startswith(MAGIC):
         return "embedkit"
+    if head.startswith(_NPY_MAGIC):
+        return "npy"
     head = strip_bom(head, name)
     if not head.strip():
         raise InputError(f"{name}: the file is empty")
@@ -127,6 +130,8 @@ def read_vectors(
         return Embedding.load(path)
     if fmt == "word2vec-binary":
         return _read_word2vec_binary(path, progress, nonfinite)
+    if fmt == "npy":
+        return _read_npy_vectors(path, nonfinite)
     return _read_text_vectors(path, header=(fmt == "word2vec"), progress=progress, nonfinite=nonfinite)
 
 
@@ -269,6 +274,49 @@ def _warn_dropped(name: str, dropped: list[tuple[int, str]]) -> None:
             ),
             stacklevel=3,
         )
+
+
+def npy_words_path(path: str | os.PathLike) -> Path:
+    """The words of an ``.npy`` of vectors, one a line beside it: ``vectors.npy`` →
+    ``vectors.words.txt`` (what :meth:`Embedding.export` writes with ``fmt='npy'``)."""
+    return Path(path).with_suffix(".words.txt")
+
+
+def _read_npy_vectors(path, nonfinite: str = "error") -> Embedding:
+    """An ``.npy`` array (n × dim numbers) and its words file (:func:`npy_words_path`)."""
+    from .io import numpy_reason
+
+    name = display_name(path)
+    words_path = npy_words_path(path)
+    if not words_path.is_file():
+        raise InputError(f"{name}: a NumPy array without its words (one a line, expected in {words_path})")
+    try:
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise InputError(f"{name}: not a readable .npy file ({numpy_reason(exc)})") from None
+    if array.ndim != 2 or array.dtype.kind not in "fiu" or array.shape[1] < 1:
+        raise InputError(f"{name}: expected a words × dimensions array of numbers, got {array.dtype} {array.shape}")
+    wname = display_name(words_path)
+    words = [line.rstrip("\r") for _, line in numbered_lines(str(words_path))]
+    if len(words) != len(array):
+        raise InputError(f"{wname} has {counted(len(words), 'word')} for the {counted(len(array), 'row')} of {name}")
+    empty = next((i for i, w in enumerate(words) if not w), None)
+    if empty is not None:
+        raise InputError(f"{wname}, line {empty + 1}: the word is empty")
+    with np.errstate(over="ignore"):  # a value beyond float32 is reported below, by its row
+        values = np.asarray(array, dtype=np.float32)
+    finite = np.isfinite(values).all(axis=1)
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
+        if nonfinite == "error":
+            i = int(bad[0])
+            raise InputError(_nonfinite_message(name, f"row {i + 1}", words[i], values[i], array[i].tolist()))
+        _warn_dropped(name, [(f"row {int(i) + 1}", words[int(i)]) for i in bad])
+        if finite.sum() == 0:
+            raise InputError(f"{name}: every vector has a non-finite value")
+        words = [w for w, ok in zip(words, finite.tolist()) if ok]
+        values = values[finite]
+    return _unique(Embedding(words, values, None, {"kind": "words", "source": name}), name)
 
 
 #: Bytes no word holds: NUL and the C0 controls other than TAB (float32 values often have them)
@@ -482,7 +530,8 @@ def load_model(
     fmt: str | None = None,
 ) -> Embedding:
     """Load any model file — embedkit's ``.ekm``, word2vec text or binary (gensim's
-    ``save_word2vec_format``), GloVe text, told apart by content (:func:`detect_format`) —
+    ``save_word2vec_format``), GloVe text, an ``.npy`` with its ``.words.txt`` (as ``export
+    --format npy`` writes them), told apart by content (:func:`detect_format`) —
     as an :class:`~embedkit.vectors.Embedding` (n × dim, float32).  A word2vec or GloVe
     file is parsed once and then served from its native cache (see :func:`cache_path`),
     memory-mapped like a native model; ``cache=False`` parses it every time.
@@ -499,7 +548,8 @@ def load_model(
     fmt = fmt or detect_format(path)
     if fmt == "embedkit":
         return Embedding.load(path)
-    cached = cache_path(path) if cache else None
+    # an .npy loads fast, and its words are another file, which the cache's name would not follow
+    cached = cache_path(path) if cache and fmt != "npy" else None
     if cached is not None and cached.exists():
         try:
             return Embedding.load(cached)
@@ -529,6 +579,8 @@ def is_model_file(path: str) -> bool:
         fmt = detect_format(path)
     except EmbedkitError:
         return False
+    if fmt == "npy":  # vectors with their words, or a table of numbers
+        return npy_words_path(path).is_file()
     if fmt != "glove":
         return True
     from .io import strip_bom

@@ -24,7 +24,7 @@ VECTOR_KINDS = ("w", "c", "w+c", "concat")
 #: Formats ``Embedding.export`` writes.
 EXPORT_FORMATS = ("word2vec", "word2vec-binary", "glove", "npy")
 #: Formats vectors are read from (``auto`` detects).
-VECTOR_FORMATS = ("auto", "embedkit", "word2vec", "word2vec-binary", "glove")
+VECTOR_FORMATS = ("auto", "embedkit", "word2vec", "word2vec-binary", "glove", "npy")
 #: Analogy scoring (Levy & Goldberg 2014).
 ANALOGY_METHODS = ("3cosadd", "3cosmul")
 #: Sentence feature modes (several may be joined by '+').

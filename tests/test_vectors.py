@@ -1,10 +1,12 @@
+import json
+
 import numpy as np
 import pytest
 
 from embedkit.errors import DataError, InputError, UnknownWordError
 from embedkit.vectors import Embedding
 
-from .conftest import toy_embedding
+from .conftest import one_line_error, toy_embedding
 
 
 @pytest.fixture
@@ -180,3 +182,48 @@ def test_glove_file_with_a_row_of_column_names_reads_its_vectors(tmp_path, sep):
     p.write_text("\n".join(["word d1 d2 d3", "cat 0.1 0.2 oops", *rows[1:]]) + "\n")
     with pytest.raises(InputError, match="not a model file"):
         read_vectors(p)
+
+
+def test_npy_export_imports_back_with_its_words(cli, tmp_path, monkeypatch):
+    """export --format npy is read back (import, --model) from the .npy and the
+    .words.txt beside it: the same words (spaces and all), the same float32 rows."""
+    monkeypatch.setenv("EMBEDKIT_CACHE_DIR", str(tmp_path / "cache"))
+    words = ["cat", "new york", "東京", "dog"]
+    vectors = np.array([[1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0.8, 0.2, 0.1]], dtype=np.float32)
+    emb = Embedding(words, vectors, np.array([9, 7, 5, 3]), {})
+    emb.export(tmp_path / "v.npy", "npy", counts_path=None)
+    r = cli("neighbors", "cat", "-m", tmp_path / "v.npy", "-k", "1", "--tsv")
+    assert r.exit_code == 0 and r.stdout.splitlines()[1].split("\t")[1] == "new york"
+    assert not (tmp_path / "cache").exists()  # its words are another file: never cached
+    out = tmp_path / "back.ekm"
+    assert cli("import", tmp_path / "v.npy", "-o", out, "-q").exit_code == 0
+    back = Embedding.load(out)
+    assert back.words == words and np.array_equal(back.vectors, vectors)
+
+
+@pytest.mark.parametrize(
+    "array, words, needles",
+    [
+        (np.ones((3, 2)), None, ["v.npy: a NumPy array without its words", "v.words.txt"]),
+        (np.ones((3, 2)), "a\nb\n", ["v.words.txt has 2 words for the 3 rows of", "v.npy"]),
+        (np.ones((3, 2)), "a\n\nc\n", ["v.words.txt, line 2: the word is empty"]),
+        (np.ones(3), "a\nb\nc\n", ["v.npy: expected a words × dimensions array", "(3,)"]),
+        (np.array([[1.0, 2.0], [np.nan, 1.0]]), "a\nb\n", ["v.npy, row 2: word 'b' has a non-finite value"]),
+        (np.array([[1.0, 2.0], [1e39, 1.0]]), "a\nb\n", ["v.npy, row 2: word 'b' has a value too large for float32"]),
+    ],
+)
+def test_a_bad_npy_of_vectors_is_one_line(cli, tmp_path, array, words, needles):
+    np.save(tmp_path / "v.npy", array)
+    if words is not None:
+        (tmp_path / "v.words.txt").write_text(words)
+    one_line_error(cli("import", tmp_path / "v.npy", "-o", tmp_path / "m.ekm"), *needles, code=3)
+    assert not (tmp_path / "m.ekm").exists()
+
+
+def test_a_table_in_npy_is_still_a_table_for_pca(cli, tmp_path):
+    x = np.random.default_rng(0).standard_normal((20, 4))
+    np.save(tmp_path / "t.npy", x)
+    r = cli("pca", tmp_path / "t.npy", "--dim", "2", "--json")
+    assert r.exit_code == 0, r.stderr
+    s = np.linalg.svd(x - x.mean(axis=0), compute_uv=False)
+    assert [row["singular_value"] for row in json.loads(r.stdout)] == pytest.approx(s, rel=1e-6)
