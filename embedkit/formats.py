@@ -22,6 +22,7 @@ from .vectors import MAGIC, Embedding
 
 NONFINITE = ("error", "drop")
 _NPY_MAGIC = b"\x93NUMPY"
+_FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")  # fastText's FASTTEXT_FILEFORMAT_MAGIC_INT32
 _HEADER = re.compile(rb"^\s*(\d+)[ \t]+(\d+)\s*$")
 _NOT_A_MODEL = "not a model file (embedkit, word2vec or GloVe vectors)"
 
@@ -55,6 +56,11 @@ def detect_format(path: str | os.PathLike) -> str:
         return "embedkit"
     if head.startswith(_NPY_MAGIC):
         return "npy"
+    if head.startswith(_FASTTEXT_MAGIC):
+        raise InputError(
+            f"{name}: {_NOT_A_MODEL}: a fastText .bin model; read the .vec file fastText writes beside it "
+            "(or its print-word-vectors output)"
+        )
     head = strip_bom(head, name)
     if not head.strip():
         raise InputError(f"{name}: the file is empty")

@@ -227,3 +227,10 @@ def test_a_table_in_npy_is_still_a_table_for_pca(cli, tmp_path):
     assert r.exit_code == 0, r.stderr
     s = np.linalg.svd(x - x.mean(axis=0), compute_uv=False)
     assert [row["singular_value"] for row in json.loads(r.stdout)] == pytest.approx(s, rel=1e-6)
+
+
+def test_a_fasttext_bin_model_is_named_with_the_file_to_read_instead(cli, tmp_path):
+    # fastText's .bin starts with its magic number and version, then the model's arguments
+    p = tmp_path / "cc.en.300.bin"
+    p.write_bytes((793712314).to_bytes(4, "little") + (12).to_bytes(4, "little") + bytes(range(200)))
+    one_line_error(cli("info", p), "cc.en.300.bin", "a fastText .bin model", ".vec", code=3)
