@@ -114,13 +114,14 @@ def _is_labelled(fields: list[str]) -> bool:
     return len(fields) >= 2 and bool(fields[0] and any(fields[1:]))
 
 
-def _score(field: str, name: str, lineno: int, header_allowed: bool, decimal_comma: bool = False) -> float | None:
+def _score(field: str, name: str, lineno: int, header_allowed: bool) -> float | None:
     """The gold score written in ``field`` (line ``lineno`` of ``name``), or None for a
-    header row, which only the first content line may be; ``decimal_comma`` (a file whose
-    fields are not separated by commas: semicolons, TABs, spaces) reads ``6,77`` as 6.77.
+    header row, which only the first content line may be.  A decimal comma reads as a
+    point (``6,77`` is 6.77), whatever separates the fields: a comma that is inside a field
+    is not a separator (``love;sex;6,77``, ``love<TAB>sex<TAB>6,77``, and ``"6,77"`` quoted
+    in a comma-separated file, as a spreadsheet of a decimal-comma locale exports it).
     Raises :class:`DataError` for a score that is not a finite number."""
-    if decimal_comma:
-        field = decimal_point(field)
+    field = decimal_point(field)
     try:
         score = float(field)
     except ValueError:
@@ -135,8 +136,8 @@ def _score(field: str, name: str, lineno: int, header_allowed: bool, decimal_com
 def read_similarity_pairs(path: str) -> list[tuple[str, str, float]]:
     """Read word pairs with a human score: ``word1 word2 score`` per line, separated by
     TABs, commas (CSV, with or without a space after the comma) or white space, as the
-    benchmark files are distributed; a score may have a decimal comma where the comma
-    does not separate the fields (``love;sex;6,77``, ``love<TAB>sex<TAB>6,77``).  A first
+    benchmark files are distributed; a score may have a decimal comma (``love;sex;6,77``,
+    ``love<TAB>sex<TAB>6,77``, ``love,sex,"6,77"``).  A first
     line whose score is not a number is a header (``Word 1,Word 2,Human (mean)``); the
     separator is that of the first pair.  ``#``
     lines are comments; columns after the third are ignored.  Raises :class:`DataError`
@@ -154,7 +155,7 @@ def read_similarity_pairs(path: str) -> list[tuple[str, str, float]]:
         parts = _fields(s, sep)
         if len(parts) < 3 or not parts[0] or not parts[1]:
             raise DataError(f"{name}, line {lineno}: expected 'word1 word2 score', got {s[:60]!r}")
-        score = _score(parts[2], name, lineno, header_allowed=first, decimal_comma=sep != ",")
+        score = _score(parts[2], name, lineno, header_allowed=first)
         first = False
         if score is not None:
             pairs.append((parts[0], parts[1], score))
@@ -324,7 +325,7 @@ def read_sts_pairs(path: str) -> STSPairs:
         if not field:
             seen = True
             continue
-        score = _score(field, name, lineno, header_allowed=not seen, decimal_comma=True)
+        score = _score(field, name, lineno, header_allowed=not seen)
         seen = True
         if score is None:
             continue  # a header row

@@ -697,14 +697,16 @@ def test_a_glob_in_a_url_is_listed_by_its_filesystem():
     assert [f.rsplit("/", 1)[1] for f in corpus_files("memory://field-glob/*.txt")] == ["a.txt", "b.txt"]
 
 
-@pytest.mark.parametrize("sep", ["\t", " ", "  "])
+@pytest.mark.parametrize("sep", ["\t", " ", "  ", ","])
 @pytest.mark.parametrize("head", [False, True])
 def test_word_pairs_with_a_decimal_comma_where_the_comma_separates_nothing(tmp_path, sep, head):
-    """A spreadsheet saved as tab-separated text (or pairs written by hand) in a locale with
-    a decimal comma: '6,77' is 6.77.  The first row was taken for a header and left out,
-    and the second stopped the run."""
+    """A spreadsheet saved as tab-separated text (or as CSV, the score quoted, as Google
+    Sheets exports it; or pairs written by hand) in a locale with a decimal comma: '6,77'
+    is 6.77.  The first row was taken for a header and left out, and the second stopped
+    the run."""
     top = sep.join(["w1", "w2", "score"]) + "\n" if head else ""
-    body = "".join(f"{a}{sep}{b}{sep}{str(s).replace('.', ',')}\n" for a, b, s in PAIRS)
+    quote = '"' if sep == "," else ""
+    body = "".join(f"{a}{sep}{b}{sep}{quote}{str(s).replace('.', ',')}{quote}\n" for a, b, s in PAIRS)
     assert read_similarity_pairs(str(write(tmp_path / "p.tsv", top + body))) == PAIRS
 
 
