@@ -69,7 +69,7 @@ class Vocabulary:
         words: list[str] = []
         counts: list[int] = []
         first_line: dict[str, int] = {}
-        header: int | None = None
+        header: tuple[int, str] | None = None  # its line and count field
         name = display_name(path)
         for lineno, line in numbered_lines(path):
             if not line.strip():
@@ -81,7 +81,7 @@ class Vocabulary:
                 count = int(parts[1])
             except ValueError:
                 if not words and header is None and not is_number(parts[1]):
-                    header = lineno
+                    header = lineno, parts[1]
                     continue  # a header row ('word<TAB>count', as a data frame writes it)
                 raise DataError(f"{name}, line {lineno}: count {parts[1]!r} is not an integer") from None
             if count < 0:
@@ -93,6 +93,8 @@ class Vocabulary:
             first_line[parts[0]] = lineno
             words.append(parts[0])
             counts.append(count)
+        if not words and header is not None:  # no row under it: not a header but a bad line
+            raise DataError(f"{name}, line {header[0]}: count {header[1]!r} is not an integer")
         if not words:
             raise DataError(f"{name}: the vocabulary file is empty")
         return cls(words, np.array(counts, dtype=np.int64))
