@@ -68,9 +68,9 @@ class AnalogyResult:
     total: int
 
 
-def _content_lines(path: str, normalize: bool = True) -> Iterator[tuple[int, str]]:
+def _content_lines(path: str) -> Iterator[tuple[int, str]]:
     """(line number, stripped line) for each line that is not blank or a ``#`` comment."""
-    for lineno, line in numbered_lines(path, normalize):
+    for lineno, line in numbered_lines(path):
         s = line.strip()
         if s and not s.startswith("#"):
             yield lineno, s
@@ -517,10 +517,11 @@ def read_node_labels(path: str) -> dict[str, list[str]]:
     quotes honoured), several lines for several labels, or several labels on one line
     (``6<TAB>red,blue``, ``6,red,blue``, ``6,"red,blue"``, ``6;red;blue``, ``6 red blue``).
     ``#`` lines are comments; a first line such as ``node,label`` is a header.  Node ids
-    are kept as written (no Unicode normalisation, like edge lists)."""
+    are in NFC as in edge lists (:func:`~embedkit.io.normal_form`), so an id written
+    decomposed in one file and composed in the other is one node."""
     name = display_name(path)
     out: dict[str, list[str]] = {}
-    for lineno, s in _content_lines(path, normalize=False):
+    for lineno, s in _content_lines(path):
         sep = _separator(s, _is_labelled)
         node, *rest = _fields(s, sep)
         within = r"[,;]|\s+" if sep in ("\t", None) else r"[,;]"  # labels within a field

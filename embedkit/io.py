@@ -143,6 +143,16 @@ DECODE_ERRORS = ("strict", "replace", "ignore")
 NORMALIZATION = "NFC"
 
 
+def normal_form(text: str) -> str:
+    """``text`` in :data:`NORMALIZATION` (NFC): the one rule for every word, node id and
+    label embedkit reads, from a file (:meth:`Decoding.decode`) or from Python
+    (:meth:`embedkit.graph.Graph.from_edges`), so that "e" + U+0301 and "é" are one
+    string.  Costs one scan for ASCII or already-normal text."""
+    if text.isascii() or unicodedata.is_normalized(NORMALIZATION, text):
+        return text
+    return unicodedata.normalize(NORMALIZATION, text)
+
+
 @dataclass(frozen=True)
 class Decoding:
     """How input bytes become text: the codec and what to do with bytes it cannot decode.
@@ -177,9 +187,7 @@ class Decoding:
         """What a model records about how its text was read."""
         return {"encoding": self.encoding, "errors": self.errors, "normalization": NORMALIZATION}
 
-    def decode(
-        self, data: bytes, name: str, offset: int = 0, first_line: int | None = 1, normalize: bool = True
-    ) -> str:
+    def decode(self, data: bytes, name: str, offset: int = 0, first_line: int | None = 1) -> str:
         """The text of ``data``, bytes ``offset``.. of the file ``name`` (whose line
         ``first_line`` starts the block, if known: it is named in errors).
 
@@ -196,9 +204,7 @@ class Decoding:
             raise DataError(self._bad_bytes(data, exc, name, offset, first_line)) from None
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
-        if normalize and not text.isascii() and not unicodedata.is_normalized(NORMALIZATION, text):
-            text = unicodedata.normalize(NORMALIZATION, text)
-        return text
+        return normal_form(text)
 
     def _bad_bytes(self, data: bytes, exc: UnicodeDecodeError, name: str, offset: int, first_line: int | None) -> str:
         start = data.rfind(b"\n", 0, exc.start) + 1
@@ -669,7 +675,6 @@ def read_blocks(
     path: str,
     chunk_bytes: int = CHUNK_BYTES,
     progress: Callable[[int], None] | None = None,
-    normalize: bool = True,
 ) -> Iterator[str]:
     """Yield the text of ``path`` (or stdin for ``-``) in blocks that end at a newline.
 
@@ -678,14 +683,13 @@ def read_blocks(
     :func:`text_decoding` (BOM dropped, CR line ends, NFC); raises
     :class:`DataError` naming the file, line and bytes that are not in the encoding.
     ``progress(n)`` is called with the bytes of the file each block took (compressed bytes
-    for a compressed file: see :func:`raw_blocks`);
-    ``normalize=False`` keeps the characters as written (node ids).
+    for a compressed file: see :func:`raw_blocks`).
     """
     name = display_name(path)
     decoding = text_decoding()
     line = 1
     for data, offset in raw_blocks(path, chunk_bytes, progress):
-        yield decoding.decode(data, name, offset, line, normalize)
+        yield decoding.decode(data, name, offset, line)
         line += data.count(b"\n")
 
 
@@ -759,13 +763,13 @@ def raw_blocks(
             raw.close()
 
 
-def numbered_lines(path: str, normalize: bool = True) -> Iterator[tuple[int, str]]:
+def numbered_lines(path: str) -> Iterator[tuple[int, str]]:
     """Every line of a text file or stdin (``-``) with its 1-based number, without the
     newline; split on ``\\n`` only, so a line cut between blocks comes out whole.
     Decoded as :func:`read_blocks` does."""
     lineno = 0
     partial = ""
-    for block in read_blocks(path, normalize=normalize):
+    for block in read_blocks(path):
         pieces = block.split("\n")
         pieces[0] = partial + pieces[0]
         partial = pieces.pop()  # "" when the block ends with a newline
