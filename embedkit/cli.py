@@ -2217,6 +2217,7 @@ def evaluate_links(
     ] = GRAPH_DEFAULTS.dim,
     window: Annotated[int, typer.Option("--window", help="Window T.")] = GRAPH_DEFAULTS.window,
     seed: SeedOpt = 0,
+    directed: DirectedOpt = False,
     self_loops: SelfLoopsOpt = False,
     header: HeaderOpt = None,
     delimiter: DelimiterOpt = None,
@@ -2224,13 +2225,17 @@ def evaluate_links(
 ) -> None:
     """Link prediction: hold out edges, embed the rest, ROC-AUC of cosine vs non-edges.
 
+    With --directed the held-out edges are directed (u → v) and the rest is embedded as a
+    directed graph (as embed-graph --directed); the non-edges are then pairs linked in
+    neither direction, since cosine cannot tell u → v from v → u.
+
     Example: [bold]embedkit evaluate links g.csv --test-fraction 0.1[/bold]
     """
     from . import evaluate as ev
     from .pipeline import embed_graph, graph_route
     from .progress import Reporter
 
-    g = _read_graph(edges, False, self_loops, header, delimiter)
+    g = _read_graph(edges, directed, self_loops, header, delimiter)
     train, test, neg = ev.split_edges(g, test_fraction, seed)
     opts = GraphOptions(method=method, dim=dim, window=window, seed=seed)
     _refuse_unread_settings(ctx, train, graph_route(train, opts))

@@ -488,3 +488,30 @@ def test_node_ids_take_nfc_as_words_do_in_edges_labels_walks_and_queries(cli, tm
     assert Graph.from_networkx(g).nodes[0] == nfc
     with pytest.raises(ParameterError, match="one id in Unicode NFC"):
         Graph.from_edges([0], [1], nodes=[nfd, nfc])
+
+
+def test_split_edges_of_a_directed_graph_holds_out_directed_edges(cli, tmp_path):
+    """--directed in evaluate links as in embed-graph: the held-out edges are the file's
+    u → v (78 karate edges one way, 20 of them both ways: 98 directed edges, 20 % = 20
+    held out, where the undirected reading has 78 edges and holds out 16), training is
+    directed, and a non-edge is a pair linked in neither direction."""
+    und = list(nx.karate_club_graph().edges())
+    arcs = und + [(v, u) for u, v in und[::4][:20]]
+    (tmp_path / "d.csv").write_text("".join(f"{u},{v}\n" for u, v in arcs))
+    g = read_edges(str(tmp_path / "d.csv"), directed=True)
+    assert g.n_edges == 98
+    train, test, neg = split_edges(g, 0.2, seed=3)
+    have = {(g.nodes[u], g.nodes[v]) for u, v in zip(*g.adjacency().nonzero())}
+    held = {(g.nodes[u], g.nodes[v]) for u, v in test}
+    kept = {(train.nodes[u], train.nodes[v]) for u, v in zip(*train.adjacency().nonzero())}
+    assert train.directed and len(held) == 20 and held <= have and kept == have - held
+    linked = have | {(v, u) for u, v in have}
+    assert len(neg) == 20 and not any((g.nodes[u], g.nodes[v]) in linked for u, v in neg)
+    import json
+
+    r = cli("evaluate", "links", tmp_path / "d.csv", "--directed", "--dim", "8", "--test-fraction", "0.2", "--json")
+    assert r.exit_code == 0, r.stderr
+    (row,) = json.loads(r.stdout)
+    assert (row["test_edges"], row["train_edges"]) == (20, 78) and 0 <= row["auc"] <= 1
+    r = cli("evaluate", "links", tmp_path / "d.csv", "--dim", "8", "--test-fraction", "0.2", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)[0]["test_edges"] == 16
