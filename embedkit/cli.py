@@ -139,6 +139,7 @@ _plain_help_types()
 _FLAGS = {
     "topn": "-k",
     "k": "-k",
+    "a": "--sif-a",
     "c": "-C",
     "fmt": "--format",
     "train_fractions": "--train-fraction",
@@ -300,8 +301,14 @@ def _given(ctx: typer.Context, *parameters: str) -> list[str]:
     """The flags among ``parameters`` that the user gave (on the command line or through
     their environment variable), not left at their defaults: an option that cannot act on
     what the rest of the command asks for is named, never silently dropped."""
-    sources = {p: ctx.get_parameter_source(p) for p in parameters}
-    return [flag(p) for p, source in sources.items() if source is not None and source.name in _TYPED]
+    return [flag(p) for p in parameters if _typed(ctx, p)]
+
+
+def _typed(ctx: typer.Context, parameter: str) -> bool:
+    """Whether the user gave ``parameter`` (on the command line or in its environment
+    variable) rather than leaving it at its default."""
+    source = ctx.get_parameter_source(parameter)
+    return source is not None and source.name in _TYPED
 
 
 _TYPED = ("COMMANDLINE", "ENVIRONMENT")
@@ -1427,6 +1434,7 @@ def _read_questions() -> list[tuple[str, str, str]]:
 @handles_errors
 @reads_text
 def sentence_features_cmd(
+    ctx: typer.Context,
     input: Annotated[str, typer.Argument(help="Text, one sentence or document a line ('-' for stdin).")] = "-",
     model: ModelOpt = None,
     mode: Annotated[
@@ -1488,7 +1496,14 @@ def sentence_features_cmd(
         _binary_to(output)
     emb = find_model(model)
     tokenizer = model_tokenizer(emb, pattern, lowercase)
-    feats = SentenceFeatures(emb, mode, a=sif_a, remove=remove, k=k, dim=dim, unit=unit, tokenizer=tokenizer, abtt=abtt)
+    options = {"mode": mode, "a": sif_a, "remove": remove, "k": k, "dim": dim, "unit": unit, "abtt": abtt}
+    adopted = load_fit is not None and fit_on is None
+    if adopted:  # the fit's options, unless given (then they must agree)
+        typed = {"a": "sif_a"}
+        given = {key: v for key, v in options.items() if _typed(ctx, typed.get(key, key))}
+        feats = SentenceFeatures.from_fit(emb, load_fit, tokenizer=tokenizer, **given)
+    else:
+        feats = SentenceFeatures(emb, **options, tokenizer=tokenizer)
     if feats.fell_back:
         _note(quiet, f"embedkit: the model keeps no word counts: mode mean ({DEFAULT_FEATURE_MODE} needs them)")
     mode = "+".join(feats.modes)
@@ -1498,7 +1513,9 @@ def sentence_features_cmd(
     reporter = Reporter(quiet=quiet)
     with reporter.stage("features", len(lines), unit="lines") as advance:
         enc = feats.encode(lines)
-        fitted = feats.fit_or_load(enc, read_lines(fit_on) if fit_on is not None else None, load_fit)
+        fitted = (
+            None if adopted else feats.fit_or_load(enc, read_lines(fit_on) if fit_on is not None else None, load_fit)
+        )
         if fitted is not None and fitted < 10:  # the common component of so few lines is most of them
             _note(
                 quiet,
