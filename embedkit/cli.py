@@ -199,6 +199,15 @@ def _stdout_gone() -> None:
         pass
 
 
+def _interrupted() -> typer.Exit:
+    """Say that a Ctrl-C ended the run and exit 130.  Said in one place, :func:`main`,
+    wherever the interrupt came: in a command (its files are cleaned up as the
+    ``KeyboardInterrupt`` unwinds it), while Typer parses the arguments or builds the
+    commands (Typer turns it into a bare exit 130), or before a command runs."""
+    typer.echo("embedkit: interrupted; no output was written", err=True)
+    return typer.Exit(EXIT_INTERRUPTED)
+
+
 def _write_failed(exc: OSError) -> typer.Exit:
     _stdout_gone()
     reason = "the reader closed the pipe" if exc.errno == errno.EPIPE else (exc.strerror or str(exc))
@@ -206,9 +215,10 @@ def _write_failed(exc: OSError) -> typer.Exit:
 
 
 def handles_errors(fn):
-    """Turn user errors into one stderr line and a distinct exit code; Ctrl-C into 130;
-    a write that fails on stdout (a full disk, a closed pipe) into one line and exit 6;
-    library warnings into one 'embedkit: warning:' line each."""
+    """Turn user errors into one stderr line and a distinct exit code; a write that fails
+    on stdout (a full disk, a closed pipe) into one line and exit 6; library warnings into
+    one 'embedkit: warning:' line each.  A Ctrl-C goes on to :func:`main`, which says it
+    and exits 130 (one place, whenever in the run it comes)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -225,9 +235,6 @@ def handles_errors(fn):
             return result
         except EmbedkitError as exc:
             raise _fail(exc.render(flag), exc.exit_code) from None
-        except KeyboardInterrupt:
-            typer.echo("embedkit: interrupted; no output was written", err=True)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
         except OSError as exc:
             if exc.errno not in _WRITE_ERRNOS:
                 raise
@@ -2292,6 +2299,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         command = typer.main.get_command(app)
         rv = command.main(args=argv, prog_name="embedkit", standalone_mode=False)
+        if rv == EXIT_INTERRUPTED:  # Typer's exit for a Ctrl-C (KeyboardInterrupt) anywhere in the run
+            raise _interrupted()
         sys.stdout.flush()  # --help or --version on a full disk shows here, not at exit
     except OSError as exc:  # the commands' own writes are handled in handles_errors
         if exc.errno not in _WRITE_ERRNOS:
@@ -2305,8 +2314,7 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo(f"embedkit: error: {' '.join(exc.format_message().split())}{where}", err=True)
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):  # KeyboardInterrupt: a Ctrl-C before a command runs
-        typer.echo("embedkit: interrupted; no output was written", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(_interrupted().exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except SystemExit as exc:  # Typer's and rich's own exit 1 on a closed pipe (the help): exit 6
