@@ -31,7 +31,7 @@ import tempfile
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -269,8 +269,14 @@ def check_not_binary(data: bytes, name: str) -> None:
         raise InputError(f"{name}: a binary file (it has NUL bytes), not text")
 
 
+#: Temporary files that stand for something else, and how messages name it (:func:`lines_file`).
+_SHOWN_AS: dict[str, str] = {}
+
+
 def display_name(path: str | os.PathLike) -> str:
-    return "<stdin>" if str(path) == STDIO else str(path)
+    """How messages and model parameters name ``path``: ``<stdin>`` for ``-``, ``<NAME>``
+    for the temporary file of :func:`lines_file`, else the path as given."""
+    return "<stdin>" if str(path) == STDIO else _SHOWN_AS.get(str(path), str(path))
 
 
 def _umask() -> int:
@@ -336,6 +342,42 @@ def scratch_directory(prefix: str, parent: str | os.PathLike | None = None) -> I
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def lines_file(lines: Iterable[str], name: str = "lines") -> Iterator[str]:
+    """A temporary file holding ``lines`` (an iterable of str, read once), one a line, in
+    the encoding of :func:`text_decoding`, so that every reader and counting route takes
+    text held in memory as it takes a file; removed when the block ends, however it ends
+    (:func:`scratch_directory`); messages name it ``<NAME>`` (:func:`display_name`).  A
+    newline inside an item starts a new line.  Raises
+    :class:`ParameterError` naming ``name`` for one str (not an iterable of them), an item
+    that is not a str, or one that the encoding cannot write."""
+    if isinstance(lines, (str, bytes)):
+        raise ParameterError(
+            f"{param(name)} must be an iterable of str (one sentence each), not one {type(lines).__name__}"
+        )
+    encoding = text_decoding().encoding
+    with scratch_directory("embedkit-lines-") as directory:
+        path = os.path.join(directory, f"{name}.txt")
+        _SHOWN_AS[path] = f"<{name}>"
+        try:
+            with open(path, "w", encoding=encoding, newline="\n") as f:
+                for i, line in enumerate(lines):
+                    if not isinstance(line, str):
+                        kind = type(line).__name__
+                        hint = " (join a sentence's tokens with ' '.join)" if isinstance(line, (list, tuple)) else ""
+                        raise ParameterError(f"{param(name)}[{i:,}] is a {kind}, not a str{hint}")
+                    try:
+                        f.write(line)
+                    except UnicodeEncodeError as exc:
+                        raise ParameterError(
+                            f"{param(name)}[{i:,}]: {exc.reason} ({exc.object[exc.start : exc.end]!r})"
+                        ) from None
+                    f.write("\n")
+            yield path
+        finally:
+            del _SHOWN_AS[path]
 
 
 _group: list[tuple[str, Path]] | None = None
