@@ -120,15 +120,28 @@ def check_dim_after_removal(opts: WordOptions, warn: bool = True) -> None:
             f"or a smaller {param('remove_top')}",
             True,
         )
-    if warn and opts.dim - opts.remove_top == 1 and opts.dim > 1:
-        warnings.warn(
-            EmbedkitWarning(
-                f"{param('dim')} {opts.dim} leaves one direction once the top {opts.remove_top} principal "
-                f"components are removed ({param('remove_top')} {opts.remove_top}): every cosine will be "
-                f"±1; give a larger {param('dim')} or a smaller {param('remove_top')}"
-            ),
-            stacklevel=2,
+    if warn and opts.dim - opts.remove_top == 1:
+        warn_one_direction(opts.dim, opts.remove_top)
+
+
+def warn_one_direction(dim: int, remove_top: int = 0, parts: int = 1) -> None:
+    """The one warning for vectors of a single direction (``dim`` 1, or ``dim`` − ``remove_top``
+    = 1): such a vector carries only a sign, so every cosine query answers ±1 (with
+    ``parts`` side-by-side parts of one direction each, as netmf+sparse: one of 2^parts
+    values).  Words and graphs warn alike, before any work."""
+    if remove_top:
+        text = (
+            f"{param('dim')} {dim} leaves one direction once the top {remove_top} principal components are "
+            f"removed ({param('remove_top')} {remove_top}): every cosine will be ±1; give a larger "
+            f"{param('dim')} or a smaller {param('remove_top')}"
         )
+    else:
+        spread = f"one of {2**parts} values, from the signs of its {parts} parts" if parts > 1 else "±1"
+        text = (
+            f"{param('dim')} {dim}: vectors of one dimension carry only a sign, so every cosine will be "
+            f"{spread}; give a larger {param('dim')}"
+        )
+    warnings.warn(EmbedkitWarning(text), stacklevel=3)
 
 
 def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict, progress=None) -> Embedding:
@@ -587,6 +600,8 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
     """
     opts = opts or GraphOptions()
     method = _checked_method(graph, opts)
+    if opts.dim == 1:  # as train_words (check_dim_after_removal), before any work
+        warn_one_direction(1, parts=2 if method == "netmf+sparse" else 1)
     if method == "netmf+sparse":
         return _netmf_beside_sparse(graph, opts, reporter)
     timings: dict[str, float] = {}
