@@ -1385,7 +1385,7 @@ def analogy(
 ) -> None:
     """Answer a : b :: c : ? (a, b and c themselves are never answers).
 
-    With '-', every line of stdin is a question 'a b c' (words separated by white space),
+    With '-', every line of stdin is a question 'a b c' (white space, TABs or commas between the words),
     answered together as one batch; a question with an unknown word is reported on stderr
     and skipped (exit code 5 only if none could be answered; 3 for a line that is not three words).
 
@@ -1422,21 +1422,16 @@ def analogy(
     render(rows, output_format, title)
 
 
-def _read_questions() -> list[tuple[str, str, str]]:
-    """'a b c' questions from stdin, one a line (blank lines skipped)."""
-    from .io import numbered_lines
+def _read_questions() -> list[tuple[str, ...]]:
+    """'a b c' questions from stdin, one a line, read as `evaluate analogy` reads its
+    files (white space, TABs or commas; blank lines, comments and ':' headers skipped);
+    a bad line is the input's error (exit 3)."""
+    from .evaluate import read_analogies
 
-    questions = []
-    for lineno, line in numbered_lines("-"):
-        words = line.split()
-        if not words:
-            continue
-        if len(words) != 3:
-            raise InputError(f"<stdin>, line {lineno}: expected three words 'a b c', got {line.strip()[:60]!r}")
-        questions.append((words[0], words[1], words[2]))
-    if not questions:
-        raise ParameterError("no questions on stdin ('a b c', one a line)")
-    return questions
+    try:
+        return read_analogies("-", words=3)
+    except DataError as exc:
+        raise InputError(str(exc)) from None
 
 
 @app.command("sentence-features")

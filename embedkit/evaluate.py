@@ -106,10 +106,6 @@ def _is_pair(fields: list[str]) -> bool:
     return len(fields) >= 3 and bool(fields[0] and fields[1]) and is_number(decimal_point(fields[2]))
 
 
-def _is_analogy(fields: list[str]) -> bool:
-    return len(fields) == 4 and all(fields)
-
-
 def _is_labelled(fields: list[str]) -> bool:
     return len(fields) >= 2 and bool(fields[0] and any(fields[1:]))
 
@@ -164,24 +160,28 @@ def read_similarity_pairs(path: str) -> list[tuple[str, str, float]]:
     return pairs
 
 
-def read_analogies(path: str) -> list[tuple[str, str, str, str]]:
-    """Read ``a b c d`` questions (white space, TABs or commas between the words); ``:``
-    section headers and ``#`` comments are skipped.  A line without four words is an
-    error naming it."""
+def read_analogies(path: str, words: int = 4) -> list[tuple[str, ...]]:
+    """Read analogy questions, ``words`` words a line: ``a b c d`` (a : b :: c : d, the
+    default), or ``a b c`` with ``words=3`` (queries, as ``analogy -`` takes them); white
+    space, TABs or commas between the words.  ``:`` section headers and ``#`` comments are
+    skipped.  Raises :class:`DataError` naming the line that does not have ``words``
+    words, or when there is no question at all."""
     name = display_name(path)
+    shape = " ".join("abcd"[:words])
+    count = {3: "three", 4: "four"}[words]
     out = []
     sep: str | None = None
     for lineno, s in _content_lines(path):
         if s.startswith(":"):  # a section header
             continue
         if not out:
-            sep = _separator(s, _is_analogy)
+            sep = _separator(s, lambda fields: len(fields) == words and all(fields))
         parts = _fields(s, sep)
-        if len(parts) != 4 or not all(parts):
-            raise DataError(f"{name}, line {lineno}: expected four words 'a b c d', got {s[:60]!r}")
-        out.append(tuple(parts))  # type: ignore[arg-type]
+        if len(parts) != words or not all(parts):
+            raise DataError(f"{name}, line {lineno}: expected {count} words '{shape}', got {s[:60]!r}")
+        out.append(tuple(parts))
     if not out:
-        raise DataError(f"{name}: no analogy questions found")
+        raise DataError(f"{name}: no analogy questions found ('{shape}', one a line)")
     return out
 
 

@@ -169,6 +169,23 @@ def test_cli_analogy_bad_line(cli, model):
     one_line_error(cli("analogy", "w00000001", "-m", model), "three words", code=2)
 
 
+def test_cli_analogy_stdin_reads_questions_as_evaluate_analogy_reads_files(cli, model):
+    """Commas or TABs between the words, ':' headers and '#' comments: the layouts an
+    `evaluate analogy` file may have are questions on stdin too, with the same answers."""
+    plain = "w00000001 w00000002 w00000003\nw00000007 w00000008 w00000009\n"
+    spaced = cli("analogy", "-", "-m", model, "-k", "2", "--tsv", input=plain)
+    assert spaced.exit_code == 0
+    for text in (
+        "w00000001,w00000002,w00000003\nw00000007, w00000008, w00000009\n",
+        ": a section\n# a comment\nw00000001\tw00000002\tw00000003\nw00000007\tw00000008\tw00000009\n",
+    ):
+        r = cli("analogy", "-", "-m", model, "-k", "2", "--tsv", input=text)
+        assert r.exit_code == 0, r.stderr
+        assert r.stdout == spaced.stdout
+    one_line_error(cli("analogy", "-", "-m", model, input="a,b,c\na,b\n"), "line 2", "three words", code=3)
+    one_line_error(cli("analogy", "-", "-m", model, input="\n# nothing\n"), "no analogy questions", code=3)
+
+
 # -- the approximate index -------------------------------------------------------------------
 needs_faiss = pytest.mark.skipif(
     importlib.util.find_spec("faiss") is None, reason="the ANN extra (faiss-cpu) is not installed"
