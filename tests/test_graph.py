@@ -6,7 +6,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from embedkit.errors import ParameterError
+from embedkit.errors import ParameterError, UnknownWordError
 from embedkit.evaluate import link_prediction, node_classification, read_node_labels, split_edges
 from embedkit.graph import Graph, graph_sinks, netmf_matrix, random_walks, read_edges, top_eigenpairs
 from embedkit.graph.walks import _reversed_rows
@@ -500,8 +500,24 @@ def test_node_ids_take_nfc_as_words_do_in_edges_labels_walks_and_queries(cli, tm
     assert Graph.from_edges([0], [1], nodes=[nfd, "x"]).nodes == [nfc, "x"]
     g = nx.Graph([(nfd, "x")])
     assert Graph.from_networkx(g).nodes[0] == nfc
-    with pytest.raises(ParameterError, match="one id in Unicode NFC"):
+    with pytest.raises(ParameterError, match=r"one id \(as text, in Unicode NFC\)"):
         Graph.from_edges([0], [1], nodes=[nfd, nfc])
+
+
+def test_graph_from_edges_takes_node_ids_as_text_each_once():
+    """Node ids become the model's words: an int id is its text, as from_networkx names
+    nodes (it was kept an int, and a query's suggestions then failed on ``int.lower``), and
+    an id given twice is refused whatever its form (only ids that NFC changed were checked)."""
+    g = Graph.from_edges([0, 1], [1, 2], nodes=[10, 20, 30])
+    assert g.nodes == ["10", "20", "30"]
+    emb = embed_graph(g, GraphOptions(dim=2, method="netmf")).embedding
+    assert emb.words == ["10", "20", "30"]
+    with pytest.raises(UnknownWordError):  # suggestions are computed over the ids: all text
+        emb.most_similar("11")
+    with pytest.raises(ParameterError, match=r"nodes: 'a' and 'a' are twice"):
+        Graph.from_edges([0, 1], [1, 2], nodes=["a", "a", "b"])
+    with pytest.raises(ParameterError, match=r"nodes: 1 and '1' are one id"):
+        Graph.from_edges([0], [1], nodes=[1, "1"])
 
 
 def test_split_edges_of_a_directed_graph_holds_out_directed_edges(cli, tmp_path):

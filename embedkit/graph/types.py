@@ -135,15 +135,15 @@ class Graph:
         """Build a graph from edge arrays ``src``, ``dst`` (m,) of node numbers 0 … n − 1
         (any integer dtype, or floats holding whole numbers), merging duplicates (weights
         summed).  ``n``: the number of nodes (default: the largest number + 1, or
-        ``len(nodes)``); ``nodes``: their ids (default ``"0"`` … ``"n−1"``; taken in NFC,
-        :func:`~embedkit.io.normal_form`, as every word is); ``weights`` (m,): finite and
+        ``len(nodes)``); ``nodes``: their ids (default ``"0"`` … ``"n−1"``; each taken as
+        ``str(id)`` in NFC, :func:`~embedkit.io.normal_form`, as every word is); ``weights`` (m,): finite and
         non-negative (default 1).
 
         Undirected graphs treat (u, v) and (v, u) as the same edge.  Edges of weight 0
         are dropped.  Raises :class:`~embedkit.errors.ParameterError` naming the argument
         for arrays that are not 1-D of one length, node numbers that are not whole, are
         negative or reach ``n``, ``nodes`` of another length than ``n`` (or two that are one
-        id in NFC), and weights that
+        id: the same, or the same text in NFC, as 1 and ``"1"``), and weights that
         are NaN, infinite or negative.
         """
         src, dst = _node_numbers("src", src), _node_numbers("dst", dst)
@@ -167,16 +167,16 @@ class Graph:
             nodes = [str(i) for i in range(n)]
         elif len(nodes) != n:
             raise ParameterError(f"{param('nodes')} must name the {n:,} nodes, got {len(nodes):,}")
-        else:
-            normal = [normal_form(v) if isinstance(v, str) else v for v in nodes]
-            if normal != list(nodes):
+        else:  # ids are words of the model: text in NFC (as from_networkx names them), each once
+            normal = [normal_form(str(v)) for v in nodes]
+            if len(set(normal)) != n:
                 seen: dict = {}
                 for i, v in enumerate(normal):
                     if seen.setdefault(v, i) != i:
-                        raise ParameterError(
-                            f"{param('nodes')}: {nodes[seen[v]]!r} and {nodes[i]!r} are one id in Unicode NFC"
-                        )
-                nodes = normal
+                        first, again = nodes[seen[v]], nodes[i]
+                        same = "twice" if first == again else "one id (as text, in Unicode NFC)"
+                        raise ParameterError(f"{param('nodes')}: {first!r} and {again!r} are {same}")
+            nodes = normal
         w = np.ones(src.size) if weights is None else np.asarray(weights, dtype=np.float64)
         if w.shape != src.shape:
             raise ParameterError(f"{param('weights')} must have one value an edge ({src.size:,}), got shape {w.shape}")
