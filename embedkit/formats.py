@@ -14,7 +14,16 @@ from typing import NamedTuple
 import numpy as np
 
 from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, check_choice, counted, param
-from .io import ascii_fields, check_readable, display_name, is_number, numbered_lines, open_binary, read_blocks
+from .io import (
+    ASCII_SPACE,
+    ascii_fields,
+    check_readable,
+    display_name,
+    is_number,
+    numbered_lines,
+    open_binary,
+    read_blocks,
+)
 from .options import VECTOR_FORMATS
 from .vectors import MAGIC, Embedding
 
@@ -146,21 +155,20 @@ def _split_row(line: str, dim: int) -> tuple[str, list[str]] | None:
     ``dim`` values.  The word is the first field; it may hold white space only when the
     row is ``word<TAB>values`` or when the extra pieces do not end in a number (so a row
     with one value too many is an error, never a word like ``'cat 0.1'``)."""
-    fields = line.split()
+    fields = ascii_fields(line)  # a Unicode space (U+00A0) is part of the word, even at its ends
     if len(fields) == dim + 1:
         return fields[0], fields[1:]
-    if not line.isascii():  # a Unicode space in or as the word
-        fields = ascii_fields(line)
-        if len(fields) == dim + 1:
-            return fields[0], fields[1:]
     if len(fields) <= dim + 1:
         return None
     tab = line.rfind("\t")
-    if tab > 0 and len(line[tab:].split()) == dim:
-        return line[:tab].strip(), fields[-dim:]
+    if tab > 0 and len(ascii_fields(line[tab:])) == dim:
+        return line[:tab].strip(ASCII_SPACE), fields[-dim:]
     if is_number(fields[-dim - 1]):
         return None
-    return line.rsplit(None, dim)[0].strip(), fields[-dim:]
+    end = len(line)
+    for value in reversed(fields[-dim:]):  # the word is what precedes the last dim fields
+        end = line.rfind(value, 0, end)
+    return line[:end].strip(ASCII_SPACE), fields[-dim:]
 
 
 def _bad_row(name: str, lineno: int, line: str, dim: int, what: str) -> InputError:

@@ -145,16 +145,17 @@ def test_separators_and_line_ends_as_people_write_them(cli, tmp_path, rows, head
 
 
 def test_words_with_spaces_after_a_tab_or_glove_840b_style(tmp_path):
-    p = write(tmp_path / "v.txt", "New York\t0.1 0.2\n. . . 0.3 0.4\nat 0.5 0.6\n")
+    p = write(tmp_path / "v.txt", "New York\t0.1 0.2\n. . . 0.3 0.4\nat 0.5 0.6\n\u00a0. .\u00a0 0.7 0.8\n")
     emb = read_vectors(p)
-    assert emb.words == ["New York", ". . .", "at"]
+    assert emb.words == ["New York", ". . .", "at", "\u00a0. .\u00a0"]  # a U+00A0 at its ends kept
     np.testing.assert_allclose(emb[". . ."], [0.3, 0.4], rtol=1e-6)
 
 
-@pytest.mark.parametrize("header", ["", "4 2\n"])
+@pytest.mark.parametrize("header", ["", "6 2\n"])
 def test_a_word_that_is_or_holds_a_unicode_space_loads_and_round_trips(cli, tmp_path, header):
-    # fastText's cc.*.vec files have rows for U+00A0 and U+3000: the space is the word
-    words = ["\u00a0", "cat", "\u3000", "New\u00a0York"]
+    # fastText's cc.*.vec files have rows for U+00A0 and U+3000: the space is the word;
+    # one at a word's end is part of it too (it was stripped when the row split at str.split)
+    words = ["\u00a0", "cat", "\u3000", "New\u00a0York", "\u00a0lead", "trail\u00a0"]
     rows = "".join(f"{w} {i}.5 {i + 1}\n" for i, w in enumerate(words))
     emb = read_vectors(write(tmp_path / "u.vec", header + rows))
     assert emb.words == words
