@@ -312,9 +312,15 @@ def test_edge_lists_honour_csv_quoting(tmp_path, text):
         ('"a";"b"\n"b";"c"\n', ["a", "b", "c"], ("a", "b"), 1.0),
         ("a;b;1,5\nb;c;2\n", ["a", "b", "c"], ("a", "b"), 1.5),  # no header: the decimal comma tells
         ("a;x b;y\nb;y c\n", ["a;x", "b;y", "c"], ("a;x", "b;y"), 1.0),  # white space between two ids
+        # a decimal comma wherever the comma is not the separator, as in word pairs' scores;
+        # '1\t2\t1,5' above '2\t3\t2' was taken for a header row (its weight not a number)
+        ("1\t2\t1,5\n2\t3\t2\n", ["1", "2", "3"], ("1", "2"), 1.5),
+        ("a b 1,5\nb c 2\n", ["a", "b", "c"], ("a", "b"), 1.5),
+        ('a,b,"1,5"\nb,c,2\n', ["a", "b", "c"], ("a", "b"), 1.5),
+        ("a b,c 2\nc 2,d\n", ["a b", "c 2", "d"], ("a b", "c 2"), 1.0),  # a comma CSV whose ids have spaces
     ],
 )  # fmt: skip
-def test_edge_lists_separated_by_semicolons(tmp_path, text, nodes, edge, weight):
+def test_edge_lists_separated_by_semicolons_or_with_decimal_commas(tmp_path, text, nodes, edge, weight):
     from embedkit.graph import read_edges
 
     g = read_edges(str(write(tmp_path / "s.csv", text)))

@@ -40,8 +40,9 @@ def read_edges(
 ) -> Graph:
     """Read an edge list: ``source target [weight]`` per line.
 
-    Columns are separated by commas, tabs, semicolons (then a weight may have a decimal
-    comma, ``1,5``) or white space (detected from the first data line unless ``delimiter``
+    Columns are separated by commas, tabs, semicolons or white space (a weight may have a
+    decimal comma, ``1,5``, where the comma is not the separator: ``a;b;1,5``,
+    ``a<TAB>b<TAB>1,5``, ``a,b,"1,5"``) (detected from the first data line unless ``delimiter``
     is given); CSV quoting is honoured; lines whose first non-blank character is ``#`` and
     blank lines are skipped; ``header=None`` detects a header row (column names such
     as ``source,target``, or non-numeric ids above numeric ones).  Node ids are read as
@@ -130,7 +131,9 @@ def read_edges(
     cols = np.array(fields, dtype=object).reshape(-1, ncol)
     lines = data_lines + 1  # 1-based line numbers of the rows
 
-    if ncol == 3 and delimiter == ";":  # 1,5 is 1.5 (before the header test reads the weights)
+    if ncol == 3 and (delimiter != "," or quoted is not None) and b"," in data:
+        # a comma inside a field is a decimal comma (1,5 is 1.5), as in word pairs' scores;
+        # before the header test reads the weights
         cols[:, 2] = [decimal_point(c) for c in cols[:, 2]]
     if header is None:
         header = _looks_like_header(cols)
@@ -168,13 +171,18 @@ def read_edges(
 
 def _sniff_delimiter(line: str) -> str:
     """The separator of an edge list, from its first line: a TAB, else ``;`` for Excel's
-    CSV (``a;b;1,5``: the comma is the decimal mark), else a comma, else white space."""
+    CSV (``a;b;1,5``: the comma is the decimal mark), else white space for ``a b 1,5``,
+    else a comma, else white space."""
     if "\t" in line:
         return "\t"
     if "," in line:
         fields = line.split(";")
         decimal_comma = len(fields) == 3 and is_number(decimal_point(fields[2].strip()))
-        return ";" if decimal_comma else ","
+        if decimal_comma:
+            return ";"
+        words = ascii_fields(line)  # ``a b 1,5``: white space, the weight's comma decimal
+        spaced = len(words) == 3 and "," not in words[0] + words[1] and "," in words[2]
+        return " " if spaced and is_number(decimal_point(words[2])) else ","
     return _semicolon_or_space(line)
 
 
