@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from . import kernels
-from .engine import release_freed_memory, worker_init
+from .engine import interrupts_deferred, release_freed_memory, worker_init
 from .errors import DataError, ParameterError, check_at_least, check_choice, check_count, param
 from .options import PCA_SOLVERS, SOLVERS, VECTOR_KINDS
 
@@ -852,13 +852,14 @@ class ParallelMatmul:
         else:
             self._partial = mmap.mmap(-1, (self.workers - 1) * k * max_cols * item)
         ctx = multiprocessing.get_context("fork")
-        for w in range(1, self.workers):
-            parent, child = ctx.Pipe()
-            p = ctx.Process(target=self._serve, args=(w, child), daemon=True)
-            p.start()
-            child.close()
-            self._procs.append(p)
-            self._pipes.append(parent)
+        with interrupts_deferred():
+            for w in range(1, self.workers):
+                parent, child = ctx.Pipe()
+                p = ctx.Process(target=self._serve, args=(w, child), daemon=True)
+                p.start()
+                child.close()
+                self._procs.append(p)
+                self._pipes.append(parent)
 
     def _start_threads(self) -> None:
         self.m, self.mt = (a if a.dtype == self.dtype else a.astype(self.dtype) for a in (self.m, self.mt))
