@@ -136,9 +136,7 @@ def read_vectors(
     """
     check_choice("fmt", fmt, VECTOR_FORMATS)
     check_choice("nonfinite", nonfinite, NONFINITE)
-    if str(path) == "-":
-        raise ParameterError("a model must be a file, not stdin")
-    check_readable(path)
+    _check_model_file(path)
     if fmt == "auto":
         fmt = detect_format(path)
     if fmt == "embedkit":
@@ -148,6 +146,15 @@ def read_vectors(
     if fmt == "npy":
         return _read_npy_vectors(path, nonfinite)
     return _read_text_vectors(path, header=(fmt == "word2vec"), progress=progress, nonfinite=nonfinite)
+
+
+def _check_model_file(path) -> None:
+    """A model is read more than once (its format sniffed, then parsed; a cache keyed by
+    its path): stdin or a pipe (``-m <(zcat v.txt.gz)``) is refused, not half-read."""
+    if str(path) == "-":
+        raise ParameterError("a model must be a file, not stdin")
+    if not check_readable(path).is_file():
+        raise InputError(f"{display_name(path)}: a model must be a file, not a pipe or device (save it first)")
 
 
 def _split_row(line: str, dim: int) -> tuple[str, list[str]] | None:
@@ -556,9 +563,7 @@ def load_model(
     word) for a missing, empty or truncated file, a row of the wrong width, a field that is
     not a number, NaN or infinity, or a file that is not vectors;
     :class:`~embedkit.errors.ParameterError` for ``-`` (a model is a file)."""
-    if str(path) == "-":
-        raise ParameterError("a model must be a file, not stdin")
-    check_readable(path)
+    _check_model_file(path)
     fmt = fmt or detect_format(path)
     if fmt == "embedkit":
         return Embedding.load(path)

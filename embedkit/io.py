@@ -106,6 +106,10 @@ def open_binary(path: str | os.PathLike) -> BinaryIO:
         return _opener(peek(16)[:16])(stdin, "rb")  # type: ignore[return-value]
     p = check_readable(path)
     try:
+        if not p.is_file():  # a pipe (``<(zcat ...)``: /dev/fd/63) is read once: sniffed as stdin is
+            f = open(p, "rb")
+            opener = _opener(f.peek(16)[:16])
+            return opener(f, "rb") if opener is not None else f  # type: ignore[return-value]
         with open(p, "rb") as f:
             opener = _opener(f.read(16))
         return opener(p, "rb") if opener is not None else open(p, "rb")  # type: ignore[return-value]
@@ -506,7 +510,9 @@ def numpy_reason(exc: BaseException) -> str:
 def load_matrix(path: str | os.PathLike):
     """Read a file written by :func:`save_matrix`: (csr_matrix, words, counts, params)."""
     name = display_name(path)
-    source = io.BytesIO(read_all_bytes(path)) if str(path) == STDIO else check_readable(path)
+    # stdin or a pipe (``svd <(embedkit cooccur ...)``: /dev/fd/63) cannot seek, as a zip needs
+    seekable = str(path) != STDIO and Path(path).is_file()
+    source = check_readable(path) if seekable else io.BytesIO(read_all_bytes(path))
     try:
         with np.load(source, allow_pickle=False) as z:
             if "kind" not in z.files or str(z["kind"]) != _MATRIX_KIND:

@@ -290,6 +290,40 @@ def test_neighbors_reads_words_from_stdin(cli, tmp_path):
     ]
 
 
+def test_a_pipe_as_input_is_read_once_or_refused(cli, tmp_path):
+    """``svd <(embedkit cooccur ...)``: a pipe (here a FIFO) was opened twice, once to sniff
+    its compression, so its first 16 bytes were lost (and a zip cannot seek): a model from
+    the same counts through a pipe is the one from the file.  A model is read more than once
+    (sniffed, parsed, cached by path), so ``-m <(...)`` is refused in one line, where it was
+    a traceback."""
+    import gzip
+    import os
+    import threading
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(DEMO.read_text().splitlines()[:300]) + "\n")
+    counts = tmp_path / "c.npz"
+    assert cli("cooccur", corpus, "-o", counts, "-q").exit_code == 0
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+
+    def through_pipe(data: bytes, *args):
+        feeder = threading.Thread(target=lambda: fifo.write_bytes(data))
+        feeder.start()
+        r = cli(*args)
+        feeder.join()
+        return r
+
+    for data in (counts.read_bytes(), gzip.compress(counts.read_bytes())):
+        r = through_pipe(data, "svd", fifo, "--dim", "4", "-o", tmp_path / "p.ekm", "-q")
+        assert r.exit_code == 0, r.stderr
+    assert cli("svd", counts, "--dim", "4", "-o", tmp_path / "f.ekm", "-q").exit_code == 0
+    piped, filed = (Embedding.load(tmp_path / f).vectors for f in ("p.ekm", "f.ekm"))
+    np.testing.assert_array_equal(piped, filed)
+    r = cli("neighbors", "dog", "-m", fifo)  # refused before the pipe is opened: no writer needed
+    one_line_error(r, "fifo: a model must be a file, not a pipe", code=3)
+
+
 def test_svd_of_raw_counts_says_so_and_records_no_weighting(cli, tmp_path):
     """svd straight on cooccur's counts (no pmi stage between) is the SVD of `pmi --transform
     none`: a warning naming the file, and the model records transform none, not the default ppmi."""
