@@ -514,7 +514,10 @@ def load_matrix(path: str | os.PathLike):
     seekable = str(path) != STDIO and Path(path).is_file()
     source = check_readable(path) if seekable else io.BytesIO(read_all_bytes(path))
     try:
-        with np.load(source, allow_pickle=False) as z:
+        z = np.load(source, allow_pickle=False)
+        if not isinstance(z, np.lib.npyio.NpzFile):  # an .npy: one array, no archive to close
+            raise InputError(f"{name}: not an embedkit matrix file (expected the output of cooccur or pmi)")
+        with z:
             if "kind" not in z.files or str(z["kind"]) != _MATRIX_KIND:
                 raise InputError(f"{name}: not an embedkit matrix file (expected the output of cooccur or pmi)")
             shape = tuple(int(x) for x in z["shape"])

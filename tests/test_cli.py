@@ -295,7 +295,7 @@ def test_a_pipe_as_input_is_read_once_or_refused(cli, tmp_path):
     its compression, so its first 16 bytes were lost (and a zip cannot seek): a model from
     the same counts through a pipe is the one from the file.  A model is read more than once
     (sniffed, parsed, cached by path), so ``-m <(...)`` is refused in one line, where it was
-    a traceback."""
+    a traceback; so is an .npy given as a matrix (np.load gives an array, not an archive)."""
     import gzip
     import os
     import threading
@@ -322,6 +322,9 @@ def test_a_pipe_as_input_is_read_once_or_refused(cli, tmp_path):
     np.testing.assert_array_equal(piped, filed)
     r = cli("neighbors", "dog", "-m", fifo)  # refused before the pipe is opened: no writer needed
     one_line_error(r, "fifo: a model must be a file, not a pipe", code=3)
+    np.save(tmp_path / "a.npy", np.zeros(3))
+    r = cli("svd", tmp_path / "a.npy", "-o", tmp_path / "x.ekm")
+    one_line_error(r, "a.npy: not an embedkit matrix file", code=3, out=tmp_path / "x.ekm")
 
 
 def test_svd_of_raw_counts_says_so_and_records_no_weighting(cli, tmp_path):
