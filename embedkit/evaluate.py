@@ -163,7 +163,8 @@ def read_similarity_pairs(path: str) -> list[tuple[str, str, float]]:
 def read_analogies(path: str, words: int = 4) -> list[tuple[str, ...]]:
     """Read analogy questions, ``words`` words a line: ``a b c d`` (a : b :: c : d, the
     default), or ``a b c`` with ``words=3`` (queries, as ``analogy -`` takes them); white
-    space, TABs or commas between the words.  ``:`` section headers and ``#`` comments are
+    space, TABs or commas between the words (as the first question has them, or as a
+    line that does not split so has them).  ``:`` section headers and ``#`` comments are
     skipped.  Raises :class:`DataError` naming the line that does not have ``words``
     words, or when there is no question at all."""
     name = display_name(path)
@@ -171,13 +172,19 @@ def read_analogies(path: str, words: int = 4) -> list[tuple[str, ...]]:
     count = {3: "three", 4: "four"}[words]
     out = []
     sep: str | None = None
+
+    def fits(fields: list[str]) -> bool:
+        return len(fields) == words and all(fields)
+
     for lineno, s in _content_lines(path):
         if s.startswith(":"):  # a section header
             continue
         if not out:
-            sep = _separator(s, lambda fields: len(fields) == words and all(fields))
+            sep = _separator(s, fits)
         parts = _fields(s, sep)
-        if len(parts) != words or not all(parts):
+        if not fits(parts):  # a line written another way (questions typed into ``analogy -``)
+            parts = _fields(s, _separator(s, fits))
+        if not fits(parts):
             raise DataError(f"{name}, line {lineno}: expected {count} words '{shape}', got {s[:60]!r}")
         out.append(tuple(parts))
     if not out:

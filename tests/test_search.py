@@ -178,6 +178,10 @@ def test_cli_analogy_stdin_reads_questions_as_evaluate_analogy_reads_files(cli, 
     for text in (
         "w00000001,w00000002,w00000003\nw00000007, w00000008, w00000009\n",
         ": a section\n# a comment\nw00000001\tw00000002\tw00000003\nw00000007\tw00000008\tw00000009\n",
+        # questions typed one way, then another: each line that does not split as the first
+        # is split as it is written (the second was 'not three words')
+        "w00000001, w00000002, w00000003\nw00000007\tw00000008\tw00000009\n",
+        "w00000001 w00000002 w00000003\nw00000007,w00000008,w00000009\n",
     ):
         r = cli("analogy", "-", "-m", model, "-k", "2", "--tsv", input=text)
         assert r.exit_code == 0, r.stderr
