@@ -96,9 +96,17 @@ def detect_format(path: str | os.PathLike) -> str:
 def _is_names_row(line: str, row: str) -> bool:
     """Whether ``line`` is a header of column names above the vectors row ``row`` (a table
     saved from a spreadsheet or a data frame: ``word d1 d2 d3``): as many fields, and no
-    number after the first (a vectors row ends in numbers)."""
+    number after the first (a vectors row ends in numbers); or pandas's default names
+    ``0 1 2`` (three or more) above a row of fractions, with or without the index's name before them
+    (``DataFrame.to_csv(sep=" ")`` writes `` 0 1 2``)."""
     names, fields = ascii_fields(line), ascii_fields(row)
-    return len(names) == len(fields) >= 2 and not any(is_number(f) for f in names[1:])
+    if line[:1] in (" ", "\t") and len(names) == len(fields) - 1:
+        names = ["", *names]  # a data frame's index without a name: nothing above the words
+    if not len(names) == len(fields) >= 2:
+        return False
+    if len(names) > 3 and names[1:] == [str(i) for i in range(len(names) - 1)]:  # pandas's defaults
+        return any(not f.lstrip("+-").isdigit() for f in fields[1:])  # above fractions ("a 0 1 2" is a row)
+    return not any(is_number(f) for f in names[1:])
 
 
 def _holds_word_counts(head: bytes) -> bool:

@@ -184,6 +184,27 @@ def test_glove_file_with_a_row_of_column_names_reads_its_vectors(tmp_path, sep):
         read_vectors(p)
 
 
+@pytest.mark.parametrize("names", ["word 0 1 2", " 0 1 2", "\t0\t1\t2"])
+def test_a_data_frames_default_column_names_are_a_names_row(tmp_path, names):
+    """pandas names columns 0, 1, 2 … and writes nothing above an unnamed index
+    (``DataFrame.to_csv(sep=" ")``): 'word 0 1 2' was read as the vector (0, 1, 2) of the
+    word 'word', and ' 0 1 2' as a row of two values ('line 2 has 3 values').  A row of
+    whole numbers (a toy file) is still a vector."""
+    from embedkit.formats import read_vectors
+
+    def write(path, text):
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    rows = "cat 0.1 0.2 0.3\ndog 0.2 0.1 0.3\n"
+    emb = read_vectors(write(tmp_path / "v.txt", names + "\n" + rows))
+    assert emb.words == ["cat", "dog"]
+    np.testing.assert_allclose(emb["cat"], [0.1, 0.2, 0.3], rtol=1e-6)
+    toy = read_vectors(write(tmp_path / "toy.txt", "a 0 1 2\nb 3 4 5\n"))
+    assert toy.words == ["a", "b"] and toy["a"].tolist() == [0, 1, 2]
+    assert read_vectors(write(tmp_path / "two.txt", "a 0 1\nb 0.5 4\n")).words == ["a", "b"]  # 2 dims: a row
+
+
 def test_npy_export_imports_back_with_its_words(cli, tmp_path, monkeypatch):
     """export --format npy is read back (import, --model) from the .npy and the
     .words.txt beside it: the same words (spaces and all), the same float32 rows."""
