@@ -42,9 +42,9 @@ def test_a_variant_is_train_words_with_the_same_options(small, beta):
     p = sw.parse_spec(f"w=3h,solver=shifted,iter=3,dim=20,eig=0.5,vec=w+c,top=2,sub={beta:g}")
     assert p["sub"] == [beta] and p["solver"] == "shifted" and p["iter"] == 3
     emb = sw.variant(words, counts, sw.factorize(mats, p), 0.5, "w+c", 2, beta)
-    opts = WordOptions(window=3, weighting="harmonic", dim=20, remove_top=2, workers=1)
-    ref = train_words(str(corpus), opts if beta == 0 else WordOptions(**{**vars(opts), "subwords": True,
-                                                                          "subword_weight": beta}))  # fmt: skip
+    opts = WordOptions(window=3, weighting="harmonic", dim=20, eig=0.5, remove_top=2, workers=1,
+                       subwords=beta > 0, subword_weight=beta if beta else None)  # fmt: skip
+    ref = train_words(str(corpus), opts)
     assert emb.words == ref.words
     assert (emb.subwords is not None) == (beta > 0) == (ref.subwords is not None)
     # same vectors up to the rounding of summed counts (cosine of each row with its twin)
