@@ -16,14 +16,42 @@ Where the Python API is (each name's docstring gives shapes, errors and sources)
 
 __version__ = "0.1.0"
 
-__all__ = ["Embedding", "__version__"]
+#: The main entry points, each importable from ``embedkit`` itself (``from embedkit import
+#: train_words``): name → the module that defines it.  They are imported on first use
+#: (PEP 562 ``__getattr__``), so that ``import embedkit`` (and ``embedkit --help``) does not
+#: pay for numpy and scipy.
+_EXPORTS = {
+    "Embedding": "vectors",
+    "load_model": "formats",
+    "WordOptions": "options",
+    "GraphOptions": "options",
+    "train_words": "pipeline",
+    "embed_graph": "pipeline",
+    "Graph": "graph",
+    "read_edges": "graph",
+    "SentenceFeatures": "features",
+    "sentence_features": "features",
+    "build_lsa": "lsa",
+    "pca": "linalg",
+    "node_classification": "evaluate",
+    "read_node_labels": "evaluate",
+    "link_prediction": "evaluate",
+    "split_edges": "evaluate",
+}
+
+__all__ = [*_EXPORTS, "__version__"]
 
 
 def __getattr__(name: str):
-    # imported on first use, so that `import embedkit.cli` (and `embedkit --help`) does
-    # not pay for numpy and scipy
-    if name == "Embedding":
-        from .vectors import Embedding
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'embedkit' has no attribute {name!r}")
+    import importlib
 
-        return Embedding
-    raise AttributeError(f"module 'embedkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups do not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

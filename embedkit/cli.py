@@ -139,6 +139,7 @@ _plain_help_types()
 _FLAGS = {
     "topn": "-k",
     "k": "-k",
+    "a": "--sif-a",
     "c": "-C",
     "fmt": "--format",
     "train_fractions": "--train-fraction",
@@ -198,6 +199,15 @@ def _stdout_gone() -> None:
         pass
 
 
+def _interrupted() -> typer.Exit:
+    """Say that a Ctrl-C ended the run and exit 130.  Said in one place, :func:`main`,
+    wherever the interrupt came: in a command (its files are cleaned up as the
+    ``KeyboardInterrupt`` unwinds it), while Typer parses the arguments or builds the
+    commands (Typer turns it into a bare exit 130), or before a command runs."""
+    typer.echo("embedkit: interrupted; no output was written", err=True)
+    return typer.Exit(EXIT_INTERRUPTED)
+
+
 def _write_failed(exc: OSError) -> typer.Exit:
     _stdout_gone()
     reason = "the reader closed the pipe" if exc.errno == errno.EPIPE else (exc.strerror or str(exc))
@@ -205,9 +215,10 @@ def _write_failed(exc: OSError) -> typer.Exit:
 
 
 def handles_errors(fn):
-    """Turn user errors into one stderr line and a distinct exit code; Ctrl-C into 130;
-    a write that fails on stdout (a full disk, a closed pipe) into one line and exit 6;
-    library warnings into one 'embedkit: warning:' line each."""
+    """Turn user errors into one stderr line and a distinct exit code; a write that fails
+    on stdout (a full disk, a closed pipe) into one line and exit 6; library warnings into
+    one 'embedkit: warning:' line each.  A Ctrl-C goes on to :func:`main`, which says it
+    and exits 130 (one place, whenever in the run it comes)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -224,9 +235,6 @@ def handles_errors(fn):
             return result
         except EmbedkitError as exc:
             raise _fail(exc.render(flag), exc.exit_code) from None
-        except KeyboardInterrupt:
-            typer.echo("embedkit: interrupted; no output was written", err=True)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
         except OSError as exc:
             if exc.errno not in _WRITE_ERRNOS:
                 raise
@@ -300,8 +308,14 @@ def _given(ctx: typer.Context, *parameters: str) -> list[str]:
     """The flags among ``parameters`` that the user gave (on the command line or through
     their environment variable), not left at their defaults: an option that cannot act on
     what the rest of the command asks for is named, never silently dropped."""
-    sources = {p: ctx.get_parameter_source(p) for p in parameters}
-    return [flag(p) for p, source in sources.items() if source is not None and source.name in _TYPED]
+    return [flag(p) for p in parameters if _typed(ctx, p)]
+
+
+def _typed(ctx: typer.Context, parameter: str) -> bool:
+    """Whether the user gave ``parameter`` (on the command line or in its environment
+    variable) rather than leaving it at its default."""
+    source = ctx.get_parameter_source(parameter)
+    return source is not None and source.name in _TYPED
 
 
 _TYPED = ("COMMANDLINE", "ENVIRONMENT")
@@ -1428,6 +1442,7 @@ def _read_questions() -> list[tuple[str, str, str]]:
 @handles_errors
 @reads_text
 def sentence_features_cmd(
+    ctx: typer.Context,
     input: Annotated[str, typer.Argument(help="Text, one sentence or document a line ('-' for stdin).")] = "-",
     model: ModelOpt = None,
     mode: Annotated[
@@ -1489,7 +1504,14 @@ def sentence_features_cmd(
         _binary_to(output)
     emb = find_model(model)
     tokenizer = model_tokenizer(emb, pattern, lowercase)
-    feats = SentenceFeatures(emb, mode, a=sif_a, remove=remove, k=k, dim=dim, unit=unit, tokenizer=tokenizer, abtt=abtt)
+    options = {"mode": mode, "a": sif_a, "remove": remove, "k": k, "dim": dim, "unit": unit, "abtt": abtt}
+    adopted = load_fit is not None and fit_on is None
+    if adopted:  # the fit's options, unless given (then they must agree)
+        typed = {"a": "sif_a"}
+        given = {key: v for key, v in options.items() if _typed(ctx, typed.get(key, key))}
+        feats = SentenceFeatures.from_fit(emb, load_fit, tokenizer=tokenizer, **given)
+    else:
+        feats = SentenceFeatures(emb, **options, tokenizer=tokenizer)
     if feats.fell_back:
         _note(quiet, f"embedkit: the model keeps no word counts: mode mean ({DEFAULT_FEATURE_MODE} needs them)")
     mode = "+".join(feats.modes)
@@ -1499,7 +1521,9 @@ def sentence_features_cmd(
     reporter = Reporter(quiet=quiet)
     with reporter.stage("features", len(lines), unit="lines") as advance:
         enc = feats.encode(lines)
-        fitted = feats.fit_or_load(enc, read_lines(fit_on) if fit_on is not None else None, load_fit)
+        fitted = (
+            None if adopted else feats.fit_or_load(enc, read_lines(fit_on) if fit_on is not None else None, load_fit)
+        )
         if fitted is not None and fitted < 10:  # the common component of so few lines is most of them
             _note(
                 quiet,
@@ -2218,6 +2242,7 @@ def evaluate_links(
     ] = GRAPH_DEFAULTS.dim,
     window: Annotated[int, typer.Option("--window", help="Window T.")] = GRAPH_DEFAULTS.window,
     seed: SeedOpt = 0,
+    directed: DirectedOpt = False,
     self_loops: SelfLoopsOpt = False,
     header: HeaderOpt = None,
     delimiter: DelimiterOpt = None,
@@ -2225,13 +2250,17 @@ def evaluate_links(
 ) -> None:
     """Link prediction: hold out edges, embed the rest, ROC-AUC of cosine vs non-edges.
 
+    With --directed the held-out edges are directed (u → v) and the rest is embedded as a
+    directed graph (as embed-graph --directed); the non-edges are then pairs linked in
+    neither direction, since cosine cannot tell u → v from v → u.
+
     Example: [bold]embedkit evaluate links g.csv --test-fraction 0.1[/bold]
     """
     from . import evaluate as ev
     from .pipeline import embed_graph, graph_route
     from .progress import Reporter
 
-    g = _read_graph(edges, False, self_loops, header, delimiter)
+    g = _read_graph(edges, directed, self_loops, header, delimiter)
     train, test, neg = ev.split_edges(g, test_fraction, seed)
     opts = GraphOptions(method=method, dim=dim, window=window, seed=seed)
     _refuse_unread_settings(ctx, train, graph_route(train, opts))
@@ -2271,6 +2300,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         command = typer.main.get_command(app)
         rv = command.main(args=argv, prog_name="embedkit", standalone_mode=False)
+        if rv == EXIT_INTERRUPTED:  # Typer's exit for a Ctrl-C (KeyboardInterrupt) anywhere in the run
+            raise _interrupted()
         sys.stdout.flush()  # --help or --version on a full disk shows here, not at exit
     except OSError as exc:  # the commands' own writes are handled in handles_errors
         if exc.errno not in _WRITE_ERRNOS:
@@ -2284,8 +2315,7 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo(f"embedkit: error: {' '.join(exc.format_message().split())}{where}", err=True)
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):  # KeyboardInterrupt: a Ctrl-C before a command runs
-        typer.echo("embedkit: interrupted; no output was written", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(_interrupted().exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except SystemExit as exc:  # Typer's and rich's own exit 1 on a closed pipe (the help): exit 6

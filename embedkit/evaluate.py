@@ -68,9 +68,9 @@ class AnalogyResult:
     total: int
 
 
-def _content_lines(path: str, normalize: bool = True) -> Iterator[tuple[int, str]]:
+def _content_lines(path: str) -> Iterator[tuple[int, str]]:
     """(line number, stripped line) for each line that is not blank or a ``#`` comment."""
-    for lineno, line in numbered_lines(path, normalize):
+    for lineno, line in numbered_lines(path):
         s = line.strip()
         if s and not s.startswith("#"):
             yield lineno, s
@@ -517,10 +517,11 @@ def read_node_labels(path: str) -> dict[str, list[str]]:
     quotes honoured), several lines for several labels, or several labels on one line
     (``6<TAB>red,blue``, ``6,red,blue``, ``6,"red,blue"``, ``6;red;blue``, ``6 red blue``).
     ``#`` lines are comments; a first line such as ``node,label`` is a header.  Node ids
-    are kept as written (no Unicode normalisation, like edge lists)."""
+    are in NFC as in edge lists (:func:`~embedkit.io.normal_form`), so an id written
+    decomposed in one file and composed in the other is one node."""
     name = display_name(path)
     out: dict[str, list[str]] = {}
-    for lineno, s in _content_lines(path, normalize=False):
+    for lineno, s in _content_lines(path):
         sep = _separator(s, _is_labelled)
         node, *rest = _fields(s, sep)
         within = r"[,;]|\s+" if sep in ("\t", None) else r"[,;]"  # labels within a field
@@ -679,11 +680,16 @@ class LinkPredictionResult:
 
 
 def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
-    """Hold out a random ``test_fraction`` of an undirected graph's edges.
+    """Hold out a random ``test_fraction`` of a graph's edges.
 
     An edge is held out only if both its ends keep at least one other edge, so every node
     still has a vector.  Returns (training Graph, held-out edges (m, 2) int64, non-edges
-    (m, 2) int64 sampled uniformly among the node pairs that are not edges).
+    (m, 2) int64 sampled uniformly among the node pairs that are not edges).  A directed
+    graph (``graph.directed``) holds out directed edges ``u → v`` (``test[i] = (u, v)``; the
+    reverse ``v → u``, if an edge too, may stay in training) and trains on a directed
+    graph; its non-edges are pairs linked in neither direction, because the score of
+    :func:`link_prediction` (cosine) is symmetric and would give a reversed edge its
+    edge's score.  Self-loops are not held out and not kept.
 
     Raises :class:`DataError` when no edge can be held out: the graph is a tree or a forest
     (a star, a path: every edge is needed to keep it connected), or the fraction of its
@@ -695,15 +701,20 @@ def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
     if not 0.0 < test_fraction < 1.0:
         raise ParameterError("test_fraction", test_fraction, "must be in (0, 1)")
     rng = np.random.default_rng(seed)
-    a = sp.triu(graph.adjacency(), k=1).tocoo()
+    adj = graph.adjacency()
+    a = (sp.triu(adj, k=1) if not graph.directed else adj - sp.diags(adj.diagonal())).tocoo()
+    a.eliminate_zeros()
     src, dst, w = a.row.astype(np.int64), a.col.astype(np.int64), a.data
     m = src.size
+    # the node pairs linked either way: what a non-edge must not be
+    skeleton = sp.triu(a + a.T, k=1).tocoo() if graph.directed else a
+    linked = int(skeleton.nnz)
     order = rng.permutation(m)
     want = int(round(test_fraction * m))
     source = f"{graph.source}: " if graph.source else ""
     from scipy.sparse.csgraph import connected_components
 
-    if m == graph.n - connected_components(a, directed=False)[0]:  # a forest: no cycle
+    if m == graph.n - connected_components(a, directed=False)[0]:  # a forest (no two-way pair): no cycle
         raise DataError(
             f"{source}no edge can be held out without disconnecting the graph "
             f"(its {counted(m, 'edge')} {'forms' if m == 1 else 'form'} a tree or forest, as a star or a path does)"
@@ -733,9 +744,10 @@ def split_edges(graph, test_fraction: float = 0.1, seed: int = 0):
     keep = ~held
     train = Graph.from_edges(
         src[keep], dst[keep], n=graph.n, weights=w[keep] if graph.weighted else None, nodes=graph.nodes,
-        source=graph.source,
+        directed=graph.directed, source=graph.source,
     )  # fmt: skip
-    existing = np.sort(src * graph.n + dst)
+    existing = np.sort(skeleton.row.astype(np.int64) * graph.n + skeleton.col)
+    m = linked
     pairs = graph.n * (graph.n - 1) // 2
     if pairs - m < len(test):  # a complete graph (a triangle, a clique): no non-edge to draw
         raise DataError(

@@ -965,15 +965,30 @@ class SentenceFeatures:
         with atomic_output(path) as f:
             np.savez(f, **arrays)
 
+    @classmethod
+    def from_fit(cls, emb: Embedding, path: str, tokenizer: Tokenizer | None = None, **options) -> SentenceFeatures:
+        """Features with the options a fit saved by :meth:`save_fit` was made with (its
+        ``mode``, ``a``, ``remove``, ``k``, ``dim``, ``unit``, ``abtt``, …), that fit loaded.
+
+        ``options`` (the keyword arguments of :class:`SentenceFeatures`) may repeat the
+        fit's options; one that differs from the fit's raises :class:`ParameterError`
+        naming the parameter, the fit's value and the given one, as :meth:`load_fit`
+        does for any option (a fit means nothing with other options), and so does a fit
+        of another model.  Raises :class:`InputError` for a file that is not a fit.
+        """
+        _, config, _ = _read_fit(path)
+        saved = {key: config[key] for key in _FIT_OPTIONS if key in config}
+        if "gem" in config:
+            saved["gem_k"], saved["gem_r"], saved["gem_window"] = config["gem"]
+        if "ctx" in config:
+            saved["ctx_gamma"], saved["ctx_beta"] = config["ctx"]
+        return cls(emb, **{**saved, **options}, tokenizer=tokenizer).load_fit(path)
+
     def load_fit(self, path: str) -> SentenceFeatures:
-        """Reuse a fit saved by :meth:`save_fit`; its options must match this object's."""
-        p = check_readable(path)
-        try:
-            with np.load(p, allow_pickle=False) as z:
-                config = json.loads(str(z["config"]))
-                arrays = {key: z[key] for key in z.files if key != "config"}
-        except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-            raise InputError(f"{p}: not a sentence-features fit file ({numpy_reason(exc)})") from None
+        """Reuse a fit saved by :meth:`save_fit`; its options must match this object's
+        (else :class:`ParameterError` naming each option, the fit's value and this one's;
+        :meth:`from_fit` takes the fit's options instead)."""
+        p, config, arrays = _read_fit(path)
         mine = self._config()
         if "model" not in config:  # a fit saved before fits recorded their model
             mine.pop("model")
@@ -1000,6 +1015,23 @@ class SentenceFeatures:
         self.fitted_ = arrays
         self.pca_ = None if comps is None else PCAResult(comps, np.zeros(0), 0.0, mean, None, 0)
         return self
+
+
+#: The options of :class:`SentenceFeatures` a fit records under their own name (``gem``
+#: and ``ctx`` hold lists; ``model`` and ``model_dim`` are checks, not options).
+_FIT_OPTIONS = ("mode", "a", "remove", "k", "pcs_weighted", "unit", "dim", "abtt", "usif_n", "cn_mu")
+
+
+def _read_fit(path: str) -> tuple[str, dict, dict[str, np.ndarray]]:
+    """(the path as shown, the options, the arrays) of a fit saved by :meth:`SentenceFeatures.save_fit`."""
+    p = check_readable(path)
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            config = json.loads(str(z["config"]))
+            arrays = {key: z[key] for key in z.files if key != "config"}
+    except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        raise InputError(f"{p}: not a sentence-features fit file ({numpy_reason(exc)})") from None
+    return str(p), config, arrays
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -45,7 +46,7 @@ from .graph import (
     spectral_vectors,
     walks_to_id_blocks,
 )
-from .io import corpus_files, display_name, input_size, text_decoding
+from .io import corpus_files, display_name, input_size, lines_file, text_decoding
 from .linalg import (
     RowSplitMatmul,
     fold_in_vectors,
@@ -119,15 +120,28 @@ def check_dim_after_removal(opts: WordOptions, warn: bool = True) -> None:
             f"or a smaller {param('remove_top')}",
             True,
         )
-    if warn and opts.dim - opts.remove_top == 1 and opts.dim > 1:
-        warnings.warn(
-            EmbedkitWarning(
-                f"{param('dim')} {opts.dim} leaves one direction once the top {opts.remove_top} principal "
-                f"components are removed ({param('remove_top')} {opts.remove_top}): every cosine will be "
-                f"±1; give a larger {param('dim')} or a smaller {param('remove_top')}"
-            ),
-            stacklevel=2,
+    if warn and opts.dim - opts.remove_top == 1:
+        warn_one_direction(opts.dim, opts.remove_top)
+
+
+def warn_one_direction(dim: int, remove_top: int = 0, parts: int = 1) -> None:
+    """The one warning for vectors of a single direction (``dim`` 1, or ``dim`` − ``remove_top``
+    = 1): such a vector carries only a sign, so every cosine query answers ±1 (with
+    ``parts`` side-by-side parts of one direction each, as netmf+sparse: one of 2^parts
+    values).  Words and graphs warn alike, before any work."""
+    if remove_top:
+        text = (
+            f"{param('dim')} {dim} leaves one direction once the top {remove_top} principal components are "
+            f"removed ({param('remove_top')} {remove_top}): every cosine will be ±1; give a larger "
+            f"{param('dim')} or a smaller {param('remove_top')}"
         )
+    else:
+        spread = f"one of {2**parts} values, from the signs of its {parts} parts" if parts > 1 else "±1"
+        text = (
+            f"{param('dim')} {dim}: vectors of one dimension carry only a sign, so every cosine will be "
+            f"{spread}; give a larger {param('dim')}"
+        )
+    warnings.warn(EmbedkitWarning(text), stacklevel=3)
 
 
 def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict, progress=None) -> Embedding:
@@ -369,12 +383,22 @@ def factorize_matrix(
     return factorize_to_embedding(m, words, counts, opts, meta, progress)
 
 
-def train_words(corpus: str | list[str], opts: WordOptions | None = None, reporter: Reporter = SILENT) -> Embedding:
+def train_words(
+    corpus: str | list[str] | None = None,
+    opts: WordOptions | None = None,
+    reporter: Reporter = SILENT,
+    *,
+    sentences: Iterable[str] | None = None,
+) -> Embedding:
     """Train word vectors on a corpus: tokenize → window co-occurrence counts → PPMI → truncated SVD.
 
     ``corpus``: one or more text files (``str`` or ``pathlib.Path``; one passage a line,
     windows never cross a line; ``.gz``/``.bz2``/``.xz`` read transparently), globs, or
-    ``-`` for stdin — files, not the sentences themselves.  ``opts``: every setting
+    ``-`` for stdin.  Or, in its place, ``sentences``: the text itself, an iterable of str
+    (a list, or a generator read once), one passage each as a line of a file (a list of
+    str given as ``corpus`` is a list of paths); they are written to a temporary file
+    (:func:`~embedkit.io.lines_file`) and counted as a file is, and the model records
+    its corpus as ``<sentences>``.  ``opts``: every setting
     (:class:`WordOptions`; None: its defaults).  Returns an :class:`~embedkit.vectors.Embedding`
     of the n words kept (count ≥ ``min_count``), vectors float32 of shape (n, ``dim``),
     counts int64 (n,), and every setting in its ``params``.
@@ -395,12 +419,22 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
     :class:`~embedkit.errors.InputError` for a missing or unreadable file (a string that is
     not a file: "no such file"); :class:`~embedkit.errors.DataError` for an empty corpus,
     no word at ``min_count`` or undecodable text (file and line);
-    :class:`~embedkit.errors.ClusterError` for an unusable ``scheduler``.
+    :class:`~embedkit.errors.ClusterError` for an unusable ``scheduler``.  With
+    ``sentences``: ParameterError for both or neither of ``corpus`` and ``sentences``, an
+    item that is not a str, and a ``scheduler`` (its workers cannot read this machine's
+    temporary file: write the sentences where they can, and give that file).
 
     Stage times are added to ``reporter.timings`` (tokenize, cooccur, pmi, svd, and
     subwords with ``opts.subwords``).
     """
     opts = opts or WordOptions()
+    if (corpus is None) == (sentences is None):
+        raise ParameterError(f"give {param('corpus')} (files) or {param('sentences')} (the text), one of them")
+    if sentences is not None and opts.scheduler:
+        raise ParameterError(
+            f"{param('sentences')} are counted on this machine; for {param('scheduler')}, write them to a file "
+            "the cluster's workers can read and give that as the corpus"
+        )
     check_dim_after_removal(opts)  # before the corpus is read
     if opts.subwords:  # bad subword settings fail before the corpus is read
         check_subword_settings(
@@ -421,7 +455,11 @@ def train_words(corpus: str | list[str], opts: WordOptions | None = None, report
             opts.rare_min_count,
             f"is counted by the local engine only (not with {param('scheduler')})",
         )
-    c = count_corpus(corpus, opts, reporter)
+    if sentences is None:
+        c = count_corpus(corpus, opts, reporter)
+    else:
+        with lines_file(sentences, "sentences") as path:  # named <sentences>
+            c = count_corpus(path, opts, reporter)
     counts, vocab, rare = c.counts, c.vocab, c.rare
     c.counts = None
     with reporter.stage("pmi", total=None, unit="steps"):
@@ -564,6 +602,8 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
     """
     opts = opts or GraphOptions()
     method = _checked_method(graph, opts)
+    if opts.dim == 1:  # as train_words (check_dim_after_removal), before any work
+        warn_one_direction(1, parts=2 if method == "netmf+sparse" else 1)
     if method == "netmf+sparse":
         return _netmf_beside_sparse(graph, opts, reporter)
     timings: dict[str, float] = {}

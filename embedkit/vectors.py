@@ -640,7 +640,10 @@ class Embedding:
 
     def id(self, word: str) -> int:
         """Row of ``word`` (normalised as the corpus was); raises :class:`UnknownWordError`
-        (a ``KeyError``) naming it, with the closest spellings."""
+        (a ``KeyError``) naming it, with the closest spellings.  An int is a row number
+        already (checked to be one, as gensim's ``get_index``)."""
+        if not isinstance(word, str) and isinstance(word, (int, np.integer)):
+            return self._row_number(word)
         k = self.key(word)
         if k is None:
             raise UnknownWordError(self.unknown_message(word, ngrams_tried=False), word=word)
@@ -648,15 +651,34 @@ class Embedding:
 
     get_index = id
 
-    def __getitem__(self, word: str | Sequence[str]) -> np.ndarray:
-        if isinstance(word, str):
-            return self.vector(word)
-        return np.stack([self.vector(w) for w in word]) if len(word) else self.vectors[[]]
+    def __getitem__(self, key: str | int | Sequence[str | int]) -> np.ndarray:
+        """The vector (dim,) of a word (:meth:`vector`) or of a row number ``i``, 0 ≤ i <
+        ``len(self)`` (the row of ``words[i]``, as gensim's ``KeyedVectors[i]``); a sequence
+        of words and row numbers gives (k, dim).  Raises :class:`UnknownWordError` (a
+        ``KeyError``, as gensim) for an unknown word or a row number out of range."""
+        if isinstance(key, (str, int, np.integer)):
+            return self._vector_of(key)
+        return np.stack([self._vector_of(k) for k in key]) if len(key) else self.vectors[[]]
 
-    def get_vector(self, word: str, norm: bool = False) -> np.ndarray:
+    def _vector_of(self, key: str | int) -> np.ndarray:
+        if isinstance(key, str):
+            return self.vector(key)
+        return np.asarray(self.vectors[self._row_number(key)])
+
+    def _row_number(self, i: int) -> int:
+        """``i`` as a row of the matrix, or UnknownWordError (gensim's KeyError)."""
+        if not 0 <= i < len(self):
+            raise UnknownWordError(f"row {i} is not in the model (rows 0 … {len(self) - 1:,})", str(i))
+        return int(i)
+
+    def get_vector(self, word: str | int, norm: bool = False) -> np.ndarray:
         """The vector of ``word`` (dim,), a copy; unit length with ``norm=True``.  A word
         outside the vocabulary of a model with subwords is built from its n-grams
-        (:meth:`vector`)."""
+        (:meth:`vector`); an int is a row number, as in :meth:`__getitem__`."""
+        if not isinstance(word, str) and isinstance(word, (int, np.integer)):
+            row = self._row_number(word)
+            v = np.asarray(self.vectors[row : row + 1], dtype=np.float32)
+            return np.array((unit_rows(v) if norm else v)[0])
         if norm:
             return self.query_vectors([word])[0][0].copy()
         return np.array(self.vector(word), dtype=np.float32)

@@ -316,6 +316,37 @@ def test_dim_that_removal_leaves_one_direction_warns_once(cli, tmp_path):
     assert cli("train-words", DEMO, "--dim", "3", "--remove-top", "1", "-o", tmp_path / "m.ekm", "-q").stderr == ""
 
 
+@pytest.mark.parametrize("method", ["netmf", "sparse", "walks", "netmf+sparse"])
+def test_a_graph_at_dim_1_warns_as_words_do(cli, tmp_path, method):
+    """embed-graph --dim 1 (every route) says once, before the work, what train-words says
+    for one direction left: cosines carry only signs (±1 for one part; netmf+sparse's two
+    parts give four values); train-words --dim 1 --remove-top 0 says it as well."""
+    import networkx as nx
+
+    from embedkit.options import GraphOptions
+    from embedkit.vectors import Embedding
+
+    edges = tmp_path / "k.csv"
+    edges.write_text("".join(f"{u},{v}\n" for u, v in nx.karate_club_graph().edges()))
+    r = cli("embed-graph", edges, "--dim", "1", "--method", method, "-o", tmp_path / "g.ekm", "-q")
+    spread = "one of 4 values, from the signs of its 2 parts" if method == "netmf+sparse" else "±1"
+    assert r.exit_code == 0 and r.stderr.splitlines() == [
+        f"embedkit: warning: --dim 1: vectors of one dimension carry only a sign, so every cosine will be {spread}; "
+        "give a larger --dim"
+    ]
+    u = Embedding.load(tmp_path / "g.ekm").unit
+    w = GraphOptions().sparse_weight  # netmf+sparse: rows (±1, ±w) / √(1 + w²), cosines ±1, ±(1 − w²)/(1 + w²)
+    allowed = [1.0, (1 - w * w) / (1 + w * w)] if method == "netmf+sparse" else [1.0]
+    assert np.isin(np.round(np.abs(u @ u.T), 4), np.round(allowed, 4)).all()  # what the warning says
+    assert cli("embed-graph", edges, "--dim", "2", "--method", method, "-o", tmp_path / "g.ekm", "-q").stderr == ""
+    if method == "netmf":
+        r = cli("train-words", DEMO, "--dim", "1", "--remove-top", "0", "-o", tmp_path / "m.ekm", "-q")
+        assert r.exit_code == 0 and r.stderr.splitlines() == [
+            "embedkit: warning: --dim 1: vectors of one dimension carry only a sign, so every cosine will be ±1; "
+            "give a larger --dim"
+        ]
+
+
 @pytest.mark.parametrize("command", [["train-words"], ["tokenize"], ["embed-graph"], ["lsa"]])
 def test_a_binary_file_is_the_wrong_kind_of_file(cli, tmp_path, command):
     """An executable or an image as text: exit 3 (wrong kind of file), not a decoding hint."""

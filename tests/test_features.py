@@ -141,6 +141,32 @@ def test_save_and_load_fit(tiny, tmp_path):
         SentenceFeatures(tiny, "sif").fit(["zebra", ""])
 
 
+def test_a_loaded_fit_supplies_its_own_options_and_a_given_one_must_agree(cli, tiny, tmp_path):
+    """--load-fit takes the mode, a, dim, … the fit was made with; an option given as well
+    must be the fit's, else one line names the option, the fit's value and the given one."""
+    train, test = ["king man", "queen woman apple", "man woman", "apple"], ["king queen", "woman"]
+    f = SentenceFeatures(tiny, "sif", a=0.01, dim=2, unit=True).fit(train)
+    f.save_fit(tmp_path / "fit.npz")
+    g = SentenceFeatures.from_fit(tiny, tmp_path / "fit.npz")
+    assert (g.modes, g.a, g.dim, g.unit) == (["sif"], 0.01, 2, True)
+    np.testing.assert_allclose(g.transform(test), f.transform(test), atol=1e-6)
+    assert SentenceFeatures.from_fit(tiny, tmp_path / "fit.npz", mode="sif", dim=2).dim == 2
+    with pytest.raises(ParameterError, match=r"other options: mode 'sif' \(here 'mean'\)$"):
+        SentenceFeatures.from_fit(tiny, tmp_path / "fit.npz", mode="mean")
+    (tmp_path / "test.txt").write_text("\n".join(test) + "\n")
+    m = tmp_path / "m.ekm"
+    r = cli("sentence-features", tmp_path / "test.txt", "-m", m, "--load-fit", tmp_path / "fit.npz")
+    assert r.exit_code == 0, r.stderr
+    got = np.array([[float(v) for v in row.split("\t")] for row in r.stdout.splitlines()])
+    np.testing.assert_allclose(got, f.transform(test), atol=1e-5)
+    same = cli("sentence-features", tmp_path / "test.txt", "-m", m, "--load-fit", tmp_path / "fit.npz", "--mode", "sif")
+    assert same.exit_code == 0 and same.stdout == r.stdout
+    r = cli("sentence-features", tmp_path / "test.txt", "-m", m, "--load-fit", tmp_path / "fit.npz", "--sif-a", "0.5")
+    one_line_error(r, "fit.npz was fitted with other options: --sif-a 0.01 (here 0.5)", code=2)
+    r = cli("sentence-features", tmp_path / "test.txt", "-m", m, "--load-fit", tmp_path / "fit.npz", "--mode", "mean")
+    one_line_error(r, "--mode 'sif' (here 'mean')", code=2)
+
+
 def test_read_lines_splits_on_newlines_and_cr_only(tmp_path):
     p = tmp_path / "t.txt"
     p.write_bytes("a\u2028b\r\n\nc\x0cd\rold mac\nlast".encode())

@@ -136,3 +136,27 @@ def test_ctrl_c_while_the_commands_are_being_built(monkeypatch, capsys):
         cli.main(["--version"])
     assert e.value.code == 130
     assert capsys.readouterr().err == "embedkit: interrupted; no output was written\n"
+
+
+@pytest.mark.parametrize("where", ["parsing", "command"])
+def test_ctrl_c_anywhere_in_a_run_says_its_line_once(monkeypatch, capsys, tmp_path, where):
+    """A Ctrl-C while Typer parses the arguments (the first fraction of a second of any
+    command: Typer turns it into a bare exit 130) or inside the command says the line,
+    once, and exits 130."""
+    import typer.core
+
+    from embedkit import cli, pipeline
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    if where == "parsing":  # the group's parse: the first thing Typer does with the arguments
+        monkeypatch.setattr(typer.core.TyperGroup, "parse_args", interrupted)
+    else:
+        monkeypatch.setattr(pipeline, "embed_graph", interrupted)
+    (tmp_path / "e.csv").write_text("a,b\nb,c\nc,a\n")
+    with pytest.raises(SystemExit) as e:
+        cli.main(["embed-graph", str(tmp_path / "e.csv"), "-o", str(tmp_path / "g.ekm"), "--dim", "2", "-q"])
+    assert e.value.code == 130
+    assert capsys.readouterr().err == "embedkit: interrupted; no output was written\n"
+    assert not (tmp_path / "g.ekm").exists()

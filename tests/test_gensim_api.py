@@ -65,6 +65,17 @@ def test_the_rest_of_the_surface(pair):
     np.testing.assert_allclose(emb.get_vector("w5", norm=True), kv.get_vector("w5", norm=True), atol=1e-6)
     np.testing.assert_allclose(emb[["w1", "w2"]], kv[["w1", "w2"]])
     assert emb.get_index("w42") == kv.get_index("w42") == 42
+    # an integer is a row, as in gensim: emb[3], a mixed list, get_vector(3), get_index(3)
+    np.testing.assert_array_equal(emb[3], kv[3])
+    np.testing.assert_array_equal(emb[np.int64(3)], kv["w3"])
+    np.testing.assert_array_equal(emb[[3, "w5"]], kv[[3, "w5"]])
+    np.testing.assert_allclose(emb.get_vector(7, norm=True), kv.get_vector(7, norm=True), atol=1e-6)
+    assert emb.get_index(9) == kv.get_index(9) == 9
+    for obj in (emb, kv):
+        with pytest.raises(KeyError):
+            obj[len(kv)]
+        with pytest.raises(KeyError):
+            obj.get_vector(-1)
     assert emb.similarity("w1", "w2") == pytest.approx(float(kv.similarity("w1", "w2")), abs=1e-6)
     assert emb.distance("w1", "w2") == pytest.approx(float(kv.distance("w1", "w2")), abs=1e-6)
     assert emb.n_similarity(["w1", "w2"], ["w3", "w4", "w5"]) == pytest.approx(

@@ -6,6 +6,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from embedkit.errors import ParameterError
 from embedkit.evaluate import link_prediction, node_classification, read_node_labels, split_edges
 from embedkit.graph import Graph, graph_sinks, netmf_matrix, random_walks, read_edges, top_eigenpairs
 from embedkit.graph.walks import _reversed_rows
@@ -457,3 +458,60 @@ def test_blogcatalog_quality_floor():
     (r,) = node_classification(emb, labels, (0.5,), repeats=1)
     # the 10-split means are 0.437 / 0.282 (BENCHMARKS.md); one split varies by ~0.006
     assert r.micro_f1 >= 0.425 and r.macro_f1 >= 0.265, r
+
+
+def test_node_ids_take_nfc_as_words_do_in_edges_labels_walks_and_queries(cli, tmp_path):
+    """An id written decomposed ("e" + U+0301) in the edges and composed ("é") in the
+    labels is one node; it can be queried in either form, and walks write it as words
+    are read (NFC), so `walks | cooccur` and `embed-graph` agree on its name."""
+    nfd, nfc = "caf" + "e\u0301", "caf\u00e9"
+    nxg = nx.karate_club_graph()
+    name = {v: nfd if v == 0 else f"n{v}" for v in nxg.nodes}
+    (tmp_path / "e.csv").write_text("".join(f"{name[u]},{name[v]}\n" for u, v in nxg.edges()), encoding="utf-8")
+    labels = {v: d["club"] for v, d in nxg.nodes(data=True)}
+    (tmp_path / "l.csv").write_text("".join(f"{nfc if v == 0 else name[v]},{labels[v]}\n" for v in nxg.nodes))
+    assert read_edges(str(tmp_path / "e.csv")).nodes.count(nfc) == 1
+    assert nfc in read_node_labels(str(tmp_path / "l.csv"))
+    r = cli("embed-graph", tmp_path / "e.csv", "-o", tmp_path / "g.ekm", "--dim", "8", "-q")
+    assert r.exit_code == 0, r.stderr
+    assert nfc in Embedding.load(tmp_path / "g.ekm").words
+    for query in (nfc, nfd):
+        r = cli("neighbors", query, "-m", tmp_path / "g.ekm", "-k", "2", "--tsv")
+        assert r.exit_code == 0 and len(r.stdout.splitlines()) == 3, r.stderr
+    r = cli("evaluate", "nodes", tmp_path / "g.ekm", tmp_path / "l.csv", "--train-fraction", "0.5", "--json")
+    assert r.exit_code == 0, r.stderr  # every labelled node, the composed one too, has a vector
+    walks = cli("walks", tmp_path / "e.csv", "--walks-per-node", "1", "--seed", "1").stdout
+    assert nfc in walks.split() and nfd not in walks
+    # from Python: ids given to the graph constructors are taken in NFC too
+    assert Graph.from_edges([0], [1], nodes=[nfd, "x"]).nodes == [nfc, "x"]
+    g = nx.Graph([(nfd, "x")])
+    assert Graph.from_networkx(g).nodes[0] == nfc
+    with pytest.raises(ParameterError, match="one id in Unicode NFC"):
+        Graph.from_edges([0], [1], nodes=[nfd, nfc])
+
+
+def test_split_edges_of_a_directed_graph_holds_out_directed_edges(cli, tmp_path):
+    """--directed in evaluate links as in embed-graph: the held-out edges are the file's
+    u → v (78 karate edges one way, 20 of them both ways: 98 directed edges, 20 % = 20
+    held out, where the undirected reading has 78 edges and holds out 16), training is
+    directed, and a non-edge is a pair linked in neither direction."""
+    und = list(nx.karate_club_graph().edges())
+    arcs = und + [(v, u) for u, v in und[::4][:20]]
+    (tmp_path / "d.csv").write_text("".join(f"{u},{v}\n" for u, v in arcs))
+    g = read_edges(str(tmp_path / "d.csv"), directed=True)
+    assert g.n_edges == 98
+    train, test, neg = split_edges(g, 0.2, seed=3)
+    have = {(g.nodes[u], g.nodes[v]) for u, v in zip(*g.adjacency().nonzero())}
+    held = {(g.nodes[u], g.nodes[v]) for u, v in test}
+    kept = {(train.nodes[u], train.nodes[v]) for u, v in zip(*train.adjacency().nonzero())}
+    assert train.directed and len(held) == 20 and held <= have and kept == have - held
+    linked = have | {(v, u) for u, v in have}
+    assert len(neg) == 20 and not any((g.nodes[u], g.nodes[v]) in linked for u, v in neg)
+    import json
+
+    r = cli("evaluate", "links", tmp_path / "d.csv", "--directed", "--dim", "8", "--test-fraction", "0.2", "--json")
+    assert r.exit_code == 0, r.stderr
+    (row,) = json.loads(r.stdout)
+    assert (row["test_edges"], row["train_edges"]) == (20, 78) and 0 <= row["auc"] <= 1
+    r = cli("evaluate", "links", tmp_path / "d.csv", "--dim", "8", "--test-fraction", "0.2", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)[0]["test_edges"] == 16

@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embedkit.errors import EmbedkitWarning, ParameterError
+from embedkit.errors import DataError, EmbedkitWarning, ParameterError
 from embedkit.features import SentenceFeatures
 from embedkit.graph import Graph
 from embedkit.pipeline import GraphOptions, WordOptions, embed_graph, train_words
 from embedkit.vectors import Embedding
 
-from .conftest import TOY_WORDS, toy_embedding
+from .conftest import TOY_WORDS, subprocess_env, toy_embedding
 
 
 def test_a_huge_topn_returns_every_row_and_allocates_no_padding():
@@ -118,6 +118,55 @@ def test_train_words_takes_a_path_and_refuses_tokens(tmp_path):
     assert np.array_equal(from_path.vectors, train_words([corpus], opts).vectors)
     with pytest.raises(ParameterError, match="^corpus must be file paths .* not a list"):
         train_words([["a", "b"]], opts)
+
+
+def test_train_words_takes_sentences_as_it_takes_their_file(tmp_path):
+    """train_words(sentences=...) counts the text as the file that holds it, one line a
+    sentence (a generator too), names it <sentences>, and refuses what is not text."""
+    text = ["a b c d", "b c d a", "c d a b", "d a b c", "a c b d"]
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(text) + "\n")
+    opts = WordOptions(min_count=1, dim=2, remove_top=0)
+    from_file = train_words(corpus, opts)
+    from_text = train_words(sentences=(s for s in text), opts=opts)
+    assert from_text.words == from_file.words and np.array_equal(from_text.vectors, from_file.vectors)
+    assert from_text.params["corpus"] == "<sentences>"
+    with pytest.raises(ParameterError, match=r"^sentences\[1\] is a list, not a str"):
+        train_words(sentences=["a b", ["a", "b"]], opts=opts)
+    with pytest.raises(ParameterError, match="^sentences must be an iterable of str"):
+        train_words(sentences="a b c", opts=opts)
+    with pytest.raises(ParameterError, match="^give corpus .* or sentences"):
+        train_words(corpus, opts, sentences=text)
+    with pytest.raises(DataError, match="^<sentences>: the corpus has no tokens"):
+        train_words(sentences=[], opts=opts)
+
+
+def test_the_main_entry_points_are_in_embedkit_itself_imported_on_first_use():
+    """``from embedkit import train_words`` (every name of ``__all__``) gives the object
+    of the module that defines it, and ``import embedkit`` alone imports neither numpy
+    nor any of those modules (checked in a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    import embedkit
+    import embedkit.features
+    import embedkit.formats
+    import embedkit.pipeline
+
+    assert embedkit.train_words is embedkit.pipeline.train_words and embedkit.Graph is Graph
+    assert embedkit.load_model is embedkit.formats.load_model
+    assert embedkit.SentenceFeatures is embedkit.features.SentenceFeatures
+    assert {"Embedding", "train_words", "embed_graph", "load_model", "Graph", "SentenceFeatures"} <= set(
+        embedkit.__all__
+    )
+    assert all(getattr(embedkit, name) is not None for name in embedkit.__all__)
+    assert set(embedkit.__all__) <= set(dir(embedkit))
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        embedkit.nope  # noqa: B018
+    code = "import sys, embedkit; print(sorted(m for m in sys.modules if m == 'numpy' or m.startswith('embedkit.')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=subprocess_env())
+    out = out.stdout
+    assert out.strip() == "[]"
 
 
 def test_a_dim_that_is_not_a_whole_number_fails_before_the_corpus_is_read():

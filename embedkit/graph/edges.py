@@ -34,8 +34,9 @@ def read_edges(
     comma, ``1,5``) or white space (detected from the first data line unless ``delimiter``
     is given); CSV quoting is honoured; lines whose first non-blank character is ``#`` and
     blank lines are skipped; ``header=None`` detects a header row (column names such
-    as ``source,target``, or non-numeric ids above numeric ones).  Node ids are kept as
-    written.  Duplicate edges are merged with their weights summed.  Parsing is vectorised
+    as ``source,target``, or non-numeric ids above numeric ones).  Node ids are read as
+    every word is (:func:`~embedkit.io.normal_form`, NFC: ``e`` + U+0301 is ``é``), else
+    as written.  Duplicate edges are merged with their weights summed.  Parsing is vectorised
     over the whole file (numpy over the bytes, one C-level split), not a loop per line.
 
     Raises :class:`DataError` naming the file and line for a wrong column count, a weight
@@ -43,7 +44,7 @@ def read_edges(
     """
     name = display_name(path)
     decoding = text_decoding()
-    data = strip_bom(read_all_bytes(path), name)  # ids are kept as written, but for the mark
+    data = strip_bom(read_all_bytes(path), name)
     check_not_binary(data, name)
     if b"\r" in data:  # CRLF or old Mac line ends
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
@@ -81,9 +82,9 @@ def read_edges(
     keep_line[data_lines] = True
     kept = buf[keep_line[line_of]].tobytes()
     try:  # the text of the data lines only
-        text = decoding.decode(kept, name, offset=len(data), first_line=None, normalize=False)
+        text = decoding.decode(kept, name, offset=len(data), first_line=None)
     except DataError:
-        decoding.decode(data, name, offset=len(data), normalize=False)  # names the line
+        decoding.decode(data, name, offset=len(data))  # names the line
         raise
     quoted = _quoted_rows(text, delimiter)
     if quoted is not None:

@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import ParameterError, counted, param
+from ..io import normal_form
 
 #: The most nodes a graph holds: its node numbers are int32.
 _MAX_NODES = 2**31 - 1
@@ -17,7 +18,8 @@ _MAX_NODES = 2**31 - 1
 class Graph:
     """A graph in CSR form with its node ids as given in the edge list.
 
-    ``nodes[i]`` is the id of node i (a string, exactly as written in the file);
+    ``nodes[i]`` is the id of node i (a string as written in the file, in the Unicode
+    normal form every word takes, :func:`~embedkit.io.normal_form`);
     ``indptr`` (n + 1,) int64, ``indices`` (nnz,) int32 sorted within each row, and
     ``weights`` (nnz,) float64 hold the out-neighbours of each node (both directions of
     each edge when undirected).  ``weighted`` is False when every weight is 1.
@@ -93,19 +95,21 @@ class Graph:
     @classmethod
     def from_networkx(cls, graph, weight: str | None = "weight", source: str = "<networkx>") -> Graph:
         """A networkx graph as a :class:`Graph`: its nodes in ``graph.nodes`` order, each
-        named ``str(node)``; directed when ``graph.is_directed()``; edge weights read from
-        the ``weight`` attribute (default 1; None: every edge weighs 1), parallel edges of
-        a multigraph merged with their weights summed, self-loops dropped (as
-        :func:`~embedkit.graph.read_edges` does).  Raises
+        named ``str(node)`` (in NFC, :func:`~embedkit.io.normal_form`); directed when
+        ``graph.is_directed()``; edge weights read from the ``weight`` attribute (default 1;
+        None: every edge weighs 1), parallel edges of a multigraph merged with their
+        weights summed, self-loops dropped (as :func:`~embedkit.graph.read_edges` does).  Raises
         :class:`~embedkit.errors.ParameterError` naming ``graph`` for an object that is not
         a networkx graph or two nodes with one name, and as :meth:`from_edges` for a weight
         that is NaN, infinite or negative."""
         if not (hasattr(graph, "nodes") and hasattr(graph, "edges") and hasattr(graph, "is_directed")):
             raise ParameterError(f"{param('graph')} must be a networkx graph, not a {type(graph).__name__}")
         nodes = list(graph.nodes())
-        names = [str(v) for v in nodes]
+        names = [normal_form(str(v)) for v in nodes]
         if len(set(names)) != len(names):
-            raise ParameterError(f"{param('graph')} has two nodes that print the same (e.g. 1 and '1')")
+            raise ParameterError(
+                f"{param('graph')} has two nodes that print the same (e.g. 1 and '1', or 'e\\u0301' and 'é')"
+            )
         index = {v: i for i, v in enumerate(nodes)}
         edges = list(graph.edges(data=weight, default=1.0)) if weight else [(u, v, 1.0) for u, v in graph.edges()]
         m = len(edges)
@@ -131,13 +135,15 @@ class Graph:
         """Build a graph from edge arrays ``src``, ``dst`` (m,) of node numbers 0 … n − 1
         (any integer dtype, or floats holding whole numbers), merging duplicates (weights
         summed).  ``n``: the number of nodes (default: the largest number + 1, or
-        ``len(nodes)``); ``nodes``: their ids (default ``"0"`` … ``"n−1"``); ``weights``
-        (m,): finite and non-negative (default 1).
+        ``len(nodes)``); ``nodes``: their ids (default ``"0"`` … ``"n−1"``; taken in NFC,
+        :func:`~embedkit.io.normal_form`, as every word is); ``weights`` (m,): finite and
+        non-negative (default 1).
 
         Undirected graphs treat (u, v) and (v, u) as the same edge.  Edges of weight 0
         are dropped.  Raises :class:`~embedkit.errors.ParameterError` naming the argument
         for arrays that are not 1-D of one length, node numbers that are not whole, are
-        negative or reach ``n``, ``nodes`` of another length than ``n``, and weights that
+        negative or reach ``n``, ``nodes`` of another length than ``n`` (or two that are one
+        id in NFC), and weights that
         are NaN, infinite or negative.
         """
         src, dst = _node_numbers("src", src), _node_numbers("dst", dst)
@@ -161,6 +167,16 @@ class Graph:
             nodes = [str(i) for i in range(n)]
         elif len(nodes) != n:
             raise ParameterError(f"{param('nodes')} must name the {n:,} nodes, got {len(nodes):,}")
+        else:
+            normal = [normal_form(v) if isinstance(v, str) else v for v in nodes]
+            if normal != list(nodes):
+                seen: dict = {}
+                for i, v in enumerate(normal):
+                    if seen.setdefault(v, i) != i:
+                        raise ParameterError(
+                            f"{param('nodes')}: {nodes[seen[v]]!r} and {nodes[i]!r} are one id in Unicode NFC"
+                        )
+                nodes = normal
         w = np.ones(src.size) if weights is None else np.asarray(weights, dtype=np.float64)
         if w.shape != src.shape:
             raise ParameterError(f"{param('weights')} must have one value an edge ({src.size:,}), got shape {w.shape}")
