@@ -837,7 +837,8 @@ def train_words_cmd(
         bool,
         typer.Option(
             "--subwords/--no-subwords",
-            help="Mix each word with its character n-grams (fastText's) and answer for unseen words.",
+            help="Mix each word with its character n-grams (fastText's) and answer for unseen words "
+            "(on by default; --no-subwords: the words' own vectors only, and an unseen word is an error).",
         ),
     ] = DEFAULTS.subwords,
     minn: MinnOpt = DEFAULTS.minn,
@@ -886,7 +887,7 @@ def train_words_cmd(
     unused = _given(ctx, *subword_settings) if not subwords else []
     if unused:
         raise ParameterError(f"{_and(unused)} shape{'s' if len(unused) == 1 else ''} the subword vectors; "
-                             "give --subwords too")  # fmt: skip
+                             "drop --no-subwords")  # fmt: skip
     if subwords and not rare_min_count and _given(ctx, "subword_rare_weight"):
         raise ParameterError("--subword-rare-weight weighs the rare words' rows; give --rare-min-count too")
     _note_default_replaced(output, quiet)

@@ -306,7 +306,7 @@ def test_unseen_words_through_the_cli(cli, tmp_path):
     assert (row["found"], row["subwords_used"], row["total"]) == (3, 1, 4)
     assert "spearman_all" in row
     # the same words are errors in a model without subwords
-    cli("train-words", corpus, "-o", tmp_path / "plain.ekm", "--dim", "3", "--min-count", "1", "-q")
+    cli("train-words", corpus, "-o", tmp_path / "plain.ekm", "--dim", "3", "--min-count", "1", "--no-subwords", "-q")
     one_line_error(cli("similarity", "walking", "walks", "-m", tmp_path / "plain.ekm"), "'walking'")
     # and `embedkit subwords` adds them to any model
     r = cli("subwords", tmp_path / "plain.ekm", "-o", tmp_path / "sub.ekm", "-q")
