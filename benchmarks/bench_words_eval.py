@@ -65,13 +65,15 @@ _QUESTIONS: list = []
 
 
 def similarity_scores(emb: Embedding, names=DECIDE_SIM + CONFIRM_SIM) -> dict:
-    """{set: (spearman, pairs found)} for each similarity set."""
+    """{set: (spearman, pairs found, spearman_all)} for each similarity set (spearman_all:
+    every pair the model can build, unseen words from their n-grams; see
+    :func:`embedkit.evaluate.word_similarity`)."""
     out = {}
     for name in names:
         if name not in _PAIRS:
             _PAIRS[name] = ev.read_similarity_pairs(str(DATA / "eval" / f"{name}.txt"))
         r = ev.word_similarity(emb, _PAIRS[name])
-        out[name] = (r.spearman, r.found)
+        out[name] = (r.spearman, r.found, r.spearman_all)
     return out
 
 

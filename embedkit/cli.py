@@ -420,9 +420,14 @@ def render(
 
     ``record``: the rows are one record's fields (``info``): JSON gives an object and the
     table has a key and a value column.  ``cut``: columns the *table* shortens to so many
-    characters (machine formats never cut).  JSON is valid (no NaN) and UTF-8 unescaped."""
+    characters (machine formats never cut).  The table leaves out the marks of built words
+    (:data:`_MARK_COLUMNS`) when no row has one, as the note on stderr has said so already;
+    machine formats keep every column, whatever the rows.  JSON is valid (no NaN) and UTF-8
+    unescaped."""
     fmt = output_format or ("table" if _stdout_is_terminal() else "tsv")
     columns = columns or (list(rows[0]) if rows else [])
+    if fmt == "table":
+        columns = [c for c in columns if c not in _MARK_COLUMNS or any(r.get(c) for r in rows)]
     if fmt in ("json", "nl"):
         clean = [{c: _machine_value(r.get(c)) for c in columns} for r in rows]
         if record:
@@ -837,7 +842,8 @@ def train_words_cmd(
         bool,
         typer.Option(
             "--subwords/--no-subwords",
-            help="Mix each word with its character n-grams (fastText's) and answer for unseen words.",
+            help="Mix each word with its character n-grams (fastText's) and answer for unseen words "
+            "(on by default; --no-subwords: the words' own vectors only, and an unseen word is an error).",
         ),
     ] = DEFAULTS.subwords,
     minn: MinnOpt = DEFAULTS.minn,
@@ -886,7 +892,7 @@ def train_words_cmd(
     unused = _given(ctx, *subword_settings) if not subwords else []
     if unused:
         raise ParameterError(f"{_and(unused)} shape{'s' if len(unused) == 1 else ''} the subword vectors; "
-                             "give --subwords too")  # fmt: skip
+                             "drop --no-subwords")  # fmt: skip
     if subwords and not rare_min_count and _given(ctx, "subword_rare_weight"):
         raise ParameterError("--subword-rare-weight weighs the rare words' rows; give --rare-min-count too")
     _note_default_replaced(output, quiet)
@@ -1013,6 +1019,10 @@ def _subword_notes(emb, words, quiet: bool = False) -> list[str]:
         else:
             _note(quiet, f"embedkit: {w!r} is not in the vocabulary; its vector is built from {grams}")
     return list(built)
+
+
+#: The columns that say which query words were built (:func:`_built_marks`).
+_MARK_COLUMNS = ("from_subwords", "from_occurrences")
 
 
 def _built_marks(emb, words, built) -> dict:

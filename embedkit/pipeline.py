@@ -343,7 +343,8 @@ def counts_params(c: CorpusCounts, opts: WordOptions, vocab_name: str | None = N
     """The parameters the ``cooccur`` stage records with its matrix: the corpus, its tokens,
     the counting options and the decoding; with a given vocabulary file (``vocab_name``),
     its own cut (its smallest count as ``min_count``) in place of the options' defaults."""
-    params = {"stage": "cooccur", "corpus": c.source, **opts.params(), "tokens": c.n_tokens}
+    counting = replace(opts, subwords=False)  # counts have no subword vectors, whatever the default
+    params = {"stage": "cooccur", "corpus": c.source, **counting.params(), "tokens": c.n_tokens}
     params.update(text_decoding().params())
     if vocab_name is not None:
         counts = c.vocab.counts
@@ -371,7 +372,8 @@ def factorize_matrix(
     saved by the ``cooccur`` stage: a warning, and the model records transform ``none``):
     the options its ``params`` record (the counting and weighting that made it), with
     ``svd_options`` (dim, solver, n_iter, eig, vectors, remove_top, seed, workers) in place of theirs.
-    The model records them all, as :func:`train_words` would.  ``progress``: as in
+    The model records them all, as :func:`train_words` would with ``subwords=False`` (this
+    stage fits none: ``embedkit subwords`` adds them).  ``progress``: as in
     :func:`factorize_to_embedding`; ``source`` names the matrix in the warning."""
     recorded = {k: v for k, v in params.items() if k in WordOptions.__dataclass_fields__}
     if params.get("stage") == "cooccur":  # the counts themselves: no weighting was applied
@@ -383,7 +385,7 @@ def factorize_matrix(
             ),
             stacklevel=2,
         )
-    opts = replace(WordOptions(**recorded), **svd_options)
+    opts = replace(WordOptions(**recorded), **{"subwords": False, **svd_options})
     check_dim_after_removal(opts)
     meta = words_params(opts, params.get("corpus", "-"), params.get("tokens"), params.get("kind", "words"), params)
     return factorize_to_embedding(m, words, counts, opts, meta, progress)

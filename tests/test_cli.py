@@ -46,11 +46,12 @@ def test_train_words_then_neighbors_as_typed(cli, small_corpus, tmp_path, monkey
     r = cli("neighbors", "great", "-k", "5")
     assert r.exit_code == 0
     header, *lines = [line.split("\t") for line in r.stdout.splitlines()]
-    assert header == ["query", "neighbor", "score"]
-    assert len(lines) == 5 and all(len(x) == 3 and x[0] == "great" for x in lines)
-    scores = [float(s) for _, _, s in lines]
+    # the default model has subwords: the column that says which queries were built is always there
+    assert header == ["query", "neighbor", "score", "from_subwords"]
+    assert len(lines) == 5 and all(len(x) == 4 and x[0] == "great" and x[3] == "" for x in lines)
+    scores = [float(s) for _, _, s, _ in lines]
     assert scores == sorted(scores, reverse=True)
-    assert {"excellent", "wonderful", "superb", "brilliant", "fantastic"} & {w for _, w, _ in lines}
+    assert {"excellent", "wonderful", "superb", "brilliant", "fantastic"} & {w for _, w, _, _ in lines}
     r = cli("neighbors", "great", "dog", "-k", "3", "--json")
     assert r.exit_code == 0 and '"great"' in r.stdout and '"dog"' in r.stdout
 
@@ -68,11 +69,19 @@ def test_stages_in_a_shell_pipeline_equal_train_words(small_corpus, tmp_path):
         f"{ek} cooccur {small_corpus} --vocab vocab.tsv {' '.join(opts)} | {ek} pmi - --cds 0.75 "
         f"| {ek} svd - --dim 40 --seed 3 -o staged.ekm"
     )
-    run(f"{ek} train-words {small_corpus} {' '.join(opts)} --dim 40 --seed 3 -q -o oneshot.ekm")
+    run(f"{ek} train-words {small_corpus} {' '.join(opts)} --dim 40 --seed 3 --no-subwords -q -o oneshot.ekm")
     a, b = Embedding.load(tmp_path / "staged.ekm"), Embedding.load(tmp_path / "oneshot.ekm")
     assert a.words == b.words
     np.testing.assert_array_equal(np.asarray(a.vectors), np.asarray(b.vectors))
-    for key in ("window", "weighting", "dim", "seed", "cds", "transform"):
+    for key in ("window", "weighting", "dim", "seed", "cds", "transform", "subwords"):
+        assert a.params[key] == b.params[key]
+    # train-words' default adds subwords: the staged model then `embedkit subwords` is the same model
+    run(f"{ek} subwords staged.ekm -q -o staged-sub.ekm")
+    run(f"{ek} train-words {small_corpus} {' '.join(opts)} --dim 40 --seed 3 -q -o default.ekm")
+    a, b = Embedding.load(tmp_path / "staged-sub.ekm"), Embedding.load(tmp_path / "default.ekm")
+    assert a.subwords is not None and b.subwords is not None and b.params["subwords"] is True
+    np.testing.assert_array_equal(np.asarray(a.vectors), np.asarray(b.vectors))
+    for key in ("eig", "subwords", "subword_weight", "subword_ridge", "minn", "maxn", "buckets"):
         assert a.params[key] == b.params[key]
 
 
@@ -126,7 +135,7 @@ def test_dim_larger_than_vocabulary(cli, lecture_file, tmp_path):
 
 
 def test_unknown_word(cli, small_corpus, tmp_path):
-    cli("train-words", small_corpus, "--dim", "20", "-q", "-o", tmp_path / "m.ekm")
+    cli("train-words", small_corpus, "--dim", "20", "--no-subwords", "-q", "-o", tmp_path / "m.ekm")
     r = cli("neighbors", "grate", "--model", tmp_path / "m.ekm")
     one_line_error(r, "'grate' is not in the vocabulary", "did you mean")
     r = cli("neighbors", "great", "-k", "0", "--model", tmp_path / "m.ekm")

@@ -126,7 +126,7 @@ CORPUS = (
 def test_rare_words_through_train_words(tmp_path):
     corpus = tmp_path / "c.txt"
     corpus.write_text(CORPUS)
-    opts = WordOptions(min_count=5, dim=4, window=2, rare_min_count=2, remove_top=0)
+    opts = WordOptions(min_count=5, dim=4, window=2, rare_min_count=2, remove_top=0, subwords=False)
     emb = train_words(str(corpus), opts)
     assert "kitten" not in emb and emb.rare is not None and emb.rare.words == ["kitten"]
     assert emb.rare_count("kitten") == 2 and emb.rare_count("cat") is None
@@ -138,7 +138,7 @@ def test_rare_words_through_train_words(tmp_path):
     )
     assert emb.params["rare_min_count"] == 2
     # without the option: the same vectors, nothing recorded, the word unknown
-    plain = train_words(str(corpus), WordOptions(min_count=5, dim=4, window=2, remove_top=0))
+    plain = train_words(str(corpus), WordOptions(min_count=5, dim=4, window=2, remove_top=0, subwords=False))
     np.testing.assert_array_equal(plain.vectors, emb.vectors)
     assert plain.rare is None and "rare_min_count" not in plain.params
     # stored and read back
@@ -153,7 +153,7 @@ def test_rare_words_through_train_words(tmp_path):
 def test_rare_word_vector_is_its_fold_in(tmp_path):
     corpus = tmp_path / "c.txt"
     corpus.write_text(CORPUS)
-    opts = WordOptions(min_count=5, dim=4, window=2, rare_min_count=1, remove_top=0, vectors="w")
+    opts = WordOptions(min_count=5, dim=4, window=2, rare_min_count=1, remove_top=0, vectors="w", subwords=False)
     emb = train_words(str(corpus), opts)
     # "kitten" occurs in "the kitten chased the mouse across the garden" (twice): its
     # contexts at window 2 (harmonic) are chased, the (following: 1, 1/2) and the (preceding: 1)
@@ -170,7 +170,7 @@ def test_rare_word_vector_is_its_fold_in(tmp_path):
     from embedkit.linalg import truncated_svd
 
     r = truncated_svd(m, dim=4, solver="shifted", n_iter=3, seed=0)
-    want = fold_in_vectors(fold_in_pmi(sp.csr_matrix(row), rows, cols), sp.csr_matrix(row), r, 0.5, "w")[0]
+    want = fold_in_vectors(fold_in_pmi(sp.csr_matrix(row), rows, cols), sp.csr_matrix(row), r, opts.eig, "w")[0]
     got = emb.rare.vectors[emb.rare.find("kitten")].astype(np.float32)
     np.testing.assert_allclose(got, want, rtol=2e-3, atol=2e-3)
 
@@ -226,13 +226,13 @@ def test_what_a_user_is_told_about_rare_words(cli, tmp_path):
     for n in ("5", "7"):
         one_line_error(cli(*base, "-o", m, "--rare-min-count", n), "--rare-min-count", "--min-count (5)", out=m)
     # settings that only shape what is not asked for are named, not silently dropped
-    r = cli(*base, "-o", m, "--minn", "2", "--subword-ridge", "3")
-    one_line_error(r, "--minn and --subword-ridge shape the subword vectors; give --subwords too", code=2, out=m)
-    one_line_error(cli(*base, "-o", m, "--subwords", "--subword-rare-weight", "0.5"),
+    r = cli(*base, "-o", m, "--no-subwords", "--minn", "2", "--subword-ridge", "3")
+    one_line_error(r, "--minn and --subword-ridge shape the subword vectors; drop --no-subwords", code=2, out=m)
+    one_line_error(cli(*base, "-o", m, "--subword-rare-weight", "0.5"),  # subwords are on by default
                    "--subword-rare-weight", "give --rare-min-count too", code=2, out=m)  # fmt: skip
-    one_line_error(cli(*base, "-o", m, "--subword-rare-weight", "0.3", "--rare-min-count", "2"),
+    one_line_error(cli(*base, "-o", m, "--no-subwords", "--subword-rare-weight", "0.3", "--rare-min-count", "2"),
                    "--subword-rare-weight shapes the subword vectors", code=2, out=m)  # fmt: skip
-    assert cli(*base, "-o", m, "--rare-min-count", "2").exit_code == 0
+    assert cli(*base, "-o", m, "--rare-min-count", "2", "--no-subwords").exit_code == 0
     # a vector file holds the vocabulary only: the export says the rare words stay behind
     r = cli("export", m, "-o", tmp_path / "v.txt")
     assert r.exit_code == 0

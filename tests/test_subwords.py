@@ -299,6 +299,11 @@ def test_unseen_words_through_the_cli(cli, tmp_path):
     assert [row["from_subwords"] for row in json.loads(r.stdout)] == ["", ""]
     r = cli("similarity", "walks", "walked", "-m", m, "--json")
     assert json.loads(r.stdout)[0]["from_subwords"] == ""
+    # the table leaves the column out when no query was built, and shows it when one was
+    for query, shown in (("walks", False), ("talking", True)):
+        r = cli("neighbors", query, "-m", m, "-k", "2", "--table")
+        assert r.exit_code == 0 and ("from_subwords" in r.stdout) is shown, r.stdout
+        assert "neighbor" in r.stdout
     pairs = tmp_path / "pairs.txt"
     pairs.write_text("walks\twalked\t9\ncat\tdog\t5\nwalking\ttalks\t3\nthe\tand\t1\n")
     r = cli("evaluate", "similarity", m, pairs, "--json")
@@ -306,7 +311,7 @@ def test_unseen_words_through_the_cli(cli, tmp_path):
     assert (row["found"], row["subwords_used"], row["total"]) == (3, 1, 4)
     assert "spearman_all" in row
     # the same words are errors in a model without subwords
-    cli("train-words", corpus, "-o", tmp_path / "plain.ekm", "--dim", "3", "--min-count", "1", "-q")
+    cli("train-words", corpus, "-o", tmp_path / "plain.ekm", "--dim", "3", "--min-count", "1", "--no-subwords", "-q")
     one_line_error(cli("similarity", "walking", "walks", "-m", tmp_path / "plain.ekm"), "'walking'")
     # and `embedkit subwords` adds them to any model
     r = cli("subwords", tmp_path / "plain.ekm", "-o", tmp_path / "sub.ekm", "-q")
