@@ -86,6 +86,15 @@ def cli():
     return invoke
 
 
+@pytest.fixture(scope="session")
+def small_corpus(tmp_path_factory) -> Path:
+    """The first 1500 lines of the demo corpus (read only: shared by every test)."""
+    p = tmp_path_factory.mktemp("corpus") / "small.txt"
+    with open(DEMO) as f:
+        p.write_text("".join(next(f) for _ in range(1500)))
+    return p
+
+
 @pytest.fixture
 def lecture_file(tmp_path) -> Path:
     p = tmp_path / "lecture.txt"

@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,15 +12,6 @@ from embedkit.vectors import Embedding
 from .conftest import DEMO, one_line_error, subprocess_env, toy_embedding
 
 EMBEDKIT = [sys.executable, "-m", "embedkit.cli"]
-
-
-@pytest.fixture(scope="module")
-def small_corpus(tmp_path_factory) -> Path:
-    """The first 1500 lines of the demo corpus."""
-    p = tmp_path_factory.mktemp("corpus") / "small.txt"
-    with open(DEMO) as f:
-        p.write_text("".join(next(f) for _ in range(1500)))
-    return p
 
 
 def test_tokenize_lowercases_and_keeps_lines(cli, tmp_path):

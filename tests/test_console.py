@@ -17,14 +17,6 @@ from .conftest import DEMO, one_line_error, subprocess_env
 CONSOLE = [sys.executable, "-m", "embedkit"]
 
 
-@pytest.fixture(scope="module")
-def small_corpus(tmp_path_factory):
-    p = tmp_path_factory.mktemp("corpus") / "small.txt"
-    with open(DEMO) as f:
-        p.write_text("".join(next(f) for _ in range(1500)))
-    return p
-
-
 def test_the_console_script_writes_the_in_process_models_bytes(cli, small_corpus, tmp_path):
     args = ["train-words", str(small_corpus), "--dim", "20", "-q"]
     proc = subprocess.run([*CONSOLE, *args, "-o", str(tmp_path / "a.ekm")], capture_output=True, env=subprocess_env())

@@ -10,8 +10,6 @@ import pytest
 
 from embedkit.vectors import Embedding
 
-from .conftest import DEMO
-
 WORDS = ["dog", "king", "queen", "man", "woman", "dig", "café", "don"]
 VECTORS = np.array(
     [[1, 0, 0], [0, 1, 1], [0, 1, 0.9], [0, 0.8, 1], [0.1, 0.7, 1], [0.9, 0.1, 0], [0.5, 0.5, 0], [1, 0.2, 0]],
@@ -33,15 +31,6 @@ def cased_model(tmp_path):
     """An imported model: no tokenizer recorded, so queries are taken as typed."""
     p = tmp_path / "cased.ekm"
     Embedding(WORDS, VECTORS, COUNTS, {"kind": "words", "source": "vectors.txt"}).save(p)
-    return p
-
-
-@pytest.fixture(scope="module")
-def small_corpus(tmp_path_factory):
-    """The first 1500 lines of the demo corpus."""
-    p = tmp_path_factory.mktemp("corpus") / "small.txt"
-    with open(DEMO) as f:
-        p.write_text("".join(next(f) for _ in range(1500)))
     return p
 
 
