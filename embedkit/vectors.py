@@ -259,9 +259,15 @@ def _read_rare(f, info: dict, dim: int) -> RareWords:
     return RareWords(words, counts.astype(np.int64), vectors.reshape(r, dim).astype(np.float16))
 
 
+def _is_row_number(key) -> bool:
+    """Whether a query key is a row number (an int, not a bool), as gensim's keys may be."""
+    return isinstance(key, (int, np.integer)) and not isinstance(key, bool)
+
+
 def _items(x) -> list:
-    """gensim's positive/negative argument as a list: one word or vector, or several."""
-    if isinstance(x, (str, np.ndarray)):
+    """gensim's positive/negative argument as a list: one word, row number or vector, or
+    several."""
+    if isinstance(x, (str, np.ndarray)) or _is_row_number(x):
         return [x]
     return list(x)
 
@@ -633,7 +639,16 @@ class Embedding:
         return keys, rows
 
     def __contains__(self, word: object) -> bool:
+        """A word the model has (as :meth:`key` finds it), or a row number in range (as in
+        gensim, whose keys may be row numbers)."""
+        if _is_row_number(word):
+            return 0 <= word < len(self)  # type: ignore[operator]
         return isinstance(word, str) and self.key(word) is not None
+
+    def _word_of(self, key):
+        """A row number as the word of that row (checked, as :meth:`_row_number`); any
+        other key as given.  Every query that takes words takes row numbers through it."""
+        return self.words[self._row_number(key)] if _is_row_number(key) else key
 
     def has_index_for(self, word: str) -> bool:
         return word in self
@@ -982,11 +997,12 @@ class Embedding:
 
     # -- queries (gensim's KeyedVectors surface) -------------------------------------
     def similarity(self, a: str, b: str) -> float:
-        """Cosine similarity of two words, a float in [−1, 1] (an unknown word built from
-        its n-grams when the model has subwords); words normalised as the corpus was
-        ('Dog' → 'dog' in a lower-cased model).  Raises :class:`UnknownWordError` (a
-        ``KeyError``) naming a word that has no vector, with the closest spellings."""
-        v, _ = self.query_vectors([a, b])
+        """Cosine similarity of two words (or row numbers, as gensim's keys), a float in
+        [−1, 1] (an unknown word built from its n-grams when the model has subwords); words
+        normalised as the corpus was ('Dog' → 'dog' in a lower-cased model).  Raises
+        :class:`UnknownWordError` (a ``KeyError``) naming a word that has no vector, with
+        the closest spellings, or a row number out of range."""
+        v, _ = self.query_vectors([self._word_of(a), self._word_of(b)])
         return float(v[0].astype(np.float64) @ v[1].astype(np.float64))
 
     def distance(self, a: str, b: str) -> float:
@@ -1023,7 +1039,7 @@ class Embedding:
         """Words closest by cosine to the mean of the ``positive`` minus the ``negative``
         items, best first, as gensim's ``most_similar``.
 
-        An item is a word (its unit vector; the word itself is then never an answer), a
+        An item is a word or a row number (its unit vector; that word is then never an answer), a
         vector (dim,) used as given, or a (word or vector, weight) pair whose weight
         replaces the default +1 / −1 (in ``negative`` too, as in gensim).  ``restrict_vocab``
         searches the first N rows only; ``topn=None`` returns the cosines of all (n,).
@@ -1035,6 +1051,7 @@ class Embedding:
         items = [(x, 1.0) for x in _items(positive)] + [(x, -1.0) for x in _items(negative)]
         # a (key, weight) pair's weight is used as given, in negative too (as gensim does)
         items = [(x[0], float(x[1])) if isinstance(x, tuple) else (x, sign) for x, sign in items]
+        items = [(self._word_of(x), weight) for x, weight in items]  # a row number is its word
         if not items:
             raise ParameterError("give at least one word or vector")
         if topn is not None:

@@ -85,6 +85,25 @@ def test_the_rest_of_the_surface(pair):
     assert emb.doesnt_match(group) == kv.doesnt_match(group)
 
 
+def test_row_numbers_are_keys_in_every_query_as_in_gensim(pair):
+    emb, kv = pair
+    assert emb.similarity(1, 2) == pytest.approx(float(kv.similarity(1, 2)), abs=1e-6)
+    assert emb.similarity(np.int64(1), "w2") == pytest.approx(float(kv.similarity("w1", "w2")), abs=1e-6)
+    assert emb.distance(1, 2) == pytest.approx(float(kv.distance(1, 2)), abs=1e-6)
+    same(emb.most_similar(1, topn=5), kv.most_similar(1, topn=5))
+    same(
+        emb.most_similar(positive=[1, "w2"], negative=[3], topn=5),
+        kv.most_similar(positive=[1, "w2"], negative=[3], topn=5),
+    )
+    same(emb.similar_by_word(4, topn=3), kv.similar_by_word(4, topn=3))
+    assert (1 in emb) == (1 in kv) and (N in emb) == (N in kv) and (True in emb) is False
+    for obj in (emb, kv):  # a row out of range is a KeyError, as an unknown word
+        with pytest.raises(KeyError):
+            obj.similarity(1, N)
+        with pytest.raises(KeyError):
+            obj.most_similar(N)
+
+
 def test_unknown_words_raise_a_key_error_like_gensim(pair):
     emb, kv = pair
     for obj in (emb, kv):
