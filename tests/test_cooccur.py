@@ -5,6 +5,7 @@ import scipy.sparse as sp
 from embedkit.cooccur import count_cooccurrences, distance_weights
 from embedkit.corpus import EncodedCorpus, encode_with_vocab
 from embedkit.errors import ParameterError
+from embedkit.io import load_matrix
 from embedkit.tokenize import Tokenizer
 from embedkit.vocab import Vocabulary
 
@@ -349,10 +350,27 @@ def test_a_vocabulary_tokenized_another_way_is_refused_at_cooccur(cli, tmp_path)
     assert not out.exists()
     r = cli("cooccur", walks, "--vocab", vocab, "--pattern", r"\S+", "-o", out)
     assert r.exit_code == 0, r.stderr
-    from embedkit.io import load_matrix
-
     m, words, _, _ = load_matrix(out)
     assert sorted(words) == ["n1", "n2", "n3"] and (m.toarray() + np.eye(3) > 0).all()  # every pair of ids
+
+
+def test_a_vocabulary_file_of_space_separated_counts_reads_as_its_tab_separated_twin(cli, tmp_path):
+    """gensim's fvocab (``word count`` a line) is the same vocabulary as ``word<TAB>count``."""
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the cat sat on the mat\nthe dog sat\n" * 3)
+    out = {}
+    for name, text in (("tab", "the\t9\ncat\t3\nsat\t6\n"), ("space", "the 9\ncat  3\nsat 6\n")):
+        vocab = tmp_path / f"{name}.txt"
+        vocab.write_text(text)
+        r = cli("cooccur", corpus, "--vocab", vocab, "--min-count", "1", "-o", tmp_path / f"{name}.npz")
+        assert r.exit_code == 0, r.stderr
+        m, words, counts, _ = load_matrix(tmp_path / f"{name}.npz")
+        out[name] = (m.toarray(), words, list(counts))
+    np.testing.assert_array_equal(out["tab"][0], out["space"][0])
+    assert out["tab"][1:] == out["space"][1:] == (["the", "cat", "sat"], [9, 3, 6])
+    vocab = tmp_path / "three.txt"
+    vocab.write_text("the 9\nbig cat 3\n")
+    one_line_error(cli("cooccur", corpus, "--vocab", vocab, "-o", tmp_path / "x.npz"), "line 2", "'word count'", code=4)
 
 
 @pytest.mark.parametrize(
@@ -384,8 +402,6 @@ def test_a_vocabulary_file_with_a_header_row(cli, tmp_path, head):
     assert r.exit_code == 0, r.stderr
     vocab.write_text(plain)
     assert cli("cooccur", corpus, "--vocab", vocab, "-o", tmp_path / "p.npz").exit_code == 0
-    from embedkit.io import load_matrix
-
     with_header, without = load_matrix(tmp_path / "h.npz"), load_matrix(tmp_path / "p.npz")
     assert with_header[1] == without[1] and (with_header[0] != without[0]).nnz == 0
     vocab.write_text(plain + head)  # only a first line can be a header
