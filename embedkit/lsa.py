@@ -45,7 +45,7 @@ from .io import atomic_output, check_readable, numpy_reason, output_group
 from .linalg import svd_steps, top_k, truncated_svd
 from .progress import Reporter
 from .tokenize import Tokenizer
-from .vectors import Embedding
+from .vectors import Embedding, warn_one_direction
 from .vocab import Vocabulary
 from .weighting import DOC_WEIGHTINGS, idf, tfidf
 
@@ -223,6 +223,8 @@ def build_lsa(
             f"is too large for {counted(x.shape[0], 'document')} × {counted(x.shape[1], 'word')} (at most {most:,})",
             True,
         )
+    if dim == 1:
+        warn_one_direction(dim)
     with reporter.stage("svd", svd_steps("randomized", n_iter), unit="products") as advance:
         svd = truncated_svd(x, dim, solver="randomized", n_iter=n_iter, seed=seed, progress=advance)
     s = svd.s.astype(np.float64)

@@ -61,7 +61,7 @@ from .options import GRAPH_METHODS, GRAPH_ROUTE_SETTINGS, NETMF_MAX_NODES, Graph
 from .progress import SILENT, Reporter
 from .subwords import check_fit_settings as check_subword_settings
 from .tokenize import Tokenizer
-from .vectors import Embedding
+from .vectors import Embedding, warn_one_direction
 from .vocab import Vocabulary, vocabulary_from_counts
 from .weighting import count_margins, fold_in_pmi, pmi
 
@@ -122,26 +122,6 @@ def check_dim_after_removal(opts: WordOptions, warn: bool = True) -> None:
         )
     if warn and opts.dim - opts.remove_top == 1:
         warn_one_direction(opts.dim, opts.remove_top)
-
-
-def warn_one_direction(dim: int, remove_top: int = 0, parts: int = 1) -> None:
-    """The one warning for vectors of a single direction (``dim`` 1, or ``dim`` − ``remove_top``
-    = 1): such a vector carries only a sign, so every cosine query answers ±1 (with
-    ``parts`` side-by-side parts of one direction each, as netmf+sparse: one of 2^parts
-    values).  Words and graphs warn alike, before any work."""
-    if remove_top:
-        text = (
-            f"{param('dim')} {dim} leaves one direction once the top {remove_top} principal components are "
-            f"removed ({param('remove_top')} {remove_top}): every cosine will be ±1; give a larger "
-            f"{param('dim')} or a smaller {param('remove_top')}"
-        )
-    else:
-        spread = f"one of {2**parts} values, from the signs of its {parts} parts" if parts > 1 else "±1"
-        text = (
-            f"{param('dim')} {dim}: vectors of one dimension carry only a sign, so every cosine will be "
-            f"{spread}; give a larger {param('dim')}"
-        )
-    warnings.warn(EmbedkitWarning(text), stacklevel=3)
 
 
 def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict, progress=None) -> Embedding:

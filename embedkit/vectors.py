@@ -259,6 +259,28 @@ def _read_rare(f, info: dict, dim: int) -> RareWords:
     return RareWords(words, counts.astype(np.int64), vectors.reshape(r, dim).astype(np.float16))
 
 
+def warn_one_direction(dim: int, remove_top: int = 0, parts: int = 1) -> None:
+    """The one warning for vectors of a single direction (``dim`` 1, or ``dim`` − ``remove_top``
+    = 1): such a vector carries only a sign, so every cosine query answers ±1 (with
+    ``parts`` side-by-side parts of one direction each, as netmf+sparse: one of 2^parts
+    values).  Words, graphs and LSA warn alike, before any work."""
+    if remove_top:
+        text = (
+            f"{param('dim')} {dim} leaves one direction once the top {remove_top} principal components are "
+            f"removed ({param('remove_top')} {remove_top}): every cosine will be ±1; give a larger "
+            f"{param('dim')} or a smaller {param('remove_top')}"
+        )
+    else:
+        spread = f"one of {2**parts} values, from the signs of its {parts} parts" if parts > 1 else "±1"
+        text = (
+            f"{param('dim')} {dim}: vectors of one dimension carry only a sign, so every cosine will be "
+            f"{spread}; give a larger {param('dim')}"
+        )
+    import warnings
+
+    warnings.warn(EmbedkitWarning(text), stacklevel=3)
+
+
 def _is_row_number(key) -> bool:
     """Whether a query key is a row number (an int, not a bool), as gensim's keys may be."""
     return isinstance(key, (int, np.integer)) and not isinstance(key, bool)

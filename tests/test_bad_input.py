@@ -375,6 +375,22 @@ def test_a_graph_at_dim_1_warns_as_words_do(cli, tmp_path, method):
         ]
 
 
+def test_lsa_at_dim_1_warns_as_words_and_graphs_do(cli, tmp_path):
+    from embedkit.vectors import Embedding
+
+    docs = tmp_path / "docs.txt"
+    docs.write_text("the cat sat on the mat\nthe dog sat on the log\ncats and dogs\n")
+    r = cli("lsa", docs, "--dim", "1", "-o", tmp_path / "lsa.ekm", "-q")
+    assert r.exit_code == 0 and r.stderr.splitlines() == [
+        "embedkit: warning: --dim 1: vectors of one dimension carry only a sign, so every cosine will be ±1; "
+        "give a larger --dim"
+    ]
+    u = Embedding.load(tmp_path / "lsa.ekm").unit
+    u = u[np.abs(u).sum(axis=1) > 0]  # the words with a vector: every cosine is ±1, as said
+    assert np.allclose(np.abs(u @ u.T), 1, atol=1e-5)
+    assert cli("lsa", docs, "--dim", "2", "-o", tmp_path / "lsa.ekm", "-q").stderr == ""
+
+
 @pytest.mark.parametrize("command", [["train-words"], ["tokenize"], ["embed-graph"], ["lsa"]])
 def test_a_binary_file_is_the_wrong_kind_of_file(cli, tmp_path, command):
     """An executable or an image as text: exit 3 (wrong kind of file), not a decoding hint."""
