@@ -1511,15 +1511,21 @@ def sentence_features_cmd(
     emb = find_model(model)
     tokenizer = model_tokenizer(emb, pattern, lowercase)
     options = {"mode": mode, "a": sif_a, "remove": remove, "k": k, "dim": dim, "unit": unit, "abtt": abtt}
+    parameter = {"a": "sif_a"}  # the command's parameter of a library setting, where the names differ
     adopted = load_fit is not None and fit_on is None
     if adopted:  # the fit's options, unless given (then they must agree)
-        typed = {"a": "sif_a"}
-        given = {key: v for key, v in options.items() if _typed(ctx, typed.get(key, key))}
+        given = {key: v for key, v in options.items() if _typed(ctx, parameter.get(key, key))}
         feats = SentenceFeatures.from_fit(emb, load_fit, tokenizer=tokenizer, **given)
     else:
         feats = SentenceFeatures(emb, **options, tokenizer=tokenizer)
     if feats.fell_back:
         _note(quiet, f"embedkit: the model keeps no word counts: mode mean ({DEFAULT_FEATURE_MODE} needs them)")
+    # a setting the modes do not read (FEATURE_MODE_SETTINGS) is refused, never silently dropped
+    unread = _given(ctx, *(parameter.get(s, s) for s in ("a", "remove", "k", "unit") if s not in feats.settings))
+    if unread:
+        verb = "is" if len(unread) == 1 else "are"
+        which = " (the default)" if mode is None and not adopted else ""
+        raise ParameterError(f"{_and(unread)} {verb} not used by --mode {'+'.join(feats.modes)}{which}")
     mode = "+".join(feats.modes)
     lines = read_lines(input)
     if not lines:

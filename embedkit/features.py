@@ -105,7 +105,7 @@ from threadpoolctl import threadpool_limits
 from .errors import DataError, InputError, ParameterError, check_at_least, check_count, check_positive, counted, param
 from .io import atomic_output, check_readable, numpy_reason
 from .linalg import PCAResult, fix_signs, pca
-from .options import DEFAULT_FEATURE_MODE, FEATURE_MODES
+from .options import DEFAULT_FEATURE_MODE, FEATURE_MODE_SETTINGS, FEATURE_MODES
 from .tokenize import Tokenizer
 from .vectors import Embedding
 
@@ -654,6 +654,13 @@ class SentenceFeatures:
             self._base = _abtt_apply(emb.vectors, *self._abtt)
         #: the words outside the vocabulary built from their n-grams, over every call so far
         self.built_: set[str] = set()
+
+    @property
+    def settings(self) -> set[str]:
+        """The settings its modes read (:data:`embedkit.options.FEATURE_MODE_SETTINGS`;
+        ``a`` for weighted ``pcs`` too), beside ``dim`` and ``abtt``, which every mode reads."""
+        read = {s for m in self.modes for s in FEATURE_MODE_SETTINGS[m]}
+        return read | {"a"} if "pcs" in self.modes and self.pcs_weighted else read
 
     @property
     def _needs_weights(self) -> bool:

@@ -31,6 +31,21 @@ ANALOGY_METHODS = ("3cosadd", "3cosmul")
 FEATURE_MODES = ("mean", "sif", "usif", "usif-oov", "usif-cn", "usif-ctx", "gem", "pmeans", "pcs")
 #: The sentence feature mode used when none is given (measured: BENCHMARKS.md).
 DEFAULT_FEATURE_MODE = "usif-ctx"
+#: The settings of :class:`embedkit.features.SentenceFeatures` each mode reads beyond
+#: those every mode reads (``dim``, ``abtt``): SIF's ``a`` and the components it removes,
+#: uSIF's components, the principal directions of ``pcs``, and ``unit`` where the mode
+#: averages the vectors as they are (the uSIF family averages unit vectors always).
+FEATURE_MODE_SETTINGS = {
+    "mean": ("unit",),
+    "sif": ("a", "remove", "unit"),
+    "usif": ("remove",),
+    "usif-oov": ("remove",),
+    "usif-cn": (),
+    "usif-ctx": (),
+    "gem": ("unit",),
+    "pmeans": ("unit",),
+    "pcs": ("k", "unit"),
+}
 #: Graph embedding routes (``netmf+sparse``: the two side by side, 2 × dim columns).
 GRAPH_METHODS = ("auto", "netmf", "sparse", "netmf+sparse", "walks")
 #: ``method="auto"`` uses NetMF up to this many nodes (a dense n × n float32 matrix,

@@ -20,6 +20,7 @@ from embedkit.features import (
     usif_weights,
 )
 from embedkit.io import read_lines
+from embedkit.options import FEATURE_MODE_SETTINGS
 from embedkit.vectors import Embedding
 
 from .conftest import TOY_VECTORS, TOY_WORDS, one_line_error, subprocess_env
@@ -165,6 +166,31 @@ def test_a_loaded_fit_supplies_its_own_options_and_a_given_one_must_agree(cli, t
     one_line_error(r, "fit.npz was fitted with other options: --sif-a 0.01 (here 0.5)", code=2)
     r = cli("sentence-features", tmp_path / "test.txt", "-m", m, "--load-fit", tmp_path / "fit.npz", "--mode", "mean")
     one_line_error(r, "--mode 'sif' (here 'mean')", code=2)
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--mode", "mean", "--sif-a", "0.01"], "--sif-a is not used by --mode mean"),
+        (["--sif-a", "0.01"], "--sif-a is not used by --mode usif-ctx (the default)"),
+        (["--mode", "usif-cn", "--remove", "2", "-k", "3"], "--remove and -k are not used by --mode usif-cn"),
+        (["--mode", "usif", "--unit"], "--unit is not used by --mode usif"),
+    ],
+)
+def test_a_setting_its_mode_does_not_read_is_refused(cli, tiny, tmp_path, args, needle):
+    """As train-words and embed-graph do: a setting given that the mode does not read is
+    one line (exit 2), not silently dropped; every mode reads what FEATURE_MODE_SETTINGS says."""
+    out = tmp_path / "f.tsv"
+    r = cli("sentence-features", "-m", tmp_path / "m.ekm", *args, "-o", out, input="king man\nqueen woman\n")
+    one_line_error(r, needle, code=2)
+    assert not out.exists()
+    for mode, settings in FEATURE_MODE_SETTINGS.items():
+        assert SentenceFeatures(tiny, mode).settings == set(settings)
+    assert SentenceFeatures(tiny, "sif+pcs").settings == {"a", "remove", "unit", "k"}
+    assert SentenceFeatures(tiny, "pcs", pcs_weighted=True).settings == {"a", "k", "unit"}
+    ok = ["--mode", "sif+pcs", "--sif-a", "0.01", "--remove", "1", "-k", "1", "--unit"]
+    r = cli("sentence-features", "-m", tmp_path / "m.ekm", *ok, "-q", input="king man\nqueen woman apple\nman\n")
+    assert r.exit_code == 0, r.stderr
 
 
 def test_read_lines_splits_on_newlines_and_cr_only(tmp_path):
