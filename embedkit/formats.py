@@ -23,6 +23,7 @@ from .io import (
     numbered_lines,
     open_binary,
     read_blocks,
+    word_count_fields,
 )
 from .options import VECTOR_FORMATS
 from .vectors import MAGIC, Embedding
@@ -451,7 +452,8 @@ def _unique(emb: Embedding, name: str) -> Embedding:
 
 
 def read_word_counts(path: str | os.PathLike, words: Sequence[str]) -> np.ndarray:
-    """Counts for ``words`` from ``word count`` lines (space or tab; gensim's ``fvocab``).
+    """Counts for ``words`` from ``word count`` lines (gensim's ``fvocab``; or
+    ``word<TAB>count``, whose word may hold spaces: :func:`~embedkit.io.word_count_fields`).
 
     Every word must be listed: a missing one is an error naming it, and so is a line that
     is not a word and a whole number ≥ 0 (a header row, a negative count).  A word listed twice
@@ -461,8 +463,8 @@ def read_word_counts(path: str | os.PathLike, words: Sequence[str]) -> np.ndarra
     table: dict[str, int] = {}
     repeated: list[str] = []
     for lineno, line in numbered_lines(str(path)):
-        parts = ascii_fields(line)
-        if not parts:
+        parts = word_count_fields(line)
+        if not any(parts):
             continue
         try:
             if len(parts) != 2:

@@ -548,6 +548,16 @@ def ascii_fields(line: str) -> list[str]:
     return _ASCII_SPACE_RUN.split(s) if s else []
 
 
+def word_count_fields(line: str) -> list[str]:
+    """The fields of a ``word count`` line (``embedkit vocab``'s ``word<TAB>count``,
+    gensim's ``fvocab`` ``word count``): split at its TABs when it has one, so that the
+    word may hold spaces (GloVe 840B's ``. . .``), else at ASCII white space
+    (:func:`ascii_fields`); each field without the ASCII white space around it."""
+    if "\t" in line:
+        return [f.strip(ASCII_SPACE) for f in line.split("\t")]
+    return ascii_fields(line)
+
+
 # -- dense tables (pca input, feature output) -------------------------------------------------
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import kernels
 from .errors import DataError, check_at_least, counted, param
-from .io import ascii_fields, display_name, is_number, numbered_lines, read_blocks
+from .io import display_name, is_number, numbered_lines, read_blocks, word_count_fields
 from .tokenize import Tokenizer, words_of
 
 
@@ -62,8 +62,8 @@ class Vocabulary:
     @classmethod
     def read_tsv(cls, path: str) -> Vocabulary:
         """Read ``word<TAB>count`` lines (as written by ``embedkit vocab``), or ``word count``
-        lines without a TAB (gensim's ``save_word2vec_format(fvocab=…)``, split at ASCII
-        white space), under an optional header row (a first line whose count is not a
+        lines without a TAB (gensim's ``save_word2vec_format(fvocab=…)``;
+        :func:`~embedkit.io.word_count_fields`), under an optional header row (a first line whose count is not a
         number: ``word<TAB>count``).
 
         Raises :class:`DataError` naming the line for a line that is not a word, a TAB and
@@ -76,7 +76,7 @@ class Vocabulary:
         for lineno, line in numbered_lines(path):
             if not line.strip():
                 continue
-            parts = line.rstrip("\r").split("\t") if "\t" in line else ascii_fields(line)
+            parts = word_count_fields(line)
             if len(parts) != 2:
                 raise DataError(
                     f"{name}, line {lineno}: expected 'word<TAB>count' (or 'word count'), got {line[:60]!r}"

@@ -55,6 +55,19 @@ def test_a_counts_file_listing_a_word_twice_keeps_its_first_count(cli, tmp_path)
     assert Embedding.load(tmp_path / "m.ekm").counts.tolist() == [10, 5, 3]
 
 
+def test_a_counts_file_of_tab_separated_words_with_spaces_reads_as_the_vectors_do(cli, tmp_path):
+    """GloVe 840B's '. . .' is a word: its vectors row and its counts line both hold it when
+    TABs separate the fields (import --counts and --vocab split such a line the same way)."""
+    v = tmp_path / "v.txt"
+    v.write_text("cat\t1 0\n. . .\t0 1\nemu\t1 1\n")
+    c = tmp_path / "counts.txt"
+    c.write_text("cat\t10\n. . .\t5\nemu\t3\n")
+    r = cli("import", v, "--counts", c, "-o", tmp_path / "m.ekm")
+    assert r.exit_code == 0, r.stderr
+    emb = Embedding.load(tmp_path / "m.ekm")
+    assert emb.words == ["cat", ". . .", "emu"] and emb.counts.tolist() == [10, 5, 3]
+
+
 @pytest.mark.parametrize(
     "counts, needles",
     [
