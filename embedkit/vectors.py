@@ -1487,7 +1487,7 @@ class Embedding:
                 raise DataError(f"{what}; the one-word-a-line .words.txt beside an npy file cannot hold it")
         left = [f"{counted(len(self.rare), 'rare word')} (below the vocabulary's cut)"] if self.rare else []
         if self.subwords is not None:
-            left.append("its subword n-grams")
+            left.append("subword n-grams (which build the words outside it)")
         if left:  # a vector file holds one row a vocabulary word: say what stays behind
             import warnings
 

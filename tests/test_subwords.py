@@ -282,6 +282,18 @@ def test_model_round_trip(tmp_path):
     assert Embedding.load(tmp_path / "plain.ekm").subwords is None
 
 
+def test_exporting_a_model_with_subwords_says_in_one_line_what_stays_behind(cli, tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the dog walks and the dog walked\nthe cat talks and the cat talked\n" * 30)
+    m = tmp_path / "m.ekm"
+    assert cli("train-words", corpus, "-o", m, "--dim", "3", "--min-count", "1", "-q").exit_code == 0
+    r = cli("export", m, "-o", tmp_path / "v.txt")
+    assert r.exit_code == 0 and r.stderr.strip() == (
+        "embedkit: warning: the word2vec file holds the vocabulary's vectors only, without the model's "
+        "subword n-grams (which build the words outside it): queries for them need the model itself"
+    )
+
+
 def test_unseen_words_through_the_cli(cli, tmp_path):
     corpus = tmp_path / "c.txt"
     corpus.write_text("the dog walks and the dog walked\nthe cat talks and the cat talked\n" * 30)
