@@ -2309,9 +2309,12 @@ def main(argv: list[str] | None = None) -> None:
     """The console script: Typer's app, with usage errors reduced to one line as well."""
     from typer.exceptions import TyperException
 
+    from .interrupts import interrupts_from_finalizers
+
     try:
-        command = typer.main.get_command(app)
-        rv = command.main(args=argv, prog_name="embedkit", standalone_mode=False)
+        with interrupts_from_finalizers():
+            command = typer.main.get_command(app)
+            rv = command.main(args=argv, prog_name="embedkit", standalone_mode=False)
         if rv == EXIT_INTERRUPTED:  # Typer's exit for a Ctrl-C (KeyboardInterrupt) anywhere in the run
             raise _interrupted()
         sys.stdout.flush()  # --help or --version on a full disk shows here, not at exit

@@ -17,10 +17,10 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from .errors import check_at_least
+from .interrupts import interrupts_deferred
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -71,31 +71,6 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int = 1, ahea
             # to: "Exception ignored … Bad file descriptor" after about one error in seven)
             pool.shutdown(wait=not isinstance(exc, KeyboardInterrupt), cancel_futures=True)
             raise
-
-
-@contextmanager
-def interrupts_deferred() -> Iterator[None]:
-    """Hold a Ctrl-C that comes while workers are forked until they are: raised at the end
-    of the block (in the main thread; elsewhere the block just runs).
-
-    A terminal's Ctrl-C (and ``timeout -s INT``) signals the whole process group.  A child
-    hit before :func:`worker_init` ignores SIGINT printed a ``KeyboardInterrupt``
-    traceback, and a parent interrupted between starting a pool's workers and recording
-    them left workers that no one stopped, so the exit waited for them for ever.  The
-    children inherit the recording handler, and drop what it recorded."""
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught and callable(previous):
-        previous(signal.SIGINT, None)  # Python's default: KeyboardInterrupt
 
 
 def worker_init() -> None:

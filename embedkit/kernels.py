@@ -35,7 +35,8 @@ def loaded() -> bool:
 
 def njit(fn):
     """Compile ``fn`` with numba on its first call (importing numba costs ~0.4 s, which a
-    command that never tokenizes or counts should not pay)."""
+    command that never tokenizes or counts should not pay).  A Ctrl-C while numba compiles
+    is raised once the compile is done (:func:`embedkit.interrupts.defer_during_compiles`)."""
     compiled = None
 
     @functools.wraps(fn)
@@ -44,6 +45,9 @@ def njit(fn):
         if compiled is None:
             import numba
 
+            from .interrupts import defer_during_compiles
+
+            defer_during_compiles()  # a Ctrl-C amid a compile broke numba's state, or was lost
             compiled = numba.njit(cache=True, nogil=True)(fn)
         return compiled(*args)
 

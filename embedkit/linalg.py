@@ -19,8 +19,9 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from . import kernels
-from .engine import interrupts_deferred, release_freed_memory, worker_init
+from .engine import release_freed_memory, worker_init
 from .errors import DataError, ParameterError, check_at_least, check_choice, check_count, param
+from .interrupts import interrupts_deferred
 from .options import PCA_SOLVERS, SOLVERS, VECTOR_KINDS
 
 

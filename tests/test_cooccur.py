@@ -317,7 +317,7 @@ def test_a_ctrl_c_while_workers_are_forked_is_held_until_they_are():
     import os
     import signal
 
-    from embedkit.engine import interrupts_deferred
+    from embedkit.interrupts import interrupts_deferred
 
     after = []
     with pytest.raises(KeyboardInterrupt):

@@ -167,6 +167,34 @@ def test_ctrl_c_while_the_commands_are_being_built(monkeypatch, capsys):
     assert capsys.readouterr().err == "embedkit: interrupted; no output was written\n"
 
 
+def test_ctrl_c_that_lands_in_a_finalizer_still_ends_the_run(monkeypatch, capsys, tmp_path):
+    """Python drops an exception raised in a finalizer (``__del__``): a Ctrl-C that landed
+    in one of llvmlite's, which free LLVM objects by the thousand while numba compiles,
+    was printed as "Exception ignored" and the run went on to exit 0.  The command line
+    raises it in the main thread after all: one line, exit 130, no model."""
+    from embedkit import cli, pipeline
+
+    real = pipeline.embed_graph
+
+    class Freed:
+        def __del__(self):
+            raise KeyboardInterrupt  # where a Ctrl-C lands in a finalizer
+
+    def frees_then_embeds(*args, **kwargs):
+        Freed()  # freed at once: its finalizer runs here
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "embed_graph", frees_then_embeds)
+    (tmp_path / "e.csv").write_text("a,b\nb,c\nc,a\n")
+    hook = sys.unraisablehook
+    with pytest.raises(SystemExit) as e:
+        cli.main(["embed-graph", str(tmp_path / "e.csv"), "-o", str(tmp_path / "g.ekm"), "--dim", "2", "-q"])
+    assert e.value.code == 130
+    assert capsys.readouterr().err == "embedkit: interrupted; no output was written\n"
+    assert not (tmp_path / "g.ekm").exists()
+    assert sys.unraisablehook is hook  # the run's hook went with it
+
+
 @pytest.mark.parametrize("where", ["parsing", "command"])
 def test_ctrl_c_anywhere_in_a_run_says_its_line_once(monkeypatch, capsys, tmp_path, where):
     """A Ctrl-C while Typer parses the arguments (the first fraction of a second of any
