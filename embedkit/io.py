@@ -998,6 +998,22 @@ def shard_ranges(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[in
             start = end
 
 
+def most_tokens(paths: str | list[str]) -> int | None:
+    """The most tokens the files can hold, known before they are read: their size in
+    bytes (a token takes at least a byte), when every file is an uncompressed local
+    file (:func:`is_plain`); None when that is not known (stdin, a pipe, a URL, a
+    compressed file)."""
+    total = 0
+    for path in [paths] if isinstance(paths, str) else paths:
+        if not is_plain(path) or not Path(path).is_file():
+            return None
+        try:
+            total += Path(path).stat().st_size
+        except OSError:
+            return None
+    return total
+
+
 def input_size(paths: str | list[str]) -> int | None:
     """Bytes a progress bar can expect: the total size of the files on disk (compressed
     files count their compressed bytes, as :func:`raw_blocks` reports them); unknown (None)

@@ -189,12 +189,20 @@ def build_lsa(
 
     ``reporter`` shows two stages: "tokenize" (documents) and "svd" (sparse products).
     Raises DataError when no document has a word at ``min_count``, ParameterError for a
-    ``dim`` above min(documents, words) or not a whole number, a ``weighting`` not in
+    ``dim`` above min(documents, words) (above the documents before they are tokenized)
+    or not a whole number, a ``weighting`` not in
     :data:`embedkit.options.DOC_WEIGHTINGS`, and ``lines`` given as one str (its characters
     would be taken for documents)."""
     if isinstance(lines, str):
         raise ParameterError(f"{param('lines')} must be a list of documents, not one string (give [document])")
     check_choice("weighting", weighting, DOC_WEIGHTINGS)
+    check_count("dim", dim)
+    # before the documents are tokenized: the rank is at most their number (blank documents
+    # only are refused as such below)
+    if dim > len(lines) and any(map(str.strip, lines)):
+        raise ParameterError(
+            "dim", dim, f"is too large for {counted(len(lines), 'document')} (at most {len(lines):,})", True
+        )
     tok = tokenizer or Tokenizer()
     reporter = reporter or Reporter(quiet=True)
     # two passes over the documents: count the words, then encode them with the vocabulary

@@ -46,7 +46,7 @@ from .graph import (
     spectral_vectors,
     walks_to_id_blocks,
 )
-from .io import corpus_files, display_name, input_size, lines_file, text_decoding
+from .io import corpus_files, display_name, input_size, lines_file, most_tokens, text_decoding
 from .linalg import (
     RowSplitMatmul,
     fold_in_vectors,
@@ -124,6 +124,59 @@ def check_dim_after_removal(opts: WordOptions, warn: bool = True) -> None:
         warn_one_direction(opts.dim, opts.remove_top)
 
 
+#: A corpus this large (bytes) is worth sparing the reading of for a ``dim`` no vocabulary of
+#: it can give.  A smaller one is counted in about a second, and what is wrong with its text
+#: (a binary file, an empty corpus, bytes that are not UTF-8) is then said first, not a
+#: ``dim`` that fixing the text would not change.
+DIM_CHECK_BEFORE_BYTES = 1 << 20
+
+
+def check_dim_for_corpus(opts: WordOptions, files: list[str]) -> None:
+    """ParameterError (naming ``dim``) for a ``dim`` that no vocabulary of this corpus can
+    give, refused before the corpus is read: above ``max_size``, or above the words that
+    the files' bytes can hold ``min_count`` times each (each dimension needs a word;
+    :func:`~embedkit.io.most_tokens`; unknown for stdin or a compressed file; from
+    :data:`DIM_CHECK_BEFORE_BYTES` on).  What the
+    vocabulary does give is checked once it is counted (:func:`check_dim_for_vocabulary`)."""
+    if opts.max_size is not None and opts.dim > opts.max_size:
+        raise ParameterError(
+            "dim",
+            opts.dim,
+            f"is above {param('max_size')} {opts.max_size:,}: a vocabulary of at most "
+            f"{counted(opts.max_size, 'word')} gives at most {opts.max_size:,} dimensions",
+            True,
+        )
+    tokens = most_tokens(files)
+    if tokens is None or tokens < DIM_CHECK_BEFORE_BYTES:
+        return
+    most = tokens // max(opts.min_count, 1)
+    if opts.dim > most:
+        seen = f", each seen {param('min_count')} {opts.min_count} times" if opts.min_count > 1 else ""
+        raise ParameterError(
+            "dim",
+            opts.dim,
+            f"is above any vocabulary of {corpus_name(files)}: its {counted(tokens, 'byte')} hold at most "
+            f"{counted(most, 'word')}{seen}, and each dimension needs a word",
+            True,
+        )
+
+
+def check_dim_for_vocabulary(opts: WordOptions, n_words: int) -> None:
+    """ParameterError (naming ``dim``) for a ``dim`` above what a vocabulary of ``n_words``
+    words gives (the SVD of its n × n matrix: n dimensions; arpack's n − 1), naming the
+    vocabulary's size and what to change."""
+    most = n_words - 1 if opts.solver == "arpack" else n_words
+    if opts.dim > most:
+        solver = " with the arpack solver" if opts.solver == "arpack" else ""
+        raise ParameterError(
+            "dim",
+            opts.dim,
+            f"is too large for a vocabulary of {counted(n_words, 'word')} (at most {most:,}{solver}): "
+            f"give a smaller {param('dim')}, or keep more words (a lower {param('min_count')}, a larger corpus)",
+            True,
+        )
+
+
 def factorize_to_embedding(m, words, counts, opts: WordOptions, params: dict, progress=None) -> Embedding:
     """Truncated SVD of the weighted matrix into word vectors (``progress``: see
     :func:`~embedkit.linalg.truncated_svd`, :func:`~embedkit.linalg.svd_steps` steps)."""
@@ -134,6 +187,7 @@ def _factorize(m, words, counts, opts: WordOptions, params: dict, progress=None)
     """:func:`factorize_to_embedding`, with the SVD and the removed components (what a
     fold-in needs: :func:`fold_in_rare_words`)."""
     check_dim_after_removal(opts, warn=False)  # the callers warned before their work began
+    check_dim_for_vocabulary(opts, min(m.shape))
     svd = truncated_svd(
         m,
         dim=opts.dim,
@@ -402,8 +456,10 @@ def train_words(
     choose: BENCHMARKS.md "How the defaults were chosen".
 
     Raises :class:`~embedkit.errors.ParameterError` naming the parameter for a bad setting
-    (before the corpus is read where it can be: ``dim`` not a whole number or not above
-    ``remove_top``) or one the data cannot meet (``dim`` above the vocabulary's size);
+    (before the corpus is read where it can be: ``dim`` not a whole number, not above
+    ``remove_top``, above ``max_size`` or above the words the files' size can hold:
+    :func:`check_dim_for_corpus`) or one the data cannot meet (``dim`` above the
+    vocabulary's size, which the message gives);
     :class:`~embedkit.errors.InputError` for a missing or unreadable file (a string that is
     not a file: "no such file"); :class:`~embedkit.errors.DataError` for an empty corpus,
     no word at ``min_count`` or undecodable text (file and line);
@@ -444,11 +500,14 @@ def train_words(
             f"is counted by the local engine only (not with {param('scheduler')})",
         )
     if sentences is None:
+        check_dim_for_corpus(opts, corpus_files(corpus))
         c = count_corpus(corpus, opts, reporter)
     else:
         with lines_file(sentences, "sentences") as path:  # named <sentences>
+            check_dim_for_corpus(opts, [path])
             c = count_corpus(path, opts, reporter)
     counts, vocab, rare = c.counts, c.vocab, c.rare
+    check_dim_for_vocabulary(opts, len(vocab))  # before the weighting and the SVD
     c.counts = None
     with reporter.stage("pmi", total=None, unit="steps"):
         margins = count_margins(counts) if rare is not None else None

@@ -1,8 +1,10 @@
 """The real command line, through Typer's CliRunner and through a shell pipeline."""
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -119,9 +121,31 @@ def test_one_word_corpus_counts_its_one_word(cli, tmp_path):
 
 
 def test_dim_larger_than_vocabulary(cli, lecture_file, tmp_path):
-    r = cli("train-words", lecture_file, "--min-count", "1", "--dim", "500", "-o", tmp_path / "m.ekm")
-    one_line_error(r, "--dim 500 is too large")
+    """Counted, the vocabulary is too small: the message gives its size."""
+    r = cli("train-words", lecture_file, "--min-count", "1", "--dim", "100", "-o", tmp_path / "m.ekm")
+    n = len(set(re.findall(r"[a-z]+", Path(lecture_file).read_text().lower())))
+    one_line_error(r, f"--dim 100 is too large for a vocabulary of {n} words (at most {n})", "--min-count", code=2)
     assert not (tmp_path / "m.ekm").exists()
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        # 1,080,008 bytes hold at most 216,001 words seen 5 times
+        (["--dim", "99999999"], "--dim 99999999 is above any vocabulary of"),
+        (["--dim", "216002"], "its 1,080,008 bytes hold at most 216,001 words, each seen --min-count 5 times"),
+        (["--dim", "5", "--max-size", "4"], "--dim 5 is above --max-size 4: a vocabulary of at most 4 words"),
+    ],
+)
+def test_a_dim_no_vocabulary_can_give_is_refused_before_the_corpus_is_read(cli, tmp_path, args, needle):
+    """A --dim above --max-size, or above the words a corpus of 1 MB or more can hold
+    --min-count times each (its bytes: a token takes one), is refused before counting:
+    the corpus here ends in bytes that are not UTF-8, which reading it would refuse (exit 4)."""
+    corpus = tmp_path / "c.txt"
+    corpus.write_bytes(b"the cat sat\n" * 90_000 + b"the \xff\xfe\xfd\n")
+    assert corpus.stat().st_size == 1_080_008
+    r = cli("train-words", corpus, "-o", tmp_path / "m.ekm", *args)
+    one_line_error(r, needle, code=2, out=tmp_path / "m.ekm")
 
 
 def test_unknown_word(cli, small_corpus, tmp_path):

@@ -116,9 +116,12 @@ def test_lsa_bad_input(cli, tmp_path):
     (tmp_path / "docs.txt").write_text("\n".join(DOCS) + "\n")
     r = cli("lsa", tmp_path / "docs.txt", "-o", tmp_path / "lsa.ekm", "--dim", "50")
     assert r.exit_code == 2 and "--dim 50 is too large" in r.stderr
-    (tmp_path / "one.txt").write_text("kitten\n")  # one document of one word: nouns agree
+    (tmp_path / "one.txt").write_text("kitten\n")  # one document: refused before it is tokenized
     r = cli("lsa", tmp_path / "one.txt", "-o", tmp_path / "one.ekm", "--dim", "2")
-    assert r.exit_code == 2 and "--dim 2 is too large for 1 document × 1 word (at most 1)" in r.stderr
+    assert r.exit_code == 2 and "--dim 2 is too large for 1 document (at most 1)" in r.stderr
+    (tmp_path / "two.txt").write_text("kitten\nkitten\n")  # two documents of one word: nouns agree
+    r = cli("lsa", tmp_path / "two.txt", "-o", tmp_path / "two.ekm", "--dim", "2")
+    assert r.exit_code == 2 and "--dim 2 is too large for 2 documents × 1 word (at most 1)" in r.stderr
     r = cli("lsa", tmp_path / "one.txt", "-o", tmp_path / "one.ekm", "--dim", "1")
     assert r.exit_code == 0 and "1 document × 1 word → 1 dim:" in r.stderr, r.stderr
     (tmp_path / "empty.txt").write_text("\n\n")
