@@ -102,6 +102,31 @@ def _separator(line: str, fits: Callable[[list[str]], bool]) -> str | None:
     return sep
 
 
+#: A column's name in a benchmark file's header row: a role, perhaps numbered (one digit) or
+#: lettered (``word1``, ``Word 2``, ``term_a``, ``w3``, ``target``, ``node``, ``label``); see
+#: :func:`_is_header`.
+_COLUMN_NAME = re.compile(
+    r"(?:word|term|token|sentence|question|query|answer|target|expected|gold|node|node[ _-]?id|id|label|labels|class)"
+    r"(?:[ _-]?(?:[1-9]|[a-d]))?|w[ _-]?[1-9]",  # one digit: a column's number, not an id (w00000001)
+    re.IGNORECASE,
+)
+
+
+def _is_header(words: list[str], numbers: list[str] = ()) -> bool:
+    """Whether the first content line of a benchmark file is a header row (the names of its
+    columns) rather than data.  One rule for every reader (word pairs, analogies, STS
+    pairs, node labels): a cell of a number column that is not a number (``Human
+    (mean)``), or word cells that are all column names (:data:`_COLUMN_NAME`: ``Word 1``,
+    ``word2``, ``target``, ``node``, ``label``) or the letters ``a b c`` / ``a b c d`` in
+    order (the analogy a : b :: c : d).  Only the first content line may be a header;
+    ``words`` are its word cells, ``numbers`` its number cells."""
+    if any(not is_number(decimal_point(n)) for n in numbers):
+        return True
+    if len(words) >= 3 and [w.lower() for w in words] == list("abcd"[: len(words)]):
+        return True
+    return bool(words) and all(_COLUMN_NAME.fullmatch(w) for w in words)
+
+
 def _is_pair(fields: list[str]) -> bool:
     return len(fields) >= 3 and bool(fields[0] and fields[1]) and is_number(decimal_point(fields[2]))
 
@@ -110,9 +135,9 @@ def _is_labelled(fields: list[str]) -> bool:
     return len(fields) >= 2 and bool(fields[0] and any(fields[1:]))
 
 
-def _score(field: str, name: str, lineno: int, header_allowed: bool) -> float | None:
-    """The gold score written in ``field`` (line ``lineno`` of ``name``), or None for a
-    header row, which only the first content line may be.  A decimal comma reads as a
+def _score(field: str, name: str, lineno: int) -> float:
+    """The gold score written in ``field`` (line ``lineno`` of ``name``; a header row is
+    recognised before, by :func:`_is_header`).  A decimal comma reads as a
     point (``6,77`` is 6.77), whatever separates the fields: a comma that is inside a field
     is not a separator (``love;sex;6,77``, ``love<TAB>sex<TAB>6,77``, and ``"6,77"`` quoted
     in a comma-separated file, as a spreadsheet of a decimal-comma locale exports it).
@@ -121,8 +146,6 @@ def _score(field: str, name: str, lineno: int, header_allowed: bool) -> float | 
     try:
         score = float(field)
     except ValueError:
-        if header_allowed:
-            return None
         raise DataError(f"{name}, line {lineno}: score {field[:30]!r} is not a number") from None
     if not np.isfinite(score):
         raise DataError(f"{name}, line {lineno}: score {field[:30]!r} is not a finite number")
@@ -134,7 +157,8 @@ def read_similarity_pairs(path: str) -> list[tuple[str, str, float]]:
     TABs, commas (CSV, with or without a space after the comma) or white space, as the
     benchmark files are distributed; a score may have a decimal comma (``love;sex;6,77``,
     ``love<TAB>sex<TAB>6,77``, ``love,sex,"6,77"``).  A first
-    line whose score is not a number is a header (``Word 1,Word 2,Human (mean)``); the
+    line may be a header (:func:`_is_header`: a score that is not a number, as in
+    ``Word 1,Word 2,Human (mean)``, or two column names); the
     separator is that of the first pair.  ``#``
     lines are comments; columns after the third are ignored.  Raises :class:`DataError`
     naming the line for a row without three fields or with a score that is not a number,
@@ -151,10 +175,11 @@ def read_similarity_pairs(path: str) -> list[tuple[str, str, float]]:
         parts = _fields(s, sep)
         if len(parts) < 3 or not parts[0] or not parts[1]:
             raise DataError(f"{name}, line {lineno}: expected 'word1 word2 score', got {s[:60]!r}")
-        score = _score(parts[2], name, lineno, header_allowed=first)
+        if first and _is_header(parts[:2], parts[2:3]):
+            first = False
+            continue
         first = False
-        if score is not None:
-            pairs.append((parts[0], parts[1], score))
+        pairs.append((parts[0], parts[1], _score(parts[2], name, lineno)))
     if not pairs:
         raise DataError(f"{name}: no word pairs found")
     return pairs
@@ -165,8 +190,10 @@ def read_analogies(path: str, words: int = 4) -> list[tuple[str, ...]]:
     default), or ``a b c`` with ``words=3`` (queries, as ``analogy -`` takes them); white
     space, TABs or commas between the words (as the first question has them, or as a
     line that does not split so has them).  ``:`` section headers and ``#`` comments are
-    skipped.  Raises :class:`DataError` naming the line that does not have ``words``
-    words, or when there is no question at all."""
+    skipped, and so is a header row first (:func:`_is_header`, the rule of every
+    benchmark reader: ``a,b,c,d``, ``word1 word2 word3 word4``, ``word1,word2,word3,target``).
+    Raises :class:`DataError` naming the line that does not have ``words`` words, or when
+    there is no question at all."""
     name = display_name(path)
     shape = " ".join("abcd"[:words])
     count = {3: "three", 4: "four"}[words]
@@ -176,6 +203,7 @@ def read_analogies(path: str, words: int = 4) -> list[tuple[str, ...]]:
     def fits(fields: list[str]) -> bool:
         return len(fields) == words and all(fields)
 
+    first = True
     for lineno, s in _content_lines(path):
         if s.startswith(":"):  # a section header
             continue
@@ -186,6 +214,10 @@ def read_analogies(path: str, words: int = 4) -> list[tuple[str, ...]]:
             parts = _fields(s, _separator(s, fits))
         if not fits(parts):
             raise DataError(f"{name}, line {lineno}: expected {count} words '{shape}', got {s[:60]!r}")
+        if first and _is_header(parts):  # a header row: ``a,b,c,d``, ``word1 word2 word3 word4``
+            first = False
+            continue
+        first = False
         out.append(tuple(parts))
     if not out:
         raise DataError(f"{name}: no analogy questions found ('{shape}', one a line)")
@@ -309,8 +341,9 @@ def read_sts_pairs(path: str) -> STSPairs:
     """Read ``score<TAB>sentence1<TAB>sentence2`` lines (SemEval STS, as in ``sts/``).
 
     Blank lines, a UTF-8 byte-order mark, CRLF line ends, a decimal comma (``4,5``) and a
-    header row (a first line whose score is not a number) are tolerated; so is a pair with an empty score (the SemEval
-    gold files leave pairs they did not score empty), which is skipped. Any other line that
+    header row (a first line whose score is not a number: :func:`_is_header`) are
+    tolerated; so is a pair with an empty score (the SemEval gold files leave pairs they
+    did not score empty), which is skipped. Any other line that
     is not three TAB-separated fields with a numeric score is a :class:`DataError` naming
     the file and line, and so is a file with no scored pair.
     """
@@ -332,11 +365,11 @@ def read_sts_pairs(path: str) -> STSPairs:
         if not field:
             seen = True
             continue
-        score = _score(field, name, lineno, header_allowed=not seen)
-        seen = True
-        if score is None:
+        if not seen and _is_header([], [field]):
+            seen = True
             continue  # a header row
-        scores.append(score)
+        seen = True
+        scores.append(_score(field, name, lineno))
         first.append(parts[1])
         second.append(parts[2])
     if not scores:
@@ -530,11 +563,13 @@ def read_node_labels(path: str) -> dict[str, list[str]]:
     quotes honoured), several lines for several labels, or several labels on one line
     (``6<TAB>red,blue``, ``6,red,blue``, ``6,"red,blue"``, ``6;red;blue``, ``6 red blue``,
     ``6,red|blue`` as MovieLens lists genres).
-    ``#`` lines are comments; a first line such as ``node,label`` is a header.  Node ids
+    ``#`` lines are comments; a first line such as ``node,label`` is a header
+    (:func:`_is_header`, the rule of every benchmark reader).  Node ids
     are in NFC as in edge lists (:func:`~embedkit.io.normal_form`), so an id written
     decomposed in one file and composed in the other is one node."""
     name = display_name(path)
     out: dict[str, list[str]] = {}
+    first = True
     for lineno, s in _content_lines(path):
         sep = _separator(s, _is_labelled)
         node, *rest = _fields(s, sep)
@@ -543,8 +578,10 @@ def read_node_labels(path: str) -> dict[str, list[str]]:
         node = node.strip()
         if not node or not labels:
             raise DataError(f"{name}, line {lineno}: expected 'node,label', got {s[:60]!r}")
-        if not out and node.lower() in ("node", "id", "node_id") and labels[0].lower() in ("label", "labels", "class"):
+        if first and _is_header([node, *labels]):  # ``node,label``, ``id,class``
+            first = False
             continue
+        first = False
         have = out.setdefault(node, [])
         have.extend(x for x in dict.fromkeys(labels) if x not in have)
     if not out:

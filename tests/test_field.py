@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import subprocess
 import sys
 import unicodedata
@@ -17,7 +18,7 @@ import numpy as np
 import pytest
 
 from embedkit.errors import DataError, EmbedkitWarning
-from embedkit.evaluate import read_node_labels, read_similarity_pairs
+from embedkit.evaluate import read_analogies, read_node_labels, read_similarity_pairs
 from embedkit.formats import read_vectors
 from embedkit.io import Decoding, read_lines, read_table
 
@@ -460,6 +461,44 @@ def test_word_pairs_in_their_distributed_layouts(tmp_path, sep, header):
     head = sep.join(["Word 1", "Word 2", "Human (mean)"]) + "\n" if header and sep != " " else ""
     p = write(tmp_path / "pairs.csv", head + "".join(f"{a}{sep}{b}{sep}{s}\n" for a, b, s in PAIRS))
     assert read_similarity_pairs(str(p)) == PAIRS
+
+
+QUESTIONS = [("athens", "greece", "baghdad", "iraq"), ("boy", "girl", "brother", "sister")]
+
+
+@pytest.mark.parametrize(
+    "head, kept, pair_kept",
+    [
+        ("a,b,c,d", False, True),  # the letters of a : b :: c : d; a pair 'a b 5' is data
+        ("A B C D", False, True),
+        ("word1 word2 word3 word4", False, False),
+        ("Word 1,Word 2,Word 3,Target", False, False),
+        ("w1\tw2\tw3\tanswer", False, False),
+        ("paris france rome italy", True, True),  # a question first: data, not a header
+        ("a b c e", True, True),
+        ("w00000001 w00000002 w00000003 w00000004", True, True),  # ids, not numbered columns
+    ],
+)
+def test_one_header_rule_for_analogy_questions_and_word_pairs(tmp_path, head, kept, pair_kept):
+    """An analogy file's header row (``a,b,c,d``, ``word1 word2 word3 word4``) was read
+    as a question. Both readers now take the rule of every benchmark reader: a first
+    line whose word cells are all column names (or the letters a b c d, in order) is a
+    header, and so is a word-pair line whose score is not a number."""
+    body = "".join(" ".join(q) + "\n" for q in QUESTIONS)
+    got = read_analogies(str(write(tmp_path / "q.txt", head + "\n" + body)))
+    assert got == ([tuple(re.split(r"[ ,\t]", head))] if kept else []) + QUESTIONS
+    cells = [c.strip() for c in re.split(r"[,\t]", head)] if re.search(r"[,\t]", head) else head.split()
+    a, b = cells[:2]  # the same names heading a pair file, whose score is a number
+    pairs_text = "".join(f"{x}\t{y}\t{z}\n" for x, y, z in PAIRS)
+    pairs = read_similarity_pairs(str(write(tmp_path / "p.txt", f"{a}\t{b}\t5\n" + pairs_text)))
+    assert pairs == ([(a, b, 5.0)] if pair_kept else []) + PAIRS
+
+
+def test_one_header_rule_for_node_labels(tmp_path):
+    """``Node ID,Label`` heads a labels file as ``node,label`` does (the same rule);
+    a first node named otherwise is data."""
+    assert read_node_labels(str(write(tmp_path / "l.csv", "Node ID,Label\n1,red\n"))) == {"1": ["red"]}
+    assert read_node_labels(str(write(tmp_path / "l.csv", "node,red\n1,red\n"))) == {"node": ["red"], "1": ["red"]}
 
 
 @pytest.mark.parametrize(
