@@ -103,7 +103,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from .errors import DataError, InputError, ParameterError, check_at_least, check_count, check_positive, counted, param
-from .io import atomic_output, check_readable, numpy_reason
+from .io import atomic_output, display_name, numpy_reason, seekable_source
 from .linalg import PCAResult, fix_signs, pca
 from .options import DEFAULT_FEATURE_MODE, FEATURE_MODE_SETTINGS, FEATURE_MODES
 from .tokenize import Tokenizer
@@ -983,19 +983,23 @@ class SentenceFeatures:
         does for any option (a fit means nothing with other options), and so does a fit
         of another model.  Raises :class:`InputError` for a file that is not a fit.
         """
-        _, config, _ = _read_fit(path)
+        fit = _read_fit(path)  # once: a pipe cannot be read again
+        config = fit[1]
         saved = {key: config[key] for key in _FIT_OPTIONS if key in config}
         if "gem" in config:
             saved["gem_k"], saved["gem_r"], saved["gem_window"] = config["gem"]
         if "ctx" in config:
             saved["ctx_gamma"], saved["ctx_beta"] = config["ctx"]
-        return cls(emb, **{**saved, **options}, tokenizer=tokenizer).load_fit(path)
+        return cls(emb, **{**saved, **options}, tokenizer=tokenizer)._adopt(*fit)
 
     def load_fit(self, path: str) -> SentenceFeatures:
         """Reuse a fit saved by :meth:`save_fit`; its options must match this object's
         (else :class:`ParameterError` naming each option, the fit's value and this one's;
         :meth:`from_fit` takes the fit's options instead)."""
-        p, config, arrays = _read_fit(path)
+        return self._adopt(*_read_fit(path))
+
+    def _adopt(self, p: str, config: dict, arrays: dict[str, np.ndarray]) -> SentenceFeatures:
+        """:meth:`load_fit` of a fit already read (:func:`_read_fit`)."""
         mine = self._config()
         if "model" not in config:  # a fit saved before fits recorded their model
             mine.pop("model")
@@ -1031,9 +1035,9 @@ _FIT_OPTIONS = ("mode", "a", "remove", "k", "pcs_weighted", "unit", "dim", "abtt
 
 def _read_fit(path: str) -> tuple[str, dict, dict[str, np.ndarray]]:
     """(the path as shown, the options, the arrays) of a fit saved by :meth:`SentenceFeatures.save_fit`."""
-    p = check_readable(path)
+    p = display_name(path)
     try:
-        with np.load(p, allow_pickle=False) as z:
+        with np.load(seekable_source(path), allow_pickle=False) as z:  # a pipe too: read once
             config = json.loads(str(z["config"]))
             arrays = {key: z[key] for key in z.files if key != "config"}
     except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile) as exc:

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import DataError, EmbedkitError, InputError, OutputError, ParameterError, check_choice, counted, param
+from .errors import DataError, EmbedkitError, InputError, OutputError, check_choice, counted, param
 from .io import (
     ASCII_SPACE,
     ascii_fields,
@@ -160,10 +160,11 @@ def read_vectors(
 def _check_model_file(path) -> None:
     """A model is read more than once (its format sniffed, then parsed; a cache keyed by
     its path): stdin or a pipe (``-m <(zcat v.txt.gz)``) is refused, not half-read."""
-    if str(path) == "-":
-        raise ParameterError("a model must be a file, not stdin")
-    if not check_readable(path).is_file():
-        raise InputError(f"{display_name(path)}: a model must be a file, not a pipe or device (save it first)")
+    if str(path) == "-" or not check_readable(path).is_file():
+        raise InputError(
+            f"{display_name(path)}: a model is read more than once (its format, then its rows), so it must be "
+            "a file, not stdin or a pipe: write it to one first (zcat vectors.txt.gz > vectors.txt) and give that"
+        )
 
 
 def _split_row(line: str, dim: int) -> tuple[str, list[str]] | None:
@@ -572,7 +573,7 @@ def load_model(
     Raises :class:`~embedkit.errors.InputError` naming the file (and the line, field or
     word) for a missing, empty or truncated file, a row of the wrong width, a field that is
     not a number, NaN or infinity, or a file that is not vectors;
-    :class:`~embedkit.errors.ParameterError` for ``-`` (a model is a file)."""
+    :class:`~embedkit.errors.InputError` for ``-`` or a pipe (a model is a file)."""
     _check_model_file(path)
     fmt = fmt or detect_format(path)
     if fmt == "embedkit":

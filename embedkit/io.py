@@ -507,14 +507,20 @@ def numpy_reason(exc: BaseException) -> str:
     return text[:200]
 
 
+def seekable_source(path: str | os.PathLike) -> Path | io.BytesIO:
+    """What a reader that seeks (NumPy's ``.npz``, a zip) can open for ``path``: the file
+    itself, or, for stdin or a pipe (``svd <(embedkit cooccur ...)``: /dev/fd/63), its bytes
+    read once into memory.  Raises :class:`InputError` as :func:`check_readable` does."""
+    if str(path) != STDIO and check_readable(path).is_file():
+        return Path(path)
+    return io.BytesIO(read_all_bytes(path))
+
+
 def load_matrix(path: str | os.PathLike):
     """Read a file written by :func:`save_matrix`: (csr_matrix, words, counts, params)."""
     name = display_name(path)
-    # stdin or a pipe (``svd <(embedkit cooccur ...)``: /dev/fd/63) cannot seek, as a zip needs
-    seekable = str(path) != STDIO and Path(path).is_file()
-    source = check_readable(path) if seekable else io.BytesIO(read_all_bytes(path))
     try:
-        z = np.load(source, allow_pickle=False)
+        z = np.load(seekable_source(path), allow_pickle=False)
         if not isinstance(z, np.lib.npyio.NpzFile):  # an .npy: one array, no archive to close
             raise InputError(f"{name}: not an embedkit matrix file (expected the output of cooccur or pmi)")
         with z:
@@ -790,7 +796,7 @@ def _open_counted(path: str) -> tuple[BinaryIO, BinaryIO | None]:
     """:func:`open_binary`, and for a compressed file (by its first bytes) also the
     compressed file beneath, whose position says how far the reading has come in the
     file's own bytes."""
-    if path == STDIO:
+    if path == STDIO or not check_readable(path).is_file():  # a pipe is read once, sniffed as stdin is
         return open_binary(path), None
     p = check_readable(path)
     try:
@@ -954,10 +960,12 @@ def _url_glob(pattern: str) -> list[str]:
 
 def is_plain(path: str) -> bool:
     """Whether ``path`` is an uncompressed local file (so workers can seek in it): not
-    stdin, not a URL, not compressed (by its suffix or by its first bytes)."""
+    stdin, not a URL, not a pipe or device (``<(zcat x.gz)``: /dev/fd/63, read once, as
+    stdin), not compressed (by its suffix or by its first bytes)."""
     return (
         path != "-"
         and "://" not in path
+        and Path(path).is_file()
         and Path(path).suffix.lower() not in (".gz", ".bz2", ".xz")
         and not is_compressed(path)
     )

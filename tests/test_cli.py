@@ -120,6 +120,34 @@ def test_one_word_corpus_counts_its_one_word(cli, tmp_path):
     one_line_error(r, "one.txt: no word occurs at least 5 times (1 distinct word);", code=4, out=tmp_path / "m.ekm")
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_corpus_through_a_pipe_is_read_once_as_stdin_is(cli, tmp_path, workers):
+    """``train-words <(zcat x.gz)`` (a pipe: /dev/fd/63) said 'File or stream is not
+    seekable' on one worker, and on two took the pipe for a plain file whose size (0) it
+    split into no shards: 'the corpus has no tokens'.  A pipe is read once, as stdin is,
+    compressed or not; the model is the file's."""
+    import gzip
+    import os
+    import threading
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(DEMO.read_text().splitlines()[:300]) + "\n")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    args = ["--dim", "8", "--min-count", "2", "--no-subwords", "--workers", workers, "-q"]
+    assert cli("train-words", corpus, "-o", tmp_path / "f.ekm", *args).exit_code == 0
+    filed = Embedding.load(tmp_path / "f.ekm")
+    for data in (corpus.read_bytes(), gzip.compress(corpus.read_bytes())):
+        feeder = threading.Thread(target=lambda data=data: fifo.write_bytes(data))
+        feeder.start()
+        r = cli("train-words", fifo, "-o", tmp_path / "p.ekm", *args)
+        feeder.join()
+        assert r.exit_code == 0, r.stderr
+        piped = Embedding.load(tmp_path / "p.ekm")
+        assert piped.words == filed.words
+        np.testing.assert_array_equal(piped.vectors, filed.vectors)
+
+
 def test_dim_larger_than_vocabulary(cli, lecture_file, tmp_path):
     """Counted, the vocabulary is too small: the message gives its size."""
     r = cli("train-words", lecture_file, "--min-count", "1", "--dim", "100", "-o", tmp_path / "m.ekm")
@@ -344,7 +372,9 @@ def test_a_pipe_as_input_is_read_once_or_refused(cli, tmp_path):
     piped, filed = (Embedding.load(tmp_path / f).vectors for f in ("p.ekm", "f.ekm"))
     np.testing.assert_array_equal(piped, filed)
     r = cli("neighbors", "dog", "-m", fifo)  # refused before the pipe is opened: no writer needed
-    one_line_error(r, "fifo: a model must be a file, not a pipe", code=3)
+    one_line_error(r, "fifo: a model is read more than once", "not stdin or a pipe: write it to one first", code=3)
+    r = cli("neighbors", "dog", "-m", "-", input="")  # stdin: the same line, the same exit
+    one_line_error(r, "<stdin>: a model is read more than once", "write it to one first", code=3)
     np.save(tmp_path / "a.npy", np.zeros(3))
     r = cli("svd", tmp_path / "a.npy", "-o", tmp_path / "x.ekm")
     one_line_error(r, "a.npy: not an embedkit matrix file", code=3, out=tmp_path / "x.ekm")

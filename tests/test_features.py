@@ -166,6 +166,18 @@ def test_a_loaded_fit_supplies_its_own_options_and_a_given_one_must_agree(cli, t
     one_line_error(r, "fit.npz was fitted with other options: --sif-a 0.01 (here 0.5)", code=2)
     r = cli("sentence-features", tmp_path / "test.txt", "-m", m, "--load-fit", tmp_path / "fit.npz", "--mode", "mean")
     one_line_error(r, "--mode 'sif' (here 'mean')", code=2)
+    # a fit through a pipe (--load-fit <(cat fit.npz)) is read once: it was 'not a
+    # sentence-features fit file (File or stream is not seekable.)'
+    import os
+    import threading
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    feeder = threading.Thread(target=lambda: fifo.write_bytes((tmp_path / "fit.npz").read_bytes()))
+    feeder.start()
+    piped = cli("sentence-features", tmp_path / "test.txt", "-m", m, "--load-fit", fifo)
+    feeder.join()
+    assert piped.exit_code == 0 and piped.stdout == same.stdout, piped.stderr
 
 
 @pytest.mark.parametrize(
