@@ -959,13 +959,20 @@ class SentenceFeatures:
         h.update(np.ascontiguousarray(np.asarray(emb.vectors[::step], dtype=np.float32)).tobytes())
         return h.hexdigest()[:16]
 
+    def _model_description(self) -> str:
+        """The model as a message names it: its size and, when it records one, its corpus."""
+        emb = self.emb
+        corpus = emb.params.get("corpus") if isinstance(emb.params, dict) else None
+        return f"{counted(len(emb), 'word')} × {counted(emb.dim, 'dim')}" + (f", from {corpus}" if corpus else "")
+
     def save_fit(self, path: str) -> None:
         """Write what :meth:`fit` learnt (and the options it was learnt with) to an ``.npz``."""
         if self.needs_fit and (
             (any(m in _FITTED for m in self.modes) and not self.fitted_) or (self.dim is not None and self.pca_ is None)
         ):
             raise ParameterError("nothing fitted to save: call fit() first")
-        arrays = {"config": np.array(json.dumps(self._config(), sort_keys=True)), **self.fitted_}
+        config = {**self._config(), "model_description": self._model_description()}  # named in messages, not compared
+        arrays = {"config": np.array(json.dumps(config, sort_keys=True)), **self.fitted_}
         if self.pca_ is not None:
             arrays["pca_components"] = self.pca_.components
             arrays["pca_mean"] = self.pca_.mean
@@ -1003,6 +1010,13 @@ class SentenceFeatures:
         mine = self._config()
         if "model" not in config:  # a fit saved before fits recorded their model
             mine.pop("model")
+        elif config["model"] != mine["model"]:  # other options mean nothing on other vectors
+            theirs = f" ({config['model_description']})" if config.get("model_description") else ""
+            raise ParameterError(
+                f"{p} was fitted on another model's vectors: model {config['model']}{theirs}, not this model "
+                f"{mine['model']} ({self._model_description()}); give the model it was fitted on, or fit on this "
+                f"one ({param('fit_on')} lines, in place of {param('load_fit')})"
+            )
         if "cn_mu" not in config:  # a fit saved before usif-cn existed: cn_mu played no part in it
             mine.pop("cn_mu")
         if "ctx" not in config:  # likewise for usif-ctx's context weights
@@ -1012,9 +1026,7 @@ class SentenceFeatures:
             return "not given" if value is None else repr(value)
 
         diff = [
-            "another model (its words or vectors differ)"
-            if key == "model"
-            else f"the model's dimension {config.get(key)!r} (here {mine[key]!r})"
+            f"the model's dimension {config.get(key)!r} (here {mine[key]!r})"
             if key == "model_dim"
             else f"{param(key)} {shown(config.get(key))} (here {shown(mine[key])})"
             for key in mine

@@ -136,8 +136,16 @@ def test_save_and_load_fit(tiny, tmp_path):
         SentenceFeatures(tiny, "sif").load_fit(tmp_path / "fit.npz")
     # the same options on other vectors of the same words and dimension: refused too
     other = Embedding(tiny.words, tiny.vectors[::-1].copy(), tiny.counts, tiny.params)
-    with pytest.raises(ParameterError, match=r"other options: another model \(its words or vectors differ\)$"):
-        SentenceFeatures(other, "sif", dim=2).load_fit(tmp_path / "fit.npz")
+    mine = SentenceFeatures(other, "sif", dim=2)._model_fingerprint()
+    theirs = SentenceFeatures(tiny, "sif", dim=2)._model_fingerprint()
+    size = f"{len(tiny)} words × {tiny.dim} dims"
+    with pytest.raises(ParameterError) as e:  # one sentence naming both models, not 'other options: another model'
+        SentenceFeatures(other, "sif", dim=2, a=0.1).load_fit(tmp_path / "fit.npz")
+    assert str(e.value) == (
+        f"{tmp_path / 'fit.npz'} was fitted on another model's vectors: model {theirs} ({size}), "
+        f"not this model {mine} ({size}); give the model it was fitted on, or fit on this one "
+        "(fit_on lines, in place of load_fit)"
+    )
     with pytest.raises(DataError, match="no line"):
         SentenceFeatures(tiny, "sif").fit(["zebra", ""])
 
@@ -166,6 +174,11 @@ def test_a_loaded_fit_supplies_its_own_options_and_a_given_one_must_agree(cli, t
     one_line_error(r, "fit.npz was fitted with other options: --sif-a 0.01 (here 0.5)", code=2)
     r = cli("sentence-features", tmp_path / "test.txt", "-m", m, "--load-fit", tmp_path / "fit.npz", "--mode", "mean")
     one_line_error(r, "--mode 'sif' (here 'mean')", code=2)
+    other = tmp_path / "other.ekm"  # the same words and dimension, other vectors
+    Embedding(tiny.words, tiny.vectors[::-1].copy(), tiny.counts, tiny.params).save(other)
+    r = cli("sentence-features", tmp_path / "test.txt", "-m", other, "--load-fit", tmp_path / "fit.npz")
+    one_line_error(r, "fit.npz was fitted on another model's vectors: model ", ", not this model ",
+                   "fit on this one (--fit-on lines, in place of --load-fit)", code=2)  # fmt: skip
     # a fit through a pipe (--load-fit <(cat fit.npz)) is read once: it was 'not a
     # sentence-features fit file (File or stream is not seekable.)'
     import os
