@@ -23,7 +23,7 @@ from .io import (
     numbered_lines,
     open_binary,
     read_blocks,
-    word_count_fields,
+    word_count_rows,
 )
 from .options import VECTOR_FORMATS
 from .vectors import MAGIC, Embedding
@@ -454,45 +454,13 @@ def _unique(emb: Embedding, name: str) -> Embedding:
 
 def read_word_counts(path: str | os.PathLike, words: Sequence[str]) -> np.ndarray:
     """Counts for ``words`` from ``word count`` lines (gensim's ``fvocab``; or
-    ``word<TAB>count``, whose word may hold spaces: :func:`~embedkit.io.word_count_fields`).
-
-    Every word must be listed: a missing one is an error naming it, and so is a line that
-    is not a word and a whole number ≥ 0 (a header row, a negative count).  A word listed twice
-    keeps its first count, as a vectors file keeps a word's first row, with a warning.
-    """
+    ``word<TAB>count``, whose word may hold spaces), read as every word-count file is
+    (:func:`~embedkit.io.word_count_rows`: a header row skipped; a word listed twice, a
+    negative count or a line that is not a word and a count refused, naming the line:
+    :class:`DataError`).  Every word must be listed: a missing one is an
+    :class:`InputError` naming it (the file is not the vectors' vocabulary)."""
     name = display_name(path)
-    table: dict[str, int] = {}
-    repeated: list[str] = []
-    for lineno, line in numbered_lines(str(path)):
-        parts = word_count_fields(line)
-        if not any(parts):
-            continue
-        try:
-            if len(parts) != 2:
-                raise ValueError
-            count = int(parts[1])
-        except ValueError:
-            raise InputError(
-                f"{name}, line {lineno}: expected a word and its count ('the 1061'), got {line[:60]!r}"
-            ) from None
-        if count < 0:
-            raise InputError(f"{name}, line {lineno}: the count of {parts[0]!r} is negative ({count})")
-        if parts[0] in table:
-            repeated.append(parts[0])
-        else:
-            table[parts[0]] = count
-    if repeated:
-        import warnings
-
-        from .errors import EmbedkitWarning
-
-        warnings.warn(
-            EmbedkitWarning(
-                f"{name}: {counted(len(repeated), 'duplicate word')} skipped, the first count kept "
-                f"(first repeated: {repeated[0]!r})"
-            ),
-            stacklevel=2,
-        )
+    table = dict(zip(*word_count_rows(path)))
     missing = next((w for w in words if w not in table), None)
     if missing is not None:
         raise InputError(f"{name}: no count for {missing!r}")

@@ -564,6 +564,51 @@ def word_count_fields(line: str) -> list[str]:
     return ascii_fields(line)
 
 
+def word_count_rows(path: str | os.PathLike) -> tuple[list[str], list[int]]:
+    """The words and counts of a word-count file, in order: ``word<TAB>count`` lines
+    (``embedkit vocab``, ``export --counts``) or ``word count`` lines (gensim's ``fvocab``),
+    split by :func:`word_count_fields`.  The one policy of both readers of such files
+    (``--vocab`` of ``cooccur``/``train-words``, ``import --counts``):
+
+    * a header row is skipped: a first line whose count is not a number (``word<TAB>count``,
+      or pandas's ``<TAB>count``), when rows follow it;
+    * a word listed twice is refused, naming both lines: two counts for one word have no
+      right answer to pick silently (and a vocabulary's words are its matrix's rows);
+    * every other line that is not a word and a whole number ≥ 0 is refused naming it.
+
+    Raises :class:`DataError` (exit 4: read, but unusable) for each; an empty file gives
+    empty lists (the caller says what is missing)."""
+    name = display_name(path)
+    words: list[str] = []
+    counts: list[int] = []
+    first_line: dict[str, int] = {}
+    header: tuple[int, str] | None = None  # its line and count field
+    for lineno, line in numbered_lines(str(path)):
+        if not line.strip():
+            continue
+        parts = word_count_fields(line)
+        if len(parts) != 2:
+            raise DataError(f"{name}, line {lineno}: expected 'word<TAB>count' (or 'word count'), got {line[:60]!r}")
+        try:
+            count = int(parts[1])
+        except ValueError:
+            if not words and header is None and not is_number(parts[1]):
+                header = lineno, parts[1]
+                continue  # a header row ('word<TAB>count', as a data frame writes it)
+            raise DataError(f"{name}, line {lineno}: count {parts[1]!r} is not an integer") from None
+        if count < 0:
+            raise DataError(f"{name}, line {lineno}: the count of {parts[0]!r} is negative ({count})")
+        if parts[0] in first_line:
+            first = first_line[parts[0]]
+            raise DataError(f"{name}, line {lineno}: {parts[0]!r} is listed twice (first on line {first})")
+        first_line[parts[0]] = lineno
+        words.append(parts[0])
+        counts.append(count)
+    if not words and header is not None:  # no row under it: not a header but a bad line
+        raise DataError(f"{name}, line {header[0]}: count {header[1]!r} is not an integer")
+    return words, counts
+
+
 # -- dense tables (pca input, feature output) -------------------------------------------------
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import kernels
 from .errors import DataError, check_at_least, counted, param
-from .io import display_name, is_number, numbered_lines, read_blocks, word_count_fields
+from .io import display_name, read_blocks, word_count_rows
 from .tokenize import Tokenizer, words_of
 
 
@@ -62,45 +62,15 @@ class Vocabulary:
     @classmethod
     def read_tsv(cls, path: str) -> Vocabulary:
         """Read ``word<TAB>count`` lines (as written by ``embedkit vocab``), or ``word count``
-        lines without a TAB (gensim's ``save_word2vec_format(fvocab=…)``;
-        :func:`~embedkit.io.word_count_fields`), under an optional header row (a first line whose count is not a
-        number: ``word<TAB>count``).
+        lines without a TAB (gensim's ``save_word2vec_format(fvocab=…)``), under an optional
+        header row: the policy of every word-count file (:func:`~embedkit.io.word_count_rows`).
 
-        Raises :class:`DataError` naming the line for a line that is not a word, a TAB and
-        a whole number ≥ 0, and for a word listed twice (with the line of its first listing)."""
-        words: list[str] = []
-        counts: list[int] = []
-        first_line: dict[str, int] = {}
-        header: tuple[int, str] | None = None  # its line and count field
-        name = display_name(path)
-        for lineno, line in numbered_lines(path):
-            if not line.strip():
-                continue
-            parts = word_count_fields(line)
-            if len(parts) != 2:
-                raise DataError(
-                    f"{name}, line {lineno}: expected 'word<TAB>count' (or 'word count'), got {line[:60]!r}"
-                )
-            try:
-                count = int(parts[1])
-            except ValueError:
-                if not words and header is None and not is_number(parts[1]):
-                    header = lineno, parts[1]
-                    continue  # a header row ('word<TAB>count', as a data frame writes it)
-                raise DataError(f"{name}, line {lineno}: count {parts[1]!r} is not an integer") from None
-            if count < 0:
-                raise DataError(f"{name}, line {lineno}: the count of {parts[0]!r} is negative ({count})")
-            if parts[0] in first_line:
-                raise DataError(
-                    f"{name}, line {lineno}: {parts[0]!r} is listed twice (first on line {first_line[parts[0]]})"
-                )
-            first_line[parts[0]] = lineno
-            words.append(parts[0])
-            counts.append(count)
-        if not words and header is not None:  # no row under it: not a header but a bad line
-            raise DataError(f"{name}, line {header[0]}: count {header[1]!r} is not an integer")
+        Raises :class:`DataError` naming the line for a line that is not a word and a whole
+        number ≥ 0, for a word listed twice (with the line of its first listing), and for an
+        empty file."""
+        words, counts = word_count_rows(path)
         if not words:
-            raise DataError(f"{name}: the vocabulary file is empty")
+            raise DataError(f"{display_name(path)}: the vocabulary file is empty")
         return cls(words, np.array(counts, dtype=np.int64))
 
 
