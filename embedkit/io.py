@@ -276,6 +276,8 @@ def check_not_binary(data: bytes, name: str) -> None:
     """:class:`InputError` (a wrong kind of file) when the first bytes of a text input hold a
     NUL byte: no text encoding a reader accepts has one, every executable, image and
     archive does (a UTF-16/32 mark is named by :func:`strip_bom` first)."""
+    if data.startswith(b"\x93NUMPY"):  # ``pca <(cat x.npy)``: an .npy is known by its name, which a pipe lacks
+        raise InputError(f"{name}: a NumPy .npy array, not text; give it as a file whose name ends in .npy")
     if b"\x00" in data[:8192]:
         raise InputError(f"{name}: a binary file (it has NUL bytes), not text")
 

@@ -209,3 +209,15 @@ def test_pca_of_a_labelled_table_with_a_header_is_a_table_whatever_its_separator
     labels = [line.split("\t")[0] for line in (tmp_path / "z.tsv").read_text().splitlines()]
     assert labels == ["Berlin", "Paris", "Rome"]
     assert not (tmp_path / "cache").exists()
+
+
+def test_an_npy_array_not_named_so_says_what_it_is(cli, tmp_path):
+    """An .npy is known by its name, which a pipe (``pca <(cat x.npy)``) or a misnamed
+    file lacks: it was 'a binary file (it has NUL bytes), not text'; it says what it is,
+    and what to do."""
+    np.save(tmp_path / "x.npy", np.arange(6.0).reshape(3, 2))
+    (tmp_path / "x.csv").write_bytes((tmp_path / "x.npy").read_bytes())
+    one_line_error(
+        cli("pca", tmp_path / "x.csv", "--dim", "1"), "x.csv: a NumPy .npy array, not text", "ends in .npy", code=3
+    )
+    assert cli("pca", tmp_path / "x.npy", "--dim", "1").exit_code == 0
