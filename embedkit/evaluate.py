@@ -102,8 +102,15 @@ def _separator(line: str, fits: Callable[[list[str]], bool]) -> str | None:
     return sep
 
 
+def _score_column(fields: list[str]) -> int | None:
+    """The column of a pair row's gold score: the first field after the two words that is a
+    number (``love sex 6.77``: 2; SimLex-999's ``old new A 1.58 2.72 ...`` and SimVerb-3500's
+    ``take remove V 0.33 ANTONYMS``, which put a part of speech before it: 3), or None."""
+    return next((i for i in range(2, len(fields)) if is_number(decimal_point(fields[i]))), None)
+
+
 def _is_pair(fields: list[str]) -> bool:
-    return len(fields) >= 3 and bool(fields[0] and fields[1]) and is_number(decimal_point(fields[2]))
+    return len(fields) >= 3 and bool(fields[0] and fields[1]) and _score_column(fields) is not None
 
 
 def _is_labelled(fields: list[str]) -> bool:
@@ -134,24 +141,30 @@ def read_similarity_pairs(path: str) -> list[tuple[str, str, float]]:
     TABs, commas (CSV, with or without a space after the comma) or white space, as the
     benchmark files are distributed; a score may have a decimal comma (``love;sex;6,77``,
     ``love<TAB>sex<TAB>6,77``, ``love,sex,"6,77"``).  A first
-    line whose score is not a number is a header (``Word 1,Word 2,Human (mean)``); the
-    separator is that of the first pair.  ``#``
-    lines are comments; columns after the third are ignored.  Raises :class:`DataError`
+    line with no number after its two words is a header (``Word 1,Word 2,Human (mean)``); the
+    separator is that of the first pair, and so is the score's column: the first field after
+    the two words that is a number there (the third, or the fourth of SimLex-999's and
+    SimVerb-3500's files as distributed, whose third is a part of speech).  ``#``
+    lines are comments; the other columns are ignored.  Raises :class:`DataError`
     naming the line for a row without three fields or with a score that is not a number,
     and when no pair is found at all."""
     name = display_name(path)
     pairs = []
     sep: str | None = None
     first = True
+    col = 2  # the score's column, as the first pair has it
     for lineno, s in _content_lines(path):
         if not pairs:  # a header row may be written with other separators
             sep = _separator(s, _is_pair)
             if first and len(_fields(s, sep)) < 3:  # not a pair: a header of three names?
                 sep = _separator(s, lambda fields: len(fields) >= 3)
         parts = _fields(s, sep)
-        if len(parts) < 3 or not parts[0] or not parts[1]:
-            raise DataError(f"{name}, line {lineno}: expected 'word1 word2 score', got {s[:60]!r}")
-        score = _score(parts[2], name, lineno, header_allowed=first)
+        if not pairs and _is_pair(parts):
+            col = _score_column(parts)
+        if len(parts) <= col or not parts[0] or not parts[1]:
+            shape = "word1 word2 score" if col == 2 else f"word1 word2 ... with the score in column {col + 1}"
+            raise DataError(f"{name}, line {lineno}: expected '{shape}', got {s[:60]!r}")
+        score = _score(parts[col], name, lineno, header_allowed=first)
         first = False
         if score is not None:
             pairs.append((parts[0], parts[1], score))

@@ -7,6 +7,8 @@ one line on stderr with the documented exit code, nothing half-written, no trace
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 
 import numpy as np
@@ -189,3 +191,35 @@ def test_ctrl_c_anywhere_in_a_run_says_its_line_once(monkeypatch, capsys, tmp_pa
     assert e.value.code == 130
     assert capsys.readouterr().err == "embedkit: interrupted; no output was written\n"
     assert not (tmp_path / "g.ekm").exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # SimLex-999.txt as distributed: a part of speech before the score, more columns after
+        "word1\tword2\tPOS\tSimLex999\tconc(w1)\nlove\tsex\tN\t6.77\t4.5\ntiger\tcat\tN\t7.35\t5\n"
+        "money\tcash\tN\t9.15\t4\nnoon\tstring\tN\t0.54\t3\n",
+        # SimVerb-3500.txt: no header, the relation after the score
+        "love\tsex\tV\t6.77\tNONE\ntiger\tcat\tV\t7.35\tHYPER\nmoney\tcash\tV\t9.15\tSYN\nnoon\tstring\tV\t0.54\tNONE\n",
+    ],
+)
+def test_a_pair_file_with_a_part_of_speech_before_the_score_reads_the_score(cli, tmp_path, text):
+    from embedkit.evaluate import read_similarity_pairs
+
+    p = tmp_path / "pairs.txt"
+    p.write_text(text)
+    want = [("love", "sex", 6.77), ("tiger", "cat", 7.35), ("money", "cash", 9.15), ("noon", "string", 0.54)]
+    assert read_similarity_pairs(p) == want
+    v = tmp_path / "v.txt"
+    v.write_text(
+        "love 1 0.2\nsex 0.8 0.5\ntiger 0.1 1\ncat 0.2 0.9\nmoney 0 0.1\ncash 0.1 0\nnoon 0.9 0.1\nstring 0.3 0.7\n"
+    )
+    clean = tmp_path / "clean.txt"
+    clean.write_text("".join(f"{a} {b} {s}\n" for a, b, s in want))
+    r, r0 = cli("evaluate", "similarity", v, p, "--json"), cli("evaluate", "similarity", v, clean, "--json")
+    assert r.exit_code == 0 and r0.exit_code == 0, r.stderr
+    got, ref = json.loads(r.stdout)[0], json.loads(r0.stdout)[0]
+    assert got["found"] == 4 and got["spearman"] == ref["spearman"]
+    # a later row without a score in that column is named
+    p.write_text(re.sub(r"noon\tstring\t(.)\t.*", r"noon\tstring\t\1", text))
+    one_line_error(cli("evaluate", "similarity", v, p), "pairs.txt, line", "score in column 4", code=4)
