@@ -43,7 +43,7 @@ from .errors import (
 from .graph import Graph
 from .io import ascii_fields, decimal_point, display_name, is_number, numbered_lines
 from .linalg import unit_rows
-from .vectors import Embedding, analogy_scores
+from .vectors import Embedding, analogy_scores, find_word
 
 
 @dataclass
@@ -205,13 +205,6 @@ def read_analogies(path: str, words: int = 4) -> list[tuple[str, ...]]:
     return out
 
 
-def _find(index: dict[str, int], word: str) -> int | None:
-    """The row of a benchmark's word: as written if the model has it (a cased model's
-    'Paris' is not its 'paris'), else lower-cased (a lower-cased model, a capitalised set)."""
-    i = index.get(word)
-    return i if i is not None else index.get(word.lower())
-
-
 def word_similarity(emb: Embedding, pairs: list[tuple[str, str, float]]) -> SimilarityResult:
     """Spearman ρ of cosine against human scores on the pairs found (as written, else
     lower-cased: :func:`_find`), and with subwords also over every pair that can be built
@@ -225,7 +218,7 @@ def word_similarity(emb: Embedding, pairs: list[tuple[str, str, float]]) -> Simi
     u = emb.unit
     gold, pred, gold_all, pred_all = [], [], [], []
     for a, b, score in pairs:
-        i, j = _find(index, a), _find(index, b)
+        i, j = find_word(index, a), find_word(index, b)
         if i is None or j is None:
             if emb.builds_unseen:
                 va = u[i] if i is not None else _built(emb, a)
@@ -277,7 +270,7 @@ def analogy(
     u = np.ascontiguousarray(emb.unit[:n])
     rows = []
     for q in questions:
-        ids = [_find(index, w) for w in q]
+        ids = [find_word(index, w) for w in q]
         if None not in ids:
             rows.append(ids)
     if not rows:

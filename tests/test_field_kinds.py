@@ -223,3 +223,19 @@ def test_a_pair_file_with_a_part_of_speech_before_the_score_reads_the_score(cli,
     # a later row without a score in that column is named
     p.write_text(re.sub(r"noon\tstring\t(.)\t.*", r"noon\tstring\t\1", text))
     one_line_error(cli("evaluate", "similarity", v, p), "pairs.txt, line", "score in column 4", code=4)
+
+
+def test_a_cased_models_sentence_features_find_a_capitalised_first_word_lower_cased(cli, tmp_path):
+    """'The' opens most sentences; a cased model (GloVe 840B, word2vec's) may have only 'the'.
+    As written first ('Paris' is not 'paris'), then lower-cased, as the benchmarks' words."""
+    v = tmp_path / "cased.txt"
+    v.write_text("5 4\n" + CASED.replace("France 0.2 0.2 0.3 0.3\nEngland 0.2 0.3 0.3 0.3\n", ""))
+    text = tmp_path / "s.txt"
+    text.write_text("The USA\nthe USA\nParis London\n")
+    r = cli("sentence-features", text, "-m", v, "--mode", "mean")
+    assert r.exit_code == 0, r.stderr
+    rows = np.loadtxt(r.stdout.splitlines(), dtype=np.float32)
+    assert "no known word" not in r.stderr
+    np.testing.assert_array_equal(rows[0], rows[1])
+    np.testing.assert_allclose(rows[1], [(-0.4 + 0.3) / 2, 0.1, 0.0, 0.5], atol=1e-6)
+    np.testing.assert_allclose(rows[2], [0.1, 0.225, 0.3, 0.375], atol=1e-6)  # 'Paris', not 'paris'
