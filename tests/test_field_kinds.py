@@ -239,3 +239,38 @@ def test_a_cased_models_sentence_features_find_a_capitalised_first_word_lower_ca
     np.testing.assert_array_equal(rows[0], rows[1])
     np.testing.assert_allclose(rows[1], [(-0.4 + 0.3) / 2, 0.1, 0.0, 0.5], atol=1e-6)
     np.testing.assert_allclose(rows[2], [0.1, 0.225, 0.3, 0.375], atol=1e-6)  # 'Paris', not 'paris'
+
+
+X3 = [[0.5, -1.25, 3.0], [1.5, 0.75, -2.0], [-0.5, 2.25, 1.0], [2.5, -0.25, 0.5], [0.0, 1.0, -1.5]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # pandas' DataFrame.to_csv() writes its index first, under an empty name
+        ",a,b,c\n" + "".join(f"{i}," + ",".join(map(str, r)) + "\n" for i, r in enumerate(X3)),
+        # R's write.csv quotes the header and the row names, "" above them
+        '"","a","b","c"\n' + "".join(f'"{i + 1}",' + ",".join(map(str, r)) + "\n" for i, r in enumerate(X3)),
+        # a separator ending every line, header or not
+        "a,b,c,\n" + "".join(",".join(map(str, r)) + ",\n" for r in X3),
+        "".join(",".join(map(str, r)) + ",\n" for r in X3),
+    ],
+)
+def test_a_tables_unnamed_index_column_and_trailing_separator_are_no_variables(cli, tmp_path, text):
+    from embedkit.io import read_table
+
+    p = tmp_path / "t.csv"
+    p.write_text(text)
+    x, labels, header = read_table(p)
+    np.testing.assert_array_equal(x, X3)
+    assert header in (["a", "b", "c"], None)
+    clean = tmp_path / "clean.csv"
+    clean.write_text("a,b,c\n" + "".join(",".join(map(str, r)) + "\n" for r in X3))
+    r, r0 = cli("pca", p, "--tsv"), cli("pca", clean, "--tsv")
+    assert r.exit_code == 0 and r.stdout == r0.stdout, r.stderr
+
+
+def test_a_named_column_left_empty_is_still_named(cli, tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("a,b,c\n1,2,\n3,5,\n4,4,\n")
+    one_line_error(cli("pca", p), "t.csv, line 2", "'' is not a number (column 'c')", code=4)
