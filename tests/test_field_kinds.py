@@ -274,3 +274,29 @@ def test_a_named_column_left_empty_is_still_named(cli, tmp_path):
     p = tmp_path / "t.csv"
     p.write_text("a,b,c\n1,2,\n3,5,\n4,4,\n")
     one_line_error(cli("pca", p), "t.csv, line 2", "'' is not a number (column 'c')", code=4)
+
+
+EDGES = [("1", "2", 1.0), ("2", "3", 2.0), ("3", "1", 1.0), ("1", "4", 0.5), ("4", "5", 1.0), ("5", "6", 1.0)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ",source,target\n" + "".join(f"{i},{a},{b}\n" for i, (a, b, _) in enumerate(EDGES)),  # pandas to_csv()
+        "# networkx.to_pandas_edgelist(g).to_csv(f)\n\n,source,target,weight\n"
+        + "".join(f"{i},{a},{b},{w}\n" for i, (a, b, w) in enumerate(EDGES)),
+        "\tsource\ttarget\n" + "".join(f"{i}\t{a}\t{b}\n" for i, (a, b, _) in enumerate(EDGES)),  # sep="\t"
+        '"","from","to"\n' + "".join(f'"{i + 1}","{a}","{b}"\n' for i, (a, b, _) in enumerate(EDGES)),  # R
+        ",0,1\n" + "".join(f"{i},{a},{b}\n" for i, (a, b, _) in enumerate(EDGES)),  # columns never named
+    ],
+)
+def test_an_edge_lists_unnamed_index_column_is_not_read_as_the_sources(tmp_path, text):
+    from embedkit.graph import read_edges
+
+    p, clean = tmp_path / "e.csv", tmp_path / "clean.csv"
+    p.write_text(text)
+    weighted = "weight" in text
+    clean.write_text("".join(f"{a},{b}" + (f",{w}" if weighted else "") + "\n" for a, b, w in EDGES))
+    g, g0 = read_edges(p), read_edges(clean)
+    assert g.nodes == g0.nodes == ["1", "2", "3", "4", "5", "6"]
+    assert (g.adjacency() != g0.adjacency()).nnz == 0

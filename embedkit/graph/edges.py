@@ -45,7 +45,8 @@ def read_edges(
     ``a<TAB>b<TAB>1,5``, ``a,b,"1,5"``) (detected from the first data line unless ``delimiter``
     is given); CSV quoting is honoured; lines whose first non-blank character is ``#`` and
     blank lines are skipped; ``header=None`` detects a header row (column names such
-    as ``source,target``, or non-numeric ids above numeric ones).  Node ids are read as
+    as ``source,target``, or non-numeric ids above numeric ones); a first column that the
+    header leaves unnamed (``,source,target``: the index pandas and R write) is skipped.  Node ids are read as
     every word is (:func:`~embedkit.io.normal_form`, NFC: ``e`` + U+0301 is ``é``), else
     as written.  Duplicate edges are merged with their weights summed.  Parsing is vectorised
     over the whole file (numpy over the bytes, one C-level split), not a loop per line.
@@ -61,6 +62,9 @@ def read_edges(
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if not data.endswith(b"\n"):
         data += b"\n"
+    if header is not False:
+        data, indexed = _without_index_column(data, delimiter)
+        header = True if indexed else header
     buf = np.frombuffer(data, dtype=np.uint8)
     if header is not True:
         fast = _integer_edges(buf, delimiter)
@@ -340,6 +344,24 @@ def _natural_order(ids: np.ndarray) -> np.ndarray:
     except (ValueError, OverflowError):
         return np.arange(ids.size)  # np.unique already sorted them as strings
     return np.lexsort((ids, as_int))
+
+
+_INDEX_HEADER = re.compile(rb"[ \t]*(?:#[^\n]*)?\n|(\"\"|)([,;\t])")
+
+
+def _without_index_column(data: bytes, delimiter: str | None) -> tuple[bytes, bool]:
+    """``data`` without its first column, and True, when the first line leaves that column
+    unnamed: a header above the row index that pandas' ``DataFrame.to_csv`` (``,source,target``;
+    ``,0,1`` for columns never named) and R's ``write.csv`` (``"","from","to"``) write first,
+    which would otherwise be read as the sources (an id is never empty, so an unnamed first
+    column cannot be one); else ``data`` and False."""
+    pos = 0
+    while (m := _INDEX_HEADER.match(data, pos)) and m.group(2) is None:  # blank and comment lines
+        pos = m.end()
+    if not m or (delimiter is not None and m.group(2).decode() != delimiter):
+        return data, False
+    sep = re.escape(m.group(2))
+    return data[:pos] + re.sub(rb"(?m)^(?![ \t]*#)[^\n" + sep + rb"]*" + sep, b"", data[pos:]), True
 
 
 def _looks_like_header(cols: np.ndarray) -> bool:
