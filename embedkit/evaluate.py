@@ -531,25 +531,54 @@ class NodeClassificationResult:
     labels: int
 
 
+_NODE_HEADER = {"node", "nodes", "id", "node_id", "nodeid", "vertex", "name", "user", "user_id", "item", "paper"}
+_LABEL_HEADER = {"label", "labels", "class", "classes", "group", "groups", "category", "categories", "community"}
+_INDICATOR = {"0": False, "1": True, "0.0": False, "1.0": True, "false": False, "true": True}
+
+
 def read_node_labels(path: str) -> dict[str, list[str]]:
     """Read node labels: ``node,label`` lines (comma, TAB, semicolon or white space; CSV
     quotes honoured), several lines for several labels, or several labels on one line
     (``6<TAB>red,blue``, ``6,red,blue``, ``6,"red,blue"``, ``6;red;blue``, ``6 red blue``,
-    ``6,red|blue`` as MovieLens lists genres).
-    ``#`` lines are comments; a first line such as ``node,label`` is a header.  Node ids
+    ``6,red|blue`` as MovieLens lists genres), or one column a label under a header that
+    names them, 0/1 in the rows (``node,red,blue`` / ``6,1,1``: an indicator matrix, as
+    scikit-learn's ``MultiLabelBinarizer`` and the PPI labels have them).
+    ``#`` lines are comments; a first line such as ``node,label`` or ``id,group`` is a
+    header, and a first column it leaves unnamed (``,node,label``: the index that pandas'
+    ``to_csv`` and R's ``write.csv`` write) is skipped.  Node ids
     are in NFC as in edge lists (:func:`~embedkit.io.normal_form`), so an id written
     decomposed in one file and composed in the other is one node."""
     name = display_name(path)
+    rows = [(lineno, s, _fields(s, _separator(s, _is_labelled))) for lineno, s in _content_lines(path)]
+    if not rows:
+        raise DataError(f"{name}: no labels found")
+    if len(rows[0][2]) >= 3 and rows[0][2][0] == "":  # an unnamed index column
+        rows = [(lineno, s, fields[1:]) for lineno, s, fields in rows]
+    head = [f.strip() for f in rows[0][2]]
+    if (
+        len(rows) > 1
+        and len(head) >= 3
+        and not all(f.lower() in _INDICATOR for f in head[1:])
+        and all(len(f) == len(head) and all(x.lower() in _INDICATOR for x in f[1:]) for _, _, f in rows[1:])
+    ):  # node,red,blue / 6,1,1
+        out = {}
+        for _, _, (node, *flags) in rows[1:]:
+            have = out.setdefault(node.strip(), [])
+            have.extend(lab for lab, x in zip(head[1:], flags) if _INDICATOR[x.lower()] and lab not in have)
+        out = {node: labels for node, labels in out.items() if labels}
+        if not out:
+            raise DataError(f"{name}: no labels found (every row of the indicator matrix is 0)")
+        return out
     out: dict[str, list[str]] = {}
-    for lineno, s in _content_lines(path):
+    for lineno, s, fields in rows:
         sep = _separator(s, _is_labelled)
-        node, *rest = _fields(s, sep)
+        node, *rest = fields
         within = r"[,;|]|\s+" if sep in ("\t", None) else r"[,;|]"  # labels within a field
         labels = [x.strip() for field in rest for x in re.split(within, field) if x.strip()]
         node = node.strip()
         if not node or not labels:
             raise DataError(f"{name}, line {lineno}: expected 'node,label', got {s[:60]!r}")
-        if not out and node.lower() in ("node", "id", "node_id") and labels[0].lower() in ("label", "labels", "class"):
+        if not out and node.lower() in _NODE_HEADER and labels[0].lower() in _LABEL_HEADER:
             continue
         have = out.setdefault(node, [])
         have.extend(x for x in dict.fromkeys(labels) if x not in have)

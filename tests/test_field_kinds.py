@@ -300,3 +300,38 @@ def test_an_edge_lists_unnamed_index_column_is_not_read_as_the_sources(tmp_path,
     g, g0 = read_edges(p), read_edges(clean)
     assert g.nodes == g0.nodes == ["1", "2", "3", "4", "5", "6"]
     assert (g.adjacency() != g0.adjacency()).nnz == 0
+
+
+LABELS = {"1": ["red"], "2": ["red"], "6": ["red", "blue"], "7": ["blue", "red"], "8": ["blue"]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an indicator matrix: a column a label, named in the header (MultiLabelBinarizer, PPI)
+        "node,red,blue\n" + "".join(f"{n},{int('red' in ls)},{int('blue' in ls)}\n" for n, ls in LABELS.items()),
+        "id\tred\tblue\n" + "".join(f"{n}\t{'red' in ls}\t{'blue' in ls}\n" for n, ls in LABELS.items()),
+        # pandas' to_csv() index before the columns, one line a label
+        ",node,label\n"
+        + "".join(f"{i},{n},{lab}\n" for i, (n, lab) in enumerate((n, x) for n, ls in LABELS.items() for x in ls)),
+        # a header of other common names, from a spreadsheet
+        "id,group\r\n" + "".join(f"{n},{x}\r\n" for n, ls in LABELS.items() for x in ls),
+    ],
+)
+def test_labels_as_an_indicator_matrix_or_under_an_index_or_a_header_read_as_the_plain_form(tmp_path, text):
+    from embedkit.evaluate import read_node_labels
+
+    p = tmp_path / "labels.csv"
+    p.write_bytes(text.encode())
+    got = read_node_labels(p)
+    assert {n: sorted(ls) for n, ls in got.items()} == {n: sorted(ls) for n, ls in LABELS.items()}
+
+
+def test_an_indicator_matrix_without_a_one_is_no_labels(cli, tmp_path):
+    from embedkit.errors import DataError
+    from embedkit.evaluate import read_node_labels
+
+    p = tmp_path / "labels.csv"
+    p.write_text("node,red,blue\n1,0,0\n2,0,0\n")
+    with pytest.raises(DataError, match="every row of the indicator matrix is 0"):
+        read_node_labels(p)
