@@ -335,3 +335,36 @@ def test_an_indicator_matrix_without_a_one_is_no_labels(cli, tmp_path):
     p.write_text("node,red,blue\n1,0,0\n2,0,0\n")
     with pytest.raises(DataError, match="every row of the indicator matrix is 0"):
         read_node_labels(p)
+
+
+def test_blank_documents_change_no_lsa_weight(cli, tmp_path):
+    """Blank lines kept so that documents stay one a line are no documents for idf: a file
+    with them ranks as the file without them (same scores), and they are left out."""
+    import scipy.sparse as sp
+
+    from embedkit.weighting import idf
+
+    counts = sp.csr_matrix(np.array([[1, 0, 2], [0, 1, 1], [1, 1, 0]], dtype=np.float32))
+    padded = sp.vstack([sp.csr_matrix((1, 3)), counts[:2], sp.csr_matrix((2, 3)), counts[2:]]).tocsr()
+    np.testing.assert_array_equal(idf(padded), idf(counts))
+    np.testing.assert_allclose(idf(counts), np.log(4 / 3) + 1)  # N = 3, every df = 2
+    docs = [
+        "cat dog barn farm cow",
+        "stock bank market fund bond",
+        "dog farm cow barn hay",
+        "bank fund bond market trade",
+        "cat cow hay barn dog",
+    ]
+    clean, blank = tmp_path / "clean.txt", tmp_path / "blank.txt"
+    clean.write_text("\n".join(docs) + "\n")
+    blank.write_text("\n   \t\n" + "\n\n".join(docs) + "\n\n\n")
+    scores = []
+    for p in (clean, blank):
+        out = tmp_path / f"{p.stem}.ekm"
+        assert cli("lsa", p, "-o", out, "--dim", "2", "-q").exit_code == 0
+        r = cli("search", "cow", "-m", out, "-k", "10", "--json")
+        assert r.exit_code == 0, r.stderr
+        rows = json.loads(r.stdout)
+        assert all(row["text"].strip() for row in rows)  # no blank line ranked
+        scores.append(sorted((row["text"], round(row["score"], 5)) for row in rows))
+    assert scores[0] == scores[1]
