@@ -368,3 +368,17 @@ def test_blank_documents_change_no_lsa_weight(cli, tmp_path):
         assert all(row["text"].strip() for row in rows)  # no blank line ranked
         scores.append(sorted((row["text"], round(row["score"], 5)) for row in rows))
     assert scores[0] == scores[1]
+
+
+@pytest.mark.parametrize(
+    "head", ["user,item", "Source,Target,Weight", "node_1,node_2", "citing paper,cited paper", "from_id;to_id"]
+)
+def test_an_edge_lists_header_of_named_ids_is_recognised(tmp_path, head):
+    # string ids: only the names can tell the header from an edge ('user'-'item' was a node pair)
+    from embedkit.graph import read_edges
+
+    sep = ";" if ";" in head else ","
+    weight = f"{sep}1" if head.count(sep) == 2 else ""
+    p = tmp_path / "e.csv"
+    p.write_text(head + "\n" + "".join(f"{a}{sep}{b}{weight}\n" for a, b in [("u1", "i1"), ("u1", "i2"), ("u2", "i1")]))
+    assert read_edges(p).nodes == ["i1", "i2", "u1", "u2"]

@@ -24,9 +24,18 @@ from ..io import (
 from .types import Graph
 
 _HEADER_WORDS = {
-    "source", "target", "src", "dst", "from", "to", "node", "node1", "node2", "u", "v", "weight", "w",
-    "head", "tail", "id1", "id2", "source_id", "target_id",
+    "source", "target", "src", "dst", "from", "to", "node", "u", "v", "weight", "w", "head", "tail", "id",
+    "vertex", "user", "item", "paper", "start", "end", "citing", "cited", "parent", "child",
 }  # fmt: skip
+
+
+def _is_header_word(cell: str) -> bool:
+    """Whether ``cell`` is a column name of an edge list: one of the words above, alone or
+    joined and numbered (``Source``, ``node_1``, ``id 2``, ``user_id``, ``from-node``)."""
+    parts = [p for p in re.split(r"[\s_\-.]+", cell.strip().lower().rstrip("0123456789").rstrip(" _-")) if p]
+    return bool(parts) and all(p.rstrip("0123456789") in _HEADER_WORDS for p in parts)
+
+
 _SPACE = np.zeros(256, dtype=bool)
 _SPACE[[ord(c) for c in ASCII_SPACE]] = True  # ascii_fields's separators, as bytes
 
@@ -194,7 +203,7 @@ def _semicolon_or_space(line: str) -> str:
     """``;`` when the first line reads as ``source;target[;weight]`` (Excel's CSV where
     the comma is the decimal mark), else white space (``a;x b;y`` is two ids)."""
     fields = [f.strip() for f in line.split(";")]
-    if len(fields) == 2 or (len(fields) == 3 and (is_number(fields[2]) or fields[2].lower() in _HEADER_WORDS)):
+    if len(fields) == 2 or (len(fields) == 3 and (is_number(fields[2]) or _is_header_word(fields[2]))):
         return ";"
     return " "
 
@@ -366,7 +375,7 @@ def _without_index_column(data: bytes, delimiter: str | None) -> tuple[bytes, bo
 
 def _looks_like_header(cols: np.ndarray) -> bool:
     row = [str(x).strip().lower() for x in cols[0]]
-    if all(x in _HEADER_WORDS for x in row):
+    if all(_is_header_word(x) for x in row):
         return True
     if cols.shape[0] < 2:
         return False
