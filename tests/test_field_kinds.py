@@ -382,3 +382,14 @@ def test_an_edge_lists_header_of_named_ids_is_recognised(tmp_path, head):
     p = tmp_path / "e.csv"
     p.write_text(head + "\n" + "".join(f"{a}{sep}{b}{weight}\n" for a, b in [("u1", "i1"), ("u1", "i2"), ("u2", "i1")]))
     assert read_edges(p).nodes == ["i1", "i2", "u1", "u2"]
+
+
+@pytest.mark.parametrize("first", ["u0 v0", "user1,item1", "node1x,id"])
+def test_an_edge_of_ids_that_resemble_column_names_stays_an_edge(tmp_path, first):
+    from embedkit.graph import read_edges
+
+    sep = " " if " " in first else ","
+    a, b = first.split(sep)
+    p = tmp_path / "e.txt"
+    p.write_text(f"{first}\n{a}{sep}x\n{b}{sep}x\n")
+    assert sorted(read_edges(p).nodes) == sorted([a, b, "x"])

@@ -29,11 +29,19 @@ _HEADER_WORDS = {
 }  # fmt: skip
 
 
+_NUMBERED = {"node", "id", "vertex"}
+
+
 def _is_header_word(cell: str) -> bool:
     """Whether ``cell`` is a column name of an edge list: one of the words above, alone or
-    joined and numbered (``Source``, ``node_1``, ``id 2``, ``user_id``, ``from-node``)."""
-    parts = [p for p in re.split(r"[\s_\-.]+", cell.strip().lower().rstrip("0123456789").rstrip(" _-")) if p]
-    return bool(parts) and all(p.rstrip("0123456789") in _HEADER_WORDS for p in parts)
+    joined (``Source``, ``user_id``, ``from-node``, ``citing paper``); numbered only for
+    ``node``, ``id`` and ``vertex`` (``node_1``, ``id2``): ``u0``, ``user1``, ``item2`` are ids."""
+    parts = [p for p in re.split(r"[\s_\-.]+", cell.strip().lower()) if p]
+    if len(parts) > 1 and parts[-1].isdigit() and parts[-2] in _NUMBERED:  # node_1, id 2
+        parts.pop()
+    if len(parts) == 1 and parts[0].rstrip("0123456789") in _NUMBERED:  # node1, id2
+        parts = [parts[0].rstrip("0123456789")]
+    return bool(parts) and all(w in _HEADER_WORDS for w in parts)
 
 
 _SPACE = np.zeros(256, dtype=bool)
