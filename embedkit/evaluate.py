@@ -43,7 +43,7 @@ from .errors import (
 from .graph import Graph
 from .io import ascii_fields, decimal_point, display_name, is_number, numbered_lines
 from .linalg import unit_rows
-from .vectors import Embedding, analogy_scores
+from .vectors import Embedding, analogy_scores, find_word
 
 
 @dataclass
@@ -127,8 +127,15 @@ def _is_header(words: list[str], numbers: list[str] = ()) -> bool:
     return bool(words) and all(_COLUMN_NAME.fullmatch(w) for w in words)
 
 
+def _score_column(fields: list[str]) -> int | None:
+    """The column of a pair row's gold score: the first field after the two words that is a
+    number (``love sex 6.77``: 2; SimLex-999's ``old new A 1.58 2.72 ...`` and SimVerb-3500's
+    ``take remove V 0.33 ANTONYMS``, which put a part of speech before it: 3), or None."""
+    return next((i for i in range(2, len(fields)) if is_number(decimal_point(fields[i]))), None)
+
+
 def _is_pair(fields: list[str]) -> bool:
-    return len(fields) >= 3 and bool(fields[0] and fields[1]) and is_number(decimal_point(fields[2]))
+    return len(fields) >= 3 and bool(fields[0] and fields[1]) and _score_column(fields) is not None
 
 
 def _is_labelled(fields: list[str]) -> bool:
@@ -157,16 +164,19 @@ def read_similarity_pairs(path: str) -> list[tuple[str, str, float]]:
     TABs, commas (CSV, with or without a space after the comma) or white space, as the
     benchmark files are distributed; a score may have a decimal comma (``love;sex;6,77``,
     ``love<TAB>sex<TAB>6,77``, ``love,sex,"6,77"``).  A first
-    line may be a header (:func:`_is_header`: a score that is not a number, as in
-    ``Word 1,Word 2,Human (mean)``, or two column names); the
-    separator is that of the first pair.  ``#``
-    lines are comments; columns after the third are ignored.  Raises :class:`DataError`
+    line is a header when it has no number after its two words (``Word 1,Word 2,Human (mean)``)
+    or its two words are column names (:func:`_is_header`); the
+    separator is that of the first pair, and so is the score's column: the first field after
+    the two words that is a number there (the third, or the fourth of SimLex-999's and
+    SimVerb-3500's files as distributed, whose third is a part of speech).  ``#``
+    lines are comments; the other columns are ignored.  Raises :class:`DataError`
     naming the line for a row without three fields or with a score that is not a number,
     and when no pair is found at all."""
     name = display_name(path)
     pairs = []
     sep: str | None = None
     first = True
+    col = 2  # the score's column, as the first pair has it
     for lineno, s in _content_lines(path):
         if not pairs:  # a header row may be written with other separators
             sep = _separator(s, _is_pair)
@@ -175,11 +185,17 @@ def read_similarity_pairs(path: str) -> list[tuple[str, str, float]]:
         parts = _fields(s, sep)
         if len(parts) < 3 or not parts[0] or not parts[1]:
             raise DataError(f"{name}, line {lineno}: expected 'word1 word2 score', got {s[:60]!r}")
-        if first and _is_header(parts[:2], parts[2:3]):
+        if first and (_score_column(parts) is None or _is_header(parts[:2])):
             first = False
             continue
+        if not pairs and _is_pair(parts):
+            col = _score_column(parts)
+        if len(parts) <= col:
+            raise DataError(
+                f"{name}, line {lineno}: expected 'word1 word2 ... with the score in column {col + 1}', got {s[:60]!r}"
+            )
         first = False
-        pairs.append((parts[0], parts[1], _score(parts[2], name, lineno)))
+        pairs.append((parts[0], parts[1], _score(parts[col], name, lineno)))
     if not pairs:
         raise DataError(f"{name}: no word pairs found")
     return pairs
@@ -224,13 +240,6 @@ def read_analogies(path: str, words: int = 4) -> list[tuple[str, ...]]:
     return out
 
 
-def _find(index: dict[str, int], word: str) -> int | None:
-    """The row of a benchmark's word: as written if the model has it (a cased model's
-    'Paris' is not its 'paris'), else lower-cased (a lower-cased model, a capitalised set)."""
-    i = index.get(word)
-    return i if i is not None else index.get(word.lower())
-
-
 def word_similarity(emb: Embedding, pairs: list[tuple[str, str, float]]) -> SimilarityResult:
     """Spearman ρ of cosine against human scores on the pairs found (as written, else
     lower-cased: :func:`_find`), and with subwords also over every pair that can be built
@@ -244,7 +253,7 @@ def word_similarity(emb: Embedding, pairs: list[tuple[str, str, float]]) -> Simi
     u = emb.unit
     gold, pred, gold_all, pred_all = [], [], [], []
     for a, b, score in pairs:
-        i, j = _find(index, a), _find(index, b)
+        i, j = find_word(index, a), find_word(index, b)
         if i is None or j is None:
             if emb.builds_unseen:
                 va = u[i] if i is not None else _built(emb, a)
@@ -296,7 +305,7 @@ def analogy(
     u = np.ascontiguousarray(emb.unit[:n])
     rows = []
     for q in questions:
-        ids = [_find(index, w) for w in q]
+        ids = [find_word(index, w) for w in q]
         if None not in ids:
             rows.append(ids)
     if not rows:
@@ -558,27 +567,57 @@ class NodeClassificationResult:
     labels: int
 
 
+_NODE_HEADER = {"node", "nodes", "id", "node_id", "nodeid", "vertex", "name", "user", "user_id", "item", "paper"}
+_LABEL_HEADER = {"label", "labels", "class", "classes", "group", "groups", "category", "categories", "community"}
+_INDICATOR = {"0": False, "1": True, "0.0": False, "1.0": True, "false": False, "true": True}
+
+
 def read_node_labels(path: str) -> dict[str, list[str]]:
     """Read node labels: ``node,label`` lines (comma, TAB, semicolon or white space; CSV
     quotes honoured), several lines for several labels, or several labels on one line
     (``6<TAB>red,blue``, ``6,red,blue``, ``6,"red,blue"``, ``6;red;blue``, ``6 red blue``,
-    ``6,red|blue`` as MovieLens lists genres).
-    ``#`` lines are comments; a first line such as ``node,label`` is a header
-    (:func:`_is_header`, the rule of every benchmark reader).  Node ids
+    ``6,red|blue`` as MovieLens lists genres), or one column a label under a header that
+    names them, 0/1 in the rows (``node,red,blue`` / ``6,1,1``: an indicator matrix, as
+    scikit-learn's ``MultiLabelBinarizer`` and the PPI labels have them).
+    ``#`` lines are comments; a first line such as ``node,label`` or ``id,group`` is a
+    header (:func:`_is_header`, the rule of every benchmark reader), and a first column it leaves unnamed (``,node,label``: the index that pandas'
+    ``to_csv`` and R's ``write.csv`` write) is skipped.  Node ids
     are in NFC as in edge lists (:func:`~embedkit.io.normal_form`), so an id written
     decomposed in one file and composed in the other is one node."""
     name = display_name(path)
+    rows = [(lineno, s, _fields(s, _separator(s, _is_labelled))) for lineno, s in _content_lines(path)]
+    if not rows:
+        raise DataError(f"{name}: no labels found")
+    if len(rows[0][2]) >= 3 and rows[0][2][0] == "":  # an unnamed index column
+        rows = [(lineno, s, fields[1:]) for lineno, s, fields in rows]
+    head = [f.strip() for f in rows[0][2]]
+    if (
+        len(rows) > 1
+        and len(head) >= 3
+        and not all(f.lower() in _INDICATOR for f in head[1:])
+        and all(len(f) == len(head) and all(x.lower() in _INDICATOR for x in f[1:]) for _, _, f in rows[1:])
+    ):  # node,red,blue / 6,1,1
+        out = {}
+        for _, _, (node, *flags) in rows[1:]:
+            have = out.setdefault(node.strip(), [])
+            have.extend(lab for lab, x in zip(head[1:], flags) if _INDICATOR[x.lower()] and lab not in have)
+        out = {node: labels for node, labels in out.items() if labels}
+        if not out:
+            raise DataError(f"{name}: no labels found (every row of the indicator matrix is 0)")
+        return out
     out: dict[str, list[str]] = {}
     first = True
-    for lineno, s in _content_lines(path):
+    for lineno, s, fields in rows:
         sep = _separator(s, _is_labelled)
-        node, *rest = _fields(s, sep)
+        node, *rest = fields
         within = r"[,;|]|\s+" if sep in ("\t", None) else r"[,;|]"  # labels within a field
         labels = [x.strip() for field in rest for x in re.split(within, field) if x.strip()]
         node = node.strip()
         if not node or not labels:
             raise DataError(f"{name}, line {lineno}: expected 'node,label', got {s[:60]!r}")
-        if first and _is_header([node, *labels]):  # ``node,label``, ``id,class``
+        if first and (
+            _is_header([node, *labels]) or (node.lower() in _NODE_HEADER and labels[0].lower() in _LABEL_HEADER)
+        ):  # ``node,label``, ``id,group``
             first = False
             continue
         first = False

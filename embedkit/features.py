@@ -107,7 +107,7 @@ from .io import atomic_output, display_name, numpy_reason, seekable_source
 from .linalg import PCAResult, fix_signs, pca
 from .options import DEFAULT_FEATURE_MODE, FEATURE_MODE_SETTINGS, FEATURE_MODES
 from .tokenize import Tokenizer
-from .vectors import Embedding
+from .vectors import Embedding, find_word
 
 MODES = FEATURE_MODES
 #: The mode used when none is given (chosen by measurement: BENCHMARKS.md, "Sentence features").
@@ -200,6 +200,9 @@ def encode_lines(
     """Tokenize ``lines`` and keep the tokens in the vocabulary (a model, or word → id).
 
     A model brings its own tokenizer (:func:`model_tokenizer`); a plain mapping needs one.
+    A token of a tokenizer that keeps case and that the vocabulary lacks as written is
+    looked up lower-cased (:func:`~embedkit.vectors.find_word`, as the benchmarks' words
+    are): a sentence's first word, ``The``, is a cased model's ``the`` when it has no ``The``.
     With ``keep_unknown`` the tokens outside the vocabulary are counted too
     (``unknown`` / ``unknown_counts``).  With ``build_unseen``, a model with subwords builds
     the words outside its vocabulary from their character n-grams
@@ -213,13 +216,16 @@ def encode_lines(
     n_words = len(index)
     token_lists = [tok.tokenize(line) for line in lines]
     lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-    flat = itertools.chain.from_iterable(token_lists)
-    ids = np.fromiter(map(index.get, flat, itertools.repeat(-1)), dtype=np.int64, count=int(lengths.sum()))
+    flat_tokens = list(itertools.chain.from_iterable(token_lists))
+    ids = np.fromiter(map(index.get, flat_tokens, itertools.repeat(-1)), dtype=np.int64, count=len(flat_tokens))
+    if not tok.lowercase and (ids < 0).any():  # a cased model without 'The' has 'the' (find_word)
+        where = np.flatnonzero(ids < 0)
+        found = (find_word(index, flat_tokens[i]) for i in where)
+        ids[where] = np.fromiter((-1 if i is None else i for i in found), np.int64, count=len(where))
     line = np.repeat(np.arange(len(token_lists), dtype=np.int64), lengths)
     built: list[str] = []
     built_vectors = None
     if build_unseen and isinstance(vocab, Embedding) and vocab.builds_unseen and (ids < 0).any():
-        flat_tokens = list(itertools.chain.from_iterable(token_lists))
         where = np.flatnonzero(ids < 0)
         built, built_vectors = vocab.unseen_vectors(list(dict.fromkeys(flat_tokens[i] for i in where)))
         slot = {w: n_words + j for j, w in enumerate(built)}
@@ -229,7 +235,6 @@ def encode_lines(
     unknown: list[str] = []
     unknown_counts = None
     if keep_unknown:
-        flat_tokens = list(itertools.chain.from_iterable(token_lists))
         where = np.flatnonzero(~known)
         slot: dict[str, int] = {}
         cols = np.fromiter((slot.setdefault(flat_tokens[i], len(slot)) for i in where), np.int64, count=len(where))

@@ -657,7 +657,9 @@ def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, l
     ends ``.tsv``; semicolon-separated with decimal commas, ``1,5``, if the first line has
     semicolons and no comma; else comma-separated, or white space when a file not named
     ``.csv`` has no comma) may have a header row (recognised by a non-numeric cell) and a
-    first column of row labels (recognised the same way).  Raises :class:`DataError`
+    first column of row labels (recognised the same way, or by an empty name in the header:
+    the index that ``DataFrame.to_csv`` and R's ``write.csv`` write first, numbers that are
+    no variable); an empty last column, separator and all, is no column.  Raises :class:`DataError`
     naming the line and column of a cell that is not a number, or of a missing (NaN) or
     infinite value.
     """
@@ -701,6 +703,8 @@ def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, l
             raise DataError(f"{name}: a quoted field spans lines; the table cannot be read")
     if sep == ";":  # 1,5 is 1.5
         rows = [[decimal_point(c) for c in r] for r in rows]
+    if all(len(r) > 1 and r[-1] == "" for r in rows):  # a separator ending every line: no column
+        rows = [r[:-1] for r in rows]
     header = None
     if not all(_is_cell_number(c) for c in rows[0][1:]) or (
         len(rows) > 1 and _is_cell_number(rows[1][0]) and not _is_cell_number(rows[0][0])
@@ -714,7 +718,8 @@ def read_table(path: str | os.PathLike) -> tuple[np.ndarray, list[str] | None, l
         if len(r) != width:
             raise DataError(f"{name}, line {n}: {len(r)} fields, {what} {width}")
     labels = None
-    if not all(_is_cell_number(r[0]) for r in rows):
+    if (header is not None and header[0] == "" and width > 1) or not all(_is_cell_number(r[0]) for r in rows):
+        # a first column without a name is the rows' names: pandas' index, R's row.names
         labels = [r[0] for r in rows]
         rows = [r[1:] for r in rows]
         header = header[1:] if header else None

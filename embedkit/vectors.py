@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import os
 import struct
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -257,6 +257,15 @@ def _read_rare(f, info: dict, dim: int) -> RareWords:
     if vectors.size != r * dim or counts.size != r or len(words) != r:
         raise ValueError("the rare-word table is truncated")
     return RareWords(words, counts.astype(np.int64), vectors.reshape(r, dim).astype(np.float16))
+
+
+def find_word(index: Mapping[str, int], word: str) -> int | None:
+    """The row of a word of a benchmark or of a text read against a model: as written if
+    the model has it (a cased model's 'Paris' is not its 'paris'), else lower-cased (a
+    lower-cased model under a capitalised set; a sentence's first word, 'The', in a cased
+    model that has 'the')."""
+    i = index.get(word)
+    return i if i is not None else index.get(word.lower())
 
 
 def warn_one_direction(dim: int, remove_top: int = 0, parts: int = 1) -> None:

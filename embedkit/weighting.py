@@ -205,11 +205,16 @@ def idf(counts: sp.spmatrix) -> np.ndarray:
     """Smoothed inverse document frequency of each column of a (docs × terms) count matrix.
 
     idf(t) = ln((1 + N) / (1 + df(t))) + 1, N documents, df(t) of them containing t
-    (scikit-learn's ``smooth_idf``): shape (terms,), float64, every value ≥ 1.
+    (scikit-learn's ``smooth_idf``): shape (terms,), float64, every value ≥ 1.  A row
+    without any term (an empty line kept so that rows stay one a line) is no document: N
+    counts the rows with a term, so blank lines among the documents change no weight.
     """
     m = sp.csr_matrix(counts)
-    df = np.bincount(m.indices[m.data > 0], minlength=m.shape[1])
-    return np.log((1.0 + m.shape[0]) / (1.0 + df)) + 1.0
+    has = m.data > 0
+    df = np.bincount(m.indices[has], minlength=m.shape[1])
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    n = np.unique(rows[has]).size
+    return np.log((1.0 + n) / (1.0 + df)) + 1.0
 
 
 def tfidf(

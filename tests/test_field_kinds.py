@@ -7,6 +7,8 @@ one line on stderr with the documented exit code, nothing half-written, no trace
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 
 import numpy as np
@@ -235,3 +237,205 @@ def test_ctrl_c_anywhere_in_a_run_says_its_line_once(monkeypatch, capsys, tmp_pa
     assert e.value.code == 130
     assert capsys.readouterr().err == "embedkit: interrupted; no output was written\n"
     assert not (tmp_path / "g.ekm").exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # SimLex-999.txt as distributed: a part of speech before the score, more columns after
+        "word1\tword2\tPOS\tSimLex999\tconc(w1)\nlove\tsex\tN\t6.77\t4.5\ntiger\tcat\tN\t7.35\t5\n"
+        "money\tcash\tN\t9.15\t4\nnoon\tstring\tN\t0.54\t3\n",
+        # SimVerb-3500.txt: no header, the relation after the score
+        "love\tsex\tV\t6.77\tNONE\ntiger\tcat\tV\t7.35\tHYPER\nmoney\tcash\tV\t9.15\tSYN\nnoon\tstring\tV\t0.54\tNONE\n",
+    ],
+)
+def test_a_pair_file_with_a_part_of_speech_before_the_score_reads_the_score(cli, tmp_path, text):
+    from embedkit.evaluate import read_similarity_pairs
+
+    p = tmp_path / "pairs.txt"
+    p.write_text(text)
+    want = [("love", "sex", 6.77), ("tiger", "cat", 7.35), ("money", "cash", 9.15), ("noon", "string", 0.54)]
+    assert read_similarity_pairs(p) == want
+    v = tmp_path / "v.txt"
+    v.write_text(
+        "love 1 0.2\nsex 0.8 0.5\ntiger 0.1 1\ncat 0.2 0.9\nmoney 0 0.1\ncash 0.1 0\nnoon 0.9 0.1\nstring 0.3 0.7\n"
+    )
+    clean = tmp_path / "clean.txt"
+    clean.write_text("".join(f"{a} {b} {s}\n" for a, b, s in want))
+    r, r0 = cli("evaluate", "similarity", v, p, "--json"), cli("evaluate", "similarity", v, clean, "--json")
+    assert r.exit_code == 0 and r0.exit_code == 0, r.stderr
+    got, ref = json.loads(r.stdout)[0], json.loads(r0.stdout)[0]
+    assert got["found"] == 4 and got["spearman"] == ref["spearman"]
+    # a later row without a score in that column is named
+    p.write_text(re.sub(r"noon\tstring\t(.)\t.*", r"noon\tstring\t\1", text))
+    one_line_error(cli("evaluate", "similarity", v, p), "pairs.txt, line", "score in column 4", code=4)
+
+
+def test_a_cased_models_sentence_features_find_a_capitalised_first_word_lower_cased(cli, tmp_path):
+    """'The' opens most sentences; a cased model (GloVe 840B, word2vec's) may have only 'the'.
+    As written first ('Paris' is not 'paris'), then lower-cased, as the benchmarks' words."""
+    v = tmp_path / "cased.txt"
+    v.write_text("5 4\n" + CASED.replace("France 0.2 0.2 0.3 0.3\nEngland 0.2 0.3 0.3 0.3\n", ""))
+    text = tmp_path / "s.txt"
+    text.write_text("The USA\nthe USA\nParis London\n")
+    r = cli("sentence-features", text, "-m", v, "--mode", "mean")
+    assert r.exit_code == 0, r.stderr
+    rows = np.loadtxt(r.stdout.splitlines(), dtype=np.float32)
+    assert "no known word" not in r.stderr
+    np.testing.assert_array_equal(rows[0], rows[1])
+    np.testing.assert_allclose(rows[1], [(-0.4 + 0.3) / 2, 0.1, 0.0, 0.5], atol=1e-6)
+    np.testing.assert_allclose(rows[2], [0.1, 0.225, 0.3, 0.375], atol=1e-6)  # 'Paris', not 'paris'
+
+
+X3 = [[0.5, -1.25, 3.0], [1.5, 0.75, -2.0], [-0.5, 2.25, 1.0], [2.5, -0.25, 0.5], [0.0, 1.0, -1.5]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # pandas' DataFrame.to_csv() writes its index first, under an empty name
+        ",a,b,c\n" + "".join(f"{i}," + ",".join(map(str, r)) + "\n" for i, r in enumerate(X3)),
+        # R's write.csv quotes the header and the row names, "" above them
+        '"","a","b","c"\n' + "".join(f'"{i + 1}",' + ",".join(map(str, r)) + "\n" for i, r in enumerate(X3)),
+        # a separator ending every line, header or not
+        "a,b,c,\n" + "".join(",".join(map(str, r)) + ",\n" for r in X3),
+        "".join(",".join(map(str, r)) + ",\n" for r in X3),
+    ],
+)
+def test_a_tables_unnamed_index_column_and_trailing_separator_are_no_variables(cli, tmp_path, text):
+    from embedkit.io import read_table
+
+    p = tmp_path / "t.csv"
+    p.write_text(text)
+    x, labels, header = read_table(p)
+    np.testing.assert_array_equal(x, X3)
+    assert header in (["a", "b", "c"], None)
+    clean = tmp_path / "clean.csv"
+    clean.write_text("a,b,c\n" + "".join(",".join(map(str, r)) + "\n" for r in X3))
+    r, r0 = cli("pca", p, "--tsv"), cli("pca", clean, "--tsv")
+    assert r.exit_code == 0 and r.stdout == r0.stdout, r.stderr
+
+
+def test_a_named_column_left_empty_is_still_named(cli, tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("a,b,c\n1,2,\n3,5,\n4,4,\n")
+    one_line_error(cli("pca", p), "t.csv, line 2", "'' is not a number (column 'c')", code=4)
+
+
+EDGES = [("1", "2", 1.0), ("2", "3", 2.0), ("3", "1", 1.0), ("1", "4", 0.5), ("4", "5", 1.0), ("5", "6", 1.0)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ",source,target\n" + "".join(f"{i},{a},{b}\n" for i, (a, b, _) in enumerate(EDGES)),  # pandas to_csv()
+        "# networkx.to_pandas_edgelist(g).to_csv(f)\n\n,source,target,weight\n"
+        + "".join(f"{i},{a},{b},{w}\n" for i, (a, b, w) in enumerate(EDGES)),
+        "\tsource\ttarget\n" + "".join(f"{i}\t{a}\t{b}\n" for i, (a, b, _) in enumerate(EDGES)),  # sep="\t"
+        '"","from","to"\n' + "".join(f'"{i + 1}","{a}","{b}"\n' for i, (a, b, _) in enumerate(EDGES)),  # R
+        ",0,1\n" + "".join(f"{i},{a},{b}\n" for i, (a, b, _) in enumerate(EDGES)),  # columns never named
+    ],
+)
+def test_an_edge_lists_unnamed_index_column_is_not_read_as_the_sources(tmp_path, text):
+    from embedkit.graph import read_edges
+
+    p, clean = tmp_path / "e.csv", tmp_path / "clean.csv"
+    p.write_text(text)
+    weighted = "weight" in text
+    clean.write_text("".join(f"{a},{b}" + (f",{w}" if weighted else "") + "\n" for a, b, w in EDGES))
+    g, g0 = read_edges(p), read_edges(clean)
+    assert g.nodes == g0.nodes == ["1", "2", "3", "4", "5", "6"]
+    assert (g.adjacency() != g0.adjacency()).nnz == 0
+
+
+LABELS = {"1": ["red"], "2": ["red"], "6": ["red", "blue"], "7": ["blue", "red"], "8": ["blue"]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an indicator matrix: a column a label, named in the header (MultiLabelBinarizer, PPI)
+        "node,red,blue\n" + "".join(f"{n},{int('red' in ls)},{int('blue' in ls)}\n" for n, ls in LABELS.items()),
+        "id\tred\tblue\n" + "".join(f"{n}\t{'red' in ls}\t{'blue' in ls}\n" for n, ls in LABELS.items()),
+        # pandas' to_csv() index before the columns, one line a label
+        ",node,label\n"
+        + "".join(f"{i},{n},{lab}\n" for i, (n, lab) in enumerate((n, x) for n, ls in LABELS.items() for x in ls)),
+        # a header of other common names, from a spreadsheet
+        "id,group\r\n" + "".join(f"{n},{x}\r\n" for n, ls in LABELS.items() for x in ls),
+    ],
+)
+def test_labels_as_an_indicator_matrix_or_under_an_index_or_a_header_read_as_the_plain_form(tmp_path, text):
+    from embedkit.evaluate import read_node_labels
+
+    p = tmp_path / "labels.csv"
+    p.write_bytes(text.encode())
+    got = read_node_labels(p)
+    assert {n: sorted(ls) for n, ls in got.items()} == {n: sorted(ls) for n, ls in LABELS.items()}
+
+
+def test_an_indicator_matrix_without_a_one_is_no_labels(cli, tmp_path):
+    from embedkit.errors import DataError
+    from embedkit.evaluate import read_node_labels
+
+    p = tmp_path / "labels.csv"
+    p.write_text("node,red,blue\n1,0,0\n2,0,0\n")
+    with pytest.raises(DataError, match="every row of the indicator matrix is 0"):
+        read_node_labels(p)
+
+
+def test_blank_documents_change_no_lsa_weight(cli, tmp_path):
+    """Blank lines kept so that documents stay one a line are no documents for idf: a file
+    with them ranks as the file without them (same scores), and they are left out."""
+    import scipy.sparse as sp
+
+    from embedkit.weighting import idf
+
+    counts = sp.csr_matrix(np.array([[1, 0, 2], [0, 1, 1], [1, 1, 0]], dtype=np.float32))
+    padded = sp.vstack([sp.csr_matrix((1, 3)), counts[:2], sp.csr_matrix((2, 3)), counts[2:]]).tocsr()
+    np.testing.assert_array_equal(idf(padded), idf(counts))
+    np.testing.assert_allclose(idf(counts), np.log(4 / 3) + 1)  # N = 3, every df = 2
+    docs = [
+        "cat dog barn farm cow",
+        "stock bank market fund bond",
+        "dog farm cow barn hay",
+        "bank fund bond market trade",
+        "cat cow hay barn dog",
+    ]
+    clean, blank = tmp_path / "clean.txt", tmp_path / "blank.txt"
+    clean.write_text("\n".join(docs) + "\n")
+    blank.write_text("\n   \t\n" + "\n\n".join(docs) + "\n\n\n")
+    scores = []
+    for p in (clean, blank):
+        out = tmp_path / f"{p.stem}.ekm"
+        assert cli("lsa", p, "-o", out, "--dim", "2", "-q").exit_code == 0
+        r = cli("search", "cow", "-m", out, "-k", "10", "--json")
+        assert r.exit_code == 0, r.stderr
+        rows = json.loads(r.stdout)
+        assert all(row["text"].strip() for row in rows)  # no blank line ranked
+        scores.append(sorted((row["text"], round(row["score"], 5)) for row in rows))
+    assert scores[0] == scores[1]
+
+
+@pytest.mark.parametrize(
+    "head", ["user,item", "Source,Target,Weight", "node_1,node_2", "citing paper,cited paper", "from_id;to_id"]
+)
+def test_an_edge_lists_header_of_named_ids_is_recognised(tmp_path, head):
+    # string ids: only the names can tell the header from an edge ('user'-'item' was a node pair)
+    from embedkit.graph import read_edges
+
+    sep = ";" if ";" in head else ","
+    weight = f"{sep}1" if head.count(sep) == 2 else ""
+    p = tmp_path / "e.csv"
+    p.write_text(head + "\n" + "".join(f"{a}{sep}{b}{weight}\n" for a, b in [("u1", "i1"), ("u1", "i2"), ("u2", "i1")]))
+    assert read_edges(p).nodes == ["i1", "i2", "u1", "u2"]
+
+
+@pytest.mark.parametrize("first", ["u0 v0", "user1,item1", "node1x,id"])
+def test_an_edge_of_ids_that_resemble_column_names_stays_an_edge(tmp_path, first):
+    from embedkit.graph import read_edges
+
+    sep = " " if " " in first else ","
+    a, b = first.split(sep)
+    p = tmp_path / "e.txt"
+    p.write_text(f"{first}\n{a}{sep}x\n{b}{sep}x\n")
+    assert sorted(read_edges(p).nodes) == sorted([a, b, "x"])

@@ -24,9 +24,26 @@ from ..io import (
 from .types import Graph
 
 _HEADER_WORDS = {
-    "source", "target", "src", "dst", "from", "to", "node", "node1", "node2", "u", "v", "weight", "w",
-    "head", "tail", "id1", "id2", "source_id", "target_id",
+    "source", "target", "src", "dst", "from", "to", "node", "u", "v", "weight", "w", "head", "tail", "id",
+    "vertex", "user", "item", "paper", "start", "end", "citing", "cited", "parent", "child",
 }  # fmt: skip
+
+
+_NUMBERED = {"node", "id", "vertex"}
+
+
+def _is_header_word(cell: str) -> bool:
+    """Whether ``cell`` is a column name of an edge list: one of the words above, alone or
+    joined (``Source``, ``user_id``, ``from-node``, ``citing paper``); numbered only for
+    ``node``, ``id`` and ``vertex`` (``node_1``, ``id2``): ``u0``, ``user1``, ``item2`` are ids."""
+    parts = [p for p in re.split(r"[\s_\-.]+", cell.strip().lower()) if p]
+    if len(parts) > 1 and parts[-1].isdigit() and parts[-2] in _NUMBERED:  # node_1, id 2
+        parts.pop()
+    if len(parts) == 1 and parts[0].rstrip("0123456789") in _NUMBERED:  # node1, id2
+        parts = [parts[0].rstrip("0123456789")]
+    return bool(parts) and all(w in _HEADER_WORDS for w in parts)
+
+
 _SPACE = np.zeros(256, dtype=bool)
 _SPACE[[ord(c) for c in ASCII_SPACE]] = True  # ascii_fields's separators, as bytes
 
@@ -45,7 +62,8 @@ def read_edges(
     ``a<TAB>b<TAB>1,5``, ``a,b,"1,5"``) (detected from the first data line unless ``delimiter``
     is given); CSV quoting is honoured; lines whose first non-blank character is ``#`` and
     blank lines are skipped; ``header=None`` detects a header row (column names such
-    as ``source,target``, or non-numeric ids above numeric ones).  Node ids are read as
+    as ``source,target``, or non-numeric ids above numeric ones); a first column that the
+    header leaves unnamed (``,source,target``: the index pandas and R write) is skipped.  Node ids are read as
     every word is (:func:`~embedkit.io.normal_form`, NFC: ``e`` + U+0301 is ``é``), else
     as written.  Duplicate edges are merged with their weights summed.  Parsing is vectorised
     over the whole file (numpy over the bytes, one C-level split), not a loop per line.
@@ -61,6 +79,9 @@ def read_edges(
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if not data.endswith(b"\n"):
         data += b"\n"
+    if header is not False:
+        data, indexed = _without_index_column(data, delimiter)
+        header = True if indexed else header
     buf = np.frombuffer(data, dtype=np.uint8)
     if header is not True:
         fast = _integer_edges(buf, delimiter)
@@ -190,7 +211,7 @@ def _semicolon_or_space(line: str) -> str:
     """``;`` when the first line reads as ``source;target[;weight]`` (Excel's CSV where
     the comma is the decimal mark), else white space (``a;x b;y`` is two ids)."""
     fields = [f.strip() for f in line.split(";")]
-    if len(fields) == 2 or (len(fields) == 3 and (is_number(fields[2]) or fields[2].lower() in _HEADER_WORDS)):
+    if len(fields) == 2 or (len(fields) == 3 and (is_number(fields[2]) or _is_header_word(fields[2]))):
         return ";"
     return " "
 
@@ -342,9 +363,27 @@ def _natural_order(ids: np.ndarray) -> np.ndarray:
     return np.lexsort((ids, as_int))
 
 
+_INDEX_HEADER = re.compile(rb"[ \t]*(?:#[^\n]*)?\n|(\"\"|)([,;\t])")
+
+
+def _without_index_column(data: bytes, delimiter: str | None) -> tuple[bytes, bool]:
+    """``data`` without its first column, and True, when the first line leaves that column
+    unnamed: a header above the row index that pandas' ``DataFrame.to_csv`` (``,source,target``;
+    ``,0,1`` for columns never named) and R's ``write.csv`` (``"","from","to"``) write first,
+    which would otherwise be read as the sources (an id is never empty, so an unnamed first
+    column cannot be one); else ``data`` and False."""
+    pos = 0
+    while (m := _INDEX_HEADER.match(data, pos)) and m.group(2) is None:  # blank and comment lines
+        pos = m.end()
+    if not m or (delimiter is not None and m.group(2).decode() != delimiter):
+        return data, False
+    sep = re.escape(m.group(2))
+    return data[:pos] + re.sub(rb"(?m)^(?![ \t]*#)[^\n" + sep + rb"]*" + sep, b"", data[pos:]), True
+
+
 def _looks_like_header(cols: np.ndarray) -> bool:
     row = [str(x).strip().lower() for x in cols[0]]
-    if all(x in _HEADER_WORDS for x in row):
+    if all(_is_header_word(x) for x in row):
         return True
     if cols.shape[0] < 2:
         return False
