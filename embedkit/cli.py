@@ -1914,10 +1914,10 @@ def _refuse_unread_settings(ctx: typer.Context, g, route) -> None:
         on = " on a directed graph" if g.directed and flag("rank") in unused else ""
         if not route.chosen:
             raise ParameterError(f"{_and(unused)} {verb} not used by --method {route.method}{on}")
-        why = {
-            "walks": f"a directed graph up to {route.netmf_max_nodes:,} nodes",
-            "sparse": f"a graph above {route.netmf_max_nodes:,} nodes",
-        }.get(route.method, f"an undirected graph up to {route.netmf_max_nodes:,} nodes")
+        if route.method == "sparse":
+            why = "a directed graph" if g.directed else f"a graph above {route.netmf_max_nodes:,} nodes"
+        else:
+            why = f"an undirected graph up to {route.netmf_max_nodes:,} nodes"
         warnings.warn(EmbedkitWarning(f"{_and(unused)} {verb} not used by the {route.method} route, "
                                       f"which --method auto takes for {why}"), stacklevel=2)  # fmt: skip
 
@@ -1935,7 +1935,7 @@ def embed_graph_cmd(
             "--method",
             help="netmf (closed form, dense), sparse (T = 1 PMI → SVD → spectral propagation), "
             "netmf+sparse (the two side by side: 2 × dim columns), walks (walks → cooccur → PPMI → SVD), "
-            f"auto: up to {NETMF_MAX_NODES:,} nodes netmf+sparse (walks if directed), then sparse.",
+            f"auto: up to {NETMF_MAX_NODES:,} nodes netmf+sparse, then sparse (sparse if directed).",
         ),
     ] = GRAPH_DEFAULTS.method,
     dim: Annotated[
@@ -1999,11 +1999,12 @@ def embed_graph_cmd(
         how = f"dense NetMF ({dense}) beside the sparse route (T = 1 PMI, spectral propagation): {parts}"
     elif route.method == "sparse":
         why = f"dense NetMF needs {dense} above {route.netmf_max_nodes:,} nodes" if route.chosen else "as asked"
+        if route.chosen and g.directed and route.nodes <= route.netmf_max_nodes:
+            why = "a directed graph"
         pmi_kind = "directed (PageRank walk) T = 1 PMI" if g.directed else "T = 1 PMI"
         how = f"sparse route: {pmi_kind}, SVD, spectral propagation ({why})"
     else:
-        why = "a directed graph" if route.chosen else "as asked"
-        how = f"walks route: {opts.walks_per_node} walks × {opts.walk_length} steps a node ({why})"
+        how = f"walks route: {opts.walks_per_node} walks × {opts.walk_length} steps a node (as asked)"
     _note(quiet, f"embedkit: {counted(route.nodes, 'node')}: {how}")
     result = embed_graph(g, opts, Reporter(quiet=quiet))
     emb = result.embedding

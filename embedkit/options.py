@@ -49,7 +49,7 @@ FEATURE_MODE_SETTINGS = {
 #: Graph embedding routes (``netmf+sparse``: the two side by side, 2 × dim columns).
 GRAPH_METHODS = ("auto", "netmf", "sparse", "netmf+sparse", "walks")
 #: ``method="auto"`` uses NetMF up to this many nodes (a dense n × n float32 matrix,
-#: 1.6 GB at 20,000 nodes), the sparse route above (random walks for directed graphs).
+#: 1.6 GB at 20,000 nodes), the sparse route above (and for directed graphs of any size).
 NETMF_MAX_NODES = 20_000
 #: Table formats for features (text or NumPy).
 TABLE_FORMATS = ("tsv", "npy")

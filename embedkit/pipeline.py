@@ -550,7 +550,7 @@ def resolve_method(graph: Graph, method: str) -> str:
         return method
     if graph.n > NETMF_MAX_NODES:
         return "sparse"
-    return "walks" if graph.directed else "netmf+sparse"
+    return "sparse" if graph.directed else "netmf+sparse"
 
 
 def _checked_method(graph: Graph, opts: GraphOptions) -> str:
@@ -578,7 +578,7 @@ def _checked_method(graph: Graph, opts: GraphOptions) -> str:
 @dataclass
 class GraphRoute:
     """The route :func:`embed_graph` takes on a graph, and why: ``method`` (netmf, sparse
-    or walks), ``chosen`` (True when ``auto`` chose it: by size, and walks for a directed
+    or walks), ``chosen`` (True when ``auto`` chose it: by size, and sparse for a directed
     graph), ``nodes``, ``dense_bytes``, the size of NetMF's dense n × n float32 matrix,
     ``netmf_max_nodes``, the size above which ``auto`` leaves NetMF, and ``settings``, the
     :class:`GraphOptions` fields the route reads on this graph (besides method, dim, seed)."""
@@ -621,10 +621,12 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
     :class:`GraphOptions` (None: its defaults).
 
     ``method="auto"`` takes ``netmf+sparse`` for an undirected graph of up to
-    :data:`NETMF_MAX_NODES` nodes, ``walks`` for a directed one, ``sparse`` above
-    (:mod:`embedkit.graph` says why; BENCHMARKS.md "NetMF beside the sparse route",
-    "Graphs at scale").  ``netmf+sparse``: the two routes below side by side, NetMF's rows
-    at unit length and the sparse route's at ``sparse_weight``.
+    :data:`NETMF_MAX_NODES` nodes, ``sparse`` above, and ``sparse`` for a directed graph of
+    any size (:mod:`embedkit.graph` says why; BENCHMARKS.md "NetMF beside the sparse
+    route", "Graphs at scale", "Graphs of other kinds": on every directed graph measured
+    the PageRank walk's exact T = 1 matrix classified nodes better than sampled walks).
+    ``netmf+sparse``: the two routes below side by side, NetMF's rows at unit length and
+    the sparse route's at ``sparse_weight``.
 
     ``netmf`` (Qiu et al., WSDM 2018): log(max(M, 1)) of the closed form and its top eigenvectors, vectors U |Λ|^eig
     — for an undirected graph without the n × n matrix (the eigenpairs of S, then
@@ -645,7 +647,8 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
     parameter for a ``graph`` that is not a :class:`~embedkit.graph.Graph`, a bad setting,
     a ``dim`` above the number of nodes, or ``vectors`` other than W on the sparse routes.
     Warns (:class:`~embedkit.errors.EmbedkitWarning`) when a node with edges gets an
-    all-zero vector (``dim`` too small for the graph's parts).
+    all-zero vector (``dim`` too small for the graph's parts), and when ``auto``, on a
+    directed graph whose sparse T = 1 PMI is empty (a directed star), takes the walks route.
     """
     opts = opts or GraphOptions()
     method = _checked_method(graph, opts)
@@ -680,6 +683,17 @@ def embed_graph(graph: Graph, opts: GraphOptions | None = None, reporter: Report
         with reporter.stage("pmi", total=None, unit="steps"):
             weigh = directed_sparse_pmi_matrix if graph.directed else sparse_pmi_matrix
             m = weigh(graph, opts.negative)
+        if m.nnz == 0 and graph.directed and opts.method == "auto" and graph.n <= NETMF_MAX_NODES:
+            # a directed star: every edge carries about 1/n of PageRank's walk, below chance;
+            # sampled walks still reach its leaves (the route auto took here before)
+            warnings.warn(
+                EmbedkitWarning(
+                    f"{graph.source}: the sparse route's T = 1 PMI has no positive entry (no two nodes are joined "
+                    "more often than chance): --method auto takes the walks route instead"
+                ),
+                stacklevel=2,
+            )
+            return embed_graph(graph, replace(opts, method="walks"), reporter)
         if m.nnz == 0:  # a directed star: every edge carries about 1/n of PageRank's walk, below chance
             raise DataError(
                 f"{graph.source}: the sparse route's T = 1 PMI has no positive entry (no two nodes are joined "

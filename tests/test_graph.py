@@ -149,6 +149,9 @@ def test_every_sink_ends_walks_from_the_nodes_that_point_at_it(cli, tmp_path):
     p.write_text("".join(f"h\tl{i}\n" for i in range(50)))
     r = cli("embed-graph", p, "--directed", "-o", tmp_path / "w.ekm", "--dim", "4", "--seed", "1", "-q")
     assert r.exit_code == 0 and "all-zero" not in r.stderr, r.stderr
+    # auto takes the sparse route for a directed graph, whose PMI is empty here: it says so, walks instead
+    assert "T = 1 PMI has no positive entry" in r.stderr and "--method auto takes the walks route instead" in r.stderr
+    assert Embedding.load(tmp_path / "w.ekm").params["method"] == "walks"
     assert (np.linalg.norm(np.asarray(Embedding.load(tmp_path / "w.ekm").vectors), axis=1) > 0).all()
     # the sparse route's T = 1 PMI of a directed star is empty: an error, not a model of zeros
     out = tmp_path / "s.ekm"

@@ -116,9 +116,19 @@ def test_auto_takes_the_sparse_route_above_the_netmf_limit_and_says_so(cli, kara
     (line,) = [x for x in r.stderr.splitlines() if x.startswith("embedkit: 34 nodes:")]
     assert "34 nodes: sparse route: directed (PageRank walk) T = 1 PMI" in line, line
     assert Embedding.load(out).params["method"] == "sparse"
-    monkeypatch.setattr(pipeline_module, "NETMF_MAX_NODES", 20_000)  # below it: walks, as before
-    r = cli("embed-graph", karate_csv, "-o", out, "--dim", "8", "--directed")
-    assert r.exit_code == 0 and "walks route" in r.stderr and "(a directed graph)" in r.stderr
+    # below the limit: the sparse route as well (walks before; BENCHMARKS.md "Graphs of other kinds"),
+    # and a walk setting given with auto is warned about, naming why the sparse route was taken
+    monkeypatch.setattr(pipeline_module, "NETMF_MAX_NODES", 20_000)
+    r = cli("embed-graph", karate_csv, "-o", out, "--dim", "8", "--directed", "--walk-length", "20")
+    assert r.exit_code == 0, r.stderr
+    (line,) = [x for x in r.stderr.splitlines() if x.startswith("embedkit: 34 nodes:")]
+    assert line.endswith(
+        "sparse route: directed (PageRank walk) T = 1 PMI, SVD, spectral propagation (a directed graph)"
+    )
+    assert "--walk-length is not used by the sparse route, which --method auto takes for a directed graph" in r.stderr
+    assert Embedding.load(out).params["method"] == "sparse"
+    r = cli("embed-graph", karate_csv, "-o", out, "--dim", "8", "--directed", "--method", "walks")
+    assert r.exit_code == 0 and "walks route: 10 walks × 80 steps a node (as asked)" in r.stderr, r.stderr
     assert Embedding.load(out).params["method"] == "walks"
 
 

@@ -45,7 +45,7 @@ Four routes, and ``method="auto"`` picks one (:func:`embedkit.pipeline.embed_gra
   from, and takes the node vectors by Rayleigh–Ritz on them (one pass over the matrix, in
   place of a randomized SVD's six over a materialised matrix; same quality within split
   noise, BENCHMARKS.md "Graphs").
-* ``sparse`` — chosen for larger graphs: NetMF's matrix for T = 1,
+* ``sparse`` — chosen for larger graphs and for directed graphs of any size: NetMF's matrix for T = 1,
   log(max(vol(G)/b · A_ij / (d_i d_j), 1)), which has the non-zeros of A only, factorised
   by a randomized eigendecomposition (it is symmetric), then ProNE's *spectral
   propagation* (ProNE: Zhang et al., IJCAI 2019): a Chebyshev expansion of a Gaussian filter on
@@ -55,12 +55,14 @@ Four routes, and ``method="auto"`` picks one (:func:`embedkit.pipeline.embed_gra
   is 0.01–0.03 micro-F1 below dense NetMF on BlogCatalog and Cora (BENCHMARKS.md "Graphs
   at scale").  A directed graph takes the directed closed form's T = 1 matrix on the
   PageRank walk (:func:`~embedkit.graph.sparse.directed_sparse_pmi_matrix`, symmetric, on
-  the edges of A + Aᵀ) and propagates along edges in both directions.  The sparse
+  the edges of A + Aᵀ) and propagates along edges in both directions: on every directed
+  graph measured, citation DAGs and word-order networks among them, this classified
+  nodes better than sampled walks that follow out-edges (BENCHMARKS.md "Graphs of other
+  kinds").  The sparse
   products are shared among threads (:class:`~embedkit.linalg.RowSplitMatmul`).
 * ``walks`` — random walks counted batch by batch as they are generated (the word
-  pipeline's cooccur → PPMI → SVD), never all held at once: for directed graphs up to
-  ``NETMF_MAX_NODES`` nodes (the choice of ``auto`` there), node2vec's p and q, or when
-  asked.
+  pipeline's cooccur → PPMI → SVD), never all held at once: for node2vec's p and q, or
+  when asked.
 
 Modules: :mod:`~embedkit.graph.types` (the :class:`Graph`), :mod:`~embedkit.graph.edges`
 (edge-list readers), :mod:`~embedkit.graph.walks`, :mod:`~embedkit.graph.netmf`,
