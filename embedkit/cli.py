@@ -35,6 +35,9 @@ from .errors import (
 )
 from .options import (
     ANALOGY_METHODS,
+    CONCEPTOR_MU,
+    CONTEXT_BETA,
+    CONTEXT_GAMMA,
     DEFAULT_FEATURE_MODE,
     DOC_WEIGHTINGS,
     EXPORT_FORMATS,
@@ -1474,6 +1477,23 @@ def sentence_features_cmd(
         Optional[int], typer.Option("--dim", help="Project the features on their top DIM principal directions.")
     ] = None,
     unit: Annotated[bool, typer.Option("--unit", help="Average unit-length word vectors.")] = False,
+    cn_mu: Annotated[
+        float,
+        typer.Option(
+            "--cn-mu",
+            help="usif-cn / usif-ctx: conceptor strength μ = α² (a direction of eigenvalue λ keeps 1/(1 + μλ)).",
+        ),
+    ] = CONCEPTOR_MU,
+    ctx_gamma: Annotated[
+        float,
+        typer.Option("--ctx-gamma", help="usif-ctx: weight γ of a word's context direction beside its own vector."),
+    ] = CONTEXT_GAMMA,
+    ctx_beta: Annotated[
+        float,
+        typer.Option(
+            "--ctx-beta", help="usif-ctx: weight β of an unknown word's context direction beside its random one."
+        ),
+    ] = CONTEXT_BETA,
     fit_on: Annotated[
         Optional[str],
         typer.Option("--fit-on", help="Fit SIF's common component / --dim on these lines (default: the input)."),
@@ -1510,7 +1530,18 @@ def sentence_features_cmd(
         _binary_to(output)
     emb = find_model(model)
     tokenizer = model_tokenizer(emb, pattern, lowercase)
-    options = {"mode": mode, "a": sif_a, "remove": remove, "k": k, "dim": dim, "unit": unit, "abtt": abtt}
+    options = {
+        "mode": mode,
+        "a": sif_a,
+        "remove": remove,
+        "k": k,
+        "dim": dim,
+        "unit": unit,
+        "abtt": abtt,
+        "cn_mu": cn_mu,
+        "ctx_gamma": ctx_gamma,
+        "ctx_beta": ctx_beta,
+    }
     parameter = {"a": "sif_a"}  # the command's parameter of a library setting, where the names differ
     adopted = load_fit is not None and fit_on is None
     if adopted:  # the fit's options, unless given (then they must agree)
@@ -1521,7 +1552,8 @@ def sentence_features_cmd(
     if feats.fell_back:
         _note(quiet, f"embedkit: the model keeps no word counts: mode mean ({DEFAULT_FEATURE_MODE} needs them)")
     # a setting the modes do not read (FEATURE_MODE_SETTINGS) is refused, never silently dropped
-    unread = _given(ctx, *(parameter.get(s, s) for s in ("a", "remove", "k", "unit") if s not in feats.settings))
+    moded = ("a", "remove", "k", "unit", "cn_mu", "ctx_gamma", "ctx_beta")
+    unread = _given(ctx, *(parameter.get(s, s) for s in moded if s not in feats.settings))
     if unread:
         verb = "is" if len(unread) == 1 else "are"
         which = " (the default)" if mode is None and not adopted else ""
