@@ -35,6 +35,7 @@ from .errors import (
 )
 from .options import (
     ANALOGY_METHODS,
+    C_GRID,
     CONCEPTOR_MU,
     CONTEXT_BETA,
     CONTEXT_GAMMA,
@@ -43,6 +44,7 @@ from .options import (
     EXPORT_FORMATS,
     FEATURE_MODES,
     GRAPH_METHODS,
+    INNER_FOLDS,
     NETMF_MAX_NODES,
     SOLVERS,
     TABLE_FORMATS,
@@ -2076,7 +2078,15 @@ def evaluate_classify(
     ] = None,
     test: Annotated[Optional[int], typer.Option("--test", help="With --train: test on the last N rows only.")] = None,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds when --train is not given.")] = 5,
-    c: Annotated[float, typer.Option("-C", "--C", help="Inverse L2 regularisation of the logistic regression.")] = 1.0,
+    c: Annotated[
+        Optional[float],
+        typer.Option(
+            "-C",
+            "--C",
+            help="Inverse L2 regularisation of the logistic regression "
+            f"[default: chosen on each training part by {INNER_FOLDS}-fold CV from {', '.join(map(str, C_GRID))}].",
+        ),
+    ] = None,
     seed: SeedOpt = 0,
     output_format: str | None = None,
 ) -> None:
@@ -2095,7 +2105,7 @@ def evaluate_classify(
     row = {"file": features, "classes": r.classes, "train": r.train, "test": r.test}
     if r.folds:
         row["folds"] = r.folds
-    row.update(accuracy=r.accuracy, macro_f1=r.macro_f1)
+    row.update(accuracy=r.accuracy, macro_f1=r.macro_f1, C=r.c)
     render([row], output_format, "text classification")
 
 

@@ -54,6 +54,11 @@ FEATURE_MODE_SETTINGS = {
 CONCEPTOR_MU = 0.07
 CONTEXT_GAMMA = 0.25
 CONTEXT_BETA = 1.0
+#: ``evaluate classify``: the inverse L2 penalties that inner cross-validation on the
+#: training part chooses C from, and its folds (BENCHMARKS.md, "Sentence features": C = 1,
+#: fixed, was the protocol before; standardised sentence features want a stronger penalty).
+C_GRID = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+INNER_FOLDS = 5
 #: Graph embedding routes (``netmf+sparse``: the two side by side, 2 × dim columns).
 GRAPH_METHODS = ("auto", "netmf", "sparse", "netmf+sparse", "walks")
 #: ``method="auto"`` uses NetMF up to this many nodes (a dense n × n float32 matrix,
