@@ -1,7 +1,7 @@
 """Sentence features: every mode on STS12, STS13, AG News and CR, beside an independent SIF / uSIF.
 
     python benchmarks/bench_sentences.py [--model MODEL.ekm] [--modes usif-oov,sif,...]
-                                         [--dim N] [--no-cv] [--json OUT.json]
+                                         [--dim N] [--no-cv] [--c C] [--json OUT.json]
 
 Trains word vectors with ``embedkit.pipeline.train_words`` on ``dictwiki.txt.gz`` (all
 defaults) unless ``--model`` is given. Data and protocols (``../shared/data/README.md``):
@@ -13,8 +13,10 @@ defaults) unless ``--model`` is given. Data and protocols (``../shared/data/READ
 * AG News: the first 6,000 items train, the other 1,599 test; CR: a permutation
   ``numpy.random.default_rng(0).permutation(n)``, the first 3,000 train, the rest test,
   and 10-fold stratified cross-validation over all 3,771 beside it. Features standardised on
-  the training part, L2 logistic regression C = 1 (``embedkit.evaluate.classify``); what a
-  mode fits is fitted on the training part (for CV: on all sentences, no labels used).
+  the training part, L2 logistic regression (``embedkit.evaluate.classify``) whose C is
+  chosen on each training part alone by 5-fold inner CV (SentEval's protocol; ``--c 1``:
+  the fixed C = 1 of the tables before 2026-12-01's "classifier" subsection); what a mode
+  fits is fitted on the training part (for CV: on all sentences, no labels used).
 
 The rows ``SIF (ref_sif.py)`` and ``uSIF (ref_sif.py)`` come from ``benchmarks/ref_sif.py``,
 numpy code written from the papers that shares nothing with embedkit's features code (not
@@ -68,16 +70,16 @@ def sts_sets() -> dict[str, list]:
     return {year: [read_sts_pairs(str(f)) for f in files if f.name.startswith(year)] for year in ("sts12", "sts13")}
 
 
-def evaluate(features, sts, ag, crd, cv: bool) -> dict:
+def evaluate(features, sts, ag, crd, cv: bool, c: float | None = None) -> dict:
     """features(lines, fit_lines) → (n, d): fitted on fit_lines (a prefix of lines), applied to lines."""
     out = {}
     for year, pairs in sts.items():
         out[year] = sts_files(pairs, lambda lines: features(lines, lines))[-1].pearson
     text, y = ag
-    out["ag"] = classify(features(text, text[:AG_TRAIN]), y, train=AG_TRAIN).accuracy
+    out["ag"] = classify(features(text, text[:AG_TRAIN]), y, train=AG_TRAIN, c=c).accuracy
     text, y = crd
-    out["cr"] = classify(features(text, text[:CR_TRAIN]), y, train=CR_TRAIN).accuracy
-    out["cr_cv"] = classify(features(text, text), y, folds=10, seed=0).accuracy if cv else float("nan")
+    out["cr"] = classify(features(text, text[:CR_TRAIN]), y, train=CR_TRAIN, c=c).accuracy
+    out["cr_cv"] = classify(features(text, text), y, folds=10, seed=0, c=c).accuracy if cv else float("nan")
     return out
 
 
@@ -109,6 +111,7 @@ def main() -> None:
     ap.add_argument("--dim", type=int, help="also project each mode on its top DIM directions (--dim)")
     ap.add_argument("--no-cv", action="store_true", help="skip CR's 10-fold cross-validation")
     ap.add_argument("--no-reference", action="store_true", help="skip the ref_sif.py rows")
+    ap.add_argument("--c", type=float, help="the classifier's C, fixed (default: chosen by inner CV on training parts)")
     ap.add_argument("--json", help="also write the figures here")
     args = ap.parse_args()
 
@@ -128,7 +131,7 @@ def main() -> None:
     results = []
     for label, features in rows:
         t = time.perf_counter()
-        r = evaluate(features, sts, ag, crd, cv=not args.no_cv)
+        r = evaluate(features, sts, ag, crd, cv=not args.no_cv, c=args.c)
         r.update(features=label, seconds=time.perf_counter() - t)
         results.append(r)
         print(

@@ -35,11 +35,16 @@ from .errors import (
 )
 from .options import (
     ANALOGY_METHODS,
+    C_GRID,
+    CONCEPTOR_MU,
+    CONTEXT_BETA,
+    CONTEXT_GAMMA,
     DEFAULT_FEATURE_MODE,
     DOC_WEIGHTINGS,
     EXPORT_FORMATS,
     FEATURE_MODES,
     GRAPH_METHODS,
+    INNER_FOLDS,
     NETMF_MAX_NODES,
     SOLVERS,
     TABLE_FORMATS,
@@ -1474,6 +1479,23 @@ def sentence_features_cmd(
         Optional[int], typer.Option("--dim", help="Project the features on their top DIM principal directions.")
     ] = None,
     unit: Annotated[bool, typer.Option("--unit", help="Average unit-length word vectors.")] = False,
+    cn_mu: Annotated[
+        float,
+        typer.Option(
+            "--cn-mu",
+            help="usif-cn / usif-ctx: conceptor strength μ = α² (a direction of eigenvalue λ keeps 1/(1 + μλ)).",
+        ),
+    ] = CONCEPTOR_MU,
+    ctx_gamma: Annotated[
+        float,
+        typer.Option("--ctx-gamma", help="usif-ctx: weight γ of a word's context direction beside its own vector."),
+    ] = CONTEXT_GAMMA,
+    ctx_beta: Annotated[
+        float,
+        typer.Option(
+            "--ctx-beta", help="usif-ctx: weight β of an unknown word's context direction beside its random one."
+        ),
+    ] = CONTEXT_BETA,
     fit_on: Annotated[
         Optional[str],
         typer.Option("--fit-on", help="Fit SIF's common component / --dim on these lines (default: the input)."),
@@ -1510,7 +1532,18 @@ def sentence_features_cmd(
         _binary_to(output)
     emb = find_model(model)
     tokenizer = model_tokenizer(emb, pattern, lowercase)
-    options = {"mode": mode, "a": sif_a, "remove": remove, "k": k, "dim": dim, "unit": unit, "abtt": abtt}
+    options = {
+        "mode": mode,
+        "a": sif_a,
+        "remove": remove,
+        "k": k,
+        "dim": dim,
+        "unit": unit,
+        "abtt": abtt,
+        "cn_mu": cn_mu,
+        "ctx_gamma": ctx_gamma,
+        "ctx_beta": ctx_beta,
+    }
     parameter = {"a": "sif_a"}  # the command's parameter of a library setting, where the names differ
     adopted = load_fit is not None and fit_on is None
     if adopted:  # the fit's options, unless given (then they must agree)
@@ -1521,7 +1554,8 @@ def sentence_features_cmd(
     if feats.fell_back:
         _note(quiet, f"embedkit: the model keeps no word counts: mode mean ({DEFAULT_FEATURE_MODE} needs them)")
     # a setting the modes do not read (FEATURE_MODE_SETTINGS) is refused, never silently dropped
-    unread = _given(ctx, *(parameter.get(s, s) for s in ("a", "remove", "k", "unit") if s not in feats.settings))
+    moded = ("a", "remove", "k", "unit", "cn_mu", "ctx_gamma", "ctx_beta")
+    unread = _given(ctx, *(parameter.get(s, s) for s in moded if s not in feats.settings))
     if unread:
         verb = "is" if len(unread) == 1 else "are"
         which = " (the default)" if mode is None and not adopted else ""
@@ -2045,7 +2079,15 @@ def evaluate_classify(
     ] = None,
     test: Annotated[Optional[int], typer.Option("--test", help="With --train: test on the last N rows only.")] = None,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds when --train is not given.")] = 5,
-    c: Annotated[float, typer.Option("-C", "--C", help="Inverse L2 regularisation of the logistic regression.")] = 1.0,
+    c: Annotated[
+        Optional[float],
+        typer.Option(
+            "-C",
+            "--C",
+            help="Inverse L2 regularisation of the logistic regression "
+            f"[default: chosen on each training part by {INNER_FOLDS}-fold CV from {', '.join(map(str, C_GRID))}].",
+        ),
+    ] = None,
     seed: SeedOpt = 0,
     output_format: str | None = None,
 ) -> None:
@@ -2064,7 +2106,7 @@ def evaluate_classify(
     row = {"file": features, "classes": r.classes, "train": r.train, "test": r.test}
     if r.folds:
         row["folds"] = r.folds
-    row.update(accuracy=r.accuracy, macro_f1=r.macro_f1)
+    row.update(accuracy=r.accuracy, macro_f1=r.macro_f1, C=r.c)
     render([row], output_format, "text classification")
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numbers
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -43,6 +44,7 @@ from .errors import (
 from .graph import Graph
 from .io import ascii_fields, decimal_point, display_name, is_number, numbered_lines
 from .linalg import unit_rows
+from .options import C_GRID, INNER_FOLDS
 from .vectors import Embedding, analogy_scores, find_word
 
 
@@ -435,7 +437,9 @@ def sts_files(pairs: list[STSPairs], features: Callable[[list[str]], np.ndarray]
 
 # -- text classification with sentence / document features ------------------------------------
 # Protocol (../shared/data/README.md): features standardised on the training part, logistic
-# regression (L2, C = 1), accuracy on the test part.
+# regression (L2), accuracy on the test part.  Its C is chosen on the training part alone,
+# by stratified inner cross-validation over C_GRID (SentEval's protocol, Conneau & Kiela
+# 2018, which tunes the penalty on the training folds), unless it is given.
 
 
 @dataclass
@@ -446,6 +450,8 @@ class ClassifyResult:
     test: int
     classes: int
     folds: int  # 0 for a single train / test split
+    #: the C used: given, or chosen by inner CV (with folds: the median of the folds' choices)
+    c: float = 1.0
 
 
 def read_labels(path: str) -> list[str]:
@@ -462,14 +468,37 @@ def read_labels(path: str) -> list[str]:
     return labels
 
 
-def _fit_predict(x_train, y_train, x_test, c: float, seed: int) -> np.ndarray:
-    from sklearn.linear_model import LogisticRegression
+def _fit_predict(x_train, y_train, x_test, c: float | None, seed: int) -> tuple[np.ndarray, float]:
+    """Predictions for x_test and the C used: ``c``, or (None) the C of :data:`C_GRID` with
+    the best mean accuracy over a stratified :data:`INNER_FOLDS`-fold split of the training
+    rows (scikit-learn's ``LogisticRegressionCV``; the smallest C on a tie)."""
+    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+    from sklearn.model_selection import StratifiedKFold
     from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler().fit(x_train)
-    clf = LogisticRegression(C=c, max_iter=2000, random_state=seed)
-    clf.fit(scaler.transform(x_train), y_train)
-    return clf.predict(scaler.transform(x_test))
+    if c is None:
+        inner = min(INNER_FOLDS, int(np.unique(y_train, return_counts=True)[1].min()))
+        if inner < 2:
+            raise DataError(
+                f"a label has a single training row: too few to choose {param('c')} by cross-validation "
+                f"on the training part (give {param('c')})"
+            )
+        clf = LogisticRegressionCV(
+            Cs=list(C_GRID),
+            cv=StratifiedKFold(inner, shuffle=True, random_state=seed),
+            scoring="accuracy",
+            max_iter=2000,
+            random_state=seed,
+        )
+        with warnings.catch_warnings():  # scikit-learn 1.8+ announces changes to its attributes
+            warnings.simplefilter("ignore", FutureWarning)
+            clf.fit(scaler.transform(x_train), y_train)
+        c = float(clf.C_[0])
+    else:
+        clf = LogisticRegression(C=c, max_iter=2000, random_state=seed)
+        clf.fit(scaler.transform(x_train), y_train)
+    return clf.predict(scaler.transform(x_test)), c
 
 
 def _no_progress(_: int) -> None:
@@ -487,7 +516,7 @@ def classify(
     train: int | None = None,
     test: int | None = None,
     folds: int = 5,
-    c: float = 1.0,
+    c: float | None = None,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> ClassifyResult:
@@ -495,8 +524,13 @@ def classify(
 
     x : (n, d) features, labels : (n,).  With ``train`` the first ``train`` rows train and
     the last ``test`` rows (default: all the others) test; otherwise stratified ``folds``-fold
-    cross-validation (shuffled with ``seed``), averaged over the folds.  ``progress(1)``
-    follows each fit: :func:`classify_fits` of them.
+    cross-validation (shuffled with ``seed``), averaged over the folds.  ``c`` is the inverse
+    L2 penalty; None (the default) chooses it for each training part from :data:`C_GRID` by
+    stratified :data:`INNER_FOLDS`-fold cross-validation on that part alone (SentEval's
+    protocol: Conneau & Kiela 2018), so no test row plays a part; ``result.c`` is the C used
+    (with folds, the median of the folds').  ``progress(1)`` follows each outer fit:
+    :func:`classify_fits` of them.  Raises :class:`DataError` for labels that do not match
+    the rows, a single label, or (c None) a label with one training row.
     """
     progress = progress or _no_progress
     from sklearn.metrics import f1_score
@@ -507,7 +541,8 @@ def classify(
     n = len(x)
     if len(y) != n:
         raise DataError(f"{len(y):,} labels for {n:,} rows of features; they must match line for line")
-    check_positive("c", c)
+    if c is not None:
+        check_positive("c", c)
     classes = len(np.unique(y))
     if classes < 2:
         raise DataError("classification needs at least two distinct labels")
@@ -527,22 +562,25 @@ def classify(
         tr, te = np.arange(train), np.arange(n - test, n)
         if len(np.unique(y[tr])) < 2:
             raise DataError(f"the first {train} rows have a single label; nothing to learn")
-        pred = _fit_predict(x[tr], y[tr], x[te], c, seed)
+        pred, used = _fit_predict(x[tr], y[tr], x[te], c, seed)
         progress(1)
         return ClassifyResult(
-            float((pred == y[te]).mean()), float(f1_score(y[te], pred, average="macro")), train, test, classes, 0
+            float((pred == y[te]).mean()), float(f1_score(y[te], pred, average="macro")), train, test, classes, 0, used
         )
     check_at_least("folds", folds, 2)
     smallest = int(np.unique(y, return_counts=True)[1].min())
     if smallest < folds:
         raise DataError(f"a label has only {smallest:,} rows, fewer than {param('folds')} {folds}")
-    acc, f1 = [], []
+    acc, f1, used = [], [], []
     for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y):
-        pred = _fit_predict(x[tr], y[tr], x[te], c, seed)
+        pred, c_fold = _fit_predict(x[tr], y[tr], x[te], c, seed)
         progress(1)
         acc.append(float((pred == y[te]).mean()))
         f1.append(float(f1_score(y[te], pred, average="macro")))
-    return ClassifyResult(float(np.mean(acc)), float(np.mean(f1)), n - n // folds, n // folds, classes, folds)
+        used.append(c_fold)
+    return ClassifyResult(
+        float(np.mean(acc)), float(np.mean(f1)), n - n // folds, n // folds, classes, folds, float(np.median(used))
+    )
 
 
 # -- graphs: node classification and link prediction ------------------------------------

@@ -105,7 +105,14 @@ from threadpoolctl import threadpool_limits
 from .errors import DataError, InputError, ParameterError, check_at_least, check_count, check_positive, counted, param
 from .io import atomic_output, display_name, numpy_reason, seekable_source
 from .linalg import PCAResult, fix_signs, pca
-from .options import DEFAULT_FEATURE_MODE, FEATURE_MODE_SETTINGS, FEATURE_MODES
+from .options import (
+    CONCEPTOR_MU,
+    CONTEXT_BETA,
+    CONTEXT_GAMMA,
+    DEFAULT_FEATURE_MODE,
+    FEATURE_MODE_SETTINGS,
+    FEATURE_MODES,
+)
 from .tokenize import Tokenizer
 from .vectors import Embedding, find_word
 
@@ -616,9 +623,9 @@ class SentenceFeatures:
         gem_k: int = 45,
         gem_r: int = 17,
         gem_window: int = 7,
-        cn_mu: float = 0.07,
-        ctx_gamma: float = 0.25,
-        ctx_beta: float = 1.0,
+        cn_mu: float = CONCEPTOR_MU,
+        ctx_gamma: float = CONTEXT_GAMMA,
+        ctx_beta: float = CONTEXT_BETA,
     ) -> None:
         self.emb = emb
         #: True when no mode was given and the model keeps no word counts, so that the
@@ -641,9 +648,12 @@ class SentenceFeatures:
         self.abtt, self.usif_n = abtt, usif_n
         self.gem_k, self.gem_r, self.gem_window = gem_k, gem_r, gem_window
         check_positive("cn_mu", cn_mu)
-        self.cn_mu = cn_mu
         check_at_least("ctx_gamma", ctx_gamma, 0)
         check_at_least("ctx_beta", ctx_beta, 0)
+        for name, value in (("cn_mu", cn_mu), ("ctx_gamma", ctx_gamma), ("ctx_beta", ctx_beta)):
+            if not np.isfinite(value):
+                raise ParameterError(name, value, "must be finite")
+        self.cn_mu = cn_mu
         self.ctx_gamma, self.ctx_beta = float(ctx_gamma), float(ctx_beta)
         self.pca_: PCAResult | None = None
         self.tokenizer = tokenizer or model_tokenizer(emb)
@@ -1026,6 +1036,9 @@ class SentenceFeatures:
             mine.pop("cn_mu")
         if "ctx" not in config:  # likewise for usif-ctx's context weights
             mine.pop("ctx")
+        for options in (config, mine):  # the context weights are two options, named as such
+            if "ctx" in options:
+                options["ctx_gamma"], options["ctx_beta"] = options.pop("ctx")
 
         def shown(value):  # an option left out (dim None) reads as such, not as Python's None
             return "not given" if value is None else repr(value)

@@ -33,19 +33,32 @@ FEATURE_MODES = ("mean", "sif", "usif", "usif-oov", "usif-cn", "usif-ctx", "gem"
 DEFAULT_FEATURE_MODE = "usif-ctx"
 #: The settings of :class:`embedkit.features.SentenceFeatures` each mode reads beyond
 #: those every mode reads (``dim``, ``abtt``): SIF's ``a`` and the components it removes,
-#: uSIF's components, the principal directions of ``pcs``, and ``unit`` where the mode
-#: averages the vectors as they are (the uSIF family averages unit vectors always).
+#: uSIF's components, the principal directions of ``pcs``, ``unit`` where the mode
+#: averages the vectors as they are (the uSIF family averages unit vectors always), the
+#: conceptor's μ (``cn_mu``) and ``usif-ctx``'s context weights γ and β.
 FEATURE_MODE_SETTINGS = {
     "mean": ("unit",),
     "sif": ("a", "remove", "unit"),
     "usif": ("remove",),
     "usif-oov": ("remove",),
-    "usif-cn": (),
-    "usif-ctx": (),
+    "usif-cn": ("cn_mu",),
+    "usif-ctx": ("cn_mu", "ctx_gamma", "ctx_beta"),
     "gem": ("unit",),
     "pmeans": ("unit",),
     "pcs": ("k", "unit"),
 }
+#: ``usif-cn`` / ``usif-ctx``: μ = α², the conceptor negation's strength on the fitting lines'
+#: correlation matrix scaled to mean eigenvalue 1; ``usif-ctx``: γ and β, the weights of a
+#: word's context direction beside its own unit vector and beside an unknown word's random
+#: direction (chosen on STS12 and AG News: BENCHMARKS.md, "Sentence features").
+CONCEPTOR_MU = 0.07
+CONTEXT_GAMMA = 0.25
+CONTEXT_BETA = 1.0
+#: ``evaluate classify``: the inverse L2 penalties that inner cross-validation on the
+#: training part chooses C from, and its folds (BENCHMARKS.md, "Sentence features": C = 1,
+#: fixed, was the protocol before; standardised sentence features want a stronger penalty).
+C_GRID = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+INNER_FOLDS = 5
 #: Graph embedding routes (``netmf+sparse``: the two side by side, 2 × dim columns).
 GRAPH_METHODS = ("auto", "netmf", "sparse", "netmf+sparse", "walks")
 #: ``method="auto"`` uses NetMF up to this many nodes (a dense n × n float32 matrix,

@@ -6,9 +6,12 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
+from embedkit.errors import DataError
 from embedkit.evaluate import classify
+from embedkit.options import C_GRID, INNER_FOLDS
 
 
 @pytest.fixture
@@ -23,14 +26,50 @@ def data():
 
 def test_split_matches_an_independent_computation(data):
     x, y = data
-    r = classify(x, y, train=200)
+    r = classify(x, y, train=200, c=1.0)
     sc = StandardScaler().fit(x[:200])
     pred = LogisticRegression(C=1.0, max_iter=5000).fit(sc.transform(x[:200]), y[:200]).predict(sc.transform(x[200:]))
     assert r.accuracy == pytest.approx((pred == y[200:]).mean())
     assert r.macro_f1 == pytest.approx(f1_score(y[200:], pred, average="macro"))
     assert (r.train, r.test, r.classes, r.folds) == (200, 100, 3, 0)
-    assert 0.4 < r.accuracy < 0.95
+    assert 0.4 < r.accuracy < 0.95 and r.c == 1.0
     assert classify(x, y, train=200, test=50).test == 50
+
+
+def test_c_is_chosen_by_inner_cv_on_the_training_part_alone(data):
+    """The default C: the grid's best mean accuracy over a stratified 5-fold split of the
+    training rows (standardised on the training part), recomputed with plain fits."""
+    x, y = data
+    rng = np.random.default_rng(5)
+    x = np.hstack([x, rng.standard_normal((300, 100))])  # noise columns, so the penalty matters
+    sc = StandardScaler().fit(x[:200])
+    xs, ytr = sc.transform(x[:200]), y[:200]
+    inner = StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=0)
+    scores = [
+        np.mean(
+            [
+                (LogisticRegression(C=c, max_iter=5000).fit(xs[a], ytr[a]).predict(xs[b]) == ytr[b]).mean()
+                for a, b in inner.split(xs, ytr)
+            ]
+        )
+        for c in C_GRID
+    ]
+    best = C_GRID[int(np.argmax(np.round(scores, 6)))]
+    assert best < 1.0  # this data wants a stronger penalty than the old fixed C = 1
+    pred = LogisticRegression(C=best, max_iter=5000).fit(xs, ytr).predict(sc.transform(x[200:]))
+    r = classify(x, y, train=200)
+    assert r.c == best
+    assert r.accuracy == pytest.approx((pred == y[200:]).mean(), abs=0.011)  # one test row
+    # the test rows play no part in the choice: other test features, the same C
+    x2 = x.copy()
+    x2[200:] = rng.standard_normal((100, x.shape[1]))
+    assert classify(x2, y, train=200).c == best
+    # with folds: each training part chooses its own; the result gives the median
+    cv = classify(x, y, folds=3)
+    assert cv.c in C_GRID and classify(x, y, folds=3, c=0.5).c == 0.5
+    # a label with a single training row cannot be cross-validated on: say so, name C
+    with pytest.raises(DataError, match="give c"):
+        classify(x[:60], ["a"] + ["b"] * 59, train=50)
 
 
 def test_separable_data_is_classified_perfectly():
@@ -50,8 +89,12 @@ def test_classify_command(cli, data, tmp_path):
     assert (row["train"], row["test"], row["classes"]) == (200, 100, 3)
     r = cli("evaluate", "classify", tmp_path / "f.npy", tmp_path / "labels.txt")
     header, line = r.stdout.splitlines()
-    assert header.split("\t") == ["file", "classes", "train", "test", "folds", "accuracy", "macro_f1"]
+    assert header.split("\t") == ["file", "classes", "train", "test", "folds", "accuracy", "macro_f1", "C"]
     assert float(line.split("\t")[5]) == pytest.approx(classify(x, y).accuracy, abs=1e-4)
+    assert float(line.split("\t")[7]) == classify(x, y).c
+    r = cli("evaluate", "classify", tmp_path / "f.npy", tmp_path / "labels.txt", "--train", "200", "-C", "1", "--json")
+    row = json.loads(r.stdout)[0]
+    assert (row["C"], row["accuracy"]) == (1.0, pytest.approx(classify(x, y, train=200, c=1.0).accuracy))
 
 
 def test_classify_command_bad_input(cli, data, tmp_path):

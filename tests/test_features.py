@@ -218,6 +218,52 @@ def test_a_setting_its_mode_does_not_read_is_refused(cli, tiny, tmp_path, args, 
     assert r.exit_code == 0, r.stderr
 
 
+def test_conceptor_and_context_weights_through_the_cli(cli, tiny, tmp_path):
+    """--cn-mu, --ctx-gamma and --ctx-beta reach the library as cn_mu, ctx_gamma and
+    ctx_beta; a mode that does not read one refuses it; a fit keeps them."""
+    lines = ["king man", "queen zebra woman", "zebra apple", "man woman okapi"]
+    m, fit = tmp_path / "m.ekm", tmp_path / "fit.npz"
+
+    def rows(r):
+        assert r.exit_code == 0, r.stderr
+        return np.array([[float(v) for v in row.split("\t")] for row in r.stdout.splitlines()])
+
+    flags = ["--cn-mu", "0.3", "--ctx-gamma", "0.5", "--ctx-beta", "2"]
+    r = cli("sentence-features", "-m", m, *flags, "--save-fit", fit, "-q", input="\n".join(lines) + "\n")
+    lib = SentenceFeatures(tiny, "usif-ctx", cn_mu=0.3, ctx_gamma=0.5, ctx_beta=2.0).fit_transform(lines)
+    np.testing.assert_allclose(rows(r), lib, atol=1e-5)
+    # each weight changes the features (so each one is read): γ moves known words, β unknown ones
+    for i, flag in ((1, "--cn-mu"), (3, "--ctx-gamma"), (5, "--ctx-beta")):
+        other = [*flags[:i], "0.9", *flags[i + 1 :]]
+        r = cli("sentence-features", "-m", m, *other, "-q", input="\n".join(lines) + "\n")
+        assert np.abs(rows(r) - lib).max() > 1e-3, flag
+    r = cli("sentence-features", "-m", m, "--mode", "usif-cn", "--cn-mu", "0.3", "-q", input="king man\nzebra\n")
+    cn = SentenceFeatures(tiny, "usif-cn", cn_mu=0.3).fit_transform(["king man", "zebra"])
+    np.testing.assert_allclose(rows(r), cn, atol=1e-5)
+    # the fit remembers them: --load-fit alone gives the same rows, another value is named
+    test = tmp_path / "test.txt"
+    test.write_text("queen okapi man\nzebra\n")
+    want = (
+        SentenceFeatures(tiny, "usif-ctx", cn_mu=0.3, ctx_gamma=0.5, ctx_beta=2.0)
+        .fit(lines)
+        .transform(["queen okapi man", "zebra"])
+    )
+    np.testing.assert_allclose(rows(cli("sentence-features", test, "-m", m, "--load-fit", fit)), want, atol=1e-5)
+    r = cli("sentence-features", test, "-m", m, "--load-fit", fit, "--ctx-beta", "1")
+    one_line_error(r, "fit.npz was fitted with other options: --ctx-beta 2.0 (here 1.0)", code=2)
+    for args, needle in (
+        (["--mode", "usif-cn", "--ctx-gamma", "0.5"], "--ctx-gamma is not used by --mode usif-cn"),
+        (["--mode", "sif", "--cn-mu", "0.1", "--ctx-beta", "2"], "--cn-mu and --ctx-beta are not used by --mode sif"),
+        (["--ctx-gamma", "-1"], "--ctx-gamma must be non-negative, got -1.0"),
+        (["--cn-mu", "0"], "--cn-mu must be positive, got 0.0"),
+        (["--ctx-beta", "inf"], "--ctx-beta must be finite, got inf"),
+    ):
+        out = tmp_path / "f.tsv"
+        r = cli("sentence-features", "-m", m, *args, "-o", out, input="king man\nqueen woman\n")
+        one_line_error(r, needle, code=2)
+        assert not out.exists()
+
+
 def test_read_lines_splits_on_newlines_and_cr_only(tmp_path):
     p = tmp_path / "t.txt"
     p.write_bytes("a\u2028b\r\n\nc\x0cd\rold mac\nlast".encode())
