@@ -618,8 +618,9 @@ def read_node_labels(path: str) -> dict[str, list[str]]:
     names them, 0/1 in the rows (``node,red,blue`` / ``6,1,1``: an indicator matrix, as
     scikit-learn's ``MultiLabelBinarizer`` and the PPI labels have them).
     ``#`` lines are comments; a first line such as ``node,label`` or ``id,group`` is a
-    header (:func:`_is_header`, the rule of every benchmark reader), and a first column it leaves unnamed (``,node,label``: the index that pandas'
-    ``to_csv`` and R's ``write.csv`` write) is skipped.  Node ids
+    header (:func:`_is_header`, the rule of every benchmark reader), and a first column it
+    leaves unnamed (``,node,label``: the index that pandas' ``to_csv`` and R's ``write.csv``
+    write) is skipped.  Node ids
     are in NFC as in edge lists (:func:`~embedkit.io.normal_form`), so an id written
     decomposed in one file and composed in the other is one node."""
     name = display_name(path)
