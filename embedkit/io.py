@@ -1063,15 +1063,10 @@ def most_tokens(paths: str | list[str]) -> int | None:
     bytes (a token takes at least a byte), when every file is an uncompressed local
     file (:func:`is_plain`); None when that is not known (stdin, a pipe, a URL, a
     compressed file)."""
-    total = 0
-    for path in [paths] if isinstance(paths, str) else paths:
-        if not is_plain(path) or not Path(path).is_file():
-            return None
-        try:
-            total += Path(path).stat().st_size
-        except OSError:
-            return None
-    return total
+    listed = [paths] if isinstance(paths, str) else paths
+    if not all(is_plain(path) and Path(path).is_file() for path in listed):
+        return None
+    return input_size(listed)
 
 
 def input_size(paths: str | list[str]) -> int | None:
