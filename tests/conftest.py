@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -11,6 +12,12 @@ from typer.testing import CliRunner
 
 from embedkit.cli import app
 from embedkit.vectors import Embedding
+
+# A test run started in the background (``make test &`` in a script, ``nohup``) inherits SIGINT
+# ignored, and Python then installs no handler for it; the tests that send themselves a Ctrl-C
+# need the one an interactive run has.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("EMBEDKIT_SHARED_DATA", ROOT.parent / "shared" / "data"))
