@@ -142,6 +142,18 @@ def hetero(out: Path, n: int = 3000, k: int = 6, deg: int = 10, p_partner: float
     write(out, "hetero", a, b, {v: [str(c)] for v, c in enumerate(cls.tolist())})
 
 
+def _preferred(rng, m: int, rate: float, pool, popularity) -> np.ndarray:
+    """m picks by popularity: each one from ``pool`` with probability ``rate``, else from
+    every item (0 … len(popularity) − 1)."""
+    inside = rng.random(m) < rate
+    return np.concatenate(
+        [
+            rng.choice(pool, int(inside.sum()), p=popularity[pool] / popularity[pool].sum()),
+            rng.choice(popularity.size, int((~inside).sum()), p=popularity / popularity.sum()),
+        ]
+    )
+
+
 def useritem(out: Path, users: int = 2000, items: int = 1000, genres: int = 10) -> None:
     rng = np.random.default_rng(3)
     genre = rng.integers(0, genres, items)
@@ -151,15 +163,7 @@ def useritem(out: Path, users: int = 2000, items: int = 1000, genres: int = 10) 
     src, dst = [], []
     for u in range(users):
         m = int(rng.integers(8, 31))
-        inside = rng.random(m) < 0.35
-        pool = by_genre[fav[u]]
-        p = popularity[pool] / popularity[pool].sum()
-        chosen = np.concatenate(
-            [
-                rng.choice(pool, int(inside.sum()), p=p),
-                rng.choice(items, int((~inside).sum()), p=popularity / popularity.sum()),
-            ]
-        )
+        chosen = _preferred(rng, m, 0.35, by_genre[fav[u]], popularity)
         src.append(np.full(chosen.size, u))
         dst.append(users + chosen)
     a, b, _ = _undirected(np.concatenate(src), np.concatenate(dst))
@@ -323,15 +327,9 @@ def bipartite(out: Path, papers: int = 3000, terms: int = 2000, topics: int = 8,
     src, dst = [], []
     for p in range(papers):
         m = int(rng.integers(6, 26))
-        inside = rng.random(m) < 0.5
         c = topic[p]
         pool = np.concatenate([by_class[c % classes], by_class[(c + 3) % classes]])
-        chosen = np.concatenate(
-            [
-                rng.choice(pool, int(inside.sum()), p=popularity[pool] / popularity[pool].sum()),
-                rng.choice(terms, int((~inside).sum()), p=popularity / popularity.sum()),
-            ]
-        )
+        chosen = _preferred(rng, m, 0.5, pool, popularity)
         src.append(np.full(chosen.size, p))
         dst.append(papers + chosen)
     a, b, _ = _undirected(np.concatenate(src), np.concatenate(dst))
