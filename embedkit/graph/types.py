@@ -89,7 +89,7 @@ class Graph:
             gets = "they get vectors from the nodes that point at them"
         return (
             f"{self.source}: {counted(iso.size, 'sink node')} with no outgoing edge (e.g. {some}); "
-            f"walks end there, and {gets}"
+            f"a walk stops there (the sparse route's PageRank walk restarts), and {gets}"
         )
 
     @classmethod
